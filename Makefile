@@ -1,0 +1,134 @@
+# cmeta - meta-analysis of clinical trials. Plain Makefile, no configure step.
+#
+#   make            build build/cmeta, build/libcmeta.a, build/libcmeta.so
+#   make run        install missing Debian packages (as root), build, run the lupus example
+#   make test       the same set-up, then every test (unit suites + CLI golden tests)
+#   make asan | ubsan | leakcheck | bench | examples | lint | format | clean
+#
+# Variables: BUILD (output directory, default build), CC, CFLAGS, JOBS.
+
+BUILD   ?= build
+CC      ?= cc
+ifeq ($(origin CC),default)
+CC      := gcc
+endif
+OPT     ?= -O2 -g
+CFLAGS  ?= $(OPT)
+WARN    := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wno-unused-parameter
+STD     := -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE
+# Recursively expanded on purpose: evaluated only when a rule runs, i.e. after `make deps`.
+PKG_CFLAGS = $(shell pkg-config --cflags cairo 2>/dev/null)
+PKG_LIBS   = $(shell pkg-config --libs cairo 2>/dev/null)
+GSL_LIBS   = $(shell gsl-config --libs-without-cblas 2>/dev/null || echo -lgsl -lm)
+ALL_CFLAGS = $(STD) $(WARN) $(CFLAGS) -fPIC -fvisibility=hidden -fopenmp -Iinclude -Isrc/lib $(PKG_CFLAGS) -MMD -MP
+LIBS       = -lcsv $(GSL_LIBS) -lopenblas $(PKG_LIBS) -fopenmp -lpthread -lm
+
+LIB_SRC  := $(sort $(wildcard src/lib/*.c))
+CLI_SRC  := $(sort $(wildcard src/cli/*.c))
+TEST_SRC := $(sort $(wildcard tests/test_*.c))
+TEST_UTIL:= $(filter-out $(TEST_SRC),$(wildcard tests/*.c))
+EX_SRC   := $(sort $(wildcard examples/*.c))
+BENCH_SRC:= $(sort $(wildcard bench/*.c))
+
+LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
+CLI_OBJ  := $(CLI_SRC:%.c=$(BUILD)/obj/%.o)
+TEST_BIN := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
+TEST_UTIL_OBJ := $(TEST_UTIL:%.c=$(BUILD)/obj/%.o)
+EX_BIN   := $(EX_SRC:examples/%.c=$(BUILD)/examples/%)
+BENCH_BIN:= $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
+
+# Debian packages needed to build and test (binary package names).
+DEB_PKGS := gcc make pkg-config libgsl-dev libopenblas-dev libcsv-dev libcunit1-dev \
+            libcairo2-dev fonts-dejavu-core
+
+.PHONY: all deps run test check unit cli-test asan ubsan leakcheck bench examples lint format clean fuzz
+
+all: $(BUILD)/cmeta $(BUILD)/libcmeta.a $(BUILD)/libcmeta.so
+
+# ---- set-up -----------------------------------------------------------------------
+deps:
+	@missing=""; for p in $(DEB_PKGS); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \
+	done; \
+	if [ -z "$$missing" ]; then echo "deps: all Debian packages present"; \
+	elif [ "$$(id -u)" = 0 ]; then echo "deps: installing$$missing"; \
+	  apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q $$missing; \
+	else echo "deps: missing packages; run as root:"; \
+	  echo "  apt-get update && apt-get install -y$$missing"; exit 1; fi
+
+run: deps
+	@$(MAKE) --no-print-directory all
+	./$(BUILD)/cmeta pool datasets/lupus/deng2017_sledai.csv --measure SMD
+	./$(BUILD)/cmeta forest datasets/lupus/deng2017_sledai.csv --measure SMD -o $(BUILD)/lupus-forest.svg
+	@echo "forest plot written to $(BUILD)/lupus-forest.svg"
+
+test: deps
+	@$(MAKE) --no-print-directory check
+
+check: all $(TEST_BIN)
+	@$(MAKE) --no-print-directory unit cli-test
+
+unit: $(TEST_BIN)
+	@fail=0; for t in $(TEST_BIN); do \
+	  echo "== $$t"; CMETA_TEST_ROOT=. $$t || fail=1; done; \
+	if [ $$fail = 0 ]; then echo "unit tests: all suites passed"; else echo "unit tests: FAILED"; exit 1; fi
+
+cli-test: $(BUILD)/cmeta
+	@CMETA=./$(BUILD)/cmeta sh tests/cli/run.sh
+
+# ---- build ------------------------------------------------------------------------
+$(BUILD)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -c $< -o $@
+
+$(BUILD)/libcmeta.a: $(LIB_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/libcmeta.so: $(LIB_OBJ)
+	$(CC) -shared $(CFLAGS) -o $@ $^ $(LIBS)
+
+$(BUILD)/cmeta: $(CLI_OBJ) $(BUILD)/libcmeta.a
+	$(CC) $(CFLAGS) -o $@ $(CLI_OBJ) $(BUILD)/libcmeta.a $(LIBS)
+
+# Tests link the static library; they may include private headers (src/lib) to test internals.
+$(BUILD)/tests/%: tests/%.c $(TEST_UTIL_OBJ) $(BUILD)/libcmeta.a
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -Itests -o $@ $< $(TEST_UTIL_OBJ) $(BUILD)/libcmeta.a $(LIBS) -lcunit
+
+$(BUILD)/examples/%: examples/%.c $(BUILD)/libcmeta.a
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -o $@ $< $(BUILD)/libcmeta.a $(LIBS)
+
+$(BUILD)/bench/%: bench/%.c $(BUILD)/libcmeta.a
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -o $@ $< $(BUILD)/libcmeta.a $(LIBS)
+
+examples: $(EX_BIN)
+
+bench: deps
+	@$(MAKE) --no-print-directory all $(BENCH_BIN)
+	@sh bench/run.sh
+
+# ---- developer targets ----------------------------------------------------------------
+SAN_FLAGS = -O1 -g -fno-omit-frame-pointer
+asan:
+	$(MAKE) BUILD=build-asan CFLAGS="$(SAN_FLAGS) -fsanitize=address,undefined -fno-sanitize-recover=undefined" \
+	  LDFLAGS="-fsanitize=address,undefined" check
+ubsan:
+	$(MAKE) BUILD=build-ubsan CFLAGS="$(SAN_FLAGS) -fsanitize=undefined -fno-sanitize-recover=undefined" check
+leakcheck: all $(TEST_BIN)
+	@for t in $(TEST_BIN); do echo "== valgrind $$t"; \
+	  CMETA_TEST_ROOT=. valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite $$t >/dev/null || exit 1; done
+	@CMETA="valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite ./$(BUILD)/cmeta" sh tests/cli/run.sh
+
+lint:
+	cppcheck --quiet --enable=warning,performance,portability --std=c11 -Iinclude -Isrc/lib src
+
+format:
+	clang-format -i include/cmeta/*.h src/lib/*.[ch] src/cli/*.[ch] tests/*.[ch]
+
+clean:
+	rm -rf build build-asan build-ubsan
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -1,0 +1,10 @@
+/* cmeta/cmeta.h - the whole public API of the cmeta meta-analysis library. */
+#ifndef CMETA_CMETA_H
+#define CMETA_CMETA_H
+
+#include "status.h"
+#include "table.h"
+#include "effect.h"
+#include "model.h"
+
+#endif

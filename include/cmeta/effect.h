@@ -1,0 +1,154 @@
+/* cmeta/effect.h - effect sizes and their sampling variances (metafor's escalc).
+ *
+ * Two levels:
+ *  - cmeta_escalc() works on plain arrays (one per input variable) and knows nothing of
+ *    files: batch runs, resampling and tests call it directly;
+ *  - cmeta_data_from_table() picks the columns of a table, validates every cell (naming
+ *    FILE:LINE:COLUMN and study on the first rule broken), leaves out studies with missing
+ *    values (with a warning naming each), and computes yi/vi.
+ * Formulas follow R metafor 3.8 escalc(); each is documented beside its code in effect.c
+ * with its source.
+ */
+#ifndef CMETA_EFFECT_H
+#define CMETA_EFFECT_H
+
+#include "status.h"
+#include "table.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef enum {
+    /* two groups, continuous (m1i sd1i n1i m2i sd2i n2i) */
+    CMETA_SMD, CMETA_SMDH, CMETA_SMD1, CMETA_MD, CMETA_ROM,
+    /* one group, pre/post (m1i sd1i m2i sd2i ni ri) */
+    CMETA_MC, CMETA_SMCC, CMETA_SMCR, CMETA_SMCRH, CMETA_ROMC,
+    /* two groups, binary (ai bi ci di) */
+    CMETA_OR, CMETA_RR, CMETA_RD, CMETA_PETO, CMETA_AS,
+    /* one group, proportion (xi ni) */
+    CMETA_PR, CMETA_PLN, CMETA_PLO, CMETA_PAS, CMETA_PFT,
+    /* correlation (ri ni) */
+    CMETA_COR, CMETA_UCOR, CMETA_ZCOR,
+    /* precomputed (yi with vi or sei) */
+    CMETA_GEN,
+    CMETA_NMEASURES
+} cmeta_measure;
+
+typedef enum {
+    CMETA_FAMILY_CONT2,  /* two groups, continuous */
+    CMETA_FAMILY_PREPOST,/* one group, pre/post */
+    CMETA_FAMILY_BIN2,   /* two groups, binary */
+    CMETA_FAMILY_PROP,   /* one group, proportion */
+    CMETA_FAMILY_COR,    /* correlation */
+    CMETA_FAMILY_GEN     /* yi/vi given */
+} cmeta_family;
+
+/* Name <-> enum ("SMD" <-> CMETA_SMD); names are matched case-insensitively. */
+CMETA_EXPORT const char *cmeta_measure_name(cmeta_measure m);
+CMETA_EXPORT cmeta_status cmeta_measure_from_name(const char *name, cmeta_measure *out);
+CMETA_EXPORT cmeta_family cmeta_measure_family(cmeta_measure m);
+
+/* How the effect is back-transformed for reporting. */
+typedef enum {
+    CMETA_TRANS_NONE,   /* identity */
+    CMETA_TRANS_EXP,    /* log ratios: OR RR PETO ROM ROMC PLN */
+    CMETA_TRANS_ILOGIT, /* PLO */
+    CMETA_TRANS_IARCSIN,/* PAS: sin(x)^2 */
+    CMETA_TRANS_IFT,    /* PFT: inverse Freeman-Tukey (Miller 1978) with the harmonic-mean n */
+    CMETA_TRANS_TANH    /* ZCOR: Fisher z -> r */
+} cmeta_transform_kind;
+CMETA_EXPORT cmeta_transform_kind cmeta_measure_transform(cmeta_measure m);
+/* Back-transform x. For CMETA_TRANS_IFT, n is the harmonic mean of the ni (ignored otherwise). */
+CMETA_EXPORT double cmeta_back_transform(cmeta_transform_kind kind, double x, double n);
+
+/* Continuity correction for 2x2 tables (metafor's add/to/drop00). */
+typedef enum { CMETA_TO_ONLY0, CMETA_TO_ALL, CMETA_TO_IF0ALL, CMETA_TO_NONE } cmeta_to;
+/* Sampling-variance formula (metafor's vtype): LS large-sample (default), UB unbiased,
+ * HO homoscedastic / pooled SD (MD, ROM), AV sample-size-weighted average (SMD, COR...). */
+typedef enum { CMETA_VTYPE_LS, CMETA_VTYPE_UB, CMETA_VTYPE_HO, CMETA_VTYPE_AV } cmeta_vtype;
+
+typedef struct {
+    double add;          /* default 0.5 */
+    cmeta_to to;         /* default CMETA_TO_ONLY0 */
+    int drop00;          /* leave out double-zero tables (default 0 = keep) */
+    cmeta_vtype vtype;   /* default CMETA_VTYPE_LS */
+    int revman_smd;      /* SMD as RevMan 5: J = 1 - 3/(4N - 9), v = N/(n1 n2) + g^2/(2(N - 3.94)) */
+} cmeta_escalc_opts;
+
+CMETA_EXPORT void cmeta_escalc_opts_default(cmeta_escalc_opts *o);
+CMETA_EXPORT cmeta_status cmeta_vtype_from_name(const char *name, cmeta_vtype *out);
+CMETA_EXPORT cmeta_status cmeta_to_from_name(const char *name, cmeta_to *out);
+
+/* Input arrays, each of length k; only those the measure's family uses are read
+ * (the others may be NULL). A NaN in any used input marks the study missing: its yi and
+ * vi come out NaN. ri for pre/post measures is the pre-post correlation per study. */
+typedef struct {
+    size_t k;
+    const double *m1i, *sd1i, *n1i, *m2i, *sd2i, *n2i; /* CONT2; PREPOST uses m1i sd1i m2i sd2i */
+    const double *ai, *bi, *ci, *di;                   /* BIN2 */
+    const double *xi, *ni;                             /* PROP; ni also PREPOST and COR */
+    const double *ri;                                  /* COR, PREPOST */
+    const double *yi, *vi, *sei;                       /* GEN: vi, or sei when vi is NULL */
+} cmeta_escalc_input;
+
+/* Check every study's inputs against the rules of the measure (SD > 0, n >= 1 or 2,
+ * 0 <= events <= n, |r| <= 1, vi > 0, finite values...). Returns CMETA_EDATA on the first
+ * rule broken, with err->index the study and the message naming the column and the rule,
+ * e.g. "sd1i must be > 0 (got -1.2)". Missing (NaN) inputs are not errors here. */
+CMETA_EXPORT cmeta_status cmeta_escalc_check(cmeta_measure m, const cmeta_escalc_input *in,
+                                             cmeta_error *err) CMETA_RESULT_USED;
+
+/* Compute yi and vi (caller-provided arrays of length k). Validates first (as above).
+ * Studies dropped by drop00 get NaN. Warnings: continuity corrections applied. */
+CMETA_EXPORT cmeta_status cmeta_escalc(cmeta_measure m, const cmeta_escalc_input *in,
+                                       const cmeta_escalc_opts *o, double *yi, double *vi,
+                                       cmeta_warnings *w, cmeta_error *err) CMETA_RESULT_USED;
+
+/* ---- from a table ---------------------------------------------------------------- */
+
+typedef struct {
+    int measure_set;          /* 0: infer from the columns (only GEN is inferred) */
+    cmeta_measure measure;
+    cmeta_escalc_opts escalc;
+    int ri_set;               /* --ri R given: used where the file has no ri column */
+    double ri;
+} cmeta_data_opts;
+
+CMETA_EXPORT void cmeta_data_opts_default(cmeta_data_opts *o);
+
+/* Studies ready for analysis. All per-study arrays have length k and follow the table's
+ * row order; raw input arrays the family does not use are NULL. */
+typedef struct {
+    const cmeta_table *table; /* not owned: must outlive the data */
+    cmeta_measure measure;
+    size_t nrows;             /* rows in the table */
+    size_t k;                 /* studies used */
+    size_t *row;              /* table row of each study */
+    char **label;             /* study label (column "study" or alias; else "Study N") */
+    double *yi, *vi;
+    double *m1i, *sd1i, *n1i, *m2i, *sd2i, *n2i;
+    double *ai, *bi, *ci, *di;
+    double *xi, *ni, *ri;
+    double *row_yi, *row_vi;  /* length nrows: NaN for rows left out */
+    char **row_label;         /* length nrows */
+} cmeta_data;
+
+/* Build the analysis data from a table. On CMETA_EDATA, err names file, line, column,
+ * study and rule. Missing cells leave the study out with a warning naming it. */
+CMETA_EXPORT cmeta_status cmeta_data_from_table(const cmeta_table *t, const cmeta_data_opts *o,
+                                                cmeta_data **out, cmeta_warnings *w,
+                                                cmeta_error *err) CMETA_RESULT_USED;
+/* A new data set holding studies idx[0..n-1] of d (for subgroups, leave-one-out...). */
+CMETA_EXPORT cmeta_status cmeta_data_subset(const cmeta_data *d, const size_t *idx, size_t n,
+                                            cmeta_data **out) CMETA_RESULT_USED;
+CMETA_EXPORT void cmeta_data_free(cmeta_data *d);
+
+/* The measures whose input columns are all present in t (bit i set for measure i), used to
+ * say "these columns fit: SMD, MD, ..." when --measure is missing. */
+CMETA_EXPORT unsigned long cmeta_measures_fitting(const cmeta_table *t);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

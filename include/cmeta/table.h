@@ -1,0 +1,81 @@
+/* cmeta/table.h - trial records read from CSV.
+ *
+ * A table is a header row of column names and rows of text cells; every cell knows the
+ * line of the file it came from and its column number, so that any later error can name
+ * FILE:LINE:COLUMN. Reading follows RFC 4180 (quoted fields, embedded commas, quotes and
+ * newlines, CRLF or LF) and accepts UTF-8 with or without a byte-order mark; it is done by
+ * libcsv in strict mode.
+ *
+ * Rules enforced while reading (each a CMETA_EDATA with the place filled in): the file is
+ * not empty, has a header, no empty or duplicated column name (case-insensitive, aliases
+ * included: see cmeta_column_canonical), every row has as many fields as the header, the
+ * text is valid UTF-8 without NUL bytes, quotes are terminated.
+ */
+#ifndef CMETA_TABLE_H
+#define CMETA_TABLE_H
+
+#include <stdio.h>
+#include "status.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct cmeta_table cmeta_table;
+
+/* Read a whole CSV file ("-" reads standard input). name is used in messages.
+ * On success *out is a new table; the caller frees it with cmeta_table_free. */
+CMETA_EXPORT cmeta_status cmeta_table_read_file(const char *path, cmeta_table **out,
+                                                cmeta_error *err) CMETA_RESULT_USED;
+CMETA_EXPORT cmeta_status cmeta_table_read_stream(FILE *fp, const char *name, cmeta_table **out,
+                                                  cmeta_error *err) CMETA_RESULT_USED;
+
+/* Incremental reading, for callers that receive data in pieces (and for the tests that feed
+ * a file in every chunk size): begin, feed any number of chunks, finish. On error the
+ * reader is still to be freed with cmeta_table_reader_free. */
+typedef struct cmeta_table_reader cmeta_table_reader;
+CMETA_EXPORT cmeta_table_reader *cmeta_table_reader_new(const char *name);
+CMETA_EXPORT cmeta_status cmeta_table_reader_feed(cmeta_table_reader *r, const char *data,
+                                                  size_t len, cmeta_error *err) CMETA_RESULT_USED;
+/* Finish: on success the table is handed to the caller (*out) and the reader keeps nothing. */
+CMETA_EXPORT cmeta_status cmeta_table_reader_finish(cmeta_table_reader *r, cmeta_table **out,
+                                                    cmeta_error *err) CMETA_RESULT_USED;
+CMETA_EXPORT void cmeta_table_reader_free(cmeta_table_reader *r);
+
+CMETA_EXPORT void cmeta_table_free(cmeta_table *t);
+
+CMETA_EXPORT const char *cmeta_table_name(const cmeta_table *t);
+CMETA_EXPORT size_t cmeta_table_nrows(const cmeta_table *t);
+CMETA_EXPORT size_t cmeta_table_ncols(const cmeta_table *t);
+/* Column name as written in the header (BOM removed, surrounding blanks trimmed). */
+CMETA_EXPORT const char *cmeta_table_colname(const cmeta_table *t, size_t col);
+/* Cell text (never NULL; "" for an empty cell). */
+CMETA_EXPORT const char *cmeta_table_cell(const cmeta_table *t, size_t row, size_t col);
+/* 1-based line of the file on which the cell starts, and of the row's first cell. */
+CMETA_EXPORT long cmeta_table_cell_line(const cmeta_table *t, size_t row, size_t col);
+CMETA_EXPORT long cmeta_table_row_line(const cmeta_table *t, size_t row);
+
+/* Index of a column by canonical name: the header names are matched case-insensitively
+ * and through the aliases of the CLI contract (e.g. "mean.e" -> "m1i"). Returns -1 when
+ * absent. */
+CMETA_EXPORT long cmeta_table_find(const cmeta_table *t, const char *canonical);
+/* Index of a column by its exact name as written (case-insensitive); -1 when absent. */
+CMETA_EXPORT long cmeta_table_find_raw(const cmeta_table *t, const char *name);
+
+/* The canonical name a header name stands for ("mean.e" -> "m1i", "TE" -> "yi",
+ * "Study" -> "study"), or NULL when it is not one of the known data columns. */
+CMETA_EXPORT const char *cmeta_column_canonical(const char *name);
+
+/* Is the cell missing (empty, or "NA" in any case, surrounding blanks ignored)? */
+CMETA_EXPORT int cmeta_cell_is_missing(const char *cell);
+
+/* Parse a numeric cell independently of the locale: decimal or exponent notation,
+ * surrounding blanks allowed. Returns CMETA_EDATA for text, "inf", "nan" or a number that
+ * overflows a double, with a message such as "'abc' is not a number". */
+CMETA_EXPORT cmeta_status cmeta_parse_double(const char *cell, double *out,
+                                             cmeta_error *err) CMETA_RESULT_USED;
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,8 @@
+/* cmd_forest.c - `cmeta forest`: not written yet (see the issue tracker). */
+#include "cli.h"
+
+int cmeta_cmd_forest(int argc, char **argv)
+{
+    (void)argc;
+    return cli_failf(1, "'%s' is not available in this version yet", argv[0]);
+}

@@ -1,0 +1,55 @@
+#!/bin/sh
+# CLI golden tests. Every tests/cli/t_*.sh is sourced; each calls the helpers below.
+# CMETA is the program (may be prefixed by valgrind). Prints "N passed, N failed".
+set -u
+: "${CMETA:=./build/cmeta}"
+T=tests/cli
+TMP=$(mktemp -d)
+trap 'rm -rf "$TMP"' EXIT
+pass=0
+fail=0
+
+ok() { pass=$((pass + 1)); }
+bad() { fail=$((fail + 1)); echo "FAIL: $*"; }
+
+# run_cmd ARGS... : runs cmeta, leaves $TMP/out, $TMP/err, $rc
+run_cmd() {
+    $CMETA "$@" >"$TMP/out" 2>"$TMP/err" </dev/null
+    rc=$?
+}
+
+# expect_exit CODE NAME ARGS...
+expect_exit() {
+    code=$1; name=$2; shift 2
+    run_cmd "$@"
+    if [ "$rc" = "$code" ]; then ok; else bad "$name: exit $rc, expected $code; stderr: $(head -c 300 "$TMP/err")"; fi
+}
+
+# expect_error CODE 'stderr substring' NAME ARGS... : exit code, exactly one stderr line, containing the text
+expect_error() {
+    code=$1; text=$2; name=$3; shift 3
+    run_cmd "$@"
+    lines=$(wc -l <"$TMP/err")
+    if [ "$rc" != "$code" ]; then bad "$name: exit $rc, expected $code; stderr: $(head -c 300 "$TMP/err")"
+    elif [ "$lines" != 1 ]; then bad "$name: $lines stderr lines, expected 1: $(head -c 500 "$TMP/err")"
+    elif ! grep -qF -- "$text" "$TMP/err"; then bad "$name: stderr lacks '$text': $(cat "$TMP/err")"
+    else ok; fi
+}
+
+# expect_golden GOLDEN NAME ARGS... : exit 0 and stdout equal to the golden file byte for byte.
+# With CMETA_UPDATE_GOLDEN=1 the golden file is (re)written instead.
+expect_golden() {
+    golden=$1; name=$2; shift 2
+    run_cmd "$@"
+    if [ "${CMETA_UPDATE_GOLDEN:-0}" = 1 ]; then cp "$TMP/out" "$golden"; fi
+    if [ "$rc" != 0 ]; then bad "$name: exit $rc; stderr: $(head -c 300 "$TMP/err")"
+    elif ! cmp -s "$TMP/out" "$golden"; then bad "$name: output differs from $golden"; diff "$golden" "$TMP/out" | head -20
+    else ok; fi
+}
+
+for f in "$T"/t_*.sh; do
+    [ -e "$f" ] || continue
+    . "$f"
+done
+echo "cli tests: $pass passed, $fail failed"
+[ "$fail" = 0 ]

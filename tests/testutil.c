@@ -1,0 +1,159 @@
+/* testutil.c - see testutil.h. */
+#include "testutil.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <gsl/gsl_errno.h>
+
+const char *tu_path(const char *rel)
+{
+    static char buf[4096];
+    const char *root = getenv("CMETA_TEST_ROOT");
+    snprintf(buf, sizeof buf, "%s/%s", root && *root ? root : ".", rel);
+    return buf;
+}
+
+int tu_close(double a, double e, double rtol, double atol)
+{
+    if (isnan(a) || isnan(e)) return isnan(a) && isnan(e);
+    if (isinf(a) || isinf(e)) return a == e;
+    return fabs(a - e) <= rtol * fabs(e) + atol;
+}
+
+void tu_assert_close(double a, double e, double rtol, double atol, const char *what,
+                     const char *file, int line)
+{
+    char msg[512];
+    int ok = tu_close(a, e, rtol, atol);
+    snprintf(msg, sizeof msg, "%s: got %.17g, expected %.17g (rtol %g, atol %g)", what, a, e,
+             rtol, atol);
+    CU_assertImplementation(ok, (unsigned)line, ok ? "close" : msg, file, "", CU_FALSE);
+    if (!ok) fprintf(stderr, "  FAIL %s:%d %s\n", file, line, msg);
+}
+
+static char *dupn(const char *s, size_t n)
+{
+    char *d = malloc(n + 1);
+    memcpy(d, s, n);
+    d[n] = 0;
+    return d;
+}
+
+static char **split(const char *line, size_t *n)
+{
+    size_t cap = 8, k = 0;
+    char **out = malloc(cap * sizeof *out);
+    const char *p = line;
+    for (;;) {
+        const char *q = p;
+        int quoted = *p == '"';
+        if (quoted) {
+            q = ++p;
+            while (*q && *q != '"') q++;
+        } else {
+            while (*q && *q != ',' && *q != '\n' && *q != '\r') q++;
+        }
+        if (k == cap) out = realloc(out, (cap *= 2) * sizeof *out);
+        out[k++] = dupn(p, (size_t)(q - p));
+        if (quoted && *q == '"') q++;
+        if (*q != ',') break;
+        p = q + 1;
+    }
+    *n = k;
+    return out;
+}
+
+tu_fixture *tu_fixture_load(const char *rel)
+{
+    FILE *fp = fopen(tu_path(rel), "r");
+    if (!fp) {
+        CU_FAIL_FATAL("fixture file cannot be opened");
+        return NULL;
+    }
+    tu_fixture *f = calloc(1, sizeof *f);
+    char *line = NULL;
+    size_t cap = 0, rcap = 0;
+    ssize_t len;
+    while ((len = getline(&line, &cap, fp)) > 0) {
+        if (line[0] == '\n' || line[0] == '\r') continue;
+        size_t n;
+        char **cells = split(line, &n);
+        if (!f->names) {
+            f->names = cells;
+            f->ncols = n;
+            continue;
+        }
+        if (n != f->ncols) {
+            fprintf(stderr, "fixture %s: row %zu has %zu fields, header %zu\n", rel,
+                    f->nrows + 1, n, f->ncols);
+            for (size_t j = 0; j < n; j++) free(cells[j]);
+            free(cells);
+            continue;
+        }
+        if (f->nrows == rcap) f->cells = realloc(f->cells, (rcap = rcap ? 2 * rcap : 16) * sizeof *f->cells);
+        f->cells[f->nrows++] = cells;
+    }
+    free(line);
+    fclose(fp);
+    return f;
+}
+
+void tu_fixture_free(tu_fixture *f)
+{
+    if (!f) return;
+    for (size_t i = 0; i < f->nrows; i++) {
+        for (size_t j = 0; j < f->ncols; j++) free(f->cells[i][j]);
+        free(f->cells[i]);
+    }
+    for (size_t j = 0; j < f->ncols; j++) free(f->names[j]);
+    free(f->names);
+    free(f->cells);
+    free(f);
+}
+
+long tu_col(const tu_fixture *f, const char *name)
+{
+    for (size_t j = 0; j < f->ncols; j++)
+        if (!strcmp(f->names[j], name)) return (long)j;
+    return -1;
+}
+
+double tu_num(const tu_fixture *f, size_t row, const char *name)
+{
+    long j = tu_col(f, name);
+    if (j < 0 || row >= f->nrows) return NAN;
+    const char *s = f->cells[row][j];
+    if (!*s || !strcmp(s, "NA")) return NAN;
+    if (!strcmp(s, "Inf")) return INFINITY;
+    if (!strcmp(s, "-Inf")) return -INFINITY;
+    return strtod(s, NULL);
+}
+
+const char *tu_str(const tu_fixture *f, size_t row, const char *name)
+{
+    long j = tu_col(f, name);
+    if (j < 0 || row >= f->nrows) return "";
+    return f->cells[row][j];
+}
+
+double *tu_column(const tu_fixture *f, const char *name)
+{
+    if (tu_col(f, name) < 0) return NULL;
+    double *x = malloc((f->nrows ? f->nrows : 1) * sizeof *x);
+    for (size_t i = 0; i < f->nrows; i++) x[i] = tu_num(f, i, name);
+    return x;
+}
+
+int tu_run(void)
+{
+    gsl_set_error_handler_off();
+    CU_basic_set_mode(CU_BRM_NORMAL);
+    CU_basic_run_tests();
+    unsigned failed = CU_get_number_of_failures() + CU_get_number_of_suites_failed();
+    unsigned ran = CU_get_number_of_tests_run();
+    CU_cleanup_registry();
+    return failed || ran == 0 ? 1 : 0;
+}

@@ -1,0 +1,39 @@
+/* testutil.h - helpers for the CUnit suites: paths, tolerances, reference fixtures.
+ *
+ * Fixtures are plain CSV files written by R scripts in tests/reference/ (header row, no
+ * quoted commas); "NA" or an empty cell reads as NaN. They are read here by a small
+ * reader of their own so that each layer's tests stand without the CSV layer. */
+#ifndef CMETA_TESTUTIL_H
+#define CMETA_TESTUTIL_H
+
+#include <CUnit/Basic.h>
+#include <stddef.h>
+
+/* Path of a file relative to the source tree (CMETA_TEST_ROOT, default "."). Static buffer. */
+const char *tu_path(const char *rel);
+
+/* |actual - expected| <= rtol * |expected| + atol; NaN equals NaN. Messages give both values. */
+int tu_close(double actual, double expected, double rtol, double atol);
+#define TU_ASSERT_CLOSE(actual, expected, rtol, atol, what)                             \
+    tu_assert_close((actual), (expected), (rtol), (atol), (what), __FILE__, __LINE__)
+void tu_assert_close(double actual, double expected, double rtol, double atol,
+                     const char *what, const char *file, int line);
+
+typedef struct {
+    size_t nrows, ncols;
+    char **names;   /* ncols */
+    char ***cells;  /* nrows x ncols, raw text */
+} tu_fixture;
+
+tu_fixture *tu_fixture_load(const char *rel); /* NULL (and a CUnit failure) when unreadable */
+void tu_fixture_free(tu_fixture *f);
+long tu_col(const tu_fixture *f, const char *name);          /* -1 when absent */
+double tu_num(const tu_fixture *f, size_t row, const char *name); /* NaN for NA/empty/absent */
+const char *tu_str(const tu_fixture *f, size_t row, const char *name); /* "" when absent */
+/* A whole numeric column as a new array (caller frees), NULL when absent. */
+double *tu_column(const tu_fixture *f, const char *name);
+
+/* Run the registered suites with the basic interface; returns the process exit code. */
+int tu_run(void);
+
+#endif
