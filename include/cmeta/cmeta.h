@@ -5,6 +5,7 @@
 #include "status.h"
 #include "table.h"
 #include "effect.h"
+#include "data.h"
 #include "model.h"
 
 #endif

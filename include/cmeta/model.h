@@ -12,6 +12,7 @@
 
 #include "status.h"
 #include "effect.h"
+#include "data.h"
 
 #ifdef __cplusplus
 extern "C" {
