@@ -20,8 +20,9 @@ STD     := -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE
 PKG_CFLAGS = $(shell pkg-config --cflags cairo 2>/dev/null)
 PKG_LIBS   = $(shell pkg-config --libs cairo 2>/dev/null)
 GSL_LIBS   = $(shell gsl-config --libs-without-cblas 2>/dev/null || echo -lgsl -lm)
-ALL_CFLAGS = $(STD) $(WARN) $(CFLAGS) -fPIC -fvisibility=hidden -fopenmp -Iinclude -Isrc/lib $(PKG_CFLAGS) -MMD -MP
-LIBS       = -lcsv $(GSL_LIBS) -lopenblas $(PKG_LIBS) -fopenmp -lpthread -lm
+OPENMP  ?= -fopenmp
+ALL_CFLAGS = $(STD) $(WARN) $(CFLAGS) -fPIC -fvisibility=hidden $(OPENMP) -Iinclude -Isrc/lib $(PKG_CFLAGS) -MMD -MP
+LIBS       = -lcsv $(GSL_LIBS) -lopenblas $(PKG_LIBS) $(OPENMP) -lpthread -lm
 
 LIB_SRC  := $(sort $(wildcard src/lib/*.c))
 CLI_SRC  := $(sort $(wildcard src/cli/*.c))
@@ -41,6 +42,8 @@ BENCH_BIN:= $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
 DEB_PKGS := gcc make pkg-config libgsl-dev libopenblas-dev libcsv-dev libcunit1-dev \
             libcairo2-dev fonts-dejavu-core
 
+
+.PHONY: deps-dev
 .PHONY: all deps run test check unit cli-test asan ubsan leakcheck bench examples lint format clean fuzz
 
 all: $(BUILD)/cmeta $(BUILD)/libcmeta.a $(BUILD)/libcmeta.so
@@ -112,12 +115,11 @@ bench: deps
 
 # ---- developer targets ----------------------------------------------------------------
 SAN_FLAGS = -O1 -g -fno-omit-frame-pointer
-asan:
-	$(MAKE) BUILD=build-asan CFLAGS="$(SAN_FLAGS) -fsanitize=address,undefined -fno-sanitize-recover=undefined" \
-	  LDFLAGS="-fsanitize=address,undefined" check
-ubsan:
+asan: deps-dev
+	$(MAKE) BUILD=build-asan CFLAGS="$(SAN_FLAGS) -fsanitize=address,undefined -fno-sanitize-recover=undefined" check
+ubsan: deps-dev
 	$(MAKE) BUILD=build-ubsan CFLAGS="$(SAN_FLAGS) -fsanitize=undefined -fno-sanitize-recover=undefined" check
-leakcheck: all $(TEST_BIN)
+leakcheck: deps-dev all $(TEST_BIN)
 	@for t in $(TEST_BIN); do echo "== valgrind $$t"; \
 	  CMETA_TEST_ROOT=. valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite $$t >/dev/null || exit 1; done
 	@CMETA="valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite ./$(BUILD)/cmeta" sh tests/cli/run.sh
@@ -128,7 +130,33 @@ lint:
 format:
 	clang-format -i include/cmeta/*.h src/lib/*.[ch] src/cli/*.[ch] tests/*.[ch]
 
+# libFuzzer targets (clang). FUZZ_SECONDS per target; corpora grow in build-fuzz/.
+FUZZ_SECONDS ?= 60
+FUZZ_TARGETS := $(basename $(notdir $(wildcard tests/fuzz/fuzz_*.c)))
+fuzz: deps-dev
+	@$(MAKE) --no-print-directory BUILD=build-fuzz CC=clang OPENMP= \
+	  CFLAGS="-g -O1 -fno-omit-frame-pointer -fsanitize=fuzzer-no-link,address,undefined" build-fuzz/libcmeta.a
+	@for t in $(FUZZ_TARGETS); do \
+	  clang -std=c11 -g -O1 -fsanitize=fuzzer,address,undefined -Iinclude tests/fuzz/$$t.c build-fuzz/libcmeta.a \
+	    $(LIBS) -o build-fuzz/$$t || exit 1; \
+	  seed=tests/fuzz/seed-$${t#fuzz_}; mkdir -p build-fuzz/corpus-$$t; \
+	  echo "== fuzz $$t for $(FUZZ_SECONDS) s"; \
+	  UBSAN_OPTIONS=halt_on_error=1 ./build-fuzz/$$t -max_total_time=$(FUZZ_SECONDS) -rss_limit_mb=2048 -max_len=65536 \
+	    -print_final_stats=1 build-fuzz/corpus-$$t $$seed 2>build-fuzz/$$t.log || { tail -40 build-fuzz/$$t.log; exit 1; }; \
+	  grep -E "stat::number_of_executed_units|stat::peak_rss_mb" build-fuzz/$$t.log; \
+	done
+
+# Tools for the developer targets (sanitizers, valgrind, fuzzing).
+DEV_PKGS := clang libclang-rt-14-dev valgrind
+deps-dev: deps
+	@missing=""; for p in $(DEV_PKGS); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \
+	done; \
+	if [ -z "$$missing" ]; then :; \
+	elif [ "$$(id -u)" = 0 ]; then apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q $$missing; \
+	else echo "deps-dev: run as root: apt-get install -y$$missing"; exit 1; fi
+
 clean:
-	rm -rf build build-asan build-ubsan
+	rm -rf build build-asan build-ubsan build-fuzz
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
