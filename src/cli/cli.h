@@ -64,6 +64,8 @@ typedef struct {
     FILE *fp;
     char *path;   /* final path, NULL for stdout */
     char *tmp;    /* temporary path */
+    int direct;   /* writing straight to a device or pipe (no rename) */
+    const char *name;
 } cli_out;
 int cli_out_open(cli_out *out, const char *path);      /* 0 ok, else exit code (printed) */
 int cli_out_commit(cli_out *out);                      /* 0 ok, else 4 (printed) */

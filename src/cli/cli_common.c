@@ -5,6 +5,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -259,6 +260,18 @@ int cli_out_open(cli_out *out, const char *path)
         out->fp = stdout;
         return 0;
     }
+    /* A device or pipe (/dev/stdout, /dev/full, a FIFO) is written directly: renaming a
+     * temporary file over it would replace the device. Only regular files get the
+     * write-then-rename treatment. */
+    struct stat sb;
+    if (stat(path, &sb) == 0 && !S_ISREG(sb.st_mode)) {
+        if (S_ISDIR(sb.st_mode)) return cli_failf(4, "%s: is a directory", path);
+        out->fp = fopen(path, "w");
+        if (!out->fp) return cli_failf(4, "%s: cannot write: %s", path, strerror(errno));
+        out->direct = 1;
+        out->name = path;
+        return 0;
+    }
     size_t n = strlen(path);
     out->path = malloc(n + 1);
     out->tmp = malloc(n + 16);
@@ -292,6 +305,15 @@ int cli_out_open(cli_out *out, const char *path)
 int cli_out_commit(cli_out *out)
 {
     if (!out->fp) return 0;
+    if (out->direct) {
+        int bad = ferror(out->fp) != 0;
+        if (fflush(out->fp) != 0) bad = 1;
+        int e = errno;
+        if (fclose(out->fp) != 0) bad = 1, e = errno;
+        out->fp = NULL;
+        if (bad) return cli_failf(4, "%s: write error: %s", out->name, strerror(e));
+        return 0;
+    }
     if (!out->path) {
         if (fflush(stdout) != 0 || ferror(stdout))
             return cli_failf(4, "standard output: write error: %s", strerror(errno));
@@ -317,6 +339,7 @@ int cli_out_commit(cli_out *out)
 
 void cli_out_abort(cli_out *out)
 {
+    if (out->fp && out->direct) fclose(out->fp);
     if (out->fp && out->path) {
         fclose(out->fp);
         unlink(out->tmp);
