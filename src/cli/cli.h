@@ -71,6 +71,13 @@ int cli_out_open(cli_out *out, const char *path);      /* 0 ok, else exit code (
 int cli_out_commit(cli_out *out);                      /* 0 ok, else 4 (printed) */
 void cli_out_abort(cli_out *out);                      /* remove the temporary file */
 
+/* Ctrl-C: the first SIGINT/SIGTERM sets cli_interrupt (long computations poll it through
+ * their options and return CMETA_EINTR; cli_out_commit then refuses to publish the output);
+ * a second one removes every temporary output file and exits with 130. */
+#include <signal.h>
+extern volatile sig_atomic_t cli_interrupt;
+void cli_install_signals(void);
+
 /* JSON writing helpers: numbers with %.17g (null when not finite), escaped strings. */
 void json_num(FILE *fp, double x);
 void json_str(FILE *fp, const char *s);

@@ -251,6 +251,48 @@ int cli_load(const cli_opts *oc, const char *path, cmeta_table **t, cmeta_data *
     return 0;
 }
 
+/* ---- interrupts ------------------------------------------------------------------------ */
+
+volatile sig_atomic_t cli_interrupt = 0;
+#define CLI_MAX_TMP 16
+static char *volatile g_tmp[CLI_MAX_TMP];
+
+static void register_tmp(char *p)
+{
+    for (int i = 0; i < CLI_MAX_TMP; i++)
+        if (!g_tmp[i]) {
+            g_tmp[i] = p;
+            return;
+        }
+}
+
+static void unregister_tmp(const char *p)
+{
+    for (int i = 0; i < CLI_MAX_TMP; i++)
+        if (g_tmp[i] == p) g_tmp[i] = NULL;
+}
+
+static void on_signal(int sig)
+{
+    if (!cli_interrupt) {
+        cli_interrupt = 1;
+        return;
+    }
+    for (int i = 0; i < CLI_MAX_TMP; i++)
+        if (g_tmp[i]) unlink(g_tmp[i]); /* async-signal-safe */
+    _exit(128 + sig);
+}
+
+void cli_install_signals(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+}
+
 /* ---- output ---------------------------------------------------------------------------- */
 
 int cli_out_open(cli_out *out, const char *path)
@@ -291,6 +333,7 @@ int cli_out_open(cli_out *out, const char *path)
         return cli_failf(4, "%s: cannot write: %s", path, strerror(e));
     }
     out->fp = fdopen(fd, "w");
+    if (out->fp) register_tmp(out->tmp);
     if (!out->fp) {
         close(fd);
         unlink(out->tmp);
@@ -321,6 +364,10 @@ int cli_out_commit(cli_out *out)
         return 0;
     }
     int bad = ferror(out->fp) != 0;
+    if (cli_interrupt) {
+        cli_out_abort(out);
+        return cli_failf(130, "interrupted: %s not written", "output");
+    }
     if (fflush(out->fp) != 0) bad = 1;
     if (!bad && fsync(fileno(out->fp)) != 0 && errno != EINVAL) bad = 1;
     int e = errno;
@@ -331,6 +378,7 @@ int cli_out_commit(cli_out *out)
         unlink(out->tmp);
         cli_failf(4, "%s: write error: %s", out->path, strerror(e));
     }
+    unregister_tmp(out->tmp);
     free(out->path);
     free(out->tmp);
     out->path = out->tmp = NULL;
@@ -344,6 +392,7 @@ void cli_out_abort(cli_out *out)
         fclose(out->fp);
         unlink(out->tmp);
     }
+    if (out->tmp) unregister_tmp(out->tmp);
     free(out->path);
     free(out->tmp);
     memset(out, 0, sizeof *out);

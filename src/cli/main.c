@@ -42,6 +42,7 @@ int main(int argc, char **argv)
 {
     /* GSL's default error handler aborts; the library reports through statuses instead. */
     gsl_set_error_handler_off();
+    cli_install_signals();
     if (argc < 2) {
         usage(stderr);
         return 1;
