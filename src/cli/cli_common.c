@@ -138,6 +138,7 @@ int cli_parse(int argc, char **argv, cli_opts *o, const char *usage)
             if (parse_num(name, val, &x)) return 1;
             if (!(x >= 0)) return cli_failf(1, "--add must be >= 0 (got %s)", val);
             o->data.escalc.add = x;
+            o->data.escalc.add_explicit = 1;
             o->add_set = 1;
         } else if (eq(name, "--to")) {
             if (cmeta_to_from_name(val, &o->data.escalc.to) != CMETA_OK)
