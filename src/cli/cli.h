@@ -94,6 +94,12 @@ void cli_print_frame(FILE *fp, const char *const *rownames, size_t nrows,
 int cli_choose_model(const cli_opts *o, const cmeta_studies *s, cmeta_fit_opts *chosen,
                      int *is_random, double *Q, double *Q_pval, char *reason, size_t nreason,
                      cmeta_warnings *w);
+/* loo / cumul (cmd_loo.c): print derived fits; run the whole command. */
+void cli_print_derived(FILE *fp, cli_format fmt, const char *listkey, const char *labkey,
+                       const char *const *labels, const cmeta_summary *rows, size_t n,
+                       const cmeta_data *d, const cmeta_fit_opts *fo, const char *reason,
+                       const cmeta_warnings *w, const char *order);
+int cli_run_derived(int argc, char **argv, const char *usage_text, int cumulative);
 /* Harmonic mean of the ni (for the inverse Freeman-Tukey back-transformation), NAN if none. */
 double cli_harmonic_n(const cmeta_data *d);
 
