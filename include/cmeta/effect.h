@@ -61,8 +61,10 @@ CMETA_EXPORT double cmeta_back_transform(cmeta_transform_kind kind, double x, do
 /* Continuity correction for 2x2 tables (metafor's add/to/drop00). */
 typedef enum { CMETA_TO_ONLY0, CMETA_TO_ALL, CMETA_TO_IF0ALL, CMETA_TO_NONE } cmeta_to;
 /* Sampling-variance formula (metafor's vtype): LS large-sample (default), UB unbiased,
- * HO homoscedastic / pooled SD (MD, ROM), AV sample-size-weighted average (SMD, COR...). */
-typedef enum { CMETA_VTYPE_LS, CMETA_VTYPE_UB, CMETA_VTYPE_HO, CMETA_VTYPE_AV } cmeta_vtype;
+ * HO homoscedastic / pooled SD (MD, ROM), AV sample-size-weighted average (SMD, COR...),
+ * LS2 the second large-sample formula of metafor for SMD (Borenstein 2009) and SMCC. */
+typedef enum { CMETA_VTYPE_LS, CMETA_VTYPE_UB, CMETA_VTYPE_HO, CMETA_VTYPE_AV,
+               CMETA_VTYPE_LS2 } cmeta_vtype;
 
 typedef struct {
     double add;          /* default 0.5 */
