@@ -18,6 +18,8 @@ expect_golden $G/pool_bcg_sub.txt "pool bcg subgroup text" pool $D/bcg.csv --mea
 expect_golden $G/pool_bcg_sub.json "pool bcg subgroup json" pool $D/bcg.csv --measure RR --subgroup alloc --format json
 expect_golden $G/pool_bcg_sub.csv "pool bcg subgroup csv" pool $D/bcg.csv --measure RR --subgroup alloc --format csv
 expect_golden $G/pool_normand_subc.json "pool normand subgroup tau-common json" pool $D/normand.csv --measure MD --subgroup setting --tau-common --format json
+expect_golden $G/pool_bcg_revman_sub.json "pool revman5 preset subgroups json" pool $D/bcg.csv --measure RR --preset revman5 --subgroup alloc --format json
+expect_golden $G/loo_bcg_mh.txt "loo bcg MH text" loo $D/bcg.csv --measure RR --method MH
 expect_golden $G/pool_one.txt "pool k = 1" pool $D/one.csv
 expect_golden $G/pool_sub_missing.json "pool subgroup missing value" pool $D/sub_missing.csv --subgroup grp --format json
 expect_golden $G/loo_bcg.txt "loo bcg text" loo $D/bcg.csv --measure RR
