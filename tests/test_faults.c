@@ -2,6 +2,7 @@
  * (cmeta_set_allocator) are reported as CMETA_ENOMEM, never crash and never leak: the whole
  * read -> effect sizes -> pool path is run with the n-th allocation failing, for every n
  * until a run needs no failure. Leaks are caught by running this suite under valgrind/ASan. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -77,7 +78,7 @@ static cmeta_status run_path(cmeta_method method, cmeta_measure measure)
 static void check_all_failures(cmeta_method method, cmeta_measure measure)
 {
     cmeta_set_allocator(failing_malloc, failing_realloc, NULL);
-    long n;
+    long n, nomem = 0;
     for (n = 0; n < 100000; n++) {
         fail_at = n;
         count = 0;
@@ -86,10 +87,17 @@ static void check_all_failures(cmeta_method method, cmeta_measure measure)
             CU_ASSERT_EQUAL(st, CMETA_OK);
             break;
         }
-        CU_ASSERT_EQUAL(st, CMETA_ENOMEM);
-        if (st != CMETA_ENOMEM) break;
+        /* A failure is either reported, or recovered from (libcsv retries a failed buffer
+         * growth with a smaller block): never any other status, never a crash. */
+        CU_ASSERT(st == CMETA_ENOMEM || st == CMETA_OK);
+        if (st != CMETA_ENOMEM && st != CMETA_OK) {
+            fprintf(stderr, "  allocation %ld failing gave status %d\n", n, (int)st);
+            break;
+        }
+        nomem += st == CMETA_ENOMEM;
     }
-    CU_ASSERT(n > 10); /* the path does allocate, so failures were really injected */
+    CU_ASSERT(n > 10);      /* the path does allocate, so failures were really injected */
+    CU_ASSERT(nomem > n / 2); /* and most of them are reported */
     fail_at = -1;
     cmeta_set_allocator(NULL, NULL, NULL);
 }
