@@ -53,6 +53,9 @@ int cli_load(const cli_opts *o, const char *path, cmeta_table **t, cmeta_data **
 
 /* Print "cmeta: <formatted error>" on stderr and return the exit code for its status. */
 int cli_fail(const cmeta_error *err);
+/* The same, for a call that returned st: a status or message the library did not fill in
+ * is taken from st, so that no failure is ever reported as "success". */
+int cli_fail_status(cmeta_status st, const cmeta_error *err);
 /* Print "cmeta: <message>" on stderr and return code. */
 int cli_failf(int code, const char *fmt, ...) CMETA_PRINTF(2, 3);
 /* Print warnings on stderr ("cmeta: warning: ...") - text and CSV modes. */

@@ -21,13 +21,18 @@ int cli_failf(int code, const char *fmt, ...)
     return code;
 }
 
-int cli_fail(const cmeta_error *err)
+int cli_fail_status(cmeta_status st, const cmeta_error *err)
 {
     char buf[2048];
-    cmeta_error_format(err, buf, sizeof buf);
+    cmeta_error e = *err;
+    if (e.status == CMETA_OK) e.status = st == CMETA_OK ? CMETA_ENUMERIC : st;
+    if (!e.message[0]) snprintf(e.message, sizeof e.message, "%s", cmeta_strerror(e.status));
+    cmeta_error_format(&e, buf, sizeof buf);
     fprintf(stderr, "cmeta: %s\n", buf);
-    return cmeta_status_exit_code(err->status == CMETA_OK ? CMETA_EDATA : err->status);
+    return cmeta_status_exit_code(e.status);
 }
+
+int cli_fail(const cmeta_error *err) { return cli_fail_status(err->status, err); }
 
 void cli_print_warnings(const cmeta_warnings *w)
 {
@@ -108,6 +113,15 @@ int cli_parse(int argc, char **argv, cli_opts *o, const char *usage)
             val = argv[++i];                                                           \
         }                                                                              \
     } while (0)
+        static const char *const with_value[] = {
+            "-o", "--output", "--format", "--measure", "--method", "--test", "--level", "--add",
+            "--to", "--vtype", "--preset", "--seed", "--ri", "--model", "--het-p", "--tol",
+            "--maxiter", "--subgroup", "--mods", "--order", "--layout", "--iter", "--type",
+            "--subsets", "--out", "--jobs", "--shard", NULL};
+        int known = 0;
+        for (const char *const *k = with_value; *k; k++) known |= eq(name, *k);
+        if (!known)
+            return cli_failf(1, "%s: unknown option '%s' (see cmeta %s --help)", o->command, name, o->command);
         NEED_VALUE();
         double x;
         if (eq(name, "-o") || eq(name, "--output")) o->output = val;
@@ -243,12 +257,12 @@ int cli_load(const cli_opts *oc, const char *path, cmeta_table **t, cmeta_data *
     if (o->preset_revman5 && o->data.measure_set && o->data.measure == CMETA_SMD)
         o->data.escalc.revman_smd = 1;
     cmeta_status st = cmeta_table_read_file(path, t, &err);
-    if (st != CMETA_OK) return cli_fail(&err);
+    if (st != CMETA_OK) return cli_fail_status(st, &err);
     st = cmeta_data_from_table(*t, &o->data, d, w, &err);
     if (st != CMETA_OK) {
         cmeta_table_free(*t);
         *t = NULL;
-        return cli_fail(&err);
+        return cli_fail_status(st, &err);
     }
     apply_preset(o, *d);
     return 0;

@@ -110,7 +110,7 @@ int cli_choose_model(const cli_opts *o, const cmeta_studies *s, cmeta_fit_opts *
     cmeta_error_clear(&err);
     cmeta_status st = cmeta_fit_subset(s, idx, s->k, &fe, &f, NULL, &err);
     free(idx);
-    if (st != CMETA_OK) return cli_fail(&err);
+    if (st != CMETA_OK) return cli_fail_status(st, &err);
     *Q = f->Q;
     *Q_pval = f->Q_pval;
     cmeta_fit_free(f);

@@ -348,7 +348,7 @@ static int run_plain(FILE *fp, const cli_opts *o, pool_ctx *c, const cmeta_fit_o
     cmeta_error_clear(&err);
     cmeta_status st = cmeta_fit_subset(&s, idx, d->k, fo, &f, w, &err);
     free(idx);
-    if (st != CMETA_OK) return cli_fail(&err);
+    if (st != CMETA_OK) return cli_fail_status(st, &err);
     if (d->k == 1 && cmeta_warn(w, "k = 1: the result is the single study itself (nothing to pool, "
                                    "no heterogeneity)") != CMETA_OK) {
         cmeta_fit_free(f);

@@ -1,7 +1,7 @@
 # The bad-input catalogue (tests/bad/): each file is refused with the right exit code and one
 # line naming the file, the place and the rule. Sourced by tests/cli/run.sh.
 B=tests/bad
-expect_error 2 "$B/empty.csv: " "bad: empty file" pool $B/empty.csv
+expect_error 2 "$B/empty.csv:1: " "bad: empty file" pool $B/empty.csv
 expect_error 2 "$B/header_only.csv" "bad: header only" pool $B/header_only.csv --measure SMD
 expect_error 1 "--measure" "bad: unknown columns" pool $B/unknown_columns.csv
 expect_error 2 "$B/duplicated_column.csv:1:8:" "bad: duplicated column" pool $B/duplicated_column.csv --measure SMD
