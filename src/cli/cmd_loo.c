@@ -215,7 +215,7 @@ int cli_run_derived(int argc, char **argv, const char *usage_text, int cumulativ
     cmeta_status st = cumulative ? cmeta_cumul(&s, ord, &fo, rows, &w, &err)
                                  : cmeta_leave1out(&s, &fo, rows, &w, &err);
     if (st != CMETA_OK) {
-        rc = cli_fail(&err);
+        rc = cli_fail_status(st, &err);
         goto done;
     }
     for (size_t i = 0; i < k; i++) labels[i] = d->label[cumulative ? ord[i] : i];

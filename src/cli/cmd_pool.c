@@ -423,8 +423,9 @@ static int run_subgroups(FILE *fp, const cli_opts *o, const cmeta_table *t, pool
     cmeta_studies_from_data(d, &o->data.escalc, &s);
     cmeta_error err;
     cmeta_error_clear(&err);
-    if (cmeta_subgroup(&s, grp, ng, o->tau_common, fo, &g, w, &err) != CMETA_OK) {
-        rc = cli_fail(&err);
+    cmeta_status st = cmeta_subgroup(&s, grp, ng, o->tau_common, fo, &g, w, &err);
+    if (st != CMETA_OK) {
+        rc = cli_fail_status(st, &err);
         goto done;
     }
     int random = fit_is_random(g->overall, fo);
