@@ -7,5 +7,8 @@
 #include "effect.h"
 #include "data.h"
 #include "model.h"
+#include "design.h"
+#include "influence.h"
+#include "bias.h"
 
 #endif
