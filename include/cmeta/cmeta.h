@@ -7,6 +7,7 @@
 #include "effect.h"
 #include "data.h"
 #include "model.h"
+#include "derive.h"
 #include "design.h"
 #include "influence.h"
 #include "bias.h"
