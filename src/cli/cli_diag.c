@@ -33,7 +33,7 @@ void cli_diag_frame(FILE *fp, const char *const *rownames, size_t nrows,
     }
     for (size_t j0 = 0; j0 < ncols;) {
         size_t j1 = j0, used = rw;
-        while (j1 < ncols && (j1 == j0 || used + (size_t)gap + cw[j1] <= 80)) used += (size_t)gap + cw[j1++];
+        while (j1 < ncols && (j1 == j0 || used + (size_t)gap + cw[j1] < 80)) used += (size_t)gap + cw[j1++];
         pad(fp, rw);
         for (size_t j = j0; j < j1; j++) {
             pad(fp, (size_t)gap + cw[j] - width(colnames[j]));

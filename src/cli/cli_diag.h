@@ -6,7 +6,7 @@
 
 /* Print a table as R's print(data.frame, quote = FALSE, right = TRUE, print.gap = gap):
  * row names left-justified, columns right-justified, wrapped into blocks of columns so that
- * no line is wider than 80 (R's default width); every line ends with " " as metafor's
+ * no line reaches 80 columns (as R wraps at its default width 80); every line ends with " " as metafor's
  * .print.table. cells: nrows x ncols row-major. */
 void cli_diag_frame(FILE *fp, const char *const *rownames, size_t nrows,
                     const char *const *colnames, size_t ncols, const char *const *cells,
