@@ -116,7 +116,7 @@ for (nm in names(sets)) {
 # ---- pool summaries for the CLI JSON comparison -------------------------------------------
 pool_row <- function(d, m, transf = NULL) {
   fit <- rma(yi, vi, data = d, method = m, control = ctl)
-  ci <- if (m != "FE") confint(fit, control = ctl)$random else matrix(NA, 3, 3)
+  ci <- if (m != "FE") confint(fit, control = list(tol = 1e-12))$random else matrix(NA, 3, 3)
   pr <- predict(fit)
   w <- weights(fit)
   data.frame(k = fit$k, estimate = as.numeric(fit$beta), se = fit$se, stat = fit$zval,
