@@ -8,5 +8,8 @@
 #include "data.h"
 #include "model.h"
 #include "derive.h"
+#include "design.h"
+#include "influence.h"
+#include "bias.h"
 
 #endif
