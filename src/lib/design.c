@@ -22,7 +22,7 @@ void cmeta_design_free(cmeta_design *d)
 
 double *cmeta_design_full(const cmeta_design *d)
 {
-    double *F = DIAG_NEW(double, d->n * d->p);
+    double *F = CMETA_ARRAY_NEW(double, d->n * d->p);
     if (!F) return NULL;
     size_t off = d->intercept ? 1 : 0;
     for (size_t i = 0; i < d->n; i++) {
@@ -76,8 +76,8 @@ cmeta_status cmeta_design_check_rank(const double *X, size_t n, size_t p,
     if (n < p)
         return cmeta_error_set(err, CMETA_EDATA,
                                "too few studies for the model: %zu studies, %zu coefficients", n, p);
-    double *Q = DIAG_NEW(double, n * p);
-    size_t *idx = DIAG_NEW(size_t, p);
+    double *Q = CMETA_ARRAY_NEW(double, n * p);
+    size_t *idx = CMETA_ARRAY_NEW(size_t, p);
     if (!Q || !idx) {
         cmeta_free(Q);
         cmeta_free(idx);
@@ -114,7 +114,7 @@ cmeta_status cmeta_design_check_rank(const double *X, size_t n, size_t p,
             /* Which earlier columns does it depend on? Least squares of column j on the
              * independent columns idx[0..r-1] (normal equations; they are full rank). */
             char msg[900] = "";
-            double *A = DIAG_NEW(double, r * r + r + r * r);
+            double *A = CMETA_ARRAY_NEW(double, r * r + r + r * r);
             if (!A) {
                 st = cmeta_error_set(err, CMETA_ENOMEM, "out of memory");
                 break;
@@ -184,8 +184,8 @@ cmeta_status cmeta_design_build(const char *const *cells, size_t k,
 {
     *out = NULL;
     cmeta_status st = CMETA_OK;
-    modinfo *mi = DIAG_NEW(modinfo, nmods);
-    size_t *keep = DIAG_NEW(size_t, k);
+    modinfo *mi = CMETA_ARRAY_NEW(modinfo, nmods);
+    size_t *keep = CMETA_ARRAY_NEW(size_t, k);
     cmeta_design *d = cmeta_calloc(1, sizeof *d);
     if (!mi || !keep || !d) {
         st = cmeta_error_set(err, CMETA_ENOMEM, "out of memory");
@@ -231,7 +231,7 @@ cmeta_status cmeta_design_build(const char *const *cells, size_t k,
             q++;
             continue;
         }
-        mi[j].lev = DIAG_NEW(char *, n);
+        mi[j].lev = CMETA_ARRAY_NEW(char *, n);
         if (!mi[j].lev) {
             st = cmeta_error_set(err, CMETA_ENOMEM, "out of memory");
             goto fail;
@@ -253,8 +253,8 @@ cmeta_status cmeta_design_build(const char *const *cells, size_t k,
     d->p = q + (size_t)d->intercept;
     d->keep = keep;
     keep = NULL;
-    d->X = DIAG_NEW(double, n * q);
-    d->names = DIAG_NEW(char *, d->p);
+    d->X = CMETA_ARRAY_NEW(double, n * q);
+    d->names = CMETA_ARRAY_NEW(char *, d->p);
     if (!d->X || !d->names) {
         st = cmeta_error_set(err, CMETA_ENOMEM, "out of memory");
         goto fail;
@@ -344,8 +344,8 @@ cmeta_status cmeta_design_from_data(const cmeta_data *dd, const char *mods, int 
     char *buf = cmeta_strdup(mods);
     size_t maxm = 1;
     for (const char *s = mods; *s; s++) maxm += *s == ',';
-    const char **names = DIAG_NEW(const char *, maxm);
-    long *cols = DIAG_NEW(long, maxm);
+    const char **names = CMETA_ARRAY_NEW(const char *, maxm);
+    long *cols = CMETA_ARRAY_NEW(long, maxm);
     const char **cells = NULL;
     cmeta_status st = CMETA_OK;
     if (!buf || !names || !cols) {
@@ -375,7 +375,7 @@ cmeta_status cmeta_design_from_data(const cmeta_data *dd, const char *mods, int 
         cols[nm] = c;
         names[nm++] = cmeta_table_colname(dd->table, (size_t)c);
     }
-    cells = DIAG_NEW(const char *, dd->k * nm);
+    cells = CMETA_ARRAY_NEW(const char *, dd->k * nm);
     if (!cells) {
         st = cmeta_error_set(err, CMETA_ENOMEM, "out of memory");
         goto done;

@@ -8,8 +8,6 @@
 #include "cmeta/status.h"
 
 /* Zeroed array of n elements (at least one), NULL when out of memory. */
-static inline void *cmeta__diag_new(size_t n, size_t size) { return cmeta_calloc(n ? n : 1, size); }
-#define DIAG_NEW(type, n) ((type *)cmeta__diag_new((n), sizeof(type)))
 
 /* In-place Cholesky A = L L' of a p x p symmetric positive definite matrix (lower triangle
  * holds L on return, upper triangle zeroed). Returns 0, or -1 when not positive definite. */

@@ -95,10 +95,10 @@ cmeta_status cmeta_influence_compute(const double *yi, const double *vi, size_t 
     cmeta_status st;
     cmeta_fit *f = NULL, *fi = NULL;
     cmeta_influence *inf = cmeta_calloc(1, sizeof *inf);
-    double *Xf = DIAG_NEW(double, k * p);
-    double *ys = DIAG_NEW(double, 2 * k + (k * q));
-    double *wk = DIAG_NEW(double, k);
-    double *M = DIAG_NEW(double, 5 * p * p + p);
+    double *Xf = CMETA_ARRAY_NEW(double, k * p);
+    double *ys = CMETA_ARRAY_NEW(double, 2 * k + (k * q));
+    double *wk = CMETA_ARRAY_NEW(double, k);
+    double *M = CMETA_ARRAY_NEW(double, 5 * p * p + p);
     if (!inf || !Xf || !ys || !wk || !M) {
         st = cmeta_error_set(err, CMETA_ENOMEM, "out of memory");
         goto done;
@@ -108,12 +108,12 @@ cmeta_status cmeta_influence_compute(const double *yi, const double *vi, size_t 
     double **cols[] = {&inf->rstudent, &inf->dffits, &inf->cook_d, &inf->cov_r,
                        &inf->tau2_del, &inf->QE_del, &inf->hat, &inf->weight};
     for (size_t c = 0; c < sizeof cols / sizeof *cols; c++)
-        if (!(*cols[c] = DIAG_NEW(double, k))) {
+        if (!(*cols[c] = CMETA_ARRAY_NEW(double, k))) {
             st = cmeta_error_set(err, CMETA_ENOMEM, "out of memory");
             goto done;
         }
-    inf->dfbetas = DIAG_NEW(double, k * p);
-    inf->influential = DIAG_NEW(int, k);
+    inf->dfbetas = CMETA_ARRAY_NEW(double, k * p);
+    inf->influential = CMETA_ARRAY_NEW(int, k);
     if (!inf->dfbetas || !inf->influential) {
         st = cmeta_error_set(err, CMETA_ENOMEM, "out of memory");
         goto done;

@@ -7,7 +7,8 @@
 #include <stddef.h>
 #include "cmeta/cmeta.h"
 
-#define CMETA_ARRAY_NEW(type, n) ((type *)cmeta_calloc((n) ? (n) : 1, sizeof(type)))
+/* A zeroed array of n elements (n may be 0; cmeta_calloc checks the product for overflow). */
+#define CMETA_ARRAY_NEW(type, n) ((type *)cmeta_calloc((n), sizeof(type)))
 
 /* Case-insensitive ASCII comparison (locale independent). */
 int cmeta__strcasecmp(const char *a, const char *b);

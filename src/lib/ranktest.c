@@ -59,7 +59,7 @@ static size_t ties(const double *x, size_t n, double *sorted, double *a, double 
  * f_m(j) = (1/m) sum_{i=0}^{m-1} f_{m-1}(j - i), f_1 = point mass at 0, only j <= K kept. */
 static cmeta_status pkendall(size_t K, size_t n, double *p)
 {
-    double *f = DIAG_NEW(double, K + 1), *S = DIAG_NEW(double, K + 2);
+    double *f = CMETA_ARRAY_NEW(double, K + 1), *S = CMETA_ARRAY_NEW(double, K + 2);
     if (!f || !S) {
         cmeta_free(f);
         cmeta_free(S);
@@ -93,7 +93,7 @@ cmeta_status cmeta_ranktest(const double *yi, const double *vi, size_t k,
             return cmeta_error_set(err, CMETA_EDATA,
                                    "rank correlation test: study %zu needs a finite yi and vi > 0",
                                    i + 1);
-    double *x = DIAG_NEW(double, 2 * k);
+    double *x = CMETA_ARRAY_NEW(double, 2 * k);
     if (!x) return cmeta_error_set(err, CMETA_ENOMEM, "out of memory");
     double *tmp = x + k;
     double sw = 0, swy = 0;

@@ -27,7 +27,7 @@ cmeta_status cmeta_regtest(const double *yi, const double *vi, size_t k, double 
             return cmeta_error_set(err, CMETA_EDATA,
                                    "Egger's regression test: study %zu needs a finite yi and vi > 0",
                                    i + 1);
-    double *X = DIAG_NEW(double, 2 * k), *w = DIAG_NEW(double, k);
+    double *X = CMETA_ARRAY_NEW(double, 2 * k), *w = CMETA_ARRAY_NEW(double, k);
     if (!X || !w) {
         cmeta_free(X);
         cmeta_free(w);

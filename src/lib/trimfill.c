@@ -70,9 +70,9 @@ cmeta_status cmeta_trimfill(const double *yi, const double *vi, size_t k,
     cmeta_status st = CMETA_OK;
     cmeta_fit *fit = NULL;
     cmeta_trimfill_result *r = cmeta_calloc(1, sizeof *r);
-    double *buf = DIAG_NEW(double, 4 * k);
-    keyed *ord = DIAG_NEW(keyed, k);
-    size_t *idx = DIAG_NEW(size_t, k);
+    double *buf = CMETA_ARRAY_NEW(double, 4 * k);
+    keyed *ord = CMETA_ARRAY_NEW(keyed, k);
+    size_t *idx = CMETA_ARRAY_NEW(size_t, k);
     if (!r || !buf || !ord || !idx) {
         st = cmeta_error_set(err, CMETA_ENOMEM, "out of memory");
         goto fail;
@@ -165,10 +165,10 @@ cmeta_status cmeta_trimfill(const double *yi, const double *vi, size_t k,
     }
 
     size_t k0u = r->k0, kt = k + k0u;
-    r->fill_yi = DIAG_NEW(double, k0u);
-    r->fill_vi = DIAG_NEW(double, k0u);
-    r->fill_of = DIAG_NEW(size_t, k0u);
-    double *ya = DIAG_NEW(double, 2 * kt);
+    r->fill_yi = CMETA_ARRAY_NEW(double, k0u);
+    r->fill_vi = CMETA_ARRAY_NEW(double, k0u);
+    r->fill_of = CMETA_ARRAY_NEW(size_t, k0u);
+    double *ya = CMETA_ARRAY_NEW(double, 2 * kt);
     if (!r->fill_yi || !r->fill_vi || !r->fill_of || !ya) {
         cmeta_free(ya);
         st = cmeta_error_set(err, CMETA_ENOMEM, "out of memory");
