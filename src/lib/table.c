@@ -591,6 +591,8 @@ long cmeta_table_cell_line(const cmeta_table *t, size_t row, size_t col)
 
 long cmeta_table_row_line(const cmeta_table *t, size_t row) { return cmeta_table_cell_line(t, row, 0); }
 
+long cmeta_table_header_line(const cmeta_table *t) { return t ? t->header_line : 0; }
+
 long cmeta_table_find_raw(const cmeta_table *t, const char *name)
 {
     if (!t || !name) return -1;
