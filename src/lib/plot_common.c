@@ -244,15 +244,27 @@ size_t cmeta__ticks(double lo, double hi, int log_scale, double *t, size_t max, 
     static const double dec[] = {1}, m125[] = {1, 2, 5}, m7[] = {1, 1.5, 2, 3, 5, 7};
     const double *sets[] = {dec, m125, m7};
     const size_t sizes[] = {1, 3, 6};
-    double r[64];
+    /* the coarsest set whose enclosing ticks waste at most a quarter of the axis; else the
+     * set covering best */
+    double r[64], best[64];
+    size_t nbest = 0;
+    double best_cov = 0;
     for (size_t s = 0; s < 3; s++) {
         size_t n = mantissa_ticks(rlo, rhi, sets[s], sizes[s], r, 64);
-        if (n >= 4 && n <= max) {
-            for (size_t i = 0; i < n; i++) t[i] = log(r[i]);
-            *alo = t[0];
-            *ahi = t[n - 1];
-            return n;
+        if (n < 4 || n > max || n > 9) continue;
+        double cov = (hi - lo) / (log(r[n - 1]) - log(r[0]));
+        if (cov > best_cov + 1e-9) {
+            best_cov = cov;
+            nbest = n;
+            memcpy(best, r, n * sizeof *r);
         }
+        if (cov >= 0.75) break;
+    }
+    if (nbest) {
+        for (size_t i = 0; i < nbest; i++) t[i] = log(best[i]);
+        *alo = t[0];
+        *ahi = t[nbest - 1];
+        return nbest;
     }
     /* narrow range: round values of the ratio itself */
     double a, b;

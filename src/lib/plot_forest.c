@@ -140,6 +140,7 @@ static void fmt_p(const forest *f, char *buf, size_t n, double p)
     if (!isfinite(p)) snprintf(buf, n, "%s = NA", f->revman ? "P" : "p");
     else if (f->revman) {
         if (p < 0.00001) snprintf(buf, n, "P < 0.00001");
+        else if (p < 0.0001) snprintf(buf, n, "P < 0.0001");
         else if (p < 0.001) snprintf(buf, n, "P = %.4f", p);
         else if (p < 0.01) snprintf(buf, n, "P = %.3f", p);
         else snprintf(buf, n, "P = %.2f", p);
