@@ -11,5 +11,6 @@
 #include "design.h"
 #include "influence.h"
 #include "bias.h"
+#include "plot.h"
 
 #endif
