@@ -79,6 +79,30 @@ void csv_field(FILE *fp, const char *s);
 /* CSV number: %.17g, empty when not finite. */
 void csv_num(FILE *fp, double x);
 
+/* ---- shared by pool, loo, cumul (cli_derive.c) ---------------------------------------- */
+/* metafor's number formats: fixed with `digits` decimals ("NA" when not finite), and
+ * p-values as ".pval": "<.0001" below 10^-digits. */
+void cli_fcf(char *buf, size_t n, double x, int digits);
+void cli_pval(char *buf, size_t n, double p, int digits);
+/* Print a table as R prints a data.frame (right = TRUE): row names left-justified, columns
+ * right-justified to the wider of header and cells, one space apart; each line ends with
+ * " " as metafor's .print.table. cells: nrows x ncols row-major strings. rownames may be NULL. */
+void cli_print_frame(FILE *fp, const char *const *rownames, size_t nrows,
+                     const char *const *colnames, size_t ncols, const char *const *cells);
+/* The fit options to use: --model auto picks FE (or MH/Peto) when the heterogeneity test's
+ * p >= --het-p, else the random-effects method. Fills *chosen, and a one-line reason. */
+int cli_choose_model(const cli_opts *o, const cmeta_studies *s, cmeta_fit_opts *chosen,
+                     int *is_random, double *Q, double *Q_pval, char *reason, size_t nreason,
+                     cmeta_warnings *w);
+/* loo / cumul (cmd_loo.c): print derived fits; run the whole command. */
+void cli_print_derived(FILE *fp, cli_format fmt, const char *listkey, const char *labkey,
+                       const char *const *labels, const cmeta_summary *rows, size_t n,
+                       const cmeta_data *d, const cmeta_fit_opts *fo, const char *reason,
+                       const cmeta_warnings *w, const char *order);
+int cli_run_derived(int argc, char **argv, const char *usage_text, int cumulative);
+/* Harmonic mean of the ni (for the inverse Freeman-Tukey back-transformation), NAN if none. */
+double cli_harmonic_n(const cmeta_data *d);
+
 /* Commands: each returns the process exit code. */
 int cmeta_cmd_escalc(int argc, char **argv);
 int cmeta_cmd_pool(int argc, char **argv);
