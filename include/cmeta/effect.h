@@ -100,7 +100,12 @@ CMETA_EXPORT cmeta_status cmeta_to_from_name(const char *name, cmeta_to *out);
 
 /* Input arrays, each of length k; only those the measure's family uses are read
  * (the others may be NULL). A NaN in any used input marks the study missing: its yi and
- * vi come out NaN. ri for pre/post measures is the pre-post correlation per study. */
+ * vi come out NaN. ri for pre/post measures is the pre-post correlation per study.
+ * BIN2: bi (di) may be NULL when n1i (n2i) is given: bi = n1i - ai.
+ * SMD1 (Glass) standardizes by sd2i and does not read sd1i. PREPOST: yi is on the
+ * m1i - m2i (or m1i/m2i) side; SMCR and SMCRH standardize by sd1i, and SMCR does not
+ * read sd2i (metafor's own Morris 2008 example passes m1i = post, m2i = pre,
+ * sd1i = pre-test SD for SMCR). The caller owns every array; cmeta_escalc keeps none. */
 typedef struct {
     size_t k;
     const double *m1i, *sd1i, *n1i, *m2i, *sd2i, *n2i; /* CONT2; PREPOST uses m1i sd1i m2i sd2i */
