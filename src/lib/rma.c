@@ -664,6 +664,16 @@ cmeta_status cmeta_rma(const double *yi, const double *vi, size_t k, const doubl
         m /= (double)k;
         for (size_t i = 0; i < k; i++) yc[i] = yi[i] - m;
     }
+    if (k == 1 && opts->test != CMETA_TEST_Z) {
+        /* as metafor: "Setting argument test="z" since k=1" */
+        dflt = *opts;
+        dflt.test = CMETA_TEST_Z;
+        opts = &dflt;
+        if (w && cmeta_warn(w, "only one study: z test used") != CMETA_OK) {
+            st = CMETA_ENOMEM;
+            goto fail;
+        }
+    }
     f = cmeta__fit_new(k, p);
     if (!f) { st = CMETA_ENOMEM; goto fail; }
     f->method = opts->method;
