@@ -217,7 +217,7 @@ void cli_opts_free(cli_opts *o)
 static void apply_preset(cli_opts *o, const cmeta_data *d)
 {
     if (!o->preset_revman5) return;
-    o->data.escalc.revman_smd = 1;
+    if (d && d->measure == CMETA_SMD) o->data.escalc.revman_smd = 1;
     if (!o->method_set) {
         if (d && cmeta_measure_family(d->measure) == CMETA_FAMILY_BIN2 && d->measure != CMETA_AS) {
             o->fit.method = d->measure == CMETA_PETO ? CMETA_METHOD_PETO : CMETA_METHOD_MH;
@@ -237,7 +237,9 @@ int cli_load(const cli_opts *oc, const char *path, cmeta_table **t, cmeta_data *
     *t = NULL;
     *d = NULL;
     if (!path) return cli_failf(1, "%s: no input file (use - for standard input)", o->command);
-    if (o->preset_revman5) o->data.escalc.revman_smd = 1;
+    /* RevMan's approximate Hedges' g applies to SMD only (escalc refuses it elsewhere) */
+    if (o->preset_revman5 && o->data.measure_set && o->data.measure == CMETA_SMD)
+        o->data.escalc.revman_smd = 1;
     cmeta_status st = cmeta_table_read_file(path, t, &err);
     if (st != CMETA_OK) return cli_fail(&err);
     st = cmeta_data_from_table(*t, &o->data, d, w, &err);

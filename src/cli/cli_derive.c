@@ -128,15 +128,15 @@ int cli_choose_model(const cli_opts *o, const cmeta_studies *s, cmeta_fit_opts *
         *chosen = fe;
         *is_random = 0;
         if (reason)
-            snprintf(reason, nreason, "fixed effect (%s): heterogeneity test p %s%s >= %s",
-                     cmeta_method_name(fe.method), p[0] == '<' ? "" : "= ", p, hp);
+            snprintf(reason, nreason, "fixed effect (%s): heterogeneity test p = %s >= --het-p %s",
+                     cmeta_method_name(fe.method), p, hp);
     } else {
         *chosen = re;
         *is_random = 1;
         if (reason)
-            snprintf(reason, nreason, "random effects (%s%s): heterogeneity test p %s%s < %s",
+            snprintf(reason, nreason, "random effects (%s%s): heterogeneity test p %s%s < --het-p %s",
                      cmeta_method_name(re.method), twobytwo ? ", DerSimonian-Laird tau^2" : "",
-                     p[0] == '<' ? "" : "= ", p, hp);
+                     p[0] == '<' ? "< " : "= ", p[0] == '<' ? p + 1 : p, hp);
     }
     (void)w;
     return 0;

@@ -70,7 +70,7 @@ for (nm in names(sets)) {
                     Q = l$Q, Qp = l$Qp, tau2 = z0(l$tau2, nrow(d)), I2 = l$I2, H2 = l$H2),
          paste0(nm, "_", m, "_loo.csv"))
     ord <- order(d$year)
-    cu <- cumul(fit, order = ord)
+    cu <- cumul(fit, order = d$year)  # metafor sorts by this variable (stable for ties)
     wcsv(data.frame(added = ord, estimate = cu$estimate, se = cu$se, zval = cu$zval,
                     pval = cu$pvals, ci_lb = cu$ci.lb, ci_ub = cu$ci.ub, Q = cu$Q,
                     Qp = cu$Qp, tau2 = z0(cu$tau2, nrow(d)), I2 = cu$I2, H2 = cu$H2),
@@ -116,7 +116,7 @@ for (nm in names(sets)) {
 # ---- pool summaries for the CLI JSON comparison -------------------------------------------
 pool_row <- function(d, m, transf = NULL) {
   fit <- rma(yi, vi, data = d, method = m, control = ctl)
-  ci <- if (m != "FE") confint(fit, control = ctl)$random else matrix(NA, 3, 3)
+  ci <- if (m != "FE") confint(fit, control = list(tol = 1e-12))$random else matrix(NA, 3, 3)
   pr <- predict(fit)
   w <- weights(fit)
   data.frame(k = fit$k, estimate = as.numeric(fit$beta), se = fit$se, stat = fit$zval,
