@@ -41,6 +41,6 @@ IN
       ref "  95% CI" "$lb" "$(jget "$EX_TMP/$name" transformed.ci_lb)"
       ref "" "$ub" "$(jget "$EX_TMP/$name" transformed.ci_ub)"; } || EX_MISS=$((EX_MISS + 1))
 done
-note "With 12 vs 6 patients every interval includes no effect except protein at 6 months;"
+note "With 12 vs 6 patients every 95% CI includes no difference except protein at 6 months;"
 note "the trial was stopped early (Deng 2017)."
 finish
