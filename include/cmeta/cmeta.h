@@ -8,5 +8,9 @@
 #include "data.h"
 #include "model.h"
 #include "derive.h"
+#include "design.h"
+#include "influence.h"
+#include "bias.h"
+#include "plot.h"
 
 #endif

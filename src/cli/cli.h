@@ -103,6 +103,12 @@ int cli_run_derived(int argc, char **argv, const char *usage_text, int cumulativ
 /* Harmonic mean of the ni (for the inverse Freeman-Tukey back-transformation), NAN if none. */
 double cli_harmonic_n(const cmeta_data *d);
 
+/* ---- pictures (cmd_forest.c) ---------------------------------------------------------- */
+/* -o is required and must name .svg, .png or .pdf: 0, or the exit code (printed). */
+int cli_plot_check_output(const cli_opts *o);
+/* Render a plot to path atomically (temporary file renamed on success): 0 or exit code. */
+int cli_plot_write(const cmeta_plot *p, const char *path);
+
 /* Commands: each returns the process exit code. */
 int cmeta_cmd_escalc(int argc, char **argv);
 int cmeta_cmd_pool(int argc, char **argv);

@@ -1,8 +1,229 @@
-/* cmd_forest.c - `cmeta forest`: not written yet (see the issue tracker). */
+/* cmd_forest.c - `cmeta forest FILE -o F.svg|.png|.pdf`: forest plot (optionally by subgroup). */
+#include <stdlib.h>
+#include <string.h>
+
 #include "cli.h"
+
+static const char usage[] =
+    "usage: cmeta forest FILE -o F.svg|F.png|F.pdf [options]\n"
+    "Forest plot: studies, weights, summary diamond, prediction interval, heterogeneity.\n"
+    "  -o PATH           output picture; the format follows the extension (required)\n"
+    "  --layout L        metafor (default) or revman5 (default with --preset revman5)\n"
+    "  --subgroup COL    one block per subgroup with subtotals and the test for differences\n"
+    "  --tau-common      subgroups share one tau^2\n"
+    "  --measure M --method M --test z|t|knha --level 95 --add --to --drop00 --vtype\n"
+    "  --preset metafor|revman5 --model auto --het-p P --ri R\n";
+
+/* Render plot p to o->output atomically (temporary file, then rename). */
+int cli_plot_write(const cmeta_plot *p, const char *path)
+{
+    cmeta_plot_format fmt;
+    cmeta_error err;
+    cmeta_error_clear(&err);
+    if (cmeta_plot_format_from_path(path, &fmt, &err) != CMETA_OK) return cli_fail(&err);
+    cli_out out;
+    int rc = cli_out_open(&out, path);
+    if (rc) return rc;
+    if (cmeta_plot_render_stream(p, fmt, out.fp, &err) != CMETA_OK) {
+        cli_out_abort(&out);
+        snprintf(err.file, sizeof err.file, "%s", path);
+        return cli_fail(&err);
+    }
+    return cli_out_commit(&out);
+}
+
+/* Check -o before any work: required, and a known picture format. */
+int cli_plot_check_output(const cli_opts *o)
+{
+    if (!o->output || strcmp(o->output, "-") == 0)
+        return cli_failf(1, "%s: -o F.svg|F.png|F.pdf is required (pictures are not written to standard output)",
+                         o->command);
+    cmeta_plot_format fmt;
+    cmeta_error err;
+    cmeta_error_clear(&err);
+    if (cmeta_plot_format_from_path(o->output, &fmt, &err) != CMETA_OK) return cli_fail(&err);
+    return 0;
+}
+
+typedef struct {
+    cmeta_data *d;               /* the studies plotted (with a subgroup value) */
+    cmeta_subgroups *g;
+    cmeta_forest_group *groups;
+    size_t *gidx;                /* study indices, grouped */
+    const char **lev;
+} sub_ctx;
+
+static void sub_free(sub_ctx *s)
+{
+    cmeta_subgroups_free(s->g);
+    cmeta_data_free(s->d);
+    free(s->groups);
+    free(s->gidx);
+    free(s->lev);
+}
+
+/* Split the studies by the values of column o->subgroup (first-appearance order, as pool). */
+static int make_subgroups(const cli_opts *o, const cmeta_table *t, const cmeta_data *d0,
+                          const cmeta_fit_opts *fo, sub_ctx *sc, cmeta_warnings *w)
+{
+    long col = cmeta_table_find_raw(t, o->subgroup);
+    if (col < 0) return cli_failf(1, "--subgroup: no column '%s' in %s", o->subgroup, cmeta_table_name(t));
+    size_t k0 = d0->k, n = 0, ng = 0;
+    size_t *idx = malloc((k0 ? k0 : 1) * sizeof *idx), *grp = malloc((k0 ? k0 : 1) * sizeof *grp);
+    sc->lev = malloc((k0 ? k0 : 1) * sizeof *sc->lev);
+    int rc = 0;
+    if (!idx || !grp || !sc->lev) {
+        rc = cli_failf(4, "out of memory");
+        goto done;
+    }
+    for (size_t i = 0; i < k0; i++) {
+        const char *cell = cmeta_table_cell(t, d0->row[i], (size_t)col);
+        if (cmeta_cell_is_missing(cell)) {
+            if (cmeta_warn(w, "study '%s' left out: no value in subgroup column '%s'", d0->label[i],
+                           o->subgroup) != CMETA_OK) {
+                rc = cli_failf(4, "out of memory");
+                goto done;
+            }
+            continue;
+        }
+        size_t j = 0;
+        while (j < ng && strcmp(sc->lev[j], cell) != 0) j++;
+        if (j == ng) sc->lev[ng++] = cell;
+        grp[n] = j;
+        idx[n++] = i;
+    }
+    if (n == 0) {
+        rc = cli_failf(2, "%s: no study has a value in subgroup column '%s'", cmeta_table_name(t), o->subgroup);
+        goto done;
+    }
+    if (cmeta_data_subset(d0, idx, n, &sc->d) != CMETA_OK) {
+        rc = cli_failf(4, "out of memory");
+        goto done;
+    }
+    cmeta_studies s;
+    cmeta_studies_from_data(sc->d, &o->data.escalc, &s);
+    cmeta_error err;
+    cmeta_error_clear(&err);
+    if (cmeta_subgroup(&s, grp, ng, o->tau_common, fo, &sc->g, w, &err) != CMETA_OK) {
+        rc = cli_fail(&err);
+        goto done;
+    }
+    sc->groups = calloc(ng, sizeof *sc->groups);
+    sc->gidx = malloc(n * sizeof *sc->gidx);
+    if (!sc->groups || !sc->gidx) {
+        rc = cli_failf(4, "out of memory");
+        goto done;
+    }
+    size_t m = 0;
+    for (size_t j = 0; j < ng; j++) {
+        sc->groups[j].name = sc->lev[j];
+        sc->groups[j].idx = sc->gidx + m;
+        sc->groups[j].fit = sc->g->fits[j];
+        for (size_t i = 0; i < n; i++)
+            if (grp[i] == j) sc->gidx[m++] = i;
+        sc->groups[j].n = (size_t)(sc->gidx + m - sc->groups[j].idx);
+    }
+done:
+    free(idx);
+    free(grp);
+    return rc;
+}
 
 int cmeta_cmd_forest(int argc, char **argv)
 {
-    (void)argc;
-    return cli_failf(1, "'%s' is not available in this version yet", argv[0]);
+    cli_opts o;
+    int rc = cli_parse(argc, argv, &o, usage);
+    if (rc) {
+        cli_opts_free(&o);
+        return rc < 0 ? 0 : rc;
+    }
+    if (o.ninputs != 1) {
+        cli_opts_free(&o);
+        return cli_failf(1, "forest: expected one input FILE (got %zu); see cmeta forest --help", o.ninputs);
+    }
+    if ((rc = cli_plot_check_output(&o))) {
+        cli_opts_free(&o);
+        return rc;
+    }
+    cmeta_warnings w;
+    cmeta_warnings_init(&w);
+    cmeta_table *t = NULL;
+    cmeta_data *d = NULL;
+    cmeta_fit *fit = NULL;
+    cmeta_text_measurer *tm = NULL;
+    cmeta_plot plot;
+    memset(&plot, 0, sizeof plot);
+    sub_ctx sc;
+    memset(&sc, 0, sizeof sc);
+    cmeta_error err;
+    cmeta_error_clear(&err);
+    rc = cli_load(&o, o.inputs[0], &t, &d, &w);
+    if (rc) goto done;
+    if (d->k == 0) {
+        rc = cli_failf(2, "%s: no study left to plot", o.inputs[0]);
+        goto done;
+    }
+    cmeta_studies s;
+    cmeta_studies_from_data(d, &o.data.escalc, &s);
+    cmeta_fit_opts fo;
+    char reason[256];
+    double q, qp;
+    int random;
+    rc = cli_choose_model(&o, &s, &fo, &random, &q, &qp, reason, sizeof reason, &w);
+    if (rc) goto done;
+    cmeta_forest_opts fopt;
+    cmeta_forest_opts_default(&fopt);
+    fopt.random = random;
+    if (o.layout ? strcmp(o.layout, "revman5") == 0 : o.preset_revman5) fopt.layout = CMETA_FOREST_REVMAN5;
+    const cmeta_data *dp = d;
+    const cmeta_fit *fp = NULL;
+    cmeta_forest_subgroups fs;
+    memset(&fs, 0, sizeof fs);
+    if (o.subgroup) {
+        rc = make_subgroups(&o, t, d, &fo, &sc, &w);
+        if (rc) goto done;
+        dp = sc.d;
+        fp = sc.g->overall;
+        fs.ngroups = sc.g->ngroups;
+        fs.group = sc.groups;
+        fs.Q_between = sc.g->Q_between;
+        fs.Q_between_df = sc.g->Q_between_df;
+        fs.Q_between_pval = sc.g->Q_between_pval;
+    } else {
+        size_t *idx = malloc(d->k * sizeof *idx);
+        if (!idx) {
+            rc = cli_failf(4, "out of memory");
+            goto done;
+        }
+        for (size_t i = 0; i < d->k; i++) idx[i] = i;
+        cmeta_status st = cmeta_fit_subset(&s, idx, d->k, &fo, &fit, &w, &err);
+        free(idx);
+        if (st != CMETA_OK) {
+            rc = cli_fail(&err);
+            goto done;
+        }
+        fp = fit;
+    }
+    if (cmeta_text_measurer_new(&tm) != CMETA_OK) {
+        rc = cli_failf(4, "out of memory");
+        goto done;
+    }
+    if (cmeta_forest_layout(dp, fp, o.subgroup ? &fs : NULL, &fopt, cmeta_text_measure_cairo, tm, &plot,
+                            &err) != CMETA_OK) {
+        rc = cli_fail(&err);
+        goto done;
+    }
+    rc = cli_plot_write(&plot, o.output);
+    if (o.model_auto && rc == 0) fprintf(stderr, "cmeta: model chosen by --model auto: %s\n", reason);
+    if (rc == 0) cli_print_warnings(&w);
+done:
+    cmeta_plot_free(&plot);
+    cmeta_text_measurer_free(tm);
+    sub_free(&sc);
+    cmeta_fit_free(fit);
+    cmeta_data_free(d);
+    cmeta_table_free(t);
+    cmeta_warnings_free(&w);
+    cli_opts_free(&o);
+    return rc;
 }

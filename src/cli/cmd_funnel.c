@@ -1,8 +1,118 @@
-/* cmd_funnel.c - `cmeta funnel`: not written yet (see the issue tracker). */
+/* cmd_funnel.c - `cmeta funnel FILE -o F.svg|.png|.pdf [--contours] [--trimfill]`. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
 #include "cli.h"
+
+static const char usage[] =
+    "usage: cmeta funnel FILE -o F.svg|F.png|F.pdf [options]\n"
+    "Funnel plot: estimates against standard errors, pseudo confidence region, summary line.\n"
+    "  -o PATH           output picture; the format follows the extension (required)\n"
+    "  --contours        contour-enhanced regions p > .10, .05-.10, .01-.05, < .01 (Peters 2008)\n"
+    "  --trimfill        add the studies imputed by trim and fill (L0, side chosen as metafor)\n"
+    "                    as open circles; the summary line is the adjusted estimate\n"
+    "  --measure M --method M --test z|t|knha --level 95 --add --to --drop00 --vtype\n"
+    "  --preset metafor|revman5 --model auto --het-p P --ri R\n";
 
 int cmeta_cmd_funnel(int argc, char **argv)
 {
-    (void)argc;
-    return cli_failf(1, "'%s' is not available in this version yet", argv[0]);
+    cli_opts o;
+    int rc = cli_parse(argc, argv, &o, usage);
+    if (rc) {
+        cli_opts_free(&o);
+        return rc < 0 ? 0 : rc;
+    }
+    if (o.ninputs != 1) {
+        cli_opts_free(&o);
+        return cli_failf(1, "funnel: expected one input FILE (got %zu); see cmeta funnel --help", o.ninputs);
+    }
+    if ((rc = cli_plot_check_output(&o))) {
+        cli_opts_free(&o);
+        return rc;
+    }
+    cmeta_warnings w;
+    cmeta_warnings_init(&w);
+    cmeta_table *t = NULL;
+    cmeta_data *d = NULL;
+    cmeta_fit *fit = NULL;
+    cmeta_trimfill_result *tf = NULL;
+    cmeta_text_measurer *tm = NULL;
+    size_t *idx = NULL;
+    cmeta_plot plot;
+    memset(&plot, 0, sizeof plot);
+    cmeta_error err;
+    cmeta_error_clear(&err);
+    rc = cli_load(&o, o.inputs[0], &t, &d, &w);
+    if (rc) goto done;
+    if (d->k == 0) {
+        rc = cli_failf(2, "%s: no study left to plot", o.inputs[0]);
+        goto done;
+    }
+    cmeta_studies s;
+    cmeta_studies_from_data(d, &o.data.escalc, &s);
+    cmeta_fit_opts fo;
+    char reason[256];
+    double q, qp;
+    int random;
+    rc = cli_choose_model(&o, &s, &fo, &random, &q, &qp, reason, sizeof reason, &w);
+    if (rc) goto done;
+    idx = malloc(d->k * sizeof *idx);
+    if (!idx) {
+        rc = cli_failf(4, "out of memory");
+        goto done;
+    }
+    for (size_t i = 0; i < d->k; i++) idx[i] = i;
+    if (cmeta_fit_subset(&s, idx, d->k, &fo, &fit, &w, &err) != CMETA_OK) {
+        rc = cli_fail(&err);
+        goto done;
+    }
+    cmeta_funnel_fill fill = {0, NULL, NULL, NAN};
+    if (o.trimfill) {
+        /* trim and fill works on yi/vi (as metafor's trimfill.rma.uni): MH/Peto pooling is
+         * replaced by inverse-variance pooling of the same kind */
+        cmeta_fit_opts to = fo;
+        if (to.method == CMETA_METHOD_MH || to.method == CMETA_METHOD_PETO) {
+            to.method = random ? CMETA_METHOD_DL : CMETA_METHOD_FE;
+            if (cmeta_warn(&w, "trim and fill uses inverse-variance %s pooling instead of %s",
+                           random ? "DL random-effects" : "fixed-effect", cmeta_method_name(fo.method)) != CMETA_OK) {
+                rc = cli_failf(4, "out of memory");
+                goto done;
+            }
+        }
+        if (cmeta_trimfill(d->yi, d->vi, d->k, &to, CMETA_TF_L0, CMETA_TF_AUTO, 0, &tf, &w, &err) != CMETA_OK) {
+            rc = cli_fail(&err);
+            goto done;
+        }
+        fill.n = tf->k0;
+        fill.yi = tf->fill_yi;
+        fill.vi = tf->fill_vi;
+        fill.estimate = tf->fit->beta[0];
+    }
+    cmeta_funnel_opts fopt;
+    cmeta_funnel_opts_default(&fopt);
+    fopt.contours = o.contours;
+    fopt.level = fo.level;
+    if (cmeta_text_measurer_new(&tm) != CMETA_OK) {
+        rc = cli_failf(4, "out of memory");
+        goto done;
+    }
+    if (cmeta_funnel_layout(d, fit, o.trimfill ? &fill : NULL, &fopt, cmeta_text_measure_cairo, tm, &plot,
+                            &err) != CMETA_OK) {
+        rc = cli_fail(&err);
+        goto done;
+    }
+    rc = cli_plot_write(&plot, o.output);
+    if (rc == 0) cli_print_warnings(&w);
+done:
+    free(idx);
+    cmeta_plot_free(&plot);
+    cmeta_text_measurer_free(tm);
+    cmeta_trimfill_free(tf);
+    cmeta_fit_free(fit);
+    cmeta_data_free(d);
+    cmeta_table_free(t);
+    cmeta_warnings_free(&w);
+    cli_opts_free(&o);
+    return rc;
 }

@@ -1,0 +1,234 @@
+/* cmeta/plot.h - forest and funnel plots: layout apart from drawing.
+ *
+ * A plot is a flat list of primitives (text, lines, polygons, rectangles, circles, arrow
+ * heads) in page coordinates: points (1/72 inch), origin at the top left, y growing
+ * downwards. The layout functions (src/lib/plot_forest.c, src/lib/plot_funnel.c) decide
+ * every position, text and size, and know nothing of the drawing library; they measure
+ * text through a caller-supplied callback, so that columns can be sized to their widest
+ * text and no two texts overlap whatever the labels (long labels are never cut: the column
+ * widens). src/lib/plot_cairo.c draws a plot to SVG, PNG or PDF through one cairo drawing
+ * function, and supplies the measuring callback (cairo text extents, "DejaVu Sans").
+ *
+ * Every primitive carries a role and an index (the study, subgroup or tick it belongs to),
+ * so that tests and other renderers can find "the square of study 3" or "the tick labels".
+ */
+#ifndef CMETA_PLOT_H
+#define CMETA_PLOT_H
+
+#include <stdio.h>
+#include "status.h"
+#include "effect.h"
+#include "data.h"
+#include "model.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef enum {
+    CMETA_PRIM_TEXT,    /* text at (x, y) = anchor point on the baseline */
+    CMETA_PRIM_LINE,    /* from (x, y) to (x2, y2) */
+    CMETA_PRIM_POLYGON, /* closed polygon px/py[0..np-1] (diamonds, funnel regions) */
+    CMETA_PRIM_RECT,    /* rectangle x, y (top left), w, h */
+    CMETA_PRIM_CIRCLE,  /* circle centred at (x, y), radius w */
+    CMETA_PRIM_ARROW    /* filled arrow head with its tip at (x, y), pointing away from (x2, y2) */
+} cmeta_prim_kind;
+
+/* What a primitive shows (for tests and for renderers that want to style by meaning). */
+typedef enum {
+    CMETA_ROLE_OTHER,
+    CMETA_ROLE_HEADING,     /* column headings */
+    CMETA_ROLE_LABEL,       /* study label (index = study) */
+    CMETA_ROLE_DATA,        /* events / totals / means ... (index = study, -1 for totals) */
+    CMETA_ROLE_EFFECT,      /* "estimate [lb, ub]" text (index = study; -1 overall; -2-g subgroup g) */
+    CMETA_ROLE_WEIGHT,      /* weight text "12.3%" (index as EFFECT) */
+    CMETA_ROLE_SQUARE,      /* weight square (index = study) */
+    CMETA_ROLE_CI,          /* confidence interval line (index = study) */
+    CMETA_ROLE_CI_ARROW,    /* arrow head where a CI is cut by the axis (index = study) */
+    CMETA_ROLE_DIAMOND,     /* summary diamond (index -1 overall, g >= 0 subgroup g) */
+    CMETA_ROLE_PRED,        /* prediction interval line / end bars (index as DIAMOND) */
+    CMETA_ROLE_SUMMARY,     /* summary label ("RE Model", "Total (95% CI)", "Subtotal") */
+    CMETA_ROLE_GROUP,       /* subgroup heading (index = subgroup) */
+    CMETA_ROLE_STATS,       /* heterogeneity / test lines */
+    CMETA_ROLE_REFLINE,     /* line at the null effect */
+    CMETA_ROLE_AXIS,        /* axis line */
+    CMETA_ROLE_TICK,        /* tick mark (value = position on the yi scale; funnel y axis:
+                               index < 0 and value = standard error) */
+    CMETA_ROLE_TICKLABEL,   /* tick label (value = position on the yi scale) */
+    CMETA_ROLE_AXISTITLE,   /* axis title */
+    CMETA_ROLE_FAVOURS,     /* "Favours ..." (index 0 left, 1 right) */
+    CMETA_ROLE_POINT,       /* funnel: a study (index = study) */
+    CMETA_ROLE_FILLED,      /* funnel: a filled (trim-and-fill) study, open circle */
+    CMETA_ROLE_REGION,      /* funnel: pseudo-confidence or contour region */
+    CMETA_ROLE_ESTLINE,     /* funnel: summary line */
+    CMETA_ROLE_LEGEND       /* funnel: legend keys and texts */
+} cmeta_prim_role;
+
+typedef enum { CMETA_ANCHOR_LEFT, CMETA_ANCHOR_CENTER, CMETA_ANCHOR_RIGHT } cmeta_anchor;
+
+#define CMETA_PLOT_MAXPTS 8
+
+/* Colours are grey levels: 0 black, 1 white; a negative value means "none". */
+typedef struct {
+    cmeta_prim_kind kind;
+    cmeta_prim_role role;
+    long index;
+    double value;              /* ticks: position on the yi scale; else NAN */
+    double x, y, x2, y2, w, h;
+    double px[CMETA_PLOT_MAXPTS], py[CMETA_PLOT_MAXPTS];
+    size_t np;
+    double fill, stroke;       /* grey levels, < 0 none */
+    double line_width;
+    int dashed;                /* 1 dashed, 2 dotted */
+    /* text */
+    char *text;                /* UTF-8, owned by the plot */
+    double size;               /* font size in points */
+    int bold;
+    cmeta_anchor anchor;
+    double tw, ascent, descent;/* measured width and font ascent/descent */
+} cmeta_prim;
+
+/* A laid-out plot. Owned by the caller of the layout function: free with cmeta_plot_free. */
+typedef struct {
+    double width, height;      /* page size in points */
+    size_t n, cap;
+    cmeta_prim *prim;
+    /* the x axis: page x = ax0 + (v - lo) / (hi - lo) * (ax1 - ax0) for v on the yi scale */
+    double ax0, ax1, lo, hi;
+    int log_scale;             /* ticks are labelled with exp(v) */
+    /* funnel only: page y = ay0 + se / se_max * (ay1 - ay0) */
+    double ay0, ay1, se_max;
+} cmeta_plot;
+
+CMETA_EXPORT void cmeta_plot_free(cmeta_plot *p);
+/* The box of a text primitive: left, top, right, bottom in page coordinates. */
+CMETA_EXPORT void cmeta_prim_text_box(const cmeta_prim *t, double box[4]);
+/* Page x of a value on the yi scale. */
+CMETA_EXPORT double cmeta_plot_xpos(const cmeta_plot *p, double v);
+
+/* Text measuring callback: width of text (UTF-8) at size points, and the font's ascent and
+ * descent (the same for every text of that size, so rows line up). */
+typedef struct {
+    double width, ascent, descent;
+} cmeta_text_extent;
+typedef void (*cmeta_text_measure_fn)(void *ctx, const char *text, double size, int bold,
+                                      cmeta_text_extent *ext);
+
+/* ---- forest plot ------------------------------------------------------------------- */
+
+typedef enum {
+    CMETA_FOREST_METAFOR, /* Study | data | plot | Weight | estimate [CI] (as metafor forest) */
+    CMETA_FOREST_REVMAN5  /* Study | Experimental | Control | Weight | "IV, Random, 95% CI" | plot */
+} cmeta_forest_layout_kind;
+
+typedef struct {
+    cmeta_forest_layout_kind layout;  /* default METAFOR */
+    double font_size;                 /* default 10 */
+    double plot_width;                /* width of the plot column, default 220 */
+    int digits;                       /* decimals of estimates, default 2 */
+    int show_data;                    /* data columns when the data has them (default 1) */
+    int show_weights;                 /* default 1 */
+    int show_pred;                    /* prediction interval under random effects: -1 auto
+                                         (metafor layout yes, revman5 no), 0, 1 */
+    int random;                       /* -1 auto (from fit->method: FE, MH, PETO are fixed), 0, 1 */
+    const char *favours_left;         /* NULL: "Favours treatment" for two-group measures */
+    const char *favours_right;        /* NULL: "Favours control" for two-group measures */
+    const char *group1, *group2;      /* data column group names, default "Experimental", "Control" */
+} cmeta_forest_opts;
+
+CMETA_EXPORT void cmeta_forest_opts_default(cmeta_forest_opts *o);
+
+/* Subgroups for the forest plot. Each group lists its studies (indices into the data) and
+ * its own fit; the test for subgroup differences is given as Q_between on Q_between_df df. */
+typedef struct {
+    const char *name;
+    size_t n;
+    const size_t *idx;
+    const cmeta_fit *fit;
+} cmeta_forest_group;
+
+typedef struct {
+    size_t ngroups;
+    const cmeta_forest_group *group;
+    double Q_between, Q_between_df, Q_between_pval;
+} cmeta_forest_subgroups;
+
+/* Lay out a forest plot of data d with the overall fit (an intercept-only model of the
+ * same k studies; its weight[] sizes the squares: side proportional to sqrt(weight), so
+ * that the areas are proportional to the weights) and optional subgroups (NULL for
+ * none). Ratio measures (cmeta_measure_transform == CMETA_TRANS_EXP) are drawn on a log
+ * scale with back-transformed tick labels and estimates.
+ * The x axis is chosen to cover every estimate, the summary interval and the prediction
+ * interval; it covers study intervals too unless they are far wider than the rest, in which
+ * case the interval is cut at the axis and ends in an arrow head.
+ * "Favours" labels (two-group measures only): left of the null effect lies a lower value
+ * in group 1 (the treatment; e.g. RR < 1, MD < 0), labelled "Favours treatment", which
+ * assumes the outcome is undesirable (events, symptom scores) as RevMan's default does;
+ * set favours_left/favours_right for desirable outcomes.
+ * *out is filled; free with cmeta_plot_free. */
+CMETA_EXPORT cmeta_status cmeta_forest_layout(const cmeta_data *d, const cmeta_fit *fit,
+                                              const cmeta_forest_subgroups *sub,
+                                              const cmeta_forest_opts *o,
+                                              cmeta_text_measure_fn measure, void *measure_ctx,
+                                              cmeta_plot *out, cmeta_error *err) CMETA_RESULT_USED;
+
+/* ---- funnel plot ------------------------------------------------------------------- */
+
+typedef struct {
+    double font_size;       /* default 10 */
+    double width, height;   /* plotting region, default 300 x 260 */
+    int contours;           /* contour-enhanced (Peters et al. 2008): regions p > .10, .05-.10,
+                               .01-.05, < .01 around the null effect, with a legend */
+    double level;           /* pseudo confidence region level (percent), default 95 */
+} cmeta_funnel_opts;
+
+CMETA_EXPORT void cmeta_funnel_opts_default(cmeta_funnel_opts *o);
+
+/* Extra studies imputed by trim-and-fill (drawn as open circles); estimate, when finite,
+ * replaces fit->beta[0] as the summary line (the adjusted estimate). */
+typedef struct {
+    size_t n;
+    const double *yi, *vi;
+    double estimate;
+} cmeta_funnel_fill;
+
+/* Lay out a funnel plot: yi (x) against sqrt(vi) (y, inverted: 0 at the top), the summary
+ * line at the estimate and, without contours, the pseudo confidence region
+ * estimate +- z_(1-a/2) * se (Sterne & Egger 2001). fill may be NULL.
+ * *out is filled; free with cmeta_plot_free. */
+CMETA_EXPORT cmeta_status cmeta_funnel_layout(const cmeta_data *d, const cmeta_fit *fit,
+                                              const cmeta_funnel_fill *fill,
+                                              const cmeta_funnel_opts *o,
+                                              cmeta_text_measure_fn measure, void *measure_ctx,
+                                              cmeta_plot *out, cmeta_error *err) CMETA_RESULT_USED;
+
+/* ---- rendering (cairo) ------------------------------------------------------------- */
+
+typedef enum { CMETA_PLOT_SVG, CMETA_PLOT_PNG, CMETA_PLOT_PDF } cmeta_plot_format;
+
+/* The format named by a path's extension (.svg, .png, .pdf, case-insensitive);
+ * CMETA_EUSAGE for any other. */
+CMETA_EXPORT cmeta_status cmeta_plot_format_from_path(const char *path, cmeta_plot_format *fmt,
+                                                      cmeta_error *err) CMETA_RESULT_USED;
+
+/* Draw a plot in the given format to an open stream (PNG at 2 pixels per point).
+ * CMETA_EIO when writing fails. */
+CMETA_EXPORT cmeta_status cmeta_plot_render_stream(const cmeta_plot *p, cmeta_plot_format fmt,
+                                                   FILE *fp, cmeta_error *err) CMETA_RESULT_USED;
+/* Draw a plot to a file, the format chosen by the extension. Writes the file directly
+ * (the program writes through cmeta_plot_render_stream to a temporary file instead). */
+CMETA_EXPORT cmeta_status cmeta_plot_render(const cmeta_plot *p, const char *path,
+                                            cmeta_error *err) CMETA_RESULT_USED;
+
+/* A text measurer using cairo's text extents with the font the renderer draws with
+ * ("DejaVu Sans"). Pass cmeta_text_measure_cairo as the callback and the measurer as ctx. */
+typedef struct cmeta_text_measurer cmeta_text_measurer;
+CMETA_EXPORT cmeta_status cmeta_text_measurer_new(cmeta_text_measurer **out) CMETA_RESULT_USED;
+CMETA_EXPORT void cmeta_text_measurer_free(cmeta_text_measurer *m);
+CMETA_EXPORT void cmeta_text_measure_cairo(void *measurer, const char *text, double size,
+                                           int bold, cmeta_text_extent *ext);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,256 @@
+/* plot_cairo.c - drawing a laid-out plot with cairo (SVG, PNG, PDF), and measuring text.
+ *
+ * One drawing function (draw) serves every format; only the surface differs. Text is set
+ * in "DejaVu Sans" (fonts-dejavu-core) through cairo's toy font API; the measurer below
+ * uses the same font so that the layout's widths are the drawn widths.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <cairo.h>
+#include <cairo-pdf.h>
+#include <cairo-svg.h>
+
+#include "plot_internal.h"
+
+#define FONT_FAMILY "DejaVu Sans"
+#define PNG_SCALE 2.0
+
+static void set_font(cairo_t *cr, double size, int bold)
+{
+    cairo_select_font_face(cr, FONT_FAMILY, CAIRO_FONT_SLANT_NORMAL,
+                           bold ? CAIRO_FONT_WEIGHT_BOLD : CAIRO_FONT_WEIGHT_NORMAL);
+    cairo_set_font_size(cr, size);
+}
+
+struct cmeta_text_measurer {
+    cairo_surface_t *surface;
+    cairo_t *cr;
+};
+
+cmeta_status cmeta_text_measurer_new(cmeta_text_measurer **out)
+{
+    *out = NULL;
+    cmeta_text_measurer *m = cmeta_calloc(1, sizeof *m);
+    if (!m) return CMETA_ENOMEM;
+    m->surface = cairo_image_surface_create(CAIRO_FORMAT_ARGB32, 1, 1);
+    m->cr = cairo_create(m->surface);
+    if (cairo_status(m->cr) != CAIRO_STATUS_SUCCESS) {
+        cmeta_text_measurer_free(m);
+        return CMETA_ENOMEM;
+    }
+    *out = m;
+    return CMETA_OK;
+}
+
+void cmeta_text_measurer_free(cmeta_text_measurer *m)
+{
+    if (!m) return;
+    if (m->cr) cairo_destroy(m->cr);
+    if (m->surface) cairo_surface_destroy(m->surface);
+    cmeta_free(m);
+}
+
+/* width = the advance of the text (where the next text would start); ascent/descent of the
+ * font, so that every row of a given size has the same box. */
+static void measure_with(cairo_t *cr, const char *text, double size, int bold, cmeta_text_extent *e)
+{
+    cairo_text_extents_t te;
+    cairo_font_extents_t fe;
+    set_font(cr, size, bold);
+    cairo_text_extents(cr, text, &te);
+    cairo_font_extents(cr, &fe);
+    e->width = te.x_advance;
+    /* ink may reach a little past the advance (italics, some glyphs): keep the larger */
+    if (te.x_bearing + te.width > e->width) e->width = te.x_bearing + te.width;
+    e->ascent = fe.ascent;
+    e->descent = fe.descent;
+}
+
+void cmeta_text_measure_cairo(void *ctx, const char *text, double size, int bold,
+                              cmeta_text_extent *e)
+{
+    cmeta_text_measurer *m = ctx;
+    if (m && m->cr) {
+        measure_with(m->cr, text, size, bold, e);
+        return;
+    }
+    cairo_surface_t *s = cairo_image_surface_create(CAIRO_FORMAT_ARGB32, 1, 1);
+    cairo_t *cr = cairo_create(s);
+    measure_with(cr, text, size, bold, e);
+    cairo_destroy(cr);
+    cairo_surface_destroy(s);
+}
+
+/* ---- drawing ----------------------------------------------------------------------------- */
+
+static void grey(cairo_t *cr, double g) { cairo_set_source_rgb(cr, g, g, g); }
+
+static void fill_stroke(cairo_t *cr, const cmeta_prim *q)
+{
+    if (q->fill >= 0) {
+        grey(cr, q->fill);
+        if (q->stroke >= 0) cairo_fill_preserve(cr);
+        else cairo_fill(cr);
+    }
+    if (q->stroke >= 0) {
+        grey(cr, q->stroke);
+        cairo_set_line_width(cr, q->line_width);
+        cairo_stroke(cr);
+    }
+    cairo_new_path(cr);
+}
+
+static void draw(cairo_t *cr, const cmeta_plot *p)
+{
+    cairo_set_source_rgb(cr, 1, 1, 1);
+    cairo_paint(cr);
+    cairo_set_line_cap(cr, CAIRO_LINE_CAP_BUTT);
+    cairo_set_line_join(cr, CAIRO_LINE_JOIN_MITER);
+    for (size_t i = 0; i < p->n; i++) {
+        const cmeta_prim *q = &p->prim[i];
+        switch (q->kind) {
+        case CMETA_PRIM_TEXT: {
+            cairo_text_extents_t te;
+            set_font(cr, q->size, q->bold);
+            cairo_text_extents(cr, q->text, &te);
+            double x = q->x;
+            if (q->anchor == CMETA_ANCHOR_CENTER) x -= q->tw / 2;
+            else if (q->anchor == CMETA_ANCHOR_RIGHT) x -= q->tw;
+            grey(cr, q->fill >= 0 ? q->fill : 0);
+            cairo_move_to(cr, x, q->y);
+            cairo_show_text(cr, q->text);
+            cairo_new_path(cr);
+            break;
+        }
+        case CMETA_PRIM_LINE: {
+            double dash[2] = {4, 3}, dot[2] = {1, 2};
+            if (q->dashed == 1) cairo_set_dash(cr, dash, 2, 0);
+            else if (q->dashed == 2) cairo_set_dash(cr, dot, 2, 0);
+            cairo_move_to(cr, q->x, q->y);
+            cairo_line_to(cr, q->x2, q->y2);
+            grey(cr, q->stroke >= 0 ? q->stroke : 0);
+            cairo_set_line_width(cr, q->line_width);
+            cairo_stroke(cr);
+            cairo_set_dash(cr, NULL, 0, 0);
+            break;
+        }
+        case CMETA_PRIM_POLYGON:
+            if (q->np < 2) break;
+            if (q->dashed) {
+                double dash[2] = {4, 3};
+                cairo_set_dash(cr, dash, 2, 0);
+            }
+            cairo_move_to(cr, q->px[0], q->py[0]);
+            for (size_t j = 1; j < q->np; j++) cairo_line_to(cr, q->px[j], q->py[j]);
+            cairo_close_path(cr);
+            fill_stroke(cr, q);
+            cairo_set_dash(cr, NULL, 0, 0);
+            break;
+        case CMETA_PRIM_RECT:
+            cairo_rectangle(cr, q->x, q->y, q->w, q->h);
+            fill_stroke(cr, q);
+            break;
+        case CMETA_PRIM_CIRCLE:
+            cairo_new_sub_path(cr);
+            cairo_arc(cr, q->x, q->y, q->w, 0, 2 * M_PI);
+            fill_stroke(cr, q);
+            break;
+        case CMETA_PRIM_ARROW: {
+            double dx = q->x - q->x2, dy = q->y - q->y2, len = hypot(dx, dy);
+            if (!(len > 0)) break;
+            double nx = -dy / len * q->h, ny = dx / len * q->h;
+            cairo_move_to(cr, q->x, q->y);
+            cairo_line_to(cr, q->x2 + nx, q->y2 + ny);
+            cairo_line_to(cr, q->x2 - nx, q->y2 - ny);
+            cairo_close_path(cr);
+            grey(cr, q->fill >= 0 ? q->fill : 0);
+            cairo_fill(cr);
+            break;
+        }
+        }
+    }
+}
+
+static cairo_status_t write_fp(void *closure, const unsigned char *data, unsigned int len)
+{
+    FILE *fp = closure;
+    return fwrite(data, 1, len, fp) == len ? CAIRO_STATUS_SUCCESS : CAIRO_STATUS_WRITE_ERROR;
+}
+
+/* Case-insensitive ASCII comparison of an extension. */
+static int ext_is(const char *a, const char *b)
+{
+    for (; *a && *b; a++, b++) {
+        char x = *a >= 'A' && *a <= 'Z' ? (char)(*a - 'A' + 'a') : *a;
+        if (x != *b) return 1;
+    }
+    return *a != *b;
+}
+
+cmeta_status cmeta_plot_format_from_path(const char *path, cmeta_plot_format *fmt, cmeta_error *err)
+{
+    const char *dot = path ? strrchr(path, '.') : NULL;
+    const char *slash = path ? strrchr(path, '/') : NULL;
+    if (dot && (!slash || dot > slash)) {
+        if (ext_is(dot, ".svg") == 0) return *fmt = CMETA_PLOT_SVG, CMETA_OK;
+        if (ext_is(dot, ".png") == 0) return *fmt = CMETA_PLOT_PNG, CMETA_OK;
+        if (ext_is(dot, ".pdf") == 0) return *fmt = CMETA_PLOT_PDF, CMETA_OK;
+    }
+    return cmeta_error_set(err, CMETA_EUSAGE, "%s: unknown picture format (use .svg, .png or .pdf)",
+                           path ? path : "(none)");
+}
+
+cmeta_status cmeta_plot_render_stream(const cmeta_plot *p, cmeta_plot_format fmt, FILE *fp,
+                                      cmeta_error *err)
+{
+    if (!p || !fp || !(p->width > 0) || !(p->height > 0))
+        return cmeta_error_set(err, CMETA_EUSAGE, "render: empty plot or no stream");
+    cairo_surface_t *s = NULL;
+    switch (fmt) {
+    case CMETA_PLOT_SVG: s = cairo_svg_surface_create_for_stream(write_fp, fp, p->width, p->height); break;
+    case CMETA_PLOT_PDF:
+        s = cairo_pdf_surface_create_for_stream(write_fp, fp, p->width, p->height);
+        cairo_pdf_surface_set_metadata(s, CAIRO_PDF_METADATA_CREATOR, "cmeta " CMETA_VERSION);
+        break;
+    case CMETA_PLOT_PNG:
+        s = cairo_image_surface_create(CAIRO_FORMAT_RGB24, (int)ceil(p->width * PNG_SCALE),
+                                       (int)ceil(p->height * PNG_SCALE));
+        break;
+    }
+    if (!s || cairo_surface_status(s) != CAIRO_STATUS_SUCCESS) {
+        if (s) cairo_surface_destroy(s);
+        return cmeta_error_set(err, CMETA_ENOMEM, "render: cannot create the drawing surface");
+    }
+    cairo_t *cr = cairo_create(s);
+    if (fmt == CMETA_PLOT_PNG) cairo_scale(cr, PNG_SCALE, PNG_SCALE);
+    draw(cr, p);
+    cairo_status_t cs = cairo_status(cr);
+    cairo_destroy(cr);
+    if (cs == CAIRO_STATUS_SUCCESS) {
+        if (fmt == CMETA_PLOT_PNG) cs = cairo_surface_write_to_png_stream(s, write_fp, fp);
+        else {
+            cairo_surface_finish(s);
+            cs = cairo_surface_status(s);
+        }
+    }
+    cairo_surface_destroy(s);
+    if (cs == CAIRO_STATUS_WRITE_ERROR) return cmeta_error_set(err, CMETA_EIO, "render: write error");
+    if (cs != CAIRO_STATUS_SUCCESS)
+        return cmeta_error_set(err, CMETA_ENUMERIC, "render: %s", cairo_status_to_string(cs));
+    if (ferror(fp)) return cmeta_error_set(err, CMETA_EIO, "render: write error");
+    return CMETA_OK;
+}
+
+cmeta_status cmeta_plot_render(const cmeta_plot *p, const char *path, cmeta_error *err)
+{
+    cmeta_plot_format fmt;
+    cmeta_status st = cmeta_plot_format_from_path(path, &fmt, err);
+    if (st != CMETA_OK) return st;
+    FILE *fp = fopen(path, "wb");
+    if (!fp) return cmeta_error_set(err, CMETA_EIO, "%s: cannot write", path);
+    st = cmeta_plot_render_stream(p, fmt, fp, err);
+    if (fclose(fp) != 0 && st == CMETA_OK) st = cmeta_error_set(err, CMETA_EIO, "%s: write error", path);
+    return st;
+}

@@ -1,0 +1,326 @@
+/* plot_common.c - the primitive list, axis ticks and number formats shared by the layouts. */
+#include <float.h>
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "plot_internal.h"
+
+void cmeta_plot_free(cmeta_plot *p)
+{
+    if (!p) return;
+    for (size_t i = 0; i < p->n; i++) cmeta_free(p->prim[i].text);
+    cmeta_free(p->prim);
+    memset(p, 0, sizeof *p);
+}
+
+void cmeta_prim_text_box(const cmeta_prim *t, double box[4])
+{
+    double left = t->x;
+    if (t->anchor == CMETA_ANCHOR_CENTER) left -= t->tw / 2;
+    else if (t->anchor == CMETA_ANCHOR_RIGHT) left -= t->tw;
+    box[0] = left;
+    box[1] = t->y - t->ascent;
+    box[2] = left + t->tw;
+    box[3] = t->y + t->descent;
+}
+
+double cmeta_plot_xpos(const cmeta_plot *p, double v)
+{
+    return p->ax0 + (v - p->lo) / (p->hi - p->lo) * (p->ax1 - p->ax0);
+}
+
+cmeta_prim *cmeta__plot_push(cmeta_plot *p, cmeta_prim_kind kind, cmeta_prim_role role, long index)
+{
+    if (p->n == p->cap) {
+        size_t cap = p->cap ? 2 * p->cap : 64;
+        cmeta_prim *np = cmeta_realloc(p->prim, cap * sizeof *np);
+        if (!np) return NULL;
+        p->prim = np;
+        p->cap = cap;
+    }
+    cmeta_prim *q = &p->prim[p->n++];
+    memset(q, 0, sizeof *q);
+    q->kind = kind;
+    q->role = role;
+    q->index = index;
+    q->value = NAN;
+    q->fill = -1;
+    q->stroke = 0;
+    q->line_width = 1;
+    return q;
+}
+
+cmeta_status cmeta__plot_text(cmeta_plot *p, cmeta_prim_role role, long index, double x, double y,
+                              cmeta_anchor anchor, double size, int bold, const char *text,
+                              cmeta_text_measure_fn measure, void *ctx)
+{
+    char *copy = cmeta_strdup(text);
+    if (!copy) return CMETA_ENOMEM;
+    cmeta_prim *q = cmeta__plot_push(p, CMETA_PRIM_TEXT, role, index);
+    if (!q) {
+        cmeta_free(copy);
+        return CMETA_ENOMEM;
+    }
+    cmeta_text_extent e = {0, 0, 0};
+    measure(ctx, text, size, bold, &e);
+    q->text = copy;
+    q->x = x;
+    q->y = y;
+    q->anchor = anchor;
+    q->size = size;
+    q->bold = bold;
+    q->tw = e.width;
+    q->ascent = e.ascent;
+    q->descent = e.descent;
+    q->fill = 0;
+    q->stroke = -1;
+    return CMETA_OK;
+}
+
+cmeta_status cmeta__plot_line(cmeta_plot *p, cmeta_prim_role role, long index, double x, double y,
+                              double x2, double y2, double width, int dashed)
+{
+    cmeta_prim *q = cmeta__plot_push(p, CMETA_PRIM_LINE, role, index);
+    if (!q) return CMETA_ENOMEM;
+    q->x = x;
+    q->y = y;
+    q->x2 = x2;
+    q->y2 = y2;
+    q->line_width = width;
+    q->dashed = dashed;
+    return CMETA_OK;
+}
+
+cmeta_status cmeta__plot_arrow(cmeta_plot *p, cmeta_prim_role role, long index, double x, double y,
+                               double bx, double by, double hw)
+{
+    cmeta_prim *q = cmeta__plot_push(p, CMETA_PRIM_ARROW, role, index);
+    if (!q) return CMETA_ENOMEM;
+    q->x = x;
+    q->y = y;
+    q->x2 = bx;
+    q->y2 = by;
+    q->h = hw;
+    q->fill = 0;
+    return CMETA_OK;
+}
+
+static void grow(double b[4], double x, double y)
+{
+    if (x < b[0]) b[0] = x;
+    if (y < b[1]) b[1] = y;
+    if (x > b[2]) b[2] = x;
+    if (y > b[3]) b[3] = y;
+}
+
+void cmeta__plot_finish(cmeta_plot *p, double margin)
+{
+    double b[4] = {DBL_MAX, DBL_MAX, -DBL_MAX, -DBL_MAX};
+    for (size_t i = 0; i < p->n; i++) {
+        const cmeta_prim *q = &p->prim[i];
+        double tb[4];
+        switch (q->kind) {
+        case CMETA_PRIM_TEXT:
+            cmeta_prim_text_box(q, tb);
+            grow(b, tb[0], tb[1]);
+            grow(b, tb[2], tb[3]);
+            break;
+        case CMETA_PRIM_LINE:
+            grow(b, q->x, q->y);
+            grow(b, q->x2, q->y2);
+            break;
+        case CMETA_PRIM_POLYGON:
+            for (size_t j = 0; j < q->np; j++) grow(b, q->px[j], q->py[j]);
+            break;
+        case CMETA_PRIM_RECT:
+            grow(b, q->x, q->y);
+            grow(b, q->x + q->w, q->y + q->h);
+            break;
+        case CMETA_PRIM_CIRCLE:
+            grow(b, q->x - q->w, q->y - q->w);
+            grow(b, q->x + q->w, q->y + q->w);
+            break;
+        case CMETA_PRIM_ARROW:
+            grow(b, q->x, q->y);
+            grow(b, q->x2 - q->h, q->y2 - q->h);
+            grow(b, q->x2 + q->h, q->y2 + q->h);
+            break;
+        }
+    }
+    if (p->n == 0) b[0] = b[1] = b[2] = b[3] = 0;
+    double dx = margin - b[0], dy = margin - b[1];
+    for (size_t i = 0; i < p->n; i++) {
+        cmeta_prim *q = &p->prim[i];
+        q->x += dx;
+        q->y += dy;
+        if (q->kind == CMETA_PRIM_LINE || q->kind == CMETA_PRIM_ARROW) {
+            q->x2 += dx;
+            q->y2 += dy;
+        }
+        for (size_t j = 0; j < q->np; j++) {
+            q->px[j] += dx;
+            q->py[j] += dy;
+        }
+    }
+    p->ax0 += dx;
+    p->ax1 += dx;
+    p->ay0 += dy;
+    p->ay1 += dy;
+    p->width = ceil(b[2] - b[0] + 2 * margin);
+    p->height = ceil(b[3] - b[1] + 2 * margin);
+}
+
+/* ---- ticks ----------------------------------------------------------------------------- */
+
+/* A round step near range/target: 1, 2, 2.5 or 5 times a power of ten. */
+static double nice_step(double range, double target)
+{
+    double raw = range / target;
+    double p10 = pow(10, floor(log10(raw)));
+    static const double m[] = {1, 2, 2.5, 5, 10};
+    for (size_t i = 0; i < 5; i++)
+        if (m[i] * p10 >= raw * (1 - 1e-9)) return m[i] * p10;
+    return 10 * p10;
+}
+
+static size_t linear_ticks(double lo, double hi, double *t, size_t max, double *alo, double *ahi)
+{
+    if (!(hi > lo)) {
+        double d = fabs(lo) > 0 ? fabs(lo) * 0.1 : 1;
+        lo -= d;
+        hi += d;
+    }
+    double step = nice_step(hi - lo, 5);
+    for (;;) {
+        double a = floor(lo / step + 1e-9), b = ceil(hi / step - 1e-9);
+        size_t n = (size_t)(b - a) + 1;
+        if (n <= max && n <= 9) {
+            for (size_t i = 0; i < n; i++) {
+                t[i] = (a + (double)i) * step;
+                if (fabs(t[i]) < step * 1e-9) t[i] = 0;
+            }
+            *alo = t[0];
+            *ahi = t[n - 1];
+            return n;
+        }
+        step = nice_step(step * 2.01, 1);
+    }
+}
+
+/* Round ratios built from mantissas per decade: the ticks enclosing [rlo, rhi]. */
+static size_t mantissa_ticks(double rlo, double rhi, const double *m, size_t nm, double *t,
+                             size_t max)
+{
+    int d0 = (int)floor(log10(rlo)) - 1, d1 = (int)ceil(log10(rhi)) + 1;
+    double cand[512];
+    size_t nc = 0;
+    for (int d = d0; d <= d1 && nc < 512; d++)
+        for (size_t i = 0; i < nm && nc < 512; i++) {
+            /* exact decimal value: mantissa times 10^d computed without drift */
+            double v = d >= 0 ? m[i] * pow(10, d) : m[i] / pow(10, -d);
+            cand[nc++] = v;
+        }
+    size_t first = 0, last = nc - 1;
+    for (size_t i = 0; i < nc; i++)
+        if (cand[i] <= rlo * (1 + 1e-9)) first = i;
+    for (size_t i = nc; i-- > 0;)
+        if (cand[i] >= rhi * (1 - 1e-9)) last = i;
+    size_t n = last - first + 1;
+    if (n > max) return 0;
+    for (size_t i = 0; i < n; i++) t[i] = cand[first + i];
+    return n;
+}
+
+size_t cmeta__ticks(double lo, double hi, int log_scale, double *t, size_t max, double *alo,
+                    double *ahi)
+{
+    if (!log_scale) return linear_ticks(lo, hi, t, max, alo, ahi);
+    if (!(hi > lo)) {
+        lo -= 0.1;
+        hi += 0.1;
+    }
+    double rlo = exp(lo), rhi = exp(hi);
+    static const double dec[] = {1}, m125[] = {1, 2, 5}, m7[] = {1, 1.5, 2, 3, 5, 7};
+    const double *sets[] = {dec, m125, m7};
+    const size_t sizes[] = {1, 3, 6};
+    /* the coarsest set whose enclosing ticks waste at most a quarter of the axis; else the
+     * set covering best */
+    double r[64], best[64];
+    size_t nbest = 0;
+    double best_cov = 0;
+    for (size_t s = 0; s < 3; s++) {
+        size_t n = mantissa_ticks(rlo, rhi, sets[s], sizes[s], r, 64);
+        if (n < 4 || n > max || n > 9) continue;
+        double cov = (hi - lo) / (log(r[n - 1]) - log(r[0]));
+        if (cov > best_cov + 1e-9) {
+            best_cov = cov;
+            nbest = n;
+            memcpy(best, r, n * sizeof *r);
+        }
+        if (cov >= 0.75) break;
+    }
+    if (nbest) {
+        for (size_t i = 0; i < nbest; i++) t[i] = log(best[i]);
+        *alo = t[0];
+        *ahi = t[nbest - 1];
+        return nbest;
+    }
+    /* narrow range: round values of the ratio itself */
+    double a, b;
+    size_t n = linear_ticks(rlo, rhi, r, max < 64 ? max : 64, &a, &b);
+    size_t m = 0;
+    for (size_t i = 0; i < n; i++)
+        if (r[i] > 0) t[m++] = log(r[i]);
+    *alo = t[0];
+    *ahi = t[m - 1];
+    return m;
+}
+
+void cmeta__fmt_fixed(char *buf, size_t n, double x, int d)
+{
+    if (!isfinite(x)) {
+        snprintf(buf, n, "NA");
+        return;
+    }
+    snprintf(buf, n, "%.*f", d, x);
+    /* "-0.00" -> "0.00" */
+    int zero = 1;
+    for (const char *s = buf; *s; s++)
+        if (*s >= '1' && *s <= '9') zero = 0;
+    if (zero && buf[0] == '-') memmove(buf, buf + 1, strlen(buf));
+}
+
+void cmeta__fmt_tick(char *buf, size_t n, double x)
+{
+    int d = 0;
+    for (; d < 6; d++) {
+        double s = x * pow(10, d);
+        if (fabs(s - round(s)) < 1e-6 * (fabs(s) > 1 ? fabs(s) : 1)) break;
+    }
+    cmeta__fmt_fixed(buf, n, x, d);
+}
+
+const char *cmeta__measure_long_name(cmeta_measure m)
+{
+    switch (m) {
+    case CMETA_SMD: case CMETA_SMDH: case CMETA_SMD1: return "Std. Mean Difference";
+    case CMETA_MD: return "Mean Difference";
+    case CMETA_ROM: case CMETA_ROMC: return "Ratio of Means";
+    case CMETA_MC: return "Mean Change";
+    case CMETA_SMCC: case CMETA_SMCR: case CMETA_SMCRH: return "Std. Mean Change";
+    case CMETA_OR: return "Odds Ratio";
+    case CMETA_RR: return "Risk Ratio";
+    case CMETA_RD: return "Risk Difference";
+    case CMETA_PETO: return "Peto Odds Ratio";
+    case CMETA_AS: return "Arcsine Risk Difference";
+    case CMETA_PR: case CMETA_PLN: return "Proportion";
+    case CMETA_PLO: return "Log Odds";
+    case CMETA_PAS: return "Arcsine Proportion";
+    case CMETA_PFT: return "Freeman-Tukey Proportion";
+    case CMETA_COR: case CMETA_UCOR: return "Correlation";
+    case CMETA_ZCOR: return "Fisher's z";
+    case CMETA_GEN: case CMETA_NMEASURES: break;
+    }
+    return "Effect";
+}

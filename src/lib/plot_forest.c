@@ -1,0 +1,767 @@
+/* plot_forest.c - forest plot layout (positions, texts, sizes; no drawing).
+ *
+ * The table is built first as rows of cells (one text per column), then every column is
+ * sized to its widest text (headings included), then the rows are placed one under the
+ * other and the plot column gets squares (area proportional to the weight, as RevMan),
+ * interval lines (cut at the axis with an arrow head), diamonds (estimate and CI of a
+ * summary), the prediction interval (dotted extension of the diamond with end bars, as
+ * metafor's addpred), the null line and the axis. Statistics lines (heterogeneity, test
+ * for the overall effect, test for subgroup differences) take whole rows of their own.
+ */
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+
+#include <gsl/gsl_cdf.h>
+#include <string.h>
+
+#include "plot_internal.h"
+
+#define MAXCOL 12
+
+void cmeta_forest_opts_default(cmeta_forest_opts *o)
+{
+    memset(o, 0, sizeof *o);
+    o->layout = CMETA_FOREST_METAFOR;
+    o->font_size = 10;
+    o->plot_width = 220;
+    o->digits = 2;
+    o->show_data = 1;
+    o->show_weights = 1;
+    o->show_pred = -1;
+    o->random = -1;
+}
+
+typedef struct {
+    const char *h1;      /* heading line 1, spanning h1_span columns from this one */
+    int h1_span;
+    const char *h2;      /* heading line 2 */
+    cmeta_anchor align;
+    int is_plot;
+    double width, x;
+} column;
+
+typedef enum { ROW_STUDY, ROW_GROUP, ROW_SUMMARY, ROW_FREE, ROW_BLANK, ROW_EVENTS } row_kind;
+
+typedef struct {
+    row_kind kind;
+    long index;                 /* study; group; -1 overall */
+    char *cell[MAXCOL];
+    cmeta_prim_role role[MAXCOL];
+    long cell_index;            /* index given to the cell texts */
+    int bold;
+    /* plot column */
+    double yi, lb, ub, weight;  /* study */
+    double est, clb, cub, plb, pub; /* summary */
+    int show_pi;
+    double y0, y1;              /* placed: top and bottom */
+} row;
+
+typedef struct {
+    const cmeta_data *d;
+    const cmeta_fit *fit;
+    const cmeta_forest_subgroups *sub;
+    cmeta_forest_opts o;
+    cmeta_text_measure_fn measure;
+    void *ctx;
+    int revman, random, show_pred, log_scale, two_group;
+    int ncol, col_label, col_data0, ndata, col_weight, col_effect, col_plot;
+    column col[MAXCOL];
+    row *rows;
+    size_t nrows, caprows;
+    char hdr_effect[160], hdr_method[160], hdr_axis[200];
+} forest;
+
+/* ---- helpers ----------------------------------------------------------------------------- */
+
+static row *add_row(forest *f, row_kind kind, long index)
+{
+    if (f->nrows == f->caprows) {
+        size_t cap = f->caprows ? 2 * f->caprows : 32;
+        row *nr = cmeta_realloc(f->rows, cap * sizeof *nr);
+        if (!nr) return NULL;
+        f->rows = nr;
+        f->caprows = cap;
+    }
+    row *r = &f->rows[f->nrows++];
+    memset(r, 0, sizeof *r);
+    r->kind = kind;
+    r->index = index;
+    r->cell_index = index;
+    r->yi = r->lb = r->ub = r->weight = NAN;
+    r->est = r->clb = r->cub = r->plb = r->pub = NAN;
+    return r;
+}
+
+static cmeta_status set_cell(row *r, int c, cmeta_prim_role role, const char *fmt, ...)
+    CMETA_PRINTF(4, 5);
+static cmeta_status set_cell(row *r, int c, cmeta_prim_role role, const char *fmt, ...)
+{
+    char buf[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(buf, sizeof buf, fmt, ap);
+    va_end(ap);
+    cmeta_free(r->cell[c]);
+    r->cell[c] = cmeta_strdup(buf);
+    r->role[c] = role;
+    return r->cell[c] ? CMETA_OK : CMETA_ENOMEM;
+}
+
+/* A long text cell (labels): no length limit. */
+static cmeta_status set_cell_str(row *r, int c, cmeta_prim_role role, const char *s)
+{
+    cmeta_free(r->cell[c]);
+    r->cell[c] = cmeta_strdup(s ? s : "");
+    r->role[c] = role;
+    return r->cell[c] ? CMETA_OK : CMETA_ENOMEM;
+}
+
+static double shown(const forest *f, double x) { return f->log_scale ? exp(x) : x; }
+
+static void fmt_ci(const forest *f, char *buf, size_t n, double est, double lb, double ub)
+{
+    char a[64], b[64], c[64];
+    cmeta__fmt_fixed(a, sizeof a, shown(f, est), f->o.digits);
+    cmeta__fmt_fixed(b, sizeof b, shown(f, lb), f->o.digits);
+    cmeta__fmt_fixed(c, sizeof c, shown(f, ub), f->o.digits);
+    snprintf(buf, n, "%s [%s, %s]", a, b, c);
+}
+
+static void fmt_num(char *buf, size_t n, double x)
+{
+    if (!isfinite(x)) snprintf(buf, n, "NA");
+    else snprintf(buf, n, "%g", x);
+}
+
+/* p-values: metafor style "p = 0.0123" / "p < 0.0001"; RevMan "P = 0.01" / "P < 0.00001". */
+static void fmt_p(const forest *f, char *buf, size_t n, double p)
+{
+    if (!isfinite(p)) snprintf(buf, n, "%s = NA", f->revman ? "P" : "p");
+    else if (f->revman) {
+        if (p < 0.00001) snprintf(buf, n, "P < 0.00001");
+        else if (p < 0.0001) snprintf(buf, n, "P < 0.0001");
+        else if (p < 0.001) snprintf(buf, n, "P = %.4f", p);
+        else if (p < 0.01) snprintf(buf, n, "P = %.3f", p);
+        else snprintf(buf, n, "P = %.2f", p);
+    } else {
+        if (p < 0.0001) snprintf(buf, n, "p < 0.0001");
+        else snprintf(buf, n, "p = %.4f", p);
+    }
+}
+
+/* "Heterogeneity: ..." for a fit. */
+static void fmt_het(const forest *f, char *buf, size_t n, const cmeta_fit *fit)
+{
+    char t2[64], q[64], p[64], i2[64];
+    if (!(fit->Q_df >= 1) || !isfinite(fit->Q)) {
+        snprintf(buf, n, "Heterogeneity: not applicable");
+        return;
+    }
+    cmeta__fmt_fixed(t2, sizeof t2, fit->tau2, f->o.digits);
+    cmeta__fmt_fixed(q, sizeof q, fit->Q, f->o.digits);
+    fmt_p(f, p, sizeof p, fit->Q_pval);
+    if (f->revman) {
+        cmeta__fmt_fixed(i2, sizeof i2, fit->I2_Q, 0);
+        if (f->random)
+            snprintf(buf, n, "Heterogeneity: Tau\u00b2 = %s; Chi\u00b2 = %s, df = %g (%s); I\u00b2 = %s%%",
+                     t2, q, fit->Q_df, p, i2);
+        else
+            snprintf(buf, n, "Heterogeneity: Chi\u00b2 = %s, df = %g (%s); I\u00b2 = %s%%", q, fit->Q_df, p, i2);
+    } else {
+        cmeta__fmt_fixed(i2, sizeof i2, fit->I2, 1);
+        if (f->random)
+            snprintf(buf, n, "Heterogeneity: \u03c4\u00b2 = %s, I\u00b2 = %s%%, Q = %s (df = %g), %s", t2, i2,
+                     q, fit->Q_df, p);
+        else
+            snprintf(buf, n, "Heterogeneity: I\u00b2 = %s%%, Q = %s (df = %g), %s", i2, q, fit->Q_df, p);
+    }
+}
+
+/* "Test for overall effect: z = ..., p = ..." */
+static void fmt_test(const forest *f, char *buf, size_t n, const cmeta_fit *fit)
+{
+    char s[64], p[64], name[64];
+    double stat = fit->stat ? fit->stat[0] : NAN;
+    int t = fit->test != CMETA_TEST_Z;
+    if (f->revman) stat = fabs(stat);
+    cmeta__fmt_fixed(s, sizeof s, stat, f->o.digits);
+    fmt_p(f, p, sizeof p, fit->pval ? fit->pval[0] : NAN);
+    if (t && isfinite(fit->df)) snprintf(name, sizeof name, "%s(%g)", f->revman ? "T" : "t", fit->df);
+    else snprintf(name, sizeof name, "%s", t ? (f->revman ? "T" : "t") : (f->revman ? "Z" : "z"));
+    if (f->revman) snprintf(buf, n, "Test for overall effect: %s = %s (%s)", name, s, p);
+    else snprintf(buf, n, "Test for overall effect: %s = %s, %s", name, s, p);
+}
+
+static void free_rows(forest *f)
+{
+    for (size_t i = 0; i < f->nrows; i++)
+        for (int c = 0; c < MAXCOL; c++) cmeta_free(f->rows[i].cell[c]);
+    cmeta_free(f->rows);
+    f->rows = NULL;
+    f->nrows = f->caprows = 0;
+}
+
+/* ---- columns ----------------------------------------------------------------------------- */
+
+static void setup_columns(forest *f)
+{
+    const cmeta_data *d = f->d;
+    cmeta_family fam = cmeta_measure_family(d->measure);
+    int nd = 0;
+    if (f->o.show_data) {
+        if (fam == CMETA_FAMILY_BIN2 && d->ai && d->bi && d->ci && d->di) nd = 2;
+        else if (fam == CMETA_FAMILY_CONT2 && d->m1i && d->sd1i && d->n1i && d->m2i && d->sd2i && d->n2i)
+            nd = 3;
+    }
+    int c = 0;
+    memset(f->col, 0, sizeof f->col);
+    f->col_label = c;
+    f->col[c].h2 = f->revman ? "Study or Subgroup" : "Study";
+    f->col[c++].align = CMETA_ANCHOR_LEFT;
+    f->col_data0 = c;
+    f->ndata = 2 * nd;
+    for (int g = 0; g < 2 && nd; g++) {
+        static const char *bin[] = {"Events", "Total"}, *cont[] = {"Mean", "SD", "Total"};
+        for (int j = 0; j < nd; j++) {
+            column *k = &f->col[c++];
+            if (j == 0) {
+                k->h1 = g == 0 ? (f->o.group1 ? f->o.group1 : "Experimental")
+                               : (f->o.group2 ? f->o.group2 : "Control");
+                k->h1_span = nd;
+            }
+            k->h2 = nd == 2 ? bin[j] : cont[j];
+            k->align = CMETA_ANCHOR_RIGHT;
+        }
+    }
+    const char *mname = cmeta__measure_long_name(d->measure);
+    const char *pre = "IV";
+    if (f->fit->method == CMETA_METHOD_MH) pre = "M-H";
+    else if (f->fit->method == CMETA_METHOD_PETO) pre = "Peto";
+    snprintf(f->hdr_method, sizeof f->hdr_method, "%s, %s, %g%% CI", pre, f->random ? "Random" : "Fixed",
+             f->fit->level);
+    snprintf(f->hdr_effect, sizeof f->hdr_effect, "%s [%g%% CI]", mname, f->fit->level);
+    snprintf(f->hdr_axis, sizeof f->hdr_axis, "%s%s", mname, f->log_scale ? " (log scale)" : "");
+    f->col_weight = f->col_effect = -1;
+    if (f->revman) {
+        if (f->o.show_weights) {
+            f->col_weight = c;
+            f->col[c].h2 = "Weight";
+            f->col[c++].align = CMETA_ANCHOR_RIGHT;
+        }
+        f->col_effect = c;
+        f->col[c].h1 = mname;
+        f->col[c].h1_span = 1;
+        f->col[c].h2 = f->hdr_method;
+        f->col[c++].align = CMETA_ANCHOR_CENTER;
+        f->col_plot = c;
+        f->col[c].h1 = mname;
+        f->col[c].h1_span = 1;
+        f->col[c].h2 = f->hdr_method;
+        f->col[c].is_plot = 1;
+        f->col[c++].align = CMETA_ANCHOR_CENTER;
+    } else {
+        f->col_plot = c;
+        f->col[c].is_plot = 1;
+        f->col[c++].align = CMETA_ANCHOR_CENTER;
+        if (f->o.show_weights) {
+            f->col_weight = c;
+            f->col[c].h2 = "Weight";
+            f->col[c++].align = CMETA_ANCHOR_RIGHT;
+        }
+        f->col_effect = c;
+        f->col[c].h2 = f->hdr_effect;
+        f->col[c++].align = CMETA_ANCHOR_RIGHT;
+    }
+    f->ncol = c;
+}
+
+/* ---- rows -------------------------------------------------------------------------------- */
+
+static cmeta_status study_row(forest *f, size_t i)
+{
+    const cmeta_data *d = f->d;
+    row *r = add_row(f, ROW_STUDY, (long)i);
+    if (!r) return CMETA_ENOMEM;
+    char buf[256];
+    cmeta_status st = set_cell_str(r, f->col_label, CMETA_ROLE_LABEL, d->label ? d->label[i] : "");
+    if (st) return st;
+    if (f->ndata == 4) {
+        double ev[2] = {d->ai[i], d->ci[i]}, tot[2] = {d->ai[i] + d->bi[i], d->ci[i] + d->di[i]};
+        for (int g = 0; g < 2; g++) {
+            fmt_num(buf, sizeof buf, ev[g]);
+            if ((st = set_cell_str(r, f->col_data0 + 2 * g, CMETA_ROLE_DATA, buf))) return st;
+            fmt_num(buf, sizeof buf, tot[g]);
+            if ((st = set_cell_str(r, f->col_data0 + 2 * g + 1, CMETA_ROLE_DATA, buf))) return st;
+        }
+    } else if (f->ndata == 6) {
+        const double *v[6] = {d->m1i, d->sd1i, d->n1i, d->m2i, d->sd2i, d->n2i};
+        for (int j = 0; j < 6; j++) {
+            fmt_num(buf, sizeof buf, v[j][i]);
+            if ((st = set_cell_str(r, f->col_data0 + j, CMETA_ROLE_DATA, buf))) return st;
+        }
+    }
+    double se = sqrt(d->vi[i]);
+    /* normal quantile at the fit's level, as metafor's forest for the study intervals */
+    double z = gsl_cdf_ugaussian_Qinv((1 - f->fit->level / 100) / 2);
+    r->yi = d->yi[i];
+    r->lb = d->yi[i] - z * se;
+    r->ub = d->yi[i] + z * se;
+    r->weight = f->fit->weight ? f->fit->weight[i] : NAN;
+    fmt_ci(f, buf, sizeof buf, r->yi, r->lb, r->ub);
+    if ((st = set_cell_str(r, f->col_effect, CMETA_ROLE_EFFECT, buf))) return st;
+    if (f->col_weight >= 0) {
+        cmeta__fmt_fixed(buf, sizeof buf, r->weight, 1);
+        if ((st = set_cell(r, f->col_weight, CMETA_ROLE_WEIGHT, "%s%%", buf))) return st;
+    }
+    return CMETA_OK;
+}
+
+/* A summary (diamond) row for fit over studies idx[0..n-1] (all when idx is NULL). */
+static cmeta_status summary_row(forest *f, const cmeta_fit *fit, const size_t *idx, size_t n,
+                                long index, const char *label)
+{
+    const cmeta_data *d = f->d;
+    row *r = add_row(f, ROW_SUMMARY, index);
+    if (!r) return CMETA_ENOMEM;
+    r->cell_index = index >= 0 ? -2 - index : -1;
+    r->bold = 1;
+    char buf[256];
+    cmeta_status st = set_cell_str(r, f->col_label, CMETA_ROLE_SUMMARY, label);
+    if (st) return st;
+    r->est = fit->beta[0];
+    r->clb = fit->ci_lb[0];
+    r->cub = fit->ci_ub[0];
+    r->plb = fit->pi_lb;
+    r->pub = fit->pi_ub;
+    r->show_pi = f->show_pred && isfinite(r->plb) && isfinite(r->pub) && fit->k > 1;
+    fmt_ci(f, buf, sizeof buf, r->est, r->clb, r->cub);
+    if ((st = set_cell_str(r, f->col_effect, CMETA_ROLE_EFFECT, buf))) return st;
+    double w = 0, tot[2] = {0, 0}, ev[2] = {0, 0};
+    for (size_t j = 0; j < n; j++) {
+        size_t i = idx ? idx[j] : j;
+        if (f->fit->weight) w += f->fit->weight[i];
+        if (f->ndata == 4) {
+            ev[0] += d->ai[i];
+            ev[1] += d->ci[i];
+            tot[0] += d->ai[i] + d->bi[i];
+            tot[1] += d->ci[i] + d->di[i];
+        } else if (f->ndata == 6) {
+            tot[0] += d->n1i[i];
+            tot[1] += d->n2i[i];
+        }
+    }
+    if (f->col_weight >= 0) {
+        cmeta__fmt_fixed(buf, sizeof buf, w, 1);
+        if ((st = set_cell(r, f->col_weight, CMETA_ROLE_WEIGHT, "%s%%", buf))) return st;
+    }
+    if (f->revman && f->ndata) {
+        int per = f->ndata / 2;
+        for (int g = 0; g < 2; g++) {
+            fmt_num(buf, sizeof buf, tot[g]);
+            if ((st = set_cell_str(r, f->col_data0 + g * per + per - 1, CMETA_ROLE_DATA, buf))) return st;
+        }
+        if (f->ndata == 4) {
+            row *e = add_row(f, ROW_EVENTS, index);
+            if (!e) return CMETA_ENOMEM;
+            e->cell_index = -1;
+            if ((st = set_cell_str(e, f->col_label, CMETA_ROLE_SUMMARY, "Total events"))) return st;
+            for (int g = 0; g < 2; g++) {
+                fmt_num(buf, sizeof buf, ev[g]);
+                if ((st = set_cell_str(e, f->col_data0 + 2 * g, CMETA_ROLE_DATA, buf))) return st;
+            }
+        }
+    }
+    return CMETA_OK;
+}
+
+static cmeta_status free_row(forest *f, cmeta_prim_role role, long index, const char *text)
+{
+    row *r = add_row(f, ROW_FREE, index);
+    if (!r) return CMETA_ENOMEM;
+    return set_cell_str(r, 0, role, text);
+}
+
+static cmeta_status build_rows(forest *f)
+{
+    const cmeta_data *d = f->d;
+    const cmeta_forest_subgroups *sub = f->sub;
+    cmeta_status st;
+    char buf[512];
+    const char *overall = f->revman ? "Total (95% CI)" : (f->random ? "RE Model" : "FE Model");
+    char overall_buf[64];
+    if (f->revman && f->fit->level != 95) {
+        snprintf(overall_buf, sizeof overall_buf, "Total (%g%% CI)", f->fit->level);
+        overall = overall_buf;
+    }
+    if (sub && sub->ngroups) {
+        for (size_t g = 0; g < sub->ngroups; g++) {
+            const cmeta_forest_group *gr = &sub->group[g];
+            row *r = add_row(f, ROW_GROUP, (long)g);
+            if (!r) return CMETA_ENOMEM;
+            r->bold = 1;
+            if ((st = set_cell_str(r, f->col_label, CMETA_ROLE_GROUP, gr->name))) return st;
+            for (size_t j = 0; j < gr->n; j++)
+                if ((st = study_row(f, gr->idx[j]))) return st;
+            if (gr->fit && gr->fit->beta) {
+                char lab[64];
+                if (f->revman) snprintf(lab, sizeof lab, "Subtotal (%g%% CI)", gr->fit->level);
+                else snprintf(lab, sizeof lab, "%s Model for Subgroup", f->random ? "RE" : "FE");
+                if ((st = summary_row(f, gr->fit, gr->idx, gr->n, (long)g, lab))) return st;
+                fmt_het(f, buf, sizeof buf, gr->fit);
+                if ((st = free_row(f, CMETA_ROLE_STATS, (long)g, buf))) return st;
+                fmt_test(f, buf, sizeof buf, gr->fit);
+                if ((st = free_row(f, CMETA_ROLE_STATS, (long)g, buf))) return st;
+            }
+            if (!add_row(f, ROW_BLANK, -1)) return CMETA_ENOMEM;
+        }
+    } else {
+        for (size_t i = 0; i < d->k; i++)
+            if ((st = study_row(f, i))) return st;
+        if (!add_row(f, ROW_BLANK, -1)) return CMETA_ENOMEM;
+    }
+    return summary_row(f, f->fit, NULL, d->k, -1, overall);
+}
+
+/* ---- the layout -------------------------------------------------------------------------- */
+
+static cmeta_status text(forest *f, cmeta_plot *p, cmeta_prim_role role, long index, double x,
+                         double y, cmeta_anchor a, int bold, const char *s)
+{
+    return cmeta__plot_text(p, role, index, x, y, a, f->o.font_size, bold, s, f->measure, f->ctx);
+}
+
+static double width_of(forest *f, const char *s, int bold)
+{
+    cmeta_text_extent e = {0, 0, 0};
+    f->measure(f->ctx, s, f->o.font_size, bold, &e);
+    return e.width;
+}
+
+static double cell_x(const column *c, cmeta_anchor a)
+{
+    if (a == CMETA_ANCHOR_LEFT) return c->x;
+    if (a == CMETA_ANCHOR_RIGHT) return c->x + c->width;
+    return c->x + c->width / 2;
+}
+
+static cmeta_status layout(forest *f, cmeta_plot *p)
+{
+    const double fs = f->o.font_size;
+    cmeta_text_extent fe = {0, 0, 0};
+    f->measure(f->ctx, "Hg", fs, 0, &fe);
+    const double asc = fe.ascent > 0 ? fe.ascent : 0.8 * fs, desc = fe.descent > 0 ? fe.descent : 0.25 * fs;
+    const double rh = (asc + desc) * 1.3, gap = fs * 1.2;
+    cmeta_status st;
+
+    /* column widths: widest text in each, headings included */
+    for (int c = 0; c < f->ncol; c++) {
+        column *k = &f->col[c];
+        k->width = k->is_plot ? f->o.plot_width : 0;
+        if (k->h2) {
+            double w = width_of(f, k->h2, 1);
+            if (w > k->width) k->width = w;
+        }
+        for (size_t i = 0; i < f->nrows; i++) {
+            const row *r = &f->rows[i];
+            if (r->kind == ROW_FREE || !r->cell[c]) continue;
+            double w = width_of(f, r->cell[c], r->bold);
+            if (w > k->width) k->width = w;
+        }
+    }
+    /* spanning headings: widen the last spanned column when the heading is wider */
+    for (int c = 0; c < f->ncol; c++) {
+        column *k = &f->col[c];
+        if (!k->h1) continue;
+        double w = width_of(f, k->h1, 1), have = 0;
+        int last = c + k->h1_span - 1;
+        for (int j = c; j <= last; j++) have += f->col[j].width + (j > c ? gap : 0);
+        if (w > have) f->col[last].width += w - have;
+    }
+    double x = 0;
+    for (int c = 0; c < f->ncol; c++) {
+        f->col[c].x = x;
+        x += f->col[c].width + gap;
+    }
+    const double table_right = x - gap;
+    column *pc = &f->col[f->col_plot];
+
+    /* axis limits: cover every estimate and every summary interval; study intervals and
+     * prediction intervals too unless they reach further than one such width beyond */
+    double clo = INFINITY, chi = -INFINITY, flo = INFINITY, fhi = -INFINITY;
+    for (size_t i = 0; i < f->nrows; i++) {
+        const row *r = &f->rows[i];
+        if (r->kind == ROW_STUDY && isfinite(r->yi)) {
+            clo = fmin(clo, r->yi), chi = fmax(chi, r->yi);
+            if (isfinite(r->lb)) flo = fmin(flo, r->lb);
+            if (isfinite(r->ub)) fhi = fmax(fhi, r->ub);
+        } else if (r->kind == ROW_SUMMARY) {
+            if (isfinite(r->clb)) clo = fmin(clo, r->clb);
+            if (isfinite(r->cub)) chi = fmax(chi, r->cub);
+            if (isfinite(r->est)) clo = fmin(clo, r->est), chi = fmax(chi, r->est);
+            if (r->show_pi) flo = fmin(flo, r->plb), fhi = fmax(fhi, r->pub);
+        }
+    }
+    cmeta_family fam = cmeta_measure_family(f->d->measure);
+    int has_null = fam != CMETA_FAMILY_PROP;
+    if (has_null) clo = fmin(clo, 0), chi = fmax(chi, 0);
+    if (!isfinite(clo) || !isfinite(chi)) clo = -1, chi = 1;
+    double wc = chi - clo;
+    if (!(wc > 0)) wc = fmax(fabs(chi), 1) * 0.5;
+    double lo = fmax(fmin(flo, clo), clo - wc), hi = fmin(fmax(fhi, chi), chi + wc);
+    double ticks[64];
+    size_t nt = cmeta__ticks(lo, hi, f->log_scale, ticks, 64, &p->lo, &p->hi);
+    p->log_scale = f->log_scale;
+    p->ax0 = pc->x;
+    p->ax1 = pc->x + pc->width;
+
+    /* headings */
+    double y = 0;
+    int has_h1 = 0;
+    for (int c = 0; c < f->ncol; c++) has_h1 |= f->col[c].h1 != NULL;
+    if (has_h1) {
+        double base = y + (rh - asc - desc) / 2 + asc;
+        for (int c = 0; c < f->ncol; c++) {
+            column *k = &f->col[c];
+            if (!k->h1) continue;
+            const column *last = &f->col[c + k->h1_span - 1];
+            double cx = (k->x + last->x + last->width) / 2;
+            if ((st = text(f, p, CMETA_ROLE_HEADING, c, cx, base, CMETA_ANCHOR_CENTER, 1, k->h1))) return st;
+        }
+        y += rh;
+    }
+    {
+        double base = y + (rh - asc - desc) / 2 + asc;
+        for (int c = 0; c < f->ncol; c++) {
+            column *k = &f->col[c];
+            if (!k->h2) continue;
+            cmeta_anchor a = k->is_plot || (c == f->col_effect && f->revman) ? CMETA_ANCHOR_CENTER : k->align;
+            if ((st = text(f, p, CMETA_ROLE_HEADING, c, cell_x(k, a), base, a, 1, k->h2)))
+                return st;
+        }
+        y += rh;
+    }
+    if ((st = cmeta__plot_line(p, CMETA_ROLE_OTHER, -1, 0, y + 1, table_right, y + 1, 0.75, 0))) return st;
+    y += 3;
+    double body_top = y;
+
+    /* rows */
+    double smax = rh * 0.85, wmax = 0;
+    for (size_t i = 0; i < f->nrows; i++)
+        if (f->rows[i].kind == ROW_STUDY && isfinite(f->rows[i].weight)) wmax = fmax(wmax, f->rows[i].weight);
+    const double ah = fs * 0.3; /* arrow head half width */
+    for (size_t i = 0; i < f->nrows; i++) {
+        row *r = &f->rows[i];
+        r->y0 = y;
+        r->y1 = y + rh;
+        double base = y + (rh - asc - desc) / 2 + asc, yc = y + rh / 2;
+        y += rh;
+        if (r->kind == ROW_FREE) {
+            if ((st = text(f, p, r->role[0], r->index, 0, base, CMETA_ANCHOR_LEFT, 0, r->cell[0]))) return st;
+            continue;
+        }
+        for (int c = 0; c < f->ncol; c++) {
+            if (!r->cell[c]) continue;
+            const column *k = &f->col[c];
+            long idx = r->role[c] == CMETA_ROLE_GROUP || r->role[c] == CMETA_ROLE_LABEL ? r->index : r->cell_index;
+            if ((st = text(f, p, r->role[c], idx, cell_x(k, k->align), base, k->align, r->bold, r->cell[c])))
+                return st;
+        }
+        if (r->kind == ROW_STUDY && isfinite(r->yi)) {
+            double a = fmax(r->lb, p->lo), b = fmin(r->ub, p->hi);
+            double xa = cmeta_plot_xpos(p, a), xb = cmeta_plot_xpos(p, b);
+            if (b > a && (st = cmeta__plot_line(p, CMETA_ROLE_CI, r->index, xa, yc, xb, yc, 1, 0))) return st;
+            if (r->lb < p->lo &&
+                (st = cmeta__plot_arrow(p, CMETA_ROLE_CI_ARROW, r->index, p->ax0, yc, p->ax0 + 2 * ah, yc, ah)))
+                return st;
+            if (r->ub > p->hi &&
+                (st = cmeta__plot_arrow(p, CMETA_ROLE_CI_ARROW, r->index, p->ax1, yc, p->ax1 - 2 * ah, yc, ah)))
+                return st;
+            if (r->yi >= p->lo && r->yi <= p->hi) {
+                double w = isfinite(r->weight) && wmax > 0 ? r->weight : wmax;
+                double side = wmax > 0 ? smax * sqrt(w / wmax) : smax * 0.5;
+                cmeta_prim *q = cmeta__plot_push(p, CMETA_PRIM_RECT, CMETA_ROLE_SQUARE, r->index);
+                if (!q) return CMETA_ENOMEM;
+                q->x = cmeta_plot_xpos(p, r->yi) - side / 2;
+                q->y = yc - side / 2;
+                q->w = q->h = side;
+                q->fill = 0;
+                q->stroke = -1;
+                q->value = r->weight;
+            }
+        } else if (r->kind == ROW_SUMMARY && isfinite(r->est)) {
+            double dh = rh * 0.7;
+            cmeta_prim *q = cmeta__plot_push(p, CMETA_PRIM_POLYGON, CMETA_ROLE_DIAMOND, r->index);
+            if (!q) return CMETA_ENOMEM;
+            double xl = cmeta_plot_xpos(p, fmax(r->clb, p->lo)), xr = cmeta_plot_xpos(p, fmin(r->cub, p->hi));
+            double xe = cmeta_plot_xpos(p, r->est);
+            q->np = 4;
+            q->px[0] = xl, q->py[0] = yc;
+            q->px[1] = xe, q->py[1] = yc - dh / 2;
+            q->px[2] = xr, q->py[2] = yc;
+            q->px[3] = xe, q->py[3] = yc + dh / 2;
+            q->fill = r->index >= 0 ? 0.45 : 0;
+            q->stroke = 0;
+            if (r->show_pi) {
+                double pl = fmax(r->plb, p->lo), pu = fmin(r->pub, p->hi);
+                double xpl = cmeta_plot_xpos(p, pl), xpu = cmeta_plot_xpos(p, pu);
+                if (xpl < xl && (st = cmeta__plot_line(p, CMETA_ROLE_PRED, r->index, xpl, yc, xl, yc, 1, 2))) return st;
+                if (xpu > xr && (st = cmeta__plot_line(p, CMETA_ROLE_PRED, r->index, xr, yc, xpu, yc, 1, 2))) return st;
+                if (r->plb >= p->lo) {
+                    if ((st = cmeta__plot_line(p, CMETA_ROLE_PRED, r->index, xpl, yc - dh / 4, xpl, yc + dh / 4, 1, 0))) return st;
+                } else if ((st = cmeta__plot_arrow(p, CMETA_ROLE_PRED, r->index, p->ax0, yc, p->ax0 + 2 * ah, yc, ah)))
+                    return st;
+                if (r->pub <= p->hi) {
+                    if ((st = cmeta__plot_line(p, CMETA_ROLE_PRED, r->index, xpu, yc - dh / 4, xpu, yc + dh / 4, 1, 0))) return st;
+                } else if ((st = cmeta__plot_arrow(p, CMETA_ROLE_PRED, r->index, p->ax1, yc, p->ax1 - 2 * ah, yc, ah)))
+                    return st;
+            }
+        }
+    }
+    double axis_y = y + rh * 0.3;
+
+    /* null line, interrupted where a statistics line crosses the plot */
+    if (has_null && 0 >= p->lo && 0 <= p->hi) {
+        double x0 = cmeta_plot_xpos(p, 0), seg = body_top;
+        for (size_t i = 0; i <= f->nrows; i++) {
+            int end = i == f->nrows || f->rows[i].kind == ROW_FREE;
+            if (!end) continue;
+            double stop = i == f->nrows ? axis_y : f->rows[i].y0;
+            if (stop > seg && (st = cmeta__plot_line(p, CMETA_ROLE_REFLINE, -1, x0, seg, x0, stop, 0.75, 0))) return st;
+            if (i < f->nrows) seg = f->rows[i].y1;
+        }
+    }
+
+    /* axis, ticks, labels (every other label dropped until none touch) */
+    if ((st = cmeta__plot_line(p, CMETA_ROLE_AXIS, -1, p->ax0, axis_y, p->ax1, axis_y, 1, 0))) return st;
+    double tl = fs * 0.35;
+    double lab_base = axis_y + tl + 2 + asc;
+    char lab[64][32];
+    double lw[64];
+    for (size_t t = 0; t < nt; t++) {
+        cmeta__fmt_tick(lab[t], sizeof lab[t], shown(f, ticks[t]));
+        lw[t] = width_of(f, lab[t], 0);
+    }
+    size_t stride = 1, anchor = 0;
+    for (size_t t = 0; t < nt; t++)
+        if (fabs(ticks[t]) < 1e-12) anchor = t;
+    for (; stride < nt; stride++) {
+        int ok = 1;
+        double prev_r = -INFINITY;
+        for (size_t t = anchor % stride; t < nt; t += stride) {
+            double cx = cmeta_plot_xpos(p, ticks[t]);
+            if (cx - lw[t] / 2 < prev_r + fs * 0.5) ok = 0;
+            prev_r = cx + lw[t] / 2;
+        }
+        if (ok) break;
+    }
+    for (size_t t = 0; t < nt; t++) {
+        double cx = cmeta_plot_xpos(p, ticks[t]);
+        if ((st = cmeta__plot_line(p, CMETA_ROLE_TICK, (long)t, cx, axis_y, cx, axis_y + tl, 1, 0))) return st;
+        p->prim[p->n - 1].value = ticks[t];
+        if (t % stride != anchor % stride) continue;
+        if ((st = text(f, p, CMETA_ROLE_TICKLABEL, (long)t, cx, lab_base, CMETA_ANCHOR_CENTER, 0, lab[t]))) return st;
+        p->prim[p->n - 1].value = ticks[t];
+    }
+    y = lab_base + desc;
+    if (!f->revman) {
+        y += rh * 0.15;
+        double base = y + (rh - asc - desc) / 2 + asc;
+        if ((st = text(f, p, CMETA_ROLE_AXISTITLE, -1, (p->ax0 + p->ax1) / 2, base, CMETA_ANCHOR_CENTER, 0,
+                       f->hdr_axis)))
+            return st;
+        y += rh;
+    }
+    const char *fl = f->o.favours_left, *fr = f->o.favours_right;
+    if (!fl && !fr && f->two_group) fl = "Favours treatment", fr = "Favours control";
+    if ((fl || fr) && has_null && 0 >= p->lo && 0 <= p->hi) {
+        double base = y + (rh - asc - desc) / 2 + asc, x0 = cmeta_plot_xpos(p, 0);
+        if (fl && (st = text(f, p, CMETA_ROLE_FAVOURS, 0, x0 - fs * 0.6, base, CMETA_ANCHOR_RIGHT, 0, fl))) return st;
+        if (fr && (st = text(f, p, CMETA_ROLE_FAVOURS, 1, x0 + fs * 0.6, base, CMETA_ANCHOR_LEFT, 0, fr))) return st;
+        y += rh;
+    }
+
+    /* overall statistics */
+    y += rh * 0.3;
+    char buf[512];
+    const char *lines[3];
+    char l0[512], l1[512], l2[512];
+    size_t nl = 0;
+    fmt_het(f, l0, sizeof l0, f->fit);
+    lines[nl++] = l0;
+    fmt_test(f, l1, sizeof l1, f->fit);
+    lines[nl++] = l1;
+    if (f->sub && f->sub->ngroups) {
+        char q[64], pv[64];
+        cmeta__fmt_fixed(q, sizeof q, f->sub->Q_between, f->o.digits);
+        fmt_p(f, pv, sizeof pv, f->sub->Q_between_pval);
+        if (f->revman) {
+            double i2 = f->sub->Q_between > 0 ? 100 * (f->sub->Q_between - f->sub->Q_between_df) / f->sub->Q_between : 0;
+            char i2s[32];
+            cmeta__fmt_fixed(i2s, sizeof i2s, fmax(i2, 0), 0);
+            snprintf(l2, sizeof l2, "Test for subgroup differences: Chi\u00b2 = %s, df = %g (%s), I\u00b2 = %s%%", q,
+                     f->sub->Q_between_df, pv, i2s);
+        } else {
+            snprintf(l2, sizeof l2, "Test for subgroup differences: Q = %s (df = %g), %s", q,
+                     f->sub->Q_between_df, pv);
+        }
+        lines[nl++] = l2;
+    }
+    for (size_t i = 0; i < nl; i++) {
+        double base = y + (rh - asc - desc) / 2 + asc;
+        snprintf(buf, sizeof buf, "%s", lines[i]);
+        if ((st = text(f, p, CMETA_ROLE_STATS, -1, 0, base, CMETA_ANCHOR_LEFT, 0, buf))) return st;
+        y += rh;
+    }
+    cmeta__plot_finish(p, fs);
+    return CMETA_OK;
+}
+
+cmeta_status cmeta_forest_layout(const cmeta_data *d, const cmeta_fit *fit,
+                                 const cmeta_forest_subgroups *sub, const cmeta_forest_opts *o,
+                                 cmeta_text_measure_fn measure, void *measure_ctx, cmeta_plot *out,
+                                 cmeta_error *err)
+{
+    if (!out) return cmeta_error_set(err, CMETA_EUSAGE, "forest plot: no output plot given");
+    memset(out, 0, sizeof *out);
+    if (!d || !fit || !measure || !fit->beta || !fit->ci_lb || !fit->ci_ub)
+        return cmeta_error_set(err, CMETA_EUSAGE, "forest plot: data, fit and a text measure are required");
+    if (d->k == 0) return cmeta_error_set(err, CMETA_EDATA, "forest plot: no studies to plot");
+    if (fit->k != d->k)
+        return cmeta_error_set(err, CMETA_EUSAGE, "forest plot: the fit has %zu studies, the data %zu", fit->k, d->k);
+    if (sub)
+        for (size_t g = 0; g < sub->ngroups; g++)
+            for (size_t j = 0; j < sub->group[g].n; j++)
+                if (sub->group[g].idx[j] >= d->k)
+                    return cmeta_error_set(err, CMETA_EUSAGE, "forest plot: subgroup '%s' names study %zu of %zu",
+                                           sub->group[g].name, sub->group[g].idx[j] + 1, d->k);
+    forest f;
+    memset(&f, 0, sizeof f);
+    f.d = d;
+    f.fit = fit;
+    f.sub = sub;
+    if (o) f.o = *o;
+    else cmeta_forest_opts_default(&f.o);
+    if (!(f.o.font_size > 0)) f.o.font_size = 10;
+    if (!(f.o.plot_width > 0)) f.o.plot_width = 220;
+    if (f.o.digits < 0 || f.o.digits > 10) f.o.digits = 2;
+    f.measure = measure;
+    f.ctx = measure_ctx;
+    f.revman = f.o.layout == CMETA_FOREST_REVMAN5;
+    f.random = f.o.random >= 0 ? f.o.random
+                               : !(fit->method == CMETA_METHOD_FE || fit->method == CMETA_METHOD_MH ||
+                                   fit->method == CMETA_METHOD_PETO);
+    f.show_pred = f.o.show_pred >= 0 ? f.o.show_pred : (!f.revman && f.random);
+    f.log_scale = cmeta_measure_transform(d->measure) == CMETA_TRANS_EXP;
+    cmeta_family fam = cmeta_measure_family(d->measure);
+    f.two_group = fam == CMETA_FAMILY_BIN2 || fam == CMETA_FAMILY_CONT2;
+    setup_columns(&f);
+    cmeta_status st = build_rows(&f);
+    if (st == CMETA_OK) st = layout(&f, out);
+    free_rows(&f);
+    if (st != CMETA_OK) {
+        cmeta_plot_free(out);
+        return cmeta_error_set(err, st, "forest plot: %s", cmeta_strerror(st));
+    }
+    return CMETA_OK;
+}

@@ -1,0 +1,40 @@
+/* plot_internal.h - helpers shared by the plot layouts (plot_common.c); never installed. */
+#ifndef CMETA_PLOT_INTERNAL_H
+#define CMETA_PLOT_INTERNAL_H
+
+#include "internal.h"
+#include "cmeta/plot.h"
+
+/* A new primitive at the end of p, zeroed, value NAN, no fill, black stroke of width 1;
+ * NULL when memory runs out. */
+cmeta_prim *cmeta__plot_push(cmeta_plot *p, cmeta_prim_kind kind, cmeta_prim_role role,
+                             long index);
+/* A text primitive (text copied, measured through measure/ctx). */
+cmeta_status cmeta__plot_text(cmeta_plot *p, cmeta_prim_role role, long index, double x,
+                              double y, cmeta_anchor anchor, double size, int bold,
+                              const char *text, cmeta_text_measure_fn measure, void *ctx);
+cmeta_status cmeta__plot_line(cmeta_plot *p, cmeta_prim_role role, long index, double x,
+                              double y, double x2, double y2, double width, int dashed);
+/* An arrow head with its tip at (x, y), pointing away from (bx, by), half width hw. */
+cmeta_status cmeta__plot_arrow(cmeta_plot *p, cmeta_prim_role role, long index, double x,
+                               double y, double bx, double by, double hw);
+/* Move everything so that the bounding box of all primitives starts at (margin, margin)
+ * and set the page size to the box plus the margin on every side. */
+void cmeta__plot_finish(cmeta_plot *p, double margin);
+
+/* Axis ticks on the yi scale covering [lo, hi]: round values ("pretty", steps 1, 2, 2.5, 5
+ * times a power of 10) on a linear scale; on a log scale (log_scale = 1) round ratios
+ * (decades; 1-2-5; 1-1.5-2-3-5-7; else round linear values of the ratio) at their logs.
+ * Fills at most max ticks, returns their number; *alo, *ahi receive the axis limits
+ * (the outermost ticks, which enclose [lo, hi]). */
+size_t cmeta__ticks(double lo, double hi, int log_scale, double *t, size_t max, double *alo,
+                    double *ahi);
+/* Tick label: the shortest fixed notation (up to 6 decimals) of x. */
+void cmeta__fmt_tick(char *buf, size_t n, double x);
+/* Fixed notation with d decimals, never "-0.00"; "NA" when not finite. */
+void cmeta__fmt_fixed(char *buf, size_t n, double x, int d);
+
+/* Long name of a measure for headings and axis titles ("Risk Ratio"). */
+const char *cmeta__measure_long_name(cmeta_measure m);
+
+#endif
