@@ -17,8 +17,8 @@ CFLAGS  ?= $(OPT)
 WARN    := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wno-unused-parameter
 STD     := -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE
 # Recursively expanded on purpose: evaluated only when a rule runs, i.e. after `make deps`.
-PKG_CFLAGS = $(shell pkg-config --cflags cairo 2>/dev/null)
-PKG_LIBS   = $(shell pkg-config --libs cairo 2>/dev/null)
+PKG_CFLAGS = $(shell pkg-config --cflags cairo fontconfig 2>/dev/null)
+PKG_LIBS   = $(shell pkg-config --libs cairo fontconfig 2>/dev/null)
 GSL_LIBS   = $(shell gsl-config --libs-without-cblas 2>/dev/null || echo -lgsl -lm)
 ALL_CFLAGS = $(STD) $(WARN) $(CFLAGS) -fPIC -fvisibility=hidden -fopenmp -Iinclude -Isrc/lib $(PKG_CFLAGS) -MMD -MP
 LIBS       = -lcsv $(GSL_LIBS) -lopenblas $(PKG_LIBS) -fopenmp -lpthread -lm

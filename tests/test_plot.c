@@ -492,6 +492,12 @@ static void test_funnel(void)
             }
             CU_ASSERT(has_text(&p, "0.01 < p \u2264 0.05"));
             CU_ASSERT(has_text(&p, "Filled studies"));
+            /* Peters 2008 shading: white where p > .10, darker the smaller p */
+            double shade[3] = {-1, -1, -1};
+            for (size_t j = 0; j < p.n; j++)
+                if (p.prim[j].role == CMETA_ROLE_REGION && p.prim[j].kind == CMETA_PRIM_POLYGON)
+                    shade[p.prim[j].value < 1.7 ? 0 : p.prim[j].value < 2 ? 1 : 2] = p.prim[j].fill;
+            CU_ASSERT(shade[0] == 1 && shade[1] < shade[0] && shade[2] < shade[1] && shade[2] >= 0);
             /* the regions lie inside the plotting area */
             for (size_t j = 0; j < p.n; j++)
                 if (p.prim[j].role == CMETA_ROLE_REGION && p.prim[j].kind == CMETA_PRIM_POLYGON)
@@ -637,5 +643,6 @@ int main(void)
     CU_add_test(s, "render SVG/PNG/PDF", test_render_formats);
     int rc = tu_run();
     cmeta_text_measurer_free(g_tm);
+    cmeta_plot_cleanup();
     return rc;
 }

@@ -11,6 +11,7 @@
 #include <cairo.h>
 #include <cairo-pdf.h>
 #include <cairo-svg.h>
+#include <fontconfig/fontconfig.h>
 
 #include "plot_internal.h"
 
@@ -253,4 +254,10 @@ cmeta_status cmeta_plot_render(const cmeta_plot *p, const char *path, cmeta_erro
     st = cmeta_plot_render_stream(p, fmt, fp, err);
     if (fclose(fp) != 0 && st == CMETA_OK) st = cmeta_error_set(err, CMETA_EIO, "%s: write error", path);
     return st;
+}
+
+void cmeta_plot_cleanup(void)
+{
+    cairo_debug_reset_static_data();
+    FcFini();
 }

@@ -177,7 +177,7 @@ cmeta_status cmeta_funnel_layout(const cmeta_data *d, const cmeta_fit *fit,
     q->fill = o.contours ? shade[3] : 0.9;
     q->stroke = -1;
     if (o.contours) {
-        for (int c = 2; c >= 0; c--) TRY(region(&f, 0, zc[c], shade[2 - c]));
+        for (int c = 2; c >= 0; c--) TRY(region(&f, 0, zc[c], shade[c]));
     } else {
         TRY(region(&f, est, z, 1.0));
         /* dotted edges of the pseudo confidence region */

@@ -1,0 +1,48 @@
+# forest and funnel pictures (sourced by run.sh).
+D=tests/cli/data
+
+# expect_picture KIND FILE NAME ARGS... : exit 0, FILE written with the format's signature,
+# and no temporary file left next to it.
+expect_picture() {
+    kind=$1; file=$2; name=$3; shift 3
+    rm -f "$file"
+    run_cmd "$@"
+    if [ "$rc" != 0 ]; then bad "$name: exit $rc; stderr: $(head -c 300 "$TMP/err")"; return; fi
+    if [ ! -s "$file" ]; then bad "$name: $file not written"; return; fi
+    case $kind in
+    svg) head -c 5 "$file" | grep -q '<?xml' && tail -c 20 "$file" | grep -q '</svg>' ;;
+    png) [ "$(head -c 4 "$file" | tail -c 3)" = PNG ] ;;
+    pdf) head -c 5 "$file" | grep -q '%PDF-' && tail -c 8 "$file" | grep -q '%%EOF' ;;
+    esac
+    if [ $? != 0 ]; then bad "$name: $file is not a well-formed $kind"; return; fi
+    if ls "$file".tmp.* >/dev/null 2>&1; then bad "$name: temporary file left behind"; return; fi
+    ok
+}
+
+expect_picture svg "$TMP/f.svg" "forest svg" forest $D/bcg.csv --measure RR -o "$TMP/f.svg"
+expect_picture png "$TMP/f.png" "forest png" forest $D/bcg.csv --measure RR -o "$TMP/f.png"
+expect_picture pdf "$TMP/f.pdf" "forest pdf" forest $D/bcg.csv --measure OR --method MH -o "$TMP/f.pdf"
+expect_picture svg "$TMP/r.svg" "forest revman5" forest $D/bcg.csv --measure RR --layout revman5 -o "$TMP/r.svg"
+expect_picture svg "$TMP/p.svg" "forest preset revman5" forest $D/normand.csv --measure SMD --preset revman5 -o "$TMP/p.svg"
+expect_picture svg "$TMP/q.svg" "forest preset revman5 RR (MH random)" forest $D/bcg.csv --measure RR --preset revman5 -o "$TMP/q.svg"
+expect_picture png "$TMP/s.png" "forest subgroups" forest $D/bcg.csv --measure RR --subgroup alloc -o "$TMP/s.png"
+expect_picture svg "$TMP/n.svg" "forest normand MD subgroups revman" forest $D/normand.csv --measure MD --subgroup setting --layout revman5 -o "$TMP/n.svg"
+expect_picture svg "$TMP/h.svg" "forest GEN" forest $D/hackshaw.csv -o "$TMP/h.svg"
+expect_picture svg "$TMP/u.svg" "funnel svg" funnel $D/bcg.csv --measure RR -o "$TMP/u.svg"
+expect_picture png "$TMP/u.png" "funnel contours" funnel $D/hackshaw.csv --contours -o "$TMP/u.png"
+expect_picture pdf "$TMP/u.pdf" "funnel trimfill" funnel $D/hackshaw.csv --trimfill -o "$TMP/u.pdf"
+expect_picture svg "$TMP/m.svg" "funnel MH trimfill" funnel $D/bcg.csv --measure OR --method MH --trimfill -o "$TMP/m.svg"
+
+# the SVG names the studies (cairo draws glyphs, so check the page size and a <path>)
+grep -q '<path' "$TMP/f.svg" && ok || bad "forest svg has no drawing"
+
+expect_error 1 "-o F.svg|F.png|F.pdf is required" "forest without -o" forest $D/bcg.csv --measure RR
+expect_error 1 "-o F.svg|F.png|F.pdf is required" "funnel without -o" funnel $D/bcg.csv --measure RR
+expect_error 1 "unknown picture format" "forest bad extension" forest $D/bcg.csv --measure RR -o "$TMP/f.jpg"
+[ -e "$TMP/f.jpg" ] && bad "bad extension left a file" || ok
+expect_error 1 "unknown picture format" "funnel bad extension" funnel $D/bcg.csv --measure RR -o "$TMP/f"
+expect_error 1 "--layout" "forest bad layout" forest $D/bcg.csv --measure RR --layout rev -o "$TMP/x.svg"
+expect_error 1 "no column 'nope'" "forest unknown subgroup column" forest $D/bcg.csv --measure RR --subgroup nope -o "$TMP/x.svg"
+expect_error 4 "cannot write" "forest unwritable" forest $D/bcg.csv --measure RR -o "$TMP/no/such/dir/x.svg"
+expect_error 4 "cannot open" "forest missing file" forest $D/nonexistent.csv --measure RR -o "$TMP/x.svg"
+expect_exit 0 "forest --help" forest --help
