@@ -1,0 +1,36 @@
+# The metafor 3.8.1 figures the lupus examples print beside cmeta's (where nothing was
+# published). Run from the repository root: Rscript examples/metafor_reference.R
+suppressMessages(library(metafor))
+ctl <- list(threshold = 1e-12, maxiter = 10000)
+f4 <- function(...) cat(sprintf("%.4f", c(...)), "\n")
+L <- "datasets/lupus/"
+cat("Deng 2017, SMD (estimate, ci.lb, ci.ub):\n")
+for (o in c("sledai", "protein6m", "albumin", "c3", "c4")) {
+  d <- read.csv(paste0(L, "deng2017_", o, ".csv"))
+  r <- rma(measure = "SMD", m1i = m1i, sd1i = sd1i, n1i = n1i, m2i = m2i, sd2i = sd2i, n2i = n2i, data = d)
+  cat(o, ": "); f4(r$b, r$ci.lb, r$ci.ub)
+}
+cat("Deng 2017, RR (exp scale):\n")
+for (o in c("remission", "complete_remission", "sledai_gt8_6m")) {
+  d <- read.csv(paste0(L, "deng2017_", o, ".csv"))
+  r <- rma(measure = "RR", ai = ai, n1i = n1i, ci = ci, n2i = n2i, data = d)
+  cat(o, ": "); f4(exp(c(r$b, r$ci.lb, r$ci.ub)))
+}
+for (f in c("responders.csv", "responders_all.csv")) {
+  d <- read.csv(paste0(L, f))
+  r <- rma(measure = "PLO", xi = xi, ni = ni, data = d, control = ctl)
+  p <- predict(r, transf = transf.ilogit)
+  cat(f, "PLO REML: proportion, ci, tau2, I2, Q_pval: "); f4(p$pred, p$ci.lb, p$ci.ub, r$tau2, r$I2, r$QEp)
+  r <- rma(measure = "PFT", xi = xi, ni = ni, data = d, control = ctl)
+  p <- predict(r, transf = transf.ipft.hm, targs = list(ni = d$ni))
+  cat(f, "PFT REML: proportion, ci: "); f4(p$pred, p$ci.lb, p$ci.ub)
+}
+for (o in c("sledai", "proteinuria")) {
+  d <- read.csv(paste0(L, "liang2010_", o, ".csv"))
+  cat("Liang 2010", o, ": ri, SMCR g, ci.lb, ci.ub, SMCC g, ci.lb, ci.ub\n")
+  for (ri in seq(0, 0.9, 0.1)) {
+    a <- rma(measure = "SMCR", m1i = m1i, sd1i = sd1i, m2i = m2i, sd2i = sd2i, ni = ni, ri = rep(ri, nrow(d)), data = d)
+    b <- rma(measure = "SMCC", m1i = m1i, sd1i = sd1i, m2i = m2i, sd2i = sd2i, ni = ni, ri = rep(ri, nrow(d)), data = d)
+    cat(sprintf("%.1f", ri), ""); f4(a$b, a$ci.lb, a$ci.ub, b$b, b$ci.lb, b$ci.ub)
+  }
+}
