@@ -272,6 +272,59 @@ static void test_identical(void)
     }
 }
 
+/* Only the estimator asked for may warn, and only when its own estimate was cut at 0:
+ * internal fits (starting values, the pseudo-R^2 reference fit, the Q-profile CI) never add
+ * warnings. hackshaw: the HE starting value of ML/REML is negative but the ML/REML estimates
+ * are positive (0.0204, 0.0224 in metafor), so nothing is truncated. */
+static void expect_no_warnings(const char *data, const char *mods, cmeta_method m)
+{
+    dataset d;
+    CU_ASSERT_FATAL(load_data(data, mods, &d) == 0);
+    cmeta_fit_opts o;
+    cmeta_fit_opts_default(&o);
+    o.method = m;
+    cmeta_warnings w;
+    cmeta_warnings_init(&w);
+    cmeta_fit *f = NULL;
+    CU_ASSERT_FATAL(cmeta_rma(d.yi, d.vi, d.k, d.q ? d.X : NULL, d.q, &o, &f, &w, NULL) ==
+                    CMETA_OK);
+    if (w.n != 0)
+        fprintf(stderr, "\n  %s %s %s: unexpected warning '%s'\n", data, mods,
+                cmeta_method_name(m), w.text[0]);
+    CU_ASSERT_EQUAL(w.n, 0);
+    CU_ASSERT(f->tau2_truncated == 0);
+    if (m != CMETA_METHOD_FE) CU_ASSERT(f->tau2 > 0);
+    cmeta_fit_free(f);
+    cmeta_warnings_free(&w);
+}
+
+static void test_no_spurious_warnings(void)
+{
+    for (int m = CMETA_METHOD_FE; m <= CMETA_METHOD_PM; m++) {
+        expect_no_warnings("bcg", "none", (cmeta_method)m);
+        expect_no_warnings("bcg", "ablat", (cmeta_method)m);
+    }
+    expect_no_warnings("hackshaw", "none", CMETA_METHOD_FE);
+    expect_no_warnings("hackshaw", "none", CMETA_METHOD_DL);
+    expect_no_warnings("hackshaw", "none", CMETA_METHOD_ML);
+    expect_no_warnings("hackshaw", "none", CMETA_METHOD_REML);
+    /* HE is truncated on hackshaw: one warning, naming HE */
+    dataset d;
+    CU_ASSERT_FATAL(load_data("hackshaw", "none", &d) == 0);
+    cmeta_fit_opts o;
+    cmeta_fit_opts_default(&o);
+    o.method = CMETA_METHOD_HE;
+    cmeta_warnings w;
+    cmeta_warnings_init(&w);
+    cmeta_fit *f = NULL;
+    CU_ASSERT_FATAL(cmeta_rma(d.yi, d.vi, d.k, NULL, 0, &o, &f, &w, NULL) == CMETA_OK);
+    CU_ASSERT_EQUAL_FATAL(w.n, 1);
+    CU_ASSERT_STRING_EQUAL(w.text[0], "HE estimate of tau^2 truncated at 0");
+    CU_ASSERT(f->tau2 == 0 && f->tau2_truncated == 1);
+    cmeta_fit_free(f);
+    cmeta_warnings_free(&w);
+}
+
 static void test_errors(void)
 {
     double y[6] = {0.1, 0.3, -0.2, 0.5, 0.4, 0.0}, v[6] = {0.1, 0.2, 0.05, 0.3, 0.15, 0.1};
@@ -402,5 +455,7 @@ int main(void)
     CU_add_test(s, "errors: rank deficiency, vi, non-convergence, fixed tau2", test_errors);
     CU_add_test(s, "method and test names, defaults", test_names);
     CU_add_test(s, "cmeta_fit_data dispatch", test_fit_data);
+    CU_add_test(s, "no warnings from internal fits (DL, FE, REML with a negative start)",
+                test_no_spurious_warnings);
     return tu_run();
 }

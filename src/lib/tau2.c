@@ -185,6 +185,9 @@ cmeta_status cmeta__tau2(cmeta_method m, const double *y, const double *vi, size
             }
         }
         res->iter = it;
+        /* raw held the HE starting value: a negative start is not a truncated ML/REML
+         * estimate (only the snap below is) */
+        raw = tau2;
         /* at the boundary: Fisher scoring creeps towards 0 by halving; snap to 0 when the
          * score at 0 is not positive */
         if (tau2 <= 100 * tol) {
