@@ -272,6 +272,70 @@ static void test_identical(void)
     }
 }
 
+/* cmeta_fit_data honours the continuity correction the data were computed with: nielweise
+ * (3 tables with a zero cell) read as a table, cmeta_data_from_table with --add/--to, then
+ * MH/Peto through cmeta_fit_data, against metafor rma.mh/rma.peto(..., add, to)
+ * (tests/reference/make_rma_cc_fixtures.R). Tolerance 1e-8 relative. */
+static void test_fit_data_cc(void)
+{
+    tu_fixture *F = tu_fixture_load("tests/reference/rma/mh_cc.csv");
+    CU_ASSERT_FATAL(F != NULL);
+    cmeta_table *t = NULL;
+    CU_ASSERT_FATAL(cmeta_table_read_file(tu_path("tests/reference/rma/tab_nielweise.csv"), &t,
+                                          NULL) == CMETA_OK);
+    double q_default[4] = {NAN, NAN, NAN, NAN};
+    size_t ndiff = 0;
+    for (size_t r = 0; r < F->nrows; r++) {
+        const char *meas = tu_str(F, r, "measure");
+        cmeta_data_opts dopts;
+        cmeta_data_opts_default(&dopts);
+        dopts.measure_set = 1;
+        CU_ASSERT_FATAL(cmeta_measure_from_name(!strcmp(meas, "PETO") ? "OR" : meas,
+                                                &dopts.measure) == CMETA_OK);
+        dopts.escalc.add = tu_num(F, r, "add");
+        dopts.escalc.add_explicit = 1;
+        CU_ASSERT_FATAL(cmeta_to_from_name(tu_str(F, r, "to"), &dopts.escalc.to) == CMETA_OK);
+        cmeta_data *d = NULL;
+        CU_ASSERT_FATAL(cmeta_data_from_table(t, &dopts, &d, NULL, NULL) == CMETA_OK);
+        CU_ASSERT(d->escalc.add == dopts.escalc.add && d->escalc.to == dopts.escalc.to);
+        cmeta_fit_opts o;
+        cmeta_fit_opts_default(&o);
+        o.method = !strcmp(meas, "PETO") ? CMETA_METHOD_PETO : CMETA_METHOD_MH;
+        cmeta_fit *f = NULL;
+        cmeta_error e;
+        cmeta_error_clear(&e);
+        CU_ASSERT_FATAL(cmeta_fit_data(d, &o, &f, NULL, &e) == CMETA_OK);
+        char lab[128];
+        snprintf(lab, sizeof lab, "nielweise %s add=%s to=%s", meas, tu_str(F, r, "add"),
+                 tu_str(F, r, "to"));
+        TU_ASSERT_CLOSE(f->beta[0], tu_num(F, r, "b"), 1e-8, 1e-15, lab);
+        TU_ASSERT_CLOSE(f->se[0], tu_num(F, r, "se"), 1e-8, 1e-15, lab);
+        TU_ASSERT_CLOSE(f->Q, tu_num(F, r, "QE"), 1e-8, 1e-15, lab);
+        TU_ASSERT_CLOSE(f->Q_pval, tu_num(F, r, "QEp"), 1e-8, 1e-15, lab);
+        TU_ASSERT_CLOSE(f->I2, tu_num(F, r, "I2"), 1e-8, 1e-12, lab);
+        TU_ASSERT_CLOSE(f->H2, tu_num(F, r, "H2"), 1e-8, 1e-15, lab);
+        /* rows 0-3 are the default (0.5, only0); "1, all" must differ for MH */
+        if (r < 4) q_default[r] = f->Q;
+        else if (!strcmp(tu_str(F, r, "to"), "all") && tu_num(F, r, "add") == 1 &&
+                 strcmp(meas, "PETO") != 0) {
+            CU_ASSERT(fabs(f->Q - q_default[r % 4]) > 1.0);
+            ndiff++;
+        }
+        /* the subset keeps the options */
+        size_t idx[3] = {0, 1, 2};
+        cmeta_data *sub = NULL;
+        CU_ASSERT_FATAL(cmeta_data_subset(d, idx, 3, &sub) == CMETA_OK);
+        CU_ASSERT(sub->escalc.add == d->escalc.add && sub->escalc.to == d->escalc.to);
+        cmeta_data_free(sub);
+        cmeta_fit_free(f);
+        cmeta_data_free(d);
+    }
+    CU_ASSERT_EQUAL(ndiff, 3);
+    CU_ASSERT_EQUAL(F->nrows, 20);
+    cmeta_table_free(t);
+    tu_fixture_free(F);
+}
+
 /* Only the estimator asked for may warn, and only when its own estimate was cut at 0:
  * internal fits (starting values, the pseudo-R^2 reference fit, the Q-profile CI) never add
  * warnings. hackshaw: the HE starting value of ML/REML is negative but the ML/REML estimates
@@ -418,6 +482,7 @@ static void test_fit_data(void)
     }
     d.yi = yi;
     d.vi = vi;
+    cmeta_escalc_opts_default(&d.escalc);
     cmeta_fit_opts o;
     cmeta_fit_opts_default(&o);
     cmeta_fit *f1 = NULL, *f2 = NULL;
@@ -455,6 +520,7 @@ int main(void)
     CU_add_test(s, "errors: rank deficiency, vi, non-convergence, fixed tau2", test_errors);
     CU_add_test(s, "method and test names, defaults", test_names);
     CU_add_test(s, "cmeta_fit_data dispatch", test_fit_data);
+    CU_add_test(s, "cmeta_fit_data MH/Peto with --add/--to vs metafor", test_fit_data_cc);
     CU_add_test(s, "no warnings from internal fits (DL, FE, REML with a negative start)",
                 test_no_spurious_warnings);
     return tu_run();
