@@ -336,6 +336,78 @@ static void test_fit_data_cc(void)
     tu_fixture_free(F);
 }
 
+/* Allocation failures: the n-th allocation fails, for every n until a run needs none. Every
+ * failing run must return CMETA_ENOMEM with the message "out of memory" (never a non-OK
+ * status with an empty message, which the program would print as "cmeta: success"). Leaks
+ * are caught by running this suite under valgrind. */
+static long fault_at = -1, fault_count = 0;
+
+static void *fault_malloc(size_t n)
+{
+    if (fault_at >= 0 && fault_count++ == fault_at) return NULL;
+    return malloc(n);
+}
+
+static void *fault_realloc(void *p, size_t n)
+{
+    if (fault_at >= 0 && fault_count++ == fault_at) return NULL;
+    return realloc(p, n);
+}
+
+static void test_enomem(void)
+{
+    dataset d;
+    CU_ASSERT_FATAL(load_data("bcg", "ablat", &d) == 0);
+    double a[MAXK], b[MAXK], c[MAXK], dd[MAXK];
+    size_t kt;
+    load_tab("nielweise", a, b, c, dd, &kt);
+    cmeta_set_allocator(fault_malloc, fault_realloc, free);
+    for (int call = 0; call < 6; call++) {
+        long n;
+        for (n = 0; n < 100000; n++) {
+            fault_at = n;
+            fault_count = 0;
+            cmeta_fit_opts o;
+            cmeta_fit_opts_default(&o);
+            o.test = CMETA_TEST_KNHA; /* MH/Peto: warns "use the z test" */
+            cmeta_warnings w;
+            cmeta_warnings_init(&w);
+            cmeta_error e;
+            cmeta_error_clear(&e);
+            cmeta_fit *f = NULL;
+            cmeta_status st;
+            switch (call) {
+            case 0: st = cmeta_rma(d.yi, d.vi, d.k, d.X, d.q, &o, &f, &w, &e); break;
+            case 1: o.method = CMETA_METHOD_FE; /* knha with FE: a warning */
+                    st = cmeta_rma(d.yi, d.vi, d.k, NULL, 0, &o, &f, &w, &e); break;
+            case 2: o.method = CMETA_METHOD_HE; /* k = 2 */
+                    st = cmeta_rma(d.yi, d.vi, 2, NULL, 0, &o, &f, &w, &e); break;
+            case 3: o.method = CMETA_METHOD_MH;
+                    st = cmeta_rma_mh(CMETA_OR, a, b, c, dd, kt, NULL, &o, &f, &w, &e); break;
+            case 4: o.method = CMETA_METHOD_PETO;
+                    st = cmeta_rma_peto(a, b, c, dd, kt, NULL, &o, &f, &w, &e); break;
+            default: o.method = CMETA_METHOD_SJ;
+                    st = cmeta_rma(d.yi, d.vi, d.k, d.X, d.q, &o, &f, &w, &e); break;
+            }
+            long used = fault_count;
+            fault_at = -1;
+            cmeta_warnings_free(&w);
+            cmeta_fit_free(f);
+            if (st == CMETA_OK) {
+                CU_ASSERT(used <= n); /* nothing failed */
+                break;
+            }
+            CU_ASSERT_EQUAL(st, CMETA_ENOMEM);
+            CU_ASSERT_STRING_EQUAL(e.message, "out of memory");
+            if (st != CMETA_ENOMEM || strcmp(e.message, "out of memory") != 0)
+                fprintf(stderr, "\n  call %d, allocation %ld: status %d, message '%s'\n", call,
+                        n, (int)st, e.message);
+        }
+        CU_ASSERT(n > 3 && n < 100000);
+    }
+    cmeta_set_allocator(NULL, NULL, NULL);
+}
+
 /* Only the estimator asked for may warn, and only when its own estimate was cut at 0:
  * internal fits (starting values, the pseudo-R^2 reference fit, the Q-profile CI) never add
  * warnings. hackshaw: the HE starting value of ML/REML is negative but the ML/REML estimates
@@ -521,6 +593,7 @@ int main(void)
     CU_add_test(s, "method and test names, defaults", test_names);
     CU_add_test(s, "cmeta_fit_data dispatch", test_fit_data);
     CU_add_test(s, "cmeta_fit_data MH/Peto with --add/--to vs metafor", test_fit_data_cc);
+    CU_add_test(s, "allocation failures: ENOMEM with a message, no leaks", test_enomem);
     CU_add_test(s, "no warnings from internal fits (DL, FE, REML with a negative start)",
                 test_no_spurious_warnings);
     return tu_run();

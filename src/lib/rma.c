@@ -509,7 +509,7 @@ static cmeta_status finish_fit(cmeta_fit *f, const double *yi, const double *yc,
         if (o->method == CMETA_METHOD_FE && w)
             if (cmeta_warn(w, "the Knapp-Hartung adjustment is not meant for fixed-effect "
                               "models") != CMETA_OK)
-                return CMETA_ENOMEM;
+                return cmeta__nomem(err);
     }
     double sumw = 0;
     for (size_t i = 0; i < k; i++) {
@@ -535,7 +535,7 @@ static cmeta_status finish_fit(cmeta_fit *f, const double *yi, const double *yc,
     size_t b0 = (intercept && p > 1) ? 1 : 0, m = p - b0;
     {
         double *A = cmeta__dnew(m * m);
-        if (!A) return CMETA_ENOMEM;
+        if (!A) return cmeta__nomem(err);
         for (size_t a = 0; a < m; a++)
             for (size_t b = 0; b < m; b++) A[a * m + b] = f->vb[(a + b0) * p + b + b0];
         int n = (int)m, info = 0;
@@ -574,7 +574,7 @@ static cmeta_status finish_fit(cmeta_fit *f, const double *yi, const double *yc,
             /* + 1/2 log|X'X| (metafor's REMLf = TRUE) */
             double ldx = 0;
             cmeta__lin U;
-            if (cmeta__lin_init(&U, Xf, k, p) != CMETA_OK) return CMETA_ENOMEM;
+            if (cmeta__lin_init(&U, Xf, k, p) != CMETA_OK) return cmeta__nomem(err);
             for (size_t i = 0; i < k; i++) U.w[i] = 1.0;
             if (cmeta__lin_solve(&U, NULL) == 0) ldx = U.logdet;
             cmeta__lin_free(&U);
@@ -680,7 +680,7 @@ cmeta_status cmeta_rma(const double *yi, const double *vi, size_t k, const doubl
     cmeta_fit *f = NULL;
     cmeta__lin L;
     int have_L = 0;
-    if (!Xf || !yc) { st = CMETA_ENOMEM; goto fail; }
+    if (!Xf || !yc) { st = cmeta__nomem(err); goto fail; }
     for (size_t i = 0; i < k; i++) {
         if (intercept) Xf[i * p] = 1.0;
         for (size_t j = 0; j < q; j++) Xf[i * p + intercept + j] = X[i * q + j];
@@ -688,7 +688,7 @@ cmeta_status cmeta_rma(const double *yi, const double *vi, size_t k, const doubl
     {
         int bad = 0;
         long col = rank_deficient_column(Xf, k, p, &bad);
-        if (col == -2) { st = CMETA_ENOMEM; goto fail; }
+        if (col == -2) { st = cmeta__nomem(err); goto fail; }
         if (bad) {
             long xc = col - intercept; /* column of the caller's X */
             if (err) err->index = xc;
@@ -716,16 +716,16 @@ cmeta_status cmeta_rma(const double *yi, const double *vi, size_t k, const doubl
         dflt.test = CMETA_TEST_Z;
         opts = &dflt;
         if (w && cmeta_warn(w, "only one study: z test used") != CMETA_OK) {
-            st = CMETA_ENOMEM;
+            st = cmeta__nomem(err);
             goto fail;
         }
     }
     f = cmeta__fit_new(k, p);
-    if (!f) { st = CMETA_ENOMEM; goto fail; }
+    if (!f) { st = cmeta__nomem(err); goto fail; }
     f->method = opts->method;
     f->test = opts->test;
     f->level = opts->level;
-    if ((st = cmeta__lin_init(&L, Xf, k, p)) != CMETA_OK) goto fail;
+    if (cmeta__lin_init(&L, Xf, k, p) != CMETA_OK) { st = cmeta__nomem(err); goto fail; }
     have_L = 1;
 
     if (opts->method == CMETA_METHOD_FE) {
@@ -735,7 +735,7 @@ cmeta_status cmeta_rma(const double *yi, const double *vi, size_t k, const doubl
     } else if (k == 1) {
         f->tau2 = 0.0;
         if (w && cmeta_warn(w, "only one study: tau^2 set to 0, no heterogeneity statistics") !=
-                     CMETA_OK) { st = CMETA_ENOMEM; goto fail; }
+                     CMETA_OK) { st = cmeta__nomem(err); goto fail; }
     } else {
         cmeta__tau2_result tr;
         st = cmeta__tau2(opts->method, yc, vi, k, Xf, p, opts->tol, opts->maxiter, &tr, w, err);
@@ -759,13 +759,13 @@ cmeta_status cmeta_rma(const double *yi, const double *vi, size_t k, const doubl
             cmeta__tau2_result t0;
             double one_m = 0;
             double *ones = cmeta__dnew(k);
-            if (!ones) { st = CMETA_ENOMEM; goto fail; }
+            if (!ones) { st = cmeta__nomem(err); goto fail; }
             for (size_t i = 0; i < k; i++) ones[i] = 1.0;
             (void)one_m;
             cmeta_status s0 = cmeta__tau2(opts->method, yc, vi, k, ones, 1, opts->tol,
                                           opts->maxiter, &t0, NULL, NULL);
             cmeta_free(ones);
-            if (s0 == CMETA_ENOMEM) { st = s0; goto fail; }
+            if (s0 == CMETA_ENOMEM) { st = cmeta__nomem(err); goto fail; }
             if (s0 == CMETA_OK) {
                 if (t0.tau2 == 0) f->R2 = 0.0;
                 else f->R2 = fmax(0.0, 100.0 * (t0.tau2 - f->tau2) / t0.tau2);

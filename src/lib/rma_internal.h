@@ -22,6 +22,12 @@
 /* A zeroed array of n doubles (at least one), NULL when out of memory. */
 static inline double *cmeta__dnew(size_t n) { return (double *)cmeta_calloc(n ? n : 1, sizeof(double)); }
 
+/* Fill err with "out of memory" and return CMETA_ENOMEM (every ENOMEM path names itself). */
+static inline cmeta_status cmeta__nomem(cmeta_error *err)
+{
+    return cmeta_error_set(err, CMETA_ENOMEM, "out of memory");
+}
+
 /* Weighted least squares for one design. Buffers are allocated once by cmeta__lin_init and
  * reused for every weight vector (the iterative estimators refit many times). */
 typedef struct {
@@ -36,6 +42,7 @@ typedef struct {
     double logdet;   /* log det(X'WX) */
 } cmeta__lin;
 
+/* CMETA_ENOMEM (err not touched: callers report it with cmeta__nomem) or CMETA_OK. */
 cmeta_status cmeta__lin_init(cmeta__lin *L, const double *X, size_t k, size_t p);
 void cmeta__lin_free(cmeta__lin *L);
 /* Factorise X'WX (LAPACK dpotrf/dpotri) and, when y is not NULL, solve for beta.

@@ -121,8 +121,7 @@ cmeta_status cmeta__tau2(cmeta_method m, const double *y, const double *vi, size
                                "%s estimator needs more studies (k = %zu) than coefficients "
                                "(p = %zu)", cmeta_method_name(m), k, p);
     cmeta__lin L;
-    cmeta_status st = cmeta__lin_init(&L, X, k, p);
-    if (st != CMETA_OK) return st;
+    if (cmeta__lin_init(&L, X, k, p) != CMETA_OK) return cmeta__nomem(err);
     double kp = (double)(k - p), tau2 = NAN, raw = NAN;
     double sw = 0;
     switch (m) {
@@ -205,7 +204,7 @@ cmeta_status cmeta__tau2(cmeta_method m, const double *y, const double *vi, size
                 if (w && cmeta_warn(w, "%s: Fisher scoring may have stopped at a local maximum; "
                                        "tau^2 set to 0", cmeta_method_name(m)) != CMETA_OK) {
                     cmeta__lin_free(&L);
-                    return CMETA_ENOMEM;
+                    return cmeta__nomem(err);
                 }
             }
         }
@@ -257,7 +256,7 @@ cmeta_status cmeta__tau2(cmeta_method m, const double *y, const double *vi, size
     cmeta__lin_free(&L);
     res->tau2 = tau2;
     if (raw < 0) res->truncated = 1;
-    if (res->truncated && truncated_warning(m, w) != CMETA_OK) return CMETA_ENOMEM;
+    if (res->truncated && truncated_warning(m, w) != CMETA_OK) return cmeta__nomem(err);
     return CMETA_OK;
 singular:
     cmeta__lin_free(&L);
