@@ -1,7 +1,8 @@
-/* test_rma_traces.c - the O(k p^2) sums over P = W - W X (X'WX)^-1 X'W used by the tau^2
+/* test_rma_traces.c - internals of the model fit that must hold for any k: the O(k p^2) sums over P = W - W X (X'WX)^-1 X'W used by the tau^2
  * estimators (src/lib/rma.c: cmeta__lin_Pii, cmeta__lin_trPD, cmeta__lin_sumPP) against the
  * same sums over an explicitly formed dense k x k P, on pseudo-random data (fixed seed), for
- * p = 1..4 and several weight spreads. Tolerance 1e-12 relative. */
+ * p = 1..4 and several weight spreads. Tolerance 1e-12 relative.
+ * Also the chi-square quantile of the Q-profile CI for large df. */
 #include <math.h>
 #include <stdlib.h>
 
@@ -98,11 +99,32 @@ static void test_traces(void)
     CU_ASSERT(ncase == 45); /* every (k, p, spread) with p < k */
 }
 
+/* Chi-square quantiles against R 4 qchisq(0.025, df, lower.tail = FALSE) and
+ * qchisq(0.025, df) (GSL's own inverse is wrong from df ~ 1e5 on). 1e-12 relative (2e-12 for df > 1e6). */
+static void test_qchisq(void)
+{
+    static const double ref[][3] = {
+        {10, 20.483177350807388, 3.2469727802368413},
+        {1000, 1089.53091277491353, 914.25715379925896},
+        {10000, 10279.0701798875907, 9724.7183773897978},
+        {100000, 100878.415305665578, 99125.373300647349},
+        {999999, 1002772.70008202165, 997229.08852919447},
+        {10000000, 10008767.1195578109, 9991236.6690538954},
+    };
+    for (size_t i = 0; i < sizeof ref / sizeof ref[0]; i++) {
+        /* df > 1e6: Wilson-Hilferty, 1.4e-12 at df = 1e7 */
+        double tol = ref[i][0] > 1e6 ? 2e-12 : 1e-12;
+        TU_ASSERT_CLOSE(cmeta__qchisq(0.025, ref[i][0], 1), ref[i][1], tol, 0, "upper quantile");
+        TU_ASSERT_CLOSE(cmeta__qchisq(0.025, ref[i][0], 0), ref[i][2], tol, 0, "lower quantile");
+    }
+}
+
 int main(void)
 {
     gsl_set_error_handler_off();
     if (CU_initialize_registry() != CUE_SUCCESS) return 2;
     CU_pSuite s = CU_add_suite("rma_traces", NULL, NULL);
     CU_add_test(s, "sums over P in O(k p^2) vs dense P", test_traces);
+    CU_add_test(s, "chi-square quantiles for large df vs R qchisq", test_qchisq);
     return tu_run();
 }

@@ -86,6 +86,10 @@ cmeta_status cmeta__tau2(cmeta_method m, const double *yc, const double *vi, siz
 void cmeta__tau2_qprofile(cmeta__lin *L, const double *y, const double *vi, double tau2_hat,
                           double level, double *lb, double *ub);
 
+/* Chi-square quantile with P(X > x) = a (upper = 1) or P(X <= x) = a (upper = 0), also for
+ * large df where GSL's own inverse fails (heterogeneity.c). NAN when it cannot be found. */
+double cmeta__qchisq(double a, double df, int upper);
+
 /* A fit with every field NAN / NULL, arrays of the given lengths allocated (zeroed). */
 cmeta_fit *cmeta__fit_new(size_t k, size_t p);
 
