@@ -340,6 +340,9 @@ size_t cmeta__ticks_transf(double lo, double hi, cmeta_transform_kind tk, double
     double v[64];
     size_t nv = 0;
     double step = nice_step(bhi - blo, 5);
+    /* steps of 2.5 x 10^e would give labels like 0.425: use 2 x 10^e */
+    double p10 = pow(10, floor(log10(step) + 1e-9));
+    if (fabs(step / p10 - 2.5) < 1e-9) step = 2 * p10;
     double a = floor(blo / step + 1e-9), b = ceil(bhi / step - 1e-9);
     for (double i = a; i <= b && nv < 40; i++) {
         double x = i * step;

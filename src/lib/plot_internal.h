@@ -31,7 +31,7 @@ size_t cmeta__ticks(double lo, double hi, int log_scale, double *t, size_t max, 
                     double *ahi);
 /* Ticks for an axis whose positions are shown back-transformed by tk (n: harmonic mean n
  * for CMETA_TRANS_IFT): CMETA_TRANS_NONE and CMETA_TRANS_EXP as cmeta__ticks; the others
- * at round values of the back-transformed scale (multiples of a 1-2-2.5-5 step inside
+ * at round values of the back-transformed scale (multiples of a 1-2-5 step inside
  * [0, 1], or [-1, 1] for tanh; 1-2-5 tails 0.1, 0.05, 0.02, 0.01 ... towards the ends of
  * the logit and atanh scales, whose ends are infinite), placed at their transformed
  * positions. *alo, *ahi: the axis limits, the outermost ticks when they enclose [lo, hi],
