@@ -138,7 +138,8 @@ static void check_forest(const cmeta_plot *p, const cmeta_data *d, const cmeta_f
         const cmeta_prim *q = &p->prim[j];
         if (q->role != CMETA_ROLE_TICKLABEL) continue;
         nlab++;
-        double shown = log_scale ? exp(q->value) : q->value;
+        double shown = cmeta_plot_shown(p, q->value);
+        if (log_scale) TU_ASSERT_CLOSE(shown, exp(q->value), 1e-15, 0, "exp tick");
         TU_ASSERT_CLOSE(strtod(q->text, NULL), shown, 1e-9, 1e-12, "tick label");
         CU_ASSERT(q->value > prev);
         prev = q->value;
@@ -453,6 +454,173 @@ static void test_ticks_in_plots(void)
     }
 }
 
+/* ---- back-transformed scales (PLO, PAS, PFT, ZCOR) ---------------------------------------- */
+
+/* Ticks of a back-transformed axis: each label is the back-transformation of its position
+ * (to 1e-9), round (a multiple of 0.01 or a 1-2-5 tail value 10^-e), increasing, inside
+ * the scale's range; they include a tick at or beyond each end of the data when one exists. */
+static void check_transf_ticks(const cmeta_plot *p, cmeta_transform_kind tk)
+{
+    CU_ASSERT_EQUAL(p->transf, tk);
+    CU_ASSERT_EQUAL(p->log_scale, 0);
+    double lo = tk == CMETA_TRANS_TANH ? -1 : 0;
+    size_t n = 0;
+    double prev = -INFINITY;
+    for (size_t j = 0; j < p->n; j++) {
+        const cmeta_prim *q = &p->prim[j];
+        if (q->role != CMETA_ROLE_TICKLABEL || q->index < 0) continue; /* not funnel SE ticks */
+        n++;
+        double v = strtod(q->text, NULL);
+        TU_ASSERT_CLOSE(v, cmeta_back_transform(tk, q->value, p->transf_n), 1e-9, 1e-12, "transformed tick label");
+        CU_ASSERT(v >= lo && v <= 1);
+        CU_ASSERT(v > prev);
+        prev = v;
+        /* round: at most 2 decimals, or 1-2-5 x 10^-e (from either end) */
+        double dd = fmin(v - lo, 1 - v) * 1e6;
+        int round2 = fabs(v * 100 - round(v * 100)) < 1e-6;
+        int tail = 0;
+        for (int e = 0; e <= 6 && !tail; e++) {
+            double m = dd / pow(10, e);
+            tail = fabs(m - 1) < 1e-6 || fabs(m - 2) < 1e-6 || fabs(m - 5) < 1e-6;
+        }
+        CU_ASSERT(round2 || tail);
+        if (!(round2 || tail)) fprintf(stderr, "  tick label '%s' not round\n", q->text);
+        /* the text is the shortest notation */
+        char buf[32];
+        snprintf(buf, sizeof buf, "%.6f", v);
+        for (char *e = buf + strlen(buf) - 1; *e == '0'; e--) *e = 0;
+        if (buf[strlen(buf) - 1] == '.') buf[strlen(buf) - 1] = 0;
+        CU_ASSERT_STRING_EQUAL(q->text, buf);
+    }
+    CU_ASSERT(n >= 3);
+}
+
+/* One metafor case of tests/reference/plot/transf.csv: the forest plot's texts are the
+ * back-transformed estimates and limits printed with 2 decimals, as metafor 3.8
+ * forest(rma(...), transf=...) prints them. */
+static void transf_case(const tu_fixture *fx, const char *name, cmeta_measure m, cmeta_transform_kind tk)
+{
+    cmeta_table *t = NULL;
+    const char *file = NULL;
+    for (size_t r = 0; r < fx->nrows && !file; r++)
+        if (strcmp(tu_str(fx, r, "case"), name) == 0) file = tu_str(fx, r, "file");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(file);
+    cmeta_data *d = load(file, m, &t);
+    cmeta_fit *f = fit_of(d, CMETA_METHOD_REML);
+    for (int lay = 0; lay < 2; lay++)
+        for (int real = 0; real < 2; real++) {
+            cmeta_forest_opts o;
+            cmeta_forest_opts_default(&o);
+            o.layout = lay ? CMETA_FOREST_REVMAN5 : CMETA_FOREST_METAFOR;
+            cmeta_plot p;
+            cmeta_error err;
+            CU_ASSERT_EQUAL_FATAL(cmeta_forest_layout(d, f, NULL, &o, real ? cmeta_text_measure_cairo : fake_measure,
+                                                      real ? g_tm : NULL, &p, &err),
+                                  CMETA_OK);
+            check_forest(&p, d, f, 0);
+            check_transf_ticks(&p, tk);
+            size_t seen = 0;
+            for (size_t r = 0; r < fx->nrows; r++) {
+                if (strcmp(tu_str(fx, r, "case"), name) != 0) continue;
+                long row = (long)tu_num(fx, r, "row");
+                double v[3] = {tu_num(fx, r, "est"), tu_num(fx, r, "lb"), tu_num(fx, r, "ub")};
+                char want[128], num[3][32];
+                for (int j = 0; j < 3; j++) {
+                    snprintf(num[j], sizeof num[j], "%.2f", v[j]);
+                    /* cmeta never prints "-0.00" (metafor does: molloy study 1 lower limit) */
+                    if (strcmp(num[j], "-0.00") == 0) snprintf(num[j], sizeof num[j], "0.00");
+                }
+                snprintf(want, sizeof want, "%s [%s, %s]", num[0], num[1], num[2]);
+                const cmeta_prim *e = find(&p, CMETA_ROLE_EFFECT, row);
+                CU_ASSERT_PTR_NOT_NULL_FATAL(e);
+                CU_ASSERT_STRING_EQUAL(e->text, want);
+                if (strcmp(e->text, want) != 0) fprintf(stderr, "  %s row %ld: '%s', metafor '%s'\n", name, row, e->text, want);
+                /* the numbers themselves (before rounding) */
+                double est = row < 0 ? f->beta[0] : d->yi[row];
+                double lb = row < 0 ? f->ci_lb[0] : d->yi[row] - 1.959963984540054 * sqrt(d->vi[row]);
+                double ub = row < 0 ? f->ci_ub[0] : d->yi[row] + 1.959963984540054 * sqrt(d->vi[row]);
+                TU_ASSERT_CLOSE(cmeta_plot_shown(&p, est), v[0], 1e-6, 1e-12, "back-transformed estimate");
+                TU_ASSERT_CLOSE(cmeta_plot_shown(&p, lb), v[1], 1e-6, 1e-12, "back-transformed lower limit");
+                TU_ASSERT_CLOSE(cmeta_plot_shown(&p, ub), v[2], 1e-6, 1e-12, "back-transformed upper limit");
+                seen++;
+            }
+            CU_ASSERT_EQUAL(seen, d->k + 1);
+            const char *nm = tk == CMETA_TRANS_TANH ? "Correlation" : "Proportion";
+            char h[64];
+            snprintf(h, sizeof h, "%s [95%% CI]", nm);
+            if (!lay) {
+                CU_ASSERT(has_text(&p, h));
+                const cmeta_prim *at = find(&p, CMETA_ROLE_AXISTITLE, -1);
+                CU_ASSERT_PTR_NOT_NULL_FATAL(at);
+                CU_ASSERT_STRING_EQUAL(at->text, nm);
+            } else {
+                CU_ASSERT(has_text(&p, nm));
+            }
+            /* favours labels only for two-group comparisons */
+            CU_ASSERT_EQUAL(count(&p, CMETA_ROLE_FAVOURS, 0) + count(&p, CMETA_ROLE_FAVOURS, 1), 0);
+            /* proportions: Events | Total columns from xi, ni */
+            if (tk != CMETA_TRANS_TANH) {
+                CU_ASSERT(has_text(&p, "Events"));
+                char xs[32];
+                snprintf(xs, sizeof xs, "%g", d->xi[0]);
+                const cmeta_prim *dt = find(&p, CMETA_ROLE_DATA, 0);
+                CU_ASSERT_PTR_NOT_NULL_FATAL(dt);
+                CU_ASSERT_STRING_EQUAL(dt->text, xs);
+            }
+            cmeta_plot_free(&p);
+        }
+    /* the funnel plot's x axis is labelled the same way */
+    cmeta_plot fp;
+    CU_ASSERT_EQUAL_FATAL(cmeta_funnel_layout(d, f, NULL, NULL, fake_measure, NULL, &fp, NULL), CMETA_OK);
+    check_no_overlap(&fp);
+    check_transf_ticks(&fp, tk);
+    CU_ASSERT(has_text(&fp, tk == CMETA_TRANS_TANH ? "Correlation" : "Proportion"));
+    cmeta_plot_free(&fp);
+    cmeta_fit_free(f);
+    cmeta_data_free(d);
+    cmeta_table_free(t);
+}
+
+static void test_forest_transformed(void)
+{
+    tu_fixture *fx = tu_fixture_load("tests/reference/plot/transf.csv");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(fx);
+    transf_case(fx, "lupus_PLO", CMETA_PLO, CMETA_TRANS_ILOGIT);
+    transf_case(fx, "pritz_PLO", CMETA_PLO, CMETA_TRANS_ILOGIT);
+    transf_case(fx, "pritz_PAS", CMETA_PAS, CMETA_TRANS_IARCSIN);
+    transf_case(fx, "pritz_PFT", CMETA_PFT, CMETA_TRANS_IFT);
+    transf_case(fx, "molloy_ZCOR", CMETA_ZCOR, CMETA_TRANS_TANH);
+    tu_fixture_free(fx);
+}
+
+/* Ticks of logit and atanh scales over narrow, wide and extreme ranges. */
+static void test_transformed_ticks(void)
+{
+    const double spans[][2] = {{0.45, 0.55}, {0.3, 0.7}, {0.05, 0.95}, {0.003, 0.999}, {0.6, 0.99}, {0.001, 0.02}};
+    for (int sc = 0; sc < 2; sc++)
+        for (size_t s = 0; s < 6; s++) {
+            cmeta_transform_kind tk = sc ? CMETA_TRANS_TANH : CMETA_TRANS_ILOGIT;
+            double a = spans[s][0], b = spans[s][1];
+            if (sc) a = 2 * a - 1, b = 2 * b - 1;
+            const char *labels[3] = {"a", "b", "c"};
+            double yi[3], vi[3] = {1e-6, 1e-6, 1e-6};
+            yi[0] = sc ? atanh(a) : log(a / (1 - a));
+            yi[2] = sc ? atanh(b) : log(b / (1 - b));
+            yi[1] = 0.5 * (yi[0] + yi[2]);
+            mini m;
+            mini_make(&m, sc ? CMETA_ZCOR : CMETA_PLO, 3, labels, yi, vi);
+            cmeta_fit *f = fit_yv(yi, vi, 3, CMETA_METHOD_FE);
+            cmeta_plot p;
+            CU_ASSERT_EQUAL_FATAL(cmeta_forest_layout(&m.d, f, NULL, NULL, fake_measure, NULL, &p, NULL), CMETA_OK);
+            check_forest(&p, &m.d, f, 0);
+            check_transf_ticks(&p, tk);
+            /* the axis covers the data; the outermost labelled ticks are near its ends */
+            CU_ASSERT(p.lo <= yi[0] && p.hi >= yi[2]);
+            cmeta_plot_free(&p);
+            cmeta_fit_free(f);
+        }
+}
+
 /* ---- funnel ------------------------------------------------------------------------------ */
 
 static void test_funnel(void)
@@ -639,6 +807,8 @@ int main(void)
     CU_add_test(s, "forest long/UTF-8 labels, clipped CIs", test_forest_labels_and_arrows);
     CU_add_test(s, "forest k = 1 and errors", test_forest_k1);
     CU_add_test(s, "log-scale ticks", test_ticks_in_plots);
+    CU_add_test(s, "back-transformed forest/funnel (PLO, PAS, PFT, ZCOR) vs metafor", test_forest_transformed);
+    CU_add_test(s, "logit and atanh ticks", test_transformed_ticks);
     CU_add_test(s, "funnel, contours, filled studies", test_funnel);
     CU_add_test(s, "render SVG/PNG/PDF", test_render_formats);
     int rc = tu_run();

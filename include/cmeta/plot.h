@@ -95,7 +95,12 @@ typedef struct {
     cmeta_prim *prim;
     /* the x axis: page x = ax0 + (v - lo) / (hi - lo) * (ax1 - ax0) for v on the yi scale */
     double ax0, ax1, lo, hi;
-    int log_scale;             /* ticks are labelled with exp(v) */
+    int log_scale;             /* ticks are labelled with exp(v) (transf == CMETA_TRANS_EXP) */
+    /* the numbers shown (tick labels, estimates) are the back-transformation of positions:
+     * cmeta_back_transform(transf, v, transf_n); transf_n is the harmonic mean of the ni
+     * (inverse Freeman-Tukey), else NAN. See cmeta_plot_shown. */
+    cmeta_transform_kind transf;
+    double transf_n;
     /* funnel only: page y = ay0 + se / se_max * (ay1 - ay0) */
     double ay0, ay1, se_max;
 } cmeta_plot;
@@ -105,6 +110,9 @@ CMETA_EXPORT void cmeta_plot_free(cmeta_plot *p);
 CMETA_EXPORT void cmeta_prim_text_box(const cmeta_prim *t, double box[4]);
 /* Page x of a value on the yi scale. */
 CMETA_EXPORT double cmeta_plot_xpos(const cmeta_plot *p, double v);
+/* The number shown for position v of the x axis: v back-transformed as the plot's labels
+ * are (exp, inverse logit, sin^2, inverse Freeman-Tukey, tanh; v itself otherwise). */
+CMETA_EXPORT double cmeta_plot_shown(const cmeta_plot *p, double v);
 
 /* Text measuring callback: width of text (UTF-8) at size points, and the font's ascent and
  * descent (the same for every text of that size, so rows line up). */
@@ -156,8 +164,15 @@ typedef struct {
 /* Lay out a forest plot of data d with the overall fit (an intercept-only model of the
  * same k studies; its weight[] sizes the squares: side proportional to sqrt(weight), so
  * that the areas are proportional to the weights) and optional subgroups (NULL for
- * none). Ratio measures (cmeta_measure_transform == CMETA_TRANS_EXP) are drawn on a log
- * scale with back-transformed tick labels and estimates.
+ * none). Transformed measures are drawn on their own scale (yi) and labelled on the
+ * back-transformed one (cmeta_measure_transform), as metafor's forest(..., transf=):
+ * ratio measures (CMETA_TRANS_EXP) on a log scale with round ratios as ticks; PLO, PAS,
+ * PFT (proportions) and ZCOR (correlation) with round proportions / correlations as ticks,
+ * placed at their transformed positions (logit(p), asin(sqrt(p)), Freeman-Tukey with the
+ * harmonic mean of the ni, atanh(r)), and every estimate and interval printed
+ * back-transformed under the heading "Proportion [95% CI]" / "Correlation [95% CI]".
+ * Ticks near 0 and 1 (or -1 and 1) of the logit and atanh scales follow 1-2-5 steps
+ * (0.01, 0.02, 0.05, 0.1, ...), since 0 and 1 themselves lie at infinity there.
  * The x axis is chosen to cover every estimate, the summary interval and the prediction
  * interval; it covers study intervals too unless they are far wider than the rest, in which
  * case the interval is cut at the axis and ends in an arrow head.

@@ -115,6 +115,21 @@ int cli_run_derived(int argc, char **argv, const char *usage_text, int cumulativ
 /* Harmonic mean of the ni (for the inverse Freeman-Tukey back-transformation), NAN if none. */
 double cli_harmonic_n(const cmeta_data *d);
 
+/* --subgroup COL (pool, forest): the studies of d0 split by the values of column
+ * o->subgroup of t, in order of first appearance; studies without a value are left out
+ * with a warning. Everything is owned by the split: free with cli_split_free. */
+typedef struct {
+    cmeta_data *d;        /* the studies with a value (subset of d0, same order) */
+    size_t *grp;          /* grp[i]: subgroup (0..ngroups-1) of study i of d */
+    const char **lev;     /* subgroup names: cells of t, valid while t lives */
+    size_t ngroups;
+    cmeta_subgroups *g;   /* per-subgroup fits, overall fit, test for subgroup differences */
+} cli_split;
+/* 0, or the exit code (message printed). On failure sp is still safe to free. */
+int cli_split_subgroups(const cli_opts *o, const cmeta_table *t, const cmeta_data *d0,
+                        const cmeta_fit_opts *fo, cli_split *sp, cmeta_warnings *w);
+void cli_split_free(cli_split *sp);
+
 /* ---- pictures (cmd_forest.c) ---------------------------------------------------------- */
 /* -o is required and must name .svg, .png or .pdf: 0, or the exit code (printed). */
 int cli_plot_check_output(const cli_opts *o);

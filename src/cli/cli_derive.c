@@ -1,5 +1,5 @@
 /* cli_derive.c - output helpers shared by pool, loo and cumul: metafor's number formats,
- * R-style tables, and the --model auto choice. */
+ * R-style tables, the --model auto choice, and the --subgroup split (pool, forest). */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -140,4 +140,65 @@ int cli_choose_model(const cli_opts *o, const cmeta_studies *s, cmeta_fit_opts *
     }
     (void)w;
     return 0;
+}
+
+int cli_split_subgroups(const cli_opts *o, const cmeta_table *t, const cmeta_data *d0,
+                        const cmeta_fit_opts *fo, cli_split *sp, cmeta_warnings *w)
+{
+    memset(sp, 0, sizeof *sp);
+    long col = cmeta_table_find_raw(t, o->subgroup);
+    if (col < 0) return cli_failf(1, "--subgroup: no column '%s' in %s", o->subgroup, cmeta_table_name(t));
+    size_t k0 = d0->k, n = 0, ng = 0;
+    size_t *idx = malloc((k0 ? k0 : 1) * sizeof *idx);
+    sp->grp = malloc((k0 ? k0 : 1) * sizeof *sp->grp);
+    sp->lev = malloc((k0 ? k0 : 1) * sizeof *sp->lev);
+    int rc = 0;
+    if (!idx || !sp->grp || !sp->lev) {
+        rc = cli_failf(4, "out of memory");
+        goto done;
+    }
+    for (size_t i = 0; i < k0; i++) {
+        const char *cell = cmeta_table_cell(t, d0->row[i], (size_t)col);
+        if (cmeta_cell_is_missing(cell)) {
+            if (cmeta_warn(w, "study '%s' left out: no value in subgroup column '%s'", d0->label[i],
+                           o->subgroup) != CMETA_OK) {
+                rc = cli_failf(4, "out of memory");
+                goto done;
+            }
+            continue;
+        }
+        size_t j = 0;
+        while (j < ng && strcmp(sp->lev[j], cell) != 0) j++;
+        if (j == ng) sp->lev[ng++] = cell;
+        sp->grp[n] = j;
+        idx[n++] = i;
+    }
+    sp->ngroups = ng;
+    if (n == 0) {
+        rc = cli_failf(2, "%s: no study has a value in subgroup column '%s'", cmeta_table_name(t), o->subgroup);
+        goto done;
+    }
+    if (cmeta_data_subset(d0, idx, n, &sp->d) != CMETA_OK) {
+        rc = cli_failf(4, "out of memory");
+        goto done;
+    }
+    cmeta_studies s;
+    cmeta_studies_from_data(sp->d, &o->data.escalc, &s);
+    cmeta_error err;
+    cmeta_error_clear(&err);
+    cmeta_status st = cmeta_subgroup(&s, sp->grp, ng, o->tau_common, fo, &sp->g, w, &err);
+    if (st != CMETA_OK) rc = cli_fail_status(st, &err);
+done:
+    free(idx);
+    return rc;
+}
+
+void cli_split_free(cli_split *sp)
+{
+    if (!sp) return;
+    cmeta_subgroups_free(sp->g);
+    cmeta_data_free(sp->d);
+    free(sp->grp);
+    free(sp->lev);
+    memset(sp, 0, sizeof *sp);
 }

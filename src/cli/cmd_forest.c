@@ -45,88 +45,39 @@ int cli_plot_check_output(const cli_opts *o)
     return 0;
 }
 
+/* --subgroup: the split (cli_split_subgroups) and the plot's view of it. */
 typedef struct {
-    cmeta_data *d;               /* the studies plotted (with a subgroup value) */
-    cmeta_subgroups *g;
+    cli_split sp;
     cmeta_forest_group *groups;
     size_t *gidx;                /* study indices, grouped */
-    const char **lev;
 } sub_ctx;
 
 static void sub_free(sub_ctx *s)
 {
-    cmeta_subgroups_free(s->g);
-    cmeta_data_free(s->d);
+    cli_split_free(&s->sp);
     free(s->groups);
     free(s->gidx);
-    free(s->lev);
 }
 
-/* Split the studies by the values of column o->subgroup (first-appearance order, as pool). */
 static int make_subgroups(const cli_opts *o, const cmeta_table *t, const cmeta_data *d0,
                           const cmeta_fit_opts *fo, sub_ctx *sc, cmeta_warnings *w)
 {
-    long col = cmeta_table_find_raw(t, o->subgroup);
-    if (col < 0) return cli_failf(1, "--subgroup: no column '%s' in %s", o->subgroup, cmeta_table_name(t));
-    size_t k0 = d0->k, n = 0, ng = 0;
-    size_t *idx = malloc((k0 ? k0 : 1) * sizeof *idx), *grp = malloc((k0 ? k0 : 1) * sizeof *grp);
-    sc->lev = malloc((k0 ? k0 : 1) * sizeof *sc->lev);
-    int rc = 0;
-    if (!idx || !grp || !sc->lev) {
-        rc = cli_failf(4, "out of memory");
-        goto done;
-    }
-    for (size_t i = 0; i < k0; i++) {
-        const char *cell = cmeta_table_cell(t, d0->row[i], (size_t)col);
-        if (cmeta_cell_is_missing(cell)) {
-            if (cmeta_warn(w, "study '%s' left out: no value in subgroup column '%s'", d0->label[i],
-                           o->subgroup) != CMETA_OK) {
-                rc = cli_failf(4, "out of memory");
-                goto done;
-            }
-            continue;
-        }
-        size_t j = 0;
-        while (j < ng && strcmp(sc->lev[j], cell) != 0) j++;
-        if (j == ng) sc->lev[ng++] = cell;
-        grp[n] = j;
-        idx[n++] = i;
-    }
-    if (n == 0) {
-        rc = cli_failf(2, "%s: no study has a value in subgroup column '%s'", cmeta_table_name(t), o->subgroup);
-        goto done;
-    }
-    if (cmeta_data_subset(d0, idx, n, &sc->d) != CMETA_OK) {
-        rc = cli_failf(4, "out of memory");
-        goto done;
-    }
-    cmeta_studies s;
-    cmeta_studies_from_data(sc->d, &o->data.escalc, &s);
-    cmeta_error err;
-    cmeta_error_clear(&err);
-    if (cmeta_subgroup(&s, grp, ng, o->tau_common, fo, &sc->g, w, &err) != CMETA_OK) {
-        rc = cli_fail(&err);
-        goto done;
-    }
+    int rc = cli_split_subgroups(o, t, d0, fo, &sc->sp, w);
+    if (rc) return rc;
+    size_t ng = sc->sp.ngroups, n = sc->sp.d->k;
     sc->groups = calloc(ng, sizeof *sc->groups);
     sc->gidx = malloc(n * sizeof *sc->gidx);
-    if (!sc->groups || !sc->gidx) {
-        rc = cli_failf(4, "out of memory");
-        goto done;
-    }
+    if (!sc->groups || !sc->gidx) return cli_failf(4, "out of memory");
     size_t m = 0;
     for (size_t j = 0; j < ng; j++) {
-        sc->groups[j].name = sc->lev[j];
+        sc->groups[j].name = sc->sp.lev[j];
         sc->groups[j].idx = sc->gidx + m;
-        sc->groups[j].fit = sc->g->fits[j];
+        sc->groups[j].fit = sc->sp.g->fits[j];
         for (size_t i = 0; i < n; i++)
-            if (grp[i] == j) sc->gidx[m++] = i;
+            if (sc->sp.grp[i] == j) sc->gidx[m++] = i;
         sc->groups[j].n = (size_t)(sc->gidx + m - sc->groups[j].idx);
     }
-done:
-    free(idx);
-    free(grp);
-    return rc;
+    return 0;
 }
 
 int cmeta_cmd_forest(int argc, char **argv)
@@ -182,13 +133,13 @@ int cmeta_cmd_forest(int argc, char **argv)
     if (o.subgroup) {
         rc = make_subgroups(&o, t, d, &fo, &sc, &w);
         if (rc) goto done;
-        dp = sc.d;
-        fp = sc.g->overall;
-        fs.ngroups = sc.g->ngroups;
+        dp = sc.sp.d;
+        fp = sc.sp.g->overall;
+        fs.ngroups = sc.sp.g->ngroups;
         fs.group = sc.groups;
-        fs.Q_between = sc.g->Q_between;
-        fs.Q_between_df = sc.g->Q_between_df;
-        fs.Q_between_pval = sc.g->Q_between_pval;
+        fs.Q_between = sc.sp.g->Q_between;
+        fs.Q_between_df = sc.sp.g->Q_between_df;
+        fs.Q_between_pval = sc.sp.g->Q_between_pval;
     } else {
         size_t *idx = malloc(d->k * sizeof *idx);
         if (!idx) {

@@ -382,52 +382,22 @@ static int run_subgroups(FILE *fp, const cli_opts *o, const cmeta_table *t, pool
                          const cmeta_fit_opts *fo, cmeta_warnings *w)
 {
     const cmeta_data *d0 = c->d;
-    long col = cmeta_table_find_raw(t, o->subgroup);
-    if (col < 0) return cli_failf(1, "--subgroup: no column '%s' in %s", o->subgroup, cmeta_table_name(t));
-    size_t k0 = d0->k, n = 0, ng = 0;
-    size_t *idx = malloc((k0 ? k0 : 1) * sizeof *idx), *grp = malloc((k0 ? k0 : 1) * sizeof *grp);
-    const char **lev = malloc((k0 ? k0 : 1) * sizeof *lev);
-    cmeta_data *d = NULL;
-    cmeta_subgroups *g = NULL;
-    int rc = 0;
-    if (!idx || !grp || !lev) {
-        rc = cli_failf(4, "out of memory");
-        goto done;
+    cli_split sp;
+    int rc = cli_split_subgroups(o, t, d0, fo, &sp, w);
+    if (rc) {
+        cli_split_free(&sp);
+        return rc;
     }
-    for (size_t i = 0; i < k0; i++) {
-        const char *cell = cmeta_table_cell(t, d0->row[i], (size_t)col);
-        if (cmeta_cell_is_missing(cell)) {
-            if (cmeta_warn(w, "study '%s' left out: no value in subgroup column '%s'", d0->label[i],
-                           o->subgroup) != CMETA_OK) {
-                rc = cli_failf(4, "out of memory");
-                goto done;
-            }
-            continue;
-        }
-        size_t j = 0;
-        while (j < ng && strcmp(lev[j], cell) != 0) j++;
-        if (j == ng) lev[ng++] = cell;
-        grp[n] = j;
-        idx[n++] = i;
-    }
-    if (n == 0) {
-        rc = cli_failf(2, "%s: no study has a value in subgroup column '%s'", cmeta_table_name(t), o->subgroup);
-        goto done;
-    }
-    if (cmeta_data_subset(d0, idx, n, &d) != CMETA_OK) {
+    const cmeta_data *d = sp.d;
+    const cmeta_subgroups *g = sp.g;
+    const size_t *grp = sp.grp, n = d->k, ng = sp.ngroups;
+    const char **lev = sp.lev;
+    size_t *idx = malloc((n ? n : 1) * sizeof *idx);
+    if (!idx) {
         rc = cli_failf(4, "out of memory");
         goto done;
     }
     c->d = d;
-    cmeta_studies s;
-    cmeta_studies_from_data(d, &o->data.escalc, &s);
-    cmeta_error err;
-    cmeta_error_clear(&err);
-    cmeta_status st = cmeta_subgroup(&s, grp, ng, o->tau_common, fo, &g, w, &err);
-    if (st != CMETA_OK) {
-        rc = cli_fail_status(st, &err);
-        goto done;
-    }
     int random = fit_is_random(g->overall, fo);
     if (o->format == CLI_FMT_JSON) {
         int first = 1;
@@ -503,11 +473,8 @@ static int run_subgroups(FILE *fp, const cli_opts *o, const cmeta_table *t, pool
     }
 done:
     c->d = d0;
-    cmeta_subgroups_free(g);
-    cmeta_data_free(d);
     free(idx);
-    free(grp);
-    free(lev);
+    cli_split_free(&sp);
     return rc;
 }
 

@@ -88,9 +88,10 @@ double cmeta_back_transform(cmeta_transform_kind kind, double x, double n)
     switch (kind) {
     case CMETA_TRANS_EXP: return exp(x);
     case CMETA_TRANS_ILOGIT:
-        /* 1 / (1 + exp(-x)), written to avoid overflow for large |x| */
-        if (x >= 0) return 1.0 / (1.0 + exp(-x));
-        else { double e = exp(x); return e / (1.0 + e); }
+        /* 1 / (1 + exp(-x)) for every x, as R's plogis (metafor transf.ilogit), so that
+         * values on a rounding tie print as metafor's (ilogit(log(13/27)) = 0.32499...96
+         * there, 0.325000...01 with exp(x) / (1 + exp(x))); exp(-x) = Inf gives 0 */
+        return 1.0 / (1.0 + exp(-x));
     case CMETA_TRANS_IARCSIN:
         /* sin(x)^2 clamped to [0, 1] outside [0, pi/2] (metafor transf.iarcsin) */
         if (x < 0) return 0.0;

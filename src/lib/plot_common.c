@@ -30,6 +30,47 @@ double cmeta_plot_xpos(const cmeta_plot *p, double v)
     return p->ax0 + (v - p->lo) / (p->hi - p->lo) * (p->ax1 - p->ax0);
 }
 
+double cmeta_plot_shown(const cmeta_plot *p, double v)
+{
+    if (p->transf == CMETA_TRANS_NONE) return v;
+    return cmeta_back_transform(p->transf, v, p->transf_n);
+}
+
+double cmeta__harmonic_n(const cmeta_data *d)
+{
+    if (!d->ni || d->k == 0) return NAN;
+    double s = 0;
+    for (size_t i = 0; i < d->k; i++) s += 1.0 / d->ni[i];
+    return (double)d->k / s;
+}
+
+double cmeta__forward_transform(cmeta_transform_kind tk, double x, double n)
+{
+    switch (tk) {
+    case CMETA_TRANS_EXP: return x > 0 ? log(x) : NAN;
+    case CMETA_TRANS_ILOGIT: return x > 0 && x < 1 ? log(x / (1 - x)) : NAN;
+    case CMETA_TRANS_IARCSIN: return x >= 0 && x <= 1 ? asin(sqrt(x)) : NAN;
+    case CMETA_TRANS_TANH: return x > -1 && x < 1 ? atanh(x) : NAN;
+    case CMETA_TRANS_IFT: {
+        /* the inverse of metafor's transf.ipft.hm, found by bisection (it increases from
+         * 0 at the transform of p = 0 to 1 at that of p = 1), so that the back-transform
+         * of the position is x itself */
+        if (!(n > 0) || !(x >= 0 && x <= 1)) return NAN;
+        double a = 0.5 * (asin(0) + asin(sqrt(1 / (n + 1)))), b = 0.5 * (asin(sqrt(n / (n + 1))) + asin(1));
+        if (x == 0) return a;
+        if (x == 1) return b;
+        for (int i = 0; i < 200 && b - a > 1e-15; i++) {
+            double m = 0.5 * (a + b), v = cmeta_back_transform(tk, m, n);
+            if (v < x || isnan(v)) a = m;
+            else b = m;
+        }
+        return 0.5 * (a + b);
+    }
+    case CMETA_TRANS_NONE:
+    default: return x;
+    }
+}
+
 cmeta_prim *cmeta__plot_push(cmeta_plot *p, cmeta_prim_kind kind, cmeta_prim_role role, long index)
 {
     if (p->n == p->cap) {
@@ -277,6 +318,88 @@ size_t cmeta__ticks(double lo, double hi, int log_scale, double *t, size_t max, 
     return m;
 }
 
+size_t cmeta__ticks_transf(double lo, double hi, cmeta_transform_kind tk, double n, double *t,
+                           size_t max, double *alo, double *ahi)
+{
+    if (tk == CMETA_TRANS_NONE || tk == CMETA_TRANS_EXP) return cmeta__ticks(lo, hi, tk == CMETA_TRANS_EXP, t, max, alo, ahi);
+    if (tk == CMETA_TRANS_IFT && !(n > 0)) return cmeta__ticks(lo, hi, 0, t, max, alo, ahi);
+    if (!(hi > lo)) {
+        lo -= 0.1;
+        hi += 0.1;
+    }
+    const double dlo = tk == CMETA_TRANS_TANH ? -1 : 0, dhi = 1;
+    const int open = tk == CMETA_TRANS_ILOGIT || tk == CMETA_TRANS_TANH; /* ends at infinity */
+    double blo = cmeta_back_transform(tk, lo, n), bhi = cmeta_back_transform(tk, hi, n);
+    if (!(blo >= dlo)) blo = dlo;
+    if (!(bhi <= dhi)) bhi = dhi;
+    if (!(bhi > blo)) {
+        double c = 0.5 * (blo + bhi);
+        blo = fmax(dlo, c - 0.01);
+        bhi = fmin(dhi, c + 0.01);
+    }
+    double v[64];
+    size_t nv = 0;
+    double step = nice_step(bhi - blo, 5);
+    /* steps of 2.5 x 10^e would give labels like 0.425: use 2 x 10^e */
+    double p10 = pow(10, floor(log10(step) + 1e-9));
+    if (fabs(step / p10 - 2.5) < 1e-9) step = 2 * p10;
+    double a = floor(blo / step + 1e-9), b = ceil(bhi / step - 1e-9);
+    for (double i = a; i <= b && nv < 40; i++) {
+        double x = i * step;
+        if (fabs(x) < step * 1e-9) x = 0;
+        if (x < dlo - 1e-12 || x > dhi + 1e-12) continue;
+        if (open && (x <= dlo + step * 1e-9 || x >= dhi - step * 1e-9)) continue;
+        v[nv++] = x;
+    }
+    if (open) {
+        /* 1-2-5 tails towards the infinite ends, each at most half the distance of the last
+         * tick from the end, until one encloses the range (down to 10^-4) */
+        static const double m[] = {5, 2, 1};
+        double low[16], high[16];
+        size_t nl = 0, nh = 0;
+        double last = nv ? v[0] - dlo : dhi - dlo;
+        for (int e = 1; e <= 4 && !(nv && v[0] <= blo + 1e-12) && !(nl && dlo + low[nl - 1] <= blo + 1e-12); e++)
+            for (size_t j = 0; j < 3 && nl < 16; j++) {
+                double d = m[j] / pow(10, e);
+                if (d > last / 2 + 1e-12) continue;
+                low[nl++] = d;
+                last = d;
+                if (dlo + d <= blo + 1e-12) break;
+            }
+        last = nv ? dhi - v[nv - 1] : dhi - dlo;
+        for (int e = 1; e <= 4 && !(nv && v[nv - 1] >= bhi - 1e-12) && !(nh && dhi - high[nh - 1] >= bhi - 1e-12); e++)
+            for (size_t j = 0; j < 3 && nh < 16; j++) {
+                double d = m[j] / pow(10, e);
+                if (d > last / 2 + 1e-12) continue;
+                high[nh++] = d;
+                last = d;
+                if (dhi - d >= bhi - 1e-12) break;
+            }
+        double all[64];
+        size_t na = 0;
+        for (size_t j = nl; j-- > 0;) all[na++] = dlo + low[j];
+        for (size_t j = 0; j < nv; j++) all[na++] = v[j];
+        for (size_t j = 0; j < nh; j++) all[na++] = dhi - high[j];
+        memcpy(v, all, na * sizeof *v);
+        nv = na;
+    }
+    /* keep the ticks from the last one at or below blo to the first one at or above bhi */
+    size_t first = 0, last_i = nv ? nv - 1 : 0;
+    for (size_t j = 0; j < nv; j++)
+        if (v[j] <= blo + 1e-12) first = j;
+    for (size_t j = nv; j-- > 0;)
+        if (v[j] >= bhi - 1e-12) last_i = j;
+    size_t m = 0;
+    for (size_t j = first; j <= last_i && j < nv && m < max; j++) {
+        double x = cmeta__forward_transform(tk, v[j], n);
+        if (isfinite(x)) t[m++] = x;
+    }
+    if (m == 0) return cmeta__ticks(lo, hi, 0, t, max, alo, ahi);
+    *alo = fmin(lo, t[0]);
+    *ahi = fmax(hi, t[m - 1]);
+    return m;
+}
+
 void cmeta__fmt_fixed(char *buf, size_t n, double x, int d)
 {
     if (!isfinite(x)) {
@@ -299,6 +422,15 @@ void cmeta__fmt_tick(char *buf, size_t n, double x)
         if (fabs(s - round(s)) < 1e-6 * (fabs(s) > 1 ? fabs(s) : 1)) break;
     }
     cmeta__fmt_fixed(buf, n, x, d);
+}
+
+const char *cmeta__measure_shown_name(cmeta_measure m)
+{
+    switch (cmeta_measure_transform(m)) {
+    case CMETA_TRANS_ILOGIT: case CMETA_TRANS_IARCSIN: case CMETA_TRANS_IFT: return "Proportion";
+    case CMETA_TRANS_TANH: return "Correlation";
+    default: return cmeta__measure_long_name(m);
+    }
 }
 
 const char *cmeta__measure_long_name(cmeta_measure m)

@@ -65,7 +65,9 @@ typedef struct {
     cmeta_text_measure_fn measure;
     void *ctx;
     int revman, random, show_pred, log_scale, two_group;
-    int ncol, col_label, col_data0, ndata, col_weight, col_effect, col_plot;
+    cmeta_transform_kind tk;    /* back-transformation of the numbers shown */
+    double hn;                  /* harmonic mean n (inverse Freeman-Tukey) */
+    int ncol, col_label, col_data0, ndata, ngrp, col_weight, col_effect, col_plot;
     column col[MAXCOL];
     row *rows;
     size_t nrows, caprows;
@@ -117,7 +119,10 @@ static cmeta_status set_cell_str(row *r, int c, cmeta_prim_role role, const char
     return r->cell[c] ? CMETA_OK : CMETA_ENOMEM;
 }
 
-static double shown(const forest *f, double x) { return f->log_scale ? exp(x) : x; }
+static double shown(const forest *f, double x)
+{
+    return f->tk == CMETA_TRANS_NONE ? x : cmeta_back_transform(f->tk, x, f->hn);
+}
 
 static void fmt_ci(const forest *f, char *buf, size_t n, double est, double lb, double ub)
 {
@@ -213,19 +218,22 @@ static void setup_columns(forest *f)
         if (fam == CMETA_FAMILY_BIN2 && d->ai && d->bi && d->ci && d->di) nd = 2;
         else if (fam == CMETA_FAMILY_CONT2 && d->m1i && d->sd1i && d->n1i && d->m2i && d->sd2i && d->n2i)
             nd = 3;
+        else if (fam == CMETA_FAMILY_PROP && d->xi && d->ni) nd = 2;
     }
+    /* one-group data (xi of ni) have one Events | Total pair without a group heading */
+    f->ngrp = fam == CMETA_FAMILY_PROP ? 1 : 2;
     int c = 0;
     memset(f->col, 0, sizeof f->col);
     f->col_label = c;
     f->col[c].h2 = f->revman ? "Study or Subgroup" : "Study";
     f->col[c++].align = CMETA_ANCHOR_LEFT;
     f->col_data0 = c;
-    f->ndata = 2 * nd;
-    for (int g = 0; g < 2 && nd; g++) {
+    f->ndata = f->ngrp * nd;
+    for (int g = 0; g < f->ngrp && nd; g++) {
         static const char *bin[] = {"Events", "Total"}, *cont[] = {"Mean", "SD", "Total"};
         for (int j = 0; j < nd; j++) {
             column *k = &f->col[c++];
-            if (j == 0) {
+            if (j == 0 && f->ngrp == 2) {
                 k->h1 = g == 0 ? (f->o.group1 ? f->o.group1 : "Experimental")
                                : (f->o.group2 ? f->o.group2 : "Control");
                 k->h1_span = nd;
@@ -234,7 +242,8 @@ static void setup_columns(forest *f)
             k->align = CMETA_ANCHOR_RIGHT;
         }
     }
-    const char *mname = cmeta__measure_long_name(d->measure);
+    const char *mname = f->tk == CMETA_TRANS_NONE ? cmeta__measure_long_name(d->measure)
+                                                  : cmeta__measure_shown_name(d->measure);
     const char *pre = "IV";
     if (f->fit->method == CMETA_METHOD_MH) pre = "M-H";
     else if (f->fit->method == CMETA_METHOD_PETO) pre = "Peto";
@@ -286,7 +295,12 @@ static cmeta_status study_row(forest *f, size_t i)
     char buf[256];
     cmeta_status st = set_cell_str(r, f->col_label, CMETA_ROLE_LABEL, d->label ? d->label[i] : "");
     if (st) return st;
-    if (f->ndata == 4) {
+    if (f->ndata == 2) {
+        fmt_num(buf, sizeof buf, d->xi[i]);
+        if ((st = set_cell_str(r, f->col_data0, CMETA_ROLE_DATA, buf))) return st;
+        fmt_num(buf, sizeof buf, d->ni[i]);
+        if ((st = set_cell_str(r, f->col_data0 + 1, CMETA_ROLE_DATA, buf))) return st;
+    } else if (f->ndata == 4) {
         double ev[2] = {d->ai[i], d->ci[i]}, tot[2] = {d->ai[i] + d->bi[i], d->ci[i] + d->di[i]};
         for (int g = 0; g < 2; g++) {
             fmt_num(buf, sizeof buf, ev[g]);
@@ -341,7 +355,10 @@ static cmeta_status summary_row(forest *f, const cmeta_fit *fit, const size_t *i
     for (size_t j = 0; j < n; j++) {
         size_t i = idx ? idx[j] : j;
         if (f->fit->weight) w += f->fit->weight[i];
-        if (f->ndata == 4) {
+        if (f->ndata == 2) {
+            ev[0] += d->xi[i];
+            tot[0] += d->ni[i];
+        } else if (f->ndata == 4) {
             ev[0] += d->ai[i];
             ev[1] += d->ci[i];
             tot[0] += d->ai[i] + d->bi[i];
@@ -356,17 +373,17 @@ static cmeta_status summary_row(forest *f, const cmeta_fit *fit, const size_t *i
         if ((st = set_cell(r, f->col_weight, CMETA_ROLE_WEIGHT, "%s%%", buf))) return st;
     }
     if (f->revman && f->ndata) {
-        int per = f->ndata / 2;
-        for (int g = 0; g < 2; g++) {
+        int per = f->ndata / f->ngrp;
+        for (int g = 0; g < f->ngrp; g++) {
             fmt_num(buf, sizeof buf, tot[g]);
             if ((st = set_cell_str(r, f->col_data0 + g * per + per - 1, CMETA_ROLE_DATA, buf))) return st;
         }
-        if (f->ndata == 4) {
+        if (f->ndata == 4 || f->ndata == 2) {
             row *e = add_row(f, ROW_EVENTS, index);
             if (!e) return CMETA_ENOMEM;
             e->cell_index = -1;
             if ((st = set_cell_str(e, f->col_label, CMETA_ROLE_SUMMARY, "Total events"))) return st;
-            for (int g = 0; g < 2; g++) {
+            for (int g = 0; g < f->ngrp; g++) {
                 fmt_num(buf, sizeof buf, ev[g]);
                 if ((st = set_cell_str(e, f->col_data0 + 2 * g, CMETA_ROLE_DATA, buf))) return st;
             }
@@ -510,8 +527,10 @@ static cmeta_status layout(forest *f, cmeta_plot *p)
     if (!(wc > 0)) wc = fmax(fabs(chi), 1) * 0.5;
     double lo = fmax(fmin(flo, clo), clo - wc), hi = fmin(fmax(fhi, chi), chi + wc);
     double ticks[64];
-    size_t nt = cmeta__ticks(lo, hi, f->log_scale, ticks, 64, &p->lo, &p->hi);
+    size_t nt = cmeta__ticks_transf(lo, hi, f->tk, f->hn, ticks, 64, &p->lo, &p->hi);
     p->log_scale = f->log_scale;
+    p->transf = f->tk;
+    p->transf_n = f->tk == CMETA_TRANS_IFT ? f->hn : NAN;
     p->ax0 = pc->x;
     p->ax1 = pc->x + pc->width;
 
@@ -752,7 +771,10 @@ cmeta_status cmeta_forest_layout(const cmeta_data *d, const cmeta_fit *fit,
                                : !(fit->method == CMETA_METHOD_FE || fit->method == CMETA_METHOD_MH ||
                                    fit->method == CMETA_METHOD_PETO);
     f.show_pred = f.o.show_pred >= 0 ? f.o.show_pred : (!f.revman && f.random);
-    f.log_scale = cmeta_measure_transform(d->measure) == CMETA_TRANS_EXP;
+    f.tk = cmeta_measure_transform(d->measure);
+    f.hn = f.tk == CMETA_TRANS_IFT ? cmeta__harmonic_n(d) : NAN;
+    if (f.tk == CMETA_TRANS_IFT && !(f.hn > 0)) f.tk = CMETA_TRANS_NONE; /* no ni: FT scale */
+    f.log_scale = f.tk == CMETA_TRANS_EXP;
     cmeta_family fam = cmeta_measure_family(d->measure);
     f.two_group = fam == CMETA_FAMILY_BIN2 || fam == CMETA_FAMILY_CONT2;
     setup_columns(&f);

@@ -148,10 +148,15 @@ cmeta_status cmeta_funnel_layout(const cmeta_data *d, const cmeta_fit *fit,
     double zr = o.contours ? zc[1] : z;
     xlo = fmin(xlo, fmin(est, centre - zr * yhi));
     xhi = fmax(xhi, fmax(est, centre + zr * yhi));
-    int log_scale = cmeta_measure_transform(d->measure) == CMETA_TRANS_EXP;
+    cmeta_transform_kind tk = cmeta_measure_transform(d->measure);
+    double hn = tk == CMETA_TRANS_IFT ? cmeta__harmonic_n(d) : NAN;
+    if (tk == CMETA_TRANS_IFT && !(hn > 0)) tk = CMETA_TRANS_NONE; /* no ni: FT scale */
+    int log_scale = tk == CMETA_TRANS_EXP;
     double xt[64];
-    size_t nxt = cmeta__ticks(xlo, xhi, log_scale, xt, 64, &out->lo, &out->hi);
+    size_t nxt = cmeta__ticks_transf(xlo, xhi, tk, hn, xt, 64, &out->lo, &out->hi);
     out->log_scale = log_scale;
+    out->transf = tk;
+    out->transf_n = tk == CMETA_TRANS_IFT ? hn : NAN;
     f.x0 = out->ax0 = 0;
     f.x1 = out->ax1 = o.width;
     f.y0 = out->ay0 = 0;
@@ -228,7 +233,7 @@ cmeta_status cmeta_funnel_layout(const cmeta_data *d, const cmeta_fit *fit,
     double lw[64];
     size_t stride = 1;
     for (size_t t = 0; t < nxt; t++) {
-        cmeta__fmt_tick(lab, sizeof lab, log_scale ? exp(xt[t]) : xt[t]);
+        cmeta__fmt_tick(lab, sizeof lab, cmeta_plot_shown(out, xt[t]));
         cmeta_text_extent e = {0, 0, 0};
         measure(measure_ctx, lab, f.fs, 0, &e);
         lw[t] = e.width;
@@ -250,12 +255,14 @@ cmeta_status cmeta_funnel_layout(const cmeta_data *d, const cmeta_fit *fit,
         TRY(cmeta__plot_line(out, CMETA_ROLE_TICK, (long)t, cx, f.y1, cx, f.y1 + tl, 1, 0));
         out->prim[out->n - 1].value = xt[t];
         if (t % stride) continue;
-        cmeta__fmt_tick(lab, sizeof lab, log_scale ? exp(xt[t]) : xt[t]);
+        cmeta__fmt_tick(lab, sizeof lab, cmeta_plot_shown(out, xt[t]));
         TRY(text(&f, CMETA_ROLE_TICKLABEL, (long)t, cx, lab_base, CMETA_ANCHOR_CENTER, lab));
         out->prim[out->n - 1].value = xt[t];
     }
     char title[200];
-    snprintf(title, sizeof title, "%s%s", cmeta__measure_long_name(d->measure), log_scale ? " (log scale)" : "");
+    snprintf(title, sizeof title, "%s%s",
+             tk == CMETA_TRANS_NONE ? cmeta__measure_long_name(d->measure) : cmeta__measure_shown_name(d->measure),
+             log_scale ? " (log scale)" : "");
     TRY(text(&f, CMETA_ROLE_AXISTITLE, 0, (f.x0 + f.x1) / 2, lab_base + f.desc + lh * 0.3 + f.asc,
              CMETA_ANCHOR_CENTER, title));
 

@@ -29,6 +29,23 @@ void cmeta__plot_finish(cmeta_plot *p, double margin);
  * (the outermost ticks, which enclose [lo, hi]). */
 size_t cmeta__ticks(double lo, double hi, int log_scale, double *t, size_t max, double *alo,
                     double *ahi);
+/* Ticks for an axis whose positions are shown back-transformed by tk (n: harmonic mean n
+ * for CMETA_TRANS_IFT): CMETA_TRANS_NONE and CMETA_TRANS_EXP as cmeta__ticks; the others
+ * at round values of the back-transformed scale (multiples of a 1-2-5 step inside
+ * [0, 1], or [-1, 1] for tanh; 1-2-5 tails 0.1, 0.05, 0.02, 0.01 ... towards the ends of
+ * the logit and atanh scales, whose ends are infinite), placed at their transformed
+ * positions. *alo, *ahi: the axis limits, the outermost ticks when they enclose [lo, hi],
+ * else lo or hi itself. */
+size_t cmeta__ticks_transf(double lo, double hi, cmeta_transform_kind tk, double n, double *t,
+                           size_t max, double *alo, double *ahi);
+/* The position (yi scale) whose back-transformation by tk is x (the inverse of
+ * cmeta_back_transform); NAN outside the back-transformation's range. */
+double cmeta__forward_transform(cmeta_transform_kind tk, double x, double n);
+/* Harmonic mean of d->ni, NAN when d has no ni. */
+double cmeta__harmonic_n(const cmeta_data *d);
+/* Name of the measure on its back-transformed scale ("Proportion" for PLO, "Correlation"
+ * for ZCOR; cmeta__measure_long_name otherwise). */
+const char *cmeta__measure_shown_name(cmeta_measure m);
 /* Tick label: the shortest fixed notation (up to 6 decimals) of x. */
 void cmeta__fmt_tick(char *buf, size_t n, double x);
 /* Fixed notation with d decimals, never "-0.00"; "NA" when not finite. */

@@ -46,3 +46,11 @@ expect_error 1 "no column 'nope'" "forest unknown subgroup column" forest $D/bcg
 expect_error 4 "cannot write" "forest unwritable" forest $D/bcg.csv --measure RR -o "$TMP/no/such/dir/x.svg"
 expect_error 4 "cannot open" "forest missing file" forest $D/nonexistent.csv --measure RR -o "$TMP/x.svg"
 expect_exit 0 "forest --help" forest --help
+# back-transformed scales: the lupus responders (PLO), the texts are metafor's transformed ones
+L=datasets/lupus/responders.csv
+expect_exit 0 "forest PLO svg" forest $L --measure PLO -o "$TMP/plo.svg"
+expect_exit 0 "forest PLO revman5 png" forest $L --measure PLO --layout revman5 -o "$TMP/plo.png"
+expect_exit 0 "funnel PLO" funnel $L --measure PLO -o "$TMP/plof.svg"
+expect_exit 0 "forest ZCOR" forest tests/reference/effect/cor_molloy2014_input.csv --measure ZCOR -o "$TMP/z.svg"
+expect_exit 0 "forest PFT" forest tests/reference/effect/prop_pritz1997_input.csv --measure PFT -o "$TMP/pft.pdf"
+rm -f "$TMP/plo.svg" "$TMP/plo.png" "$TMP/plof.svg" "$TMP/z.svg" "$TMP/pft.pdf"
