@@ -61,8 +61,9 @@ deps:
 
 run: deps
 	@$(MAKE) --no-print-directory all
-	./$(BUILD)/cmeta pool datasets/lupus/deng2017_sledai.csv --measure SMD
-	./$(BUILD)/cmeta forest datasets/lupus/deng2017_sledai.csv --measure SMD -o $(BUILD)/lupus-forest.svg
+	@echo "== Pooled proportion of responders, single-arm MSC trials in lupus (logit, REML)"
+	./$(BUILD)/cmeta pool datasets/lupus/responders.csv --measure PLO
+	./$(BUILD)/cmeta forest datasets/lupus/responders.csv --measure PLO -o $(BUILD)/lupus-forest.svg
 	@echo "forest plot written to $(BUILD)/lupus-forest.svg"
 
 test: deps

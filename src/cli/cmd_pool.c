@@ -130,6 +130,17 @@ static void text_model(FILE *fp, const cmeta_fit *f, const cmeta_fit_opts *o, co
     fputs(" \n\n---\nSignif. codes:  0 '***' 0.001 '**' 0.01 '*' 0.05 '.' 0.1 ' ' 1\n\n", fp);
 }
 
+/* What the back-transformed values are called: the ratio for log-ratio measures, otherwise
+ * the natural scale ("proportion" for PLO, PLN, PAS, PFT; "correlation" for ZCOR). */
+static const char *bt_name(cmeta_measure m)
+{
+    switch (m) {
+    case CMETA_PLO: case CMETA_PLN: case CMETA_PAS: case CMETA_PFT: return "proportion";
+    case CMETA_ZCOR: return "correlation";
+    default: return cmeta_measure_name(m);
+    }
+}
+
 /* prediction / back-transformed estimate, as metafor's predict() prints it */
 static void text_predict(FILE *fp, const pool_ctx *c, const cmeta_fit *f, int random)
 {
@@ -148,7 +159,7 @@ static void text_predict(FILE *fp, const pool_ctx *c, const cmeta_fit *f, int ra
     }
     for (size_t j = 0; j < n; j++) cli_fcf(cells[j], 64, (tr && strcmp(names[j], "se")) ? bt(c, v[j]) : v[j], 4);
     if (tr)
-        fprintf(fp, "Pooled %s (%s of the estimate):\n\n", cmeta_measure_name(c->d->measure), trans_name(c->tk));
+        fprintf(fp, "Pooled %s (%s of the estimate):\n\n", bt_name(c->d->measure), trans_name(c->tk));
     else
         fputs("Prediction:\n\n", fp);
     const char *cp[6];
@@ -162,7 +173,7 @@ static void text_studies(FILE *fp, const pool_ctx *c, const cmeta_data *d, const
 {
     int tr = c->tk != CMETA_TRANS_NONE;
     size_t k = d->k;
-    const char *names[4] = {tr ? cmeta_measure_name(d->measure) : "estimate", "ci.lb", "ci.ub", "weight"};
+    const char *names[4] = {tr ? bt_name(d->measure) : "estimate", "ci.lb", "ci.ub", "weight"};
     char (*buf)[40] = calloc(4 * (k ? k : 1), sizeof *buf);
     const char **cp = calloc(4 * (k ? k : 1), sizeof *cp);
     if (!buf || !cp) {

@@ -64,3 +64,6 @@ for m in REML DL FE; do
     pool_check normand $m --measure MD
     pool_check hackshaw $m
 done
+# The `make run` job: pooled proportion of responders (PLO), back-transformed (checked against
+# metafor 3.8.1: 0.5544 [0.2138, 0.8505], PI [0.0890, 0.9406], tau^2 1.0823, Q 5.0979).
+expect_golden $G/pool_lupus_responders_plo.txt "pool lupus responders PLO text" pool datasets/lupus/responders.csv --measure PLO
