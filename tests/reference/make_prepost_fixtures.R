@@ -65,3 +65,19 @@ chk <- escalc("SMCR", m1i = m_post, m2i = m_pre, sd1i = sd_pre, ni = ni, ri = ri
 ref <- read.csv(file.path(out, "morris2008_results.csv"))
 stopifnot(isTRUE(all.equal(ref$yi[ref$measure == "SMCR" & ref$sd == "baseline" & ref$vtype == "LS"],
                            as.vector(chk$yi), tolerance = 1e-14)))
+
+## pooled (REML, metafor's defaults, tight convergence) for tests/cli/t_prepost.sh:
+## measure, sd, estimate, se, tau2
+ctl <- list(threshold = 1e-12, maxiter = 10000)
+rows <- list()
+for (m in c("SMCR", "SMCRH")) for (sd in c("followup", "baseline")) {
+  s1 <- if (sd == "followup") d$sd1i else d$sd2i
+  s2 <- if (sd == "followup") d$sd2i else d$sd1i
+  r <- rma(measure = m, m1i = d$m1i, m2i = d$m2i, sd1i = s1, sd2i = s2, ni = d$ni, ri = d$ri,
+           control = ctl)
+  rows[[length(rows) + 1]] <- data.frame(measure = m, sd = sd, estimate = f17(as.vector(r$b)),
+                                         se = f17(r$se), tau2 = f17(r$tau2))
+}
+write.csv(do.call(rbind, rows), file.path(out, "morris2008_pooled.csv"), row.names = FALSE,
+          quote = FALSE)
+cat("morris2008_pooled :", length(rows), "rows\n")
