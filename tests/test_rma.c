@@ -272,6 +272,195 @@ static void test_identical(void)
     }
 }
 
+/* cmeta_fit_data honours the continuity correction the data were computed with: nielweise
+ * (3 tables with a zero cell) read as a table, cmeta_data_from_table with --add/--to, then
+ * MH/Peto through cmeta_fit_data, against metafor rma.mh/rma.peto(..., add, to)
+ * (tests/reference/make_rma_cc_fixtures.R). Tolerance 1e-8 relative. */
+static void test_fit_data_cc(void)
+{
+    tu_fixture *F = tu_fixture_load("tests/reference/rma/mh_cc.csv");
+    CU_ASSERT_FATAL(F != NULL);
+    cmeta_table *t = NULL;
+    CU_ASSERT_FATAL(cmeta_table_read_file(tu_path("tests/reference/rma/tab_nielweise.csv"), &t,
+                                          NULL) == CMETA_OK);
+    double q_default[4] = {NAN, NAN, NAN, NAN};
+    size_t ndiff = 0;
+    for (size_t r = 0; r < F->nrows; r++) {
+        const char *meas = tu_str(F, r, "measure");
+        cmeta_data_opts dopts;
+        cmeta_data_opts_default(&dopts);
+        dopts.measure_set = 1;
+        CU_ASSERT_FATAL(cmeta_measure_from_name(!strcmp(meas, "PETO") ? "OR" : meas,
+                                                &dopts.measure) == CMETA_OK);
+        dopts.escalc.add = tu_num(F, r, "add");
+        dopts.escalc.add_explicit = 1;
+        CU_ASSERT_FATAL(cmeta_to_from_name(tu_str(F, r, "to"), &dopts.escalc.to) == CMETA_OK);
+        cmeta_data *d = NULL;
+        CU_ASSERT_FATAL(cmeta_data_from_table(t, &dopts, &d, NULL, NULL) == CMETA_OK);
+        CU_ASSERT(d->escalc.add == dopts.escalc.add && d->escalc.to == dopts.escalc.to);
+        cmeta_fit_opts o;
+        cmeta_fit_opts_default(&o);
+        o.method = !strcmp(meas, "PETO") ? CMETA_METHOD_PETO : CMETA_METHOD_MH;
+        cmeta_fit *f = NULL;
+        cmeta_error e;
+        cmeta_error_clear(&e);
+        CU_ASSERT_FATAL(cmeta_fit_data(d, &o, &f, NULL, &e) == CMETA_OK);
+        char lab[128];
+        snprintf(lab, sizeof lab, "nielweise %s add=%s to=%s", meas, tu_str(F, r, "add"),
+                 tu_str(F, r, "to"));
+        TU_ASSERT_CLOSE(f->beta[0], tu_num(F, r, "b"), 1e-8, 1e-15, lab);
+        TU_ASSERT_CLOSE(f->se[0], tu_num(F, r, "se"), 1e-8, 1e-15, lab);
+        TU_ASSERT_CLOSE(f->Q, tu_num(F, r, "QE"), 1e-8, 1e-15, lab);
+        TU_ASSERT_CLOSE(f->Q_pval, tu_num(F, r, "QEp"), 1e-8, 1e-15, lab);
+        TU_ASSERT_CLOSE(f->I2, tu_num(F, r, "I2"), 1e-8, 1e-12, lab);
+        TU_ASSERT_CLOSE(f->H2, tu_num(F, r, "H2"), 1e-8, 1e-15, lab);
+        /* rows 0-3 are the default (0.5, only0); "1, all" must differ for MH */
+        if (r < 4) q_default[r] = f->Q;
+        else if (!strcmp(tu_str(F, r, "to"), "all") && tu_num(F, r, "add") == 1 &&
+                 strcmp(meas, "PETO") != 0) {
+            CU_ASSERT(fabs(f->Q - q_default[r % 4]) > 1.0);
+            ndiff++;
+        }
+        /* the subset keeps the options */
+        size_t idx[3] = {0, 1, 2};
+        cmeta_data *sub = NULL;
+        CU_ASSERT_FATAL(cmeta_data_subset(d, idx, 3, &sub) == CMETA_OK);
+        CU_ASSERT(sub->escalc.add == d->escalc.add && sub->escalc.to == d->escalc.to);
+        cmeta_data_free(sub);
+        cmeta_fit_free(f);
+        cmeta_data_free(d);
+    }
+    CU_ASSERT_EQUAL(ndiff, 3);
+    CU_ASSERT_EQUAL(F->nrows, 20);
+    cmeta_table_free(t);
+    tu_fixture_free(F);
+}
+
+/* Allocation failures: the n-th allocation fails, for every n until a run needs none. Every
+ * failing run must return CMETA_ENOMEM with the message "out of memory" (never a non-OK
+ * status with an empty message, which the program would print as "cmeta: success"). Leaks
+ * are caught by running this suite under valgrind. */
+static long fault_at = -1, fault_count = 0;
+
+static void *fault_malloc(size_t n)
+{
+    if (fault_at >= 0 && fault_count++ == fault_at) return NULL;
+    return malloc(n);
+}
+
+static void *fault_realloc(void *p, size_t n)
+{
+    if (fault_at >= 0 && fault_count++ == fault_at) return NULL;
+    return realloc(p, n);
+}
+
+static void test_enomem(void)
+{
+    dataset d;
+    CU_ASSERT_FATAL(load_data("bcg", "ablat", &d) == 0);
+    double a[MAXK], b[MAXK], c[MAXK], dd[MAXK];
+    size_t kt;
+    load_tab("nielweise", a, b, c, dd, &kt);
+    cmeta_set_allocator(fault_malloc, fault_realloc, free);
+    for (int call = 0; call < 6; call++) {
+        long n;
+        for (n = 0; n < 100000; n++) {
+            fault_at = n;
+            fault_count = 0;
+            cmeta_fit_opts o;
+            cmeta_fit_opts_default(&o);
+            o.test = CMETA_TEST_KNHA; /* MH/Peto: warns "use the z test" */
+            cmeta_warnings w;
+            cmeta_warnings_init(&w);
+            cmeta_error e;
+            cmeta_error_clear(&e);
+            cmeta_fit *f = NULL;
+            cmeta_status st;
+            switch (call) {
+            case 0: st = cmeta_rma(d.yi, d.vi, d.k, d.X, d.q, &o, &f, &w, &e); break;
+            case 1: o.method = CMETA_METHOD_FE; /* knha with FE: a warning */
+                    st = cmeta_rma(d.yi, d.vi, d.k, NULL, 0, &o, &f, &w, &e); break;
+            case 2: o.method = CMETA_METHOD_HE; /* k = 2 */
+                    st = cmeta_rma(d.yi, d.vi, 2, NULL, 0, &o, &f, &w, &e); break;
+            case 3: o.method = CMETA_METHOD_MH;
+                    st = cmeta_rma_mh(CMETA_OR, a, b, c, dd, kt, NULL, &o, &f, &w, &e); break;
+            case 4: o.method = CMETA_METHOD_PETO;
+                    st = cmeta_rma_peto(a, b, c, dd, kt, NULL, &o, &f, &w, &e); break;
+            default: o.method = CMETA_METHOD_SJ;
+                    st = cmeta_rma(d.yi, d.vi, d.k, d.X, d.q, &o, &f, &w, &e); break;
+            }
+            long used = fault_count;
+            fault_at = -1;
+            cmeta_warnings_free(&w);
+            cmeta_fit_free(f);
+            if (st == CMETA_OK) {
+                CU_ASSERT(used <= n); /* nothing failed */
+                break;
+            }
+            CU_ASSERT_EQUAL(st, CMETA_ENOMEM);
+            CU_ASSERT_STRING_EQUAL(e.message, "out of memory");
+            if (st != CMETA_ENOMEM || strcmp(e.message, "out of memory") != 0)
+                fprintf(stderr, "\n  call %d, allocation %ld: status %d, message '%s'\n", call,
+                        n, (int)st, e.message);
+        }
+        CU_ASSERT(n > 3 && n < 100000);
+    }
+    cmeta_set_allocator(NULL, NULL, NULL);
+}
+
+/* Only the estimator asked for may warn, and only when its own estimate was cut at 0:
+ * internal fits (starting values, the pseudo-R^2 reference fit, the Q-profile CI) never add
+ * warnings. hackshaw: the HE starting value of ML/REML is negative but the ML/REML estimates
+ * are positive (0.0204, 0.0224 in metafor), so nothing is truncated. */
+static void expect_no_warnings(const char *data, const char *mods, cmeta_method m)
+{
+    dataset d;
+    CU_ASSERT_FATAL(load_data(data, mods, &d) == 0);
+    cmeta_fit_opts o;
+    cmeta_fit_opts_default(&o);
+    o.method = m;
+    cmeta_warnings w;
+    cmeta_warnings_init(&w);
+    cmeta_fit *f = NULL;
+    CU_ASSERT_FATAL(cmeta_rma(d.yi, d.vi, d.k, d.q ? d.X : NULL, d.q, &o, &f, &w, NULL) ==
+                    CMETA_OK);
+    if (w.n != 0)
+        fprintf(stderr, "\n  %s %s %s: unexpected warning '%s'\n", data, mods,
+                cmeta_method_name(m), w.text[0]);
+    CU_ASSERT_EQUAL(w.n, 0);
+    CU_ASSERT(f->tau2_truncated == 0);
+    if (m != CMETA_METHOD_FE) CU_ASSERT(f->tau2 > 0);
+    cmeta_fit_free(f);
+    cmeta_warnings_free(&w);
+}
+
+static void test_no_spurious_warnings(void)
+{
+    for (int m = CMETA_METHOD_FE; m <= CMETA_METHOD_PM; m++) {
+        expect_no_warnings("bcg", "none", (cmeta_method)m);
+        expect_no_warnings("bcg", "ablat", (cmeta_method)m);
+    }
+    expect_no_warnings("hackshaw", "none", CMETA_METHOD_FE);
+    expect_no_warnings("hackshaw", "none", CMETA_METHOD_DL);
+    expect_no_warnings("hackshaw", "none", CMETA_METHOD_ML);
+    expect_no_warnings("hackshaw", "none", CMETA_METHOD_REML);
+    /* HE is truncated on hackshaw: one warning, naming HE */
+    dataset d;
+    CU_ASSERT_FATAL(load_data("hackshaw", "none", &d) == 0);
+    cmeta_fit_opts o;
+    cmeta_fit_opts_default(&o);
+    o.method = CMETA_METHOD_HE;
+    cmeta_warnings w;
+    cmeta_warnings_init(&w);
+    cmeta_fit *f = NULL;
+    CU_ASSERT_FATAL(cmeta_rma(d.yi, d.vi, d.k, NULL, 0, &o, &f, &w, NULL) == CMETA_OK);
+    CU_ASSERT_EQUAL_FATAL(w.n, 1);
+    CU_ASSERT_STRING_EQUAL(w.text[0], "HE estimate of tau^2 truncated at 0");
+    CU_ASSERT(f->tau2 == 0 && f->tau2_truncated == 1);
+    cmeta_fit_free(f);
+    cmeta_warnings_free(&w);
+}
+
 static void test_errors(void)
 {
     double y[6] = {0.1, 0.3, -0.2, 0.5, 0.4, 0.0}, v[6] = {0.1, 0.2, 0.05, 0.3, 0.15, 0.1};
@@ -365,6 +554,7 @@ static void test_fit_data(void)
     }
     d.yi = yi;
     d.vi = vi;
+    cmeta_escalc_opts_default(&d.escalc);
     cmeta_fit_opts o;
     cmeta_fit_opts_default(&o);
     cmeta_fit *f1 = NULL, *f2 = NULL;
@@ -402,5 +592,9 @@ int main(void)
     CU_add_test(s, "errors: rank deficiency, vi, non-convergence, fixed tau2", test_errors);
     CU_add_test(s, "method and test names, defaults", test_names);
     CU_add_test(s, "cmeta_fit_data dispatch", test_fit_data);
+    CU_add_test(s, "cmeta_fit_data MH/Peto with --add/--to vs metafor", test_fit_data_cc);
+    CU_add_test(s, "allocation failures: ENOMEM with a message, no leaks", test_enomem);
+    CU_add_test(s, "no warnings from internal fits (DL, FE, REML with a negative start)",
+                test_no_spurious_warnings);
     return tu_run();
 }

@@ -53,6 +53,10 @@ CMETA_EXPORT void cmeta_data_opts_default(cmeta_data_opts *o);
 typedef struct {
     const cmeta_table *table; /* not owned: must outlive the data */
     cmeta_measure measure;
+    cmeta_escalc_opts escalc; /* the options yi/vi were computed with (continuity correction,
+                               * drop00, vtype); cmeta_fit_data passes them to MH/Peto.
+                               * Set it with cmeta_escalc_opts_default when filling a
+                               * cmeta_data by hand. */
     size_t nrows;             /* rows in the table */
     size_t k;                 /* studies used */
     size_t *row;              /* table row of each study */

@@ -350,6 +350,7 @@ cmeta_status cmeta_data_from_table(const cmeta_table *t, const cmeta_data_opts *
     if (!d) return cmeta_error_set(err, CMETA_ENOMEM, "out of memory");
     d->table = t;
     d->measure = m;
+    d->escalc = o->escalc;
     st = CMETA_OK;
     for (int v = 0; v < NV && st == CMETA_OK; v++)
         if (p.use[v] || (v == V_RI && p.ri_const) ||
@@ -528,6 +529,7 @@ cmeta_status cmeta_data_subset(const cmeta_data *d, const size_t *idx, size_t n,
     if (!e) return CMETA_ENOMEM;
     e->table = d->table;
     e->measure = d->measure;
+    e->escalc = d->escalc;
     for (size_t i = 0; i < d->nrows; i++) {
         e->row_label[i] = cmeta_strdup(d->row_label[i]);
         if (!e->row_label[i]) {

@@ -204,11 +204,11 @@ static cmeta_status prepare(const double *ai, const double *bi, const double *ci
                                (*o)->level);
     if ((*o)->test != CMETA_TEST_Z && w &&
         cmeta_warn(w, "Mantel-Haenszel and Peto models use the z test") != CMETA_OK)
-        return CMETA_ENOMEM;
+        return cmeta__nomem(err);
     *f = cmeta__fit_new(k, 1);
     *yi = cmeta__dnew(k);
     *vi = cmeta__dnew(k);
-    if (!*f || !*yi || !*vi) return CMETA_ENOMEM;
+    if (!*f || !*yi || !*vi) return cmeta__nomem(err);
     (*f)->test = CMETA_TEST_Z;
     (*f)->level = (*o)->level;
     (*f)->tau2 = 0;
@@ -217,11 +217,12 @@ static cmeta_status prepare(const double *ai, const double *bi, const double *ci
 }
 
 static cmeta_status finish(cmeta_fit *f, const double *yi, const double *vi, size_t k,
-                           size_t kyi, const cmeta_fit_opts *o, cmeta_warnings *w)
+                           size_t kyi, const cmeta_fit_opts *o, cmeta_warnings *w,
+                           cmeta_error *err)
 {
     if (kyi <= 1 && w && cmeta_warn(w, "only one study with an estimable effect: "
                                        "no heterogeneity statistics") != CMETA_OK)
-        return CMETA_ENOMEM;
+        return cmeta__nomem(err);
     set_ll(f, yi, vi, k);
     if (o->mh_random) revman_random(f, yi, vi, k, kyi, o->level);
     else {
@@ -306,14 +307,14 @@ cmeta_status cmeta_rma_mh(cmeta_measure m, const double *ai, const double *bi, c
     set_coef(f, beta, se, opts->level);
     if (isnan(beta) && w &&
         cmeta_warn(w, "Mantel-Haenszel %s not estimable (no events in one group of every "
-                      "table)", cmeta_measure_name(m)) != CMETA_OK) { st = CMETA_ENOMEM; goto fail; }
+                      "table)", cmeta_measure_name(m)) != CMETA_OK) { st = cmeta__nomem(err); goto fail; }
     {
         double Q = 0;
         for (size_t i = 0; i < k; i++)
             if (!isnan(yi[i])) Q += (yi[i] - beta) * (yi[i] - beta) / vi[i];
         set_het(f, Q, kyi);
     }
-    if ((st = finish(f, yi, vi, k, kyi, opts, w)) != CMETA_OK) goto fail;
+    if ((st = finish(f, yi, vi, k, kyi, opts, w, err)) != CMETA_OK) goto fail;
     cmeta_free(yi);
     cmeta_free(vi);
     *out = f;
@@ -322,7 +323,7 @@ fail:
     cmeta_free(yi);
     cmeta_free(vi);
     cmeta_fit_free(f);
-    return st == CMETA_OK ? CMETA_ENOMEM : st;
+    return st == CMETA_OK ? cmeta__nomem(err) : st;
 }
 
 cmeta_status cmeta_rma_peto(const double *ai, const double *bi, const double *ci,
@@ -344,7 +345,7 @@ cmeta_status cmeta_rma_peto(const double *ai, const double *bi, const double *ci
     size_t kpos = 0;
     py = cmeta__dnew(k);
     pv = cmeta__dnew(k);
-    if (!py || !pv) { st = CMETA_ENOMEM; goto fail; }
+    if (!py || !pv) { st = cmeta__nomem(err); goto fail; }
     for (size_t i = 0; i < k; i++) {
         double n1 = ai[i] + bi[i], n2 = ci[i] + di[i], N = n1 + n2;
         double xt = ai[i] + ci[i], yt = bi[i] + di[i];
@@ -371,7 +372,7 @@ cmeta_status cmeta_rma_peto(const double *ai, const double *bi, const double *ci
     set_ll(f, yi, vi, k);
     if (kyi <= 1 && w && cmeta_warn(w, "only one study with an estimable effect: "
                                        "no heterogeneity statistics") != CMETA_OK) {
-        st = CMETA_ENOMEM;
+        st = cmeta__nomem(err);
         goto fail;
     }
     if (opts->mh_random) revman_random(f, py, pv, k, kpos, opts->level);
@@ -391,5 +392,5 @@ fail:
     cmeta_free(py);
     cmeta_free(pv);
     cmeta_fit_free(f);
-    return st == CMETA_OK ? CMETA_ENOMEM : st;
+    return st == CMETA_OK ? cmeta__nomem(err) : st;
 }

@@ -134,10 +134,10 @@ cmeta_status cmeta__lin_init(cmeta__lin *L, const double *X, size_t k, size_t p)
     L->w = cmeta__dnew(k);
     L->inv = cmeta__dnew(p * p);
     L->beta = cmeta__dnew(p);
-    L->P = cmeta__dnew(k * k);
+    L->S = cmeta__dnew(4 * p * p);
     L->WX = cmeta__dnew(k * p);
     L->r = cmeta__dnew(k);
-    if (!L->w || !L->inv || !L->beta || !L->P || !L->WX || !L->r) {
+    if (!L->w || !L->inv || !L->beta || !L->S || !L->WX || !L->r) {
         cmeta__lin_free(L);
         return CMETA_ENOMEM;
     }
@@ -150,7 +150,7 @@ void cmeta__lin_free(cmeta__lin *L)
     cmeta_free(L->w);
     cmeta_free(L->inv);
     cmeta_free(L->beta);
-    cmeta_free(L->P);
+    cmeta_free(L->S);
     cmeta_free(L->WX);
     cmeta_free(L->r);
     memset(L, 0, sizeof *L);
@@ -209,36 +209,84 @@ double cmeta__lin_rss(cmeta__lin *L, const double *y)
     return s;
 }
 
-void cmeta__lin_P(cmeta__lin *L)
+/* x_i'A x_i, A = (X'WX)^-1 */
+static double xAx(const cmeta__lin *L, size_t i)
 {
-    size_t k = L->k, p = L->p;
-    /* P_ij = w_i [i == j] - sum_ab WX_ia inv_ab WX_jb */
-    for (size_t i = 0; i < k; i++) {
-        double tt[64];
-        /* T_i = WX_i inv (length p); p is small, fall back to on-the-fly when p > 64 */
-        if (p <= 64) {
-            for (size_t b = 0; b < p; b++) {
-                double s = 0;
-                for (size_t a = 0; a < p; a++) s += L->WX[i * p + a] * L->inv[a * p + b];
-                tt[b] = s;
-            }
-            for (size_t j = 0; j <= i; j++) {
-                double s = 0;
-                for (size_t b = 0; b < p; b++) s += tt[b] * L->WX[j * p + b];
-                double v = (i == j ? L->w[i] : 0.0) - s;
-                L->P[i * k + j] = L->P[j * k + i] = v;
-            }
-        } else {
-            for (size_t j = 0; j <= i; j++) {
-                double s = 0;
-                for (size_t a = 0; a < p; a++)
-                    for (size_t b = 0; b < p; b++)
-                        s += L->WX[i * p + a] * L->inv[a * p + b] * L->WX[j * p + b];
-                double v = (i == j ? L->w[i] : 0.0) - s;
-                L->P[i * k + j] = L->P[j * k + i] = v;
-            }
+    size_t p = L->p;
+    const double *x = L->X + i * p;
+    double s = 0;
+    for (size_t a = 0; a < p; a++) {
+        double t = 0;
+        for (size_t b = 0; b < p; b++) t += L->inv[a * p + b] * x[b];
+        s += x[a] * t;
+    }
+    return s;
+}
+
+/* P = W - W X A X'W, so P_ii = w_i - w_i^2 x_i'A x_i. */
+double cmeta__lin_Pii(const cmeta__lin *L, size_t i)
+{
+    return L->w[i] - L->w[i] * L->w[i] * xAx(L, i);
+}
+
+/* tr(P D) = sum_i d_i P_ii. */
+double cmeta__lin_trPD(const cmeta__lin *L, const double *d)
+{
+    double s = 0;
+    for (size_t i = 0; i < L->k; i++) s += (d ? d[i] : 1.0) * cmeta__lin_Pii(L, i);
+    return s;
+}
+
+/* M = X' diag(c) X with c_i = e_i w_i^2 (e = NULL: ones), p x p. */
+static void xdx(const cmeta__lin *L, const double *e, double *M)
+{
+    size_t p = L->p;
+    for (size_t a = 0; a < p * p; a++) M[a] = 0;
+    for (size_t i = 0; i < L->k; i++) {
+        const double *x = L->X + i * p;
+        double c = (e ? e[i] : 1.0) * L->w[i] * L->w[i];
+        for (size_t a = 0; a < p; a++) {
+            double ca = c * x[a];
+            for (size_t b = 0; b <= a; b++) M[a * p + b] += ca * x[b];
         }
     }
+    for (size_t a = 0; a < p; a++)
+        for (size_t b = a + 1; b < p; b++) M[a * p + b] = M[b * p + a];
+}
+
+/* sum_ij a_i b_j P_ij^2 without forming P. With G_ij = w_i w_j x_i'A x_j (P = W - G):
+ *   P_ij^2 = w_i^2 [i = j] - 2 w_i G_ii [i = j] + G_ij^2, and
+ *   sum_ij a_i b_j G_ij^2 = sum_ij (a_i w_i^2)(b_j w_j^2) x_i'A x_j x_j'A x_i
+ *                         = sum_i a_i w_i^2 x_i'A M(b w^2) A x_i = tr(A M(a w^2) A M(b w^2)),
+ * so sum_ij a_i b_j P_ij^2 = sum a_i b_i w_i^2 - 2 sum a_i b_i w_i^3 x_i'A x_i
+ *                            + tr(A M(a w^2) A M(b w^2)).   O(k p^2 + p^3). */
+double cmeta__lin_sumPP(cmeta__lin *L, const double *a, const double *b)
+{
+    size_t k = L->k, p = L->p;
+    double s1 = 0, s2 = 0;
+    for (size_t i = 0; i < k; i++) {
+        double ab = (a ? a[i] : 1.0) * (b ? b[i] : 1.0), w = L->w[i];
+        s1 += ab * w * w;
+        s2 += ab * w * w * w * xAx(L, i);
+    }
+    double *Ma = L->S, *Mb = L->S + p * p, *Ta = L->S + 2 * p * p, *Tb = L->S + 3 * p * p;
+    xdx(L, a, Ma);
+    xdx(L, b, Mb);
+    /* Ta = A Ma, Tb = A Mb, tr(Ta Tb) = sum_rc Ta_rc Tb_cr */
+    for (size_t r = 0; r < p; r++)
+        for (size_t c = 0; c < p; c++) {
+            double ta = 0, tb = 0;
+            for (size_t m = 0; m < p; m++) {
+                ta += L->inv[r * p + m] * Ma[m * p + c];
+                tb += L->inv[r * p + m] * Mb[m * p + c];
+            }
+            Ta[r * p + c] = ta;
+            Tb[r * p + c] = tb;
+        }
+    double s3 = 0;
+    for (size_t r = 0; r < p; r++)
+        for (size_t c = 0; c < p; c++) s3 += Ta[r * p + c] * Tb[c * p + r];
+    return s1 - 2.0 * s2 + s3;
 }
 
 int cmeta__lin_at(cmeta__lin *L, const double *vi, double tau2, const double *y, double *rss)
@@ -461,7 +509,7 @@ static cmeta_status finish_fit(cmeta_fit *f, const double *yi, const double *yc,
         if (o->method == CMETA_METHOD_FE && w)
             if (cmeta_warn(w, "the Knapp-Hartung adjustment is not meant for fixed-effect "
                               "models") != CMETA_OK)
-                return CMETA_ENOMEM;
+                return cmeta__nomem(err);
     }
     double sumw = 0;
     for (size_t i = 0; i < k; i++) {
@@ -487,7 +535,7 @@ static cmeta_status finish_fit(cmeta_fit *f, const double *yi, const double *yc,
     size_t b0 = (intercept && p > 1) ? 1 : 0, m = p - b0;
     {
         double *A = cmeta__dnew(m * m);
-        if (!A) return CMETA_ENOMEM;
+        if (!A) return cmeta__nomem(err);
         for (size_t a = 0; a < m; a++)
             for (size_t b = 0; b < m; b++) A[a * m + b] = f->vb[(a + b0) * p + b + b0];
         int n = (int)m, info = 0;
@@ -526,7 +574,7 @@ static cmeta_status finish_fit(cmeta_fit *f, const double *yi, const double *yc,
             /* + 1/2 log|X'X| (metafor's REMLf = TRUE) */
             double ldx = 0;
             cmeta__lin U;
-            if (cmeta__lin_init(&U, Xf, k, p) != CMETA_OK) return CMETA_ENOMEM;
+            if (cmeta__lin_init(&U, Xf, k, p) != CMETA_OK) return cmeta__nomem(err);
             for (size_t i = 0; i < k; i++) U.w[i] = 1.0;
             if (cmeta__lin_solve(&U, NULL) == 0) ldx = U.logdet;
             cmeta__lin_free(&U);
@@ -554,9 +602,7 @@ static cmeta_status finish_fit(cmeta_fit *f, const double *yi, const double *yc,
         double QE;
         if (cmeta__lin_at(L, vi, 0.0, yc, &QE) != 0)
             return cmeta_error_set(err, CMETA_ENUMERIC, "X'WX is singular");
-        cmeta__lin_P(L);
-        double trP = 0;
-        for (size_t i = 0; i < k; i++) trP += L->P[i * k + i];
+        double trP = cmeta__lin_trPD(L, NULL);
         double df = (double)(k - p);
         f->Q = QE > 0 ? QE : 0.0;
         f->Q_df = df;
@@ -634,7 +680,7 @@ cmeta_status cmeta_rma(const double *yi, const double *vi, size_t k, const doubl
     cmeta_fit *f = NULL;
     cmeta__lin L;
     int have_L = 0;
-    if (!Xf || !yc) { st = CMETA_ENOMEM; goto fail; }
+    if (!Xf || !yc) { st = cmeta__nomem(err); goto fail; }
     for (size_t i = 0; i < k; i++) {
         if (intercept) Xf[i * p] = 1.0;
         for (size_t j = 0; j < q; j++) Xf[i * p + intercept + j] = X[i * q + j];
@@ -642,7 +688,7 @@ cmeta_status cmeta_rma(const double *yi, const double *vi, size_t k, const doubl
     {
         int bad = 0;
         long col = rank_deficient_column(Xf, k, p, &bad);
-        if (col == -2) { st = CMETA_ENOMEM; goto fail; }
+        if (col == -2) { st = cmeta__nomem(err); goto fail; }
         if (bad) {
             long xc = col - intercept; /* column of the caller's X */
             if (err) err->index = xc;
@@ -670,16 +716,16 @@ cmeta_status cmeta_rma(const double *yi, const double *vi, size_t k, const doubl
         dflt.test = CMETA_TEST_Z;
         opts = &dflt;
         if (w && cmeta_warn(w, "only one study: z test used") != CMETA_OK) {
-            st = CMETA_ENOMEM;
+            st = cmeta__nomem(err);
             goto fail;
         }
     }
     f = cmeta__fit_new(k, p);
-    if (!f) { st = CMETA_ENOMEM; goto fail; }
+    if (!f) { st = cmeta__nomem(err); goto fail; }
     f->method = opts->method;
     f->test = opts->test;
     f->level = opts->level;
-    if ((st = cmeta__lin_init(&L, Xf, k, p)) != CMETA_OK) goto fail;
+    if (cmeta__lin_init(&L, Xf, k, p) != CMETA_OK) { st = cmeta__nomem(err); goto fail; }
     have_L = 1;
 
     if (opts->method == CMETA_METHOD_FE) {
@@ -689,7 +735,7 @@ cmeta_status cmeta_rma(const double *yi, const double *vi, size_t k, const doubl
     } else if (k == 1) {
         f->tau2 = 0.0;
         if (w && cmeta_warn(w, "only one study: tau^2 set to 0, no heterogeneity statistics") !=
-                     CMETA_OK) { st = CMETA_ENOMEM; goto fail; }
+                     CMETA_OK) { st = cmeta__nomem(err); goto fail; }
     } else {
         cmeta__tau2_result tr;
         st = cmeta__tau2(opts->method, yc, vi, k, Xf, p, opts->tol, opts->maxiter, &tr, w, err);
@@ -713,13 +759,13 @@ cmeta_status cmeta_rma(const double *yi, const double *vi, size_t k, const doubl
             cmeta__tau2_result t0;
             double one_m = 0;
             double *ones = cmeta__dnew(k);
-            if (!ones) { st = CMETA_ENOMEM; goto fail; }
+            if (!ones) { st = cmeta__nomem(err); goto fail; }
             for (size_t i = 0; i < k; i++) ones[i] = 1.0;
             (void)one_m;
             cmeta_status s0 = cmeta__tau2(opts->method, yc, vi, k, ones, 1, opts->tol,
                                           opts->maxiter, &t0, NULL, NULL);
             cmeta_free(ones);
-            if (s0 == CMETA_ENOMEM) { st = s0; goto fail; }
+            if (s0 == CMETA_ENOMEM) { st = cmeta__nomem(err); goto fail; }
             if (s0 == CMETA_OK) {
                 if (t0.tau2 == 0) f->R2 = 0.0;
                 else f->R2 = fmax(0.0, 100.0 * (t0.tau2 - f->tau2) / t0.tau2);

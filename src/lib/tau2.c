@@ -38,21 +38,6 @@ typedef struct {
     int reml;
 } score_arg;
 
-/* sums over P (needs L->P) */
-static double trace_P(const cmeta__lin *L)
-{
-    double s = 0;
-    for (size_t i = 0; i < L->k; i++) s += L->P[i * L->k + i];
-    return s;
-}
-
-static double sum_PP(const cmeta__lin *L)
-{
-    double s = 0;
-    for (size_t i = 0; i < L->k * L->k; i++) s += L->P[i] * L->P[i];
-    return s;
-}
-
 /* y'PPy = sum (w_i r_i)^2 with r the WLS residuals (after cmeta__lin_rss). */
 static double yPPy(const cmeta__lin *L)
 {
@@ -70,9 +55,8 @@ static double ml_score(cmeta__lin *L, const double *y, const double *vi, double 
     (void)cmeta__lin_rss(L, y);
     double ypp = yPPy(L);
     if (reml) {
-        cmeta__lin_P(L);
-        if (info) *info = sum_PP(L);
-        return ypp - trace_P(L);
+        if (info) *info = cmeta__lin_sumPP(L, NULL, NULL);
+        return ypp - cmeta__lin_trPD(L, NULL);
     }
     double sw = 0, sw2 = 0;
     for (size_t i = 0; i < L->k; i++) {
@@ -137,8 +121,7 @@ cmeta_status cmeta__tau2(cmeta_method m, const double *y, const double *vi, size
                                "%s estimator needs more studies (k = %zu) than coefficients "
                                "(p = %zu)", cmeta_method_name(m), k, p);
     cmeta__lin L;
-    cmeta_status st = cmeta__lin_init(&L, X, k, p);
-    if (st != CMETA_OK) return st;
+    if (cmeta__lin_init(&L, X, k, p) != CMETA_OK) return cmeta__nomem(err);
     double kp = (double)(k - p), tau2 = NAN, raw = NAN;
     double sw = 0;
     switch (m) {
@@ -146,8 +129,7 @@ cmeta_status cmeta__tau2(cmeta_method m, const double *y, const double *vi, size
     case CMETA_METHOD_DL: {
         double rss;
         if (cmeta__lin_at(&L, vi, 0.0, y, &rss) != 0) goto singular;
-        cmeta__lin_P(&L);
-        double trP = trace_P(&L), sPP = sum_PP(&L);
+        double trP = cmeta__lin_trPD(&L, NULL), sPP = cmeta__lin_sumPP(&L, NULL, NULL);
         for (size_t i = 0; i < k; i++) sw += L.w[i];
         raw = (m == CMETA_METHOD_HS) ? (rss - (double)k) / sw : (rss - kp) / trP;
         tau2 = raw > 0 ? raw : 0.0;
@@ -162,12 +144,7 @@ cmeta_status cmeta__tau2(cmeta_method m, const double *y, const double *vi, size
         for (size_t i = 0; i < k; i++) L.w[i] = 1.0;
         if (cmeta__lin_solve(&L, y) != 0) goto singular;
         double rss = cmeta__lin_rss(&L, y);
-        cmeta__lin_P(&L);
-        double trPV = 0, sPVPV = 0;
-        for (size_t i = 0; i < k; i++) {
-            trPV += L.P[i * k + i] * vi[i];
-            for (size_t j = 0; j < k; j++) sPVPV += L.P[i * k + j] * L.P[i * k + j] * vi[i] * vi[j];
-        }
+        double trPV = cmeta__lin_trPD(&L, vi), sPVPV = cmeta__lin_sumPP(&L, vi, vi);
         raw = (rss - trPV) / kp;
         if (m == CMETA_METHOD_HE) {
             tau2 = raw > 0 ? raw : 0.0;
@@ -207,6 +184,9 @@ cmeta_status cmeta__tau2(cmeta_method m, const double *y, const double *vi, size
             }
         }
         res->iter = it;
+        /* raw held the HE starting value: a negative start is not a truncated ML/REML
+         * estimate (only the snap below is) */
+        raw = tau2;
         /* at the boundary: Fisher scoring creeps towards 0 by halving; snap to 0 when the
          * score at 0 is not positive */
         if (tau2 <= 100 * tol) {
@@ -224,7 +204,7 @@ cmeta_status cmeta__tau2(cmeta_method m, const double *y, const double *vi, size
                 if (w && cmeta_warn(w, "%s: Fisher scoring may have stopped at a local maximum; "
                                        "tau^2 set to 0", cmeta_method_name(m)) != CMETA_OK) {
                     cmeta__lin_free(&L);
-                    return CMETA_ENOMEM;
+                    return cmeta__nomem(err);
                 }
             }
         }
@@ -238,17 +218,11 @@ cmeta_status cmeta__tau2(cmeta_method m, const double *y, const double *vi, size
         for (size_t i = 0; i < k; i++) t0 += y[i] * y[i];
         t0 /= (double)k; /* y is centred: var(y)(k-1)/k */
         if (cmeta__lin_at(&L, vi, t0, y, &rss) != 0) goto singular;
-        cmeta__lin_P(&L);
         raw = t0 * rss / kp;
         tau2 = raw > 0 ? raw : 0.0;
-        double a = 0, b = 0, c = 0;
-        for (size_t i = 0; i < k; i++)
-            for (size_t j = 0; j < k; j++) {
-                double pp = L.P[i * k + j] * L.P[i * k + j];
-                a += pp * vi[i] * vi[j];
-                b += pp * vi[j];
-                c += pp;
-            }
+        /* sum P_ij^2 v_i v_j, sum P_ij^2 v_j, sum P_ij^2 */
+        double a = cmeta__lin_sumPP(&L, vi, vi), b = cmeta__lin_sumPP(&L, NULL, vi),
+               c = cmeta__lin_sumPP(&L, NULL, NULL);
         res->se_tau2 = t0 / kp * sqrt(2 * a + 4 * tau2 * b + 2 * tau2 * tau2 * c);
         break;
     }
@@ -282,7 +256,7 @@ cmeta_status cmeta__tau2(cmeta_method m, const double *y, const double *vi, size
     cmeta__lin_free(&L);
     res->tau2 = tau2;
     if (raw < 0) res->truncated = 1;
-    if (res->truncated && truncated_warning(m, w) != CMETA_OK) return CMETA_ENOMEM;
+    if (res->truncated && truncated_warning(m, w) != CMETA_OK) return cmeta__nomem(err);
     return CMETA_OK;
 singular:
     cmeta__lin_free(&L);
