@@ -27,9 +27,12 @@ for (f in c("responders.csv", "responders_all.csv")) {
 }
 for (o in c("sledai", "proteinuria")) {
   d <- read.csv(paste0(L, "liang2010_", o, ".csv"))
-  cat("Liang 2010", o, ": ri, SMCR g, ci.lb, ci.ub, SMCC g, ci.lb, ci.ub\n")
+  # SMCR standardized by the baseline (pre-test) SD, as Becker (1988): the file's m1i sd1i are
+  # the 12-month values, m2i sd2i the baseline, so metafor's standardizer sd1i gets the file's
+  # sd2i (cmeta: --smcr-sd baseline)
+  cat("Liang 2010", o, ": ri, SMCR g (baseline SD), ci.lb, ci.ub, SMCC g, ci.lb, ci.ub\n")
   for (ri in seq(0, 0.9, 0.1)) {
-    a <- rma(measure = "SMCR", m1i = m1i, sd1i = sd1i, m2i = m2i, sd2i = sd2i, ni = ni, ri = rep(ri, nrow(d)), data = d)
+    a <- rma(measure = "SMCR", m1i = m1i, sd1i = sd2i, m2i = m2i, sd2i = sd1i, ni = ni, ri = rep(ri, nrow(d)), data = d)
     b <- rma(measure = "SMCC", m1i = m1i, sd1i = sd1i, m2i = m2i, sd2i = sd2i, ni = ni, ri = rep(ri, nrow(d)), data = d)
     cat(sprintf("%.1f", ri), ""); f4(a$b, a$ci.lb, a$ci.ub, b$b, b$ci.lb, b$ci.ub)
   }

@@ -16,12 +16,34 @@
 extern "C" {
 #endif
 
+/* Which of a pre/post file's SDs standardizes SMCR and SMCRH (cli.md: m1i sd1i = follow-up,
+ * m2i sd2i = baseline). cmeta_escalc divides by its sd1i argument, as metafor 3.8 escalc():
+ *   FOLLOWUP: escalc(sd1i = follow-up SD, sd2i = baseline SD) - metafor's result for the file's
+ *             columns as they stand, g = J(n-1) (m1i - m2i) / sd1i (the default);
+ *   BASELINE: escalc(sd1i = baseline SD, sd2i = follow-up SD) - the pre-test SD, as Becker
+ *             (1988), Morris (2000, 2008) and metafor's escalc help recommend,
+ *             g = J(n-1) (m1i - m2i) / sd2i. For SMCRH the variance uses both SDs:
+ *             v = J^2 (sdiff^2 / (sd2i^2 (n-1)) + g^2 / (2 (n-1))), sdiff^2 = sd1i^2 + sd2i^2
+ *             - 2 ri sd1i sd2i, i.e. exactly escalc("SMCRH", m1i = post, m2i = pre,
+ *             sd1i = sd_pre, sd2i = sd_post, ni, ri).
+ * Other measures ignore it (MC, SMCC use the SDs symmetrically; ROMC pairs each SD with its mean). */
+typedef enum {
+    CMETA_SMCR_SD_FOLLOWUP = 0,
+    CMETA_SMCR_SD_BASELINE = 1
+} cmeta_smcr_sd;
+
+/* "followup" / "baseline" (the CLI's --smcr-sd values); NULL for an unknown value. */
+CMETA_EXPORT const char *cmeta_smcr_sd_name(cmeta_smcr_sd s);
+/* Parse "followup" (also "follow-up", "post") or "baseline" (also "pre"), case-insensitively. CMETA_EUSAGE for anything else. */
+CMETA_EXPORT cmeta_status cmeta_smcr_sd_from_name(const char *name, cmeta_smcr_sd *out);
+
 typedef struct {
     int measure_set;          /* 0: infer from the columns (only GEN is inferred) */
     cmeta_measure measure;
     cmeta_escalc_opts escalc;
     int ri_set;               /* --ri R given: used where the file has no ri column */
     double ri;
+    cmeta_smcr_sd smcr_sd;    /* SD standardizing SMCR/SMCRH (default FOLLOWUP, see above) */
 } cmeta_data_opts;
 
 CMETA_EXPORT void cmeta_data_opts_default(cmeta_data_opts *o);

@@ -105,7 +105,9 @@ CMETA_EXPORT cmeta_status cmeta_to_from_name(const char *name, cmeta_to *out);
  * SMD1 (Glass) standardizes by sd2i and does not read sd1i. PREPOST: yi is on the
  * m1i - m2i (or m1i/m2i) side; SMCR and SMCRH standardize by sd1i, and SMCR does not
  * read sd2i (metafor's own Morris 2008 example passes m1i = post, m2i = pre,
- * sd1i = pre-test SD for SMCR). The caller owns every array; cmeta_escalc keeps none. */
+ * sd1i = pre-test SD for SMCR; cmeta_data_from_table does this for files, whose sd1i is the
+ * follow-up SD, with cmeta_data_opts.smcr_sd = CMETA_SMCR_SD_BASELINE, see cmeta/data.h).
+ * The caller owns every array; cmeta_escalc keeps none. */
 typedef struct {
     size_t k;
     const double *m1i, *sd1i, *n1i, *m2i, *sd2i, *n2i; /* CONT2; PREPOST uses m1i sd1i m2i sd2i */

@@ -19,6 +19,7 @@ typedef struct {
     cmeta_data_opts data;
     cmeta_fit_opts fit;
     int method_set, test_set, level_set, add_set, to_set, vtype_set;
+    int smcr_sd_set;          /* --smcr-sd given (value in data.smcr_sd) */
     int preset_revman5;
     /* command specific */
     const char *subgroup;     /* --subgroup COL */

@@ -117,7 +117,7 @@ int cli_parse(int argc, char **argv, cli_opts *o, const char *usage)
             "-o", "--output", "--format", "--measure", "--method", "--test", "--level", "--add",
             "--to", "--vtype", "--preset", "--seed", "--ri", "--model", "--het-p", "--tol",
             "--maxiter", "--subgroup", "--mods", "--order", "--layout", "--iter", "--type",
-            "--subsets", "--out", "--jobs", "--shard", NULL};
+            "--subsets", "--out", "--jobs", "--shard", "--smcr-sd", NULL};
         int known = 0;
         for (const char *const *k = with_value; *k; k++) known |= eq(name, *k);
         if (!known)
@@ -179,6 +179,10 @@ int cli_parse(int argc, char **argv, cli_opts *o, const char *usage)
             if (!(x >= -1 && x <= 1)) return cli_failf(1, "--ri must be between -1 and 1 (got %s)", val);
             o->data.ri = x;
             o->data.ri_set = 1;
+        } else if (eq(name, "--smcr-sd")) {
+            if (cmeta_smcr_sd_from_name(val, &o->data.smcr_sd) != CMETA_OK)
+                return cli_failf(1, "--smcr-sd: '%s' is not one of followup, baseline", val);
+            o->smcr_sd_set = 1;
         } else if (eq(name, "--model")) {
             if (eq(val, "auto")) o->model_auto = 1;
             else return cli_failf(1, "--model: '%s' is not 'auto' (use --method for a fixed choice)", val);

@@ -59,7 +59,7 @@ static const char usage[] =
     "                  summary.shard-I-of-N.csv\n"
     "  --plots         also write a forest plot per file\n"
     "  every `cmeta pool` option (--measure, --method, --test, --level, --preset, --model auto,\n"
-    "  --het-p, --ri, --add, --to, --drop00, --vtype, --subgroup, --tau-common ...)\n"
+    "  --het-p, --ri, --smcr-sd, --add, --to, --drop00, --vtype, --subgroup, --tau-common ...)\n"
     "\n"
     "Exit status: 0 all files ok; 2 some file failed; 1 usage error; 4 output not writable.\n";
 

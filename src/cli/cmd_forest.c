@@ -12,7 +12,7 @@ static const char usage[] =
     "  --subgroup COL    one block per subgroup with subtotals and the test for differences\n"
     "  --tau-common      subgroups share one tau^2\n"
     "  --measure M --method M --test z|t|knha --level 95 --add --to --drop00 --vtype\n"
-    "  --preset metafor|revman5 --model auto --het-p P --ri R\n";
+    "  --preset metafor|revman5 --model auto --het-p P --ri R --smcr-sd S\n";
 
 /* Render plot p to o->output atomically (temporary file, then rename). */
 int cli_plot_write(const cmeta_plot *p, const char *path)

@@ -13,7 +13,7 @@ static const char usage[] =
     "  --trimfill        add the studies imputed by trim and fill (L0, side chosen as metafor)\n"
     "                    as open circles; the summary line is the adjusted estimate\n"
     "  --measure M --method M --test z|t|knha --level 95 --add --to --drop00 --vtype\n"
-    "  --preset metafor|revman5 --model auto --het-p P --ri R\n";
+    "  --preset metafor|revman5 --model auto --het-p P --ri R --smcr-sd S\n";
 
 int cmeta_cmd_funnel(int argc, char **argv)
 {

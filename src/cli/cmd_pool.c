@@ -20,7 +20,9 @@ static const char usage[] =
     "                    else random effects; the output says which and why\n"
     "  --subgroup COL    per-subgroup pooling + test for subgroup differences\n"
     "  --tau-common      subgroups share one tau^2 (as the meta package's tau.common)\n"
-    "  --preset metafor|revman5, --add, --to, --drop00, --vtype, --ri (see cmeta --help)\n"
+    "  --smcr-sd S       SMCR/SMCRH standardized by the followup SD (sd1i, default, as\n"
+    "                    metafor on these columns) or the baseline SD (sd2i; Becker 1988)\n"
+    "  --preset metafor|revman5, --add, --to, --drop00, --vtype, --ri (see cmeta escalc --help)\n"
     "  --format text|json|csv, -o PATH\n";
 
 /* ---- what every part of the output needs ------------------------------------------------- */

@@ -31,6 +31,31 @@ void cmeta_data_opts_default(cmeta_data_opts *o)
     cmeta_escalc_opts_default(&o->escalc);
     o->ri_set = 0;
     o->ri = 0;
+    o->smcr_sd = CMETA_SMCR_SD_FOLLOWUP;
+}
+
+const char *cmeta_smcr_sd_name(cmeta_smcr_sd s)
+{
+    switch (s) {
+    case CMETA_SMCR_SD_FOLLOWUP: return "followup";
+    case CMETA_SMCR_SD_BASELINE: return "baseline";
+    }
+    return NULL;
+}
+
+cmeta_status cmeta_smcr_sd_from_name(const char *name, cmeta_smcr_sd *out)
+{
+    static const struct { const char *s; cmeta_smcr_sd v; } t[] = {
+        {"followup", CMETA_SMCR_SD_FOLLOWUP}, {"follow-up", CMETA_SMCR_SD_FOLLOWUP},
+        {"post", CMETA_SMCR_SD_FOLLOWUP},     {"baseline", CMETA_SMCR_SD_BASELINE},
+        {"pre", CMETA_SMCR_SD_BASELINE}};
+    if (!name || !out) return CMETA_EUSAGE;
+    for (size_t i = 0; i < sizeof t / sizeof t[0]; i++)
+        if (cmeta__strcasecmp(name, t[i].s) == 0) {
+            *out = t[i].v;
+            return CMETA_OK;
+        }
+    return CMETA_EUSAGE;
 }
 
 /* ---- which columns ------------------------------------------------------------------ */
@@ -40,6 +65,8 @@ typedef struct {
     int use[NV];       /* variables read from the file */
     int bin_derived;   /* binary data given as ai n1i ci n2i */
     int ri_const;      /* pre/post ri from opts->ri */
+    int sd_swapped;    /* SMCR/SMCRH by the baseline SD: escalc gets sd1i = file's sd2i and
+                        * sd2i = file's sd1i (cmeta_smcr_sd) */
 } plan;
 
 static int has(const long *col, int v) { return col[v] >= 0; }
@@ -118,6 +145,10 @@ static cmeta_status make_plan(const cmeta_table *t, cmeta_measure m, const cmeta
     case CMETA_FAMILY_CONT2: need = cont2; break;
     case CMETA_FAMILY_PREPOST:
         need = prepost;
+        if (o->smcr_sd != CMETA_SMCR_SD_FOLLOWUP && o->smcr_sd != CMETA_SMCR_SD_BASELINE)
+            return cmeta_error_set(err, CMETA_EUSAGE, "unknown SMCR standardizer");
+        p->sd_swapped = (m == CMETA_SMCR || m == CMETA_SMCRH) &&
+                        o->smcr_sd == CMETA_SMCR_SD_BASELINE;
         if (has(p->col, V_RI)) p->use[V_RI] = 1;
         else if (o->ri_set) p->ri_const = 1;
         else {
@@ -244,6 +275,11 @@ static cmeta_status locate(const cmeta_table *t, const plan *p, const size_t *ro
     int v = -1;
     for (int j = 0; j < NV && n; j++)
         if (strlen(vname[j]) == n && strncmp(vname[j], msg, n) == 0) v = j;
+    if (p->sd_swapped && (v == V_SD1 || v == V_SD2)) {
+        /* escalc saw the file's SDs the other way round: name the file's column */
+        v = v == V_SD1 ? V_SD2 : V_SD1;
+        memcpy(msg, vname[v], n);
+    }
     if (p->bin_derived && v == V_BI) v = V_N1;
     if (p->bin_derived && v == V_DI) v = V_N2;
     if (v == V_VI && !p->use[V_VI] && p->use[V_SEI]) v = V_SEI;
@@ -378,6 +414,7 @@ cmeta_status cmeta_data_from_table(const cmeta_table *t, const cmeta_data_opts *
     in.k = k;
     in.m1i = raw[V_M1], in.sd1i = raw[V_SD1], in.n1i = raw[V_N1];
     in.m2i = raw[V_M2], in.sd2i = raw[V_SD2], in.n2i = raw[V_N2];
+    if (p.sd_swapped) in.sd1i = raw[V_SD2], in.sd2i = raw[V_SD1]; /* standardize by baseline */
     in.ai = raw[V_AI], in.ci = raw[V_CI], in.xi = raw[V_XI], in.ni = raw[V_NI], in.ri = raw[V_RI];
     in.yi = raw[V_YI], in.vi = raw[V_VI], in.sei = raw[V_SEI];
     if (!p.bin_derived) in.bi = raw[V_BI], in.di = raw[V_DI];
@@ -448,6 +485,21 @@ cmeta_status cmeta_data_from_table(const cmeta_table *t, const cmeta_data_opts *
         for (int v = 0; v < NV; v++) cmeta_free(raw[v]);
         cmeta_data_free(d);
         return st;
+    }
+
+    /* say which SD standardized SMCR/SMCRH: the two conventions differ (cmeta_smcr_sd) */
+    if (m == CMETA_SMCR || m == CMETA_SMCRH) {
+        cmeta_status ws = p.sd_swapped
+            ? cmeta_warn(w, "%s standardized by the baseline SD (column sd2i), as Becker (1988)",
+                         cmeta_measure_name(m))
+            : cmeta_warn(w, "%s standardized by the follow-up SD (column sd1i), as metafor's "
+                            "escalc on these columns; --smcr-sd baseline uses the baseline SD "
+                            "(sd2i), as Becker (1988)", cmeta_measure_name(m));
+        if (ws != CMETA_OK) {
+            for (int v = 0; v < NV; v++) cmeta_free(raw[v]);
+            cmeta_data_free(d);
+            return cmeta_error_set(err, CMETA_ENOMEM, "out of memory");
+        }
     }
 
     /* hand the family's arrays over */
