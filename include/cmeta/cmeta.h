@@ -7,5 +7,6 @@
 #include "effect.h"
 #include "data.h"
 #include "model.h"
+#include "resample.h"
 
 #endif
