@@ -38,24 +38,24 @@ cmeta__bfit_ws *cmeta__bfit_alloc(size_t k, size_t p, const double *X, size_t bm
     ws->pp = p * (p + 1) / 2;
     ws->bmax = bmax;
     size_t bk = bmax * k;
-    ws->X = CMETA_ARRAY_NEW(double, k * p);
-    ws->XX = CMETA_ARRAY_NEW(double, k * ws->pp);
-    ws->W = CMETA_ARRAY_NEW(double, bk);
-    ws->W2 = CMETA_ARRAY_NEW(double, bk);
-    ws->W3 = CMETA_ARRAY_NEW(double, bk);
-    ws->WY = CMETA_ARRAY_NEW(double, bk);
-    ws->R = CMETA_ARRAY_NEW(double, bk);
-    ws->A = CMETA_ARRAY_NEW(double, bmax * ws->pp);
-    ws->M2 = CMETA_ARRAY_NEW(double, bmax * ws->pp);
-    ws->M3 = CMETA_ARRAY_NEW(double, bmax * ws->pp);
-    ws->Xy = CMETA_ARRAY_NEW(double, bmax * p);
-    ws->Ai = CMETA_ARRAY_NEW(double, bmax * p * p);
-    ws->beta = CMETA_ARRAY_NEW(double, bmax * p);
+    ws->X = CMETA__NEW(double, k * p);
+    ws->XX = CMETA__NEW(double, k * ws->pp);
+    ws->W = CMETA__NEW(double, bk);
+    ws->W2 = CMETA__NEW(double, bk);
+    ws->W3 = CMETA__NEW(double, bk);
+    ws->WY = CMETA__NEW(double, bk);
+    ws->R = CMETA__NEW(double, bk);
+    ws->A = CMETA__NEW(double, bmax * ws->pp);
+    ws->M2 = CMETA__NEW(double, bmax * ws->pp);
+    ws->M3 = CMETA__NEW(double, bmax * ws->pp);
+    ws->Xy = CMETA__NEW(double, bmax * p);
+    ws->Ai = CMETA__NEW(double, bmax * p * p);
+    ws->beta = CMETA__NEW(double, bmax * p);
     double **vec[] = {&ws->t, &ws->tn, &ws->Q0, &ws->trP0, &ws->m, &ws->sw,
                       &ws->sw2, &ws->rss, &ws->ypy, &ws->trP, &ws->trPP};
-    for (size_t i = 0; i < sizeof vec / sizeof vec[0]; i++) *vec[i] = CMETA_ARRAY_NEW(double, bmax);
-    ws->bad = CMETA_ARRAY_NEW(int, bmax);
-    ws->done = CMETA_ARRAY_NEW(int, bmax);
+    for (size_t i = 0; i < sizeof vec / sizeof vec[0]; i++) *vec[i] = CMETA__NEW(double, bmax);
+    ws->bad = CMETA__NEW(int, bmax);
+    ws->done = CMETA__NEW(int, bmax);
     int fail = !ws->X || !ws->XX || !ws->W || !ws->W2 || !ws->W3 || !ws->WY || !ws->R ||
                !ws->A || !ws->M2 || !ws->M3 || !ws->Xy || !ws->Ai || !ws->beta || !ws->bad ||
                !ws->done;

@@ -54,6 +54,10 @@ void cmeta__bfit(cmeta__bfit_ws *ws, size_t B, const double *Y, const double *V,
                  const double *v, const double *C, cmeta_method method, double tol,
                  int maxiter, size_t qm_from, cmeta__bfit_out *out);
 
+/* Zeroed array of n elements (at least one), NULL when out of memory. */
+static inline void *cmeta__anew(size_t n, size_t size) { return cmeta_calloc(n > 0 ? n : 1, size); }
+#define CMETA__NEW(type, n) ((type *)cmeta__anew((n), sizeof(type)))
+
 /* 64-bit mixing of (seed, stream) into a generator seed (splitmix64 finaliser). */
 unsigned long cmeta__seed_mix(unsigned long seed, unsigned long long stream);
 

@@ -61,18 +61,18 @@ static int ws_init(gosh_ws *g, const gosh_job *jb, size_t bs)
     size_t k = jb->k;
     int iterative = jb->o->method != CMETA_METHOD_FE && jb->o->method != CMETA_METHOD_DL;
     g->rng = gsl_rng_alloc(gsl_rng_mt19937);
-    g->perm = CMETA_ARRAY_NEW(size_t, k);
+    g->perm = CMETA__NEW(size_t, k);
     if (!g->rng || !g->perm) return -1;
     if (iterative) {
         g->bf = cmeta__bfit_alloc(k, 1, NULL, bs);
-        g->Y = CMETA_ARRAY_NEW(double, bs * k);
-        g->C = CMETA_ARRAY_NEW(double, bs * k);
-        g->est = CMETA_ARRAY_NEW(double, bs);
-        g->Q = CMETA_ARRAY_NEW(double, bs);
-        g->tau2 = CMETA_ARRAY_NEW(double, bs);
-        g->I2 = CMETA_ARRAY_NEW(double, bs);
-        g->H2 = CMETA_ARRAY_NEW(double, bs);
-        g->ok = CMETA_ARRAY_NEW(int, bs);
+        g->Y = CMETA__NEW(double, bs * k);
+        g->C = CMETA__NEW(double, bs * k);
+        g->est = CMETA__NEW(double, bs);
+        g->Q = CMETA__NEW(double, bs);
+        g->tau2 = CMETA__NEW(double, bs);
+        g->I2 = CMETA__NEW(double, bs);
+        g->H2 = CMETA__NEW(double, bs);
+        g->ok = CMETA__NEW(int, bs);
         if (!g->bf || !g->Y || !g->C || !g->est || !g->Q || !g->tau2 || !g->I2 || !g->H2 || !g->ok)
             return -1;
         for (size_t b = 0; b < bs; b++) memcpy(g->Y + b * k, jb->y, sizeof(double) * k);
@@ -255,8 +255,8 @@ cmeta_status cmeta_gosh(const double *yi, const double *vi, size_t k, uint64_t s
         c = c * (double)(k - m + 1) / (double)m;
         jb.cum[m] = jb.cum[m - 1] + c;
     }
-    jb.yc = CMETA_ARRAY_NEW(double, k);
-    jb.w = CMETA_ARRAY_NEW(double, k);
+    jb.yc = CMETA__NEW(double, k);
+    jb.w = CMETA__NEW(double, k);
     if (!jb.yc || !jb.w) {
         cmeta_free(jb.yc);
         cmeta_free(jb.w);
