@@ -199,6 +199,113 @@ static void test_gosh_interrupt(void)
     free_ds(&d);
 }
 
+/* ---- permutation tests ------------------------------------------------------------------- */
+
+typedef struct {
+    const char *name;
+    cmeta_method m;
+    size_t k, q; /* q: 0, 1 (ablat), 2 (ablat, year) */
+} pt_case;
+
+static double *mods(const ds *d, size_t k, size_t q)
+{
+    double *X = calloc(k * (q ? q : 1), sizeof *X);
+    for (size_t j = 0; j < k; j++) {
+        if (q >= 1) X[j * q] = d->ablat[j];
+        if (q >= 2) X[j * q + 1] = d->year[j];
+    }
+    return X;
+}
+
+static void test_permtest_exact(void)
+{
+    ds d = load_ds("tests/reference/resample/bcg.csv");
+    tu_fixture *f = tu_fixture_load("tests/reference/resample/permtest_exact.csv");
+    CU_ASSERT_FATAL(f != NULL);
+    pt_case cs[] = {{"int_fe", CMETA_METHOD_FE, 10, 0},   {"int_dl", CMETA_METHOD_DL, 10, 0},
+                    {"int_reml", CMETA_METHOD_REML, 10, 0}, {"mod1_dl", CMETA_METHOD_DL, 7, 1},
+                    {"mod2_reml", CMETA_METHOD_REML, 6, 2}, {"mod2_fe", CMETA_METHOD_FE, 7, 2}};
+    int seen = 0;
+    for (size_t c = 0; c < sizeof cs / sizeof cs[0]; c++) {
+        double *X = mods(&d, cs[c].k, cs[c].q);
+        for (int threads = 1; threads <= 2; threads++) {
+            cmeta_resample_opts o;
+            cmeta_resample_opts_default(&o);
+            o.method = cs[c].m;
+            o.threads = threads;
+            o.block = 100;
+            cmeta_permtest_result *r = NULL;
+            cmeta_error err;
+            CU_ASSERT_EQUAL_FATAL(cmeta_permtest(d.yi, d.vi, cs[c].k, X, cs[c].q, 1, 1000000, &o, &r, &err), CMETA_OK);
+            CU_ASSERT_EQUAL(r->exact, 1);
+            CU_ASSERT_EQUAL(r->failed, 0);
+            double rtol = cs[c].m == CMETA_METHOD_REML ? 1e-6 : 1e-8;
+            for (size_t row = 0; row < f->nrows; row++) {
+                if (strncmp(tu_str(f, row, "case"), cs[c].name, strlen(cs[c].name)) ||
+                    tu_str(f, row, "case")[strlen(cs[c].name)] > ' ')
+                    continue;
+                size_t a = (size_t)tu_num(f, row, "coef") - 1;
+                CU_ASSERT_FATAL(a < r->p);
+                TU_ASSERT_CLOSE(r->zval[a], tu_num(f, row, "zval"), rtol, 0, "observed z");
+                TU_ASSERT_CLOSE(r->beta[a], tu_num(f, row, "beta"), rtol, 1e-12, "observed beta");
+                TU_ASSERT_CLOSE(r->QM, tu_num(f, row, "QM"), rtol, 0, "observed QM");
+                TU_ASSERT_CLOSE(r->pval[a], tu_num(f, row, "pval"), 1e-12, 0, "exact pval");
+                TU_ASSERT_CLOSE(r->QM_pval, tu_num(f, row, "QMp"), 1e-12, 0, "exact QM pval");
+                seen++;
+            }
+            cmeta_permtest_free(r);
+        }
+        free(X);
+    }
+    CU_ASSERT_EQUAL(seen, 2 * 11);
+    tu_fixture_free(f);
+    free_ds(&d);
+}
+
+/* Monte Carlo mode: within 4 Monte Carlo standard errors of metafor's (20000 iterations). */
+static void test_permtest_mc(void)
+{
+    ds d = load_ds("tests/reference/resample/bcg.csv");
+    tu_fixture *f = tu_fixture_load("tests/reference/resample/permtest_mc_bcg_reml.csv");
+    CU_ASSERT_FATAL(f != NULL);
+    double *X = mods(&d, d.k, 1);
+    cmeta_resample_opts o;
+    cmeta_resample_opts_default(&o);
+    o.seed = 7;
+    cmeta_permtest_result *r = NULL, *r2 = NULL;
+    uint64_t B = 20000;
+    CU_ASSERT_EQUAL_FATAL(cmeta_permtest(d.yi, d.vi, d.k, X, 1, 1, B, &o, &r, NULL), CMETA_OK);
+    CU_ASSERT_EQUAL(r->exact, 0);
+    CU_ASSERT_EQUAL(r->iter, B);
+    for (size_t a = 0; a < 2; a++) {
+        double pr = tu_num(f, a, "pval"), pc = r->pval[a];
+        double se = sqrt(fmax(pr * (1 - pr), 1e-4) * 2.0 / (double)B);
+        CU_ASSERT(fabs(pc - pr) < 4 * se);
+    }
+    double pr = tu_num(f, 0, "QMp");
+    CU_ASSERT(fabs(r->QM_pval - pr) < 4 * sqrt(fmax(pr * (1 - pr), 1e-4) * 2.0 / (double)B));
+    /* thread count does not change anything */
+    o.threads = 2;
+    CU_ASSERT_EQUAL_FATAL(cmeta_permtest(d.yi, d.vi, d.k, X, 1, 1, B, &o, &r2, NULL), CMETA_OK);
+    CU_ASSERT(memcmp(r->pval, r2->pval, 2 * sizeof(double)) == 0);
+    CU_ASSERT_EQUAL(r->QM_pval, r2->QM_pval);
+    cmeta_permtest_free(r);
+    cmeta_permtest_free(r2);
+    /* sign flips, random mode, different seeds give different but close answers */
+    o.threads = 1;
+    CU_ASSERT_EQUAL_FATAL(cmeta_permtest(d.yi, d.vi, d.k, NULL, 0, 1, 5000, &o, &r, NULL), CMETA_OK);
+    o.seed = 8;
+    CU_ASSERT_EQUAL_FATAL(cmeta_permtest(d.yi, d.vi, d.k, NULL, 0, 1, 5000, &o, &r2, NULL), CMETA_OK);
+    CU_ASSERT_EQUAL(r->exact, 0);
+    CU_ASSERT(r->pval[0] >= 1.0 / 5000);  /* the observed replicate counts itself */
+    CU_ASSERT(fabs(r->pval[0] - r2->pval[0]) < 0.02);
+    cmeta_permtest_free(r);
+    cmeta_permtest_free(r2);
+    free(X);
+    tu_fixture_free(f);
+    free_ds(&d);
+}
+
 /* ---- registration ------------------------------------------------------------------------- */
 
 int main(void)
@@ -210,5 +317,8 @@ int main(void)
     CU_add_test(s, "exact REML vs metafor gosh (BCG 1-9)", test_gosh_reml);
     CU_add_test(s, "random subsets: threads, sizes, values", test_gosh_random_threads);
     CU_add_test(s, "interrupt flag and callback stop", test_gosh_interrupt);
+    s = CU_add_suite("permtest", NULL, NULL);
+    CU_add_test(s, "exact p-values vs metafor permutest(exact = TRUE)", test_permtest_exact);
+    CU_add_test(s, "Monte Carlo p-values vs metafor; threads", test_permtest_mc);
     return tu_run();
 }
