@@ -306,6 +306,136 @@ static void test_permtest_mc(void)
     free_ds(&d);
 }
 
+/* ---- bootstrap ----------------------------------------------------------------------------- */
+
+static void test_boot_normand(void)
+{
+    ds d = load_ds("tests/reference/resample/normand.csv");
+    tu_fixture *f = tu_fixture_load("tests/reference/resample/boot_normand_reml.csv");
+    CU_ASSERT_FATAL(f != NULL && d.k == 9);
+    cmeta_resample_opts o;
+    cmeta_resample_opts_default(&o);
+    o.seed = 99;
+    cmeta_boot_result r, r2;
+    uint64_t B = 20000;
+    CU_ASSERT_EQUAL_FATAL(cmeta_boot(d.yi, d.vi, d.k, CMETA_BOOT_NONPARAMETRIC, B, 95, &o, &r, NULL), CMETA_OK);
+    CU_ASSERT_EQUAL(r.iter, B);
+    CU_ASSERT(r.failed < B / 100);
+    const cmeta_boot_stat *st[3] = {&r.estimate, &r.tau2, &r.I2};
+    double BR = tu_num(f, 0, "iter");
+    for (size_t s = 0; s < 3; s++) {
+        TU_ASSERT_CLOSE(st[s]->t0, tu_num(f, s, "t0"), 1e-6, 1e-9, "observed statistic");
+        double se = tu_num(f, s, "se");
+        /* Monte Carlo error of both runs; quantiles ~2.5x the error of the mean */
+        double mc = se * sqrt(1.0 / BR + 1.0 / (double)B);
+        CU_ASSERT(fabs(st[s]->mean - tu_num(f, s, "mean")) < 4 * mc);
+        CU_ASSERT(fabs(st[s]->se - se) < 4 * mc);
+        CU_ASSERT(fabs(st[s]->perc_lb - tu_num(f, s, "perc_lb")) < 10 * mc);
+        CU_ASSERT(fabs(st[s]->perc_ub - tu_num(f, s, "perc_ub")) < 10 * mc);
+        CU_ASSERT(fabs(st[s]->bca_lb - tu_num(f, s, "bca_lb")) < 12 * mc);
+        CU_ASSERT(fabs(st[s]->bca_ub - tu_num(f, s, "bca_ub")) < 12 * mc);
+    }
+    /* same seed, 2 threads: identical */
+    o.threads = 2;
+    CU_ASSERT_EQUAL_FATAL(cmeta_boot(d.yi, d.vi, d.k, CMETA_BOOT_NONPARAMETRIC, B, 95, &o, &r2, NULL), CMETA_OK);
+    CU_ASSERT(memcmp(&r, &r2, sizeof r) == 0);
+    /* parametric: percentile only */
+    CU_ASSERT_EQUAL_FATAL(cmeta_boot(d.yi, d.vi, d.k, CMETA_BOOT_PARAMETRIC, 2000, 95, &o, &r2, NULL), CMETA_OK);
+    CU_ASSERT(isnan(r2.estimate.bca_lb));
+    CU_ASSERT(r2.estimate.perc_lb < r2.estimate.t0 && r2.estimate.t0 < r2.estimate.perc_ub);
+    /* parametric estimate sd close to sqrt(1 / sum 1/(vi + tau2)) */
+    double sw = 0;
+    for (size_t j = 0; j < d.k; j++) sw += 1.0 / (d.vi[j] + r2.tau2.t0);
+    CU_ASSERT(fabs(r2.estimate.se / sqrt(1.0 / sw) - 1) < 0.15);
+    tu_fixture_free(f);
+    free_ds(&d);
+}
+
+/* The batched kernel against a plain loop: every replicate of a block refitted alone
+ * (B = 1), for each estimator, with multiplicities and with permuted rows. */
+static void test_kernel_vs_loop(void)
+{
+    ds d = load_ds("tests/reference/resample/bcg.csv");
+    size_t k = d.k, B = 37, p = 3;
+    double *X = calloc(k * p, sizeof *X), *Y = calloc(B * k, sizeof *Y), *V = calloc(B * k, sizeof *V),
+           *C = calloc(B * k, sizeof *C);
+    for (size_t j = 0; j < k; j++) {
+        X[j * p] = 1;
+        X[j * p + 1] = d.ablat[j];
+        X[j * p + 2] = d.year[j] - 1960;
+    }
+    unsigned s = 12345;
+    for (size_t b = 0; b < B; b++)
+        for (size_t j = 0; j < k; j++) {
+            s = s * 1103515245u + 12345u;
+            size_t src = (s >> 8) % k;
+            Y[b * k + j] = d.yi[src];
+            V[b * k + j] = d.vi[src];
+            C[b * k + j] = (double)((s >> 20) % 3);
+        }
+    cmeta_method ms[] = {CMETA_METHOD_FE, CMETA_METHOD_DL, CMETA_METHOD_ML, CMETA_METHOD_REML, CMETA_METHOD_PM};
+    for (size_t pi = 1; pi <= p; pi += 2) {
+        cmeta__bfit_ws *wb = cmeta__bfit_alloc(k, pi, pi == 1 ? NULL : X, B);
+        cmeta__bfit_ws *w1 = cmeta__bfit_alloc(k, pi, pi == 1 ? NULL : X, 1);
+        CU_ASSERT_FATAL(wb && w1);
+        for (size_t mi = 0; mi < sizeof ms / sizeof ms[0]; mi++) {
+            double beta[37 * 3], z[37 * 3], QM[37], tau2[37], I2[37], Q[37];
+            int ok[37];
+            cmeta__bfit_out ob = {beta, NULL, z, QM, Q, tau2, I2, NULL, NULL, ok};
+            /* p = 3 with multiplicities 0..2 could drop below 3 distinct rows: no C then */
+            const double *Cb = pi == 1 ? C : NULL;
+            cmeta__bfit(wb, B, Y, V, NULL, Cb, ms[mi], 1e-12, 1000, pi > 1 ? 1 : 0, &ob);
+            for (size_t b = 0; b < B; b++) {
+                double be1[3], z1[3], qm1, t1, i1, q1;
+                int ok1;
+                cmeta__bfit_out o1 = {be1, NULL, z1, &qm1, &q1, &t1, &i1, NULL, NULL, &ok1};
+                cmeta__bfit(w1, 1, Y + b * k, V + b * k, NULL, Cb ? Cb + b * k : NULL, ms[mi], 1e-12,
+                            1000, pi > 1 ? 1 : 0, &o1);
+                CU_ASSERT_EQUAL(ok[b], ok1);
+                if (!ok1) continue;
+                for (size_t a = 0; a < pi; a++) {
+                    TU_ASSERT_CLOSE(beta[b * pi + a], be1[a], 1e-9, 1e-12, "batched beta");
+                    TU_ASSERT_CLOSE(z[b * pi + a], z1[a], 1e-9, 1e-12, "batched z");
+                }
+                TU_ASSERT_CLOSE(QM[b], qm1, 1e-9, 1e-12, "batched QM");
+                TU_ASSERT_CLOSE(tau2[b], t1, 1e-9, 1e-12, "batched tau2");
+                TU_ASSERT_CLOSE(I2[b], i1, 1e-9, 1e-10, "batched I2");
+                TU_ASSERT_CLOSE(Q[b], q1, 1e-9, 1e-12, "batched Q");
+                /* hand-checked intercept-only FE/DL against the closed forms */
+                if (pi == 1 && ms[mi] <= CMETA_METHOD_DL) {
+                    double a0 = 0, a1 = 0, a2 = 0, s2 = 0, m = 0;
+                    for (size_t j = 0; j < k; j++) {
+                        double c = C[b * k + j], w = c / V[b * k + j];
+                        a0 += w;
+                        a1 += w * Y[b * k + j];
+                        a2 += w * Y[b * k + j] * Y[b * k + j];
+                        s2 += c / (V[b * k + j] * V[b * k + j]);
+                        m += c;
+                    }
+                    double q = a2 - a1 * a1 / a0, t = 0;
+                    if (ms[mi] == CMETA_METHOD_DL && m > 1) t = fmax(0, (q - (m - 1)) / (a0 - s2 / a0));
+                    double e0 = 0, e1 = 0;
+                    for (size_t j = 0; j < k; j++) {
+                        double w = C[b * k + j] / (V[b * k + j] + t);
+                        e0 += w;
+                        e1 += w * Y[b * k + j];
+                    }
+                    TU_ASSERT_CLOSE(Q[b], q, 1e-9, 1e-9, "closed-form Q");
+                    TU_ASSERT_CLOSE(tau2[b], t, 1e-9, 1e-12, "closed-form DL tau2");
+                    TU_ASSERT_CLOSE(beta[b], e1 / e0, 1e-9, 1e-12, "closed-form estimate");
+                }
+            }
+        }
+        cmeta__bfit_free(wb);
+        cmeta__bfit_free(w1);
+    }
+    free(X);
+    free(Y);
+    free(V);
+    free(C);
+    free_ds(&d);
+}
+
 /* ---- registration ------------------------------------------------------------------------- */
 
 int main(void)
@@ -320,5 +450,9 @@ int main(void)
     s = CU_add_suite("permtest", NULL, NULL);
     CU_add_test(s, "exact p-values vs metafor permutest(exact = TRUE)", test_permtest_exact);
     CU_add_test(s, "Monte Carlo p-values vs metafor; threads", test_permtest_mc);
+    s = CU_add_suite("boot", NULL, NULL);
+    CU_add_test(s, "nonparametric REML on Normand 1999 vs boot + metafor; threads; parametric", test_boot_normand);
+    s = CU_add_suite("kernel", NULL, NULL);
+    CU_add_test(s, "batched kernel vs one replicate at a time", test_kernel_vs_loop);
     return tu_run();
 }
