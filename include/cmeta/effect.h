@@ -61,15 +61,37 @@ CMETA_EXPORT double cmeta_back_transform(cmeta_transform_kind kind, double x, do
 /* Continuity correction for 2x2 tables (metafor's add/to/drop00). */
 typedef enum { CMETA_TO_ONLY0, CMETA_TO_ALL, CMETA_TO_IF0ALL, CMETA_TO_NONE } cmeta_to;
 /* Sampling-variance formula (metafor's vtype): LS large-sample (default), UB unbiased,
- * HO homoscedastic / pooled SD (MD, ROM), AV sample-size-weighted average (SMD, COR...). */
-typedef enum { CMETA_VTYPE_LS, CMETA_VTYPE_UB, CMETA_VTYPE_HO, CMETA_VTYPE_AV } cmeta_vtype;
+ * HO homoscedastic / pooled SD (MD, ROM), AV sample-size-weighted average (SMD, COR...),
+ * LS2 the second large-sample formula of metafor for SMD (Borenstein 2009) and SMCC. */
+typedef enum { CMETA_VTYPE_LS, CMETA_VTYPE_UB, CMETA_VTYPE_HO, CMETA_VTYPE_AV,
+               CMETA_VTYPE_LS2, CMETA_VTYPE_AVHO /* ROM: pooled-CV average */ } cmeta_vtype;
 
+/* Continuity correction, as metafor 3.8 escalc: `add` is added to every cell of the 2x2
+ * tables (OR RR RD PETO AS) or to xi and ni - xi (PR PLN PLO PAS PFT) of
+ *   to = ONLY0:  the studies with at least one zero cell (default),
+ *   to = ALL:    every study,
+ *   to = IF0ALL: every study, when any study has a zero cell,
+ *   to = NONE:   no study.
+ * As in metafor, AS, PAS and PFT get no correction unless add is given explicitly
+ * (add_explicit = 1); every other of these measures gets add = 0.5 by default.
+ * drop00 = 1 sets yi and vi to NaN for tables with no events in both groups
+ * (ai = ci = 0) or only events in both groups (bi = di = 0), before any correction.
+ *
+ * vtype per measure (CMETA_EUSAGE for any other; metafor silently ignores a vtype a
+ * measure does not have, cmeta refuses it):
+ *   SMD, SMD1: LS UB LS2 AV     SMDH: LS LS2       MD: LS UB (same) HO   ROM: LS HO AV AVHO
+ *   SMCC, SMCR: LS LS2          RD, PR, UCOR: LS UB AV      COR, PLN, PLO: LS AV
+ *   every other measure: LS only (GEN ignores vtype). */
 typedef struct {
     double add;          /* default 0.5 */
     cmeta_to to;         /* default CMETA_TO_ONLY0 */
     int drop00;          /* leave out double-zero tables (default 0 = keep) */
     cmeta_vtype vtype;   /* default CMETA_VTYPE_LS */
-    int revman_smd;      /* SMD as RevMan 5: J = 1 - 3/(4N - 9), v = N/(n1 n2) + g^2/(2(N - 3.94)) */
+    int revman_smd;      /* SMD as RevMan 5: J = 1 - 3/(4N - 9), v = N/(n1 n2) + g^2/(2(N - 3.94));
+                          * not a metafor option (Cochrane Handbook 5.1, section 9.2.3.2;
+                          * RevMan 5 statistical methods). SMD with vtype LS only. */
+    int add_explicit;    /* 1 when the caller chose `add` (e.g. --add given): then AS, PAS and
+                          * PFT use it too; 0 (default): they use 0, as metafor. */
 } cmeta_escalc_opts;
 
 CMETA_EXPORT void cmeta_escalc_opts_default(cmeta_escalc_opts *o);
@@ -78,7 +100,12 @@ CMETA_EXPORT cmeta_status cmeta_to_from_name(const char *name, cmeta_to *out);
 
 /* Input arrays, each of length k; only those the measure's family uses are read
  * (the others may be NULL). A NaN in any used input marks the study missing: its yi and
- * vi come out NaN. ri for pre/post measures is the pre-post correlation per study. */
+ * vi come out NaN. ri for pre/post measures is the pre-post correlation per study.
+ * BIN2: bi (di) may be NULL when n1i (n2i) is given: bi = n1i - ai.
+ * SMD1 (Glass) standardizes by sd2i and does not read sd1i. PREPOST: yi is on the
+ * m1i - m2i (or m1i/m2i) side; SMCR and SMCRH standardize by sd1i, and SMCR does not
+ * read sd2i (metafor's own Morris 2008 example passes m1i = post, m2i = pre,
+ * sd1i = pre-test SD for SMCR). The caller owns every array; cmeta_escalc keeps none. */
 typedef struct {
     size_t k;
     const double *m1i, *sd1i, *n1i, *m2i, *sd2i, *n2i; /* CONT2; PREPOST uses m1i sd1i m2i sd2i */

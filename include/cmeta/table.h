@@ -51,9 +51,14 @@ CMETA_EXPORT size_t cmeta_table_ncols(const cmeta_table *t);
 CMETA_EXPORT const char *cmeta_table_colname(const cmeta_table *t, size_t col);
 /* Cell text (never NULL; "" for an empty cell). */
 CMETA_EXPORT const char *cmeta_table_cell(const cmeta_table *t, size_t row, size_t col);
-/* 1-based line of the file on which the cell starts, and of the row's first cell. */
+/* 1-based line of the file on which the cell starts, and of the row's first cell.
+ * Column numbers in messages are 1-based field indices (the cell's position in its row),
+ * not character offsets. Rows made only of empty fields (",,,") are skipped like blank
+ * lines; unquoted fields lose surrounding spaces and tabs, quoted ones keep them. */
 CMETA_EXPORT long cmeta_table_cell_line(const cmeta_table *t, size_t row, size_t col);
 CMETA_EXPORT long cmeta_table_row_line(const cmeta_table *t, size_t row);
+/* 1-based line of the header row (1 unless blank lines come first). */
+CMETA_EXPORT long cmeta_table_header_line(const cmeta_table *t);
 
 /* Index of a column by canonical name: the header names are matched case-insensitively
  * and through the aliases of the CLI contract (e.g. "mean.e" -> "m1i"). Returns -1 when

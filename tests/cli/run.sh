@@ -47,6 +47,28 @@ expect_golden() {
     else ok; fi
 }
 
+# expect_stderr CODE 'exact stderr' NAME ARGS... : exit code and stderr equal to the text
+# (one line, newline added)
+expect_stderr() {
+    code=$1; text=$2; name=$3; shift 3
+    run_cmd "$@"
+    if [ "$rc" != "$code" ]; then bad "$name: exit $rc, expected $code; stderr: $(head -c 300 "$TMP/err")"
+    elif [ "$(cat "$TMP/err")" != "$text" ] || [ "$(wc -l <"$TMP/err")" != 1 ]; then
+        bad "$name: stderr is '$(cat "$TMP/err")', expected '$text'"
+    else ok; fi
+}
+
+# expect_golden_stdin GOLDEN INPUT NAME ARGS... : as expect_golden, with INPUT on standard input
+expect_golden_stdin() {
+    golden=$1; input=$2; name=$3; shift 3
+    $CMETA "$@" >"$TMP/out" 2>"$TMP/err" <"$input"
+    rc=$?
+    if [ "${CMETA_UPDATE_GOLDEN:-0}" = 1 ]; then cp "$TMP/out" "$golden"; fi
+    if [ "$rc" != 0 ]; then bad "$name: exit $rc; stderr: $(head -c 300 "$TMP/err")"
+    elif ! cmp -s "$TMP/out" "$golden"; then bad "$name: output differs from $golden"; diff "$golden" "$TMP/out" | head -20
+    else ok; fi
+}
+
 for f in "$T"/t_*.sh; do
     [ -e "$f" ] || continue
     . "$f"

@@ -1,0 +1,508 @@
+/* data.c - from a table of trial records to studies ready for analysis (cmeta/data.h).
+ *
+ * Steps: choose the measure (given, or GEN when the file has yi with vi or sei); find the
+ * columns of its family; read every used cell of every row (missing cells leave the study
+ * out with a warning; text or non-finite numbers are errors at FILE:LINE:COLUMN); check the
+ * rules of the measure with cmeta_escalc_check() and map its study index and column name
+ * back to the cell; compute yi/vi with cmeta_escalc().
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+/* The input variables, by canonical column name. */
+enum { V_M1, V_SD1, V_N1, V_M2, V_SD2, V_N2, V_AI, V_BI, V_CI, V_DI, V_XI, V_NI, V_RI,
+       V_YI, V_VI, V_SEI, NV };
+static const char *const vname[NV] = {"m1i", "sd1i", "n1i", "m2i", "sd2i", "n2i", "ai", "bi",
+                                      "ci", "di", "xi", "ni", "ri", "yi", "vi", "sei"};
+/* The aliases accepted for each (cli.md), named in "missing column" messages. */
+static const char *const valias[NV] = {
+    "mean1, mean.e", "sd1, sd.e", "n1, n.e", "mean2, mean.c", "sd2, sd.c", "n2, n.c",
+    "event.e, events1", "", "event.c, events2", "", "events", "n", "", "TE", "", "seTE"};
+
+void cmeta_data_opts_default(cmeta_data_opts *o)
+{
+    if (!o) return;
+    memset(o, 0, sizeof *o);
+    o->measure_set = 0;
+    o->measure = CMETA_GEN;
+    cmeta_escalc_opts_default(&o->escalc);
+    o->ri_set = 0;
+    o->ri = 0;
+}
+
+/* ---- which columns ------------------------------------------------------------------ */
+
+typedef struct {
+    long col[NV];      /* table column of each variable, -1 when absent */
+    int use[NV];       /* variables read from the file */
+    int bin_derived;   /* binary data given as ai n1i ci n2i */
+    int ri_const;      /* pre/post ri from opts->ri */
+} plan;
+
+static int has(const long *col, int v) { return col[v] >= 0; }
+
+static void find_columns(const cmeta_table *t, long *col)
+{
+    for (int v = 0; v < NV; v++) col[v] = cmeta_table_find(t, vname[v]);
+}
+
+/* Measures whose family's columns are all there (bit m set for measure m). */
+static unsigned long fitting_from(const long *col)
+{
+    unsigned long bits = 0;
+    int fam_ok[6] = {0};
+    fam_ok[CMETA_FAMILY_CONT2] = has(col, V_M1) && has(col, V_SD1) && has(col, V_N1) &&
+                                 has(col, V_M2) && has(col, V_SD2) && has(col, V_N2);
+    /* ri may come from --ri */
+    fam_ok[CMETA_FAMILY_PREPOST] = has(col, V_M1) && has(col, V_SD1) && has(col, V_M2) &&
+                                   has(col, V_SD2) && has(col, V_NI);
+    fam_ok[CMETA_FAMILY_BIN2] = has(col, V_AI) && has(col, V_CI) &&
+                                ((has(col, V_BI) && has(col, V_DI)) ||
+                                 (has(col, V_N1) && has(col, V_N2)));
+    fam_ok[CMETA_FAMILY_PROP] = has(col, V_XI) && has(col, V_NI);
+    fam_ok[CMETA_FAMILY_COR] = has(col, V_RI) && has(col, V_NI);
+    fam_ok[CMETA_FAMILY_GEN] = has(col, V_YI) && (has(col, V_VI) || has(col, V_SEI));
+    for (int m = 0; m < CMETA_NMEASURES; m++)
+        if (fam_ok[cmeta_measure_family((cmeta_measure)m)]) bits |= 1UL << m;
+    return bits;
+}
+
+unsigned long cmeta_measures_fitting(const cmeta_table *t)
+{
+    long col[NV];
+    if (!t) return 0;
+    find_columns(t, col);
+    return fitting_from(col);
+}
+
+static cmeta_status fail_at(cmeta_error *err, const cmeta_table *t, long line, long column,
+                            const char *study, cmeta_status st, const char *msg)
+{
+    if (err) {
+        cmeta_error_clear(err);
+        snprintf(err->file, sizeof err->file, "%s", cmeta_table_name(t));
+        err->line = line;
+        err->column = column;
+        if (study) snprintf(err->study, sizeof err->study, "%s", study);
+    }
+    return cmeta_error_set(err, st, "%s", msg);
+}
+
+static cmeta_status missing_column(const cmeta_table *t, cmeta_measure m, int v, cmeta_error *err)
+{
+    char msg[256];
+    if (valias[v][0])
+        snprintf(msg, sizeof msg, "measure %s needs a column %s (or %s)", cmeta_measure_name(m),
+                 vname[v], valias[v]);
+    else
+        snprintf(msg, sizeof msg, "measure %s needs a column %s", cmeta_measure_name(m), vname[v]);
+    return fail_at(err, t, cmeta_table_header_line(t), 0, NULL, CMETA_EDATA, msg);
+}
+
+static cmeta_status make_plan(const cmeta_table *t, cmeta_measure m, const cmeta_data_opts *o,
+                              plan *p, cmeta_error *err)
+{
+    static const int cont2[] = {V_M1, V_SD1, V_N1, V_M2, V_SD2, V_N2, -1};
+    static const int prepost[] = {V_M1, V_SD1, V_M2, V_SD2, V_NI, -1};
+    static const int bin4[] = {V_AI, V_BI, V_CI, V_DI, -1};
+    static const int binn[] = {V_AI, V_N1, V_CI, V_N2, -1};
+    static const int prop[] = {V_XI, V_NI, -1};
+    static const int cor[] = {V_RI, V_NI, -1};
+    memset(p, 0, sizeof *p);
+    find_columns(t, p->col);
+    const int *need = NULL;
+    switch (cmeta_measure_family(m)) {
+    case CMETA_FAMILY_CONT2: need = cont2; break;
+    case CMETA_FAMILY_PREPOST:
+        need = prepost;
+        if (has(p->col, V_RI)) p->use[V_RI] = 1;
+        else if (o->ri_set) p->ri_const = 1;
+        else {
+            char msg[160];
+            snprintf(msg, sizeof msg,
+                     "pre/post measure %s needs the pre-post correlation: add an ri column or use --ri",
+                     cmeta_measure_name(m));
+            return fail_at(err, t, cmeta_table_header_line(t), 0, NULL, CMETA_EDATA, msg);
+        }
+        break;
+    case CMETA_FAMILY_BIN2: {
+        int full = has(p->col, V_BI) && has(p->col, V_DI);
+        int counts = has(p->col, V_N1) && has(p->col, V_N2);
+        if (!full && counts) p->bin_derived = 1;
+        if (!full && !counts && (has(p->col, V_N1) || has(p->col, V_N2))) p->bin_derived = 1;
+        need = p->bin_derived ? binn : bin4;
+        break;
+    }
+    case CMETA_FAMILY_PROP: need = prop; break;
+    case CMETA_FAMILY_COR: need = cor; break;
+    case CMETA_FAMILY_GEN:
+        if (!has(p->col, V_YI)) return missing_column(t, m, V_YI, err);
+        p->use[V_YI] = 1;
+        if (has(p->col, V_VI)) p->use[V_VI] = 1;
+        else if (has(p->col, V_SEI)) p->use[V_SEI] = 1;
+        else return fail_at(err, t, cmeta_table_header_line(t), 0, NULL, CMETA_EDATA,
+                            "measure GEN needs a column vi or sei (or seTE) beside yi");
+        return CMETA_OK;
+    }
+    for (const int *v = need; *v >= 0; v++) {
+        if (!has(p->col, *v)) return missing_column(t, m, *v, err);
+        p->use[*v] = 1;
+    }
+    return CMETA_OK;
+}
+
+/* ---- the data object ---------------------------------------------------------------- */
+
+static double **field_of(cmeta_data *d, int v)
+{
+    switch (v) {
+    case V_M1: return &d->m1i;
+    case V_SD1: return &d->sd1i;
+    case V_N1: return &d->n1i;
+    case V_M2: return &d->m2i;
+    case V_SD2: return &d->sd2i;
+    case V_N2: return &d->n2i;
+    case V_AI: return &d->ai;
+    case V_BI: return &d->bi;
+    case V_CI: return &d->ci;
+    case V_DI: return &d->di;
+    case V_XI: return &d->xi;
+    case V_NI: return &d->ni;
+    case V_RI: return &d->ri;
+    default: return NULL; /* yi, vi, sei: inputs of GEN, kept in d->yi / d->vi */
+    }
+}
+
+void cmeta_data_free(cmeta_data *d)
+{
+    if (!d) return;
+    for (int v = 0; v < NV; v++) {
+        double **f = field_of(d, v);
+        if (f) cmeta_free(*f);
+    }
+    cmeta_free(d->row);
+    cmeta_free(d->label); /* pointers into row_label */
+    cmeta_free(d->yi);
+    cmeta_free(d->vi);
+    cmeta_free(d->row_yi);
+    cmeta_free(d->row_vi);
+    if (d->row_label)
+        for (size_t i = 0; i < d->nrows; i++) cmeta_free(d->row_label[i]);
+    cmeta_free(d->row_label);
+    cmeta_free(d);
+}
+
+static cmeta_data *data_new(size_t nrows, size_t k)
+{
+    cmeta_data *d = cmeta_calloc(1, sizeof *d);
+    if (!d) return NULL;
+    d->nrows = nrows;
+    d->k = k;
+    d->row = CMETA_ARRAY_NEW(size_t, k);
+    d->label = CMETA_ARRAY_NEW(char *, k);
+    d->yi = CMETA_ARRAY_NEW(double, k);
+    d->vi = CMETA_ARRAY_NEW(double, k);
+    d->row_yi = CMETA_ARRAY_NEW(double, nrows);
+    d->row_vi = CMETA_ARRAY_NEW(double, nrows);
+    d->row_label = CMETA_ARRAY_NEW(char *, nrows);
+    if (!d->row || !d->label || !d->yi || !d->vi || !d->row_yi || !d->row_vi || !d->row_label) {
+        cmeta_data_free(d);
+        return NULL;
+    }
+    for (size_t i = 0; i < nrows; i++) d->row_yi[i] = d->row_vi[i] = NAN;
+    return d;
+}
+
+/* Names of the study in row i: the label column's text, else "Study N". */
+static char *row_label(const cmeta_table *t, long label_col, size_t i)
+{
+    if (label_col >= 0) {
+        const char *s = cmeta_table_cell(t, i, (size_t)label_col);
+        if (!cmeta_cell_is_missing(s)) return cmeta_strdup(s);
+    }
+    char buf[40];
+    snprintf(buf, sizeof buf, "Study %zu", i + 1);
+    return cmeta_strdup(buf);
+}
+
+/* ---- mapping a rule broken back to its cell ---------------------------------------- */
+
+/* err (from cmeta_escalc_check or cmeta_escalc) names a study index into the compact arrays
+ * and, as its message's first word, a variable: point it at the file's cell. */
+static cmeta_status locate(const cmeta_table *t, const plan *p, const size_t *rows,
+                           char **labels, size_t k, cmeta_status st, cmeta_error *err)
+{
+    if (!err) return st;
+    char msg[sizeof err->message];
+    memcpy(msg, err->message, sizeof msg);
+    long idx = err->index;
+    size_t n = 0;
+    while (n < 15 && ((msg[n] >= 'a' && msg[n] <= 'z') || (msg[n] >= '0' && msg[n] <= '9'))) n++;
+    int v = -1;
+    for (int j = 0; j < NV && n; j++)
+        if (strlen(vname[j]) == n && strncmp(vname[j], msg, n) == 0) v = j;
+    if (p->bin_derived && v == V_BI) v = V_N1;
+    if (p->bin_derived && v == V_DI) v = V_N2;
+    if (v == V_VI && !p->use[V_VI] && p->use[V_SEI]) v = V_SEI;
+    if (idx < 0 || (size_t)idx >= k) { /* not about one study (e.g. a vtype the measure lacks) */
+        cmeta_error_clear(err);
+        return cmeta_error_set(err, st, "%s", msg);
+    }
+    size_t row = rows[idx];
+    long col = v >= 0 && p->use[v] ? p->col[v] : -1;
+    long line = col >= 0 ? cmeta_table_cell_line(t, row, (size_t)col) : cmeta_table_row_line(t, row);
+    fail_at(err, t, line, col >= 0 ? col + 1 : 0, labels[idx], st, msg);
+    err->index = (long)row;
+    return st;
+}
+
+/* ---- building ------------------------------------------------------------------------ */
+
+cmeta_status cmeta_data_from_table(const cmeta_table *t, const cmeta_data_opts *o,
+                                   cmeta_data **out, cmeta_warnings *w, cmeta_error *err)
+{
+    cmeta_data_opts defaults;
+    if (!out) return cmeta_error_set(err, CMETA_EUSAGE, "no output");
+    *out = NULL;
+    if (!t) return cmeta_error_set(err, CMETA_EUSAGE, "no table");
+    if (!o) {
+        cmeta_data_opts_default(&defaults);
+        o = &defaults;
+    }
+
+    /* the measure */
+    long col[NV];
+    find_columns(t, col);
+    cmeta_measure m = o->measure;
+    if (!o->measure_set) {
+        if (has(col, V_YI) && (has(col, V_VI) || has(col, V_SEI))) {
+            m = CMETA_GEN;
+        } else {
+            unsigned long bits = fitting_from(col);
+            char msg[512];
+            size_t used = 0;
+            if (!bits) {
+                snprintf(msg, sizeof msg, "--measure is required, and no measure fits the "
+                                          "columns (see cmeta escalc --help for the column names)");
+            } else {
+                used = (size_t)snprintf(msg, sizeof msg, "--measure is required; the columns fit:");
+                int first = 1;
+                for (int k = 0; k < CMETA_NMEASURES && used < sizeof msg; k++)
+                    if (bits & (1UL << k)) {
+                        used += (size_t)snprintf(msg + used, sizeof msg - used, "%s %s",
+                                                 first ? "" : ",", cmeta_measure_name((cmeta_measure)k));
+                        first = 0;
+                    }
+            }
+            cmeta_error_clear(err);
+            return cmeta_error_set(err, CMETA_EUSAGE, "%s", msg);
+        }
+    }
+    if ((int)m < 0 || m >= CMETA_NMEASURES) return cmeta_error_set(err, CMETA_EUSAGE, "unknown measure");
+
+    plan p;
+    cmeta_status st = make_plan(t, m, o, &p, err);
+    if (st != CMETA_OK) return st;
+
+    size_t nrows = cmeta_table_nrows(t);
+    long label_col = cmeta_table_find(t, "study");
+    cmeta_data *d = data_new(nrows, nrows); /* k shrinks below */
+    double *raw[NV] = {0};
+    if (!d) return cmeta_error_set(err, CMETA_ENOMEM, "out of memory");
+    d->table = t;
+    d->measure = m;
+    st = CMETA_OK;
+    for (int v = 0; v < NV && st == CMETA_OK; v++)
+        if (p.use[v] || (v == V_RI && p.ri_const) ||
+            (p.bin_derived && (v == V_BI || v == V_DI))) {
+            raw[v] = CMETA_ARRAY_NEW(double, nrows);
+            if (!raw[v]) st = cmeta_error_set(err, CMETA_ENOMEM, "out of memory");
+        }
+
+    /* read the cells */
+    size_t k = 0;
+    for (size_t i = 0; i < nrows && st == CMETA_OK; i++) {
+        d->row_label[i] = row_label(t, label_col, i);
+        if (!d->row_label[i]) {
+            st = cmeta_error_set(err, CMETA_ENOMEM, "out of memory");
+            break;
+        }
+        char missing[256] = "";
+        size_t mlen = 0;
+        double val[NV] = {0};
+        for (int v = 0; v < NV && st == CMETA_OK; v++) {
+            if (!p.use[v]) continue;
+            size_t c = (size_t)p.col[v];
+            const char *cell = cmeta_table_cell(t, i, c);
+            if (cmeta_cell_is_missing(cell)) {
+                if (mlen < sizeof missing)
+                    mlen += (size_t)snprintf(missing + mlen, sizeof missing - mlen, "%s%s",
+                                             mlen ? ", " : "", vname[v]);
+                continue;
+            }
+            cmeta_error e;
+            cmeta_error_clear(&e);
+            if (cmeta_parse_double(cell, &val[v], &e) != CMETA_OK) {
+                char msg[sizeof e.message + 32];
+                if (e.status == CMETA_ENOMEM) {
+                    st = cmeta_error_set(err, CMETA_ENOMEM, "out of memory");
+                    break;
+                }
+                snprintf(msg, sizeof msg, "%s: %s", vname[v], e.message);
+                st = fail_at(err, t, cmeta_table_cell_line(t, i, c), (long)c + 1, d->row_label[i],
+                             CMETA_EDATA, msg);
+                if (err) err->index = (long)i;
+            }
+        }
+        if (st != CMETA_OK) break;
+        if (mlen) {
+            if (cmeta_warn(w, "study '%s' (line %ld) left out: missing %s", d->row_label[i],
+                           cmeta_table_row_line(t, i), missing) != CMETA_OK)
+                st = cmeta_error_set(err, CMETA_ENOMEM, "out of memory");
+            continue;
+        }
+        for (int v = 0; v < NV; v++)
+            if (p.use[v]) raw[v][k] = val[v];
+        if (p.ri_const) raw[V_RI][k] = o->ri;
+        d->row[k++] = i;
+    }
+
+    /* the rules of the measure; binary counts given as events and group sizes (ai n1i ci
+     * n2i) are checked by cmeta_escalc_check as such ("ai must be <= n1i") */
+    cmeta_escalc_input in;
+    memset(&in, 0, sizeof in);
+    in.k = k;
+    in.m1i = raw[V_M1], in.sd1i = raw[V_SD1], in.n1i = raw[V_N1];
+    in.m2i = raw[V_M2], in.sd2i = raw[V_SD2], in.n2i = raw[V_N2];
+    in.ai = raw[V_AI], in.ci = raw[V_CI], in.xi = raw[V_XI], in.ni = raw[V_NI], in.ri = raw[V_RI];
+    in.yi = raw[V_YI], in.vi = raw[V_VI], in.sei = raw[V_SEI];
+    if (!p.bin_derived) in.bi = raw[V_BI], in.di = raw[V_DI];
+    for (size_t s = 0; s < k && st == CMETA_OK; s++) d->label[s] = d->row_label[d->row[s]];
+    if (st == CMETA_OK) {
+        cmeta_error e;
+        cmeta_error_clear(&e);
+        cmeta_status cs = cmeta_escalc_check(m, &in, &e);
+        if (cs != CMETA_OK) {
+            if (err) *err = e;
+            st = locate(t, &p, d->row, d->label, in.k, cs, err);
+        } else if (p.bin_derived) {
+            /* bi = n1i - ai, di = n2i - ci */
+            for (size_t j = 0; j < k; j++) {
+                raw[V_BI][j] = raw[V_N1][j] - raw[V_AI][j];
+                raw[V_DI][j] = raw[V_N2][j] - raw[V_CI][j];
+            }
+        }
+    }
+
+    /* effect sizes */
+    if (st == CMETA_OK) {
+        cmeta_error e;
+        cmeta_error_clear(&e);
+        cmeta_status cs = cmeta_escalc(m, &in, &o->escalc, d->yi, d->vi, w, &e);
+        if (cs != CMETA_OK) {
+            if (err) *err = e;
+            st = locate(t, &p, d->row, d->label, k, cs, err);
+        }
+    }
+
+    /* studies whose effect could not be computed (e.g. --drop00) are left out */
+    if (st == CMETA_OK) {
+        size_t kk = 0;
+        for (size_t s = 0; s < k; s++) {
+            size_t row = d->row[s];
+            if (!isfinite(d->yi[s]) || !isfinite(d->vi[s])) {
+                int dz = cmeta_measure_family(m) == CMETA_FAMILY_BIN2 && o->escalc.drop00 &&
+                         ((raw[V_AI][s] == 0 && raw[V_CI][s] == 0) ||
+                          (raw[V_BI][s] == 0 && raw[V_DI][s] == 0));
+                if (cmeta_warn(w, "study '%s' (line %ld) left out: %s", d->label[s],
+                               cmeta_table_row_line(t, row),
+                               dz ? "double-zero study (no events, or only events, in both groups) and --drop00"
+                                  : "its effect size or variance is not finite") != CMETA_OK) {
+                    st = cmeta_error_set(err, CMETA_ENOMEM, "out of memory");
+                    break;
+                }
+                continue;
+            }
+            d->row_yi[row] = d->yi[s];
+            d->row_vi[row] = d->vi[s];
+            d->row[kk] = row;
+            d->label[kk] = d->label[s];
+            d->yi[kk] = d->yi[s];
+            d->vi[kk] = d->vi[s];
+            for (int v = 0; v < NV; v++)
+                if (raw[v]) raw[v][kk] = raw[v][s];
+            kk++;
+        }
+        k = kk;
+    }
+    if (st == CMETA_OK && k == 0) {
+        st = fail_at(err, t, 0, 0, NULL, CMETA_EDATA,
+                     nrows ? "no studies with complete data"
+                           : "no studies with complete data (the file has no data rows)");
+    }
+    if (st != CMETA_OK) {
+        for (int v = 0; v < NV; v++) cmeta_free(raw[v]);
+        cmeta_data_free(d);
+        return st;
+    }
+
+    /* hand the family's arrays over */
+    d->k = k;
+    cmeta_family fam = cmeta_measure_family(m);
+    for (int v = 0; v < NV; v++) {
+        double **f = field_of(d, v);
+        int keep = f && raw[v];
+        if (fam == CMETA_FAMILY_BIN2 && (v == V_N1 || v == V_N2)) keep = 0;
+        if (keep) *f = raw[v];
+        else cmeta_free(raw[v]);
+    }
+    *out = d;
+    return CMETA_OK;
+}
+
+/* ---- subsets ------------------------------------------------------------------------- */
+
+cmeta_status cmeta_data_subset(const cmeta_data *d, const size_t *idx, size_t n, cmeta_data **out)
+{
+    if (!out) return CMETA_EUSAGE;
+    *out = NULL;
+    if (!d || (n && !idx)) return CMETA_EUSAGE;
+    for (size_t s = 0; s < n; s++)
+        if (idx[s] >= d->k) return CMETA_EUSAGE;
+    cmeta_data *e = data_new(d->nrows, n);
+    if (!e) return CMETA_ENOMEM;
+    e->table = d->table;
+    e->measure = d->measure;
+    for (size_t i = 0; i < d->nrows; i++) {
+        e->row_label[i] = cmeta_strdup(d->row_label[i]);
+        if (!e->row_label[i]) {
+            cmeta_data_free(e);
+            return CMETA_ENOMEM;
+        }
+    }
+    for (int v = 0; v < NV; v++) {
+        double **src = field_of((cmeta_data *)d, v);
+        if (!src || !*src) continue;
+        double *a = CMETA_ARRAY_NEW(double, n);
+        if (!a) {
+            cmeta_data_free(e);
+            return CMETA_ENOMEM;
+        }
+        for (size_t s = 0; s < n; s++) a[s] = (*src)[idx[s]];
+        *field_of(e, v) = a;
+    }
+    for (size_t s = 0; s < n; s++) {
+        size_t j = idx[s], row = d->row[j];
+        e->row[s] = row;
+        e->label[s] = e->row_label[row];
+        e->yi[s] = d->yi[j];
+        e->vi[s] = d->vi[j];
+        e->row_yi[row] = d->yi[j];
+        e->row_vi[row] = d->vi[j];
+    }
+    *out = e;
+    return CMETA_OK;
+}

@@ -1,0 +1,718 @@
+/* table.c - trial records read from CSV (RFC 4180) with libcsv in strict mode.
+ *
+ * Positions. libcsv's callbacks say neither where a field starts nor on which line, so the
+ * reader feeds libcsv one physical line at a time (each piece ends just after a '\r' or a
+ * '\n', or at the end of the caller's chunk) and counts lines itself between pieces:
+ *   - a line break is "\n", "\r\n" or a lone "\r"; the line counter moves after the piece
+ *     holding the break has been parsed, so callbacks fired by the break see its own line;
+ *   - a field that is not the first of its row starts just after the comma that ended the
+ *     previous field, i.e. on the line current when the previous field's callback ran;
+ *   - the first field of a row starts on the line of the first byte after the previous
+ *     row's end that is not blank (space, tab, CR, LF), which the reader spots itself
+ *     while libcsv is between rows (libcsv skips exactly those bytes there).
+ * Columns are 1-based field indices within the row (not character offsets).
+ *
+ * Storage is linear in the input: all cell texts live in one growing arena (NUL-separated),
+ * with one offset and one line number per cell.
+ */
+#include <csv.h>
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+struct cmeta_table {
+    char *name;
+    size_t nrows, ncols;
+    char **colnames;    /* ncols, owned */
+    char *arena;        /* cell texts */
+    size_t *off;        /* nrows * ncols offsets into arena */
+    long *line;         /* nrows * ncols start lines */
+    long header_line;
+};
+
+struct cmeta_table_reader {
+    struct csv_parser p;
+    int p_ok;
+    char *name;
+    long line;            /* current physical line, 1-based */
+    int prev_cr;          /* last byte seen was '\r' (a following '\n' is the same break) */
+    long row_start_line;  /* line of the current row's first byte; 0 = row not begun */
+    long field_line;      /* start line of the next field of the current row */
+    unsigned char bom[3];
+    size_t bom_n;
+    int bom_done;
+    /* current row */
+    size_t nfields;
+    int row_nonempty;
+    size_t row_first_cell, row_arena_start;
+    /* header */
+    int have_header;
+    char **hdr;
+    size_t nhdr, hdr_cap;
+    long header_line;
+    /* storage */
+    char *arena;
+    size_t alen, acap;
+    size_t *off;
+    long *lines;
+    size_t ncell, ccap;
+    size_t nrows;
+    /* a failure seen inside a callback */
+    int failed;
+    cmeta_status st;
+    cmeta_error err;
+};
+
+/* ---- column names and aliases (cli.md "Input CSV") ------------------------------------ */
+
+typedef struct {
+    const char *alias;
+    const char *canonical;
+} alias_entry;
+
+/* Study-label aliases come first, in priority order (see cmeta_table_find). */
+static const alias_entry aliases[] = {
+    {"study", "study"}, {"label", "study"}, {"author", "study"}, {"trial", "study"},
+    {"studlab", "study"},
+    {"m1i", "m1i"}, {"mean1", "m1i"}, {"mean.e", "m1i"},
+    {"sd1i", "sd1i"}, {"sd1", "sd1i"}, {"sd.e", "sd1i"},
+    {"n1i", "n1i"}, {"n1", "n1i"}, {"n.e", "n1i"},
+    {"m2i", "m2i"}, {"mean2", "m2i"}, {"mean.c", "m2i"},
+    {"sd2i", "sd2i"}, {"sd2", "sd2i"}, {"sd.c", "sd2i"},
+    {"n2i", "n2i"}, {"n2", "n2i"}, {"n.c", "n2i"},
+    {"ai", "ai"}, {"event.e", "ai"}, {"events1", "ai"},
+    {"bi", "bi"},
+    {"ci", "ci"}, {"event.c", "ci"}, {"events2", "ci"},
+    {"di", "di"},
+    {"xi", "xi"}, {"events", "xi"},
+    {"ni", "ni"}, {"n", "ni"},
+    {"ri", "ri"},
+    {"yi", "yi"}, {"te", "yi"},
+    {"vi", "vi"},
+    {"sei", "sei"}, {"sete", "sei"},
+};
+#define NALIASES (sizeof aliases / sizeof *aliases)
+
+const char *cmeta_column_canonical(const char *name)
+{
+    if (!name) return NULL;
+    for (size_t i = 0; i < NALIASES; i++)
+        if (cmeta__strcasecmp(name, aliases[i].alias) == 0) return aliases[i].canonical;
+    return NULL;
+}
+
+/* ---- small helpers ------------------------------------------------------------------ */
+
+static int is_blank(int c) { return c == ' ' || c == '\t'; }
+
+/* Offset of the first byte of s[0..n) that is not valid UTF-8 (RFC 3629: no overlong
+ * forms, no surrogates, nothing above U+10FFFF), or n when all is valid. */
+static size_t utf8_invalid_at(const unsigned char *s, size_t n)
+{
+    size_t i = 0;
+    while (i < n) {
+        unsigned c = s[i];
+        if (c < 0x80) { i++; continue; }
+        size_t need;
+        unsigned lo = 0x80, hi = 0xBF;
+        if (c >= 0xC2 && c <= 0xDF) need = 1;
+        else if (c == 0xE0) need = 2, lo = 0xA0;
+        else if (c >= 0xE1 && c <= 0xEC) need = 2;
+        else if (c == 0xED) need = 2, hi = 0x9F;
+        else if (c >= 0xEE && c <= 0xEF) need = 2;
+        else if (c == 0xF0) need = 3, lo = 0x90;
+        else if (c >= 0xF1 && c <= 0xF3) need = 3;
+        else if (c == 0xF4) need = 3, hi = 0x8F;
+        else return i;
+        if (i + need >= n) return i;
+        if (s[i + 1] < lo || s[i + 1] > hi) return i;
+        for (size_t k = 2; k <= need; k++)
+            if (s[i + k] < 0x80 || s[i + k] > 0xBF) return i;
+        i += need + 1;
+    }
+    return n;
+}
+
+/* Line breaks ("\n", "\r\n", lone "\r") in s[0..n). */
+static long count_breaks(const char *s, size_t n)
+{
+    long b = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (s[i] == '\n') b++;
+        else if (s[i] == '\r' && (i + 1 >= n || s[i + 1] != '\n')) b++;
+    }
+    return b;
+}
+
+static void reader_fail(cmeta_table_reader *r, cmeta_status st, long line, long col,
+                        const char *fmt, const char *arg)
+{
+    if (r->failed) return;
+    r->failed = 1;
+    r->st = st;
+    cmeta_error_clear(&r->err);
+    snprintf(r->err.file, sizeof r->err.file, "%s", r->name ? r->name : "");
+    r->err.line = line;
+    r->err.column = col;
+    cmeta_error_set(&r->err, st, fmt, arg);
+}
+
+static void reader_fail_nomem(cmeta_table_reader *r)
+{
+    reader_fail(r, CMETA_ENOMEM, 0, 0, "%s", "out of memory while reading the file");
+}
+
+static int grow(void **p, size_t *cap, size_t need, size_t elem)
+{
+    if (need <= *cap) return 0;
+    size_t nc = *cap ? *cap : 64;
+    while (nc < need) {
+        if (nc > SIZE_MAX / 2 / elem) return -1;
+        nc *= 2;
+    }
+    void *q = cmeta_realloc(*p, nc * elem);
+    if (!q) return -1;
+    *p = q;
+    *cap = nc;
+    return 0;
+}
+
+/* off[] and lines[] share one capacity. */
+static int grow_cells(cmeta_table_reader *r)
+{
+    if (r->ncell < r->ccap) return 0;
+    size_t nc = r->ccap ? 2 * r->ccap : 256;
+    if (nc > SIZE_MAX / sizeof(size_t) / 2) return -1;
+    size_t *off = cmeta_realloc(r->off, nc * sizeof *off);
+    if (!off) return -1;
+    r->off = off;
+    long *lines = cmeta_realloc(r->lines, nc * sizeof *lines);
+    if (!lines) return -1;
+    r->lines = lines;
+    r->ccap = nc;
+    return 0;
+}
+
+/* ---- libcsv callbacks --------------------------------------------------------------- */
+
+static void on_field(void *s, size_t len, void *data)
+{
+    cmeta_table_reader *r = data;
+    if (r->failed) return;
+    const char *text = s ? (const char *)s : "";
+    if (!s) len = 0;
+    long start = r->nfields == 0 ? (r->row_start_line ? r->row_start_line : r->line)
+                                 : r->field_line;
+    r->field_line = r->line;
+    size_t col = r->nfields++;
+
+    const char *nul = memchr(text, '\0', len);
+    if (nul) {
+        reader_fail(r, CMETA_EDATA, start + count_breaks(text, (size_t)(nul - text)),
+                    (long)col + 1, "%s", "NUL byte in the file (is it a text CSV file?)");
+        return;
+    }
+    size_t bad = utf8_invalid_at((const unsigned char *)text, len);
+    if (bad < len) {
+        char msg[96];
+        snprintf(msg, sizeof msg, "invalid UTF-8 (byte 0x%02X): save the file as UTF-8",
+                 (unsigned)(unsigned char)text[bad]);
+        reader_fail(r, CMETA_EDATA, start + count_breaks(text, bad), (long)col + 1, "%s", msg);
+        return;
+    }
+
+    if (!r->have_header) {
+        /* header name: trim blanks (quoted names keep them in libcsv) */
+        while (len && is_blank((unsigned char)text[0])) text++, len--;
+        while (len && is_blank((unsigned char)text[len - 1])) len--;
+        if (grow((void **)&r->hdr, &r->hdr_cap, r->nhdr + 1, sizeof *r->hdr)) {
+            reader_fail_nomem(r);
+            return;
+        }
+        char *name = cmeta_malloc(len + 1);
+        if (!name) {
+            reader_fail_nomem(r);
+            return;
+        }
+        memcpy(name, text, len);
+        name[len] = '\0';
+        r->hdr[r->nhdr++] = name;
+        return;
+    }
+    if (len) r->row_nonempty = 1;
+    if (col >= r->nhdr) return; /* extra field: counted, reported at the row's end */
+    if (grow_cells(r) || grow((void **)&r->arena, &r->acap, r->alen + len + 1, 1)) {
+        reader_fail_nomem(r);
+        return;
+    }
+    r->off[r->ncell] = r->alen;
+    r->lines[r->ncell] = start;
+    r->ncell++;
+    memcpy(r->arena + r->alen, text, len);
+    r->arena[r->alen + len] = '\0';
+    r->alen += len + 1;
+}
+
+static int looks_numeric(const char *s)
+{
+    double x;
+    cmeta_status st = cmeta_parse_double(s, &x, NULL);
+    return st == CMETA_OK;
+}
+
+static void finish_header(cmeta_table_reader *r)
+{
+    long hl = r->header_line;
+    int all_numeric = 1;
+    for (size_t j = 0; j < r->nhdr; j++) {
+        if (!r->hdr[j][0]) {
+            char msg[64];
+            snprintf(msg, sizeof msg, "column %zu of the header has no name", j + 1);
+            reader_fail(r, CMETA_EDATA, hl, (long)j + 1, "%s", msg);
+            return;
+        }
+        if (!looks_numeric(r->hdr[j])) all_numeric = 0;
+    }
+    if (all_numeric) {
+        reader_fail(r, CMETA_EDATA, hl, 1, "%s",
+                    "no header row: the first row holds only numbers (it must name the columns)");
+        return;
+    }
+    for (size_t j = 1; j < r->nhdr; j++) {
+        const char *cj = cmeta_column_canonical(r->hdr[j]);
+        for (size_t i = 0; i < j; i++) {
+            const char *ci = cmeta_column_canonical(r->hdr[i]);
+            int dup;
+            if (cmeta__strcasecmp(r->hdr[i], r->hdr[j]) == 0) dup = 1;
+            /* several label columns (e.g. author and trial) may coexist: the first by
+             * priority labels the studies, the others are plain columns */
+            else if (cj && ci && strcmp(cj, "study") != 0) dup = strcmp(ci, cj) == 0;
+            else dup = 0;
+            if (dup) {
+                char msg[1024];
+                if (cmeta__strcasecmp(r->hdr[i], r->hdr[j]) == 0)
+                    snprintf(msg, sizeof msg, "duplicated column name '%.300s' (also column %zu)",
+                             r->hdr[j], i + 1);
+                else
+                    snprintf(msg, sizeof msg,
+                             "duplicated column: '%.300s' and '%.300s' (column %zu) both give %s",
+                             r->hdr[j], r->hdr[i], i + 1, cj);
+                reader_fail(r, CMETA_EDATA, hl, (long)j + 1, "%s", msg);
+                return;
+            }
+        }
+    }
+}
+
+static void on_row(int c, void *data)
+{
+    (void)c;
+    cmeta_table_reader *r = data;
+    if (r->failed) return;
+    if (!r->have_header) {
+        r->have_header = 1;
+        r->header_line = r->row_start_line ? r->row_start_line : r->line;
+        finish_header(r);
+    } else if (!r->row_nonempty) {
+        /* a row of empty fields only (",,,"): not a study, skipped like a blank line */
+        r->ncell = r->row_first_cell;
+        r->alen = r->row_arena_start;
+    } else if (r->nfields != r->nhdr) {
+        char msg[128];
+        snprintf(msg, sizeof msg, "row has %zu field%s, header has %zu", r->nfields,
+                 r->nfields == 1 ? "" : "s", r->nhdr);
+        long col = r->nfields > r->nhdr ? (long)r->nhdr + 1 : (long)r->nfields + 1;
+        reader_fail(r, CMETA_EDATA, r->row_start_line ? r->row_start_line : r->line, col, "%s", msg);
+        return;
+    } else {
+        r->nrows++;
+    }
+    r->nfields = 0;
+    r->row_nonempty = 0;
+    r->row_start_line = 0;
+    r->row_first_cell = r->ncell;
+    r->row_arena_start = r->alen;
+}
+
+/* ---- reader ------------------------------------------------------------------------- */
+
+cmeta_table_reader *cmeta_table_reader_new(const char *name)
+{
+    cmeta_table_reader *r = cmeta_calloc(1, sizeof *r);
+    if (!r) return NULL;
+    r->name = cmeta_strdup(name ? name : "");
+    if (!r->name) {
+        cmeta_free(r);
+        return NULL;
+    }
+    if (csv_init(&r->p, CSV_STRICT | CSV_STRICT_FINI | CSV_APPEND_NULL) != 0) {
+        cmeta_free(r->name);
+        cmeta_free(r);
+        return NULL;
+    }
+    csv_set_realloc_func(&r->p, cmeta_realloc);
+    csv_set_free_func(&r->p, cmeta_free);
+    r->p_ok = 1;
+    r->line = 1;
+    return r;
+}
+
+void cmeta_table_reader_free(cmeta_table_reader *r)
+{
+    if (!r) return;
+    if (r->p_ok) csv_free(&r->p);
+    for (size_t j = 0; j < r->nhdr; j++) cmeta_free(r->hdr[j]);
+    cmeta_free(r->hdr);
+    cmeta_free(r->arena);
+    cmeta_free(r->off);
+    cmeta_free(r->lines);
+    cmeta_free(r->name);
+    cmeta_free(r);
+}
+
+static cmeta_status reader_error(cmeta_table_reader *r, cmeta_error *err)
+{
+    if (err) *err = r->err;
+    return r->st;
+}
+
+/* Feed bytes to libcsv one line piece at a time (see the top of the file). */
+static cmeta_status feed_bytes(cmeta_table_reader *r, const char *s, size_t n, cmeta_error *err)
+{
+    size_t i = 0;
+    while (i < n) {
+        size_t j = i;
+        while (j < n && s[j] != '\n' && s[j] != '\r') j++;
+        int has_break = j < n;
+        size_t end = has_break ? j + 1 : n;
+        if (r->row_start_line == 0) {
+            for (size_t k = i; k < end; k++) {
+                int c = (unsigned char)s[k];
+                if (c != ' ' && c != '\t' && c != '\r' && c != '\n') {
+                    r->row_start_line = r->line;
+                    break;
+                }
+            }
+        }
+        size_t got = csv_parse(&r->p, s + i, end - i, on_field, on_row, r);
+        if (r->failed) return reader_error(r, err);
+        if (got < end - i) {
+            int e = csv_error(&r->p);
+            if (e == CSV_ENOMEM || e == CSV_ETOOBIG) {
+                reader_fail_nomem(r);
+            } else {
+                unsigned char c = (unsigned char)s[i + got];
+                reader_fail(r, CMETA_EDATA, r->line, (long)r->nfields + 1, "%s",
+                            c == '"' ? "stray quote in an unquoted field (put the whole field in "
+                                       "quotes and double any quote inside it)"
+                                     : "unexpected text after a closing quote");
+            }
+            return reader_error(r, err);
+        }
+        if (has_break) {
+            if (s[j] == '\r') r->line++, r->prev_cr = 1;
+            else {
+                if (!r->prev_cr || j > i) r->line++;
+                r->prev_cr = 0;
+            }
+        } else {
+            r->prev_cr = 0;
+        }
+        i = end;
+    }
+    return CMETA_OK;
+}
+
+cmeta_status cmeta_table_reader_feed(cmeta_table_reader *r, const char *data, size_t len,
+                                     cmeta_error *err)
+{
+    static const unsigned char bom[3] = {0xEF, 0xBB, 0xBF};
+    if (!r || (!data && len)) return cmeta_error_set(err, CMETA_EUSAGE, "no reader or no data");
+    if (r->failed) return reader_error(r, err);
+    /* hold back a possible UTF-8 byte-order mark at the very start */
+    while (!r->bom_done && len > 0) {
+        if ((unsigned char)data[0] == bom[r->bom_n]) {
+            r->bom[r->bom_n++] = (unsigned char)data[0];
+            data++, len--;
+            if (r->bom_n == 3) r->bom_done = 1, r->bom_n = 0; /* dropped */
+        } else {
+            r->bom_done = 1;
+            if (r->bom_n) {
+                size_t held = r->bom_n;
+                r->bom_n = 0;
+                cmeta_status st = feed_bytes(r, (const char *)r->bom, held, err);
+                if (st != CMETA_OK) return st;
+            }
+        }
+    }
+    return feed_bytes(r, data, len, err);
+}
+
+cmeta_status cmeta_table_reader_finish(cmeta_table_reader *r, cmeta_table **out,
+                                       cmeta_error *err)
+{
+    if (!r || !out) return cmeta_error_set(err, CMETA_EUSAGE, "no reader or no output");
+    *out = NULL;
+    if (r->failed) return reader_error(r, err);
+    if (!r->bom_done && r->bom_n) {
+        size_t held = r->bom_n;
+        r->bom_done = 1;
+        r->bom_n = 0;
+        cmeta_status st = feed_bytes(r, (const char *)r->bom, held, err);
+        if (st != CMETA_OK) return st;
+    }
+    r->bom_done = 1;
+    if (csv_fini(&r->p, on_field, on_row, r) != 0 && !r->failed) {
+        if (csv_error(&r->p) == CSV_EPARSE) {
+            long start = r->nfields == 0 ? (r->row_start_line ? r->row_start_line : r->line)
+                                         : r->field_line;
+            reader_fail(r, CMETA_EDATA, start, (long)r->nfields + 1, "%s",
+                        "unterminated quoted field: the quote opened here is never closed");
+        } else {
+            reader_fail_nomem(r);
+        }
+    }
+    if (r->failed) return reader_error(r, err);
+    if (!r->have_header) {
+        reader_fail(r, CMETA_EDATA, 1, 0, "%s", "the file is empty: expected a header row");
+        return reader_error(r, err);
+    }
+    cmeta_table *t = cmeta_calloc(1, sizeof *t);
+    if (!t) {
+        reader_fail_nomem(r);
+        return reader_error(r, err);
+    }
+    t->name = r->name;
+    r->name = NULL;
+    t->ncols = r->nhdr;
+    t->colnames = r->hdr;
+    r->hdr = NULL;
+    r->nhdr = 0;
+    t->nrows = r->nrows;
+    t->arena = r->arena;
+    t->off = r->off;
+    t->line = r->lines;
+    t->header_line = r->header_line;
+    r->arena = NULL;
+    r->off = NULL;
+    r->lines = NULL;
+    *out = t;
+    return CMETA_OK;
+}
+
+void cmeta_table_free(cmeta_table *t)
+{
+    if (!t) return;
+    for (size_t j = 0; j < t->ncols; j++) cmeta_free(t->colnames[j]);
+    cmeta_free(t->colnames);
+    cmeta_free(t->arena);
+    cmeta_free(t->off);
+    cmeta_free(t->line);
+    cmeta_free(t->name);
+    cmeta_free(t);
+}
+
+cmeta_status cmeta_table_read_stream(FILE *fp, const char *name, cmeta_table **out,
+                                     cmeta_error *err)
+{
+    if (!out) return cmeta_error_set(err, CMETA_EUSAGE, "no output table");
+    *out = NULL;
+    cmeta_table_reader *r = cmeta_table_reader_new(name);
+    if (!r) return cmeta_error_set(err, CMETA_ENOMEM, "out of memory");
+    char *buf = cmeta_malloc(1 << 16);
+    if (!buf) {
+        cmeta_table_reader_free(r);
+        return cmeta_error_set(err, CMETA_ENOMEM, "out of memory");
+    }
+    cmeta_status st = CMETA_OK;
+    size_t n;
+    while ((n = fread(buf, 1, 1 << 16, fp)) > 0) {
+        st = cmeta_table_reader_feed(r, buf, n, err);
+        if (st != CMETA_OK) break;
+    }
+    if (st == CMETA_OK && ferror(fp)) {
+        int e = errno;
+        if (err) {
+            cmeta_error_clear(err);
+            snprintf(err->file, sizeof err->file, "%s", name ? name : "");
+        }
+        st = cmeta_error_set(err, CMETA_EIO, "read error: %s", e ? strerror(e) : "unknown");
+    }
+    if (st == CMETA_OK) st = cmeta_table_reader_finish(r, out, err);
+    cmeta_free(buf);
+    cmeta_table_reader_free(r);
+    return st;
+}
+
+cmeta_status cmeta_table_read_file(const char *path, cmeta_table **out, cmeta_error *err)
+{
+    if (!path || !out) return cmeta_error_set(err, CMETA_EUSAGE, "no file name");
+    if (strcmp(path, "-") == 0) return cmeta_table_read_stream(stdin, "<stdin>", out, err);
+    FILE *fp = fopen(path, "rb");
+    if (!fp) {
+        int e = errno;
+        if (err) {
+            cmeta_error_clear(err);
+            snprintf(err->file, sizeof err->file, "%s", path);
+        }
+        return cmeta_error_set(err, CMETA_EIO, "cannot open: %s", strerror(e));
+    }
+    cmeta_status st = cmeta_table_read_stream(fp, path, out, err);
+    fclose(fp);
+    return st;
+}
+
+/* ---- accessors ---------------------------------------------------------------------- */
+
+const char *cmeta_table_name(const cmeta_table *t) { return t ? t->name : ""; }
+size_t cmeta_table_nrows(const cmeta_table *t) { return t ? t->nrows : 0; }
+size_t cmeta_table_ncols(const cmeta_table *t) { return t ? t->ncols : 0; }
+
+const char *cmeta_table_colname(const cmeta_table *t, size_t col)
+{
+    return t && col < t->ncols ? t->colnames[col] : "";
+}
+
+const char *cmeta_table_cell(const cmeta_table *t, size_t row, size_t col)
+{
+    if (!t || row >= t->nrows || col >= t->ncols) return "";
+    return t->arena + t->off[row * t->ncols + col];
+}
+
+long cmeta_table_cell_line(const cmeta_table *t, size_t row, size_t col)
+{
+    if (!t || row >= t->nrows || col >= t->ncols) return 0;
+    return t->line[row * t->ncols + col];
+}
+
+long cmeta_table_row_line(const cmeta_table *t, size_t row) { return cmeta_table_cell_line(t, row, 0); }
+
+long cmeta_table_header_line(const cmeta_table *t) { return t ? t->header_line : 0; }
+
+long cmeta_table_find_raw(const cmeta_table *t, const char *name)
+{
+    if (!t || !name) return -1;
+    for (size_t j = 0; j < t->ncols; j++)
+        if (cmeta__strcasecmp(t->colnames[j], name) == 0) return (long)j;
+    return -1;
+}
+
+long cmeta_table_find(const cmeta_table *t, const char *canonical)
+{
+    if (!t || !canonical) return -1;
+    const char *want = cmeta_column_canonical(canonical);
+    if (!want) return cmeta_table_find_raw(t, canonical);
+    if (strcmp(want, "study") == 0) {
+        /* label columns in priority order: study, label, author, trial, studlab */
+        for (size_t i = 0; i < NALIASES && strcmp(aliases[i].canonical, "study") == 0; i++) {
+            long j = cmeta_table_find_raw(t, aliases[i].alias);
+            if (j >= 0) return j;
+        }
+        return -1;
+    }
+    for (size_t j = 0; j < t->ncols; j++) {
+        const char *c = cmeta_column_canonical(t->colnames[j]);
+        if (c && strcmp(c, want) == 0) return (long)j;
+    }
+    return -1;
+}
+
+/* ---- cells -------------------------------------------------------------------------- */
+
+int cmeta_cell_is_missing(const char *cell)
+{
+    if (!cell) return 1;
+    while (is_blank((unsigned char)*cell)) cell++;
+    size_t n = strlen(cell);
+    while (n && is_blank((unsigned char)cell[n - 1])) n--;
+    if (n == 0) return 1;
+    return n == 2 && (cell[0] == 'N' || cell[0] == 'n') && (cell[1] == 'A' || cell[1] == 'a');
+}
+
+/* Syntax checked here: [blanks][+|-](digits[.digits*] | .digits)[(e|E)[+|-]digits][blanks].
+ * The number is then rewritten without a decimal point ("-12.5e3" -> "-125e2") so that
+ * strtod's result (correctly rounded in glibc) cannot depend on the locale's radix. */
+cmeta_status cmeta_parse_double(const char *cell, double *out, cmeta_error *err)
+{
+    const char *s = cell ? cell : "";
+    char shown[64];
+    snprintf(shown, sizeof shown, "%s", s);
+    if (strlen(s) >= sizeof shown) memcpy(shown + sizeof shown - 4, "...", 4);
+
+    const char *p = s;
+    while (is_blank((unsigned char)*p)) p++;
+    if (!*p) return cmeta_error_set(err, CMETA_EDATA, "an empty cell is not a number");
+    int neg = 0;
+    if (*p == '+' || *p == '-') neg = *p++ == '-';
+    const char *int_start = p;
+    while (*p >= '0' && *p <= '9') p++;
+    const char *int_end = p;
+    const char *frac_start = p, *frac_end = p;
+    if (*p == '.') {
+        frac_start = ++p;
+        while (*p >= '0' && *p <= '9') p++;
+        frac_end = p;
+    }
+    size_t nint = (size_t)(int_end - int_start), nfrac = (size_t)(frac_end - frac_start);
+    long long exp10 = 0;
+    int ok = nint + nfrac > 0;
+    if (ok && (*p == 'e' || *p == 'E')) {
+        p++;
+        int eneg = 0;
+        if (*p == '+' || *p == '-') eneg = *p++ == '-';
+        if (!(*p >= '0' && *p <= '9')) ok = 0;
+        while (*p >= '0' && *p <= '9') {
+            if (exp10 < 100000000LL) exp10 = exp10 * 10 + (*p - '0');
+            p++;
+        }
+        if (eneg) exp10 = -exp10;
+    }
+    while (is_blank((unsigned char)*p)) p++;
+    if (!ok || *p) {
+        /* name the common cases */
+        const char *q = s;
+        while (is_blank((unsigned char)*q)) q++;
+        if (*q == '+' || *q == '-') q++;
+        if (!cmeta__strcasecmp(q, "inf") || !cmeta__strcasecmp(q, "infinity") ||
+            !cmeta__strcasecmp(q, "nan"))
+            return cmeta_error_set(err, CMETA_EDATA, "'%s' is not a finite number", shown);
+        if (strchr(s, ',') && !strchr(s, '.'))
+            return cmeta_error_set(err, CMETA_EDATA,
+                                   "'%s' is not a number (use '.' as the decimal point)", shown);
+        return cmeta_error_set(err, CMETA_EDATA, "'%s' is not a number", shown);
+    }
+    /* digits without the point, leading zeros dropped */
+    char small[128], *buf = small;
+    size_t need = nint + nfrac + 32;
+    if (need > sizeof small) {
+        buf = cmeta_malloc(need);
+        if (!buf) return cmeta_error_set(err, CMETA_ENOMEM, "out of memory");
+    }
+    size_t k = 0;
+    if (neg) buf[k++] = '-';
+    size_t d0 = k;
+    for (const char *q = int_start; q < int_end; q++)
+        if (k > d0 || *q != '0') buf[k++] = *q;
+    for (const char *q = frac_start; q < frac_end; q++)
+        if (k > d0 || *q != '0') buf[k++] = *q;
+    double x;
+    if (k == d0) {
+        x = neg ? -0.0 : 0.0;
+    } else {
+        long long e = exp10 - (long long)nfrac;
+        snprintf(buf + k, need - k, "e%lld", e);
+        errno = 0;
+        x = strtod(buf, NULL);
+        if (errno == ERANGE && (x > 1.0 || x < -1.0)) {
+            if (buf != small) cmeta_free(buf);
+            return cmeta_error_set(err, CMETA_EDATA, "'%s' is too large for a number", shown);
+        }
+    }
+    if (buf != small) cmeta_free(buf);
+    if (out) *out = x;
+    return CMETA_OK;
+}
