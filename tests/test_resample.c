@@ -436,6 +436,109 @@ static void test_kernel_vs_loop(void)
     free_ds(&d);
 }
 
+/* The kernel against cmeta_rma (the one-replicate-at-a-time reference): permuted designs with
+ * two moderators, sign flips, and bootstrap samples written out as repeated rows. */
+static void test_kernel_vs_rma(void)
+{
+    ds d = load_ds("tests/reference/resample/bcg.csv");
+    size_t k = d.k, B = 12, q = 2, p = 3;
+    double *X = calloc(k * p, sizeof *X), *Y = calloc(B * k, sizeof *Y), *V = calloc(B * k, sizeof *V);
+    double *C = calloc(B * k, sizeof *C), *Xq = calloc(k * q, sizeof *Xq), *yy = calloc(3 * k, sizeof *yy),
+           *vv = calloc(3 * k, sizeof *vv);
+    for (size_t j = 0; j < k; j++) {
+        X[j * p] = 1;
+        X[j * p + 1] = Xq[j * q] = d.ablat[j];
+        X[j * p + 2] = Xq[j * q + 1] = d.year[j];
+    }
+    unsigned s = 777;
+    cmeta_method ms[] = {CMETA_METHOD_FE, CMETA_METHOD_DL, CMETA_METHOD_ML, CMETA_METHOD_REML, CMETA_METHOD_PM};
+    for (size_t mi = 0; mi < sizeof ms / sizeof ms[0]; mi++) {
+        cmeta_fit_opts fo;
+        cmeta_fit_opts_default(&fo);
+        fo.method = ms[mi];
+        fo.tol = 1e-12;
+        fo.no_ci_tau2 = 1;
+        /* (1) permutations of (y, v) against the fixed design, p = 3 */
+        cmeta__bfit_ws *w = cmeta__bfit_alloc(k, p, X, B);
+        for (size_t b = 0; b < B; b++) {
+            size_t pi[13];
+            for (size_t j = 0; j < k; j++) pi[j] = j;
+            for (size_t j = k - 1; j > 0; j--) {
+                s = s * 1103515245u + 12345u;
+                size_t r = (s >> 8) % (j + 1), t = pi[j];
+                pi[j] = pi[r];
+                pi[r] = t;
+            }
+            for (size_t j = 0; j < k; j++) {
+                Y[b * k + j] = d.yi[pi[j]];
+                V[b * k + j] = d.vi[pi[j]];
+            }
+        }
+        double beta[12 * 3], z[12 * 3], QM[12], tau2[12], I2[12], Q[12];
+        int ok[12];
+        cmeta__bfit_out ob = {beta, NULL, z, QM, Q, tau2, I2, NULL, NULL, ok};
+        cmeta__bfit(w, B, Y, V, NULL, NULL, ms[mi], 1e-12, 1000, 1, &ob);
+        for (size_t b = 0; b < B; b++) {
+            cmeta_fit *f = NULL;
+            cmeta_error err;
+            CU_ASSERT_EQUAL_FATAL(cmeta_rma(Y + b * k, V + b * k, k, Xq, q, &fo, &f, NULL, &err), CMETA_OK);
+            CU_ASSERT(ok[b]);
+            for (size_t a = 0; a < p; a++) {
+                TU_ASSERT_CLOSE(beta[b * p + a], f->beta[a], 1e-7, 1e-10, "perm beta vs cmeta_rma");
+                TU_ASSERT_CLOSE(z[b * p + a], f->stat[a], 1e-7, 1e-10, "perm z vs cmeta_rma");
+            }
+            TU_ASSERT_CLOSE(QM[b], f->QM, 1e-7, 1e-10, "perm QM vs cmeta_rma");
+            TU_ASSERT_CLOSE(tau2[b], f->tau2, 1e-7, 1e-10, "perm tau2 vs cmeta_rma");
+            TU_ASSERT_CLOSE(Q[b], f->Q, 1e-9, 1e-10, "perm QE vs cmeta_rma");
+            TU_ASSERT_CLOSE(I2[b], f->I2, 1e-7, 1e-8, "perm I2 vs cmeta_rma");
+            cmeta_fit_free(f);
+        }
+        cmeta__bfit_free(w);
+        /* (2) intercept only: sign flips and bootstrap multiplicities */
+        w = cmeta__bfit_alloc(k, 1, NULL, B);
+        for (size_t b = 0; b < B; b++)
+            for (size_t j = 0; j < k; j++) {
+                s = s * 1103515245u + 12345u;
+                Y[b * k + j] = ((s >> 16) & 1) ? -d.yi[j] : d.yi[j];
+                C[b * k + j] = 0;
+            }
+        for (size_t b = 0; b < B; b++)
+            for (size_t j = 0; j < k; j++) {
+                s = s * 1103515245u + 12345u;
+                C[b * k + (s >> 8) % k] += 1;
+            }
+        for (int mode = 0; mode < 2; mode++) {
+            cmeta__bfit_out o1 = {beta, NULL, z, QM, Q, tau2, I2, NULL, NULL, ok};
+            if (mode == 0) cmeta__bfit(w, B, Y, NULL, d.vi, NULL, ms[mi], 1e-12, 1000, 0, &o1);
+            else {
+                for (size_t b = 0; b < B; b++) memcpy(Y + b * k, d.yi, k * sizeof(double));
+                cmeta__bfit(w, B, Y, NULL, d.vi, C, ms[mi], 1e-12, 1000, 0, &o1);
+            }
+            for (size_t b = 0; b < B; b++) {
+                size_t n = 0;
+                for (size_t j = 0; j < k; j++) {
+                    size_t c = mode ? (size_t)C[b * k + j] : 1;
+                    for (size_t r = 0; r < c; r++) {
+                        yy[n] = Y[b * k + j];
+                        vv[n++] = d.vi[j];
+                    }
+                }
+                cmeta_fit *f = NULL;
+                CU_ASSERT_EQUAL_FATAL(cmeta_rma(yy, vv, n, NULL, 0, &fo, &f, NULL, NULL), CMETA_OK);
+                TU_ASSERT_CLOSE(beta[b], f->beta[0], 1e-7, 1e-10, "int-only beta vs cmeta_rma");
+                TU_ASSERT_CLOSE(z[b], f->stat[0], 1e-7, 1e-10, "int-only z vs cmeta_rma");
+                TU_ASSERT_CLOSE(tau2[b], f->tau2, 1e-7, 1e-10, "int-only tau2 vs cmeta_rma");
+                TU_ASSERT_CLOSE(Q[b], f->Q, 1e-9, 1e-10, "int-only Q vs cmeta_rma");
+                TU_ASSERT_CLOSE(I2[b], f->I2, 1e-7, 1e-8, "int-only I2 vs cmeta_rma");
+                cmeta_fit_free(f);
+            }
+        }
+        cmeta__bfit_free(w);
+    }
+    free(X); free(Y); free(V); free(C); free(Xq); free(yy); free(vv);
+    free_ds(&d);
+}
+
 /* ---- registration ------------------------------------------------------------------------- */
 
 int main(void)
@@ -454,5 +557,6 @@ int main(void)
     CU_add_test(s, "nonparametric REML on Normand 1999 vs boot + metafor; threads; parametric", test_boot_normand);
     s = CU_add_suite("kernel", NULL, NULL);
     CU_add_test(s, "batched kernel vs one replicate at a time", test_kernel_vs_loop);
+    CU_add_test(s, "batched kernel vs cmeta_rma loop", test_kernel_vs_rma);
     return tu_run();
 }
