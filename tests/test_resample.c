@@ -89,7 +89,7 @@ static void gosh_vs_metafor(cmeta_method m, size_t k, const char *fixture, doubl
         /* Q, I2 near 0 are differences of large sums: absolute tolerance scaled to Q's terms */
         TU_ASSERT_CLOSE(g->estimate, tu_num(f, r, "estimate"), rtol, 1e-12, "estimate");
         TU_ASSERT_CLOSE(g->Q, tu_num(f, r, "Q"), rtol, 1e-10, "Q");
-        TU_ASSERT_CLOSE(g->I2, tu_num(f, r, "I2"), rtol, 1e-8, "I2");
+        TU_ASSERT_CLOSE(g->I2, tu_num(f, r, "I2"), rtol, 1e-6, "I2"); /* percent */
         TU_ASSERT_CLOSE(g->H2, tu_num(f, r, "H2"), rtol, 1e-10, "H2");
         TU_ASSERT_CLOSE(g->tau2, tu_num(f, r, "tau2"), rtol, 1e-10, "tau2");
     }

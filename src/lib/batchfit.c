@@ -175,7 +175,7 @@ static void fit_at(cmeta__bfit_ws *ws, size_t B, const double *Y, const double *
     for (size_t b = 0; b < B; b++) {
         double *Ai = ws->Ai + b * p * p, *be = ws->beta + b * p;
         unpack(ws->A + b * pp, p, Ai);
-        ws->bad[b] = spd_inverse(Ai, p) != 0;
+        if (spd_inverse(Ai, p) != 0) ws->bad[b] = 1;
         for (size_t a = 0; a < p; a++) {
             double x = 0;
             for (size_t c = 0; c < p; c++) x += Ai[a * p + c] * ws->Xy[b * p + c];
@@ -233,6 +233,7 @@ void cmeta__bfit(cmeta__bfit_ws *ws, size_t B, const double *Y, const double *V,
         ws->m[b] = m;
         ws->t[b] = 0;
         ws->done[b] = 0;
+        ws->bad[b] = 0;
     }
     /* FE pass: Q and tr P(0) */
     fit_at(ws, B, Y, V, v, C, 1);
@@ -266,6 +267,10 @@ void cmeta__bfit(cmeta__bfit_ws *ws, size_t B, const double *Y, const double *V,
                     case CMETA_METHOD_ML: step = (ws->ypy[b] - ws->sw[b]) / ws->sw2[b]; break;
                     default: step = (ws->rss[b] - (ws->m[b] - dp)) / ws->ypy[b]; break;
                     }
+                    /* as metafor: halve the step while it would make tau^2 negative; damp
+                       late iterations so that a Fisher-scoring cycle cannot persist */
+                    if (it >= 50) step *= 0.5;
+                    for (int h = 0; h < 60 && t + step < 0; h++) step *= 0.5;
                     double tn = t + step;
                     if (!(tn > 0)) tn = 0;
                     if (!isfinite(tn)) {
