@@ -13,4 +13,6 @@
 #include "bias.h"
 #include "plot.h"
 
+#include "resample.h"
+
 #endif

@@ -25,7 +25,7 @@ extern "C" {
 #endif
 
 /* Status codes. The program maps them to exit codes: EUSAGE -> 1, EDATA -> 2,
- * ENOCONV/ENUMERIC -> 3, EIO -> 4, ENOMEM -> 4. */
+ * ENOCONV/ENUMERIC -> 3, EIO -> 4, ENOMEM -> 4, EINTR -> 130. */
 typedef enum {
     CMETA_OK = 0,
     CMETA_EUSAGE,   /* invalid argument or option (a caller's mistake) */
@@ -40,7 +40,7 @@ typedef enum {
 /* A short, static description of a status ("bad input data", ...). */
 CMETA_EXPORT const char *cmeta_strerror(cmeta_status status);
 
-/* Exit code of the cmeta program for a status (0, 1, 2, 3 or 4). */
+/* Exit code of the cmeta program for a status (0, 1, 2, 3, 4, or 130 when interrupted). */
 CMETA_EXPORT int cmeta_status_exit_code(cmeta_status status);
 
 /* Where and why something failed. line/column are 1-based, 0 when unknown;

@@ -3,6 +3,7 @@
 #ifndef CMETA_CLI_H
 #define CMETA_CLI_H
 
+#include <signal.h>
 #include <stdio.h>
 #include "cmeta/cmeta.h"
 
@@ -136,6 +137,22 @@ void cli_split_free(cli_split *sp);
 int cli_plot_check_output(const cli_opts *o);
 /* Render a plot to path atomically (temporary file renamed on success): 0 or exit code. */
 int cli_plot_write(const cmeta_plot *p, const char *path);
+
+/* Resampling commands (cli_resample.c): Ctrl-C sets cli_interrupt (above; polled by the
+ * library through cmeta_resample_opts.interrupt); a progress bar on stderr when it is a
+ * terminal and the work passes a second; moderators named by --mods as a k x q matrix
+ * (caller frees X). */
+typedef struct {
+    double start, last;
+    int shown;
+    const char *what;
+} cli_progress_state;
+void cli_progress_init(cli_progress_state *ps, const char *what);
+int cli_progress(void *ctx, double done, double total);
+void cli_progress_end(cli_progress_state *ps);
+int cli_resample_mods(const cmeta_data *d, const char *mods, double **X, size_t *q);
+/* The seed: --seed S, else one made from the clock (printed by the command). */
+unsigned long cli_seed(const cli_opts *o);
 
 /* Commands: each returns the process exit code. */
 int cmeta_cmd_escalc(int argc, char **argv);

@@ -32,8 +32,8 @@ int cmeta_status_exit_code(cmeta_status s)
     case CMETA_ENOCONV:
     case CMETA_ENUMERIC: return 3;
     case CMETA_ENOMEM:
-    case CMETA_EIO:
-    case CMETA_EINTR: return 4;
+    case CMETA_EIO: return 4;
+    case CMETA_EINTR: return 130; /* as a shell reports a process ended by SIGINT */
     }
     return 4;
 }

@@ -1,0 +1,67 @@
+#!/bin/sh
+# bench/run.sh - the same resampling work in cmeta and, when Rscript with metafor is
+# installed, in metafor; prints times and ratios (whole cmeta process vs the R call alone),
+# and the GFLOP/s of the batched kernels against the machine's dgemm peak.
+# Run by `make bench` from the source root.
+set -u
+CMETA=${CMETA:-./build/cmeta}
+D=bench/data
+OUT=$(mktemp -d)
+trap 'rm -rf "$OUT"' EXIT
+
+now() { date +%s.%N; }
+# time_cmd ARGS... : wall seconds of one whole cmeta process (best of 3)
+time_cmd() {
+    best=""
+    for i in 1 2 3; do
+        t0=$(now); "$CMETA" "$@" >/dev/null 2>&1 || { echo "cmeta failed: $*" >&2; exit 1; }; t1=$(now)
+        t=$(echo "$t1 - $t0" | bc -l)
+        if [ -z "$best" ] || [ "$(echo "$t < $best" | bc -l)" = 1 ]; then best=$t; fi
+    done
+    echo "$best"
+}
+
+c_gosh=$(time_cmd gosh $D/hackshaw16.csv --method DL -o "$OUT/gosh.csv")
+c_gosh_s=$(time_cmd gosh $D/hackshaw16.csv --method DL --format json)
+c_perm=$(time_cmd permtest $D/synthetic50.csv --mods x1,x2 --method REML --iter 1000 --seed 1)
+c_boot=$(time_cmd boot $D/normand1999.csv --measure MD --method REML --iter 1000 --seed 1)
+
+have_r=0
+if command -v Rscript >/dev/null 2>&1 && Rscript -e 'quit(status = !requireNamespace("metafor", quietly = TRUE) || !requireNamespace("boot", quietly = TRUE))' >/dev/null 2>&1; then
+    have_r=1
+    Rscript - "$D" >"$OUT/r.txt" 2>/dev/null <<'REOF'
+suppressPackageStartupMessages({library(metafor); library(boot)})
+D <- commandArgs(TRUE)[1]
+h <- read.csv(file.path(D, "hackshaw16.csv"))
+s <- read.csv(file.path(D, "synthetic50.csv"))
+n <- read.csv(file.path(D, "normand1999.csv"))
+n <- escalc("MD", m1i = m1i, sd1i = sd1i, n1i = n1i, m2i = m2i, sd2i = sd2i, n2i = n2i, data = n)
+fit <- rma(yi, vi, data = h, method = "DL")
+t1 <- system.time(g <- gosh(fit, progbar = FALSE))[["elapsed"]]
+fit <- rma(yi, vi, mods = ~ x1 + x2, data = s, method = "REML")
+t2 <- system.time(p <- permutest(fit, iter = 1000, progbar = FALSE))[["elapsed"]]
+bf <- function(d, i) { r <- try(suppressWarnings(rma(yi, vi, data = d[i, ], method = "REML")), silent = TRUE)
+  if (inherits(r, "try-error")) c(NA, NA, NA) else c(coef(r), r$tau2, r$I2) }
+t3 <- system.time({b <- boot(n, bf, R = 1000); ci <- boot.ci(b, type = c("perc", "bca"))})[["elapsed"]]
+cat(t1, t2, t3, "\n")
+REOF
+    set -- $(cat "$OUT/r.txt")
+    r_gosh=$1; r_perm=$2; r_boot=$3
+fi
+
+printf "%-58s %12s %12s %10s\n" "work" "cmeta (s)" "metafor (s)" "ratio"
+row() {
+    if [ $have_r = 1 ]; then
+        printf "%-58s %12.4f %12.3f %9.0fx\n" "$1" "$2" "$3" "$(echo "$3 / $2" | bc -l)"
+    else
+        printf "%-58s %12.4f %12s %10s\n" "$1" "$2" "-" "-"
+    fi
+}
+row "gosh, k = 16, DL, all 65535 subsets (CSV written)" "$c_gosh" "${r_gosh:-}"
+row "gosh, k = 16, DL, all 65535 subsets (summary only)" "$c_gosh_s" "${r_gosh:-}"
+row "permtest, k = 50, 2 moderators, REML, 1000 iterations" "$c_perm" "${r_perm:-}"
+row "boot, Normand 1999 MD, REML, 1000 resamples, perc + BCa" "$c_boot" "${r_boot:-}"
+[ $have_r = 1 ] || echo "(Rscript with metafor and boot not found: cmeta timings only)"
+echo
+echo "batched kernels (GFLOP/s of the dgemm parts against dgemm's own rate on 1024 x 1024):"
+./build/bench/kernels

@@ -1,0 +1,64 @@
+/* batchfit.h - the batched model-fitting kernel behind GOSH, permutation tests and the
+ * bootstrap (private to the library).
+ *
+ * A block of B replicates shares the design X (k x p) and differs in the outcome rows Y
+ * (B x k), optionally the variances V (B x k; else one vector v for all) and optionally
+ * multiplicities C (B x k: 0/1 for subsets, counts for bootstrap samples; NULL = all 1).
+ * With U = 1/(V + tau_b^2) and the weight matrices W = C.U, W2 = C.U^2, W3 = C.U^3 the
+ * sums each fit needs are matrix products with the k x p(p+1)/2 matrix XX of the products
+ * x_ja x_jb (a <= b):
+ *   X'WX = W XX,  X'W^2X = W2 XX,  X'W^3X = W3 XX,  X'Wy = (W.Y) X        (dgemm)
+ *   residuals R = Y - B X'                                              (dgemm)
+ * and per replicate (P = W - W X (X'WX)^-1 X'W, Viechtbauer 2005):
+ *   Q(t)  = sum W R^2,  y'PPy = sum W2 R^2,  tr P = sum W - tr((X'WX)^-1 X'W^2X),
+ *   tr PP = sum W2 - 2 tr((X'WX)^-1 X'W^3X) + tr(((X'WX)^-1 X'W^2X)^2).
+ * tau^2 updates, all replicates in lockstep, each frozen at its own convergence
+ * (|change| < tol), clamped at 0:
+ *   DL   (Q(0) - (m - p)) / tr P(0)                         (DerSimonian & Laird 1986)
+ *   REML t + (y'PPy - tr P) / tr PP                          (Fisher scoring)
+ *   ML   t + (y'PPy - sum W) / sum W2                        (Fisher scoring)
+ *   PM   t + (Q(t) - (m - p)) / y'PPy                        (Newton on Q(t) = m - p)
+ *   EB   as PM (the two estimating equations coincide; Viechtbauer et al. 2015)
+ * m = sum of the replicate's multiplicities. */
+#ifndef CMETA_BATCHFIT_H
+#define CMETA_BATCHFIT_H
+
+#include <stddef.h>
+#include "cmeta/cmeta.h"
+
+typedef struct {
+    size_t k, p, pp, bmax;
+    double *X, *XX;                         /* k x p, k x pp */
+    double *W, *W2, *W3, *WY, *R;           /* bmax x k */
+    double *A, *M2, *M3, *Xy, *Ai, *beta;   /* bmax x pp / p / p*p / p */
+    double *t, *tn, *Q0, *trP0, *m;         /* bmax */
+    double *sw, *sw2, *rss, *ypy, *trP, *trPP;
+    int *bad, *done;
+    double flops;                           /* dgemm flops done (for the benchmark) */
+} cmeta__bfit_ws;
+
+/* Per-replicate results (arrays owned by the caller, length B or B x p). */
+typedef struct {
+    double *beta, *se, *zval;   /* B x p (any may be NULL) */
+    double *QM, *Q, *tau2, *I2, *H2, *m;  /* B (any may be NULL) */
+    int *ok;                    /* B */
+} cmeta__bfit_out;
+
+/* X: k x p row-major (NULL: intercept only, p = 1). NULL on allocation failure. */
+cmeta__bfit_ws *cmeta__bfit_alloc(size_t k, size_t p, const double *X, size_t bmax);
+void cmeta__bfit_free(cmeta__bfit_ws *ws);
+
+/* Fit B <= bmax replicates. v (length k) is used when V is NULL. qm_from: first coefficient
+ * of the omnibus test (1 with an intercept, 0 without; p = 1 with intercept: 0). */
+void cmeta__bfit(cmeta__bfit_ws *ws, size_t B, const double *Y, const double *V,
+                 const double *v, const double *C, cmeta_method method, double tol,
+                 int maxiter, size_t qm_from, cmeta__bfit_out *out);
+
+/* Zeroed array of n elements (at least one), NULL when out of memory. */
+static inline void *cmeta__anew(size_t n, size_t size) { return cmeta_calloc(n > 0 ? n : 1, size); }
+#define CMETA__NEW(type, n) ((type *)cmeta__anew((n), sizeof(type)))
+
+/* 64-bit mixing of (seed, stream) into a generator seed (splitmix64 finaliser). */
+unsigned long cmeta__seed_mix(unsigned long seed, unsigned long long stream);
+
+#endif

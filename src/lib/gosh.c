@@ -1,0 +1,355 @@
+/* gosh.c - GOSH: the model refitted on every subset of the studies (Olkin, Dahabreh &
+ * Trikalinos 2012, Res Synth Methods 3:214), as metafor 3.8 gosh.rma. Definitions in
+ * cmeta/resample.h. */
+#include <math.h>
+#include <string.h>
+#include <gsl/gsl_rng.h>
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
+#include "internal.h"
+#include "batchfit.h"
+
+void cmeta_resample_opts_default(cmeta_resample_opts *o)
+{
+    memset(o, 0, sizeof *o);
+    o->method = CMETA_METHOD_REML;
+    o->tol = 1e-10;
+    o->maxiter = 1000;
+    o->seed = 1;
+}
+
+typedef struct {
+    cmeta__bfit_ws *bf;     /* iterative methods */
+    double *Y, *C, *est, *Q, *tau2, *I2, *H2;
+    int *ok;
+    gsl_rng *rng;
+    size_t *perm;
+} gosh_ws;
+
+typedef struct {
+    const double *y, *v;
+    double *yc, *w;         /* centred y, 1/v */
+    double ybar;
+    size_t k;
+    int exact;
+    uint64_t N;
+    double cum[65];         /* cumulative dbinom(m, k, 1/2), m = 1..k, for random sizes */
+    const cmeta_resample_opts *o;
+} gosh_job;
+
+static void ws_free(gosh_ws *g)
+{
+    if (!g) return;
+    cmeta__bfit_free(g->bf);
+    cmeta_free(g->Y);
+    cmeta_free(g->C);
+    cmeta_free(g->est);
+    cmeta_free(g->Q);
+    cmeta_free(g->tau2);
+    cmeta_free(g->I2);
+    cmeta_free(g->H2);
+    cmeta_free(g->ok);
+    cmeta_free(g->perm);
+    if (g->rng) gsl_rng_free(g->rng);
+}
+
+static int ws_init(gosh_ws *g, const gosh_job *jb, size_t bs)
+{
+    memset(g, 0, sizeof *g);
+    size_t k = jb->k;
+    int iterative = jb->o->method != CMETA_METHOD_FE && jb->o->method != CMETA_METHOD_DL;
+    g->rng = gsl_rng_alloc(gsl_rng_mt19937);
+    g->perm = CMETA__NEW(size_t, k);
+    if (!g->rng || !g->perm) return -1;
+    if (iterative) {
+        g->bf = cmeta__bfit_alloc(k, 1, NULL, bs);
+        g->Y = CMETA__NEW(double, bs * k);
+        g->C = CMETA__NEW(double, bs * k);
+        g->est = CMETA__NEW(double, bs);
+        g->Q = CMETA__NEW(double, bs);
+        g->tau2 = CMETA__NEW(double, bs);
+        g->I2 = CMETA__NEW(double, bs);
+        g->H2 = CMETA__NEW(double, bs);
+        g->ok = CMETA__NEW(int, bs);
+        if (!g->bf || !g->Y || !g->C || !g->est || !g->Q || !g->tau2 || !g->I2 || !g->H2 || !g->ok)
+            return -1;
+        for (size_t b = 0; b < bs; b++) memcpy(g->Y + b * k, jb->y, sizeof(double) * k);
+    }
+    return 0;
+}
+
+/* Random subset (gosh.rma's rule): size m ~ dbinom(m, k, 1/2) restricted to m >= 1, then m
+ * distinct studies by a partial Fisher-Yates shuffle. */
+static uint64_t random_mask(const gosh_job *jb, gosh_ws *g)
+{
+    size_t k = jb->k, m = 1;
+    double u = gsl_rng_uniform(g->rng) * jb->cum[k];
+    while (m < k && u >= jb->cum[m]) m++;
+    for (size_t j = 0; j < k; j++) g->perm[j] = j;
+    uint64_t mask = 0;
+    for (size_t j = 0; j < m; j++) {
+        size_t r = j + (size_t)gsl_rng_uniform_int(g->rng, (unsigned long)(k - j));
+        size_t tmp = g->perm[j];
+        g->perm[j] = g->perm[r];
+        g->perm[r] = tmp;
+        mask |= (uint64_t)1 << g->perm[j];
+    }
+    return mask;
+}
+
+static inline uint64_t gray(uint64_t i) { return i ^ (i >> 1); }
+
+/* FE or DL of one subset from its running sums (centred y). */
+static void fe_dl_row(const gosh_job *jb, cmeta_gosh_row *r, double S1, double Sy, double Syy,
+                      double S2, int m)
+{
+    r->k = m;
+    r->ok = 1;
+    double est = Sy / S1;
+    if (m == 1) {
+        r->Q = 0;
+        r->I2 = 0;
+        r->H2 = 1;
+        r->tau2 = 0;
+        r->estimate = jb->ybar + est;
+        return;
+    }
+    double Q = Syy - Sy * est, df = m - 1;
+    if (Q < 0) Q = 0;
+    r->Q = Q;
+    r->I2 = fmax(0.0, 100.0 * (Q - df) / Q);
+    r->H2 = Q / df;
+    r->tau2 = 0;
+    if (jb->o->method == CMETA_METHOD_DL) {
+        double t = (Q - df) / (S1 - S2 / S1);
+        if (t > 0) {
+            r->tau2 = t;
+            double a = 0, b = 0;
+            uint64_t mask = r->mask;
+            for (size_t j = 0; j < jb->k; j++) {
+                double inc = (double)((mask >> j) & 1u);
+                double u = inc / (jb->v[j] + t);
+                a += u;
+                b += u * jb->yc[j];
+            }
+            est = b / a;
+        }
+    }
+    r->estimate = jb->ybar + est;
+}
+
+/* Rows [first, first + n) of the run (0-based) into rows[]. */
+static void run_block(const gosh_job *jb, gosh_ws *g, unsigned long long block, uint64_t first,
+                      size_t n, cmeta_gosh_row *rows)
+{
+    size_t k = jb->k;
+    const cmeta_resample_opts *o = jb->o;
+    if (!jb->exact) {
+        gsl_rng_set(g->rng, cmeta__seed_mix(o->seed, block));
+        for (size_t i = 0; i < n; i++) rows[i].mask = random_mask(jb, g);
+    }
+    if (o->method == CMETA_METHOD_FE || o->method == CMETA_METHOD_DL) {
+        double S1 = 0, Sy = 0, Syy = 0, S2 = 0;
+        int m = 0;
+        for (size_t i = 0; i < n; i++) {
+            uint64_t mask;
+            if (jb->exact) {
+                uint64_t idx = first + i + 1; /* subset number 1..2^k-1 */
+                mask = gray(idx);
+                if (i > 0) {
+                    /* one study in or out: O(1) */
+                    unsigned j = (unsigned)__builtin_ctzll(idx);
+                    double s = ((mask >> j) & 1u) ? 1.0 : -1.0, w = jb->w[j], yc = jb->yc[j];
+                    S1 += s * w;
+                    Sy += s * w * yc;
+                    Syy += s * w * yc * yc;
+                    S2 += s * w * w;
+                    m += s > 0 ? 1 : -1;
+                }
+            } else {
+                mask = rows[i].mask;
+            }
+            if (i == 0 || !jb->exact) {
+                S1 = Sy = Syy = S2 = 0;
+                m = 0;
+                for (size_t j = 0; j < k; j++)
+                    if ((mask >> j) & 1u) {
+                        double w = jb->w[j], yc = jb->yc[j];
+                        S1 += w;
+                        Sy += w * yc;
+                        Syy += w * yc * yc;
+                        S2 += w * w;
+                        m++;
+                    }
+            }
+            rows[i].mask = mask;
+            fe_dl_row(jb, rows + i, S1, Sy, Syy, S2, m);
+        }
+        return;
+    }
+    /* iterative methods: the block's subsets as a 0/1 multiplicity matrix, fitted in lockstep */
+    for (size_t i = 0; i < n; i++) {
+        uint64_t mask = jb->exact ? gray(first + i + 1) : rows[i].mask;
+        rows[i].mask = mask;
+        for (size_t j = 0; j < k; j++) g->C[i * k + j] = (double)((mask >> j) & 1u);
+    }
+    cmeta__bfit_out out = {0};
+    out.beta = g->est;
+    out.Q = g->Q;
+    out.tau2 = g->tau2;
+    out.I2 = g->I2;
+    out.H2 = g->H2;
+    out.ok = g->ok;
+    cmeta__bfit(g->bf, n, g->Y, NULL, jb->v, g->C, o->method, o->tol, o->maxiter, 0, &out);
+    for (size_t i = 0; i < n; i++) {
+        rows[i].k = __builtin_popcountll(rows[i].mask);
+        rows[i].ok = g->ok[i];
+        rows[i].estimate = g->est[i];
+        rows[i].Q = g->Q[i];
+        rows[i].tau2 = g->tau2[i];
+        rows[i].I2 = g->I2[i];
+        rows[i].H2 = g->H2[i];
+    }
+}
+
+cmeta_status cmeta_gosh(const double *yi, const double *vi, size_t k, uint64_t subsets,
+                        const cmeta_resample_opts *o, cmeta_gosh_fn fn, void *ctx,
+                        cmeta_gosh_summary *sum, cmeta_error *err)
+{
+    cmeta_resample_opts def;
+    if (!o) {
+        cmeta_resample_opts_default(&def);
+        o = &def;
+    }
+    if (!yi || !vi || !fn) return cmeta_error_set(err, CMETA_EUSAGE, "gosh: missing argument");
+    if (k < 2) return cmeta_error_set(err, CMETA_EDATA, "gosh needs at least 2 studies (k = %zu)", k);
+    if (k > 62) return cmeta_error_set(err, CMETA_EUSAGE, "gosh handles at most 62 studies (k = %zu)", k);
+    switch (o->method) {
+    case CMETA_METHOD_FE: case CMETA_METHOD_DL: case CMETA_METHOD_ML: case CMETA_METHOD_REML:
+    case CMETA_METHOD_PM: case CMETA_METHOD_EB: break;
+    default:
+        return cmeta_error_set(err, CMETA_EUSAGE, "gosh: the method is not supported (use FE, DL, ML, REML, PM or EB)");
+    }
+    if (subsets == 1) return cmeta_error_set(err, CMETA_EUSAGE, "gosh: subsets must be >= 2");
+    for (size_t j = 0; j < k; j++) {
+        if (!isfinite(yi[j])) return cmeta_error_set(err, CMETA_EDATA, "gosh: yi of study %zu is not finite", j + 1);
+        if (!(vi[j] > 0) || !isfinite(vi[j]))
+            return cmeta_error_set(err, CMETA_EDATA, "gosh: vi of study %zu must be > 0", j + 1);
+    }
+    gosh_job jb;
+    memset(&jb, 0, sizeof jb);
+    jb.y = yi;
+    jb.v = vi;
+    jb.k = k;
+    jb.o = o;
+    uint64_t total = ((uint64_t)1 << k) - 1;
+    uint64_t limit = subsets ? subsets : 1000000u;
+    jb.exact = total <= limit;
+    jb.N = jb.exact ? total : limit;
+    /* dbinom(m, k, 1/2) up to the common factor 2^-k */
+    double c = 1;
+    jb.cum[0] = 0;
+    for (size_t m = 1; m <= k; m++) {
+        c = c * (double)(k - m + 1) / (double)m;
+        jb.cum[m] = jb.cum[m - 1] + c;
+    }
+    jb.yc = CMETA__NEW(double, k);
+    jb.w = CMETA__NEW(double, k);
+    if (!jb.yc || !jb.w) {
+        cmeta_free(jb.yc);
+        cmeta_free(jb.w);
+        return cmeta_error_set(err, CMETA_ENOMEM, "out of memory");
+    }
+    double sw = 0, swy = 0;
+    for (size_t j = 0; j < k; j++) {
+        jb.w[j] = 1.0 / vi[j];
+        sw += jb.w[j];
+        swy += jb.w[j] * yi[j];
+    }
+    jb.ybar = swy / sw;
+    for (size_t j = 0; j < k; j++) jb.yc[j] = yi[j] - jb.ybar;
+
+    int iterative = o->method != CMETA_METHOD_FE && o->method != CMETA_METHOD_DL;
+    size_t bs = o->block ? o->block : (iterative ? 256 : 4096);
+    int T = o->threads;
+#ifdef _OPENMP
+    if (T <= 0) T = omp_get_max_threads();
+#else
+    T = 1;
+#endif
+    if (T < 1) T = 1;
+    cmeta_status st = CMETA_OK;
+    gosh_ws *ws = cmeta_calloc((size_t)T, sizeof *ws);
+    cmeta_gosh_row *rows = cmeta_calloc((size_t)T * bs, sizeof *rows);
+    int bad = !ws || !rows;
+    for (int t = 0; !bad && t < T; t++) bad = ws_init(ws + t, &jb, bs) != 0;
+    if (bad) {
+        st = cmeta_error_set(err, CMETA_ENOMEM, "out of memory");
+        goto done;
+    }
+    memset(sum, 0, sizeof *sum);
+    sum->exact = jb.exact;
+    double n_ok = 0, em = 0, es = 0, im = 0, is = 0;
+    sum->est_min = sum->I2_min = INFINITY;
+    sum->est_max = sum->I2_max = -INFINITY;
+    unsigned long long nblocks = (jb.N + bs - 1) / bs;
+    for (unsigned long long b0 = 0; b0 < nblocks; b0 += (unsigned long long)T) {
+        if (o->interrupt && *o->interrupt) {
+            st = cmeta_error_set(err, CMETA_EINTR, "interrupted");
+            goto done;
+        }
+        int nb = (int)((nblocks - b0) < (unsigned long long)T ? (nblocks - b0) : (unsigned long long)T);
+#pragma omp parallel for num_threads(T) schedule(static, 1) if (T > 1 && nb > 1)
+        for (int r = 0; r < nb; r++) {
+            unsigned long long blk = b0 + (unsigned long long)r;
+            uint64_t first = blk * bs;
+            size_t n = (size_t)((jb.N - first) < bs ? (jb.N - first) : bs);
+            run_block(&jb, ws + r, blk, first, n, rows + (size_t)r * bs);
+        }
+        for (int r = 0; r < nb; r++) {
+            uint64_t first = (b0 + (unsigned long long)r) * bs;
+            size_t n = (size_t)((jb.N - first) < bs ? (jb.N - first) : bs);
+            const cmeta_gosh_row *rr = rows + (size_t)r * bs;
+            for (size_t i = 0; i < n; i++) {
+                if (!rr[i].ok) {
+                    sum->failed++;
+                    continue;
+                }
+                /* Welford updates */
+                n_ok += 1;
+                double d = rr[i].estimate - em;
+                em += d / n_ok;
+                es += d * (rr[i].estimate - em);
+                d = rr[i].I2 - im;
+                im += d / n_ok;
+                is += d * (rr[i].I2 - im);
+                sum->est_min = fmin(sum->est_min, rr[i].estimate);
+                sum->est_max = fmax(sum->est_max, rr[i].estimate);
+                sum->I2_min = fmin(sum->I2_min, rr[i].I2);
+                sum->I2_max = fmax(sum->I2_max, rr[i].I2);
+            }
+            sum->subsets += n;
+            if (fn(ctx, rr, n)) {
+                st = cmeta_error_set(err, CMETA_EINTR, "interrupted");
+                goto done;
+            }
+        }
+        if (o->progress && o->progress(o->progress_ctx, (double)sum->subsets, (double)jb.N)) {
+            st = cmeta_error_set(err, CMETA_EINTR, "interrupted");
+            goto done;
+        }
+    }
+    sum->est_mean = n_ok > 0 ? em : NAN;
+    sum->I2_mean = n_ok > 0 ? im : NAN;
+    sum->est_sd = n_ok > 1 ? sqrt(es / (n_ok - 1)) : NAN;
+    sum->I2_sd = n_ok > 1 ? sqrt(is / (n_ok - 1)) : NAN;
+done:
+    for (int t = 0; ws && t < T; t++) ws_free(ws + t);
+    cmeta_free(ws);
+    cmeta_free(rows);
+    cmeta_free(jb.yc);
+    cmeta_free(jb.w);
+    return st;
+}

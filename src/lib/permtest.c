@@ -1,0 +1,322 @@
+/* permtest.c - permutation tests for (mixed-effects) meta-regression models, as metafor 3.8
+ * permutest.rma.uni (Follmann & Proschan 1999; Higgins & Thompson 2004). Definitions in
+ * cmeta/resample.h.
+ *
+ * Every replicate is a refit on the same design with the outcome rows rearranged, so a
+ * block of replicates is one call of the batched kernel (batchfit.h):
+ *  - sign flips (no moderators): Y_b = s_b . y;
+ *  - permutations of the design rows: a permutation pi puts design row pi(i) beside study i;
+ *    the same fit has design row j beside study pi^-1(j), i.e. the design stays fixed and
+ *    (y, v) are permuted: Y_b[j] = y[pi^-1(j)], V_b[j] = v[pi^-1(j)].
+ * Exact mode enumerates all 2^k sign vectors, or all distinct permutations of the design rows
+ * (multiset permutations of the labels of the groups of identical rows, in lexicographic
+ * order). */
+#include <float.h>
+#include <math.h>
+#include <string.h>
+#include <gsl/gsl_rng.h>
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
+#include "internal.h"
+#include "batchfit.h"
+
+void cmeta_permtest_free(cmeta_permtest_result *r)
+{
+    if (!r) return;
+    cmeta_free(r->beta);
+    cmeta_free(r->zval);
+    cmeta_free(r->pval);
+    cmeta_free(r);
+}
+
+typedef struct {
+    cmeta__bfit_ws *bf;
+    double *Y, *V, *z, *QM;
+    int *ok;
+    size_t *perm, *used;
+    gsl_rng *rng;
+} pt_ws;
+
+static void ws_free(pt_ws *w)
+{
+    cmeta__bfit_free(w->bf);
+    cmeta_free(w->Y);
+    cmeta_free(w->V);
+    cmeta_free(w->z);
+    cmeta_free(w->QM);
+    cmeta_free(w->ok);
+    cmeta_free(w->perm);
+    cmeta_free(w->used);
+    if (w->rng) gsl_rng_free(w->rng);
+}
+
+/* Next multiset permutation in lexicographic order; 0 when a is the last one. */
+static int next_perm(int *a, size_t n)
+{
+    if (n < 2) return 0;
+    size_t i = n - 1;
+    while (i > 0 && a[i - 1] >= a[i]) i--;
+    if (i == 0) return 0;
+    size_t j = n - 1;
+    while (a[j] <= a[i - 1]) j--;
+    int t = a[i - 1];
+    a[i - 1] = a[j];
+    a[j] = t;
+    for (size_t l = i, r = n - 1; l < r; l++, r--) {
+        t = a[l];
+        a[l] = a[r];
+        a[r] = t;
+    }
+    return 1;
+}
+
+cmeta_status cmeta_permtest(const double *yi, const double *vi, size_t k, const double *X,
+                            size_t q, int intercept, uint64_t iter,
+                            const cmeta_resample_opts *o, cmeta_permtest_result **out,
+                            cmeta_error *err)
+{
+    cmeta_resample_opts def;
+    if (!o) {
+        cmeta_resample_opts_default(&def);
+        o = &def;
+    }
+    *out = NULL;
+    if (!yi || !vi || (q > 0 && !X)) return cmeta_error_set(err, CMETA_EUSAGE, "permtest: missing argument");
+    if (iter < 2) return cmeta_error_set(err, CMETA_EUSAGE, "permtest: iter must be > 1");
+    switch (o->method) {
+    case CMETA_METHOD_FE: case CMETA_METHOD_DL: case CMETA_METHOD_ML: case CMETA_METHOD_REML:
+    case CMETA_METHOD_PM: case CMETA_METHOD_EB: break;
+    default:
+        return cmeta_error_set(err, CMETA_EUSAGE, "permtest: the method is not supported (use FE, DL, ML, REML, PM or EB)");
+    }
+    size_t p = q + (intercept ? 1 : 0);
+    if (p == 0) return cmeta_error_set(err, CMETA_EUSAGE, "permtest: the model has no coefficients");
+    if (p > 32) return cmeta_error_set(err, CMETA_EUSAGE, "permtest: at most 32 coefficients");
+    if (k < p + 1) return cmeta_error_set(err, CMETA_EDATA, "permtest: %zu studies are too few for %zu coefficients", k, p);
+    for (size_t j = 0; j < k; j++) {
+        if (!isfinite(yi[j])) return cmeta_error_set(err, CMETA_EDATA, "permtest: yi of study %zu is not finite", j + 1);
+        if (!(vi[j] > 0) || !isfinite(vi[j]))
+            return cmeta_error_set(err, CMETA_EDATA, "permtest: vi of study %zu must be > 0", j + 1);
+        for (size_t a = 0; a < q; a++)
+            if (!isfinite(X[j * q + a]))
+                return cmeta_error_set(err, CMETA_EDATA, "permtest: moderator %zu of study %zu is not finite", a + 1, j + 1);
+    }
+    int signflip = q == 0;
+    size_t qm_from = (intercept && p > 1) ? 1 : 0;
+    cmeta_status st = CMETA_OK;
+    double *Xd = CMETA__NEW(double, k * p);
+    int *lab = CMETA__NEW(int, k), *lab0 = CMETA__NEW(int, k);
+    size_t *grp_rows = CMETA__NEW(size_t, k), *grp_start = CMETA__NEW(size_t, k + 1);
+    cmeta_permtest_result *r = cmeta_calloc(1, sizeof *r);
+    int T = o->threads;
+#ifdef _OPENMP
+    if (T <= 0) T = omp_get_max_threads();
+#else
+    T = 1;
+#endif
+    if (T < 1) T = 1;
+    size_t bs = o->block ? o->block : 256;
+    pt_ws *ws = cmeta_calloc((size_t)T, sizeof *ws);
+    int *labs = NULL; /* exact permutations of a round: T*bs x k labels */
+    uint64_t *cnt = NULL;
+    if (!Xd || !lab || !lab0 || !grp_rows || !grp_start || !r || !ws) goto nomem;
+    r->p = p;
+    r->beta = CMETA__NEW(double, p);
+    r->zval = CMETA__NEW(double, p);
+    r->pval = CMETA__NEW(double, p);
+    cnt = CMETA__NEW(uint64_t, p + 1);
+    if (!r->beta || !r->zval || !r->pval || !cnt) goto nomem;
+    for (size_t j = 0; j < k; j++) {
+        size_t c = 0;
+        if (intercept) Xd[j * p + c++] = 1.0;
+        for (size_t a = 0; a < q; a++) Xd[j * p + c++] = X[j * q + a];
+    }
+
+    /* exact or not (metafor: 2^k sign vectors; k! / prod(n_g!) distinct permutations) */
+    double nexact;
+    if (signflip) {
+        nexact = ldexp(1.0, (int)(k < 1000 ? k : 1000));
+    } else {
+        /* groups of identical design rows, labels in order of first appearance */
+        size_t ng = 0;
+        for (size_t j = 0; j < k; j++) {
+            lab0[j] = -1;
+            for (size_t i = 0; i < j && lab0[j] < 0; i++)
+                if (memcmp(Xd + i * p, Xd + j * p, p * sizeof(double)) == 0) lab0[j] = lab0[i];
+            if (lab0[j] < 0) lab0[j] = (int)ng++;
+        }
+        /* multinomial coefficient, in logs to avoid overflow */
+        double lg = lgamma((double)k + 1);
+        for (size_t g = 0; g < ng; g++) {
+            size_t n = 0;
+            for (size_t j = 0; j < k; j++) n += lab0[j] == (int)g;
+            lg -= lgamma((double)n + 1);
+        }
+        nexact = floor(exp(lg) + 0.5);
+        /* rows of each group, in order, for turning labels into a permutation */
+        size_t c = 0;
+        for (size_t g = 0; g < ng; g++) {
+            grp_start[g] = c;
+            for (size_t j = 0; j < k; j++)
+                if (lab0[j] == (int)g) grp_rows[c++] = j;
+        }
+        grp_start[ng] = c;
+    }
+    r->exact = nexact <= (double)iter;
+    uint64_t N = r->exact ? (uint64_t)nexact : iter;
+    r->iter = N;
+
+    for (int t = 0; t < T; t++) {
+        pt_ws *w = ws + t;
+        w->bf = cmeta__bfit_alloc(k, p, Xd, bs);
+        w->Y = CMETA__NEW(double, bs * k);
+        w->V = CMETA__NEW(double, bs * k);
+        w->z = CMETA__NEW(double, bs * p);
+        w->QM = CMETA__NEW(double, bs);
+        w->ok = CMETA__NEW(int, bs);
+        w->perm = CMETA__NEW(size_t, k);
+        w->used = CMETA__NEW(size_t, k);
+        w->rng = gsl_rng_alloc(gsl_rng_mt19937);
+        if (!w->bf || !w->Y || !w->V || !w->z || !w->QM || !w->ok || !w->perm || !w->used || !w->rng)
+            goto nomem;
+    }
+    /* the observed fit */
+    {
+        pt_ws *w = ws;
+        memcpy(w->Y, yi, k * sizeof(double));
+        cmeta__bfit_out fo = {0};
+        fo.beta = r->beta;
+        fo.zval = r->zval;
+        fo.QM = &r->QM;
+        fo.ok = w->ok;
+        cmeta__bfit(w->bf, 1, w->Y, NULL, vi, NULL, o->method, o->tol, o->maxiter, qm_from, &fo);
+        if (!w->ok[0]) {
+            st = cmeta_error_set(err, CMETA_ENOCONV, "permtest: the model fit to the observed data failed");
+            goto done;
+        }
+        r->QM_df = (double)(p - qm_from);
+    }
+    if (!signflip && r->exact) {
+        labs = CMETA__NEW(int, (size_t)T * bs * k);
+        if (!labs) goto nomem;
+        /* first permutation in lexicographic order: labels sorted */
+        memcpy(lab, lab0, k * sizeof(int));
+        for (size_t i = 1; i < k; i++)
+            for (size_t j = i; j > 0 && lab[j - 1] > lab[j]; j--) {
+                int t = lab[j];
+                lab[j] = lab[j - 1];
+                lab[j - 1] = t;
+            }
+    }
+    const double comptol = sqrt(DBL_EPSILON);
+    uint64_t nblocks = (N + bs - 1) / bs, done_n = 0;
+    for (uint64_t b0 = 0; b0 < nblocks; b0 += (uint64_t)T) {
+        if (o->interrupt && *o->interrupt) {
+            st = cmeta_error_set(err, CMETA_EINTR, "interrupted");
+            goto done;
+        }
+        int nb = (int)((nblocks - b0) < (uint64_t)T ? (nblocks - b0) : (uint64_t)T);
+        if (labs) {
+            /* the round's exact permutations, generated in sequence */
+            for (int rr = 0; rr < nb; rr++) {
+                uint64_t first = (b0 + (uint64_t)rr) * bs;
+                size_t n = (size_t)((N - first) < bs ? (N - first) : bs);
+                for (size_t i = 0; i < n; i++) {
+                    memcpy(labs + ((size_t)rr * bs + i) * k, lab, k * sizeof(int));
+                    next_perm(lab, k);
+                }
+            }
+        }
+#pragma omp parallel for num_threads(T) schedule(static, 1) if (T > 1 && nb > 1)
+        for (int rr = 0; rr < nb; rr++) {
+            pt_ws *w = ws + rr;
+            uint64_t blk = b0 + (uint64_t)rr, first = blk * bs;
+            size_t n = (size_t)((N - first) < bs ? (N - first) : bs);
+            if (!r->exact) gsl_rng_set(w->rng, cmeta__seed_mix(o->seed, blk));
+            for (size_t i = 0; i < n; i++) {
+                uint64_t idx = first + i;
+                double *y = w->Y + i * k, *v = w->V + i * k;
+                if (signflip) {
+                    for (size_t j = 0; j < k; j++) {
+                        int neg;
+                        if (r->exact) neg = (int)((idx >> j) & 1u); /* expand.grid order */
+                        else neg = idx == 0 ? 0 : (int)gsl_rng_uniform_int(w->rng, 2);
+                        y[j] = neg ? -yi[j] : yi[j];
+                    }
+                } else {
+                    size_t *pi = w->perm; /* pi[i]: design row beside study i */
+                    if (r->exact) {
+                        const int *L = labs + ((size_t)rr * bs + i) * k;
+                        memset(w->used, 0, k * sizeof(size_t));
+                        for (size_t s = 0; s < k; s++) {
+                            int g = L[s];
+                            /* next unused row of group g */
+                            pi[s] = grp_rows[grp_start[g] + w->used[g]++];
+                        }
+                    } else {
+                        for (size_t j = 0; j < k; j++) pi[j] = j;
+                        if (idx > 0)
+                            for (size_t j = k - 1; j > 0; j--) {
+                                size_t s = (size_t)gsl_rng_uniform_int(w->rng, (unsigned long)(j + 1));
+                                size_t t = pi[j];
+                                pi[j] = pi[s];
+                                pi[s] = t;
+                            }
+                    }
+                    for (size_t s = 0; s < k; s++) {
+                        y[pi[s]] = yi[s];
+                        v[pi[s]] = vi[s];
+                    }
+                }
+            }
+            cmeta__bfit_out fo = {0};
+            fo.zval = w->z;
+            fo.QM = w->QM;
+            fo.ok = w->ok;
+            cmeta__bfit(w->bf, n, w->Y, signflip ? NULL : w->V, vi, NULL, o->method, o->tol,
+                        o->maxiter, qm_from, &fo);
+        }
+        for (int rr = 0; rr < nb; rr++) {
+            pt_ws *w = ws + rr;
+            uint64_t first = (b0 + (uint64_t)rr) * bs;
+            size_t n = (size_t)((N - first) < bs ? (N - first) : bs);
+            for (size_t i = 0; i < n; i++) {
+                if (!w->ok[i]) {
+                    r->failed++;
+                    continue;
+                }
+                for (size_t a = 0; a < p; a++)
+                    cnt[a] += fabs(w->z[i * p + a]) >= fabs(r->zval[a]) - comptol;
+                cnt[p] += w->QM[i] >= r->QM - comptol;
+            }
+            done_n += n;
+        }
+        if (o->progress && o->progress(o->progress_ctx, (double)done_n, (double)N)) {
+            st = cmeta_error_set(err, CMETA_EINTR, "interrupted");
+            goto done;
+        }
+    }
+    {
+        double used = (double)(N - r->failed);
+        for (size_t a = 0; a < p; a++) r->pval[a] = used > 0 ? fmin(1.0, (double)cnt[a] / used) : NAN;
+        r->QM_pval = used > 0 ? (double)cnt[p] / used : NAN;
+    }
+    goto done;
+nomem:
+    st = cmeta_error_set(err, CMETA_ENOMEM, "out of memory");
+done:
+    for (int t = 0; ws && t < T; t++) ws_free(ws + t);
+    cmeta_free(ws);
+    cmeta_free(labs);
+    cmeta_free(cnt);
+    cmeta_free(Xd);
+    cmeta_free(lab);
+    cmeta_free(lab0);
+    cmeta_free(grp_rows);
+    cmeta_free(grp_start);
+    if (st == CMETA_OK) *out = r;
+    else cmeta_permtest_free(r);
+    return st;
+}

@@ -1,0 +1,25 @@
+# Resampling commands: boot, permtest, gosh (sourced by run.sh).
+B=$T/data/bcg_rr.csv
+G=$T/golden
+expect_golden $G/gosh_bcg6_dl.csv "gosh exact DL CSV on stdout" gosh $T/data/bcg6_rr.csv --method DL --format csv --seed 1
+expect_golden $G/gosh_bcg6_reml.json "gosh exact REML summary JSON" gosh $T/data/bcg6_rr.csv --format json --seed 1
+expect_golden $G/gosh_bcg_random.json "gosh random subsets JSON" gosh $B --method DL --subsets 5000 --seed 11 --format json
+expect_golden $G/permtest_bcg_ablat.txt "permtest with a moderator (text)" permtest $B --mods ablat --iter 2000 --seed 5
+expect_golden $G/permtest_bcg6_exact.json "permtest exact sign flips (JSON)" permtest $T/data/bcg6_rr.csv --iter 100 --format json --seed 1
+expect_golden $G/boot_bcg.json "boot nonparametric (JSON)" boot $B --iter 500 --seed 9 --format json
+expect_golden $G/boot_bcg_param.txt "boot parametric (text)" boot $B --iter 500 --seed 9 --type parametric
+expect_error 1 "--type" "boot bad type" boot $B --type jackknife
+expect_error 1 "no column 'latitude'" "permtest unknown moderator" permtest $B --mods latitude
+expect_error 1 "subsets must be >= 2" "gosh one subset" gosh $B --subsets 1
+# -o: the file appears whole, and the same seed gives the same rows with 1 or 2 threads
+run_cmd gosh $B --method REML --subsets 3000 --seed 4 -o "$TMP/g1.csv"
+OMP_NUM_THREADS=1 $CMETA gosh $B --method REML --subsets 3000 --seed 4 -o "$TMP/g2.csv" >/dev/null 2>&1
+OMP_NUM_THREADS=2 $CMETA gosh $B --method REML --subsets 3000 --seed 4 -o "$TMP/g3.csv" >/dev/null 2>&1
+if [ "$rc" = 0 ] && [ "$(wc -l <"$TMP/g1.csv")" = 3001 ] && cmp -s "$TMP/g2.csv" "$TMP/g3.csv"; then ok; else bad "gosh -o / threads"; fi
+# Ctrl-C: exit 130, one line on stderr, no output file and no temporary file left behind
+mkdir -p "$TMP/int"
+( $CMETA gosh $T/data/synthetic40.csv --method REML --subsets 100000000 --seed 1 -o "$TMP/int/g.csv" >/dev/null 2>"$TMP/int.err" & echo $! >"$TMP/int.pid"; wait $! ; echo $? >"$TMP/int.rc" ) &
+sleep 1
+kill -INT "$(cat "$TMP/int.pid")" 2>/dev/null
+wait
+if [ "$(cat "$TMP/int.rc")" = 130 ] && [ -z "$(ls "$TMP/int")" ] && grep -q interrupted "$TMP/int.err"; then ok; else bad "gosh Ctrl-C: rc $(cat "$TMP/int.rc"), left: $(ls "$TMP/int"), $(cat "$TMP/int.err")"; fi
