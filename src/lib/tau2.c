@@ -177,11 +177,12 @@ cmeta_status cmeta__tau2(cmeta_method m, const double *y, const double *vi, size
         /* Fisher scoring from max(0, HE) */
         int reml = m == CMETA_METHOD_REML, conv = 0, it = 0;
         tau2 = raw > 0 ? raw : 0.0;
-        /* convergence on the scale of the data: |step| <= tol x min(1, mean vi), so that
-         * vi ~ 1e-12 converges as vi ~ 1 does (metafor's absolute threshold does not) */
+        /* convergence on the scale of the data: |step| <= tol x min(1, 100 mean vi), so
+         * that vi ~ 1e-12 converges as vi ~ 1 does (metafor's absolute threshold does not);
+         * unchanged for mean vi >= 0.01 */
         double vsc = 0;
         for (size_t i = 0; i < k; i++) vsc += vi[i] / (double)k;
-        vsc = fmin(1.0, vsc);
+        vsc = fmin(1.0, 100.0 * vsc);
         while (it < maxiter) {
             it++;
             double info, sc = ml_score(&L, y, vi, tau2, reml, &info);
