@@ -13,4 +13,11 @@
 /* Case-insensitive ASCII comparison (locale independent). */
 int cmeta__strcasecmp(const char *a, const char *b);
 
+/* llcheck.c: warn (to w) when the profile (restricted, reml = 1) log-likelihood of the model
+ * with design X (k x p, row-major) is higher somewhere on a grid of tau^2 than at tau2,
+ * i.e. Fisher scoring stopped at a local maximum. CMETA_ENOMEM only when the warning
+ * cannot be stored; does nothing when w is NULL. */
+cmeta_status cmeta__ll_check_global(int reml, const double *y, const double *vi, size_t k,
+                                    const double *X, size_t p, double tau2, cmeta_warnings *w);
+
 #endif

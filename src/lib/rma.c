@@ -744,6 +744,11 @@ cmeta_status cmeta_rma(const double *yi, const double *vi, size_t k, const doubl
         f->se_tau2 = tr.se_tau2;
         f->iterations = tr.iter;
         f->tau2_truncated = tr.truncated;
+        /* say when the likelihood has a higher maximum elsewhere (llcheck.c) */
+        if ((opts->method == CMETA_METHOD_ML || opts->method == CMETA_METHOD_REML) &&
+            (st = cmeta__ll_check_global(opts->method == CMETA_METHOD_REML, yc, vi, k, Xf, p,
+                                         f->tau2, w)) != CMETA_OK)
+            goto fail;
     }
     f->tau = sqrt(f->tau2);
     if (opts->method == CMETA_METHOD_FE) f->tau2_ci_lb = f->tau2_ci_ub = NAN;

@@ -154,6 +154,12 @@ cmeta_status cmeta__tau2(cmeta_method m, const double *y, const double *vi, size
         /* Fisher scoring from max(0, HE) */
         int reml = m == CMETA_METHOD_REML, conv = 0, it = 0;
         tau2 = raw > 0 ? raw : 0.0;
+        /* convergence on the scale of the data: |step| <= tol x min(1, 100 mean vi), so
+         * that vi ~ 1e-12 converges as vi ~ 1 does (metafor's absolute threshold does not);
+         * unchanged for mean vi >= 0.01 */
+        double vsc = 0;
+        for (size_t i = 0; i < k; i++) vsc += vi[i] / (double)k;
+        vsc = fmin(1.0, 100.0 * vsc);
         while (it < maxiter) {
             it++;
             double info, sc = ml_score(&L, y, vi, tau2, reml, &info);
@@ -162,7 +168,7 @@ cmeta_status cmeta__tau2(cmeta_method m, const double *y, const double *vi, size
             if (tau2 == 0 && adj < 0) adj = 0; /* at the boundary: halving would end at 0 */
             while (tau2 + adj < 0) adj /= 2;
             tau2 += adj;
-            if (fabs(adj) <= tol) { conv = 1; break; }
+            if (fabs(adj) <= tol * vsc) { conv = 1; break; }
         }
         if (!conv) {
             /* safeguard: bracket the root of the score and use Brent's method */
