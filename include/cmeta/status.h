@@ -62,7 +62,8 @@ CMETA_EXPORT cmeta_status cmeta_error_set(cmeta_error *err, cmeta_status status,
                                           const char *fmt, ...) CMETA_PRINTF(3, 4);
 
 /* Format err as the program prints it: "FILE:LINE:COLUMN: study 'X': message"
- * (parts that are unknown are left out). Writes at most size bytes, NUL terminated. */
+ * (parts that are unknown are left out), always on one line (line breaks in a study label
+ * become spaces). Writes at most size bytes, NUL terminated. */
 CMETA_EXPORT void cmeta_error_format(const cmeta_error *err, char *buf, size_t size);
 
 /* A growing list of warnings (studies omitted, corrections applied, tau^2 truncated...).
@@ -74,7 +75,8 @@ typedef struct {
 
 CMETA_EXPORT void cmeta_warnings_init(cmeta_warnings *w);
 CMETA_EXPORT void cmeta_warnings_free(cmeta_warnings *w);
-/* Returns CMETA_ENOMEM when the warning could not be stored (w is left as it was). */
+/* Returns CMETA_ENOMEM when the warning could not be stored (w is left as it was). The text is
+ * kept on one line (line breaks become spaces). */
 CMETA_EXPORT cmeta_status cmeta_warn(cmeta_warnings *w, const char *fmt, ...) CMETA_PRINTF(2, 3);
 
 /* Allocator hook: every allocation the library makes goes through these. Passing NULLs

@@ -103,6 +103,12 @@ void cli_pval(char *buf, size_t n, double p, int digits);
  * " " as metafor's .print.table. cells: nrows x ncols row-major strings. rownames may be NULL. */
 void cli_print_frame(FILE *fp, const char *const *rownames, size_t nrows,
                      const char *const *colnames, size_t ncols, const char *const *cells);
+/* The same with `gap` spaces between columns, the columns wrapped into blocks narrower than
+ * `wrap` characters as R wraps a wide table (no wrapping with (size_t)-1). Line breaks and tabs
+ * in row names print as spaces. */
+void cli_text_frame(FILE *fp, const char *const *rownames, size_t nrows,
+                    const char *const *colnames, size_t ncols, const char *const *cells,
+                    int gap, size_t wrap);
 /* The fit options to use: --model auto picks FE (or MH/Peto) when the heterogeneity test's
  * p >= --het-p, else the random-effects method. Fills *chosen, and a one-line reason. */
 int cli_choose_model(const cli_opts *o, const cmeta_studies *s, cmeta_fit_opts *chosen,

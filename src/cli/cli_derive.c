@@ -38,8 +38,16 @@ static void pad(FILE *fp, size_t n)
     while (n--) fputc(' ', fp);
 }
 
-void cli_print_frame(FILE *fp, const char *const *rownames, size_t nrows,
-                     const char *const *colnames, size_t ncols, const char *const *cells)
+/* A row name on one line: line breaks and tabs inside a (quoted) label print as spaces, so a
+ * label never breaks the table; the width is unchanged (one code point each). */
+static void put_label(FILE *fp, const char *s)
+{
+    for (; *s; s++) fputc(*s == '\n' || *s == '\r' || *s == '\t' ? ' ' : *s, fp);
+}
+
+void cli_text_frame(FILE *fp, const char *const *rownames, size_t nrows,
+                    const char *const *colnames, size_t ncols, const char *const *cells,
+                    int gap, size_t wrap)
 {
     size_t rw = 0;
     for (size_t i = 0; rownames && i < nrows; i++)
@@ -51,26 +59,35 @@ void cli_print_frame(FILE *fp, const char *const *rownames, size_t nrows,
         for (size_t i = 0; i < nrows; i++)
             if (width(cells[i * ncols + j]) > cw[j]) cw[j] = width(cells[i * ncols + j]);
     }
-    pad(fp, rw);
-    for (size_t j = 0; j < ncols; j++) {
-        fputc(' ', fp);
-        pad(fp, cw[j] - width(colnames[j]));
-        fputs(colnames[j], fp);
-    }
-    fputs(" \n", fp);
-    for (size_t i = 0; i < nrows; i++) {
-        const char *r = rownames ? rownames[i] : "";
-        fputs(r, fp);
-        pad(fp, rw - width(r));
-        for (size_t j = 0; j < ncols; j++) {
-            const char *c = cells[i * ncols + j];
-            fputc(' ', fp);
-            pad(fp, cw[j] - width(c));
-            fputs(c, fp);
+    for (size_t j0 = 0; j0 < ncols;) {
+        size_t j1 = j0, used = rw;
+        while (j1 < ncols && (j1 == j0 || used + (size_t)gap + cw[j1] < wrap)) used += (size_t)gap + cw[j1++];
+        pad(fp, rw);
+        for (size_t j = j0; j < j1; j++) {
+            pad(fp, (size_t)gap + cw[j] - width(colnames[j]));
+            fputs(colnames[j], fp);
         }
         fputs(" \n", fp);
+        for (size_t i = 0; i < nrows; i++) {
+            const char *r = rownames ? rownames[i] : "";
+            put_label(fp, r);
+            pad(fp, rw - width(r));
+            for (size_t j = j0; j < j1; j++) {
+                const char *c = cells[i * ncols + j];
+                pad(fp, (size_t)gap + cw[j] - width(c));
+                fputs(c, fp);
+            }
+            fputs(" \n", fp);
+        }
+        j0 = j1;
     }
     free(cw);
+}
+
+void cli_print_frame(FILE *fp, const char *const *rownames, size_t nrows,
+                     const char *const *colnames, size_t ncols, const char *const *cells)
+{
+    cli_text_frame(fp, rownames, nrows, colnames, ncols, cells, 1, (size_t)-1);
 }
 
 double cli_harmonic_n(const cmeta_data *d)

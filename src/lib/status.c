@@ -57,6 +57,14 @@ cmeta_status cmeta_error_set(cmeta_error *err, cmeta_status status, const char *
     return status;
 }
 
+/* Messages are single lines: a study label with a line break (legal inside a quoted CSV field)
+ * must not split an error or warning line. */
+static void one_line(char *s)
+{
+    for (; *s; s++)
+        if (*s == '\n' || *s == '\r' || *s == '\t') *s = ' ';
+}
+
 void cmeta_error_format(const cmeta_error *err, char *buf, size_t size)
 {
     size_t used = 0;
@@ -79,6 +87,7 @@ void cmeta_error_format(const cmeta_error *err, char *buf, size_t size)
     if (err->study[0]) APPEND("study '%s': ", err->study);
     APPEND("%s", err->message[0] ? err->message : cmeta_strerror(err->status));
 #undef APPEND
+    one_line(buf);
 }
 
 /* ---- warnings ---- */
@@ -104,6 +113,7 @@ cmeta_status cmeta_warn(cmeta_warnings *w, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(buf, sizeof buf, fmt, ap);
     va_end(ap);
+    one_line(buf);
     if (w->n == w->cap) {
         size_t cap = w->cap ? 2 * w->cap : 8;
         char **t = cmeta_realloc(w->text, cap * sizeof *t);

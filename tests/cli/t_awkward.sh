@@ -39,3 +39,6 @@ else bad "awkward labels: rc=$rc $(head -c 300 "$TMP/out") / $(cat "$TMP/err")";
 run_cmd pool "$AW/bin_meta.csv" --measure OR --format json
 if [ "$rc" = 0 ] && grep -qF '"study":"Rosenthal, et al"' "$TMP/out"; then ok
 else bad "studlab labels: $(head -c 300 "$TMP/out")"; fi
+# Labels with line breaks never break a table row, an error line or a warning line.
+expect_golden tests/cli/golden/pool_multiline_labels.txt "awkward: multi-line labels in the text table" pool tests/cli/data/multiline_labels.csv --measure OR --method FE
+expect_error 2 "multiline_bad.csv:6:2: study 'Bad  row': ai must be >= 0" "awkward: multi-line label in an error" pool tests/cli/data/multiline_bad.csv --measure OR
