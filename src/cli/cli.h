@@ -47,6 +47,10 @@ typedef struct {
  * and returns 1; on --help prints help and returns -1; else 0. */
 int cli_parse(int argc, char **argv, cli_opts *o, const char *usage);
 void cli_opts_free(cli_opts *o);
+/* cli_parse, then exactly one input FILE: the start of every single-file command.
+ * Returns -1 to go on; otherwise the exit code to return at once (0 after --help), with o
+ * already freed and any message printed. */
+int cli_start(int argc, char **argv, cli_opts *o, const char *usage);
 
 /* Read the input table and build the analysis data. Returns an exit code (0 = ok) and
  * prints the error line itself. *t and *d are to be freed by the caller. */

@@ -227,6 +227,22 @@ int cli_parse(int argc, char **argv, cli_opts *o, const char *usage)
     return 0;
 }
 
+int cli_start(int argc, char **argv, cli_opts *o, const char *usage)
+{
+    int rc = cli_parse(argc, argv, o, usage);
+    if (rc) {
+        cli_opts_free(o);
+        return rc < 0 ? 0 : rc;
+    }
+    if (o->ninputs != 1) {
+        size_t n = o->ninputs;
+        cli_opts_free(o);
+        return cli_failf(1, "%s: expected one input file (use - for standard input), got %zu; see cmeta %s --help",
+                         argv[0], n, argv[0]);
+    }
+    return -1;
+}
+
 void cli_opts_free(cli_opts *o)
 {
     free(o->inputs);

@@ -224,11 +224,8 @@ static void print_csv(FILE *fp, const bias_res *r)
 int cmeta_cmd_bias(int argc, char **argv)
 {
     cli_opts o;
-    int rc = cli_parse(argc, argv, &o, usage);
-    if (rc) {
-        cli_opts_free(&o);
-        return rc < 0 ? 0 : rc;
-    }
+    int rc = cli_start(argc, argv, &o, usage);
+    if (rc >= 0) return rc;
     cmeta_table *t = NULL;
     cmeta_data *d = NULL;
     bias_res r;
@@ -238,10 +235,6 @@ int cmeta_cmd_bias(int argc, char **argv)
     cmeta_error err;
     cmeta_error_clear(&err);
     cmeta_status st;
-    if (o.ninputs != 1) {
-        rc = cli_failf(1, "bias: expected one input FILE (got %zu); see cmeta bias --help", o.ninputs);
-        goto done;
-    }
     if ((rc = cli_load(&o, o.inputs[0], &t, &d, &w))) goto done;
     if ((rc = cli_diag_check_method(&o))) goto done;
     if (d->k < 3) {

@@ -11,8 +11,8 @@ static const char usage[] =
 int cmeta_cmd_boot(int argc, char **argv)
 {
     cli_opts o;
-    int rc = cli_parse(argc, argv, &o, usage);
-    if (rc) return rc < 0 ? 0 : rc;
+    int rc = cli_start(argc, argv, &o, usage);
+    if (rc >= 0) return rc;
     cmeta_boot_type type = CMETA_BOOT_NONPARAMETRIC;
     if (o.type) {
         if (!strcmp(o.type, "parametric")) type = CMETA_BOOT_PARAMETRIC;
@@ -25,7 +25,7 @@ int cmeta_cmd_boot(int argc, char **argv)
     cmeta_data *d = NULL;
     cmeta_warnings w;
     cmeta_warnings_init(&w);
-    rc = cli_load(&o, o.ninputs ? o.inputs[0] : NULL, &t, &d, &w);
+    rc = cli_load(&o, o.inputs[0], &t, &d, &w);
     if (rc) goto out;
     cmeta_resample_opts ro;
     cmeta_resample_opts_default(&ro);

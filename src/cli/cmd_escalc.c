@@ -43,16 +43,8 @@ static const char usage[] =
 int cmeta_cmd_escalc(int argc, char **argv)
 {
     cli_opts o;
-    int rc = cli_parse(argc, argv, &o, usage);
-    if (rc != 0) {
-        cli_opts_free(&o);
-        return rc < 0 ? 0 : rc;
-    }
-    if (o.ninputs != 1) {
-        cli_opts_free(&o);
-        return cli_failf(1, "escalc: expected one input file (use - for standard input), got %zu",
-                         o.ninputs);
-    }
+    int rc = cli_start(argc, argv, &o, usage);
+    if (rc >= 0) return rc;
     if (o.format == CLI_FMT_JSON) {
         cli_opts_free(&o);
         return cli_failf(1, "escalc writes CSV; --format json is not available for it");

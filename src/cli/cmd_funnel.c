@@ -18,15 +18,8 @@ static const char usage[] =
 int cmeta_cmd_funnel(int argc, char **argv)
 {
     cli_opts o;
-    int rc = cli_parse(argc, argv, &o, usage);
-    if (rc) {
-        cli_opts_free(&o);
-        return rc < 0 ? 0 : rc;
-    }
-    if (o.ninputs != 1) {
-        cli_opts_free(&o);
-        return cli_failf(1, "funnel: expected one input FILE (got %zu); see cmeta funnel --help", o.ninputs);
-    }
+    int rc = cli_start(argc, argv, &o, usage);
+    if (rc >= 0) return rc;
     if ((rc = cli_plot_check_output(&o))) {
         cli_opts_free(&o);
         return rc;

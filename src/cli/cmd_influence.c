@@ -142,11 +142,8 @@ static void print_csv(FILE *fp, const cmeta_influence *inf, const char *const *l
 int cmeta_cmd_influence(int argc, char **argv)
 {
     cli_opts o;
-    int rc = cli_parse(argc, argv, &o, usage);
-    if (rc) {
-        cli_opts_free(&o);
-        return rc < 0 ? 0 : rc;
-    }
+    int rc = cli_start(argc, argv, &o, usage);
+    if (rc >= 0) return rc;
     cmeta_table *t = NULL;
     cmeta_data *d = NULL;
     cmeta_design *des = NULL;
@@ -158,10 +155,6 @@ int cmeta_cmd_influence(int argc, char **argv)
     cmeta_warnings_init(&w);
     cmeta_error err;
     cmeta_error_clear(&err);
-    if (o.ninputs != 1) {
-        rc = cli_failf(1, "influence: expected one input FILE (got %zu); see cmeta influence --help", o.ninputs);
-        goto done;
-    }
     if ((rc = cli_load(&o, o.inputs[0], &t, &d, &w))) goto done;
     if ((rc = cli_diag_check_method(&o))) goto done;
     cmeta_status st;

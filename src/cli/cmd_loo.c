@@ -126,15 +126,8 @@ void cli_print_derived(FILE *fp, cli_format fmt, const char *listkey, const char
 int cli_run_derived(int argc, char **argv, const char *usage_text, int cumulative)
 {
     cli_opts o;
-    int rc = cli_parse(argc, argv, &o, usage_text);
-    if (rc) {
-        cli_opts_free(&o);
-        return rc < 0 ? 0 : rc;
-    }
-    if (o.ninputs != 1) {
-        cli_opts_free(&o);
-        return cli_failf(1, "%s: expected one input FILE (got %zu)", argv[0], o.ninputs);
-    }
+    int rc = cli_start(argc, argv, &o, usage_text);
+    if (rc >= 0) return rc;
     if (!cumulative && o.order) {
         cli_opts_free(&o);
         return cli_failf(1, "loo: --order applies to cumul only");

@@ -14,8 +14,8 @@ static const char usage[] =
 int cmeta_cmd_permtest(int argc, char **argv)
 {
     cli_opts o;
-    int rc = cli_parse(argc, argv, &o, usage);
-    if (rc) return rc < 0 ? 0 : rc;
+    int rc = cli_start(argc, argv, &o, usage);
+    if (rc >= 0) return rc;
     cmeta_table *t = NULL;
     cmeta_data *d = NULL;
     cmeta_warnings w;
@@ -23,7 +23,7 @@ int cmeta_cmd_permtest(int argc, char **argv)
     double *X = NULL;
     size_t q = 0;
     cmeta_permtest_result *r = NULL;
-    rc = cli_load(&o, o.ninputs ? o.inputs[0] : NULL, &t, &d, &w);
+    rc = cli_load(&o, o.inputs[0], &t, &d, &w);
     if (rc) goto out;
     if ((rc = cli_resample_mods(d, o.mods, &X, &q))) goto out;
     cmeta_resample_opts ro;

@@ -494,15 +494,8 @@ done:
 int cmeta_cmd_pool(int argc, char **argv)
 {
     cli_opts o;
-    int rc = cli_parse(argc, argv, &o, usage);
-    if (rc) {
-        cli_opts_free(&o);
-        return rc < 0 ? 0 : rc;
-    }
-    if (o.ninputs != 1) {
-        cli_opts_free(&o);
-        return cli_failf(1, "pool: expected one input FILE (got %zu); see cmeta pool --help", o.ninputs);
-    }
+    int rc = cli_start(argc, argv, &o, usage);
+    if (rc >= 0) return rc;
     cmeta_warnings w;
     cmeta_warnings_init(&w);
     cmeta_table *t = NULL;

@@ -181,11 +181,8 @@ static void print_csv(FILE *fp, const cmeta_fit *f, const cmeta_design *des)
 int cmeta_cmd_regress(int argc, char **argv)
 {
     cli_opts o;
-    int rc = cli_parse(argc, argv, &o, usage);
-    if (rc) {
-        cli_opts_free(&o);
-        return rc < 0 ? 0 : rc;
-    }
+    int rc = cli_start(argc, argv, &o, usage);
+    if (rc >= 0) return rc;
     cmeta_table *t = NULL;
     cmeta_data *d = NULL;
     cmeta_design *des = NULL;
@@ -195,10 +192,6 @@ int cmeta_cmd_regress(int argc, char **argv)
     cmeta_warnings_init(&w);
     cmeta_error err;
     cmeta_error_clear(&err);
-    if (o.ninputs != 1) {
-        rc = cli_failf(1, "regress: expected one input FILE (got %zu); see cmeta regress --help", o.ninputs);
-        goto done;
-    }
     if (!o.mods || !*o.mods) {
         rc = cli_failf(1, "regress: --mods A,B is required (the moderator columns)");
         goto done;
