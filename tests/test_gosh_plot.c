@@ -217,6 +217,7 @@ static void test_k3(void)
     both s = {&b, rows, 0};
     cmeta_resample_opts o;
     cmeta_resample_opts_default(&o);
+    o.threads = 1; /* no OpenMP pool: valgrind then reports nothing of libgomp's threads */
     o.method = CMETA_METHOD_FE;
     cmeta_gosh_summary sum;
     CU_ASSERT_EQUAL_FATAL(cmeta_gosh(yi, vi, 3, 0, &o, collect, &s, &sum, &err), CMETA_OK);
@@ -400,6 +401,7 @@ static void test_bcg(void)
     both s = {&b, calloc(N + 1, sizeof(cmeta_gosh_row)), 0};
     cmeta_resample_opts o;
     cmeta_resample_opts_default(&o);
+    o.threads = 1; /* no OpenMP pool: valgrind then reports nothing of libgomp's threads */
     o.method = CMETA_METHOD_DL;
     o.block = 1000;
     cmeta_gosh_summary sum;
@@ -475,6 +477,7 @@ static void test_random_and_transf(void)
     both s = {&b, NULL, 0};
     cmeta_resample_opts o;
     cmeta_resample_opts_default(&o);
+    o.threads = 1; /* no OpenMP pool: valgrind then reports nothing of libgomp's threads */
     o.method = CMETA_METHOD_REML;
     o.seed = 7;
     cmeta_gosh_summary sum;
