@@ -20,6 +20,7 @@
 #include "effect.h"
 #include "data.h"
 #include "model.h"
+#include "resample.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -61,7 +62,10 @@ typedef enum {
     CMETA_ROLE_FILLED,      /* funnel: a filled (trim-and-fill) study, open circle */
     CMETA_ROLE_REGION,      /* funnel: pseudo-confidence or contour region */
     CMETA_ROLE_ESTLINE,     /* funnel: summary line */
-    CMETA_ROLE_LEGEND       /* funnel: legend keys and texts */
+    CMETA_ROLE_LEGEND,      /* funnel, GOSH: legend keys and texts */
+    CMETA_ROLE_CELL,        /* GOSH: a grid cell (index = iy * nx + ix, value = its count) */
+    CMETA_ROLE_HIST         /* GOSH: marginal histogram bar (index j >= 0: estimate bar j;
+                               index -1 - j: I^2 bar j; value = its count) */
 } cmeta_prim_role;
 
 typedef enum { CMETA_ANCHOR_LEFT, CMETA_ANCHOR_CENTER, CMETA_ANCHOR_RIGHT } cmeta_anchor;
@@ -103,6 +107,9 @@ typedef struct {
     double transf_n;
     /* funnel only: page y = ay0 + se / se_max * (ay1 - ay0) */
     double ay0, ay1, se_max;
+    /* GOSH only: page y = ay0 + (v - ylo) / (yhi - ylo) * (ay1 - ay0) for I^2 = v (%);
+     * ay0 is the bottom of the panel (I^2 = ylo), ay1 its top. See cmeta_plot_ypos. */
+    double ylo, yhi;
 } cmeta_plot;
 
 CMETA_EXPORT void cmeta_plot_free(cmeta_plot *p);
@@ -113,6 +120,9 @@ CMETA_EXPORT double cmeta_plot_xpos(const cmeta_plot *p, double v);
 /* The number shown for position v of the x axis: v back-transformed as the plot's labels
  * are (exp, inverse logit, sin^2, inverse Freeman-Tukey, tanh; v itself otherwise). */
 CMETA_EXPORT double cmeta_plot_shown(const cmeta_plot *p, double v);
+
+/* GOSH plot: page y of I^2 = v (%). */
+CMETA_EXPORT double cmeta_plot_ypos(const cmeta_plot *p, double v);
 
 /* Text measuring callback: width of text (UTF-8) at size points, and the font's ascent and
  * descent (the same for every text of that size, so rows line up). */
@@ -216,6 +226,75 @@ CMETA_EXPORT cmeta_status cmeta_funnel_layout(const cmeta_data *d, const cmeta_f
                                               const cmeta_funnel_opts *o,
                                               cmeta_text_measure_fn measure, void *measure_ctx,
                                               cmeta_plot *out, cmeta_error *err) CMETA_RESULT_USED;
+
+/* ---- GOSH plot (src/lib/plot_gosh.c) ---------------------------------------------- *
+ * What metafor 3.8 plot.gosh.rma draws: every subset's pooled estimate (x) against its
+ * I^2 (y), with histograms of the estimates (above) and of I^2 (right). With 2^13 - 1 to
+ * 10^6 subsets a point per subset is too heavy for SVG/PDF, so the subsets are counted in
+ * a grid of nx x ny cells instead and each non-empty cell is drawn as one rectangle (the
+ * panel's corner on whole points, so the default 2-point cells meet on pixel edges) whose
+ * grey darkens with log(count) (count 1 light grey, the fullest cell black):
+ *   shade(c) = 0.82 (1 - log(c) / log(cmax))   (cmax = 1: 0.4).
+ * The grid is fixed before the first subset arrives, so that the counts are accumulated
+ * from the streamed rows (cmeta_gosh_bins_add is a cmeta_gosh_fn) in constant memory:
+ *   x: the estimate of any subset is a weighted mean of its yi with positive weights, so
+ *      it lies in [min yi, max yi]; the grid spans the x axis, i.e. the round ticks that
+ *      enclose that range (back-transformed ratios on a log scale for ratio measures, as
+ *      the forest plot), cell ix = floor((x - xlo) / (xhi - xlo) * nx);
+ *   y: I^2 in [0, 100], cell iy = floor(I^2 / 100 * ny) (iy = 0 at the bottom);
+ *   a value on the upper edge goes to the last cell.
+ * The marginal histograms are the row and column sums grouped into bars of hist_x
+ * columns and hist_y rows (the last bar may be narrower). */
+typedef struct {
+    size_t nx, ny;          /* grid cells along the estimate and the I^2 axes */
+    double xlo, xhi;        /* estimate range of the grid (yi scale) = the x axis limits */
+    double ylo, yhi;        /* I^2 range of the grid: 0, 100 */
+    double dlo, dhi;        /* min and max yi of the studies */
+    uint64_t *count;        /* nx * ny counts, count[iy * nx + ix] */
+    uint64_t *xmarg;        /* nx column sums (estimate histogram at cell resolution) */
+    uint64_t *ymarg;        /* ny row sums */
+    uint64_t n;             /* rows binned */
+    uint64_t failed;        /* rows with ok = 0 (not binned) */
+    uint64_t outside;       /* finite rows off the grid (not binned; never expected) */
+    size_t k;               /* studies */
+    cmeta_measure measure;
+    cmeta_transform_kind transf;  /* how x tick labels are back-transformed */
+    double transf_n;        /* harmonic mean n for CMETA_TRANS_IFT, else NAN */
+} cmeta_gosh_bins;
+
+/* Set up an empty grid for the studies of d (nx, ny = 0: 160 x 100 cells, i.e. 1% of I^2
+ * per row). Allocates the counts: free with cmeta_gosh_bins_free. */
+CMETA_EXPORT cmeta_status cmeta_gosh_bins_init(cmeta_gosh_bins *b, const cmeta_data *d, size_t nx,
+                                               size_t ny, cmeta_error *err) CMETA_RESULT_USED;
+CMETA_EXPORT void cmeta_gosh_bins_free(cmeta_gosh_bins *b);
+/* The cell of a point (estimate x on the yi scale, I^2 in %): 1 and *ix, *iy when it lies
+ * on the grid (values beyond an edge by less than 1e-9 of the range count as on it), else 0. */
+CMETA_EXPORT int cmeta_gosh_bins_cell(const cmeta_gosh_bins *b, double x, double I2, size_t *ix,
+                                      size_t *iy);
+/* Count rows (a cmeta_gosh_fn: pass the bins as ctx to cmeta_gosh). Returns 0. */
+CMETA_EXPORT int cmeta_gosh_bins_add(void *bins, const cmeta_gosh_row *rows, size_t n);
+
+typedef struct {
+    double font_size;       /* default 10 */
+    double width, height;   /* the estimate x I^2 panel, default 320 x 200 (2 points per
+                               cell of the default grid) */
+    double hist_size;       /* height of the estimate histogram and width of the I^2
+                               histogram, default 60 */
+    size_t hist_x, hist_y;  /* cells per histogram bar, default 4 and 2 */
+} cmeta_gosh_plot_opts;
+
+CMETA_EXPORT void cmeta_gosh_plot_opts_default(cmeta_gosh_plot_opts *o);
+
+/* Lay out the GOSH plot of the counted subsets: the panel of cells with round ticks (x as
+ * the forest plot's axis, y 0, 20, ..., 100), axis titles (the measure on its natural
+ * scale, "(log scale)" for ratios, "Estimate" for GEN; "I² (%)"), the two histograms, a
+ * legend of the shades (counts 1, 10, 100, ... per cell) and a note with the number of
+ * subsets (sum: exact or random, failed fits) and the method. sum may be NULL (then the
+ * note counts the binned rows). *out is filled; free with cmeta_plot_free. */
+CMETA_EXPORT cmeta_status cmeta_gosh_plot_layout(const cmeta_gosh_bins *b, const cmeta_gosh_summary *sum,
+                                                 cmeta_method method, const cmeta_gosh_plot_opts *o,
+                                                 cmeta_text_measure_fn measure, void *measure_ctx,
+                                                 cmeta_plot *out, cmeta_error *err) CMETA_RESULT_USED;
 
 /* ---- rendering (cairo) ------------------------------------------------------------- */
 

@@ -37,6 +37,7 @@ typedef struct {
     long jobs;                /* --jobs N */
     long shard_i, shard_n;    /* --shard I/N */
     int plots;                /* --plots */
+    const char *plot;         /* --plot F.svg|.png|.pdf (gosh) */
     unsigned long seed;       /* --seed S */
     int seed_set;
     int model_auto;           /* --model auto */
@@ -79,6 +80,19 @@ typedef struct {
 int cli_out_open(cli_out *out, const char *path);      /* 0 ok, else exit code (printed) */
 int cli_out_commit(cli_out *out);                      /* 0 ok, else 4 (printed) */
 void cli_out_abort(cli_out *out);                      /* remove the temporary file */
+
+/* gosh --plot (cli_goshplot.c): begin checks the picture format and opens the output (a
+ * temporary file, so that an unwritable path fails before any work) and sets up the
+ * bins; end lays out and draws the plot and publishes the file; abort (safe to call
+ * always) releases both. Return 0 or the exit code (message printed). */
+struct cli_goshplot {
+    cmeta_gosh_bins bins;
+    cli_out out;
+    int active;
+};
+int cli_goshplot_begin(struct cli_goshplot *g, const char *path, const cmeta_data *d);
+int cli_goshplot_end(struct cli_goshplot *g, const cmeta_gosh_summary *sum, cmeta_method method);
+void cli_goshplot_abort(struct cli_goshplot *g);
 
 /* Ctrl-C: the first SIGINT/SIGTERM sets cli_interrupt (long computations poll it through
  * their options and return CMETA_EINTR; cli_out_commit then refuses to publish the output);

@@ -117,7 +117,7 @@ int cli_parse(int argc, char **argv, cli_opts *o, const char *usage)
             "-o", "--output", "--format", "--measure", "--method", "--test", "--level", "--add",
             "--to", "--vtype", "--preset", "--seed", "--ri", "--model", "--het-p", "--tol",
             "--maxiter", "--subgroup", "--mods", "--order", "--layout", "--iter", "--type",
-            "--subsets", "--out", "--jobs", "--shard", "--smcr-sd", NULL};
+            "--subsets", "--out", "--jobs", "--shard", "--smcr-sd", "--plot", NULL};
         int known = 0;
         for (const char *const *k = with_value; *k; k++) known |= eq(name, *k);
         if (!known)
@@ -211,6 +211,11 @@ int cli_parse(int argc, char **argv, cli_opts *o, const char *usage)
         else if (eq(name, "--subsets")) {
             if (parse_long(name, val, 1, 1000000000L, &o->subsets)) return 1;
         } else if (eq(name, "--out")) o->outdir = val;
+        else if (eq(name, "--plot")) {
+            if (!eq(o->command, "gosh")) /* pictures of the other commands take -o */
+                return cli_failf(1, "%s: unknown option '%s' (see cmeta %s --help)", o->command, name, o->command);
+            o->plot = val;
+        }
         else if (eq(name, "--jobs")) {
             if (parse_long(name, val, 1, 1024, &o->jobs)) return 1;
         } else if (eq(name, "--shard")) {

@@ -7,18 +7,22 @@
 
 static const char usage[] =
     "usage: cmeta gosh FILE [--subsets N] [--seed S] [--method M] -o F.csv [--format text|json]\n"
+    "       [--plot F.svg|F.png|F.pdf]\n"
     "  Refits the model on all 2^k - 1 subsets of the studies (k <= 30 by default: exact when\n"
     "  2^k - 1 <= 10^6 or <= --subsets N), or on N random subsets (as metafor's gosh).\n"
     "  Rows (mask, k, estimate, Q, I2, H2, tau2; bit j-1 of mask = study j) go to -o F.csv,\n"
-    "  or to stdout with --format csv. Methods FE, DL (O(1) per subset), ML, REML, PM, EB.\n";
+    "  or to stdout with --format csv. Methods FE, DL (O(1) per subset), ML, REML, PM, EB.\n"
+    "  --plot F: GOSH plot (estimate against I^2, counted in a grid, with histograms).\n";
 
 typedef struct {
     FILE *fp;
+    cmeta_gosh_bins *bins;   /* --plot */
 } sink;
 
 static int write_rows(void *ctx, const cmeta_gosh_row *r, size_t n)
 {
     sink *s = ctx;
+    if (s->bins) cmeta_gosh_bins_add(s->bins, r, n);
     if (!s->fp) return cli_interrupt;
     for (size_t i = 0; i < n; i++) {
         fprintf(s->fp, "%llu,%d,", (unsigned long long)r[i].mask, r[i].k);
@@ -46,6 +50,7 @@ int cmeta_cmd_gosh(int argc, char **argv)
     cmeta_warnings w;
     cmeta_warnings_init(&w);
     cli_out csv = {0};
+    struct cli_goshplot gp = {0};
     rc = cli_load(&o, o.ninputs ? o.inputs[0] : NULL, &t, &d, &w);
     if (rc) goto out;
     cmeta_resample_opts ro;
@@ -60,7 +65,9 @@ int cmeta_cmd_gosh(int argc, char **argv)
     ro.progress = cli_progress;
     ro.progress_ctx = &ps;
     int csv_stdout = !o.output && o.format == CLI_FMT_CSV;
-    sink s = {NULL};
+    sink s = {NULL, NULL};
+    if ((rc = cli_goshplot_begin(&gp, o.plot, d))) goto out;
+    if (o.plot) s.bins = &gp.bins;
     if (o.output || csv_stdout) {
         if ((rc = cli_out_open(&csv, o.output))) goto out;
         s.fp = csv.fp;
@@ -78,6 +85,7 @@ int cmeta_cmd_gosh(int argc, char **argv)
         goto out;
     }
     if (s.fp && (rc = cli_out_commit(&csv))) goto out;
+    if ((rc = cli_goshplot_end(&gp, &sum, ro.method))) goto out;
     if (csv_stdout) {
         cli_print_warnings(&w);
         goto out;
@@ -102,6 +110,10 @@ int cmeta_cmd_gosh(int argc, char **argv)
         printf("%llu", (unsigned long long)sum.failed);
         json_key(stdout, "output", &f2);
         json_str(stdout, o.output);
+        if (o.plot) {
+            json_key(stdout, "plot", &f2);
+            json_str(stdout, o.plot);
+        }
         const char *nm[2] = {"estimate", "I2"};
         double v[2][4] = {{sum.est_mean, sum.est_sd, sum.est_min, sum.est_max},
                           {sum.I2_mean, sum.I2_sd, sum.I2_min, sum.I2_max}};
@@ -125,12 +137,14 @@ int cmeta_cmd_gosh(int argc, char **argv)
                (unsigned long long)sum.subsets, sum.exact ? "(all)" : "random", o.output ? " written to " : "",
                o.output ? o.output : "");
         if (!sum.exact) printf("seed: %lu\n", ro.seed);
+        if (o.plot) printf("plot: %s\n", o.plot);
         printf("failed fits: %llu\n", (unsigned long long)sum.failed);
         printf("estimate: mean %.4f, sd %.4f, range [%.4f, %.4f]\n", sum.est_mean, sum.est_sd, sum.est_min, sum.est_max);
         printf("I2 (%%):   mean %.2f, sd %.2f, range [%.2f, %.2f]\n", sum.I2_mean, sum.I2_sd, sum.I2_min, sum.I2_max);
     }
     if (fflush(stdout) != 0) rc = cli_failf(4, "standard output: write error");
 out:
+    cli_goshplot_abort(&gp);
     cmeta_warnings_free(&w);
     cmeta_data_free(d);
     cmeta_table_free(t);
