@@ -65,3 +65,8 @@ row "boot, Normand 1999 MD, REML, 1000 resamples, perc + BCa" "$c_boot" "${r_boo
 echo
 echo "batched kernels (GFLOP/s of the dgemm parts against dgemm's own rate on 1024 x 1024):"
 ./build/bench/kernels
+if [ $have_r = 1 ]; then
+    echo
+    echo "held-out cross-check against metafor (bench/crosscheck.sh; full table: sh bench/crosscheck.sh):"
+    sh bench/crosscheck.sh | sed -n '/^per command:/,$p'
+fi
