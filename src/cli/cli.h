@@ -82,6 +82,9 @@ void cli_out_abort(cli_out *out);                      /* remove the temporary f
 #include <signal.h>
 extern volatile sig_atomic_t cli_interrupt;
 void cli_install_signals(void);
+/* Unlink the temporary files of outputs not yet committed (async-signal-safe; for exits
+ * that bypass cli_out_abort). */
+void cli_remove_tmp_files(void);
 
 /* JSON writing helpers: numbers with %.17g (null when not finite), escaped strings. */
 void json_num(FILE *fp, double x);

@@ -293,14 +293,19 @@ static void unregister_tmp(const char *p)
         if (g_tmp[i] == p) g_tmp[i] = NULL;
 }
 
+void cli_remove_tmp_files(void)
+{
+    for (int i = 0; i < CLI_MAX_TMP; i++)
+        if (g_tmp[i]) unlink(g_tmp[i]); /* async-signal-safe */
+}
+
 static void on_signal(int sig)
 {
     if (!cli_interrupt) {
         cli_interrupt = 1;
         return;
     }
-    for (int i = 0; i < CLI_MAX_TMP; i++)
-        if (g_tmp[i]) unlink(g_tmp[i]); /* async-signal-safe */
+    cli_remove_tmp_files();
     _exit(128 + sig);
 }
 
