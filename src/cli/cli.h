@@ -86,6 +86,9 @@ void cli_install_signals(void);
  * that bypass cli_out_abort). */
 void cli_remove_tmp_files(void);
 
+/* snprintf(buf, n, "%.17g", x), byte for byte, faster for usual values (cli_fmt.c). */
+int cli_fmt17g(char *buf, size_t n, double x);
+
 /* JSON writing helpers: numbers with %.17g (null when not finite), escaped strings. */
 void json_num(FILE *fp, double x);
 void json_str(FILE *fp, const char *s);

@@ -428,8 +428,13 @@ void cli_out_abort(cli_out *out)
 
 void json_num(FILE *fp, double x)
 {
-    if (isfinite(x)) fprintf(fp, "%.17g", x);
-    else fputs("null", fp);
+    char b[40];
+    if (isfinite(x)) {
+        cli_fmt17g(b, sizeof b, x);
+        fputs(b, fp);
+    } else {
+        fputs("null", fp);
+    }
 }
 
 void json_str(FILE *fp, const char *s)
@@ -490,5 +495,9 @@ void csv_field(FILE *fp, const char *s)
 
 void csv_num(FILE *fp, double x)
 {
-    if (isfinite(x)) fprintf(fp, "%.17g", x);
+    char b[40];
+    if (isfinite(x)) {
+        cli_fmt17g(b, sizeof b, x);
+        fputs(b, fp);
+    }
 }
