@@ -8,8 +8,8 @@
  * as a 128-bit product (m 10^s < 2^53 10^21 < 2^123) and an exact quotient and remainder by
  * 2^t, then rounded half to even on the exact remainder. %g's rules follow (C11 7.21.6.1):
  * fixed style when -4 <= X < 17 (X after rounding), precision 16 - X, trailing zeros and a
- * bare decimal point removed. Everything else (0, -0, tiny, huge, subnormal, infinite, NaN,
- * exponent style) goes to snprintf itself. tests/test_fmt.c compares both on millions of
+ * bare decimal point removed. Everything else (tiny, huge, subnormal, infinite, NaN,
+ * exponent style) goes to snprintf itself, except zeros ("0", "-0"). tests/test_fmt.c compares both on millions of
  * values. */
 #include <math.h>
 #include <stdint.h>
@@ -36,6 +36,13 @@ int cli_fmt17g(char *buf, size_t n, double x)
     double a = fabs(x);
     int e2;
     double f = frexp(a, &e2); /* a = f 2^e2, f in [0.5, 1) */
+    if (a == 0 && n >= 3) { /* "0" or "-0" */
+        char *p = buf;
+        if (signbit(x)) *p++ = '-';
+        *p++ = '0';
+        *p = '\0';
+        return (int)(p - buf);
+    }
     if (!(a > 0) || !isfinite(a) || e2 < -15 || e2 > 53 || n < 32)
         return snprintf(buf, n, "%.17g", x);
     uint64_t m = (uint64_t)ldexp(f, 53); /* exact: f has at most 53 significant bits */
