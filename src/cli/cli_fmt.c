@@ -68,11 +68,15 @@ int cli_fmt17g(char *buf, size_t n, double x)
     }
     if (X < -4 || X >= 17) return snprintf(buf, n, "%.17g", x);
     char d[17];
-    uint64_t v = (uint64_t)q;
-    for (int i = 16; i >= 0; i--) {
-        d[i] = (char)('0' + v % 10);
-        v /= 10;
+    /* two independent halves (9 + 8 digits): shorter dependency chains */
+    uint32_t vh = (uint32_t)((uint64_t)q / 100000000u), vl = (uint32_t)((uint64_t)q % 100000000u);
+    for (int i = 7; i >= 0; i--) {
+        d[9 + i] = (char)('0' + vl % 10);
+        vl /= 10;
+        d[i + 1] = (char)('0' + vh % 10);
+        vh /= 10;
     }
+    d[0] = (char)('0' + vh);
     int nd = 17; /* significant digits kept: trailing zeros after the point go */
     int intd = X >= 0 ? X + 1 : 0;
     while (nd > intd && d[nd - 1] == '0') nd--;
