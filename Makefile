@@ -23,6 +23,10 @@ GSL_LIBS   = $(shell gsl-config --libs-without-cblas 2>/dev/null || echo -lgsl -
 OPENMP  ?= -fopenmp
 ALL_CFLAGS = $(STD) $(WARN) $(CFLAGS) -fPIC -fvisibility=hidden $(OPENMP) -Iinclude -Isrc/lib $(PKG_CFLAGS) -MMD -MP
 LIBS       = -lcsv $(GSL_LIBS) -lopenblas $(PKG_LIBS) $(OPENMP) -lpthread -lm
+# The program opens OpenBLAS on first use (src/cli/cli_blas.c): linked without -lopenblas,
+# told the soname it would have recorded (objdump; the default in cli_blas.c otherwise).
+CLI_LIBS   = $(filter-out -lopenblas,$(LIBS)) -ldl
+BLAS_SONAME = $(shell objdump -p "$$($(CC) -print-file-name=libopenblas.so)" 2>/dev/null | sed -n 's/^ *SONAME *//p')
 
 LIB_SRC  := $(sort $(wildcard src/lib/*.c))
 CLI_SRC  := $(sort $(wildcard src/cli/*.c))
@@ -93,7 +97,9 @@ $(BUILD)/libcmeta.so: $(LIB_OBJ)
 	$(CC) -shared $(CFLAGS) -o $@ $^ $(LIBS)
 
 $(BUILD)/cmeta: $(CLI_OBJ) $(BUILD)/libcmeta.a
-	$(CC) $(CFLAGS) -o $@ $(CLI_OBJ) $(BUILD)/libcmeta.a $(LIBS)
+	$(CC) $(CFLAGS) -o $@ $(CLI_OBJ) $(BUILD)/libcmeta.a $(CLI_LIBS)
+
+$(BUILD)/obj/src/cli/cli_blas.o: ALL_CFLAGS += $(if $(BLAS_SONAME),-DCMETA_BLAS_SONAME='"$(BLAS_SONAME)"')
 
 # Tests link the static library; they may include private headers (src/lib) to test internals.
 $(BUILD)/tests/%: tests/%.c $(TEST_UTIL_OBJ) $(BUILD)/libcmeta.a

@@ -100,6 +100,12 @@ void cli_goshplot_abort(struct cli_goshplot *g);
 #include <signal.h>
 extern volatile sig_atomic_t cli_interrupt;
 void cli_install_signals(void);
+/* Unlink the temporary files of outputs not yet committed (async-signal-safe; for exits
+ * that bypass cli_out_abort). */
+void cli_remove_tmp_files(void);
+
+/* snprintf(buf, n, "%.17g", x), byte for byte, faster for usual values (cli_fmt.c). */
+int cli_fmt17g(char *buf, size_t n, double x);
 
 /* JSON writing helpers: numbers with %.17g (null when not finite), escaped strings. */
 void json_num(FILE *fp, double x);

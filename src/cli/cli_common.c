@@ -314,14 +314,19 @@ static void unregister_tmp(const char *p)
         if (g_tmp[i] == p) g_tmp[i] = NULL;
 }
 
+void cli_remove_tmp_files(void)
+{
+    for (int i = 0; i < CLI_MAX_TMP; i++)
+        if (g_tmp[i]) unlink(g_tmp[i]); /* async-signal-safe */
+}
+
 static void on_signal(int sig)
 {
     if (!cli_interrupt) {
         cli_interrupt = 1;
         return;
     }
-    for (int i = 0; i < CLI_MAX_TMP; i++)
-        if (g_tmp[i]) unlink(g_tmp[i]); /* async-signal-safe */
+    cli_remove_tmp_files();
     _exit(128 + sig);
 }
 
@@ -444,8 +449,13 @@ void cli_out_abort(cli_out *out)
 
 void json_num(FILE *fp, double x)
 {
-    if (isfinite(x)) fprintf(fp, "%.17g", x);
-    else fputs("null", fp);
+    char b[40];
+    if (isfinite(x)) {
+        cli_fmt17g(b, sizeof b, x);
+        fputs(b, fp);
+    } else {
+        fputs("null", fp);
+    }
 }
 
 void json_str(FILE *fp, const char *s)
@@ -506,5 +516,9 @@ void csv_field(FILE *fp, const char *s)
 
 void csv_num(FILE *fp, double x)
 {
-    if (isfinite(x)) fprintf(fp, "%.17g", x);
+    char b[40];
+    if (isfinite(x)) {
+        cli_fmt17g(b, sizeof b, x);
+        fputs(b, fp);
+    }
 }

@@ -1,5 +1,6 @@
 /* cmd_gosh.c - `cmeta gosh`: the model on every subset of studies (or N random subsets),
  * streamed as CSV (-o F.csv, or stdout with --format csv); summary in text or JSON. */
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -19,23 +20,38 @@ typedef struct {
     cmeta_gosh_bins *bins;   /* --plot */
 } sink;
 
+/* unsigned decimal of v at p; returns the end */
+static char *put_u64(char *p, unsigned long long v)
+{
+    char t[24];
+    int n = 0;
+    do {
+        t[n++] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v);
+    while (n) *p++ = t[--n];
+    return p;
+}
+
 static int write_rows(void *ctx, const cmeta_gosh_row *r, size_t n)
 {
     sink *s = ctx;
     if (s->bins) cmeta_gosh_bins_add(s->bins, r, n);
     if (!s->fp) return cli_interrupt;
+    char line[256];
     for (size_t i = 0; i < n; i++) {
-        fprintf(s->fp, "%llu,%d,", (unsigned long long)r[i].mask, r[i].k);
-        csv_num(s->fp, r[i].estimate);
-        fputc(',', s->fp);
-        csv_num(s->fp, r[i].Q);
-        fputc(',', s->fp);
-        csv_num(s->fp, r[i].I2);
-        fputc(',', s->fp);
-        csv_num(s->fp, r[i].H2);
-        fputc(',', s->fp);
-        csv_num(s->fp, r[i].tau2);
-        fputc('\n', s->fp);
+        /* as fprintf "%llu,%d," then csv_num (%.17g, empty when not finite) per column */
+        char *p = put_u64(line, (unsigned long long)r[i].mask);
+        *p++ = ',';
+        if (r[i].k < 0) *p++ = '-';
+        p = put_u64(p, (unsigned long long)(r[i].k < 0 ? -(long long)r[i].k : r[i].k));
+        const double v[5] = {r[i].estimate, r[i].Q, r[i].I2, r[i].H2, r[i].tau2};
+        for (int c = 0; c < 5; c++) {
+            *p++ = ',';
+            if (isfinite(v[c])) p += cli_fmt17g(p, 40, v[c]);
+        }
+        *p++ = '\n';
+        fwrite(line, 1, (size_t)(p - line), s->fp);
     }
     return cli_interrupt || ferror(s->fp);
 }

@@ -2,6 +2,9 @@
 #include <math.h>
 #include <string.h>
 #include <cblas.h>
+#ifdef _OPENMP
+#include <omp.h>
+#endif
 
 #include "internal.h"
 #include "batchfit.h"
@@ -14,6 +17,25 @@ unsigned long cmeta__seed_mix(unsigned long seed, unsigned long long stream)
     z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
     z ^= z >> 31;
     return (unsigned long)(z & 0xFFFFFFFFUL) ? (unsigned long)(z & 0xFFFFFFFFUL) : 1UL;
+}
+
+int cmeta__auto_threads(int requested, double reps, size_t k, int iterative,
+                        unsigned long long nblocks)
+{
+    if (requested > 0) return requested;
+#ifdef _OPENMP
+    double work_ns = reps * (double)k * (iterative ? 1000.0 : 2.0);
+    int T = omp_get_max_threads();
+    if (work_ns < 50e6 || T < 1) return 1;
+    if (nblocks < (unsigned long long)T) T = nblocks > 0 ? (int)nblocks : 1;
+    return T;
+#else
+    (void)reps;
+    (void)k;
+    (void)iterative;
+    (void)nblocks;
+    return 1;
+#endif
 }
 
 void cmeta__bfit_free(cmeta__bfit_ws *ws)

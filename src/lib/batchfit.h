@@ -54,6 +54,16 @@ void cmeta__bfit(cmeta__bfit_ws *ws, size_t B, const double *Y, const double *V,
                  const double *v, const double *C, cmeta_method method, double tol,
                  int maxiter, size_t qm_from, cmeta__bfit_out *out);
 
+/* Threads for a resampling run of `reps` replicates of k studies in `nblocks` blocks.
+ * requested > 0: that many (the caller asked). requested <= 0: OpenMP's maximum, but one
+ * thread when the estimated single-thread work is below ~50 ms (threads then cost more
+ * than they save: start-up, and spinning workers waiting between rounds on a loaded
+ * machine), and never more threads than blocks. Estimate (measured on a 2-core x86-64):
+ * ~2 ns per replicate and study for FE/DL, ~1 us for iterative estimators (lockstep
+ * passes). Results never depend on the thread count; this only decides speed. */
+int cmeta__auto_threads(int requested, double reps, size_t k, int iterative,
+                        unsigned long long nblocks);
+
 /* Zeroed array of n elements (at least one), NULL when out of memory. */
 static inline void *cmeta__anew(size_t n, size_t size) { return cmeta_calloc(n > 0 ? n : 1, size); }
 #define CMETA__NEW(type, n) ((type *)cmeta__anew((n), sizeof(type)))

@@ -11,9 +11,6 @@
 #include <gsl/gsl_cdf.h>
 #include <gsl/gsl_randist.h>
 #include <gsl/gsl_rng.h>
-#ifdef _OPENMP
-#include <omp.h>
-#endif
 
 #include "internal.h"
 #include "batchfit.h"
@@ -123,15 +120,11 @@ cmeta_status cmeta_boot(const double *yi, const double *vi, size_t k, cmeta_boot
     out->type = type;
     out->iter = iter;
     out->level = level;
-    int T = o->threads;
-#ifdef _OPENMP
-    if (T <= 0) T = omp_get_max_threads();
-#else
-    T = 1;
-#endif
-    if (T < 1) T = 1;
     size_t bs = o->block ? o->block : 256;
     if (bs < k + 1) bs = k + 1; /* the observed fit and the jackknife run as one block */
+    int T = cmeta__auto_threads(o->threads, (double)iter, k,
+                                o->method != CMETA_METHOD_FE && o->method != CMETA_METHOD_DL,
+                                (unsigned long long)((iter + bs - 1) / bs));
     cmeta_status st = CMETA_OK;
     bt_ws *ws = cmeta_calloc((size_t)T, sizeof *ws);
     double *tv[3] = {CMETA__NEW(double, iter), CMETA__NEW(double, iter), CMETA__NEW(double, iter)};

@@ -4,9 +4,6 @@
 #include <math.h>
 #include <string.h>
 #include <gsl/gsl_rng.h>
-#ifdef _OPENMP
-#include <omp.h>
-#endif
 
 #include "internal.h"
 #include "batchfit.h"
@@ -32,6 +29,7 @@ typedef struct {
     const double *y, *v;
     double *yc, *w;         /* centred y, 1/v */
     double ybar;
+    int yc_finite;          /* every yc finite */
     size_t k;
     int exact;
     uint64_t N;
@@ -119,20 +117,30 @@ static void fe_dl_row(const gosh_job *jb, cmeta_gosh_row *r, double S1, double S
     double Q = Syy - Sy * est, df = m - 1;
     if (Q < 0) Q = 0;
     r->Q = Q;
-    r->I2 = fmax(0.0, 100.0 * (Q - df) / Q);
+    double i2 = 100.0 * (Q - df) / Q;
+    r->I2 = i2 > 0 ? i2 : 0.0; /* = fmax(0, i2), NaN -> 0, inlined */
     r->H2 = Q / df;
     r->tau2 = 0;
     if (jb->o->method == CMETA_METHOD_DL) {
         double t = (Q - df) / (S1 - S2 / S1);
         if (t > 0) {
             r->tau2 = t;
+            /* sums over the included studies in study order (an excluded study would add
+               exactly +0 to both sums when every yc is finite) */
             double a = 0, b = 0;
-            uint64_t mask = r->mask;
-            for (size_t j = 0; j < jb->k; j++) {
-                double inc = (double)((mask >> j) & 1u);
-                double u = inc / (jb->v[j] + t);
-                a += u;
-                b += u * jb->yc[j];
+            if (jb->yc_finite) {
+                for (uint64_t bits = r->mask; bits; bits &= bits - 1) {
+                    unsigned j = (unsigned)__builtin_ctzll(bits);
+                    double u = 1.0 / (jb->v[j] + t);
+                    a += u;
+                    b += u * jb->yc[j];
+                }
+            } else {
+                for (size_t j = 0; j < jb->k; j++) {
+                    double u = (double)((r->mask >> j) & 1u) / (jb->v[j] + t);
+                    a += u;
+                    b += u * jb->yc[j];
+                }
             }
             est = b / a;
         }
@@ -269,17 +277,15 @@ cmeta_status cmeta_gosh(const double *yi, const double *vi, size_t k, uint64_t s
         swy += jb.w[j] * yi[j];
     }
     jb.ybar = swy / sw;
-    for (size_t j = 0; j < k; j++) jb.yc[j] = yi[j] - jb.ybar;
+    jb.yc_finite = 1;
+    for (size_t j = 0; j < k; j++) {
+        jb.yc[j] = yi[j] - jb.ybar;
+        if (!isfinite(jb.yc[j])) jb.yc_finite = 0;
+    }
 
     int iterative = o->method != CMETA_METHOD_FE && o->method != CMETA_METHOD_DL;
     size_t bs = o->block ? o->block : (iterative ? 256 : 4096);
-    int T = o->threads;
-#ifdef _OPENMP
-    if (T <= 0) T = omp_get_max_threads();
-#else
-    T = 1;
-#endif
-    if (T < 1) T = 1;
+    int T = cmeta__auto_threads(o->threads, (double)jb.N, k, iterative, (jb.N + bs - 1) / bs);
     cmeta_status st = CMETA_OK;
     gosh_ws *ws = cmeta_calloc((size_t)T, sizeof *ws);
     cmeta_gosh_row *rows = cmeta_calloc((size_t)T * bs, sizeof *rows);
@@ -325,10 +331,11 @@ cmeta_status cmeta_gosh(const double *yi, const double *vi, size_t k, uint64_t s
                 d = rr[i].I2 - im;
                 im += d / n_ok;
                 is += d * (rr[i].I2 - im);
-                sum->est_min = fmin(sum->est_min, rr[i].estimate);
-                sum->est_max = fmax(sum->est_max, rr[i].estimate);
-                sum->I2_min = fmin(sum->I2_min, rr[i].I2);
-                sum->I2_max = fmax(sum->I2_max, rr[i].I2);
+                /* = fmin/fmax(current, x): the running value is never NaN and is kept on ties */
+                if (rr[i].estimate < sum->est_min) sum->est_min = rr[i].estimate;
+                if (rr[i].estimate > sum->est_max) sum->est_max = rr[i].estimate;
+                if (rr[i].I2 < sum->I2_min) sum->I2_min = rr[i].I2;
+                if (rr[i].I2 > sum->I2_max) sum->I2_max = rr[i].I2;
             }
             sum->subsets += n;
             if (fn(ctx, rr, n)) {

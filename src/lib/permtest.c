@@ -15,9 +15,6 @@
 #include <math.h>
 #include <string.h>
 #include <gsl/gsl_rng.h>
-#ifdef _OPENMP
-#include <omp.h>
-#endif
 
 #include "internal.h"
 #include "batchfit.h"
@@ -110,14 +107,10 @@ cmeta_status cmeta_permtest(const double *yi, const double *vi, size_t k, const 
     int *lab = CMETA__NEW(int, k), *lab0 = CMETA__NEW(int, k);
     size_t *grp_rows = CMETA__NEW(size_t, k), *grp_start = CMETA__NEW(size_t, k + 1);
     cmeta_permtest_result *r = cmeta_calloc(1, sizeof *r);
-    int T = o->threads;
-#ifdef _OPENMP
-    if (T <= 0) T = omp_get_max_threads();
-#else
-    T = 1;
-#endif
-    if (T < 1) T = 1;
     size_t bs = o->block ? o->block : 256;
+    int T = cmeta__auto_threads(o->threads, (double)iter, k,
+                                o->method != CMETA_METHOD_FE && o->method != CMETA_METHOD_DL,
+                                (unsigned long long)((iter + bs - 1) / bs));
     pt_ws *ws = cmeta_calloc((size_t)T, sizeof *ws);
     int *labs = NULL; /* exact permutations of a round: T*bs x k labels */
     uint64_t *cnt = NULL;

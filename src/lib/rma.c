@@ -38,6 +38,35 @@ extern void dpotri_(const char *uplo, const int *n, double *a, const int *lda, i
 extern void dsyev_(const char *jobz, const char *uplo, const int *n, double *a, const int *lda,
                    double *w, double *work, const int *lwork, int *info);
 
+/* Cholesky factor (dpotrf) and inverse from it (dpotri) of a symmetric positive definite
+ * n x n matrix, lower triangle, column-major. The 1 x 1 case -- every intercept-only model,
+ * i.e. every plain pooling -- is done here with LAPACK's own arithmetic (dpotf2: l = sqrt(a),
+ * refused unless a > 0; dtrti2 + dlauu2: (1/l)(1/l)), so that pooling never needs to load
+ * OpenBLAS and gives bit-identical results. Return LAPACK's info (0 = success). */
+static int chol_factor(double *A, int n)
+{
+    int info = 0;
+    if (n == 1) {
+        if (!(A[0] > 0)) return 1;
+        A[0] = sqrt(A[0]);
+        return 0;
+    }
+    dpotrf_("L", &n, A, &n, &info);
+    return info;
+}
+
+static int chol_invert(double *A, int n)
+{
+    int info = 0;
+    if (n == 1) {
+        double t = 1.0 / A[0];
+        A[0] = t * t;
+        return 0;
+    }
+    dpotri_("L", &n, A, &n, &info);
+    return info;
+}
+
 /* ---- names ------------------------------------------------------------------------------ */
 
 static const char *const method_names[] = {"FE", "DL", "HE", "HS", "SJ", "ML",
@@ -168,9 +197,8 @@ int cmeta__lin_solve(cmeta__lin *L, const double *y)
             for (size_t i = 0; i < k; i++) s += L->WX[i * p + a] * X[i * p + b];
             L->inv[a * p + b] = L->inv[b * p + a] = s;
         }
-    int n = (int)p, info = 0;
-    dpotrf_("L", &n, L->inv, &n, &info);
-    if (info != 0) return -1;
+    int n = (int)p;
+    if (chol_factor(L->inv, n) != 0) return -1;
     double ld = 0;
     for (size_t a = 0; a < p; a++) {
         double d = L->inv[a * p + a];
@@ -178,8 +206,7 @@ int cmeta__lin_solve(cmeta__lin *L, const double *y)
         ld += 2.0 * log(d);
     }
     L->logdet = ld;
-    dpotri_("L", &n, L->inv, &n, &info);
-    if (info != 0) return -1;
+    if (chol_invert(L->inv, n) != 0) return -1;
     /* column-major lower = row-major upper: mirror */
     for (size_t a = 0; a < p; a++)
         for (size_t b = a + 1; b < p; b++) L->inv[b * p + a] = L->inv[a * p + b];
@@ -411,14 +438,18 @@ static long rank_deficient_column(const double *X, size_t k, size_t p, int *bad)
             A[a * p + b] = s;
         }
     int n = (int)p, info = 0, lwork = -1;
-    double wq;
-    dsyev_("N", "L", &n, A, &n, ev, &wq, &lwork, &info);
-    lwork = (int)wq;
-    if (lwork < 1) lwork = 3 * n;
-    double *work = cmeta__dnew((size_t)lwork);
-    if (!work) goto done;
-    dsyev_("N", "L", &n, A, &n, ev, work, &lwork, &info);
-    cmeta_free(work);
+    if (n == 1) {
+        ev[0] = A[0]; /* the eigenvalue of a 1 x 1 matrix (no LAPACK needed) */
+    } else {
+        double wq;
+        dsyev_("N", "L", &n, A, &n, ev, &wq, &lwork, &info);
+        lwork = (int)wq;
+        if (lwork < 1) lwork = 3 * n;
+        double *work = cmeta__dnew((size_t)lwork);
+        if (!work) goto done;
+        dsyev_("N", "L", &n, A, &n, ev, work, &lwork, &info);
+        cmeta_free(work);
+    }
     if (info != 0) { *bad = 1; col = (long)p - 1; }
     else if (ev[0] <= 1e-7) *bad = 1;
     col = -1;
@@ -538,12 +569,10 @@ static cmeta_status finish_fit(cmeta_fit *f, const double *yi, const double *yc,
         if (!A) return cmeta__nomem(err);
         for (size_t a = 0; a < m; a++)
             for (size_t b = 0; b < m; b++) A[a * m + b] = f->vb[(a + b0) * p + b + b0];
-        int n = (int)m, info = 0;
-        dpotrf_("L", &n, A, &n, &info);
+        int n = (int)m;
         double QM = NAN;
-        if (info == 0) {
-            dpotri_("L", &n, A, &n, &info);
-            if (info == 0) {
+        if (chol_factor(A, n) == 0) {
+            if (chol_invert(A, n) == 0) {
                 for (size_t a = 0; a < m; a++)
                     for (size_t b = a + 1; b < m; b++) A[b * m + a] = A[a * m + b];
                 QM = 0;

@@ -1,0 +1,108 @@
+/* test_fmt.c - cli_fmt17g (src/cli/cli_fmt.c) writes exactly the bytes of snprintf "%.17g".
+ * The formatter is compiled into this test from its source (it belongs to the program, not
+ * the library). Reference: glibc's snprintf itself, on several million values: random bit
+ * patterns (every exponent), random values in the ranges cmeta prints, and edge cases
+ * (signed zeros, subnormals, powers of 10 and 2 with their neighbours, integers, exact ties
+ * m/4 near 10^15, the bounds of the fast path, the %g style switch at 1e-4 and 1e17). */
+#include <float.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "testutil.h"
+#include "../src/cli/cli_fmt.c"
+
+static unsigned long long n_checked, n_bad;
+
+static void check(double x)
+{
+    char a[64], b[64];
+    int la = cli_fmt17g(a, sizeof a, x);
+    int lb = snprintf(b, sizeof b, "%.17g", x);
+    n_checked++;
+    if (la != lb || strcmp(a, b) != 0) {
+        if (n_bad++ < 10) fprintf(stderr, "cli_fmt17g(%a): '%s' (%d), snprintf: '%s' (%d)\n", x, a, la, b, lb);
+    }
+}
+
+static void check_pm(double x)
+{
+    check(x);
+    check(-x);
+    check(nextafter(x, 0));
+    check(nextafter(x, INFINITY));
+}
+
+static uint64_t rng_state = 0x853c49e6748fea9bULL;
+static uint64_t rnd(void) /* splitmix64 */
+{
+    uint64_t z = (rng_state += 0x9E3779B97F4A7C15ULL);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+    return z ^ (z >> 31);
+}
+
+static double from_bits(uint64_t u)
+{
+    double x;
+    memcpy(&x, &u, sizeof x);
+    return x;
+}
+
+static void test_edges(void)
+{
+    n_checked = n_bad = 0;
+    double special[] = {0.0, -0.0, INFINITY, -INFINITY, NAN, DBL_MIN, DBL_MAX, DBL_TRUE_MIN,
+                        DBL_EPSILON, 1.0, 0.1, 0.2, 0.3, 1.0 / 3, 2.0 / 3, 100.0, 0.5, 1e-4,
+                        1e-5, 9.9999999999999995e-5, 0.00010000000000000001, 1e16, 1e17,
+                        9007199254740992.0, 9007199254740991.0, 4503599627370496.5,
+                        1e15 + 0.25, 1e15 + 0.75, 2e15 + 0.25, 1.0000000000000002,
+                        0.99999999999999989, 99.999999999999986, 84.527484643821936,
+                        0.25061101056904805, ldexp(1, -16), ldexp(1, -17), ldexp(1, 53),
+                        ldexp(1, 52), ldexp(1, -15)};
+    for (size_t i = 0; i < sizeof special / sizeof special[0]; i++) check_pm(special[i]);
+    /* powers of 10 and of 2 with neighbours */
+    for (int e = -320; e <= 308; e++) check_pm(pow(10.0, e));
+    for (int e = -1074; e <= 1023; e++) check_pm(ldexp(1.0, e));
+    /* subnormals */
+    for (int i = 0; i < 100000; i++) check(from_bits(rnd() & 0x000FFFFFFFFFFFFFULL));
+    /* integers, and exact ties at the 18th digit: m/4 with 4e15 <= m < 2^53 */
+    for (int i = 0; i < 200000; i++) {
+        check((double)(rnd() >> (rnd() % 64)));
+        uint64_t m = 4000000000000000ULL + rnd() % 5007199254740992ULL;
+        check_pm((double)m / 4);
+        check_pm((double)m / 8);
+        check_pm((double)(m | 1) / 2);
+    }
+    CU_ASSERT_EQUAL(n_bad, 0);
+    CU_ASSERT(n_checked > 1000000);
+}
+
+static void test_random(void)
+{
+    n_checked = n_bad = 0;
+    /* every bit pattern class: sign, exponent and mantissa at random */
+    for (int i = 0; i < 2000000; i++) check(from_bits(rnd()));
+    /* the ranges cmeta prints: |x| in [1e-6, 1e17], log-uniform, and short decimals */
+    for (int i = 0; i < 2000000; i++) {
+        double u = (double)(rnd() >> 11) / 9007199254740992.0;
+        double x = pow(10.0, -6 + 23 * u);
+        check(rnd() & 1 ? x : -x);
+    }
+    for (int i = 0; i < 500000; i++) {
+        double x = (double)(int64_t)(rnd() % 2000001 - 1000000) / pow(10.0, (double)(rnd() % 12));
+        check(x);
+    }
+    CU_ASSERT_EQUAL(n_bad, 0);
+    CU_ASSERT(n_checked >= 4500000);
+}
+
+int main(void)
+{
+    if (CU_initialize_registry() != CUE_SUCCESS) return 1;
+    CU_pSuite s = CU_add_suite("cli_fmt17g vs snprintf %.17g", NULL, NULL);
+    CU_add_test(s, "edge cases", test_edges);
+    CU_add_test(s, "random values", test_random);
+    return tu_run();
+}
