@@ -59,15 +59,15 @@ static int write_rows(void *ctx, const cmeta_gosh_row *r, size_t n)
 int cmeta_cmd_gosh(int argc, char **argv)
 {
     cli_opts o;
-    int rc = cli_parse(argc, argv, &o, usage);
-    if (rc) return rc < 0 ? 0 : rc;
+    int rc = cli_start(argc, argv, &o, usage);
+    if (rc >= 0) return rc;
     cmeta_table *t = NULL;
     cmeta_data *d = NULL;
     cmeta_warnings w;
     cmeta_warnings_init(&w);
     cli_out csv = {0};
     struct cli_goshplot gp = {0};
-    rc = cli_load(&o, o.ninputs ? o.inputs[0] : NULL, &t, &d, &w);
+    rc = cli_load(&o, o.inputs[0], &t, &d, &w);
     if (rc) goto out;
     cmeta_resample_opts ro;
     cmeta_resample_opts_default(&ro);
