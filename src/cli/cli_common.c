@@ -379,6 +379,10 @@ int cli_out_open(cli_out *out, const char *path)
         memset(out, 0, sizeof *out);
         return cli_failf(4, "%s: cannot write: %s", path, strerror(e));
     }
+    /* mkstemp makes the file 0600; give it the mode a plain fopen would (0666 less the umask) */
+    mode_t mask = umask(0);
+    umask(mask);
+    (void)fchmod(fd, 0666 & ~mask);
     out->fp = fdopen(fd, "w");
     if (out->fp) register_tmp(out->tmp);
     if (!out->fp) {
