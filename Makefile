@@ -23,10 +23,14 @@ GSL_LIBS   = $(shell gsl-config --libs-without-cblas 2>/dev/null || echo -lgsl -
 OPENMP  ?= -fopenmp
 ALL_CFLAGS = $(STD) $(WARN) $(CFLAGS) -fPIC -fvisibility=hidden $(OPENMP) -Iinclude -Isrc/lib $(PKG_CFLAGS) -MMD -MP
 LIBS       = -lcsv $(GSL_LIBS) -lopenblas $(PKG_LIBS) $(OPENMP) -lpthread -lm
-# The program opens OpenBLAS on first use (src/cli/cli_blas.c): linked without -lopenblas,
-# told the soname it would have recorded (objdump; the default in cli_blas.c otherwise).
-CLI_LIBS   = $(filter-out -lopenblas,$(LIBS)) -ldl
-BLAS_SONAME = $(shell objdump -p "$$($(CC) -print-file-name=libopenblas.so)" 2>/dev/null | sed -n 's/^ *SONAME *//p')
+# The program opens OpenBLAS (src/cli/cli_blas.c) and cairo + fontconfig (src/cli/cli_cairo.c)
+# on first use: linked without them, told the sonames they would have recorded (objdump; the
+# defaults in those files otherwise).
+CLI_LIBS   = $(filter-out -lopenblas $(PKG_LIBS),$(LIBS)) -ldl
+SONAME_OF  = $(shell objdump -p "$$($(CC) -print-file-name=lib$(1).so)" 2>/dev/null | sed -n 's/^ *SONAME *//p')
+BLAS_SONAME = $(call SONAME_OF,openblas)
+CAIRO_SONAME = $(call SONAME_OF,cairo)
+FONTCONFIG_SONAME = $(call SONAME_OF,fontconfig)
 
 LIB_SRC  := $(sort $(wildcard src/lib/*.c))
 CLI_SRC  := $(sort $(wildcard src/cli/*.c))
@@ -100,6 +104,8 @@ $(BUILD)/cmeta: $(CLI_OBJ) $(BUILD)/libcmeta.a
 	$(CC) $(CFLAGS) -o $@ $(CLI_OBJ) $(BUILD)/libcmeta.a $(CLI_LIBS)
 
 $(BUILD)/obj/src/cli/cli_blas.o: ALL_CFLAGS += $(if $(BLAS_SONAME),-DCMETA_BLAS_SONAME='"$(BLAS_SONAME)"')
+$(BUILD)/obj/src/cli/cli_cairo.o: ALL_CFLAGS += $(if $(CAIRO_SONAME),-DCMETA_CAIRO_SONAME='"$(CAIRO_SONAME)"') \
+	$(if $(FONTCONFIG_SONAME),-DCMETA_FONTCONFIG_SONAME='"$(FONTCONFIG_SONAME)"')
 
 # Tests link the static library; they may include private headers (src/lib) to test internals.
 $(BUILD)/tests/%: tests/%.c $(TEST_UTIL_OBJ) $(BUILD)/libcmeta.a

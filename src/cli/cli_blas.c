@@ -10,12 +10,9 @@
  * as much as a whole GOSH run with FE or DL over 65535 subsets, which never calls it.
  * If the library cannot be opened, one line goes to stderr and the program exits with
  * status 4, leaving no temporary output file (cmeta is built against OpenBLAS and cannot
- * compute without it). */
-#include <dlfcn.h>
+ * compute without it). The opening is cli_lazy.c's, shared with cli_cairo.c. */
 #include <pthread.h>
 #include <stddef.h>
-#include <stdio.h>
-#include <stdlib.h>
 #include <cblas.h>
 
 #include "cli.h"
@@ -33,35 +30,14 @@ typedef void (*potr_fn)(const char *, const int *, double *, const int *, int *,
 typedef void (*syev_fn)(const char *, const char *, const int *, double *, const int *, double *,
                         double *, const int *, int *, size_t, size_t);
 
-static struct {
-    dgemm_fn dgemm;
-    potr_fn potrf, potri;
-    syev_fn syev;
-} blas;
+enum { B_DGEMM, B_POTRF, B_POTRI, B_SYEV, B_N };
+static const char *const blas_names[B_N] = { "cblas_dgemm", "dpotrf_", "dpotri_", "dsyev_" };
+static cli_lazy_fn blas[B_N];
 static pthread_once_t blas_once = PTHREAD_ONCE_INIT;
-
-static void *blas_sym(void *h, const char *name)
-{
-    void *f = h ? dlsym(h, name) : NULL;
-    if (!f) {
-        const char *e = dlerror();
-        fprintf(stderr, "cmeta: cannot load %s (%s): %s\n", CMETA_BLAS_SONAME, name,
-                e ? e : "symbol not found");
-        fflush(stderr);
-        cli_remove_tmp_files();
-        _Exit(4);
-    }
-    return f;
-}
 
 static void blas_open(void)
 {
-    void *h = dlopen(CMETA_BLAS_SONAME, RTLD_LAZY | RTLD_LOCAL);
-    /* object pointers to function pointers: POSIX guarantees dlsym's result converts */
-    *(void **)&blas.dgemm = blas_sym(h, "cblas_dgemm");
-    *(void **)&blas.potrf = blas_sym(h, "dpotrf_");
-    *(void **)&blas.potri = blas_sym(h, "dpotri_");
-    *(void **)&blas.syev = blas_sym(h, "dsyev_");
+    cli_lazy_open(CMETA_BLAS_SONAME, blas_names, blas, B_N);
 }
 
 void cblas_dgemm(const enum CBLAS_ORDER Order, const enum CBLAS_TRANSPOSE TransA,
@@ -71,7 +47,7 @@ void cblas_dgemm(const enum CBLAS_ORDER Order, const enum CBLAS_TRANSPOSE TransA
                  const blasint ldc)
 {
     pthread_once(&blas_once, blas_open);
-    blas.dgemm(Order, TransA, TransB, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+    ((dgemm_fn)blas[B_DGEMM])(Order, TransA, TransB, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
 }
 
 /* as declared in src/lib/rma.c */
@@ -83,18 +59,18 @@ void dsyev_(const char *jobz, const char *uplo, const int *n, double *a, const i
 void dpotrf_(const char *uplo, const int *n, double *a, const int *lda, int *info)
 {
     pthread_once(&blas_once, blas_open);
-    blas.potrf(uplo, n, a, lda, info, 1);
+    ((potr_fn)blas[B_POTRF])(uplo, n, a, lda, info, 1);
 }
 
 void dpotri_(const char *uplo, const int *n, double *a, const int *lda, int *info)
 {
     pthread_once(&blas_once, blas_open);
-    blas.potri(uplo, n, a, lda, info, 1);
+    ((potr_fn)blas[B_POTRI])(uplo, n, a, lda, info, 1);
 }
 
 void dsyev_(const char *jobz, const char *uplo, const int *n, double *a, const int *lda,
             double *w, double *work, const int *lwork, int *info)
 {
     pthread_once(&blas_once, blas_open);
-    blas.syev(jobz, uplo, n, a, lda, w, work, lwork, info, 1, 1);
+    ((syev_fn)blas[B_SYEV])(jobz, uplo, n, a, lda, w, work, lwork, info, 1, 1);
 }
