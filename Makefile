@@ -137,8 +137,8 @@ ubsan: deps-dev
 	UBSAN_OPTIONS=print_stacktrace=1 $(MAKE) BUILD=build-ubsan CFLAGS="$(SAN_FLAGS) -fsanitize=undefined -fno-sanitize-recover=undefined" check
 leakcheck: deps-dev all $(TEST_BIN)
 	@for t in $(TEST_BIN); do echo "== valgrind $$t"; \
-	  CMETA_TEST_ROOT=. valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite $$t >/dev/null || exit 1; done
-	@CMETA_LIGHT=1 CMETA="valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite ./$(BUILD)/cmeta" sh tests/cli/run.sh
+	  CMETA_TEST_ROOT=. valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite --suppressions=tests/valgrind.supp $$t >/dev/null || exit 1; done
+	@CMETA_LIGHT=1 CMETA="valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite --suppressions=tests/valgrind.supp ./$(BUILD)/cmeta" sh tests/cli/run.sh
 
 lint:
 	cppcheck --quiet --enable=warning,performance,portability --std=c11 -Iinclude -Isrc/lib src
