@@ -155,6 +155,28 @@ static void grow(double b[4], double x, double y)
     if (y > b[3]) b[3] = y;
 }
 
+/* Move every primitive and the axis panel by (dx, dy) points. */
+void cmeta__plot_translate(cmeta_plot *p, double dx, double dy)
+{
+    for (size_t i = 0; i < p->n; i++) {
+        cmeta_prim *q = &p->prim[i];
+        q->x += dx;
+        q->y += dy;
+        if (q->kind == CMETA_PRIM_LINE || q->kind == CMETA_PRIM_ARROW) {
+            q->x2 += dx;
+            q->y2 += dy;
+        }
+        for (size_t j = 0; j < q->np; j++) {
+            q->px[j] += dx;
+            q->py[j] += dy;
+        }
+    }
+    p->ax0 += dx;
+    p->ax1 += dx;
+    p->ay0 += dy;
+    p->ay1 += dy;
+}
+
 void cmeta__plot_finish(cmeta_plot *p, double margin)
 {
     double b[4] = {DBL_MAX, DBL_MAX, -DBL_MAX, -DBL_MAX};
@@ -191,23 +213,7 @@ void cmeta__plot_finish(cmeta_plot *p, double margin)
     }
     if (p->n == 0) b[0] = b[1] = b[2] = b[3] = 0;
     double dx = margin - b[0], dy = margin - b[1];
-    for (size_t i = 0; i < p->n; i++) {
-        cmeta_prim *q = &p->prim[i];
-        q->x += dx;
-        q->y += dy;
-        if (q->kind == CMETA_PRIM_LINE || q->kind == CMETA_PRIM_ARROW) {
-            q->x2 += dx;
-            q->y2 += dy;
-        }
-        for (size_t j = 0; j < q->np; j++) {
-            q->px[j] += dx;
-            q->py[j] += dy;
-        }
-    }
-    p->ax0 += dx;
-    p->ax1 += dx;
-    p->ay0 += dy;
-    p->ay1 += dy;
+    cmeta__plot_translate(p, dx, dy);
     p->width = ceil(b[2] - b[0] + 2 * margin);
     p->height = ceil(b[3] - b[1] + 2 * margin);
 }

@@ -151,23 +151,7 @@ static cmeta_status rect(cmeta_plot *p, cmeta_prim_role role, long index, double
 static void shift_whole(cmeta_plot *p)
 {
     double dx = ceil(p->ax0) - p->ax0, dy = ceil(p->ay1) - p->ay1;
-    for (size_t i = 0; i < p->n; i++) {
-        cmeta_prim *q = &p->prim[i];
-        q->x += dx;
-        q->y += dy;
-        if (q->kind == CMETA_PRIM_LINE || q->kind == CMETA_PRIM_ARROW) {
-            q->x2 += dx;
-            q->y2 += dy;
-        }
-        for (size_t j = 0; j < q->np; j++) {
-            q->px[j] += dx;
-            q->py[j] += dy;
-        }
-    }
-    p->ax0 += dx;
-    p->ax1 += dx;
-    p->ay0 += dy;
-    p->ay1 += dy;
+    cmeta__plot_translate(p, dx, dy);
     p->width += 1;
     p->height += 1;
 }

@@ -54,4 +54,7 @@ void cmeta__fmt_fixed(char *buf, size_t n, double x, int d);
 /* Long name of a measure for headings and axis titles ("Risk Ratio"). */
 const char *cmeta__measure_long_name(cmeta_measure m);
 
+/* Move every primitive and the axis panel by (dx, dy) points (plot_common.c). */
+void cmeta__plot_translate(cmeta_plot *p, double dx, double dy);
+
 #endif
