@@ -302,55 +302,7 @@ static cmeta_data *load_bcg(cmeta_table **t, cmeta_measure m)
     return d;
 }
 
-static unsigned char *slurp(const char *path, size_t *n)
-{
-    FILE *fp = fopen(path, "rb");
-    if (!fp) return NULL;
-    fseek(fp, 0, SEEK_END);
-    long len = ftell(fp);
-    fseek(fp, 0, SEEK_SET);
-    unsigned char *b = malloc((size_t)len + 1);
-    *n = fread(b, 1, (size_t)len, fp);
-    b[*n] = 0;
-    fclose(fp);
-    return b;
-}
 
-/* a tiny XML well-formedness check: tags nest and close, one root <svg> */
-static int xml_ok(const char *s)
-{
-    char stack[64][64];
-    int depth = 0, roots = 0;
-    while ((s = strchr(s, '<'))) {
-        if (!strncmp(s, "<?", 2)) s = strstr(s, "?>");
-        else if (!strncmp(s, "<!--", 4)) s = strstr(s, "-->");
-        else if (!strncmp(s, "<!", 2)) s = strchr(s, '>');
-        else {
-            const char *e = strchr(s, '>');
-            if (!e) return 0;
-            int close = s[1] == '/', selfc = e[-1] == '/';
-            const char *nm = s + 1 + close;
-            size_t len = strcspn(nm, " \t\r\n/>");
-            if (len == 0 || len >= 64) return 0;
-            if (close) {
-                if (depth == 0 || strncmp(stack[depth - 1], nm, len) || stack[depth - 1][len]) return 0;
-                depth--;
-            } else if (!selfc) {
-                if (depth == 64) return 0;
-                if (depth == 0) {
-                    roots++;
-                    if (strncmp(nm, "svg", 3)) return 0;
-                }
-                memcpy(stack[depth], nm, len);
-                stack[depth++][len] = 0;
-            }
-            s = e;
-        }
-        if (!s) return 0;
-        s++;
-    }
-    return depth == 0 && roots == 1;
-}
 
 static void render_all(const cmeta_plot *p, const char *stem)
 {
@@ -360,16 +312,16 @@ static void render_all(const cmeta_plot *p, const char *stem)
     cmeta_error_clear(&err);
     snprintf(path, sizeof path, "build/%s.svg", stem);
     CU_ASSERT_EQUAL_FATAL(cmeta_plot_render(p, path, &err), CMETA_OK);
-    unsigned char *b = slurp(path, &n);
+    unsigned char *b = tu_slurp(path, &n);
     CU_ASSERT_PTR_NOT_NULL_FATAL(b);
     CU_ASSERT(!strncmp((char *)b, "<?xml", 5));
     while (n && (b[n - 1] == '\n' || b[n - 1] == ' ')) b[--n] = 0;
     CU_ASSERT(n > 6 && !strcmp((char *)b + n - 6, "</svg>"));
-    CU_ASSERT(xml_ok((char *)b));
+    CU_ASSERT(tu_svg_well_formed((char *)b));
     free(b);
     snprintf(path, sizeof path, "build/%s.png", stem);
     CU_ASSERT_EQUAL_FATAL(cmeta_plot_render(p, path, &err), CMETA_OK);
-    b = slurp(path, &n);
+    b = tu_slurp(path, &n);
     CU_ASSERT_PTR_NOT_NULL_FATAL(b);
     CU_ASSERT(n > 33 && !memcmp(b, "\x89PNG\r\n\x1a\n", 8) && !memcmp(b + 12, "IHDR", 4));
     unsigned long w = (unsigned long)b[16] << 24 | b[17] << 16 | b[18] << 8 | b[19];
@@ -379,7 +331,7 @@ static void render_all(const cmeta_plot *p, const char *stem)
     free(b);
     snprintf(path, sizeof path, "build/%s.pdf", stem);
     CU_ASSERT_EQUAL_FATAL(cmeta_plot_render(p, path, &err), CMETA_OK);
-    b = slurp(path, &n);
+    b = tu_slurp(path, &n);
     CU_ASSERT_PTR_NOT_NULL_FATAL(b);
     CU_ASSERT(!memcmp(b, "%PDF-", 5));
     CU_ASSERT(n > 6 && strstr((char *)b + n - 8, "%%EOF") != NULL);

@@ -695,55 +695,7 @@ static void test_funnel(void)
 
 /* ---- rendering --------------------------------------------------------------------------- */
 
-static unsigned char *slurp(const char *path, size_t *n)
-{
-    FILE *fp = fopen(path, "rb");
-    if (!fp) return NULL;
-    fseek(fp, 0, SEEK_END);
-    long len = ftell(fp);
-    fseek(fp, 0, SEEK_SET);
-    unsigned char *b = malloc((size_t)len + 1);
-    *n = fread(b, 1, (size_t)len, fp);
-    b[*n] = 0;
-    fclose(fp);
-    return b;
-}
 
-/* a tiny XML well-formedness check: tags nest and close, one root <svg> */
-static int xml_ok(const char *s)
-{
-    char stack[64][64];
-    int depth = 0, roots = 0;
-    while ((s = strchr(s, '<'))) {
-        if (!strncmp(s, "<?", 2)) s = strstr(s, "?>");
-        else if (!strncmp(s, "<!--", 4)) s = strstr(s, "-->");
-        else if (!strncmp(s, "<!", 2)) s = strchr(s, '>');
-        else {
-            const char *e = strchr(s, '>');
-            if (!e) return 0;
-            int close = s[1] == '/', selfc = e[-1] == '/';
-            const char *nm = s + 1 + close;
-            size_t len = strcspn(nm, " \t\r\n/>");
-            if (len == 0 || len >= 64) return 0;
-            if (close) {
-                if (depth == 0 || strncmp(stack[depth - 1], nm, len) || stack[depth - 1][len]) return 0;
-                depth--;
-            } else if (!selfc) {
-                if (depth == 64) return 0;
-                if (depth == 0) {
-                    roots++;
-                    if (strncmp(nm, "svg", 3)) return 0;
-                }
-                memcpy(stack[depth], nm, len);
-                stack[depth++][len] = 0;
-            }
-            s = e;
-        }
-        if (!s) return 0;
-        s++;
-    }
-    return depth == 0 && roots == 1;
-}
 
 static void test_render_formats(void)
 {
@@ -758,16 +710,16 @@ static void test_render_formats(void)
     size_t n;
     /* SVG */
     CU_ASSERT_EQUAL_FATAL(cmeta_plot_render(&p, "build/test_plot.svg", &err), CMETA_OK);
-    unsigned char *b = slurp("build/test_plot.svg", &n);
+    unsigned char *b = tu_slurp("build/test_plot.svg", &n);
     CU_ASSERT_PTR_NOT_NULL_FATAL(b);
     CU_ASSERT(!strncmp((char *)b, "<?xml", 5));
     while (n && (b[n - 1] == '\n' || b[n - 1] == ' ')) b[--n] = 0;
     CU_ASSERT(n > 6 && !strcmp((char *)b + n - 6, "</svg>"));
-    CU_ASSERT(xml_ok((char *)b));
+    CU_ASSERT(tu_svg_well_formed((char *)b));
     free(b);
     /* PNG: signature, IHDR with 2 pixels per point */
     CU_ASSERT_EQUAL_FATAL(cmeta_plot_render(&p, "build/test_plot.PNG", &err), CMETA_OK);
-    b = slurp("build/test_plot.PNG", &n);
+    b = tu_slurp("build/test_plot.PNG", &n);
     CU_ASSERT_PTR_NOT_NULL_FATAL(b);
     CU_ASSERT(n > 33 && !memcmp(b, "\x89PNG\r\n\x1a\n", 8) && !memcmp(b + 12, "IHDR", 4));
     unsigned long w = (unsigned long)b[16] << 24 | b[17] << 16 | b[18] << 8 | b[19];
@@ -777,7 +729,7 @@ static void test_render_formats(void)
     free(b);
     /* PDF */
     CU_ASSERT_EQUAL_FATAL(cmeta_plot_render(&p, "build/test_plot.pdf", &err), CMETA_OK);
-    b = slurp("build/test_plot.pdf", &n);
+    b = tu_slurp("build/test_plot.pdf", &n);
     CU_ASSERT_PTR_NOT_NULL_FATAL(b);
     CU_ASSERT(!memcmp(b, "%PDF-", 5));
     CU_ASSERT(n > 6 && strstr((char *)b + n - 8, "%%EOF") != NULL);

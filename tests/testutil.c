@@ -147,6 +147,56 @@ double *tu_column(const tu_fixture *f, const char *name)
     return x;
 }
 
+unsigned char *tu_slurp(const char *path, size_t *n)
+{
+    FILE *fp = fopen(path, "rb");
+    if (!fp) return NULL;
+    fseek(fp, 0, SEEK_END);
+    long len = ftell(fp);
+    fseek(fp, 0, SEEK_SET);
+    unsigned char *b = malloc((size_t)len + 1);
+    *n = fread(b, 1, (size_t)len, fp);
+    b[*n] = 0;
+    fclose(fp);
+    return b;
+}
+
+/* a tiny XML well-formedness check: tags nest and close, one root <svg> */
+int tu_svg_well_formed(const char *s)
+{
+    char stack[64][64];
+    int depth = 0, roots = 0;
+    while ((s = strchr(s, '<'))) {
+        if (!strncmp(s, "<?", 2)) s = strstr(s, "?>");
+        else if (!strncmp(s, "<!--", 4)) s = strstr(s, "-->");
+        else if (!strncmp(s, "<!", 2)) s = strchr(s, '>');
+        else {
+            const char *e = strchr(s, '>');
+            if (!e) return 0;
+            int close = s[1] == '/', selfc = e[-1] == '/';
+            const char *nm = s + 1 + close;
+            size_t len = strcspn(nm, " \t\r\n/>");
+            if (len == 0 || len >= 64) return 0;
+            if (close) {
+                if (depth == 0 || strncmp(stack[depth - 1], nm, len) || stack[depth - 1][len]) return 0;
+                depth--;
+            } else if (!selfc) {
+                if (depth == 64) return 0;
+                if (depth == 0) {
+                    roots++;
+                    if (strncmp(nm, "svg", 3)) return 0;
+                }
+                memcpy(stack[depth], nm, len);
+                stack[depth++][len] = 0;
+            }
+            s = e;
+        }
+        if (!s) return 0;
+        s++;
+    }
+    return depth == 0 && roots == 1;
+}
+
 int tu_run(void)
 {
     gsl_set_error_handler_off();

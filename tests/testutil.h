@@ -33,6 +33,11 @@ const char *tu_str(const tu_fixture *f, size_t row, const char *name); /* "" whe
 /* A whole numeric column as a new array (caller frees), NULL when absent. */
 double *tu_column(const tu_fixture *f, const char *name);
 
+/* A whole file as a NUL-terminated buffer (caller frees), *n its length; NULL if unreadable. */
+unsigned char *tu_slurp(const char *path, size_t *n);
+/* A small XML well-formedness check of an SVG file: tags nest and close, one root <svg>. */
+int tu_svg_well_formed(const char *s);
+
 /* Run the registered suites with the basic interface; returns the process exit code. */
 int tu_run(void);
 
