@@ -192,6 +192,10 @@ void cli_progress_end(cli_progress_state *ps);
 int cli_resample_mods(const cmeta_data *d, const char *mods, double **X, size_t *q);
 /* The seed: --seed S, else one made from the clock (printed by the command). */
 unsigned long cli_seed(const cli_opts *o);
+/* The resampling options every resampling command starts from: the fit's method, tolerance
+ * and iteration limit, the seed, Ctrl-C, and a progress bar named `what` kept in *ps. */
+void cli_resample_opts(const cli_opts *o, const char *what, cli_progress_state *ps,
+                       cmeta_resample_opts *ro);
 
 /* Commands: each returns the process exit code. */
 int cmeta_cmd_escalc(int argc, char **argv);

@@ -99,3 +99,17 @@ unsigned long cli_seed(const cli_opts *o)
     clock_gettime(CLOCK_REALTIME, &ts);
     return (unsigned long)((ts.tv_nsec ^ (ts.tv_sec << 10) ^ (long)getpid()) & 0x7fffffffL);
 }
+
+void cli_resample_opts(const cli_opts *o, const char *what, cli_progress_state *ps,
+                       cmeta_resample_opts *ro)
+{
+    cmeta_resample_opts_default(ro);
+    ro->method = o->fit.method;
+    ro->tol = o->fit.tol;
+    ro->maxiter = o->fit.maxiter;
+    ro->seed = cli_seed(o);
+    ro->interrupt = &cli_interrupt;
+    cli_progress_init(ps, what);
+    ro->progress = cli_progress;
+    ro->progress_ctx = ps;
+}

@@ -28,16 +28,8 @@ int cmeta_cmd_boot(int argc, char **argv)
     rc = cli_load(&o, o.inputs[0], &t, &d, &w);
     if (rc) goto out;
     cmeta_resample_opts ro;
-    cmeta_resample_opts_default(&ro);
-    ro.method = o.fit.method;
-    ro.tol = o.fit.tol;
-    ro.maxiter = o.fit.maxiter;
-    ro.seed = cli_seed(&o);
-    ro.interrupt = &cli_interrupt;
     cli_progress_state ps;
-    cli_progress_init(&ps, "boot");
-    ro.progress = cli_progress;
-    ro.progress_ctx = &ps;
+    cli_resample_opts(&o, "boot", &ps, &ro);
     uint64_t iter = o.iter ? (uint64_t)o.iter : 1000;
     cmeta_boot_result r;
     cmeta_error err;

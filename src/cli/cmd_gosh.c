@@ -70,16 +70,8 @@ int cmeta_cmd_gosh(int argc, char **argv)
     rc = cli_load(&o, o.inputs[0], &t, &d, &w);
     if (rc) goto out;
     cmeta_resample_opts ro;
-    cmeta_resample_opts_default(&ro);
-    ro.method = o.fit.method;
-    ro.tol = o.fit.tol;
-    ro.maxiter = o.fit.maxiter;
-    ro.seed = cli_seed(&o);
-    ro.interrupt = &cli_interrupt;
     cli_progress_state ps;
-    cli_progress_init(&ps, "gosh");
-    ro.progress = cli_progress;
-    ro.progress_ctx = &ps;
+    cli_resample_opts(&o, "gosh", &ps, &ro);
     int csv_stdout = !o.output && o.format == CLI_FMT_CSV;
     sink s = {NULL, NULL};
     if ((rc = cli_goshplot_begin(&gp, o.plot, d))) goto out;

@@ -27,16 +27,8 @@ int cmeta_cmd_permtest(int argc, char **argv)
     if (rc) goto out;
     if ((rc = cli_resample_mods(d, o.mods, &X, &q))) goto out;
     cmeta_resample_opts ro;
-    cmeta_resample_opts_default(&ro);
-    ro.method = o.fit.method;
-    ro.tol = o.fit.tol;
-    ro.maxiter = o.fit.maxiter;
-    ro.seed = cli_seed(&o);
-    ro.interrupt = &cli_interrupt;
     cli_progress_state ps;
-    cli_progress_init(&ps, "permtest");
-    ro.progress = cli_progress;
-    ro.progress_ctx = &ps;
+    cli_resample_opts(&o, "permtest", &ps, &ro);
     uint64_t iter = o.iter ? (uint64_t)o.iter : 1000;
     int intercept = !o.no_intercept;
     cmeta_error err;
