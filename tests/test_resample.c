@@ -541,6 +541,98 @@ static void test_kernel_vs_rma(void)
 
 /* ---- registration ------------------------------------------------------------------------- */
 
+/* Where the ML/REML likelihood has more than one maximum the kernel must find metafor's
+ * (Fisher scoring from max(0, HE), step halving, ll0check): three data sets and metafor's
+ * answers (tests/reference/make_resample_fixtures.R). Each set is fitted alone and as three
+ * copies inside a block of other replicates (the compaction of converged rows). */
+static void test_kernel_multimodal(void)
+{
+    tu_fixture *f = tu_fixture_load("tests/reference/resample/multimodal.csv");
+    tu_fixture *r = tu_fixture_load("tests/reference/resample/multimodal_ref.csv");
+    CU_ASSERT_FATAL(f && r && r->nrows == 6);
+    for (size_t c = 0; c < r->nrows; c++) {
+        const char *set = tu_str(r, c, "set");
+        cmeta_method m = strcmp(tu_str(r, c, "method"), "ML") == 0 ? CMETA_METHOD_ML : CMETA_METHOD_REML;
+        double y[32], v[32];
+        size_t k = 0;
+        for (size_t i = 0; i < f->nrows; i++)
+            if (strcmp(tu_str(f, i, "set"), set) == 0) {
+                y[k] = tu_num(f, i, "yi");
+                v[k++] = tu_num(f, i, "vi");
+            }
+        CU_ASSERT_FATAL(k > 2 && k <= 32);
+        /* a block of 7: the set in rows 1, 3 and 6, sign-flipped copies elsewhere */
+        size_t B = 7;
+        double Y[7 * 32], V[7 * 32], be[7], se[7], t2[7], i2[7], q[7];
+        int ok[7];
+        for (size_t b = 0; b < B; b++)
+            for (size_t j = 0; j < k; j++) {
+                int same = b == 1 || b == 3 || b == 6;
+                Y[b * k + j] = same ? y[j] : ((b + j) % 2 ? -y[j] : y[j]);
+                V[b * k + j] = v[j];
+            }
+        for (int pass = 0; pass < 2; pass++) {
+            size_t nb = pass ? B : 1;
+            cmeta__bfit_ws *w = cmeta__bfit_alloc(k, 1, NULL, nb);
+            CU_ASSERT_FATAL(w != NULL);
+            cmeta__bfit_out o = {be, se, NULL, NULL, q, t2, i2, NULL, NULL, ok};
+            cmeta__bfit(w, nb, pass ? Y : y, pass ? V : NULL, v, NULL, m, 1e-10, 1000, 0, &o);
+            for (size_t b = 0; b < nb; b++) {
+                if (pass && !(b == 1 || b == 3 || b == 6)) continue;
+                CU_ASSERT(ok[b]);
+                double rt = tu_num(r, c, "tau2");
+                if (rt == 0) CU_ASSERT_EQUAL(t2[b], 0.0); /* the boundary is exact */
+                TU_ASSERT_CLOSE(t2[b], rt, 1e-6, 1e-10, "multimodal tau2");
+                TU_ASSERT_CLOSE(be[b], tu_num(r, c, "beta"), 1e-6, 1e-10, "multimodal beta");
+                TU_ASSERT_CLOSE(se[b], tu_num(r, c, "se"), 1e-6, 1e-10, "multimodal se");
+                TU_ASSERT_CLOSE(i2[b], tu_num(r, c, "I2"), 1e-6, 1e-8, "multimodal I2");
+                TU_ASSERT_CLOSE(q[b], tu_num(r, c, "QE"), 1e-9, 1e-10, "multimodal Q");
+            }
+            cmeta__bfit_free(w);
+        }
+    }
+    tu_fixture_free(f);
+    tu_fixture_free(r);
+}
+
+/* Intercept-only fits (bootstrap, GOSH, sign flips) give the same bits for a replicate
+ * whatever block it is in and whatever slot it has while the block iterates. */
+static void test_kernel_p1_bitwise(void)
+{
+    ds d = load_ds("tests/reference/resample/bcg.csv");
+    size_t k = d.k, B = 64;
+    double *C = calloc(B * k, sizeof *C), *Y = calloc(B * k, sizeof *Y);
+    unsigned s = 99;
+    for (size_t b = 0; b < B; b++) {
+        memcpy(Y + b * k, d.yi, k * sizeof(double));
+        for (size_t j = 0; j < k; j++) {
+            s = s * 1103515245u + 12345u;
+            C[b * k + (s >> 8) % k] += 1;
+        }
+    }
+    cmeta_method ms[] = {CMETA_METHOD_DL, CMETA_METHOD_ML, CMETA_METHOD_REML, CMETA_METHOD_PM};
+    for (size_t mi = 0; mi < sizeof ms / sizeof ms[0]; mi++) {
+        cmeta__bfit_ws *wb = cmeta__bfit_alloc(k, 1, NULL, B), *w1 = cmeta__bfit_alloc(k, 1, NULL, 1);
+        double be[64], t2[64], i2[64], b1, t1, j1;
+        int ok[64], ok1;
+        cmeta__bfit_out ob = {be, NULL, NULL, NULL, NULL, t2, i2, NULL, NULL, ok};
+        cmeta__bfit(wb, B, Y, NULL, d.vi, C, ms[mi], 1e-10, 1000, 0, &ob);
+        int same = 1;
+        for (size_t b = 0; b < B; b++) {
+            cmeta__bfit_out o1 = {&b1, NULL, NULL, NULL, NULL, &t1, &j1, NULL, NULL, &ok1};
+            cmeta__bfit(w1, 1, Y + b * k, NULL, d.vi, C + b * k, ms[mi], 1e-10, 1000, 0, &o1);
+            same &= ok1 == ok[b] && memcmp(&b1, be + b, sizeof b1) == 0 &&
+                    memcmp(&t1, t2 + b, sizeof t1) == 0 && memcmp(&j1, i2 + b, sizeof j1) == 0;
+        }
+        CU_ASSERT(same);
+        cmeta__bfit_free(wb);
+        cmeta__bfit_free(w1);
+    }
+    free(C);
+    free(Y);
+    free_ds(&d);
+}
+
 int main(void)
 {
     if (CU_initialize_registry() != CUE_SUCCESS) return 1;
@@ -558,5 +650,7 @@ int main(void)
     s = CU_add_suite("kernel", NULL, NULL);
     CU_add_test(s, "batched kernel vs one replicate at a time", test_kernel_vs_loop);
     CU_add_test(s, "batched kernel vs cmeta_rma loop", test_kernel_vs_rma);
+    CU_add_test(s, "ML/REML with several maxima: metafor's maximum and ll0check", test_kernel_multimodal);
+    CU_add_test(s, "intercept-only fits: the same bits in any block and slot", test_kernel_p1_bitwise);
     return tu_run();
 }

@@ -1,5 +1,6 @@
 /* main.c - the cmeta program: dispatch to one file per command (src/cli/cmd_*.c). */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <gsl/gsl_errno.h>
@@ -42,6 +43,12 @@ int main(int argc, char **argv)
 {
     /* GSL's default error handler aborts; the library reports through statuses instead. */
     gsl_set_error_handler_off();
+    /* OpenBLAS runs single-threaded unless the user says otherwise: cmeta's products are
+       small (blocks of replicates, p x p systems) and cmeta threads over replicate blocks
+       itself (OMP_NUM_THREADS); OpenBLAS's own threads, created when it is loaded, spin between
+       calls and took permtest k = 50 REML from ~15 to ~28 ms (bench/README.md). Set here,
+       before any thread exists and before OpenBLAS is opened (cli_blas.c). */
+    setenv("OPENBLAS_NUM_THREADS", "1", 0);
     cli_install_signals();
     if (argc < 2) {
         usage(stderr);

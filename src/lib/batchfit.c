@@ -42,11 +42,14 @@ void cmeta__bfit_free(cmeta__bfit_ws *ws)
 {
     if (!ws) return;
     double *arr[] = {ws->X, ws->XX, ws->W, ws->W2, ws->W3, ws->WY, ws->R, ws->A, ws->M2,
-                     ws->M3, ws->Xy, ws->Ai, ws->beta, ws->t, ws->tn, ws->Q0, ws->trP0,
-                     ws->m, ws->sw, ws->sw2, ws->rss, ws->ypy, ws->trP, ws->trPP};
+                     ws->M3, ws->Xy, ws->Ai, ws->beta, ws->t, ws->s0, ws->Q0, ws->trP0,
+                     ws->m, ws->sw, ws->sw2, ws->rss, ws->ypy, ws->trP, ws->trPP, ws->pppy, ws->lv, ws->ld, ws->ll0,
+                     ws->Ya, ws->Va, ws->Ca, ws->ta};
     for (size_t i = 0; i < sizeof arr / sizeof arr[0]; i++) cmeta_free(arr[i]);
     cmeta_free(ws->bad);
     cmeta_free(ws->done);
+    cmeta_free(ws->sbad);
+    cmeta_free(ws->idx);
     cmeta_free(ws);
 }
 
@@ -67,20 +70,25 @@ cmeta__bfit_ws *cmeta__bfit_alloc(size_t k, size_t p, const double *X, size_t bm
     ws->W3 = CMETA__NEW(double, bk);
     ws->WY = CMETA__NEW(double, bk);
     ws->R = CMETA__NEW(double, bk);
+    ws->Ya = CMETA__NEW(double, bk);
+    ws->Va = CMETA__NEW(double, bk);
+    ws->Ca = CMETA__NEW(double, bk);
     ws->A = CMETA__NEW(double, bmax * ws->pp);
     ws->M2 = CMETA__NEW(double, bmax * ws->pp);
     ws->M3 = CMETA__NEW(double, bmax * ws->pp);
     ws->Xy = CMETA__NEW(double, bmax * p);
     ws->Ai = CMETA__NEW(double, bmax * p * p);
     ws->beta = CMETA__NEW(double, bmax * p);
-    double **vec[] = {&ws->t, &ws->tn, &ws->Q0, &ws->trP0, &ws->m, &ws->sw,
-                      &ws->sw2, &ws->rss, &ws->ypy, &ws->trP, &ws->trPP};
+    double **vec[] = {&ws->t, &ws->s0, &ws->Q0, &ws->trP0, &ws->m, &ws->sw,
+                      &ws->sw2, &ws->rss, &ws->ypy, &ws->trP, &ws->trPP, &ws->pppy, &ws->ta, &ws->lv, &ws->ld, &ws->ll0};
     for (size_t i = 0; i < sizeof vec / sizeof vec[0]; i++) *vec[i] = CMETA__NEW(double, bmax);
     ws->bad = CMETA__NEW(int, bmax);
     ws->done = CMETA__NEW(int, bmax);
+    ws->sbad = CMETA__NEW(int, bmax);
+    ws->idx = CMETA__NEW(size_t, bmax);
     int fail = !ws->X || !ws->XX || !ws->W || !ws->W2 || !ws->W3 || !ws->WY || !ws->R ||
                !ws->A || !ws->M2 || !ws->M3 || !ws->Xy || !ws->Ai || !ws->beta || !ws->bad ||
-               !ws->done;
+               !ws->done || !ws->sbad || !ws->idx || !ws->Ya || !ws->Va || !ws->Ca;
     for (size_t i = 0; i < sizeof vec / sizeof vec[0]; i++) fail |= *vec[i] == NULL;
     if (fail) {
         cmeta__bfit_free(ws);
@@ -103,13 +111,15 @@ static void unpack(const double *s, size_t p, double *full)
         for (size_t b = a; b < p; b++) full[a * p + b] = full[b * p + a] = s[c++];
 }
 
-/* Invert a symmetric positive definite p x p matrix in place (Cholesky). 0 ok, -1 not PD. */
-static int spd_inverse(double *a, size_t p)
+/* Invert a symmetric positive definite p x p matrix in place (Cholesky). 0 ok, -1 not PD.
+ * logdet (may be NULL): log det of the matrix. */
+static int spd_inverse(double *a, size_t p, double *logdet)
 {
     double L[64 * 64], Li[64 * 64];
     if (p > 64) return -1;
     if (p == 1) {
         if (!(a[0] > 0)) return -1;
+        if (logdet) *logdet = log(a[0]);
         a[0] = 1.0 / a[0];
         return 0;
     }
@@ -124,6 +134,11 @@ static int spd_inverse(double *a, size_t p)
             for (size_t s = 0; s < j; s++) x -= L[i * p + s] * L[j * p + s];
             L[i * p + j] = x / L[j * p + j];
         }
+    }
+    if (logdet) {
+        double ld = 0;
+        for (size_t j = 0; j < p; j++) ld += log(L[j * p + j]);
+        *logdet = 2.0 * ld;
     }
     /* Li = L^-1 (lower), a = Li' Li */
     memset(Li, 0, sizeof(double) * p * p);
@@ -154,26 +169,133 @@ static double tr_packed(const double *A, const double *S, size_t p)
     return x;
 }
 
-/* One pass of fits at tau^2 = ws->t[b] for rows b < B. need: 0 sums for Q only,
- * 1 adds X'W^2X (tr P), 2 adds X'W^3X (tr PP). */
-static void fit_at(cmeta__bfit_ws *ws, size_t B, const double *Y, const double *V,
-                   const double *v, const double *C, int need)
+/* What a pass computes besides beta, Q(t) = sum W R^2 and y'PPy = sum W2 R^2. */
+enum {
+    NEED_TRP = 1,  /* tr P */
+    NEED_TRPP = 2, /* tr PP */
+    NEED_PPPY = 4, /* y'PPPy */
+    NEED_LL = 8,   /* lv = sum C log(V + t) and ld = log det X'WX (log-likelihoods) */
+    NEED_OLS = 16  /* instead of a fit at t: weights C (ordinary least squares), W2 = C.V,
+                      and trP = sum C V - tr((X'CX)^-1 X'CVX) = tr(P V) (the HE estimator) */
+};
+
+/* Intercept only (p = 1): X'WX, X'W^2X, X'W^3X and X'Wy are the row sums of W, W2, W3 and
+ * W.Y. A BLAS call per row sum costs more than the sum (a block of 256 replicates of k = 9
+ * studies: ~1 us of arithmetic per call), so they are summed in the loop that forms the
+ * weights; the formulas are those of fit_at with (X'WX)^-1 = 1/sum W. */
+static void fit_at_p1(cmeta__bfit_ws *ws, size_t B, const double *Y, const double *V,
+                      const double *v, const double *C, const double *t, int *bad, int need)
 {
-    size_t k = ws->k, p = ws->p, pp = ws->pp;
+    size_t k = ws->k;
     for (size_t b = 0; b < B; b++) {
         const double *vr = V ? V + b * k : v;
         const double *cr = C ? C + b * k : NULL;
         const double *yr = Y + b * k;
-        double t = ws->t[b], sw = 0, sw2 = 0;
+        double tb = t[b], sw = 0, sw2 = 0, sw3 = 0, swy = 0;
+        double *w = ws->W + b * k, *w2 = ws->W2 + b * k, *w3 = ws->W3 + b * k;
+        if (need & NEED_OLS) {
+            for (size_t j = 0; j < k; j++) {
+                double wj = cr ? cr[j] : 1.0;
+                w[j] = wj;
+                w2[j] = wj * vr[j];
+                sw += wj;
+                sw2 += w2[j];
+                swy += wj * yr[j];
+            }
+        } else {
+            for (size_t j = 0; j < k; j++) {
+                double u = 1.0 / (vr[j] + tb), wj = cr ? cr[j] * u : u;
+                w[j] = wj;
+                w2[j] = wj * u;
+                w3[j] = w2[j] * u;
+                sw += wj;
+                sw2 += w2[j];
+                sw3 += w3[j];
+                swy += wj * yr[j];
+            }
+        }
+        if (need & NEED_LL) {
+            double lv = 0;
+            for (size_t j = 0; j < k; j++) lv += (cr ? cr[j] : 1.0) * log(vr[j] + tb);
+            ws->lv[b] = lv;
+            ws->ld[b] = log(sw);
+        }
+        double ai = 1.0 / sw;
+        if (!(sw > 0)) bad[b] = 1;
+        double be = bad[b] ? 0.0 : swy * ai, q = 0, ypy = 0, y3 = 0, g = 0;
+        if (need & NEED_PPPY) {
+            for (size_t j = 0; j < k; j++) {
+                double r = yr[j] - be, r2 = r * r;
+                q += w[j] * r2;
+                ypy += w2[j] * r2;
+                y3 += w3[j] * r2;
+                g += w2[j] * r;
+            }
+        } else {
+            for (size_t j = 0; j < k; j++) {
+                double r = yr[j] - be, r2 = r * r;
+                q += w[j] * r2;
+                ypy += w2[j] * r2;
+            }
+        }
+        ws->sw[b] = sw;
+        ws->sw2[b] = sw2;
+        ws->Ai[b] = ai;
+        ws->beta[b] = be;
+        ws->rss[b] = q;
+        ws->ypy[b] = ypy;
+        if (need & NEED_PPPY) ws->pppy[b] = y3 - g * g * ai;
+        if (need & (NEED_TRP | NEED_TRPP | NEED_OLS)) {
+            double h = sw2 * ai; /* tr((X'WX)^-1 X'W^2X) */
+            ws->trP[b] = ((need & NEED_OLS) ? sw2 : sw) - h;
+            if (need & NEED_TRPP) ws->trPP[b] = sw2 - 2.0 * sw3 * ai + h * h;
+        }
+    }
+}
+
+/* One pass of fits at tau^2 = t[b] for rows b < B; failures (X'WX not positive definite) are
+ * flagged in bad[b]. need: NEED_* flags (tr P needs X'W^2X, tr PP also X'W^3X, y'PPPy the
+ * product (W2.R) X).
+ * With p = 1 every row's arithmetic is its own (the same bits in any block and slot); with
+ * p > 1 dgemm's blocking can change the last bits with the number of rows, which depends
+ * on the seed and the block size only, never on the thread count. */
+static void fit_at(cmeta__bfit_ws *ws, size_t B, const double *Y, const double *V,
+                   const double *v, const double *C, const double *t, int *bad, int need)
+{
+    size_t k = ws->k, p = ws->p, pp = ws->pp;
+    if (p == 1) {
+        fit_at_p1(ws, B, Y, V, v, C, t, bad, need);
+        return;
+    }
+    for (size_t b = 0; b < B; b++) {
+        const double *vr = V ? V + b * k : v;
+        const double *cr = C ? C + b * k : NULL;
+        const double *yr = Y + b * k;
+        double tb = t[b], sw = 0, sw2 = 0;
         double *w = ws->W + b * k, *w2 = ws->W2 + b * k, *w3 = ws->W3 + b * k, *wy = ws->WY + b * k;
-        for (size_t j = 0; j < k; j++) {
-            double u = 1.0 / (vr[j] + t), c = cr ? cr[j] : 1.0;
-            w[j] = c * u;
-            w2[j] = w[j] * u;
-            w3[j] = w2[j] * u;
-            wy[j] = w[j] * yr[j];
-            sw += w[j];
-            sw2 += w2[j];
+        if (need & NEED_OLS) {
+            for (size_t j = 0; j < k; j++) {
+                w[j] = cr ? cr[j] : 1.0;
+                w2[j] = w[j] * vr[j];
+                wy[j] = w[j] * yr[j];
+                sw += w[j];
+                sw2 += w2[j];
+            }
+        } else {
+            for (size_t j = 0; j < k; j++) {
+                double u = 1.0 / (vr[j] + tb), c = cr ? cr[j] : 1.0;
+                w[j] = c * u;
+                w2[j] = w[j] * u;
+                w3[j] = w2[j] * u;
+                wy[j] = w[j] * yr[j];
+                sw += w[j];
+                sw2 += w2[j];
+            }
+        }
+        if (need & NEED_LL) {
+            double lv = 0;
+            for (size_t j = 0; j < k; j++) lv += (cr ? cr[j] : 1.0) * log(vr[j] + tb);
+            ws->lv[b] = lv;
         }
         ws->sw[b] = sw;
         ws->sw2[b] = sw2;
@@ -184,12 +306,12 @@ static void fit_at(cmeta__bfit_ws *ws, size_t B, const double *Y, const double *
     cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Bi, pi, ki, 1.0, ws->WY, ki, ws->X,
                 pi, 0.0, ws->Xy, pi);
     double fl = 2.0 * B * k * (pp + 2.0 * p);
-    if (need >= 1) {
+    if (need & (NEED_TRP | NEED_TRPP | NEED_OLS)) {
         cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Bi, ppi, ki, 1.0, ws->W2, ki,
                     ws->XX, ppi, 0.0, ws->M2, ppi);
         fl += 2.0 * B * k * pp;
     }
-    if (need >= 2) {
+    if (need & NEED_TRPP) {
         cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Bi, ppi, ki, 1.0, ws->W3, ki,
                     ws->XX, ppi, 0.0, ws->M3, ppi);
         fl += 2.0 * B * k * pp;
@@ -197,11 +319,11 @@ static void fit_at(cmeta__bfit_ws *ws, size_t B, const double *Y, const double *
     for (size_t b = 0; b < B; b++) {
         double *Ai = ws->Ai + b * p * p, *be = ws->beta + b * p;
         unpack(ws->A + b * pp, p, Ai);
-        if (spd_inverse(Ai, p) != 0) ws->bad[b] = 1;
+        if (spd_inverse(Ai, p, (need & NEED_LL) ? ws->ld + b : NULL) != 0) bad[b] = 1;
         for (size_t a = 0; a < p; a++) {
             double x = 0;
             for (size_t c = 0; c < p; c++) x += Ai[a * p + c] * ws->Xy[b * p + c];
-            be[a] = ws->bad[b] ? 0.0 : x;
+            be[a] = bad[b] ? 0.0 : x;
         }
     }
     /* R = Y - beta X' */
@@ -209,6 +331,13 @@ static void fit_at(cmeta__bfit_ws *ws, size_t B, const double *Y, const double *
     cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Bi, ki, pi, -1.0, ws->beta, pi, ws->X,
                 pi, 1.0, ws->R, ki);
     ws->flops += fl + 2.0 * B * k * p;
+    if (need & NEED_PPPY) {
+        /* G = (W2.R) X = X'W^2 e per replicate (into Xy, free once beta is known) */
+        for (size_t i = 0; i < B * k; i++) ws->WY[i] = ws->W2[i] * ws->R[i];
+        cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Bi, pi, ki, 1.0, ws->WY, ki, ws->X,
+                    pi, 0.0, ws->Xy, pi);
+        ws->flops += 2.0 * B * k * p;
+    }
     for (size_t b = 0; b < B; b++) {
         const double *r = ws->R + b * k, *w = ws->W + b * k, *w2 = ws->W2 + b * k;
         double q = 0, ypy = 0;
@@ -219,10 +348,19 @@ static void fit_at(cmeta__bfit_ws *ws, size_t B, const double *Y, const double *
         }
         ws->rss[b] = q;
         ws->ypy[b] = ypy;
-        if (need >= 1) {
+        if (need & NEED_PPPY) {
+            /* y'PPPy = sum W3 R^2 - G' (X'WX)^-1 G */
+            const double *Ai = ws->Ai + b * p * p, *g = ws->Xy + b * p, *w3 = ws->W3 + b * k;
+            double y3 = 0, gg = 0;
+            for (size_t j = 0; j < k; j++) y3 += w3[j] * r[j] * r[j];
+            for (size_t a = 0; a < p; a++)
+                for (size_t c = 0; c < p; c++) gg += g[a] * Ai[a * p + c] * g[c];
+            ws->pppy[b] = y3 - gg;
+        }
+        if (need & (NEED_TRP | NEED_TRPP | NEED_OLS)) {
             const double *Ai = ws->Ai + b * p * p;
-            ws->trP[b] = ws->sw[b] - tr_packed(Ai, ws->M2 + b * pp, p);
-            if (need >= 2) {
+            ws->trP[b] = ((need & NEED_OLS) ? ws->sw2[b] : ws->sw[b]) - tr_packed(Ai, ws->M2 + b * pp, p);
+            if (need & NEED_TRPP) {
                 /* tr((Ai M2)^2) */
                 double M[64 * 64], AM[64 * 64], x = 0;
                 unpack(ws->M2 + b * pp, p, M);
@@ -238,6 +376,25 @@ static void fit_at(cmeta__bfit_ws *ws, size_t B, const double *Y, const double *
             }
         }
     }
+}
+
+/* Newton steps once Fisher scoring's step is below this fraction of tau^2 (Fisher scoring
+ * has then chosen the maximum it converges to; Newton only gets there in fewer passes). */
+#define NEWTON_FROM 0.05
+/* A step below 0 by more than (SNAP_RATIO - 1) tau^2 with the score at 0 not positive: the
+ * iteration is creeping to the boundary by halving, tau^2 = 0. A smaller overshoot is halved
+ * as metafor does (its path can still reach an interior maximum). */
+#define SNAP_RATIO 4.0
+
+/* Move the row of slot `from` of the active set to slot `to` (compaction). */
+static void move_slot(cmeta__bfit_ws *ws, size_t from, size_t to, int hasV, int hasC)
+{
+    size_t k = ws->k;
+    memcpy(ws->Ya + to * k, ws->Ya + from * k, k * sizeof(double));
+    if (hasV) memcpy(ws->Va + to * k, ws->Va + from * k, k * sizeof(double));
+    if (hasC) memcpy(ws->Ca + to * k, ws->Ca + from * k, k * sizeof(double));
+    ws->ta[to] = ws->ta[from];
+    ws->idx[to] = ws->idx[from];
 }
 
 void cmeta__bfit(cmeta__bfit_ws *ws, size_t B, const double *Y, const double *V,
@@ -257,11 +414,22 @@ void cmeta__bfit(cmeta__bfit_ws *ws, size_t B, const double *Y, const double *V,
         ws->done[b] = 0;
         ws->bad[b] = 0;
     }
+    int mlreml = method == CMETA_METHOD_REML || method == CMETA_METHOD_ML;
+    /* (restricted) log-likelihood up to a constant: -(sum C log(V + t) + Q(t)) / 2, REML
+       also - log det(X'WX) / 2 */
+#define LOGLIK(b) (-0.5 * (ws->lv[b] + ws->rss[b] + (method == CMETA_METHOD_REML ? ws->ld[b] : 0.0)))
     /* FE pass: Q and tr P(0) */
-    fit_at(ws, B, Y, V, v, C, 1);
+    fit_at(ws, B, Y, V, v, C, ws->t, ws->bad, NEED_TRP | (mlreml ? NEED_LL : 0));
     for (size_t b = 0; b < B; b++) {
         ws->Q0[b] = ws->rss[b];
         ws->trP0[b] = ws->trP[b];
+        if (mlreml) ws->ll0[b] = LOGLIK(b);
+        /* the estimating equation's score at tau^2 = 0 */
+        switch (method) {
+        case CMETA_METHOD_REML: ws->s0[b] = ws->ypy[b] - ws->trP[b]; break;
+        case CMETA_METHOD_ML: ws->s0[b] = ws->ypy[b] - ws->sw[b]; break;
+        default: ws->s0[b] = ws->rss[b] - (ws->m[b] - dp); break;
+        }
         if (ws->m[b] < dp) ws->bad[b] = 1;
     }
     int iterative = method == CMETA_METHOD_REML || method == CMETA_METHOD_ML ||
@@ -273,41 +441,121 @@ void cmeta__bfit(cmeta__bfit_ws *ws, size_t B, const double *Y, const double *V,
             ws->t[b] = t > 0 && isfinite(t) ? t : 0.0;
             if (df <= 0) ws->done[b] = 1;  /* one study per coefficient: tau^2 = 0 */
         }
+        if (mlreml) {
+            /* metafor starts ML and REML at max(0, HE) (Hedges 1983):
+               (RSS_OLS - tr(P_OLS V)) / (m - p); where the likelihood has more than one
+               maximum, the start decides which one is found, so it is metafor's */
+            fit_at(ws, B, Y, V, v, C, ws->t, ws->bad, NEED_OLS);
+            for (size_t b = 0; b < B; b++) {
+                double df = ws->m[b] - dp, t = df > 0 ? (ws->rss[b] - ws->trP[b]) / df : 0.0;
+                ws->t[b] = t > 0 && isfinite(t) ? t : 0.0;
+            }
+        }
         if (iterative) {
-            int need = method == CMETA_METHOD_REML ? 2 : 0;
-            int it;
-            for (it = 0; it < maxiter; it++) {
-                int left = 0;
-                for (size_t b = 0; b < B; b++) left |= !ws->done[b] && !ws->bad[b];
-                if (!left) break;
-                fit_at(ws, B, Y, V, v, C, need);
-                for (size_t b = 0; b < B; b++) {
-                    if (ws->done[b] || ws->bad[b]) continue;
-                    double t = ws->t[b], step;
-                    switch (method) {
-                    case CMETA_METHOD_REML: step = (ws->ypy[b] - ws->trP[b]) / ws->trPP[b]; break;
-                    case CMETA_METHOD_ML: step = (ws->ypy[b] - ws->sw[b]) / ws->sw2[b]; break;
-                    default: step = (ws->rss[b] - (ws->m[b] - dp)) / ws->ypy[b]; break;
+            /* The replicates still iterating are kept in the first `na` slots of Ya/Va/Ca/ta
+               (slot s holds replicate idx[s]); a replicate that converges or fails leaves the
+               set and the last active one takes its slot, so every pass computes only the
+               replicates still iterating: a block costs the sum of its replicates' iteration
+               counts, not B times the slowest one's. */
+            int need = method == CMETA_METHOD_REML ? NEED_TRP | NEED_TRPP | NEED_PPPY
+                       : method == CMETA_METHOD_ML ? NEED_PPPY : 0;
+            int hasV = V != NULL, hasC = C != NULL;
+            size_t na = 0;
+            for (size_t b = 0; b < B; b++) {
+                if (ws->done[b] || ws->bad[b]) continue;
+                memcpy(ws->Ya + na * k, Y + b * k, k * sizeof(double));
+                if (hasV) memcpy(ws->Va + na * k, V + b * k, k * sizeof(double));
+                if (hasC) memcpy(ws->Ca + na * k, C + b * k, k * sizeof(double));
+                ws->ta[na] = ws->t[b];
+                ws->idx[na++] = b;
+            }
+            for (int it = 0; it < maxiter && na > 0; it++) {
+                memset(ws->sbad, 0, na * sizeof(int));
+                fit_at(ws, na, ws->Ya, hasV ? ws->Va : NULL, v, hasC ? ws->Ca : NULL, ws->ta,
+                       ws->sbad, need);
+                for (size_t s = 0; s < na;) {
+                    size_t b = ws->idx[s];
+                    int leave = ws->sbad[s];
+                    if (!leave) {
+                        double t = ws->ta[s], step;
+                        double sc, fi, hn;
+                        switch (method) {
+                        case CMETA_METHOD_REML:
+                            sc = ws->ypy[s] - ws->trP[s];
+                            fi = ws->trPP[s];
+                            hn = 2.0 * ws->pppy[s] - fi;
+                            break;
+                        case CMETA_METHOD_ML:
+                            sc = ws->ypy[s] - ws->sw[s];
+                            fi = ws->sw2[s];
+                            hn = 2.0 * ws->pppy[s] - fi;
+                            break;
+                        default: /* PM, EB: Newton on Q(t) = m - p, Q'(t) = -y'PPy */
+                            sc = ws->rss[s] - (ws->m[b] - dp);
+                            hn = fi = ws->ypy[s];
+                            break;
+                        }
+                        /* Fisher scoring (fi: the expected information) as metafor, until
+                           its steps are small; then Newton where the log-likelihood is
+                           concave (hn > 0: minus twice its second derivative) */
+                        step = sc / fi;
+                        if (hn > 0 && fabs(step) < NEWTON_FROM * t) step = sc / hn;
+                        /* as metafor: halve the step while it would make tau^2 negative; damp
+                           late iterations so that a Fisher-scoring cycle cannot persist */
+                        if (it >= 50) step *= 0.5;
+                        double tn;
+                        if (t + step / SNAP_RATIO < 0 && ws->s0[b] <= 0) {
+                            /* at the boundary: the step points far below 0 and the score at 0
+                               is not positive, so halving would creep to 0 (~log2(t / tol)
+                               passes); go there, as tau2.c snaps to 0 in the same case */
+                            tn = 0;
+                        } else {
+                            for (int h = 0; h < 60 && t + step < 0; h++) step *= 0.5;
+                            tn = t + step;
+                        }
+                        if (!(tn > 0)) tn = 0;
+                        if (!isfinite(tn)) {
+                            leave = 1;
+                        } else {
+                            ws->t[b] = ws->ta[s] = tn;
+                            if (fabs(tn - t) < tol) ws->done[b] = leave = 1;
+                        }
                     }
-                    /* as metafor: halve the step while it would make tau^2 negative; damp
-                       late iterations so that a Fisher-scoring cycle cannot persist */
-                    if (it >= 50) step *= 0.5;
-                    for (int h = 0; h < 60 && t + step < 0; h++) step *= 0.5;
-                    double tn = t + step;
-                    if (!(tn > 0)) tn = 0;
-                    if (!isfinite(tn)) {
-                        ws->bad[b] = 1;
+                    if (!leave) {
+                        s++;
                         continue;
                     }
-                    if (fabs(tn - t) < tol) ws->done[b] = 1;
-                    ws->t[b] = tn;
+                    if (!ws->done[b]) ws->bad[b] = 1;
+                    /* the last active replicate takes slot s, with its pass results */
+                    if (s != --na) {
+                        move_slot(ws, na, s, hasV, hasC);
+                        ws->sbad[s] = ws->sbad[na];
+                        ws->ypy[s] = ws->ypy[na];
+                        ws->trP[s] = ws->trP[na];
+                        ws->trPP[s] = ws->trPP[na];
+                        ws->pppy[s] = ws->pppy[na];
+                        ws->sw[s] = ws->sw[na];
+                        ws->sw2[s] = ws->sw2[na];
+                        ws->rss[s] = ws->rss[na];
+                    }
                 }
             }
-            for (size_t b = 0; b < B; b++)
-                if (!ws->done[b]) ws->bad[b] = 1;
+            for (size_t s = 0; s < na; s++) ws->bad[ws->idx[s]] = 1; /* maxiter reached */
         }
-        fit_at(ws, B, Y, V, v, C, 0);
+        fit_at(ws, B, Y, V, v, C, ws->t, ws->bad, mlreml ? NEED_LL : 0);
+        if (mlreml) {
+            /* metafor's ll0check: a maximum whose log-likelihood is below that at tau^2 = 0
+               (by more than metafor's tol, 2^-13) is left for tau^2 = 0 */
+            int again = 0;
+            for (size_t b = 0; b < B; b++)
+                if (!ws->bad[b] && ws->t[b] > tol && ws->ll0[b] - LOGLIK(b) > 1.220703125e-4) {
+                    ws->t[b] = 0;
+                    again = 1;
+                }
+            if (again) fit_at(ws, B, Y, V, v, C, ws->t, ws->bad, 0);
+        }
     }
+#undef LOGLIK
     for (size_t b = 0; b < B; b++) {
         int ok = !ws->bad[b];
         double df = ws->m[b] - dp, t = ws->t[b], Q = ws->Q0[b], I2, H2;
@@ -333,7 +581,7 @@ void cmeta__bfit(cmeta__bfit_ws *ws, size_t B, const double *Y, const double *V,
             if (ok && s > 0 && s <= 64) {
                 for (size_t a = 0; a < s; a++)
                     for (size_t c = 0; c < s; c++) S[a * s + c] = Ai[(a + qm_from) * p + c + qm_from];
-                if (spd_inverse(S, s) == 0) {
+                if (spd_inverse(S, s, NULL) == 0) {
                     qm = 0;
                     for (size_t a = 0; a < s; a++)
                         for (size_t c = 0; c < s; c++)
