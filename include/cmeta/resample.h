@@ -41,7 +41,8 @@ typedef struct {
     int maxiter;             /* default 1000 */
     unsigned long seed;      /* random results depend on this only; default 1 */
     int threads;             /* 0 = OpenMP's default; 1 = no threads */
-    size_t block;            /* replicates per block; 0 = default (256) */
+    size_t block;            /* replicates per block; 0 = default (256; GOSH with FE or DL:
+                                512 exact, 4096 random subsets) */
     volatile sig_atomic_t *interrupt; /* polled between blocks: nonzero -> CMETA_EINTR */
     cmeta_progress_fn progress;       /* optional */
     void *progress_ctx;

@@ -284,7 +284,10 @@ cmeta_status cmeta_gosh(const double *yi, const double *vi, size_t k, uint64_t s
     }
 
     int iterative = o->method != CMETA_METHOD_FE && o->method != CMETA_METHOD_DL;
-    size_t bs = o->block ? o->block : (iterative ? 256 : 4096);
+    /* FE/DL exact: blocks of 512 subsets (a 28 KB row buffer; 4096 cost ~50 more page faults,
+       ~0.4 ms of a 3.5 ms run); random subsets keep 4096, as each block's subsets come from
+       its own generator seeded by (seed, block index): the same seed gives the same subsets */
+    size_t bs = o->block ? o->block : (iterative ? 256 : jb.exact ? 512 : 4096);
     int T = cmeta__auto_threads(o->threads, (double)jb.N, k, iterative, (jb.N + bs - 1) / bs);
     cmeta_status st = CMETA_OK;
     gosh_ws *ws = cmeta_calloc((size_t)T, sizeof *ws);
@@ -318,24 +321,38 @@ cmeta_status cmeta_gosh(const double *yi, const double *vi, size_t k, uint64_t s
             uint64_t first = (b0 + (unsigned long long)r) * bs;
             size_t n = (size_t)((jb.N - first) < bs ? (jb.N - first) : bs);
             const cmeta_gosh_row *rr = rows + (size_t)r * bs;
+            /* the block's mean and sum of squared deviations (two passes over rows in memory),
+               merged into the running ones (Chan, Golub & LeVeque 1979; as exact as Welford's
+               update, without its two divisions per row) */
+            double nb_ok = 0, se = 0, si = 0;
             for (size_t i = 0; i < n; i++) {
                 if (!rr[i].ok) {
                     sum->failed++;
                     continue;
                 }
-                /* Welford updates */
-                n_ok += 1;
-                double d = rr[i].estimate - em;
-                em += d / n_ok;
-                es += d * (rr[i].estimate - em);
-                d = rr[i].I2 - im;
-                im += d / n_ok;
-                is += d * (rr[i].I2 - im);
+                nb_ok += 1;
+                se += rr[i].estimate;
+                si += rr[i].I2;
                 /* = fmin/fmax(current, x): the running value is never NaN and is kept on ties */
                 if (rr[i].estimate < sum->est_min) sum->est_min = rr[i].estimate;
                 if (rr[i].estimate > sum->est_max) sum->est_max = rr[i].estimate;
                 if (rr[i].I2 < sum->I2_min) sum->I2_min = rr[i].I2;
                 if (rr[i].I2 > sum->I2_max) sum->I2_max = rr[i].I2;
+            }
+            if (nb_ok > 0) {
+                double bm_e = se / nb_ok, bm_i = si / nb_ok, m2_e = 0, m2_i = 0;
+                for (size_t i = 0; i < n; i++) {
+                    if (!rr[i].ok) continue;
+                    double de = rr[i].estimate - bm_e, di = rr[i].I2 - bm_i;
+                    m2_e += de * de;
+                    m2_i += di * di;
+                }
+                double tot = n_ok + nb_ok, de = bm_e - em, di = bm_i - im;
+                em += de * (nb_ok / tot);
+                im += di * (nb_ok / tot);
+                es += m2_e + de * de * (n_ok * nb_ok / tot);
+                is += m2_i + di * di * (n_ok * nb_ok / tot);
+                n_ok = tot;
             }
             sum->subsets += n;
             if (fn(ctx, rr, n)) {
