@@ -24,7 +24,7 @@ int cmeta__auto_threads(int requested, double reps, size_t k, int iterative,
 {
     if (requested > 0) return requested;
 #ifdef _OPENMP
-    double work_ns = reps * (double)k * (iterative ? 1000.0 : 2.0);
+    double work_ns = reps * (double)k * (iterative ? 150.0 : 2.0);
     int T = omp_get_max_threads();
     if (work_ns < 50e6 || T < 1) return 1;
     if (nblocks < (unsigned long long)T) T = nblocks > 0 ? (int)nblocks : 1;

@@ -79,9 +79,10 @@ void cmeta__bfit(cmeta__bfit_ws *ws, size_t B, const double *Y, const double *V,
  * requested > 0: that many (the caller asked). requested <= 0: OpenMP's maximum, but one
  * thread when the estimated single-thread work is below ~50 ms (threads then cost more
  * than they save: start-up, and spinning workers waiting between rounds on a loaded
- * machine), and never more threads than blocks. Estimate (measured on a 2-core x86-64):
- * ~2 ns per replicate and study for FE/DL, ~1 us for iterative estimators (lockstep
- * passes). Results never depend on the thread count; this only decides speed. */
+ * machine), and never more threads than blocks. Estimate (measured on a 2-core x86-64,
+ * bench/README.md): ~2 ns per replicate and study for FE/DL, ~150 ns for the iterative
+ * estimators (~8 passes: FE, HE, ~5 iterations, final). Results never depend on the thread
+ * count; this only decides speed. */
 int cmeta__auto_threads(int requested, double reps, size_t k, int iterative,
                         unsigned long long nblocks);
 
