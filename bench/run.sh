@@ -2,6 +2,7 @@
 # bench/run.sh - the same resampling work in cmeta and, when Rscript with metafor is
 # installed, in metafor; prints times and ratios (whole cmeta process vs the R call alone),
 # and the GFLOP/s of the batched kernels against the machine's dgemm peak.
+# RUNS=N: cmeta processes timed per row (default 21).
 # Run by `make bench` from the source root.
 set -u
 CMETA=${CMETA:-./build/cmeta}
@@ -9,22 +10,18 @@ D=bench/data
 OUT=$(mktemp -d)
 trap 'rm -rf "$OUT"' EXIT
 
-now() { date +%s.%N; }
-# time_cmd ARGS... : wall seconds of one whole cmeta process (best of 3)
+TIMEIT=./build/bench/timeit
+RUNS=${RUNS:-21}
+# time_cmd ARGS... : "median min" wall seconds of RUNS whole cmeta processes (timeit.c:
+# posix_spawn to waitpid, after one warm-up run)
 time_cmd() {
-    best=""
-    for i in 1 2 3; do
-        t0=$(now); "$CMETA" "$@" >/dev/null 2>&1 || { echo "cmeta failed: $*" >&2; exit 1; }; t1=$(now)
-        t=$(echo "$t1 - $t0" | bc -l)
-        if [ -z "$best" ] || [ "$(echo "$t < $best" | bc -l)" = 1 ]; then best=$t; fi
-    done
-    echo "$best"
+    "$TIMEIT" "$RUNS" "$CMETA" "$@" || { echo "cmeta failed: $*" >&2; exit 1; }
 }
 
-c_gosh=$(time_cmd gosh $D/hackshaw16.csv --method DL -o "$OUT/gosh.csv")
-c_gosh_s=$(time_cmd gosh $D/hackshaw16.csv --method DL --format json)
-c_perm=$(time_cmd permtest $D/synthetic50.csv --mods x1,x2 --method REML --iter 1000 --seed 1)
-c_boot=$(time_cmd boot $D/normand1999.csv --measure MD --method REML --iter 1000 --seed 1)
+t=$(time_cmd gosh $D/hackshaw16.csv --method DL -o "$OUT/gosh.csv") || exit 1; set -- $t; c_gosh=$1; m_gosh=$2
+t=$(time_cmd gosh $D/hackshaw16.csv --method DL --format json) || exit 1; set -- $t; c_gosh_s=$1; m_gosh_s=$2
+t=$(time_cmd permtest $D/synthetic50.csv --mods x1,x2 --method REML --iter 1000 --seed 1) || exit 1; set -- $t; c_perm=$1; m_perm=$2
+t=$(time_cmd boot $D/normand1999.csv --measure MD --method REML --iter 1000 --seed 1) || exit 1; set -- $t; c_boot=$1; m_boot=$2
 
 have_r=0
 if command -v Rscript >/dev/null 2>&1 && Rscript -e 'quit(status = !requireNamespace("metafor", quietly = TRUE) || !requireNamespace("boot", quietly = TRUE))' >/dev/null 2>&1; then
@@ -49,18 +46,19 @@ REOF
     r_gosh=$1; r_perm=$2; r_boot=$3
 fi
 
-printf "%-58s %12s %12s %10s\n" "work" "cmeta (s)" "metafor (s)" "ratio"
+echo "cmeta: median (and fastest) of $RUNS whole processes; metafor: the R call alone, timed once"
+printf "%-58s %10s %10s %12s %9s\n" "work" "cmeta (s)" "(min)" "metafor (s)" "ratio"
 row() {
     if [ $have_r = 1 ]; then
-        printf "%-58s %12.4f %12.3f %9.0fx\n" "$1" "$2" "$3" "$(echo "$3 / $2" | bc -l)"
+        printf "%-58s %10.4f %10.4f %12.3f %8.0fx\n" "$1" "$2" "$3" "$4" "$(echo "$4 / $2" | bc -l)"
     else
-        printf "%-58s %12.4f %12s %10s\n" "$1" "$2" "-" "-"
+        printf "%-58s %10.4f %10.4f %12s %9s\n" "$1" "$2" "$3" "-" "-"
     fi
 }
-row "gosh, k = 16, DL, all 65535 subsets (CSV written)" "$c_gosh" "${r_gosh:-}"
-row "gosh, k = 16, DL, all 65535 subsets (summary only)" "$c_gosh_s" "${r_gosh:-}"
-row "permtest, k = 50, 2 moderators, REML, 1000 iterations" "$c_perm" "${r_perm:-}"
-row "boot, Normand 1999 MD, REML, 1000 resamples, perc + BCa" "$c_boot" "${r_boot:-}"
+row "gosh, k = 16, DL, all 65535 subsets (CSV written)" "$c_gosh" "$m_gosh" "${r_gosh:-}"
+row "gosh, k = 16, DL, all 65535 subsets (summary only)" "$c_gosh_s" "$m_gosh_s" "${r_gosh:-}"
+row "permtest, k = 50, 2 moderators, REML, 1000 iterations" "$c_perm" "$m_perm" "${r_perm:-}"
+row "boot, Normand 1999 MD, REML, 1000 resamples, perc + BCa" "$c_boot" "$m_boot" "${r_boot:-}"
 [ $have_r = 1 ] || echo "(Rscript with metafor and boot not found: cmeta timings only)"
 echo
 echo "batched kernels (GFLOP/s of the dgemm parts against dgemm's own rate on 1024 x 1024):"
