@@ -1,5 +1,6 @@
 /* kernels.c - GFLOP/s of the batched fitting kernel against the machine's dgemm peak.
- * Prints lines "name seconds gflops". */
+ * Prints lines "name seconds gflops". The kernels run on one thread with OpenBLAS
+ * single-threaded, as in the cmeta program; compare them with dgemm_1024_1thread. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,7 +30,14 @@ int main(void)
     for (int r = 0; r < reps; r++)
         cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)n, (int)n, (int)n, 1.0, A, (int)n, B, (int)n, 0.0, C, (int)n);
     double el = now() - t0;
-    printf("dgemm_1024 %.4f %.2f\n", el, reps * 2.0 * n * n * n / el / 1e9);
+    printf("dgemm_1024 %.4f %.2f (OpenBLAS's own threads)\n", el, reps * 2.0 * n * n * n / el / 1e9);
+    /* the cmeta program runs OpenBLAS single-threaded (src/cli/main.c): one core's rate */
+    openblas_set_num_threads(1);
+    t0 = now();
+    for (int r = 0; r < reps; r++)
+        cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)n, (int)n, (int)n, 1.0, A, (int)n, B, (int)n, 0.0, C, (int)n);
+    el = now() - t0;
+    printf("dgemm_1024_1thread %.4f %.2f\n", el, reps * 2.0 * n * n * n / el / 1e9);
     free(A);
     free(B);
     free(C);
