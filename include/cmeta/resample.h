@@ -4,14 +4,18 @@
  * the random-effects model  yi = x_i' beta + u_i + e_i  (see cmeta/model.h). Replicates are
  * computed in blocks: for a block of B replicates the weighted sums of all fits
  * (sum w, X'WX, X'Wy, ...) come from matrix products (dgemm) of the B x k weight matrix
- * with the k x m matrices of study-level products; iterative tau^2 estimators (REML, ML, PM,
- * EB) iterate all replicates of a block in lockstep, each stopping at its own convergence.
+ * with the k x m matrices of study-level products (row sums when the model has an intercept
+ * only); iterative tau^2 estimators (REML, ML, PM, EB) iterate all replicates of a block in
+ * lockstep, each leaving the block at its own convergence. ML and REML take metafor's path
+ * (start at max(0, HE), Fisher scoring, ll0check; Newton steps once Fisher scoring's are
+ * small), so a replicate whose likelihood has several maxima ends at metafor's.
  * cmeta_rma (model.h) is the one-replicate-at-a-time reference these kernels are tested
  * against.
  *
  * Threads (OpenMP) split blocks. Each block's random numbers come from a generator seeded
  * from (seed, block index), so every result depends on the seed only, never on the number
- * of threads.
+ * of threads. The products are small: run OpenBLAS single-threaded (OPENBLAS_NUM_THREADS=1
+ * before it is loaded, as the cmeta program does); its own threads spin between calls.
  *
  * Estimators supported by the batched kernels: FE, DL, ML, REML, PM, EB (EB and PM solve
  * the same equation, Viechtbauer et al. 2015, and give the same tau^2). Tests: z (and t,
