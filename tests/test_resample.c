@@ -633,6 +633,36 @@ static void test_kernel_p1_bitwise(void)
     free_ds(&d);
 }
 
+/* Weights that overflow (vi = 1e-300) make a fit fail (ok = 0, NaN out), in the batched
+ * kernel and in GOSH's FE/DL path alike; the replicates beside it are unaffected. */
+static void test_kernel_overflow(void)
+{
+    double y[4] = {1e300, -1e300, 5, 0}, v[4] = {1e-300, 1e-300, 1e300, 1};
+    double Y[8] = {1e300, -1e300, 5, 0, 1, 2, 3, 4};
+    cmeta_method ms[] = {CMETA_METHOD_FE, CMETA_METHOD_DL, CMETA_METHOD_REML, CMETA_METHOD_PM};
+    for (size_t mi = 0; mi < 4; mi++) {
+        double V[8] = {1e-300, 1e-300, 1e300, 1, 1, 1, 1, 1}, be[2], t2[2], i2[2];
+        int ok[2];
+        cmeta__bfit_ws *w = cmeta__bfit_alloc(4, 1, NULL, 2);
+        cmeta__bfit_out o = {be, NULL, NULL, NULL, NULL, t2, i2, NULL, NULL, ok};
+        cmeta__bfit(w, 2, Y, V, NULL, NULL, ms[mi], 1e-10, 1000, 0, &o);
+        CU_ASSERT(ok[0] == 0 && isnan(be[0]) && isnan(t2[0]));
+        CU_ASSERT(ok[1] == 1 && isfinite(be[1]));
+        cmeta__bfit_free(w);
+    }
+    gosh_sink s = {0};
+    s.rows = calloc(16, sizeof *s.rows);
+    cmeta_resample_opts o;
+    cmeta_resample_opts_default(&o);
+    o.method = CMETA_METHOD_DL;
+    cmeta_gosh_summary sum;
+    CU_ASSERT_EQUAL_FATAL(cmeta_gosh(y, v, 4, 0, &o, gosh_collect, &s, &sum, NULL), CMETA_OK);
+    CU_ASSERT_EQUAL(sum.subsets, 15);
+    CU_ASSERT_EQUAL(sum.failed, 15); /* every subset holds a study with vi = 1e-300 or is NaN */
+    CU_ASSERT(isnan(sum.est_mean) && isnan(sum.est_min) && isnan(sum.I2_max));
+    free(s.rows);
+}
+
 int main(void)
 {
     if (CU_initialize_registry() != CUE_SUCCESS) return 1;
@@ -652,5 +682,6 @@ int main(void)
     CU_add_test(s, "batched kernel vs cmeta_rma loop", test_kernel_vs_rma);
     CU_add_test(s, "ML/REML with several maxima: metafor's maximum and ll0check", test_kernel_multimodal);
     CU_add_test(s, "intercept-only fits: the same bits in any block and slot", test_kernel_p1_bitwise);
+    CU_add_test(s, "overflowing weights: failed fits, never NaN rows counted as fits", test_kernel_overflow);
     return tu_run();
 }

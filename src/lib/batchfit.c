@@ -560,6 +560,10 @@ void cmeta__bfit(cmeta__bfit_ws *ws, size_t B, const double *Y, const double *V,
         int ok = !ws->bad[b];
         double df = ws->m[b] - dp, t = ws->t[b], Q = ws->Q0[b], I2, H2;
         const double *Ai = ws->Ai + b * p * p;
+        /* a fit whose numbers overflowed (weights of 1/vi with vi ~ 1e-300, say) failed, as
+           cmeta_rma reports it: never a finite-looking row of NaNs */
+        ok = ok && isfinite(Q) && isfinite(t);
+        for (size_t a = 0; ok && a < p; a++) ok = isfinite(ws->beta[b * p + a]) && isfinite(Ai[a * p + a]);
         if (method == CMETA_METHOD_FE) {
             I2 = df > 0 ? fmax(0.0, 100.0 * (Q - df) / Q) : 0.0;
             H2 = df > 0 ? Q / df : 1.0;
@@ -568,6 +572,7 @@ void cmeta__bfit(cmeta__bfit_ws *ws, size_t B, const double *Y, const double *V,
             I2 = df > 0 ? 100.0 * t / (vt + t) : 0.0;
             H2 = df > 0 ? 1.0 + t / vt : 1.0;
         }
+        ok = ok && isfinite(I2) && isfinite(H2);
         for (size_t a = 0; a < p; a++) {
             double be = ws->beta[b * p + a], se = sqrt(Ai[a * p + a]);
             if (out->beta) out->beta[b * p + a] = ok ? be : NAN;

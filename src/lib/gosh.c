@@ -112,6 +112,7 @@ static void fe_dl_row(const gosh_job *jb, cmeta_gosh_row *r, double S1, double S
         r->H2 = 1;
         r->tau2 = 0;
         r->estimate = jb->ybar + est;
+        r->ok = isfinite(r->estimate);
         return;
     }
     double Q = Syy - Sy * est, df = m - 1;
@@ -146,6 +147,10 @@ static void fe_dl_row(const gosh_job *jb, cmeta_gosh_row *r, double S1, double S
         }
     }
     r->estimate = jb->ybar + est;
+    /* overflowed sums (weights 1/vi with vi ~ 1e-300, say): the fit failed, as in the
+       batched kernel */
+    r->ok = isfinite(r->estimate) && isfinite(r->Q) && isfinite(r->I2) && isfinite(r->H2) &&
+            isfinite(r->tau2);
 }
 
 /* Rows [first, first + n) of the run (0-based) into rows[]. */
@@ -369,6 +374,7 @@ cmeta_status cmeta_gosh(const double *yi, const double *vi, size_t k, uint64_t s
     sum->I2_mean = n_ok > 0 ? im : NAN;
     sum->est_sd = n_ok > 1 ? sqrt(es / (n_ok - 1)) : NAN;
     sum->I2_sd = n_ok > 1 ? sqrt(is / (n_ok - 1)) : NAN;
+    if (n_ok == 0) sum->est_min = sum->est_max = sum->I2_min = sum->I2_max = NAN;
 done:
     for (int t = 0; ws && t < T; t++) ws_free(ws + t);
     cmeta_free(ws);

@@ -11,6 +11,11 @@ expect_golden $G/boot_bcg_param.txt "boot parametric (text)" boot $B --iter 500 
 expect_error 1 "--type" "boot bad type" boot $B --type jackknife
 expect_error 1 "no column 'latitude'" "permtest unknown moderator" permtest $B --mods latitude
 expect_error 1 "subsets must be >= 2" "gosh one subset" gosh $B --subsets 1
+# weights 1/vi that overflow (vi = 1e-300): fits fail and say so, never a row of NaNs counted as a fit
+expect_error 3 "boot: the model fit to the observed data failed" "boot, overflowing weights" boot $T/data/overflow.csv --method ML --iter 100 --seed 1
+expect_error 3 "permtest: the model fit to the observed data failed" "permtest, overflowing weights" permtest $T/data/overflow.csv --iter 100 --seed 1
+run_cmd gosh $T/data/overflow.csv --method DL --seed 1 --format json
+if [ "$rc" = 0 ] && grep -q '"failed":15,' "$TMP/out" && grep -q '"estimate":{"mean":null,"sd":null,"min":null,"max":null}' "$TMP/out"; then ok; else bad "gosh, overflowing weights: rc $rc, $(cat "$TMP/out")"; fi
 # -o: the file appears whole, and the same seed gives the same rows with 1 or 2 threads
 run_cmd gosh $B --method REML --subsets 3000 --seed 4 -o "$TMP/g1.csv"
 OMP_NUM_THREADS=1 $CMETA gosh $B --method REML --subsets 3000 --seed 4 -o "$TMP/g2.csv" >/dev/null 2>&1
