@@ -171,6 +171,43 @@ static void test_gosh_random_threads(void)
     free_ds(&d);
 }
 
+static int count_rows(void *ctx, const cmeta_gosh_row *rows, size_t n)
+{
+    (void)rows;
+    *(uint64_t *)ctx += n;
+    return 0;
+}
+
+/* Summary only (no callback: one parallel region) gives the summary of a run with a
+ * callback bit for bit, with 1 or 2 threads, exact and random, FE/DL/REML, with block sizes
+ * that leave a short last block. */
+static void test_gosh_summary_only(void)
+{
+    ds d = load_ds("tests/reference/resample/bcg.csv");
+    cmeta_method ms[] = {CMETA_METHOD_FE, CMETA_METHOD_DL, CMETA_METHOD_REML};
+    uint64_t subsets[] = {0, 3000};
+    for (size_t mi = 0; mi < 3; mi++)
+        for (size_t si = 0; si < 2; si++) {
+            cmeta_resample_opts o;
+            cmeta_resample_opts_default(&o);
+            o.method = ms[mi];
+            o.seed = 17;
+            o.block = 300;
+            o.threads = 1;
+            cmeta_gosh_summary ref, x;
+            uint64_t n = 0;
+            CU_ASSERT_EQUAL_FATAL(cmeta_gosh(d.yi, d.vi, d.k, subsets[si], &o, count_rows, &n, &ref, NULL), CMETA_OK);
+            CU_ASSERT_EQUAL(n, ref.subsets);
+            for (int T = 1; T <= 2; T++) {
+                o.threads = T;
+                memset(&x, 0xff, sizeof x);
+                CU_ASSERT_EQUAL_FATAL(cmeta_gosh(d.yi, d.vi, d.k, subsets[si], &o, NULL, NULL, &x, NULL), CMETA_OK);
+                CU_ASSERT(memcmp(&x, &ref, sizeof x) == 0);
+            }
+        }
+    free_ds(&d);
+}
+
 static int stop_after_first(void *ctx, const cmeta_gosh_row *rows, size_t n)
 {
     (void)rows;
@@ -672,6 +709,7 @@ int main(void)
     CU_add_test(s, "exact REML vs metafor gosh (BCG 1-9)", test_gosh_reml);
     CU_add_test(s, "random subsets: threads, sizes, values", test_gosh_random_threads);
     CU_add_test(s, "interrupt flag and callback stop", test_gosh_interrupt);
+    CU_add_test(s, "summary only (no callback): the same summary, 1 or 2 threads", test_gosh_summary_only);
     s = CU_add_suite("permtest", NULL, NULL);
     CU_add_test(s, "exact p-values vs metafor permutest(exact = TRUE)", test_permtest_exact);
     CU_add_test(s, "Monte Carlo p-values vs metafor; threads", test_permtest_mc);

@@ -84,7 +84,9 @@ int cmeta_cmd_gosh(int argc, char **argv)
     cmeta_gosh_summary sum;
     cmeta_error err;
     cmeta_error_clear(&err);
-    cmeta_status st = cmeta_gosh(d->yi, d->vi, d->k, (uint64_t)o.subsets, &ro, write_rows, &s, &sum, &err);
+    /* no rows wanted (no CSV, no plot): summary only, which the library can thread */
+    cmeta_gosh_fn fn = (s.fp || s.bins) ? write_rows : NULL;
+    cmeta_status st = cmeta_gosh(d->yi, d->vi, d->k, (uint64_t)o.subsets, &ro, fn, &s, &sum, &err);
     cli_progress_end(&ps);
     if (st != CMETA_OK) {
         if (s.fp && ferror(s.fp) && !cli_interrupt) rc = cli_failf(4, "%s: write error", o.output ? o.output : "stdout");

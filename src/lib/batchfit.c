@@ -20,13 +20,13 @@ unsigned long cmeta__seed_mix(unsigned long seed, unsigned long long stream)
 }
 
 int cmeta__auto_threads(int requested, double reps, size_t k, int iterative,
-                        unsigned long long nblocks)
+                        unsigned long long nblocks, double min_ns)
 {
     if (requested > 0) return requested;
 #ifdef _OPENMP
     double work_ns = reps * (double)k * (iterative ? 150.0 : 2.0);
     int T = omp_get_max_threads();
-    if (work_ns < 50e6 || T < 1) return 1;
+    if (work_ns < min_ns || T < 1) return 1;
     if (nblocks < (unsigned long long)T) T = nblocks > 0 ? (int)nblocks : 1;
     return T;
 #else
@@ -34,6 +34,7 @@ int cmeta__auto_threads(int requested, double reps, size_t k, int iterative,
     (void)k;
     (void)iterative;
     (void)nblocks;
+    (void)min_ns;
     return 1;
 #endif
 }

@@ -77,14 +77,16 @@ void cmeta__bfit(cmeta__bfit_ws *ws, size_t B, const double *Y, const double *V,
 
 /* Threads for a resampling run of `reps` replicates of k studies in `nblocks` blocks.
  * requested > 0: that many (the caller asked). requested <= 0: OpenMP's maximum, but one
- * thread when the estimated single-thread work is below ~50 ms (threads then cost more
- * than they save: start-up, and spinning workers waiting between rounds on a loaded
- * machine), and never more threads than blocks. Estimate (measured on a 2-core x86-64,
- * bench/README.md): ~2 ns per replicate and study for FE/DL, ~150 ns for the iterative
- * estimators (~8 passes: FE, HE, ~5 iterations, final). Results never depend on the thread
- * count; this only decides speed. */
+ * thread when the estimated single-thread work is below min_ns, and never more threads than
+ * blocks. A run that hands rows to a callback in order works in rounds of one block per
+ * thread with the callback between rounds: there threads cost more than they save below
+ * ~50 ms (start-up, and on a loaded machine every round waits for a descheduled thread); a
+ * run in one parallel region (GOSH summary only) gains from ~1 ms. Estimate (measured on a
+ * 2-core x86-64, bench/README.md): ~2 ns per replicate and study for FE/DL, ~150 ns for the
+ * iterative estimators (~8 passes: FE, HE, ~5 iterations, final). Results never depend on
+ * the thread count; this only decides speed. */
 int cmeta__auto_threads(int requested, double reps, size_t k, int iterative,
-                        unsigned long long nblocks);
+                        unsigned long long nblocks, double min_ns);
 
 /* Zeroed array of n elements (at least one), NULL when out of memory. */
 static inline void *cmeta__anew(size_t n, size_t size) { return cmeta_calloc(n > 0 ? n : 1, size); }

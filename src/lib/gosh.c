@@ -2,8 +2,12 @@
  * Trikalinos 2012, Res Synth Methods 3:214), as metafor 3.8 gosh.rma. Definitions in
  * cmeta/resample.h. */
 #include <math.h>
+#include <stdint.h>
 #include <string.h>
 #include <gsl/gsl_rng.h>
+#ifdef _OPENMP
+#include <omp.h>
+#endif
 
 #include "internal.h"
 #include "batchfit.h"
@@ -99,9 +103,21 @@ static uint64_t random_mask(const gosh_job *jb, gosh_ws *g)
 
 static inline uint64_t gray(uint64_t i) { return i ^ (i >> 1); }
 
+/* x when x > 0, else +0 (NaN too): fmax(0, x) without a branch. Whether a subset's I^2 is
+ * positive is unpredictable, and the mispredicted branch after its division took a third of
+ * the FE/DL time (perf). */
+static inline double pos_part(double x)
+{
+    uint64_t b;
+    memcpy(&b, &x, sizeof b);
+    b &= -(uint64_t)(x > 0.0);
+    memcpy(&x, &b, sizeof x);
+    return x;
+}
+
 /* FE or DL of one subset from its running sums (centred y). */
-static void fe_dl_row(const gosh_job *jb, cmeta_gosh_row *r, double S1, double Sy, double Syy,
-                      double S2, int m)
+static inline void fe_dl_row(const gosh_job *jb, int dl, cmeta_gosh_row *r, double S1, double Sy,
+                             double Syy, double S2, int m)
 {
     r->k = m;
     r->ok = 1;
@@ -113,16 +129,17 @@ static void fe_dl_row(const gosh_job *jb, cmeta_gosh_row *r, double S1, double S
         r->tau2 = 0;
         r->estimate = jb->ybar + est;
         r->ok = isfinite(r->estimate);
+        if (!r->ok) r->estimate = r->Q = r->I2 = r->H2 = r->tau2 = NAN;
         return;
     }
     double Q = Syy - Sy * est, df = m - 1;
     if (Q < 0) Q = 0;
     r->Q = Q;
     double i2 = 100.0 * (Q - df) / Q;
-    r->I2 = i2 > 0 ? i2 : 0.0; /* = fmax(0, i2), NaN -> 0, inlined */
+    r->I2 = pos_part(i2);
     r->H2 = Q / df;
     r->tau2 = 0;
-    if (jb->o->method == CMETA_METHOD_DL) {
+    if (dl) {
         double t = (Q - df) / (S1 - S2 / S1);
         if (t > 0) {
             r->tau2 = t;
@@ -149,8 +166,8 @@ static void fe_dl_row(const gosh_job *jb, cmeta_gosh_row *r, double S1, double S
     r->estimate = jb->ybar + est;
     /* overflowed sums (weights 1/vi with vi ~ 1e-300, say): the fit failed, as in the
        batched kernel */
-    r->ok = isfinite(r->estimate) && isfinite(r->Q) && isfinite(r->I2) && isfinite(r->H2) &&
-            isfinite(r->tau2);
+    r->ok = isfinite(r->estimate) & isfinite(r->Q) & isfinite(r->H2) & isfinite(r->tau2); /* I2 too */
+    if (!r->ok) r->estimate = r->Q = r->I2 = r->H2 = r->tau2 = NAN;
 }
 
 /* Rows [first, first + n) of the run (0-based) into rows[]. */
@@ -164,6 +181,7 @@ static void run_block(const gosh_job *jb, gosh_ws *g, unsigned long long block, 
         for (size_t i = 0; i < n; i++) rows[i].mask = random_mask(jb, g);
     }
     if (o->method == CMETA_METHOD_FE || o->method == CMETA_METHOD_DL) {
+        const int dl = o->method == CMETA_METHOD_DL; /* read once: row stores may alias o */
         double S1 = 0, Sy = 0, Syy = 0, S2 = 0;
         int m = 0;
         for (size_t i = 0; i < n; i++) {
@@ -198,7 +216,7 @@ static void run_block(const gosh_job *jb, gosh_ws *g, unsigned long long block, 
                     }
             }
             rows[i].mask = mask;
-            fe_dl_row(jb, rows + i, S1, Sy, Syy, S2, m);
+            fe_dl_row(jb, dl, rows + i, S1, Sy, Syy, S2, m);
         }
         return;
     }
@@ -227,6 +245,76 @@ static void run_block(const gosh_job *jb, gosh_ws *g, unsigned long long block, 
     }
 }
 
+/* Blocks per parallel region when no callback needs the rows (summary only). */
+#define GOSH_ROUND 1024ULL
+
+static int gosh_thread(void)
+{
+#ifdef _OPENMP
+    return omp_get_thread_num();
+#else
+    return 0;
+#endif
+}
+
+/* Summary of a block of rows: count, mean and sum of squared deviations of the estimate and
+ * I2 over the rows that are ok, their min and max, and the failed rows. */
+typedef struct {
+    double n, me, mi, m2e, m2i, emin, emax, imin, imax;
+    uint64_t failed;
+} blk_sum;
+
+/* Two passes over the block (in memory): mean, then squared deviations. */
+static void block_summary(const cmeta_gosh_row *rr, size_t n, blk_sum *b)
+{
+    double nb = 0, se = 0, si = 0;
+    b->failed = 0;
+    b->emin = b->imin = INFINITY;
+    b->emax = b->imax = -INFINITY;
+    for (size_t i = 0; i < n; i++) {
+        if (!rr[i].ok) {
+            b->failed++;
+            continue;
+        }
+        nb += 1;
+        se += rr[i].estimate;
+        si += rr[i].I2;
+        if (rr[i].estimate < b->emin) b->emin = rr[i].estimate;
+        if (rr[i].estimate > b->emax) b->emax = rr[i].estimate;
+        if (rr[i].I2 < b->imin) b->imin = rr[i].I2;
+        if (rr[i].I2 > b->imax) b->imax = rr[i].I2;
+    }
+    b->n = nb;
+    b->me = b->mi = b->m2e = b->m2i = 0;
+    if (nb == 0) return;
+    b->me = se / nb;
+    b->mi = si / nb;
+    for (size_t i = 0; i < n; i++) {
+        if (!rr[i].ok) continue;
+        double de = rr[i].estimate - b->me, di = rr[i].I2 - b->mi;
+        b->m2e += de * de;
+        b->m2i += di * di;
+    }
+}
+
+/* Merge block b into the running summary a (Chan, Golub & LeVeque 1979): as exact as
+ * Welford's update, without its two divisions per row. */
+static void merge_summary(blk_sum *a, const blk_sum *b)
+{
+    a->failed += b->failed;
+    if (b->n == 0) return;
+    double tot = a->n + b->n, de = b->me - a->me, di = b->mi - a->mi;
+    a->me += de * (b->n / tot);
+    a->mi += di * (b->n / tot);
+    a->m2e += b->m2e + de * de * (a->n * b->n / tot);
+    a->m2i += b->m2i + di * di * (a->n * b->n / tot);
+    a->n = tot;
+    if (b->emin < a->emin) a->emin = b->emin;
+    if (b->emax > a->emax) a->emax = b->emax;
+    if (b->imin < a->imin) a->imin = b->imin;
+    if (b->imax > a->imax) a->imax = b->imax;
+}
+
 cmeta_status cmeta_gosh(const double *yi, const double *vi, size_t k, uint64_t subsets,
                         const cmeta_resample_opts *o, cmeta_gosh_fn fn, void *ctx,
                         cmeta_gosh_summary *sum, cmeta_error *err)
@@ -236,7 +324,7 @@ cmeta_status cmeta_gosh(const double *yi, const double *vi, size_t k, uint64_t s
         cmeta_resample_opts_default(&def);
         o = &def;
     }
-    if (!yi || !vi || !fn) return cmeta_error_set(err, CMETA_EUSAGE, "gosh: missing argument");
+    if (!yi || !vi || !sum) return cmeta_error_set(err, CMETA_EUSAGE, "gosh: missing argument");
     if (k < 2) return cmeta_error_set(err, CMETA_EDATA, "gosh needs at least 2 studies (k = %zu)", k);
     if (k > 62) return cmeta_error_set(err, CMETA_EUSAGE, "gosh handles at most 62 studies (k = %zu)", k);
     switch (o->method) {
@@ -293,11 +381,17 @@ cmeta_status cmeta_gosh(const double *yi, const double *vi, size_t k, uint64_t s
        ~0.4 ms of a 3.5 ms run); random subsets keep 4096, as each block's subsets come from
        its own generator seeded by (seed, block index): the same seed gives the same subsets */
     size_t bs = o->block ? o->block : (iterative ? 256 : jb.exact ? 512 : 4096);
-    int T = cmeta__auto_threads(o->threads, (double)jb.N, k, iterative, (jb.N + bs - 1) / bs);
+    /* With a callback, rounds of one block per thread: the callback gets the rows in order
+       between rounds. Without one (summary only), rounds of up to GOSH_ROUND blocks in one
+       parallel region, each thread with one row buffer it reuses. */
+    unsigned long long nblocks = (jb.N + bs - 1) / bs;
+    int T = cmeta__auto_threads(o->threads, (double)jb.N, k, iterative, nblocks, fn ? 50e6 : 1e6);
+    unsigned long long per_round = fn ? (unsigned long long)T : GOSH_ROUND;
     cmeta_status st = CMETA_OK;
     gosh_ws *ws = cmeta_calloc((size_t)T, sizeof *ws);
     cmeta_gosh_row *rows = cmeta_calloc((size_t)T * bs, sizeof *rows);
-    int bad = !ws || !rows;
+    blk_sum *bsum = cmeta_calloc((size_t)per_round, sizeof *bsum);
+    int bad = !ws || !rows || !bsum;
     for (int t = 0; !bad && t < T; t++) bad = ws_init(ws + t, &jb, bs) != 0;
     if (bad) {
         st = cmeta_error_set(err, CMETA_ENOMEM, "out of memory");
@@ -305,62 +399,31 @@ cmeta_status cmeta_gosh(const double *yi, const double *vi, size_t k, uint64_t s
     }
     memset(sum, 0, sizeof *sum);
     sum->exact = jb.exact;
-    double n_ok = 0, em = 0, es = 0, im = 0, is = 0;
-    sum->est_min = sum->I2_min = INFINITY;
-    sum->est_max = sum->I2_max = -INFINITY;
-    unsigned long long nblocks = (jb.N + bs - 1) / bs;
-    for (unsigned long long b0 = 0; b0 < nblocks; b0 += (unsigned long long)T) {
+    blk_sum run = {0};
+    run.emin = run.imin = INFINITY;
+    run.emax = run.imax = -INFINITY;
+    for (unsigned long long b0 = 0; b0 < nblocks; b0 += per_round) {
         if (o->interrupt && *o->interrupt) {
             st = cmeta_error_set(err, CMETA_EINTR, "interrupted");
             goto done;
         }
-        int nb = (int)((nblocks - b0) < (unsigned long long)T ? (nblocks - b0) : (unsigned long long)T);
-#pragma omp parallel for num_threads(T) schedule(static, 1) if (T > 1 && nb > 1)
+        int nb = (int)((nblocks - b0) < per_round ? (nblocks - b0) : per_round);
+#pragma omp parallel for num_threads(T) schedule(static) if (T > 1 && nb > 1)
         for (int r = 0; r < nb; r++) {
+            int tid = fn ? r : gosh_thread();
             unsigned long long blk = b0 + (unsigned long long)r;
             uint64_t first = blk * bs;
             size_t n = (size_t)((jb.N - first) < bs ? (jb.N - first) : bs);
-            run_block(&jb, ws + r, blk, first, n, rows + (size_t)r * bs);
+            cmeta_gosh_row *rr = rows + (size_t)tid * bs;
+            run_block(&jb, ws + tid, blk, first, n, rr);
+            block_summary(rr, n, bsum + r);
         }
         for (int r = 0; r < nb; r++) {
             uint64_t first = (b0 + (unsigned long long)r) * bs;
             size_t n = (size_t)((jb.N - first) < bs ? (jb.N - first) : bs);
-            const cmeta_gosh_row *rr = rows + (size_t)r * bs;
-            /* the block's mean and sum of squared deviations (two passes over rows in memory),
-               merged into the running ones (Chan, Golub & LeVeque 1979; as exact as Welford's
-               update, without its two divisions per row) */
-            double nb_ok = 0, se = 0, si = 0;
-            for (size_t i = 0; i < n; i++) {
-                if (!rr[i].ok) {
-                    sum->failed++;
-                    continue;
-                }
-                nb_ok += 1;
-                se += rr[i].estimate;
-                si += rr[i].I2;
-                /* = fmin/fmax(current, x): the running value is never NaN and is kept on ties */
-                if (rr[i].estimate < sum->est_min) sum->est_min = rr[i].estimate;
-                if (rr[i].estimate > sum->est_max) sum->est_max = rr[i].estimate;
-                if (rr[i].I2 < sum->I2_min) sum->I2_min = rr[i].I2;
-                if (rr[i].I2 > sum->I2_max) sum->I2_max = rr[i].I2;
-            }
-            if (nb_ok > 0) {
-                double bm_e = se / nb_ok, bm_i = si / nb_ok, m2_e = 0, m2_i = 0;
-                for (size_t i = 0; i < n; i++) {
-                    if (!rr[i].ok) continue;
-                    double de = rr[i].estimate - bm_e, di = rr[i].I2 - bm_i;
-                    m2_e += de * de;
-                    m2_i += di * di;
-                }
-                double tot = n_ok + nb_ok, de = bm_e - em, di = bm_i - im;
-                em += de * (nb_ok / tot);
-                im += di * (nb_ok / tot);
-                es += m2_e + de * de * (n_ok * nb_ok / tot);
-                is += m2_i + di * di * (n_ok * nb_ok / tot);
-                n_ok = tot;
-            }
+            merge_summary(&run, bsum + r); /* in block order: the same bits for any T */
             sum->subsets += n;
-            if (fn(ctx, rr, n)) {
+            if (fn && fn(ctx, rows + (size_t)r * bs, n)) {
                 st = cmeta_error_set(err, CMETA_EINTR, "interrupted");
                 goto done;
             }
@@ -370,15 +433,20 @@ cmeta_status cmeta_gosh(const double *yi, const double *vi, size_t k, uint64_t s
             goto done;
         }
     }
-    sum->est_mean = n_ok > 0 ? em : NAN;
-    sum->I2_mean = n_ok > 0 ? im : NAN;
-    sum->est_sd = n_ok > 1 ? sqrt(es / (n_ok - 1)) : NAN;
-    sum->I2_sd = n_ok > 1 ? sqrt(is / (n_ok - 1)) : NAN;
-    if (n_ok == 0) sum->est_min = sum->est_max = sum->I2_min = sum->I2_max = NAN;
+    sum->failed = run.failed;
+    sum->est_mean = run.n > 0 ? run.me : NAN;
+    sum->I2_mean = run.n > 0 ? run.mi : NAN;
+    sum->est_sd = run.n > 1 ? sqrt(run.m2e / (run.n - 1)) : NAN;
+    sum->I2_sd = run.n > 1 ? sqrt(run.m2i / (run.n - 1)) : NAN;
+    sum->est_min = run.n > 0 ? run.emin : NAN;
+    sum->est_max = run.n > 0 ? run.emax : NAN;
+    sum->I2_min = run.n > 0 ? run.imin : NAN;
+    sum->I2_max = run.n > 0 ? run.imax : NAN;
 done:
     for (int t = 0; ws && t < T; t++) ws_free(ws + t);
     cmeta_free(ws);
     cmeta_free(rows);
+    cmeta_free(bsum);
     cmeta_free(jb.yc);
     cmeta_free(jb.w);
     return st;

@@ -110,7 +110,7 @@ cmeta_status cmeta_permtest(const double *yi, const double *vi, size_t k, const 
     size_t bs = o->block ? o->block : 256;
     int T = cmeta__auto_threads(o->threads, (double)iter, k,
                                 o->method != CMETA_METHOD_FE && o->method != CMETA_METHOD_DL,
-                                (unsigned long long)((iter + bs - 1) / bs));
+                                (unsigned long long)((iter + bs - 1) / bs), 50e6);
     pt_ws *ws = cmeta_calloc((size_t)T, sizeof *ws);
     int *labs = NULL; /* exact permutations of a round: T*bs x k labels */
     uint64_t *cnt = NULL;

@@ -28,3 +28,14 @@ sleep 1
 kill -INT "$(cat "$TMP/int.pid")" 2>/dev/null
 wait
 if [ "$(cat "$TMP/int.rc")" = 130 ] && [ -z "$(ls "$TMP/int")" ] && grep -q interrupted "$TMP/int.err"; then ok; else bad "gosh Ctrl-C: rc $(cat "$TMP/int.rc"), left: $(ls "$TMP/int"), $(cat "$TMP/int.err")"; fi
+# the same without -o (summary only: no callback, the library polls the flag between rounds)
+( $CMETA gosh $T/data/synthetic40.csv --method REML --subsets 100000000 --seed 1 >/dev/null 2>"$TMP/int2.err" & echo $! >"$TMP/int2.pid"; wait $! ; echo $? >"$TMP/int2.rc" ) &
+sleep 1
+kill -INT "$(cat "$TMP/int2.pid")" 2>/dev/null
+wait
+if [ "$(cat "$TMP/int2.rc")" = 130 ] && grep -q interrupted "$TMP/int2.err"; then ok; else bad "gosh summary-only Ctrl-C: rc $(cat "$TMP/int2.rc"), $(cat "$TMP/int2.err")"; fi
+# summary only and with rows written: the same summary (JSON), with 1 or 2 threads
+OMP_NUM_THREADS=1 $CMETA gosh $B --method DL --seed 3 --format json >"$TMP/s1.json" 2>/dev/null
+OMP_NUM_THREADS=2 $CMETA gosh $B --method DL --seed 3 --format json >"$TMP/s2.json" 2>/dev/null
+$CMETA gosh $B --method DL --seed 3 --format json -o "$TMP/s3.csv" 2>/dev/null | sed 's/"output":"[^"]*"/"output":null/' >"$TMP/s3.json"
+if cmp -s "$TMP/s1.json" "$TMP/s2.json" && cmp -s "$TMP/s1.json" "$TMP/s3.json"; then ok; else bad "gosh summary differs: $(cat "$TMP/s1.json" "$TMP/s2.json" "$TMP/s3.json")"; fi
