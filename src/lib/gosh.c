@@ -390,7 +390,7 @@ cmeta_status cmeta_gosh(const double *yi, const double *vi, size_t k, uint64_t s
     cmeta_status st = CMETA_OK;
     gosh_ws *ws = cmeta_calloc((size_t)T, sizeof *ws);
     cmeta_gosh_row *rows = cmeta_calloc((size_t)T * bs, sizeof *rows);
-    blk_sum *bsum = cmeta_calloc((size_t)per_round, sizeof *bsum);
+    blk_sum *bsum = cmeta_calloc((size_t)(per_round < nblocks ? per_round : nblocks), sizeof *bsum);
     int bad = !ws || !rows || !bsum;
     for (int t = 0; !bad && t < T; t++) bad = ws_init(ws + t, &jb, bs) != 0;
     if (bad) {
