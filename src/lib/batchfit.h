@@ -81,7 +81,8 @@ void cmeta__bfit(cmeta__bfit_ws *ws, size_t B, const double *Y, const double *V,
  * blocks. A run that hands rows to a callback in order works in rounds of one block per
  * thread with the callback between rounds: there threads cost more than they save below
  * ~50 ms (start-up, and on a loaded machine every round waits for a descheduled thread); a
- * run in one parallel region (GOSH summary only) gains from ~1 ms. Estimate (measured on a
+ * run in one parallel region (GOSH summary only, permutation tests but exact permutations of
+ * the design rows) gains from ~1 ms. Estimate (measured on a
  * 2-core x86-64, bench/README.md): ~2 ns per replicate and study for FE/DL, ~150 ns for the
  * iterative estimators (~8 passes: FE, HE, ~5 iterations, final). Results never depend on
  * the thread count; this only decides speed. */

@@ -15,6 +15,9 @@
 #include <math.h>
 #include <string.h>
 #include <gsl/gsl_rng.h>
+#ifdef _OPENMP
+#include <omp.h>
+#endif
 
 #include "internal.h"
 #include "batchfit.h"
@@ -69,6 +72,18 @@ static int next_perm(int *a, size_t n)
     return 1;
 }
 
+/* Blocks per parallel region when the replicates need no order. */
+#define PT_ROUND 64u
+
+static int pt_thread(void)
+{
+#ifdef _OPENMP
+    return omp_get_thread_num();
+#else
+    return 0;
+#endif
+}
+
 cmeta_status cmeta_permtest(const double *yi, const double *vi, size_t k, const double *X,
                             size_t q, int intercept, uint64_t iter,
                             const cmeta_resample_opts *o, cmeta_permtest_result **out,
@@ -108,13 +123,11 @@ cmeta_status cmeta_permtest(const double *yi, const double *vi, size_t k, const 
     size_t *grp_rows = CMETA__NEW(size_t, k), *grp_start = CMETA__NEW(size_t, k + 1);
     cmeta_permtest_result *r = cmeta_calloc(1, sizeof *r);
     size_t bs = o->block ? o->block : 256;
-    int T = cmeta__auto_threads(o->threads, (double)iter, k,
-                                o->method != CMETA_METHOD_FE && o->method != CMETA_METHOD_DL,
-                                (unsigned long long)((iter + bs - 1) / bs), 50e6);
-    pt_ws *ws = cmeta_calloc((size_t)T, sizeof *ws);
+    int T = 1; /* decided once the run is known to be exact or not */
+    pt_ws *ws = NULL;
     int *labs = NULL; /* exact permutations of a round: T*bs x k labels */
-    uint64_t *cnt = NULL;
-    if (!Xd || !lab || !lab0 || !grp_rows || !grp_start || !r || !ws) goto nomem;
+    uint64_t *cnt = NULL, *tcnt = NULL;
+    if (!Xd || !lab || !lab0 || !grp_rows || !grp_start || !r) goto nomem;
     r->p = p;
     r->beta = CMETA__NEW(double, p);
     r->zval = CMETA__NEW(double, p);
@@ -161,6 +174,20 @@ cmeta_status cmeta_permtest(const double *yi, const double *vi, size_t k, const 
     uint64_t N = r->exact ? (uint64_t)nexact : iter;
     r->iter = N;
 
+    /* Exact permutations of the design rows come in sequence (each from the one before), so
+       those runs go in rounds of one block per thread, the round's permutations generated
+       first; every other run needs nothing in order (a replicate comes from its index or its
+       block's generator, and counting is exact integer addition), so its blocks run in rounds
+       of up to PT_ROUND in one parallel region, threaded from ~1 ms of estimated work. */
+    int in_order = !signflip && r->exact;
+    uint64_t nblocks = (N + bs - 1) / bs;
+    T = cmeta__auto_threads(o->threads, (double)N, k,
+                            o->method != CMETA_METHOD_FE && o->method != CMETA_METHOD_DL, nblocks,
+                            in_order ? 50e6 : 1e6);
+    uint64_t per_round = in_order ? (uint64_t)T : PT_ROUND;
+    ws = cmeta_calloc((size_t)T, sizeof *ws);
+    tcnt = CMETA__NEW(uint64_t, (size_t)T * (p + 2)); /* per thread: p + 1 counts, failed */
+    if (!ws || !tcnt) goto nomem;
     for (int t = 0; t < T; t++) {
         pt_ws *w = ws + t;
         w->bf = cmeta__bfit_alloc(k, p, Xd, bs);
@@ -204,13 +231,13 @@ cmeta_status cmeta_permtest(const double *yi, const double *vi, size_t k, const 
             }
     }
     const double comptol = sqrt(DBL_EPSILON);
-    uint64_t nblocks = (N + bs - 1) / bs, done_n = 0;
-    for (uint64_t b0 = 0; b0 < nblocks; b0 += (uint64_t)T) {
+    uint64_t done_n = 0;
+    for (uint64_t b0 = 0; b0 < nblocks; b0 += per_round) {
         if (o->interrupt && *o->interrupt) {
             st = cmeta_error_set(err, CMETA_EINTR, "interrupted");
             goto done;
         }
-        int nb = (int)((nblocks - b0) < (uint64_t)T ? (nblocks - b0) : (uint64_t)T);
+        int nb = (int)((nblocks - b0) < per_round ? (nblocks - b0) : per_round);
         if (labs) {
             /* the round's exact permutations, generated in sequence */
             for (int rr = 0; rr < nb; rr++) {
@@ -222,9 +249,10 @@ cmeta_status cmeta_permtest(const double *yi, const double *vi, size_t k, const 
                 }
             }
         }
-#pragma omp parallel for num_threads(T) schedule(static, 1) if (T > 1 && nb > 1)
+#pragma omp parallel for num_threads(T) schedule(static) if (T > 1 && nb > 1)
         for (int rr = 0; rr < nb; rr++) {
-            pt_ws *w = ws + rr;
+            int tid = pt_thread();
+            pt_ws *w = ws + tid;
             uint64_t blk = b0 + (uint64_t)rr, first = blk * bs;
             size_t n = (size_t)((N - first) < bs ? (N - first) : bs);
             if (!r->exact) gsl_rng_set(w->rng, cmeta__seed_mix(o->seed, blk));
@@ -270,26 +298,31 @@ cmeta_status cmeta_permtest(const double *yi, const double *vi, size_t k, const 
             fo.ok = w->ok;
             cmeta__bfit(w->bf, n, w->Y, signflip ? NULL : w->V, vi, NULL, o->method, o->tol,
                         o->maxiter, qm_from, &fo);
-        }
-        for (int rr = 0; rr < nb; rr++) {
-            pt_ws *w = ws + rr;
-            uint64_t first = (b0 + (uint64_t)rr) * bs;
-            size_t n = (size_t)((N - first) < bs ? (N - first) : bs);
+            /* p-value counts: |z*| >= |z| - sqrt(eps), QM* >= QM - sqrt(eps) (metafor) */
+            uint64_t *c = tcnt + (size_t)tid * (p + 2);
             for (size_t i = 0; i < n; i++) {
                 if (!w->ok[i]) {
-                    r->failed++;
+                    c[p + 1]++;
                     continue;
                 }
                 for (size_t a = 0; a < p; a++)
-                    cnt[a] += fabs(w->z[i * p + a]) >= fabs(r->zval[a]) - comptol;
-                cnt[p] += w->QM[i] >= r->QM - comptol;
+                    c[a] += fabs(w->z[i * p + a]) >= fabs(r->zval[a]) - comptol;
+                c[p] += w->QM[i] >= r->QM - comptol;
             }
-            done_n += n;
+        }
+        for (int rr = 0; rr < nb; rr++) {
+            uint64_t first = (b0 + (uint64_t)rr) * bs;
+            done_n += (N - first) < bs ? (N - first) : bs;
         }
         if (o->progress && o->progress(o->progress_ctx, (double)done_n, (double)N)) {
             st = cmeta_error_set(err, CMETA_EINTR, "interrupted");
             goto done;
         }
+    }
+    for (int t = 0; t < T; t++) {
+        const uint64_t *c = tcnt + (size_t)t * (p + 2);
+        for (size_t a = 0; a <= p; a++) cnt[a] += c[a];
+        r->failed += c[p + 1];
     }
     {
         double used = (double)(N - r->failed);
@@ -304,6 +337,7 @@ done:
     cmeta_free(ws);
     cmeta_free(labs);
     cmeta_free(cnt);
+    cmeta_free(tcnt);
     cmeta_free(Xd);
     cmeta_free(lab);
     cmeta_free(lab0);
