@@ -180,6 +180,14 @@ enum {
                       and trP = sum C V - tr((X'CX)^-1 X'CVX) = tr(P V) (the HE estimator) */
 };
 
+/* sum_j c_j log(v_j + t) of one replicate (c = NULL: all 1): the log-likelihood's log det V. */
+static double sum_clog(const double *vr, const double *cr, double t, size_t k)
+{
+    double lv = 0;
+    for (size_t j = 0; j < k; j++) lv += (cr ? cr[j] : 1.0) * log(vr[j] + t);
+    return lv;
+}
+
 /* Intercept only (p = 1): X'WX, X'W^2X, X'W^3X and X'Wy are the row sums of W, W2, W3 and
  * W.Y. A BLAS call per row sum costs more than the sum (a block of 256 replicates of k = 9
  * studies: ~1 us of arithmetic per call), so they are summed in the loop that forms the
@@ -216,28 +224,18 @@ static void fit_at_p1(cmeta__bfit_ws *ws, size_t B, const double *Y, const doubl
             }
         }
         if (need & NEED_LL) {
-            double lv = 0;
-            for (size_t j = 0; j < k; j++) lv += (cr ? cr[j] : 1.0) * log(vr[j] + tb);
-            ws->lv[b] = lv;
+            ws->lv[b] = sum_clog(vr, cr, tb, k);
             ws->ld[b] = log(sw);
         }
         double ai = 1.0 / sw;
         if (!(sw > 0)) bad[b] = 1;
         double be = bad[b] ? 0.0 : swy * ai, q = 0, ypy = 0, y3 = 0, g = 0;
-        if (need & NEED_PPPY) {
-            for (size_t j = 0; j < k; j++) {
-                double r = yr[j] - be, r2 = r * r;
-                q += w[j] * r2;
-                ypy += w2[j] * r2;
-                y3 += w3[j] * r2;
-                g += w2[j] * r;
-            }
-        } else {
-            for (size_t j = 0; j < k; j++) {
-                double r = yr[j] - be, r2 = r * r;
-                q += w[j] * r2;
-                ypy += w2[j] * r2;
-            }
+        for (size_t j = 0; j < k; j++) { /* y3 and g are used with NEED_PPPY only */
+            double r = yr[j] - be, r2 = r * r;
+            q += w[j] * r2;
+            ypy += w2[j] * r2;
+            y3 += w3[j] * r2;
+            g += w2[j] * r;
         }
         ws->sw[b] = sw;
         ws->sw2[b] = sw2;
@@ -293,11 +291,7 @@ static void fit_at(cmeta__bfit_ws *ws, size_t B, const double *Y, const double *
                 sw2 += w2[j];
             }
         }
-        if (need & NEED_LL) {
-            double lv = 0;
-            for (size_t j = 0; j < k; j++) lv += (cr ? cr[j] : 1.0) * log(vr[j] + tb);
-            ws->lv[b] = lv;
-        }
+        if (need & NEED_LL) ws->lv[b] = sum_clog(vr, cr, tb, k);
         ws->sw[b] = sw;
         ws->sw2[b] = sw2;
     }
@@ -379,6 +373,13 @@ static void fit_at(cmeta__bfit_ws *ws, size_t B, const double *Y, const double *
     }
 }
 
+/* (Restricted) log-likelihood of replicate b after a pass with NEED_LL, up to a constant:
+ * -(sum C log(V + t) + Q(t)) / 2, REML also - log det(X'WX) / 2. */
+static double loglik(const cmeta__bfit_ws *ws, size_t b, int reml)
+{
+    return -0.5 * (ws->lv[b] + ws->rss[b] + (reml ? ws->ld[b] : 0.0));
+}
+
 /* Newton steps once Fisher scoring's step is below this fraction of tau^2 (Fisher scoring
  * has then chosen the maximum it converges to; Newton only gets there in fewer passes). */
 #define NEWTON_FROM 0.05
@@ -416,15 +417,13 @@ void cmeta__bfit(cmeta__bfit_ws *ws, size_t B, const double *Y, const double *V,
         ws->bad[b] = 0;
     }
     int mlreml = method == CMETA_METHOD_REML || method == CMETA_METHOD_ML;
-    /* (restricted) log-likelihood up to a constant: -(sum C log(V + t) + Q(t)) / 2, REML
-       also - log det(X'WX) / 2 */
-#define LOGLIK(b) (-0.5 * (ws->lv[b] + ws->rss[b] + (method == CMETA_METHOD_REML ? ws->ld[b] : 0.0)))
+    int reml = method == CMETA_METHOD_REML;
     /* FE pass: Q and tr P(0) */
     fit_at(ws, B, Y, V, v, C, ws->t, ws->bad, NEED_TRP | (mlreml ? NEED_LL : 0));
     for (size_t b = 0; b < B; b++) {
         ws->Q0[b] = ws->rss[b];
         ws->trP0[b] = ws->trP[b];
-        if (mlreml) ws->ll0[b] = LOGLIK(b);
+        if (mlreml) ws->ll0[b] = loglik(ws, b, reml);
         /* the estimating equation's score at tau^2 = 0 */
         switch (method) {
         case CMETA_METHOD_REML: ws->s0[b] = ws->ypy[b] - ws->trP[b]; break;
@@ -474,70 +473,65 @@ void cmeta__bfit(cmeta__bfit_ws *ws, size_t B, const double *Y, const double *V,
                 memset(ws->sbad, 0, na * sizeof(int));
                 fit_at(ws, na, ws->Ya, hasV ? ws->Va : NULL, v, hasC ? ws->Ca : NULL, ws->ta,
                        ws->sbad, need);
-                for (size_t s = 0; s < na;) {
+                /* each replicate's step; sbad[s] becomes "leaves the block" */
+                for (size_t s = 0; s < na; s++) {
                     size_t b = ws->idx[s];
-                    int leave = ws->sbad[s];
-                    if (!leave) {
-                        double t = ws->ta[s], step;
-                        double sc, fi, hn;
-                        switch (method) {
-                        case CMETA_METHOD_REML:
-                            sc = ws->ypy[s] - ws->trP[s];
-                            fi = ws->trPP[s];
-                            hn = 2.0 * ws->pppy[s] - fi;
-                            break;
-                        case CMETA_METHOD_ML:
-                            sc = ws->ypy[s] - ws->sw[s];
-                            fi = ws->sw2[s];
-                            hn = 2.0 * ws->pppy[s] - fi;
-                            break;
-                        default: /* PM, EB: Newton on Q(t) = m - p, Q'(t) = -y'PPy */
-                            sc = ws->rss[s] - (ws->m[b] - dp);
-                            hn = fi = ws->ypy[s];
-                            break;
-                        }
-                        /* Fisher scoring (fi: the expected information) as metafor, until
-                           its steps are small; then Newton where the log-likelihood is
-                           concave (hn > 0: minus twice its second derivative) */
-                        step = sc / fi;
-                        if (hn > 0 && fabs(step) < NEWTON_FROM * t) step = sc / hn;
-                        /* as metafor: halve the step while it would make tau^2 negative; damp
-                           late iterations so that a Fisher-scoring cycle cannot persist */
-                        if (it >= 50) step *= 0.5;
-                        double tn;
-                        if (t + step / SNAP_RATIO < 0 && ws->s0[b] <= 0) {
-                            /* at the boundary: the step points far below 0 and the score at 0
-                               is not positive, so halving would creep to 0 (~log2(t / tol)
-                               passes); go there, as tau2.c snaps to 0 in the same case */
-                            tn = 0;
-                        } else {
-                            for (int h = 0; h < 60 && t + step < 0; h++) step *= 0.5;
-                            tn = t + step;
-                        }
-                        if (!(tn > 0)) tn = 0;
-                        if (!isfinite(tn)) {
-                            leave = 1;
-                        } else {
-                            ws->t[b] = ws->ta[s] = tn;
-                            if (fabs(tn - t) < tol) ws->done[b] = leave = 1;
-                        }
+                    if (ws->sbad[s]) {
+                        ws->bad[b] = 1;
+                        continue;
                     }
-                    if (!leave) {
+                    double t = ws->ta[s], step, sc, fi, hn;
+                    switch (method) {
+                    case CMETA_METHOD_REML:
+                        sc = ws->ypy[s] - ws->trP[s];
+                        fi = ws->trPP[s];
+                        hn = 2.0 * ws->pppy[s] - fi;
+                        break;
+                    case CMETA_METHOD_ML:
+                        sc = ws->ypy[s] - ws->sw[s];
+                        fi = ws->sw2[s];
+                        hn = 2.0 * ws->pppy[s] - fi;
+                        break;
+                    default: /* PM, EB: Newton on Q(t) = m - p, Q'(t) = -y'PPy */
+                        sc = ws->rss[s] - (ws->m[b] - dp);
+                        hn = fi = ws->ypy[s];
+                        break;
+                    }
+                    /* Fisher scoring (fi: the expected information) as metafor, until its
+                       steps are small; then Newton where the log-likelihood is concave
+                       (hn > 0: minus twice its second derivative) */
+                    step = sc / fi;
+                    if (hn > 0 && fabs(step) < NEWTON_FROM * t) step = sc / hn;
+                    /* as metafor: halve the step while it would make tau^2 negative; damp
+                       late iterations so that a Fisher-scoring cycle cannot persist */
+                    if (it >= 50) step *= 0.5;
+                    double tn;
+                    if (t + step / SNAP_RATIO < 0 && ws->s0[b] <= 0) {
+                        /* at the boundary: the step points far below 0 and the score at 0
+                           is not positive, so halving would creep to 0 (~log2(t / tol)
+                           passes); go there, as tau2.c snaps to 0 in the same case */
+                        tn = 0;
+                    } else {
+                        for (int h = 0; h < 60 && t + step < 0; h++) step *= 0.5;
+                        tn = t + step;
+                    }
+                    if (!(tn > 0)) tn = 0;
+                    if (!isfinite(tn)) {
+                        ws->bad[b] = ws->sbad[s] = 1;
+                        continue;
+                    }
+                    ws->t[b] = ws->ta[s] = tn;
+                    if (fabs(tn - t) < tol) ws->done[b] = ws->sbad[s] = 1;
+                }
+                /* those that left give their slots to the last active ones */
+                for (size_t s = 0; s < na;) {
+                    if (!ws->sbad[s]) {
                         s++;
                         continue;
                     }
-                    if (!ws->done[b]) ws->bad[b] = 1;
-                    /* the last active replicate takes slot s, with its pass results */
                     if (s != --na) {
                         move_slot(ws, na, s, hasV, hasC);
                         ws->sbad[s] = ws->sbad[na];
-                        ws->ypy[s] = ws->ypy[na];
-                        ws->trP[s] = ws->trP[na];
-                        ws->trPP[s] = ws->trPP[na];
-                        ws->pppy[s] = ws->pppy[na];
-                        ws->sw[s] = ws->sw[na];
-                        ws->sw2[s] = ws->sw2[na];
-                        ws->rss[s] = ws->rss[na];
                     }
                 }
             }
@@ -549,14 +543,13 @@ void cmeta__bfit(cmeta__bfit_ws *ws, size_t B, const double *Y, const double *V,
                (by more than metafor's tol, 2^-13) is left for tau^2 = 0 */
             int again = 0;
             for (size_t b = 0; b < B; b++)
-                if (!ws->bad[b] && ws->t[b] > tol && ws->ll0[b] - LOGLIK(b) > 1.220703125e-4) {
+                if (!ws->bad[b] && ws->t[b] > tol && ws->ll0[b] - loglik(ws, b, reml) > 1.220703125e-4) {
                     ws->t[b] = 0;
                     again = 1;
                 }
             if (again) fit_at(ws, B, Y, V, v, C, ws->t, ws->bad, 0);
         }
     }
-#undef LOGLIK
     for (size_t b = 0; b < B; b++) {
         int ok = !ws->bad[b];
         double df = ws->m[b] - dp, t = ws->t[b], Q = ws->Q0[b], I2, H2;
