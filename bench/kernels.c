@@ -18,6 +18,18 @@ static double now(void)
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
+/* Three n x n products; prints "name seconds GFLOP/s". */
+static void time_dgemm(const char *name, const char *note, const double *A, const double *B,
+                       double *C, size_t n)
+{
+    int reps = 3;
+    double t0 = now();
+    for (int r = 0; r < reps; r++)
+        cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)n, (int)n, (int)n, 1.0, A, (int)n, B, (int)n, 0.0, C, (int)n);
+    double el = now() - t0;
+    printf("%s %.4f %.2f%s\n", name, el, reps * 2.0 * n * n * n / el / 1e9, note);
+}
+
 int main(void)
 {
     gsl_set_error_handler_off();
@@ -25,19 +37,10 @@ int main(void)
     size_t n = 1024;
     double *A = malloc(n * n * sizeof *A), *B = malloc(n * n * sizeof *B), *C = malloc(n * n * sizeof *C);
     for (size_t i = 0; i < n * n; i++) A[i] = B[i] = 1.0 / (double)(i % 97 + 1);
-    double t0 = now();
-    int reps = 3;
-    for (int r = 0; r < reps; r++)
-        cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)n, (int)n, (int)n, 1.0, A, (int)n, B, (int)n, 0.0, C, (int)n);
-    double el = now() - t0;
-    printf("dgemm_1024 %.4f %.2f (OpenBLAS's own threads)\n", el, reps * 2.0 * n * n * n / el / 1e9);
+    time_dgemm("dgemm_1024", " (OpenBLAS's own threads)", A, B, C, n);
     /* the cmeta program runs OpenBLAS single-threaded (src/cli/main.c): one core's rate */
     openblas_set_num_threads(1);
-    t0 = now();
-    for (int r = 0; r < reps; r++)
-        cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)n, (int)n, (int)n, 1.0, A, (int)n, B, (int)n, 0.0, C, (int)n);
-    el = now() - t0;
-    printf("dgemm_1024_1thread %.4f %.2f\n", el, reps * 2.0 * n * n * n / el / 1e9);
+    time_dgemm("dgemm_1024_1thread", "", A, B, C, n);
     free(A);
     free(B);
     free(C);
@@ -62,9 +65,9 @@ int main(void)
     for (int m = 0; m < 2; m++) {
         cmeta__bfit_ws *ws = cmeta__bfit_alloc(k, p, X, bs);
         cmeta__bfit_out o = {beta, NULL, z, QM, NULL, NULL, NULL, NULL, NULL, ok};
-        t0 = now();
+        double t0 = now();
         for (size_t b = 0; b < nblk; b++) cmeta__bfit(ws, bs, Y, V, NULL, NULL, ms[m], 1e-10, 1000, 1, &o);
-        el = now() - t0;
+        double el = now() - t0;
         printf("%s %.4f %.2f fits/s=%.0f\n", nm[m], el, ws->flops / el / 1e9, nblk * bs / el);
         cmeta__bfit_free(ws);
     }

@@ -19,6 +19,15 @@ unsigned long cmeta__seed_mix(unsigned long seed, unsigned long long stream)
     return (unsigned long)(z & 0xFFFFFFFFUL) ? (unsigned long)(z & 0xFFFFFFFFUL) : 1UL;
 }
 
+int cmeta__thread_num(void)
+{
+#ifdef _OPENMP
+    return omp_get_thread_num();
+#else
+    return 0;
+#endif
+}
+
 int cmeta__auto_threads(int requested, double reps, size_t k, int iterative,
                         unsigned long long nblocks, double min_ns)
 {

@@ -89,6 +89,10 @@ void cmeta__bfit(cmeta__bfit_ws *ws, size_t B, const double *Y, const double *V,
 int cmeta__auto_threads(int requested, double reps, size_t k, int iterative,
                         unsigned long long nblocks, double min_ns);
 
+/* The calling thread's number inside an OpenMP parallel region (0 outside, or without
+ * OpenMP): which per-thread workspace a block uses. */
+int cmeta__thread_num(void);
+
 /* Zeroed array of n elements (at least one), NULL when out of memory. */
 static inline void *cmeta__anew(size_t n, size_t size) { return cmeta_calloc(n > 0 ? n : 1, size); }
 #define CMETA__NEW(type, n) ((type *)cmeta__anew((n), sizeof(type)))

@@ -5,9 +5,6 @@
 #include <stdint.h>
 #include <string.h>
 #include <gsl/gsl_rng.h>
-#ifdef _OPENMP
-#include <omp.h>
-#endif
 
 #include "internal.h"
 #include "batchfit.h"
@@ -115,21 +112,27 @@ static inline double pos_part(double x)
     return x;
 }
 
+/* The row's estimate (est: centred), and ok: overflowed sums (weights 1/vi with vi ~ 1e-300,
+ * say) make a failed fit with NaN numbers, as in the batched kernel. */
+static inline void finish_row(const gosh_job *jb, cmeta_gosh_row *r, double est)
+{
+    r->estimate = jb->ybar + est;
+    r->ok = isfinite(r->estimate) & isfinite(r->Q) & isfinite(r->H2) & isfinite(r->tau2); /* I2 too */
+    if (!r->ok) r->estimate = r->Q = r->I2 = r->H2 = r->tau2 = NAN;
+}
+
 /* FE or DL of one subset from its running sums (centred y). */
 static inline void fe_dl_row(const gosh_job *jb, int dl, cmeta_gosh_row *r, double S1, double Sy,
                              double Syy, double S2, int m)
 {
     r->k = m;
-    r->ok = 1;
     double est = Sy / S1;
     if (m == 1) {
         r->Q = 0;
         r->I2 = 0;
         r->H2 = 1;
         r->tau2 = 0;
-        r->estimate = jb->ybar + est;
-        r->ok = isfinite(r->estimate);
-        if (!r->ok) r->estimate = r->Q = r->I2 = r->H2 = r->tau2 = NAN;
+        finish_row(jb, r, est);
         return;
     }
     double Q = Syy - Sy * est, df = m - 1;
@@ -163,11 +166,7 @@ static inline void fe_dl_row(const gosh_job *jb, int dl, cmeta_gosh_row *r, doub
             est = b / a;
         }
     }
-    r->estimate = jb->ybar + est;
-    /* overflowed sums (weights 1/vi with vi ~ 1e-300, say): the fit failed, as in the
-       batched kernel */
-    r->ok = isfinite(r->estimate) & isfinite(r->Q) & isfinite(r->H2) & isfinite(r->tau2); /* I2 too */
-    if (!r->ok) r->estimate = r->Q = r->I2 = r->H2 = r->tau2 = NAN;
+    finish_row(jb, r, est);
 }
 
 /* Rows [first, first + n) of the run (0-based) into rows[]. */
@@ -247,15 +246,6 @@ static void run_block(const gosh_job *jb, gosh_ws *g, unsigned long long block, 
 
 /* Blocks per parallel region when no callback needs the rows (summary only). */
 #define GOSH_ROUND 1024ULL
-
-static int gosh_thread(void)
-{
-#ifdef _OPENMP
-    return omp_get_thread_num();
-#else
-    return 0;
-#endif
-}
 
 /* Summary of a block of rows: count, mean and sum of squared deviations of the estimate and
  * I2 over the rows that are ok, their min and max, and the failed rows. */
@@ -410,7 +400,7 @@ cmeta_status cmeta_gosh(const double *yi, const double *vi, size_t k, uint64_t s
         int nb = (int)((nblocks - b0) < per_round ? (nblocks - b0) : per_round);
 #pragma omp parallel for num_threads(T) schedule(static) if (T > 1 && nb > 1)
         for (int r = 0; r < nb; r++) {
-            int tid = fn ? r : gosh_thread();
+            int tid = fn ? r : cmeta__thread_num();
             unsigned long long blk = b0 + (unsigned long long)r;
             uint64_t first = blk * bs;
             size_t n = (size_t)((jb.N - first) < bs ? (jb.N - first) : bs);

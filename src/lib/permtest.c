@@ -15,9 +15,6 @@
 #include <math.h>
 #include <string.h>
 #include <gsl/gsl_rng.h>
-#ifdef _OPENMP
-#include <omp.h>
-#endif
 
 #include "internal.h"
 #include "batchfit.h"
@@ -74,15 +71,6 @@ static int next_perm(int *a, size_t n)
 
 /* Blocks per parallel region when the replicates need no order. */
 #define PT_ROUND 64u
-
-static int pt_thread(void)
-{
-#ifdef _OPENMP
-    return omp_get_thread_num();
-#else
-    return 0;
-#endif
-}
 
 cmeta_status cmeta_permtest(const double *yi, const double *vi, size_t k, const double *X,
                             size_t q, int intercept, uint64_t iter,
@@ -251,7 +239,7 @@ cmeta_status cmeta_permtest(const double *yi, const double *vi, size_t k, const 
         }
 #pragma omp parallel for num_threads(T) schedule(static) if (T > 1 && nb > 1)
         for (int rr = 0; rr < nb; rr++) {
-            int tid = pt_thread();
+            int tid = cmeta__thread_num();
             pt_ws *w = ws + tid;
             uint64_t blk = b0 + (uint64_t)rr, first = blk * bs;
             size_t n = (size_t)((N - first) < bs ? (N - first) : bs);
@@ -310,10 +298,7 @@ cmeta_status cmeta_permtest(const double *yi, const double *vi, size_t k, const 
                 c[p] += w->QM[i] >= r->QM - comptol;
             }
         }
-        for (int rr = 0; rr < nb; rr++) {
-            uint64_t first = (b0 + (uint64_t)rr) * bs;
-            done_n += (N - first) < bs ? (N - first) : bs;
-        }
+        done_n = (b0 + (uint64_t)nb) * bs < N ? (b0 + (uint64_t)nb) * bs : N;
         if (o->progress && o->progress(o->progress_ctx, (double)done_n, (double)N)) {
             st = cmeta_error_set(err, CMETA_EINTR, "interrupted");
             goto done;
