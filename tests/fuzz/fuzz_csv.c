@@ -1,35 +1,8 @@
 /* fuzz_csv.c - libFuzzer target: the CSV reader on arbitrary bytes, fed whole and in two
  * pieces split at a position taken from the input; both must agree and never crash. */
-#include <stdint.h>
-#include <stdlib.h>
 #include <string.h>
 
-#include <gsl/gsl_errno.h>
-
-#include "cmeta/cmeta.h"
-
-int LLVMFuzzerInitialize(int *argc, char ***argv);
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-int LLVMFuzzerInitialize(int *argc, char ***argv)
-{
-    (void)argc;
-    (void)argv;
-    gsl_set_error_handler_off();
-    return 0;
-}
-
-static cmeta_status read_in_pieces(const uint8_t *data, size_t size, size_t split,
-                                   cmeta_table **t, cmeta_error *err)
-{
-    cmeta_table_reader *r = cmeta_table_reader_new("fuzz.csv");
-    if (!r) return CMETA_ENOMEM;
-    cmeta_status st = cmeta_table_reader_feed(r, (const char *)data, split, err);
-    if (st == CMETA_OK) st = cmeta_table_reader_feed(r, (const char *)data + split, size - split, err);
-    if (st == CMETA_OK) st = cmeta_table_reader_finish(r, t, err);
-    cmeta_table_reader_free(r);
-    return st;
-}
+#include "fuzz_common.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -38,8 +11,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     cmeta_error_clear(&e1);
     cmeta_error_clear(&e2);
     size_t split = size ? data[0] % (size + 1) : 0;
-    cmeta_status s1 = read_in_pieces(data, size, size, &t1, &e1);
-    cmeta_status s2 = read_in_pieces(data, size, split, &t2, &e2);
+    cmeta_status s1 = fuzz_read(data, size, size, &t1, &e1);
+    cmeta_status s2 = fuzz_read(data, size, split, &t2, &e2);
     if (s1 != s2) abort(); /* chunking must not change the outcome */
     if (s1 == CMETA_OK) {
         if (cmeta_table_nrows(t1) != cmeta_table_nrows(t2) || cmeta_table_ncols(t1) != cmeta_table_ncols(t2))

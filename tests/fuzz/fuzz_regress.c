@@ -3,50 +3,22 @@
  * Byte 0 chooses the measure, byte 1 the method and test, byte 2 which of the table's first
  * eight columns are moderators (a bit mask; byte 3 bit 0 drops the intercept); the rest is
  * the CSV file. */
-#include <stdint.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
-#include <gsl/gsl_errno.h>
-
-#include "cmeta/cmeta.h"
-
-int LLVMFuzzerInitialize(int *argc, char ***argv);
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-int LLVMFuzzerInitialize(int *argc, char ***argv)
-{
-    (void)argc;
-    (void)argv;
-    gsl_set_error_handler_off();
-    return 0;
-}
+#include "fuzz_common.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     if (size < 4) return 0;
     cmeta_error err;
     cmeta_error_clear(&err);
-    cmeta_table_reader *r = cmeta_table_reader_new("fuzz.csv");
     cmeta_table *t = NULL;
-    if (!r) return 0;
-    cmeta_status st = cmeta_table_reader_feed(r, (const char *)data + 4, size - 4, &err);
-    if (st == CMETA_OK) st = cmeta_table_reader_finish(r, &t, &err);
-    cmeta_table_reader_free(r);
-    if (st != CMETA_OK) return 0;
-
-    cmeta_data_opts dopts;
-    cmeta_data_opts_default(&dopts);
-    dopts.measure = (cmeta_measure)(data[0] % (CMETA_NMEASURES + 1));
-    dopts.measure_set = dopts.measure != CMETA_NMEASURES;
-    if (!dopts.measure_set) dopts.measure = CMETA_GEN;
-    dopts.ri_set = 1;
-    dopts.ri = 0.5;
+    if (fuzz_read(data + 4, size - 4, size - 4, &t, &err) != CMETA_OK) return 0;
     cmeta_warnings w;
     cmeta_warnings_init(&w);
     cmeta_data *d = NULL;
-    st = cmeta_data_from_table(t, &dopts, &d, &w, &err);
+    cmeta_status st = fuzz_data(t, data[0], &d, &w, &err);
     if (st == CMETA_OK) {
         char mods[1024] = "";
         size_t len = 0, nc = cmeta_table_ncols(t);
