@@ -22,49 +22,7 @@
 #include "cmeta/cmeta.h"
 #include "testutil.h"
 
-static void fake_measure(void *ctx, const char *s, double size, int bold, cmeta_text_extent *e)
-{
-    (void)ctx;
-    size_t n = 0;
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++)
-        if ((*p & 0xC0) != 0x80) n++;
-    e->width = (double)n * size * (bold ? 0.66 : 0.6);
-    e->ascent = 0.93 * size;
-    e->descent = 0.24 * size;
-}
-
 static cmeta_text_measurer *g_tm;
-
-static void check_no_overlap(const cmeta_plot *p)
-{
-    size_t bad = 0;
-    for (size_t i = 0; i < p->n; i++) {
-        if (p->prim[i].kind != CMETA_PRIM_TEXT) continue;
-        double a[4];
-        cmeta_prim_text_box(&p->prim[i], a);
-        if (a[0] < -1e-9 || a[1] < -1e-9 || a[2] > p->width + 1e-9 || a[3] > p->height + 1e-9) {
-            fprintf(stderr, "  text off the page: '%s'\n", p->prim[i].text);
-            bad++;
-        }
-        for (size_t j = i + 1; j < p->n; j++) {
-            if (p->prim[j].kind != CMETA_PRIM_TEXT) continue;
-            double b[4];
-            cmeta_prim_text_box(&p->prim[j], b);
-            if (a[0] < b[2] - 1e-9 && b[0] < a[2] - 1e-9 && a[1] < b[3] - 1e-9 && b[1] < a[3] - 1e-9) {
-                fprintf(stderr, "  overlap: '%s' and '%s'\n", p->prim[i].text, p->prim[j].text);
-                bad++;
-            }
-        }
-    }
-    CU_ASSERT_EQUAL(bad, 0);
-}
-
-static int has_text(const cmeta_plot *p, const char *s)
-{
-    for (size_t i = 0; i < p->n; i++)
-        if (p->prim[i].kind == CMETA_PRIM_TEXT && strstr(p->prim[i].text, s)) return 1;
-    return 0;
-}
 
 /* round: at most two significant digits (0.15, 0.2, 1.5, 20) */
 static int is_round(double v)
@@ -76,7 +34,7 @@ static int is_round(double v)
 
 static void check_gosh_plot(const cmeta_plot *p, const cmeta_gosh_bins *b)
 {
-    check_no_overlap(p);
+    tu_check_no_overlap(p);
     /* cells */
     uint64_t sum = 0;
     size_t ncells = 0, nonempty = 0, badpos = 0;
@@ -153,7 +111,7 @@ static void check_gosh_plot(const cmeta_plot *p, const cmeta_gosh_bins *b)
     }
     CU_ASSERT(nx >= 3);
     CU_ASSERT_EQUAL(ny, 6);
-    CU_ASSERT(has_text(p, "I\u00b2 (%)"));
+    CU_ASSERT(tu_has_text(p, "I\u00b2 (%)"));
     /* the axis covers the grid, the grid covers every study's estimate */
     CU_ASSERT(p->lo == b->xlo && p->hi == b->xhi);
     CU_ASSERT(b->xlo <= b->dlo && b->xhi >= b->dhi);
@@ -257,10 +215,10 @@ static void test_k3(void)
     CU_ASSERT(!cmeta_gosh_bins_cell(&b, -0.01, 50, &ix, &iy));
 
     cmeta_plot p;
-    CU_ASSERT_EQUAL_FATAL(cmeta_gosh_plot_layout(&b, &sum, CMETA_METHOD_FE, NULL, fake_measure, NULL, &p, &err), CMETA_OK);
+    CU_ASSERT_EQUAL_FATAL(cmeta_gosh_plot_layout(&b, &sum, CMETA_METHOD_FE, NULL, tu_fake_measure, NULL, &p, &err), CMETA_OK);
     check_gosh_plot(&p, &b);
-    CU_ASSERT(has_text(&p, "GOSH: all 7 subsets of k = 3 studies, FE"));
-    CU_ASSERT(has_text(&p, "Estimate"));
+    CU_ASSERT(tu_has_text(&p, "GOSH: all 7 subsets of k = 3 studies, FE"));
+    CU_ASSERT(tu_has_text(&p, "Estimate"));
     /* each subset's page position lies in its cell's rectangle */
     for (int m = 1; m <= 7; m++) {
         double x = cmeta_plot_xpos(&p, rows[m].estimate), y = cmeta_plot_ypos(&p, rows[m].I2);
@@ -281,7 +239,7 @@ static void test_k3(void)
         if (q->role == CMETA_ROLE_HIST && q->index == 38) CU_ASSERT_EQUAL(q->value, 1); /* 153 / 4 */
     }
     /* the legend: one cell per subset, so only "1" */
-    CU_ASSERT(has_text(&p, "Subsets per cell:"));
+    CU_ASSERT(tu_has_text(&p, "Subsets per cell:"));
     cmeta_plot_free(&p);
     cmeta_gosh_bins_free(&b);
 }
@@ -394,16 +352,16 @@ static void test_bcg(void)
 
     for (int pass = 0; pass < 2; pass++) {
         cmeta_plot p;
-        CU_ASSERT_EQUAL_FATAL(cmeta_gosh_plot_layout(&b, &sum, CMETA_METHOD_DL, NULL, pass ? cmeta_text_measure_cairo : fake_measure,
+        CU_ASSERT_EQUAL_FATAL(cmeta_gosh_plot_layout(&b, &sum, CMETA_METHOD_DL, NULL, pass ? cmeta_text_measure_cairo : tu_fake_measure,
                                                      pass ? (void *)g_tm : NULL, &p, &err),
                               CMETA_OK);
         check_gosh_plot(&p, &b);
         CU_ASSERT(p.log_scale);
-        CU_ASSERT(has_text(&p, "Risk Ratio (log scale)"));
-        CU_ASSERT(has_text(&p, "GOSH: all 8191 subsets of k = 13 studies, DL"));
-        CU_ASSERT(has_text(&p, "Subsets per cell:"));
+        CU_ASSERT(tu_has_text(&p, "Risk Ratio (log scale)"));
+        CU_ASSERT(tu_has_text(&p, "GOSH: all 8191 subsets of k = 13 studies, DL"));
+        CU_ASSERT(tu_has_text(&p, "Subsets per cell:"));
         /* the tick labels of BCG's axis: yi from log 0.198 to log 1.56 */
-        CU_ASSERT(has_text(&p, "0.2") && has_text(&p, "0.5") && has_text(&p, "1"));
+        CU_ASSERT(tu_has_text(&p, "0.2") && tu_has_text(&p, "0.5") && tu_has_text(&p, "1"));
         /* PNG cells meet on pixel edges: the panel's corner on whole points */
         CU_ASSERT_EQUAL(p.ax0, floor(p.ax0));
         CU_ASSERT_EQUAL(p.ay1, floor(p.ay1));
@@ -442,8 +400,8 @@ static void test_random_and_transf(void)
     po.hist_x = 3; /* 40 columns: 13 bars of 3 and one of 1 */
     po.hist_y = 4; /* 25 rows: 6 bars of 4 and one of 1 */
     cmeta_plot p;
-    CU_ASSERT_EQUAL_FATAL(cmeta_gosh_plot_layout(&b, &sum, CMETA_METHOD_REML, &po, fake_measure, NULL, &p, &err), CMETA_OK);
-    CU_ASSERT(has_text(&p, "GOSH: 3000 random subsets of k = 13 studies, REML"));
+    CU_ASSERT_EQUAL_FATAL(cmeta_gosh_plot_layout(&b, &sum, CMETA_METHOD_REML, &po, tu_fake_measure, NULL, &p, &err), CMETA_OK);
+    CU_ASSERT(tu_has_text(&p, "GOSH: 3000 random subsets of k = 13 studies, REML"));
     uint64_t h[2] = {0, 0};
     for (size_t i = 0; i < p.n; i++)
         if (p.prim[i].role == CMETA_ROLE_HIST) {
@@ -452,7 +410,7 @@ static void test_random_and_transf(void)
         }
     CU_ASSERT_EQUAL(h[0], b.n);
     CU_ASSERT_EQUAL(h[1], b.n);
-    check_no_overlap(&p);
+    tu_check_no_overlap(&p);
     cmeta_plot_free(&p);
     cmeta_gosh_bins_free(&b);
     cmeta_data_free(d);
@@ -469,9 +427,9 @@ static void test_random_and_transf(void)
     o.method = CMETA_METHOD_DL;
     CU_ASSERT_EQUAL_FATAL(cmeta_gosh(yi, vi, 4, 0, &o, collect, &s2, &sum, &err), CMETA_OK);
     CU_ASSERT_EQUAL(b.n, 15);
-    CU_ASSERT_EQUAL_FATAL(cmeta_gosh_plot_layout(&b, &sum, CMETA_METHOD_DL, NULL, fake_measure, NULL, &p, &err), CMETA_OK);
+    CU_ASSERT_EQUAL_FATAL(cmeta_gosh_plot_layout(&b, &sum, CMETA_METHOD_DL, NULL, tu_fake_measure, NULL, &p, &err), CMETA_OK);
     check_gosh_plot(&p, &b);
-    CU_ASSERT(has_text(&p, "Proportion"));
+    CU_ASSERT(tu_has_text(&p, "Proportion"));
     cmeta_plot_free(&p);
     cmeta_gosh_bins_free(&b);
 }
@@ -498,12 +456,12 @@ static void test_errors(void)
     CU_ASSERT_EQUAL(b.failed, 1);
     CU_ASSERT_EQUAL(b.n, 1);
     cmeta_plot p;
-    CU_ASSERT_EQUAL(cmeta_gosh_plot_layout(NULL, NULL, CMETA_METHOD_DL, NULL, fake_measure, NULL, &p, &err), CMETA_EUSAGE);
+    CU_ASSERT_EQUAL(cmeta_gosh_plot_layout(NULL, NULL, CMETA_METHOD_DL, NULL, tu_fake_measure, NULL, &p, &err), CMETA_EUSAGE);
     CU_ASSERT_EQUAL(cmeta_gosh_plot_layout(&b, NULL, CMETA_METHOD_DL, NULL, NULL, NULL, &p, &err), CMETA_EUSAGE);
     /* without a summary the note counts the rows seen */
-    CU_ASSERT_EQUAL_FATAL(cmeta_gosh_plot_layout(&b, NULL, CMETA_METHOD_DL, NULL, fake_measure, NULL, &p, &err), CMETA_OK);
-    CU_ASSERT(has_text(&p, "GOSH: 2 subsets of k = 2 studies, DL; 1 failed fits not shown"));
-    check_no_overlap(&p);
+    CU_ASSERT_EQUAL_FATAL(cmeta_gosh_plot_layout(&b, NULL, CMETA_METHOD_DL, NULL, tu_fake_measure, NULL, &p, &err), CMETA_OK);
+    CU_ASSERT(tu_has_text(&p, "GOSH: 2 subsets of k = 2 studies, DL; 1 failed fits not shown"));
+    tu_check_no_overlap(&p);
     cmeta_plot_free(&p);
     cmeta_gosh_bins_free(&b);
     cmeta_gosh_bins_free(&b); /* twice is harmless */

@@ -21,45 +21,9 @@
 #include "cmeta/cmeta.h"
 #include "testutil.h"
 
-/* ---- a deterministic measurer (no fonts): 0.6 em per code point, bold 0.66 ------------ */
-static void fake_measure(void *ctx, const char *s, double size, int bold, cmeta_text_extent *e)
-{
-    (void)ctx;
-    size_t n = 0;
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++)
-        if ((*p & 0xC0) != 0x80) n++;
-    e->width = (double)n * size * (bold ? 0.66 : 0.6);
-    e->ascent = 0.93 * size;
-    e->descent = 0.24 * size;
-}
-
 static cmeta_text_measurer *g_tm;
 
 /* ---- invariants -------------------------------------------------------------------------- */
-
-static void check_no_overlap(const cmeta_plot *p)
-{
-    size_t bad = 0;
-    for (size_t i = 0; i < p->n; i++) {
-        if (p->prim[i].kind != CMETA_PRIM_TEXT) continue;
-        double a[4];
-        cmeta_prim_text_box(&p->prim[i], a);
-        if (a[0] < -1e-9 || a[1] < -1e-9 || a[2] > p->width + 1e-9 || a[3] > p->height + 1e-9) {
-            fprintf(stderr, "  text off the page: '%s'\n", p->prim[i].text);
-            bad++;
-        }
-        for (size_t j = i + 1; j < p->n; j++) {
-            if (p->prim[j].kind != CMETA_PRIM_TEXT) continue;
-            double b[4];
-            cmeta_prim_text_box(&p->prim[j], b);
-            if (a[0] < b[2] - 1e-9 && b[0] < a[2] - 1e-9 && a[1] < b[3] - 1e-9 && b[1] < a[3] - 1e-9) {
-                fprintf(stderr, "  overlap: '%s' and '%s'\n", p->prim[i].text, p->prim[j].text);
-                bad++;
-            }
-        }
-    }
-    CU_ASSERT_EQUAL(bad, 0);
-}
 
 static size_t count(const cmeta_plot *p, cmeta_prim_role role, long index)
 {
@@ -76,17 +40,10 @@ static const cmeta_prim *find(const cmeta_plot *p, cmeta_prim_role role, long in
     return NULL;
 }
 
-static int has_text(const cmeta_plot *p, const char *s)
-{
-    for (size_t i = 0; i < p->n; i++)
-        if (p->prim[i].kind == CMETA_PRIM_TEXT && strstr(p->prim[i].text, s)) return 1;
-    return 0;
-}
-
 /* Every invariant of a forest plot of d with fit. */
 static void check_forest(const cmeta_plot *p, const cmeta_data *d, const cmeta_fit *fit, int log_scale)
 {
-    check_no_overlap(p);
+    tu_check_no_overlap(p);
     CU_ASSERT_EQUAL(p->log_scale, log_scale);
     const double z = 1.959963984540054;
     double ratio = NAN;
@@ -228,7 +185,7 @@ static void test_forest_bcg(void)
             o.layout = lay ? CMETA_FOREST_REVMAN5 : CMETA_FOREST_METAFOR;
             cmeta_plot p;
             cmeta_error err;
-            CU_ASSERT_EQUAL_FATAL(cmeta_forest_layout(d, f, NULL, &o, real ? cmeta_text_measure_cairo : fake_measure,
+            CU_ASSERT_EQUAL_FATAL(cmeta_forest_layout(d, f, NULL, &o, real ? cmeta_text_measure_cairo : tu_fake_measure,
                                                       real ? g_tm : NULL, &p, &err),
                                   CMETA_OK);
             check_forest(&p, d, f, 1);
@@ -237,18 +194,18 @@ static void test_forest_bcg(void)
             CU_ASSERT_PTR_NOT_NULL_FATAL(e);
             CU_ASSERT_STRING_EQUAL(e->text, "0.49 [0.34, 0.70]");
             if (lay == 0) {
-                CU_ASSERT(has_text(&p, "\u03c4\u00b2 = 0.31, I\u00b2 = 92.2%, Q = 152.23 (df = 12)"));
-                CU_ASSERT(has_text(&p, "Risk Ratio (log scale)"));
+                CU_ASSERT(tu_has_text(&p, "\u03c4\u00b2 = 0.31, I\u00b2 = 92.2%, Q = 152.23 (df = 12)"));
+                CU_ASSERT(tu_has_text(&p, "Risk Ratio (log scale)"));
                 CU_ASSERT_EQUAL(count(&p, CMETA_ROLE_PRED, -1) >= 2, 1); /* prediction interval */
             } else {
-                CU_ASSERT(has_text(&p, "IV, Random, 95% CI"));
-                CU_ASSERT(has_text(&p, "Chi\u00b2 = 152.23, df = 12 (P < 0.00001); I\u00b2 = 92%"));
+                CU_ASSERT(tu_has_text(&p, "IV, Random, 95% CI"));
+                CU_ASSERT(tu_has_text(&p, "Chi\u00b2 = 152.23, df = 12 (P < 0.00001); I\u00b2 = 92%"));
                 CU_ASSERT_EQUAL(count(&p, CMETA_ROLE_PRED, -1), 0);
             }
             /* study 1 of BCG: 4/123 vs 11/139, RR 0.41 [0.13, 1.26], weight 5.1% */
             const cmeta_prim *s0 = find(&p, CMETA_ROLE_EFFECT, 0);
             CU_ASSERT_STRING_EQUAL(s0->text, "0.41 [0.13, 1.26]");
-            CU_ASSERT(has_text(&p, "123"));
+            CU_ASSERT(tu_has_text(&p, "123"));
             CU_ASSERT_STRING_EQUAL(find(&p, CMETA_ROLE_WEIGHT, 0)->text, "5.1%");
             /* favours: left of the null line is "treatment" */
             const cmeta_prim *fl = find(&p, CMETA_ROLE_FAVOURS, 0), *fr = find(&p, CMETA_ROLE_FAVOURS, 1);
@@ -269,11 +226,11 @@ static void test_forest_bcg(void)
     cmeta_forest_opts_default(&o);
     o.layout = CMETA_FOREST_REVMAN5;
     cmeta_plot p;
-    CU_ASSERT_EQUAL_FATAL(cmeta_forest_layout(d, mh, NULL, &o, fake_measure, NULL, &p, NULL), CMETA_OK);
-    CU_ASSERT(has_text(&p, "M-H, Fixed, 95% CI"));
-    CU_ASSERT(has_text(&p, "Total events"));
-    CU_ASSERT(!has_text(&p, "Tau"));
-    check_no_overlap(&p);
+    CU_ASSERT_EQUAL_FATAL(cmeta_forest_layout(d, mh, NULL, &o, tu_fake_measure, NULL, &p, NULL), CMETA_OK);
+    CU_ASSERT(tu_has_text(&p, "M-H, Fixed, 95% CI"));
+    CU_ASSERT(tu_has_text(&p, "Total events"));
+    CU_ASSERT(!tu_has_text(&p, "Tau"));
+    tu_check_no_overlap(&p);
     cmeta_plot_free(&p);
     cmeta_fit_free(mh);
     cmeta_fit_free(f);
@@ -291,9 +248,9 @@ static void test_forest_normand(void)
     cmeta_plot p;
     CU_ASSERT_EQUAL_FATAL(cmeta_forest_layout(d, f, NULL, &o, cmeta_text_measure_cairo, g_tm, &p, NULL), CMETA_OK);
     check_forest(&p, d, f, 0);
-    CU_ASSERT(has_text(&p, "Mean"));
-    CU_ASSERT(has_text(&p, "SD"));
-    CU_ASSERT(has_text(&p, "Mean Difference [95% CI]"));
+    CU_ASSERT(tu_has_text(&p, "Mean"));
+    CU_ASSERT(tu_has_text(&p, "SD"));
+    CU_ASSERT(tu_has_text(&p, "Mean Difference [95% CI]"));
     /* the axis includes the null line */
     CU_ASSERT(p.lo <= 0 && p.hi >= 0);
     CU_ASSERT_EQUAL(count(&p, CMETA_ROLE_REFLINE, -1) >= 1, 1);
@@ -357,7 +314,7 @@ static void test_forest_subgroups(void)
                 CU_ASSERT(l->y > h->y && l->y < dm->py[0]);
             }
         }
-        CU_ASSERT(has_text(&p, "Test for subgroup differences"));
+        CU_ASSERT(tu_has_text(&p, "Test for subgroup differences"));
         if (lay == 0) {
             cmeta_error err;
             CU_ASSERT_EQUAL(cmeta_plot_render(&p, "build/test_plot_subgroups.png", &err), CMETA_OK);
@@ -385,7 +342,7 @@ static void test_forest_labels_and_arrows(void)
         cmeta_forest_opts o;
         cmeta_forest_opts_default(&o);
         cmeta_plot p;
-        CU_ASSERT_EQUAL_FATAL(cmeta_forest_layout(&m.d, f, NULL, &o, real ? cmeta_text_measure_cairo : fake_measure,
+        CU_ASSERT_EQUAL_FATAL(cmeta_forest_layout(&m.d, f, NULL, &o, real ? cmeta_text_measure_cairo : tu_fake_measure,
                                                   real ? g_tm : NULL, &p, NULL),
                               CMETA_OK);
         check_forest(&p, &m.d, f, 0);
@@ -420,16 +377,16 @@ static void test_forest_k1(void)
     cmeta_plot p;
     CU_ASSERT_EQUAL_FATAL(cmeta_forest_layout(&m.d, f, NULL, &o, cmeta_text_measure_cairo, g_tm, &p, NULL), CMETA_OK);
     check_forest(&p, &m.d, f, 1);
-    CU_ASSERT(has_text(&p, "not applicable"));
-    CU_ASSERT(has_text(&p, "FE Model"));
+    CU_ASSERT(tu_has_text(&p, "not applicable"));
+    CU_ASSERT(tu_has_text(&p, "FE Model"));
     CU_ASSERT_EQUAL(count(&p, CMETA_ROLE_PRED, -1), 0);
     cmeta_plot_free(&p);
     /* errors */
     cmeta_error err;
     cmeta_error_clear(&err);
-    CU_ASSERT_EQUAL(cmeta_forest_layout(&m.d, NULL, NULL, &o, fake_measure, NULL, &p, &err), CMETA_EUSAGE);
+    CU_ASSERT_EQUAL(cmeta_forest_layout(&m.d, NULL, NULL, &o, tu_fake_measure, NULL, &p, &err), CMETA_EUSAGE);
     m.d.k = 0;
-    CU_ASSERT_EQUAL(cmeta_forest_layout(&m.d, f, NULL, &o, fake_measure, NULL, &p, &err), CMETA_EDATA);
+    CU_ASSERT_EQUAL(cmeta_forest_layout(&m.d, f, NULL, &o, tu_fake_measure, NULL, &p, &err), CMETA_EDATA);
     cmeta_fit_free(f);
 }
 
@@ -446,7 +403,7 @@ static void test_ticks_in_plots(void)
         mini_make(&m, CMETA_RR, 3, labels, yi, vi);
         cmeta_fit *f = fit_yv(yi, vi, 3, CMETA_METHOD_FE);
         cmeta_plot p;
-        CU_ASSERT_EQUAL_FATAL(cmeta_forest_layout(&m.d, f, NULL, NULL, fake_measure, NULL, &p, NULL), CMETA_OK);
+        CU_ASSERT_EQUAL_FATAL(cmeta_forest_layout(&m.d, f, NULL, NULL, tu_fake_measure, NULL, &p, NULL), CMETA_OK);
         check_forest(&p, &m.d, f, 1);
         CU_ASSERT(exp(p.lo) <= spans[s][0] + 1e-12 && exp(p.hi) >= spans[s][1] - 1e-12);
         cmeta_plot_free(&p);
@@ -514,7 +471,7 @@ static void transf_case(const tu_fixture *fx, const char *name, cmeta_measure m,
             o.layout = lay ? CMETA_FOREST_REVMAN5 : CMETA_FOREST_METAFOR;
             cmeta_plot p;
             cmeta_error err;
-            CU_ASSERT_EQUAL_FATAL(cmeta_forest_layout(d, f, NULL, &o, real ? cmeta_text_measure_cairo : fake_measure,
+            CU_ASSERT_EQUAL_FATAL(cmeta_forest_layout(d, f, NULL, &o, real ? cmeta_text_measure_cairo : tu_fake_measure,
                                                       real ? g_tm : NULL, &p, &err),
                                   CMETA_OK);
             check_forest(&p, d, f, 0);
@@ -549,18 +506,18 @@ static void transf_case(const tu_fixture *fx, const char *name, cmeta_measure m,
             char h[64];
             snprintf(h, sizeof h, "%s [95%% CI]", nm);
             if (!lay) {
-                CU_ASSERT(has_text(&p, h));
+                CU_ASSERT(tu_has_text(&p, h));
                 const cmeta_prim *at = find(&p, CMETA_ROLE_AXISTITLE, -1);
                 CU_ASSERT_PTR_NOT_NULL_FATAL(at);
                 CU_ASSERT_STRING_EQUAL(at->text, nm);
             } else {
-                CU_ASSERT(has_text(&p, nm));
+                CU_ASSERT(tu_has_text(&p, nm));
             }
             /* favours labels only for two-group comparisons */
             CU_ASSERT_EQUAL(count(&p, CMETA_ROLE_FAVOURS, 0) + count(&p, CMETA_ROLE_FAVOURS, 1), 0);
             /* proportions: Events | Total columns from xi, ni */
             if (tk != CMETA_TRANS_TANH) {
-                CU_ASSERT(has_text(&p, "Events"));
+                CU_ASSERT(tu_has_text(&p, "Events"));
                 char xs[32];
                 snprintf(xs, sizeof xs, "%g", d->xi[0]);
                 const cmeta_prim *dt = find(&p, CMETA_ROLE_DATA, 0);
@@ -571,10 +528,10 @@ static void transf_case(const tu_fixture *fx, const char *name, cmeta_measure m,
         }
     /* the funnel plot's x axis is labelled the same way */
     cmeta_plot fp;
-    CU_ASSERT_EQUAL_FATAL(cmeta_funnel_layout(d, f, NULL, NULL, fake_measure, NULL, &fp, NULL), CMETA_OK);
-    check_no_overlap(&fp);
+    CU_ASSERT_EQUAL_FATAL(cmeta_funnel_layout(d, f, NULL, NULL, tu_fake_measure, NULL, &fp, NULL), CMETA_OK);
+    tu_check_no_overlap(&fp);
     check_transf_ticks(&fp, tk);
-    CU_ASSERT(has_text(&fp, tk == CMETA_TRANS_TANH ? "Correlation" : "Proportion"));
+    CU_ASSERT(tu_has_text(&fp, tk == CMETA_TRANS_TANH ? "Correlation" : "Proportion"));
     cmeta_plot_free(&fp);
     cmeta_fit_free(f);
     cmeta_data_free(d);
@@ -611,7 +568,7 @@ static void test_transformed_ticks(void)
             mini_make(&m, sc ? CMETA_ZCOR : CMETA_PLO, 3, labels, yi, vi);
             cmeta_fit *f = fit_yv(yi, vi, 3, CMETA_METHOD_FE);
             cmeta_plot p;
-            CU_ASSERT_EQUAL_FATAL(cmeta_forest_layout(&m.d, f, NULL, NULL, fake_measure, NULL, &p, NULL), CMETA_OK);
+            CU_ASSERT_EQUAL_FATAL(cmeta_forest_layout(&m.d, f, NULL, NULL, tu_fake_measure, NULL, &p, NULL), CMETA_OK);
             check_forest(&p, &m.d, f, 0);
             check_transf_ticks(&p, tk);
             /* the axis covers the data; the outermost labelled ticks are near its ends */
@@ -637,7 +594,7 @@ static void test_funnel(void)
         cmeta_plot p;
         CU_ASSERT_EQUAL_FATAL(cmeta_funnel_layout(d, f, c ? &fill : NULL, &o, cmeta_text_measure_cairo, g_tm, &p, NULL),
                               CMETA_OK);
-        check_no_overlap(&p);
+        tu_check_no_overlap(&p);
         double semax = 0;
         for (size_t i = 0; i < d->k; i++) {
             CU_ASSERT_EQUAL(count(&p, CMETA_ROLE_POINT, (long)i), 1);
@@ -658,8 +615,8 @@ static void test_funnel(void)
                 CU_ASSERT_PTR_NOT_NULL_FATAL(q);
                 CU_ASSERT(q->fill == 1 && q->stroke == 0); /* open circle */
             }
-            CU_ASSERT(has_text(&p, "0.01 < p \u2264 0.05"));
-            CU_ASSERT(has_text(&p, "Filled studies"));
+            CU_ASSERT(tu_has_text(&p, "0.01 < p \u2264 0.05"));
+            CU_ASSERT(tu_has_text(&p, "Filled studies"));
             /* Peters 2008 shading: white where p > .10, darker the smaller p */
             double shade[3] = {-1, -1, -1};
             for (size_t j = 0; j < p.n; j++)

@@ -207,3 +207,45 @@ int tu_run(void)
     CU_cleanup_registry();
     return failed || ran == 0 ? 1 : 0;
 }
+
+void tu_fake_measure(void *ctx, const char *s, double size, int bold, cmeta_text_extent *e)
+{
+    (void)ctx;
+    size_t n = 0;
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+        if ((*p & 0xC0) != 0x80) n++;
+    e->width = (double)n * size * (bold ? 0.66 : 0.6);
+    e->ascent = 0.93 * size;
+    e->descent = 0.24 * size;
+}
+
+void tu_check_no_overlap(const cmeta_plot *p)
+{
+    size_t bad = 0;
+    for (size_t i = 0; i < p->n; i++) {
+        if (p->prim[i].kind != CMETA_PRIM_TEXT) continue;
+        double a[4];
+        cmeta_prim_text_box(&p->prim[i], a);
+        if (a[0] < -1e-9 || a[1] < -1e-9 || a[2] > p->width + 1e-9 || a[3] > p->height + 1e-9) {
+            fprintf(stderr, "  text off the page: '%s'\n", p->prim[i].text);
+            bad++;
+        }
+        for (size_t j = i + 1; j < p->n; j++) {
+            if (p->prim[j].kind != CMETA_PRIM_TEXT) continue;
+            double b[4];
+            cmeta_prim_text_box(&p->prim[j], b);
+            if (a[0] < b[2] - 1e-9 && b[0] < a[2] - 1e-9 && a[1] < b[3] - 1e-9 && b[1] < a[3] - 1e-9) {
+                fprintf(stderr, "  overlap: '%s' and '%s'\n", p->prim[i].text, p->prim[j].text);
+                bad++;
+            }
+        }
+    }
+    CU_ASSERT_EQUAL(bad, 0);
+}
+
+int tu_has_text(const cmeta_plot *p, const char *s)
+{
+    for (size_t i = 0; i < p->n; i++)
+        if (p->prim[i].kind == CMETA_PRIM_TEXT && strstr(p->prim[i].text, s)) return 1;
+    return 0;
+}

@@ -9,6 +9,8 @@
 #include <CUnit/Basic.h>
 #include <stddef.h>
 
+#include "cmeta/cmeta.h"
+
 /* Path of a file relative to the source tree (CMETA_TEST_ROOT, default "."). Static buffer. */
 const char *tu_path(const char *rel);
 
@@ -39,6 +41,13 @@ unsigned char *tu_slurp(const char *path, size_t *n);
 int tu_svg_well_formed(const char *s);
 
 /* Run the registered suites with the basic interface; returns the process exit code. */
+/* Plot layouts: a deterministic text measurer (no fonts: 0.6 em per code point, bold 0.66);
+ * a CUnit failure for each text off the page or overlapping another; whether a text
+ * containing s is drawn. */
+void tu_fake_measure(void *ctx, const char *s, double size, int bold, cmeta_text_extent *e);
+void tu_check_no_overlap(const cmeta_plot *p);
+int tu_has_text(const cmeta_plot *p, const char *s);
+
 int tu_run(void);
 
 #endif
