@@ -69,6 +69,24 @@ expect_golden_stdin() {
     else ok; fi
 }
 
+# expect_picture KIND FILE NAME ARGS... : exit 0, FILE written with the format's signature,
+# and no temporary file left next to it.
+expect_picture() {
+    kind=$1; file=$2; name=$3; shift 3
+    rm -f "$file"
+    run_cmd "$@"
+    if [ "$rc" != 0 ]; then bad "$name: exit $rc; stderr: $(head -c 300 "$TMP/err")"; return; fi
+    if [ ! -s "$file" ]; then bad "$name: $file not written"; return; fi
+    case $kind in
+    svg) head -c 5 "$file" | grep -q '<?xml' && tail -c 20 "$file" | grep -q '</svg>' ;;
+    png) [ "$(head -c 4 "$file" | tail -c 3)" = PNG ] ;;
+    pdf) head -c 5 "$file" | grep -q '%PDF-' && tail -c 8 "$file" | grep -q '%%EOF' ;;
+    esac
+    if [ $? != 0 ]; then bad "$name: $file is not a well-formed $kind"; return; fi
+    if ls "$file".tmp.* >/dev/null 2>&1; then bad "$name: temporary file left behind"; return; fi
+    ok
+}
+
 for f in "$T"/t_*.sh; do
     [ -e "$f" ] || continue
     . "$f"

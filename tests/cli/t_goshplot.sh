@@ -1,35 +1,17 @@
 # gosh --plot: the GOSH plot picture (sourced by run.sh).
 D=tests/cli/data
 
-# gosh_picture KIND FILE NAME ARGS... : exit 0, FILE written with the format's signature,
-# no temporary file left next to it.
-gosh_picture() {
-    kind=$1; file=$2; name=$3; shift 3
-    rm -f "$file"
-    run_cmd "$@"
-    if [ "$rc" != 0 ]; then bad "$name: exit $rc; stderr: $(head -c 300 "$TMP/err")"; return; fi
-    if [ ! -s "$file" ]; then bad "$name: $file not written"; return; fi
-    case $kind in
-    svg) head -c 5 "$file" | grep -q '<?xml' && tail -c 20 "$file" | grep -q '</svg>' ;;
-    png) [ "$(head -c 4 "$file" | tail -c 3)" = PNG ] ;;
-    pdf) head -c 5 "$file" | grep -q '%PDF-' && tail -c 8 "$file" | grep -q '%%EOF' ;;
-    esac
-    if [ $? != 0 ]; then bad "$name: $file is not a well-formed $kind"; return; fi
-    if ls "$file".tmp.* >/dev/null 2>&1; then bad "$name: temporary file left behind"; return; fi
-    ok
-}
-
 # --plot alone (no -o): summary on stdout names the picture
-gosh_picture png "$TMP/g.png" "gosh --plot png without -o" gosh $D/bcg.csv --measure RR --method DL --plot "$TMP/g.png"
+expect_picture png "$TMP/g.png" "gosh --plot png without -o" gosh $D/bcg.csv --measure RR --method DL --plot "$TMP/g.png"
 grep -q "^plot: $TMP/g.png\$" "$TMP/out" && grep -q "8191 (all) subsets" "$TMP/out" && ok || bad "gosh --plot text summary: $(cat "$TMP/out")"
 # with -o F.csv: both files whole
-gosh_picture svg "$TMP/g.svg" "gosh --plot svg with -o csv" gosh $D/bcg.csv --measure RR --method DL -o "$TMP/g.csv" --plot "$TMP/g.svg"
+expect_picture svg "$TMP/g.svg" "gosh --plot svg with -o csv" gosh $D/bcg.csv --measure RR --method DL -o "$TMP/g.csv" --plot "$TMP/g.svg"
 [ "$(wc -l <"$TMP/g.csv")" = 8192 ] && ok || bad "gosh --plot with -o: CSV has $(wc -l <"$TMP/g.csv") lines"
 # the same run draws the same SVG
 $CMETA gosh $D/bcg.csv --measure RR --method DL --plot "$TMP/g2.svg" >/dev/null 2>&1
 cmp -s "$TMP/g.svg" "$TMP/g2.svg" && ok || bad "gosh --plot: SVG differs between runs"
 # PDF, random subsets, JSON names the plot
-gosh_picture pdf "$TMP/g.pdf" "gosh --plot pdf random REML json" gosh $D/bcg_rr.csv --subsets 2000 --seed 3 --format json --plot "$TMP/g.pdf"
+expect_picture pdf "$TMP/g.pdf" "gosh --plot pdf random REML json" gosh $D/bcg_rr.csv --subsets 2000 --seed 3 --format json --plot "$TMP/g.pdf"
 grep -qF "\"plot\":\"$TMP/g.pdf\"" "$TMP/out" && ok || bad "gosh --plot json lacks the plot key: $(cat "$TMP/out")"
 # CSV on stdout and the picture
 rm -f "$TMP/c.svg"

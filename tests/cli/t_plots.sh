@@ -1,24 +1,6 @@
 # forest and funnel pictures (sourced by run.sh).
 D=tests/cli/data
 
-# expect_picture KIND FILE NAME ARGS... : exit 0, FILE written with the format's signature,
-# and no temporary file left next to it.
-expect_picture() {
-    kind=$1; file=$2; name=$3; shift 3
-    rm -f "$file"
-    run_cmd "$@"
-    if [ "$rc" != 0 ]; then bad "$name: exit $rc; stderr: $(head -c 300 "$TMP/err")"; return; fi
-    if [ ! -s "$file" ]; then bad "$name: $file not written"; return; fi
-    case $kind in
-    svg) head -c 5 "$file" | grep -q '<?xml' && tail -c 20 "$file" | grep -q '</svg>' ;;
-    png) [ "$(head -c 4 "$file" | tail -c 3)" = PNG ] ;;
-    pdf) head -c 5 "$file" | grep -q '%PDF-' && tail -c 8 "$file" | grep -q '%%EOF' ;;
-    esac
-    if [ $? != 0 ]; then bad "$name: $file is not a well-formed $kind"; return; fi
-    if ls "$file".tmp.* >/dev/null 2>&1; then bad "$name: temporary file left behind"; return; fi
-    ok
-}
-
 expect_picture svg "$TMP/f.svg" "forest svg" forest $D/bcg.csv --measure RR -o "$TMP/f.svg"
 expect_picture png "$TMP/f.png" "forest png" forest $D/bcg.csv --measure RR -o "$TMP/f.png"
 expect_picture pdf "$TMP/f.pdf" "forest pdf" forest $D/bcg.csv --measure OR --method MH -o "$TMP/f.pdf"
