@@ -249,9 +249,6 @@ static void test_moderators(void)
     o.intercept = 0;
     CU_ASSERT_EQUAL(cmeta_rma(y, v, 6, X, 1, &o, &f, NULL, &e), CMETA_OK);
     cmeta_fit_free(f);
-    /* named moderators through the design layer */
-    const char *cells[2 * 6] = {"1", "2", "3", "4", "5", "6", "2", "4", "6", "8", "10", "12"};
-    (void)cells;
 }
 
 /* rank test with tied yi, tied vi and both, vs metafor ranktest() */
