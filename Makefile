@@ -135,10 +135,9 @@ asan: deps-dev
 	$(MAKE) BUILD=build-asan CFLAGS="$(SAN_FLAGS) -fsanitize=address,undefined -fno-sanitize-recover=undefined" check
 ubsan: deps-dev
 	UBSAN_OPTIONS=print_stacktrace=1 $(MAKE) BUILD=build-ubsan CFLAGS="$(SAN_FLAGS) -fsanitize=undefined -fno-sanitize-recover=undefined" check
+# Valgrind over every unit program and CLI test, two streams at once (tests/leakcheck.sh).
 leakcheck: deps-dev all $(TEST_BIN)
-	@for t in $(TEST_BIN); do echo "== valgrind $$t"; \
-	  CMETA_TEST_ROOT=. valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite --suppressions=tests/valgrind.supp $$t >/dev/null || exit 1; done
-	@CMETA_LIGHT=1 CMETA="valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite --suppressions=tests/valgrind.supp ./$(BUILD)/cmeta" sh tests/cli/run.sh
+	@sh tests/leakcheck.sh $(BUILD) $(TEST_BIN)
 
 lint:
 	cppcheck --quiet --enable=warning,performance,portability --std=c11 -Iinclude -Isrc/lib src

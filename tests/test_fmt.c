@@ -66,9 +66,9 @@ static void test_edges(void)
     for (int e = -320; e <= 308; e++) check_pm(pow(10.0, e));
     for (int e = -1074; e <= 1023; e++) check_pm(ldexp(1.0, e));
     /* subnormals */
-    for (int i = 0; i < 100000; i++) check(from_bits(rnd() & 0x000FFFFFFFFFFFFFULL));
+    for (long i = 0, n = tu_scaled(100000); i < n; i++) check(from_bits(rnd() & 0x000FFFFFFFFFFFFFULL));
     /* integers, and exact ties at the 18th digit: m/4 with 4e15 <= m < 2^53 */
-    for (int i = 0; i < 200000; i++) {
+    for (long i = 0, n = tu_scaled(200000); i < n; i++) {
         check((double)(rnd() >> (rnd() % 64)));
         uint64_t m = 4000000000000000ULL + rnd() % 5007199254740992ULL;
         check_pm((double)m / 4);
@@ -76,26 +76,26 @@ static void test_edges(void)
         check_pm((double)(m | 1) / 2);
     }
     CU_ASSERT_EQUAL(n_bad, 0);
-    CU_ASSERT(n_checked > 1000000);
+    CU_ASSERT(n_checked > (unsigned long long)tu_scaled(1000000));
 }
 
 static void test_random(void)
 {
     n_checked = n_bad = 0;
     /* every bit pattern class: sign, exponent and mantissa at random */
-    for (int i = 0; i < 2000000; i++) check(from_bits(rnd()));
+    for (long i = 0, n = tu_scaled(2000000); i < n; i++) check(from_bits(rnd()));
     /* the ranges cmeta prints: |x| in [1e-6, 1e17], log-uniform, and short decimals */
-    for (int i = 0; i < 2000000; i++) {
+    for (long i = 0, n = tu_scaled(2000000); i < n; i++) {
         double u = (double)(rnd() >> 11) / 9007199254740992.0;
         double x = pow(10.0, -6 + 23 * u);
         check(rnd() & 1 ? x : -x);
     }
-    for (int i = 0; i < 500000; i++) {
+    for (long i = 0, n = tu_scaled(500000); i < n; i++) {
         double x = (double)(int64_t)(rnd() % 2000001 - 1000000) / pow(10.0, (double)(rnd() % 12));
         check(x);
     }
     CU_ASSERT_EQUAL(n_bad, 0);
-    CU_ASSERT(n_checked >= 4500000);
+    CU_ASSERT(n_checked >= (unsigned long long)tu_scaled(4500000));
 }
 
 int main(void)

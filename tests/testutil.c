@@ -197,6 +197,13 @@ int tu_svg_well_formed(const char *s)
     return depth == 0 && roots == 1;
 }
 
+long tu_scaled(long n)
+{
+    const char *light = getenv("CMETA_LIGHT");
+    if (!light || !*light) return n;
+    return n / 100 > 0 ? n / 100 : 1;
+}
+
 int tu_run(void)
 {
     gsl_set_error_handler_off();

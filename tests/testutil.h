@@ -48,6 +48,10 @@ void tu_fake_measure(void *ctx, const char *s, double size, int bold, cmeta_text
 void tu_check_no_overlap(const cmeta_plot *p);
 int tu_has_text(const cmeta_plot *p, const char *s);
 
+/* The length of a long loop: n, or n / 100 (at least 1) when CMETA_LIGHT is set, as
+ * `make leakcheck` sets it, where every instruction runs ~50x slower under valgrind. */
+long tu_scaled(long n);
+
 int tu_run(void);
 
 #endif

@@ -1,5 +1,6 @@
 #!/bin/sh
-# CLI golden tests. Every tests/cli/t_*.sh is sourced; each calls the helpers below.
+# CLI golden tests. Every tests/cli/t_*.sh (or those named as arguments) is sourced; each
+# calls the helpers below.
 # CMETA is the program (may be prefixed by valgrind). Prints "N passed, N failed".
 set -u
 : "${CMETA:=./build/cmeta}"
@@ -87,9 +88,14 @@ expect_picture() {
     ok
 }
 
-for f in "$T"/t_*.sh; do
-    [ -e "$f" ] || continue
-    . "$f"
+# Arguments: the t_*.sh files to run (default: all of them).
+[ $# -gt 0 ] || set -- "$T"/t_*.sh
+for t_file in "$@"; do
+    [ -e "$t_file" ] || continue
+    t_started=$(date +%s)
+    . "$t_file"
+    # under valgrind (CMETA_LIGHT), the time of each file, for CI's log
+    [ -n "${CMETA_LIGHT:-}" ] && echo "  $(basename "$t_file"): $(($(date +%s) - t_started)) s"
 done
 echo "cli tests: $pass passed, $fail failed"
 [ "$fail" = 0 ]
