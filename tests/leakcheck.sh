@@ -14,7 +14,7 @@
 set -u
 build=$1; shift
 export CMETA_LIGHT=1 OMP_NUM_THREADS=2 OMP_WAIT_POLICY=passive OPENBLAS_NUM_THREADS=1 CMETA_TEST_ROOT=.
-VG="valgrind -q --error-exitcode=99 --leak-check=full --show-leak-kinds=definite"
+VG="valgrind -q --error-exitcode=99 --leak-check=full --show-leak-kinds=definite --read-inline-info=no"
 VG="$VG --errors-for-leak-kinds=definite --suppressions=tests/valgrind.supp"
 
 odd=""; even=""; i=0
