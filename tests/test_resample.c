@@ -687,17 +687,102 @@ static void test_kernel_overflow(void)
         CU_ASSERT(ok[1] == 1 && isfinite(be[1]));
         cmeta__bfit_free(w);
     }
+    /* GOSH: only the subsets holding study 1 or 2 fail; {3}, {4} and {3, 4} are fitted */
     gosh_sink s = {0};
     s.rows = calloc(16, sizeof *s.rows);
     cmeta_resample_opts o;
     cmeta_resample_opts_default(&o);
-    o.method = CMETA_METHOD_DL;
     cmeta_gosh_summary sum;
-    CU_ASSERT_EQUAL_FATAL(cmeta_gosh(y, v, 4, 0, &o, gosh_collect, &s, &sum, NULL), CMETA_OK);
-    CU_ASSERT_EQUAL(sum.subsets, 15);
-    CU_ASSERT_EQUAL(sum.failed, 15); /* every subset holds a study with vi = 1e-300 or is NaN */
+    cmeta_method fd[2] = {CMETA_METHOD_FE, CMETA_METHOD_DL};
+    for (int mi = 0; mi < 2; mi++) {
+        o.method = fd[mi];
+        CU_ASSERT_EQUAL_FATAL(cmeta_gosh(y, v, 4, 0, &o, gosh_collect, &s, &sum, NULL), CMETA_OK);
+        CU_ASSERT_EQUAL(sum.subsets, 15);
+        CU_ASSERT_EQUAL(sum.failed, 12);
+        for (uint64_t mask = 1; mask < 16; mask++) CU_ASSERT(s.rows[mask].ok == !(mask & 3));
+        /* {3, 4}: w = 1e-300 and 1, est = 5e-300 / (1 + 1e-300) = 5e-300, Q = 25e-300 */
+        TU_ASSERT_CLOSE(s.rows[12].estimate, 5e-300, 1e-12, 0, "estimate of {3, 4}");
+        TU_ASSERT_CLOSE(s.rows[4].estimate, 5, 1e-12, 0, "estimate of {3}");
+        CU_ASSERT_EQUAL(s.rows[8].estimate, 0);
+        CU_ASSERT(isfinite(sum.est_mean));
+    }
+    /* every subset failing: CMETA_ENUMERIC, as gosh.rma stops with "All model fits failed." */
+    double y2[2] = {1e300, -1e300}, v2[2] = {1e-300, 1e-300};
+    cmeta_error e;
+    cmeta_error_clear(&e);
+    o.method = CMETA_METHOD_DL;
+    CU_ASSERT_EQUAL_FATAL(cmeta_gosh(y2, v2, 2, 0, &o, gosh_collect, &s, &sum, &e), CMETA_ENUMERIC);
+    CU_ASSERT_STRING_EQUAL(e.message, "gosh: all model fits failed (3 subsets)");
+    CU_ASSERT_EQUAL(sum.subsets, 3);
+    CU_ASSERT_EQUAL(sum.failed, 3);
     CU_ASSERT(isnan(sum.est_mean) && isnan(sum.est_min) && isnan(sum.I2_max));
+    CU_ASSERT_EQUAL(cmeta_gosh(y2, v2, 2, 0, &o, NULL, NULL, &sum, NULL), CMETA_ENUMERIC);
     free(s.rows);
+}
+
+/* FE and DL of one subset in two passes (the estimate, then Q around it), as gosh.rma. */
+static void fe_dl_plain(const double *y, const double *v, uint64_t mask, int dl, double *est,
+                        double *Q, double *tau2)
+{
+    double a = 0, b = 0, c = 0, q = 0;
+    int m = 0;
+    for (int j = 0; j < 64; j++)
+        if ((mask >> j) & 1u) a += 1 / v[j], b += y[j] / v[j], c += 1 / (v[j] * v[j]), m++;
+    *est = b / a;
+    for (int j = 0; j < 64; j++)
+        if ((mask >> j) & 1u) q += (y[j] - *est) * (y[j] - *est) / v[j];
+    *Q = q;
+    *tau2 = 0;
+    if (dl && m > 1 && (q - (m - 1)) / (a - c / a) > 0) {
+        double t = (q - (m - 1)) / (a - c / a), a2 = 0, b2 = 0;
+        for (int j = 0; j < 64; j++)
+            if ((mask >> j) & 1u) a2 += 1 / (v[j] + t), b2 += y[j] / (v[j] + t);
+        *est = b2 / a2;
+        *tau2 = t;
+    }
+}
+
+/* The Gray-code walk's running sums keep the rounding errors of studies that left them: with
+ * weights over 12 orders of magnitude Q was off by 1e-5 relative, with pairs of close
+ * estimates by 1e-7. Now rows whose error bound is too wide are summed afresh, and every row
+ * agrees with plain two-pass sums to 1e-9 (tau2 to 1e-8, the closed-form tolerance: DL's
+ * sum w - sum w^2 / sum w itself loses ~1e-10 to cancellation with such weights, in metafor
+ * too). Ordinary weights (spread 0) as a control. */
+static void test_gosh_wide_weights(void)
+{
+    enum { K = 12 };
+    double y[K], v[K];
+    unsigned s = 7;
+    for (int spread = 0; spread < 3; spread++) {
+        for (int j = 0; j < K; j++) {
+            s = s * 1103515245u + 12345u;
+            y[j] = ((double)(s >> 8) / 16777216.0 - 0.5) * 3;
+            v[j] = spread == 1 ? pow(10.0, -8 + 12.0 * j / (K - 1)) : 0.05 + 0.4 * j / (K - 1);
+        }
+        /* close estimates: pairs of studies 1e-5 apart, far from the mean (tiny Q) */
+        if (spread == 2)
+            for (int j = 0; j + 1 < K; j += 2) y[j + 1] = y[j] + 1e-5;
+        gosh_sink g = {0};
+        g.rows = calloc((size_t)1 << K, sizeof *g.rows);
+        cmeta_resample_opts o;
+        cmeta_resample_opts_default(&o);
+        cmeta_gosh_summary sum;
+        for (int dl = 0; dl < 2; dl++) {
+            o.method = dl ? CMETA_METHOD_DL : CMETA_METHOD_FE;
+            CU_ASSERT_EQUAL_FATAL(cmeta_gosh(y, v, K, 0, &o, gosh_collect, &g, &sum, NULL), CMETA_OK);
+            CU_ASSERT_EQUAL(sum.failed, 0);
+            int good = 1;
+            for (uint64_t mask = 1; mask < ((uint64_t)1 << K); mask++) {
+                double est, Q, t2;
+                fe_dl_plain(y, v, mask, dl, &est, &Q, &t2);
+                const cmeta_gosh_row *r = g.rows + mask;
+                good &= tu_close(r->estimate, est, 1e-9, 1e-13) && tu_close(r->Q, Q, 1e-9, 1e-20) &&
+                        tu_close(r->tau2, t2, 1e-8, 1e-12);
+            }
+            CU_ASSERT(good);
+        }
+        free(g.rows);
+    }
 }
 
 int main(void)
@@ -710,6 +795,7 @@ int main(void)
     CU_add_test(s, "random subsets: threads, sizes, values", test_gosh_random_threads);
     CU_add_test(s, "interrupt flag and callback stop", test_gosh_interrupt);
     CU_add_test(s, "summary only (no callback): the same summary, 1 or 2 threads", test_gosh_summary_only);
+    CU_add_test(s, "FE/DL, wide weights and close estimates: every row as two-pass sums", test_gosh_wide_weights);
     s = CU_add_suite("permtest", NULL, NULL);
     CU_add_test(s, "exact p-values vs metafor permutest(exact = TRUE)", test_permtest_exact);
     CU_add_test(s, "Monte Carlo p-values vs metafor; threads", test_permtest_mc);

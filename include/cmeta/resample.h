@@ -72,7 +72,9 @@ CMETA_EXPORT void cmeta_resample_opts_default(cmeta_resample_opts *o);
  * the previous one by one study), so FE and DL update running sums
  * (sum w, sum w y, sum w y^2, sum w^2) in O(1) per subset (the DL estimate itself needs
  * one pass over the included studies with weights 1/(vi + tau^2)); the sums are rebuilt
- * from scratch at the start of every block, which bounds rounding drift.
+ * from scratch at the start of every block, and a row whose bound on the sums' rounding
+ * drift exceeds 1e-10 of its estimate, Q or DL denominator is summed afresh (two passes,
+ * as gosh.rma). Random subsets are always summed afresh.
  * Iterative methods fit blocks of subsets in lockstep. Intercept-only models only. */
 typedef struct {
     uint64_t mask;       /* bit j set: study j (0-based) is in the subset */
@@ -97,7 +99,9 @@ typedef struct {
 /* subsets = 0: exact when 2^k - 1 <= 10^6, else 10^6 random subsets. k <= 62; exact mode
  * needs k <= 30 unless subsets asks for at least 2^k - 1. fn = NULL: summary only (every
  * subset is still fitted; the rows are not kept, and the blocks run in one parallel region,
- * threaded from ~1 ms of work); the summary is the same, bit for bit, as with a callback. */
+ * threaded from ~1 ms of work); the summary is the same, bit for bit, as with a callback.
+ * When every fit fails (as gosh.rma, which stops there), CMETA_ENUMERIC, with the rows
+ * already given to fn and the summary filled (its numbers NaN). */
 CMETA_EXPORT cmeta_status cmeta_gosh(const double *yi, const double *vi, size_t k,
                                      uint64_t subsets, const cmeta_resample_opts *o,
                                      cmeta_gosh_fn fn, void *ctx, cmeta_gosh_summary *sum,

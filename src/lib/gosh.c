@@ -29,8 +29,10 @@ typedef struct {
 typedef struct {
     const double *y, *v;
     double *yc, *w;         /* centred y, 1/v */
+    double *wy, *wyy, *ww;  /* w yc, w yc^2, w^2 (the Gray-code walk's terms) */
+    double ke, kq, kd;      /* the Gray-code walk's error bounds per addition (gray_row) */
     double ybar;
-    int yc_finite;          /* every yc finite */
+    int direct;             /* FE/DL: each subset's sums afresh, not by Gray-code updates */
     size_t k;
     int exact;
     uint64_t N;
@@ -121,12 +123,11 @@ static inline void finish_row(const gosh_job *jb, cmeta_gosh_row *r, double est)
     if (!r->ok) r->estimate = r->Q = r->I2 = r->H2 = r->tau2 = NAN;
 }
 
-/* FE or DL of one subset from its running sums (centred y). */
-static inline void fe_dl_row(const gosh_job *jb, int dl, cmeta_gosh_row *r, double S1, double Sy,
-                             double Syy, double S2, int m)
+/* FE or DL of one subset (m studies) from its estimate (centred y), Q, sum w and sum w^2. */
+static inline void fe_dl_finish(const gosh_job *jb, int dl, cmeta_gosh_row *r, double est, double Q,
+                                double S1, double S2, int m)
 {
     r->k = m;
-    double est = Sy / S1;
     if (m == 1) {
         r->Q = 0;
         r->I2 = 0;
@@ -135,8 +136,7 @@ static inline void fe_dl_row(const gosh_job *jb, int dl, cmeta_gosh_row *r, doub
         finish_row(jb, r, est);
         return;
     }
-    double Q = Syy - Sy * est, df = m - 1;
-    if (Q < 0) Q = 0;
+    double df = m - 1;
     r->Q = Q;
     double i2 = 100.0 * (Q - df) / Q;
     r->I2 = pos_part(i2);
@@ -146,27 +146,100 @@ static inline void fe_dl_row(const gosh_job *jb, int dl, cmeta_gosh_row *r, doub
         double t = (Q - df) / (S1 - S2 / S1);
         if (t > 0) {
             r->tau2 = t;
-            /* sums over the included studies in study order (an excluded study would add
-               exactly +0 to both sums when every yc is finite) */
+            /* sums over the included studies in study order */
             double a = 0, b = 0;
-            if (jb->yc_finite) {
-                for (uint64_t bits = r->mask; bits; bits &= bits - 1) {
-                    unsigned j = (unsigned)__builtin_ctzll(bits);
-                    double u = 1.0 / (jb->v[j] + t);
-                    a += u;
-                    b += u * jb->yc[j];
-                }
-            } else {
-                for (size_t j = 0; j < jb->k; j++) {
-                    double u = (double)((r->mask >> j) & 1u) / (jb->v[j] + t);
-                    a += u;
-                    b += u * jb->yc[j];
-                }
+            for (uint64_t bits = r->mask; bits; bits &= bits - 1) {
+                unsigned j = (unsigned)__builtin_ctzll(bits);
+                double u = 1.0 / (jb->v[j] + t);
+                a += u;
+                b += u * jb->yc[j];
             }
             est = b / a;
         }
     }
     finish_row(jb, r, est);
+}
+
+/* Agreement asked of a row from the Gray-code walk with the same row summed afresh: bounds on
+ * the rounding error of its estimate, Q and (DL) sum w - sum w^2 / sum w, relative. */
+#define GOSH_GRAY_REL 1e-10
+
+/* Running sums of the Gray-code walk over one block. A study leaving the subset takes its
+ * rounded term with it exactly, but not the rounding errors made while it was in: the sums
+ * drift, which matters most where a subset's Q is small beside them (two studies with close
+ * y: Q off by 1e-8 relative, seen; weights over 12 orders of magnitude: 1e-5). Each addition
+ * errs by at most u |partial sum| (u = 2^-53) <= u (the sum over all studies), so after n
+ * additions since the sums were last made afresh, the error of the sum of w is at most
+ * n u sum(w), and so on. */
+typedef struct {
+    double S1, Sy, Syy, S2;       /* sums of w, w yc, w yc^2 and w^2 over the subset */
+    double n;                     /* additions since the sums were last made afresh, + 4 */
+    int m;
+} gray_sums;
+
+/* FE or DL of one subset from its own studies, in two passes (the estimate, then
+ * Q = sum w (yc - est)^2), as gosh.rma computes every subset. With g, the walk goes on from
+ * this subset's sums (m fresh additions each). */
+static void fe_dl_direct(const gosh_job *jb, int dl, cmeta_gosh_row *r, gray_sums *g)
+{
+    double S1 = 0, S2 = 0, Sy = 0, Q = 0;
+    int m = 0;
+    for (uint64_t bits = r->mask; bits; bits &= bits - 1) {
+        unsigned j = (unsigned)__builtin_ctzll(bits);
+        double w = jb->w[j];
+        S1 += w;
+        S2 += w * w;
+        Sy += w * jb->yc[j];
+        m++;
+    }
+    double est = Sy / S1;
+    for (uint64_t bits = r->mask; bits; bits &= bits - 1) {
+        unsigned j = (unsigned)__builtin_ctzll(bits);
+        double d = jb->yc[j] - est;
+        Q += jb->w[j] * d * d;
+    }
+    if (g) {
+        double Syy = 0;
+        for (uint64_t bits = r->mask; bits; bits &= bits - 1) Syy += jb->wyy[__builtin_ctzll(bits)];
+        *g = (gray_sums){S1, Sy, Syy, S2, m + 4.0, m};
+    }
+    fe_dl_finish(jb, dl, r, est, Q, S1, S2, m);
+}
+
+/* One study in (in = 1) or out of the walk's subset: O(1). */
+static inline void gray_update(gray_sums *g, const gosh_job *jb, unsigned j, int in)
+{
+    double s = in ? 1.0 : -1.0;
+    g->S1 += s * jb->w[j];
+    g->Sy += s * jb->wy[j];
+    g->Syy += s * jb->wyy[j];
+    g->S2 += s * jb->ww[j];
+    g->n += 1;
+    g->m += in ? 1 : -1;
+}
+
+/* FE or DL of the walk's subset from its running sums, Q = sum w yc^2 - (sum w yc)^2 / sum w,
+ * when the error bounds allow GOSH_GRAY_REL; 0 (nothing written) when they do not. With
+ * est = Sy / S1 and Q = Syy - Sy est, to first order
+ *   |d est| S1 <= dSy + |est| dS1,    |dQ| <= dSyy + 2 |est| dSy + est^2 dS1,
+ *   |d(S1 - S2 / S1)| S1 <= 2 S1 dS1 + dS2 (as S2 <= S1^2),
+ * with dS1 <= n u sum(w), ..., |est| <= max |yc| and S1 <= sum(w) over all studies: the
+ * bounds are n times the job's constants (gosh_job.ke, kq, kd; n counts the last operations
+ * too). A few multiplications a row; on real data ~1 row in 500 is summed afresh. */
+static inline int gray_row(const gosh_job *jb, int dl, cmeta_gosh_row *r, const gray_sums *g)
+{
+    const double rel = GOSH_GRAY_REL;
+    double S1 = g->S1, est = g->Sy / S1;
+    if (!(g->n * jb->ke <= rel * fabs(jb->ybar + est) * S1)) return 0;
+    if (g->m == 1) {
+        fe_dl_finish(jb, dl, r, est, 0, S1, g->S2, 1);
+        return 1;
+    }
+    double Q = g->Syy - g->Sy * est;
+    if (!(g->n * jb->kq <= rel * Q)) return 0;
+    if (dl && !(g->n * jb->kd <= rel * (S1 * S1 - g->S2))) return 0;
+    fe_dl_finish(jb, dl, r, est, Q, S1, g->S2, g->m);
+    return 1;
 }
 
 /* Rows [first, first + n) of the run (0-based) into rows[]. */
@@ -181,41 +254,25 @@ static void run_block(const gosh_job *jb, gosh_ws *g, unsigned long long block, 
     }
     if (o->method == CMETA_METHOD_FE || o->method == CMETA_METHOD_DL) {
         const int dl = o->method == CMETA_METHOD_DL; /* read once: row stores may alias o */
-        double S1 = 0, Sy = 0, Syy = 0, S2 = 0;
-        int m = 0;
+        if (!jb->exact || jb->direct) {
+            for (size_t i = 0; i < n; i++) {
+                if (jb->exact) rows[i].mask = gray(first + i + 1);
+                fe_dl_direct(jb, dl, rows + i, NULL);
+            }
+            return;
+        }
+        /* exact: the subsets in Gray-code order, one study in or out from each to the next;
+           a row whose error bounds are too wide is summed afresh, and the walk goes on from it */
+        gray_sums walk;
         for (size_t i = 0; i < n; i++) {
-            uint64_t mask;
-            if (jb->exact) {
-                uint64_t idx = first + i + 1; /* subset number 1..2^k-1 */
-                mask = gray(idx);
-                if (i > 0) {
-                    /* one study in or out: O(1) */
-                    unsigned j = (unsigned)__builtin_ctzll(idx);
-                    double s = ((mask >> j) & 1u) ? 1.0 : -1.0, w = jb->w[j], yc = jb->yc[j];
-                    S1 += s * w;
-                    Sy += s * w * yc;
-                    Syy += s * w * yc * yc;
-                    S2 += s * w * w;
-                    m += s > 0 ? 1 : -1;
-                }
-            } else {
-                mask = rows[i].mask;
+            uint64_t idx = first + i + 1; /* subset number 1..2^k-1 */
+            rows[i].mask = gray(idx);
+            if (i > 0) {
+                unsigned j = (unsigned)__builtin_ctzll(idx);
+                gray_update(&walk, jb, j, (int)((rows[i].mask >> j) & 1u));
+                if (gray_row(jb, dl, rows + i, &walk)) continue;
             }
-            if (i == 0 || !jb->exact) {
-                S1 = Sy = Syy = S2 = 0;
-                m = 0;
-                for (size_t j = 0; j < k; j++)
-                    if ((mask >> j) & 1u) {
-                        double w = jb->w[j], yc = jb->yc[j];
-                        S1 += w;
-                        Sy += w * yc;
-                        Syy += w * yc * yc;
-                        S2 += w * w;
-                        m++;
-                    }
-            }
-            rows[i].mask = mask;
-            fe_dl_row(jb, dl, rows + i, S1, Sy, Syy, S2, m);
+            fe_dl_direct(jb, dl, rows + i, &walk);
         }
         return;
     }
@@ -346,24 +403,42 @@ cmeta_status cmeta_gosh(const double *yi, const double *vi, size_t k, uint64_t s
         c = c * (double)(k - m + 1) / (double)m;
         jb.cum[m] = jb.cum[m - 1] + c;
     }
-    jb.yc = CMETA__NEW(double, k);
-    jb.w = CMETA__NEW(double, k);
-    if (!jb.yc || !jb.w) {
-        cmeta_free(jb.yc);
-        cmeta_free(jb.w);
-        return cmeta_error_set(err, CMETA_ENOMEM, "out of memory");
-    }
+    jb.yc = CMETA__NEW(double, 5 * k);
+    if (!jb.yc) return cmeta_error_set(err, CMETA_ENOMEM, "out of memory");
+    jb.w = jb.yc + k;
+    jb.wy = jb.yc + 2 * k;
+    jb.wyy = jb.yc + 3 * k;
+    jb.ww = jb.yc + 4 * k;
     double sw = 0, swy = 0;
     for (size_t j = 0; j < k; j++) {
         jb.w[j] = 1.0 / vi[j];
         sw += jb.w[j];
         swy += jb.w[j] * yi[j];
     }
-    jb.ybar = swy / sw;
-    jb.yc_finite = 1;
+    /* y centred at its weighted mean, which keeps the sums of squares small; not at all when
+       that mean overflows (weights 1/vi with vi ~ 1e-300, say) */
+    jb.ybar = isfinite(swy / sw) ? swy / sw : 0;
     for (size_t j = 0; j < k; j++) {
         jb.yc[j] = yi[j] - jb.ybar;
-        if (!isfinite(jb.yc[j])) jb.yc_finite = 0;
+        jb.wy[j] = jb.w[j] * jb.yc[j];
+        jb.wyy[j] = jb.wy[j] * jb.yc[j];
+        jb.ww[j] = jb.w[j] * jb.w[j];
+        /* a sum that overflows would stay in the walk: every subset summed afresh instead */
+        if (!isfinite(jb.wyy[j]) || !isfinite(jb.ww[j]) || !isfinite(sw)) jb.direct = 1;
+    }
+    {
+        const double u = 0x1p-53;
+        double s1 = 0, py = 0, syy = 0, s2 = 0, ymax = 0;
+        for (size_t j = 0; j < k; j++) {
+            s1 += jb.w[j];
+            py += fabs(jb.wy[j]);
+            syy += jb.wyy[j];
+            s2 += jb.ww[j];
+            ymax = fmax(ymax, fabs(jb.yc[j]));
+        }
+        jb.ke = u * (py + 2 * ymax * s1);
+        jb.kq = u * (syy + 2 * ymax * py + ymax * ymax * s1);
+        jb.kd = u * (6 * s1 * s1 + s2);
     }
 
     int iterative = o->method != CMETA_METHOD_FE && o->method != CMETA_METHOD_DL;
@@ -432,12 +507,15 @@ cmeta_status cmeta_gosh(const double *yi, const double *vi, size_t k, uint64_t s
     sum->est_max = run.n > 0 ? run.emax : NAN;
     sum->I2_min = run.n > 0 ? run.imin : NAN;
     sum->I2_max = run.n > 0 ? run.imax : NAN;
+    /* as gosh.rma, which stops with "All model fits failed." */
+    if (sum->subsets > 0 && run.n == 0)
+        st = cmeta_error_set(err, CMETA_ENUMERIC, "gosh: all model fits failed (%llu subsets)",
+                             (unsigned long long)sum->subsets);
 done:
     for (int t = 0; ws && t < T; t++) ws_free(ws + t);
     cmeta_free(ws);
     cmeta_free(rows);
     cmeta_free(bsum);
     cmeta_free(jb.yc);
-    cmeta_free(jb.w);
     return st;
 }

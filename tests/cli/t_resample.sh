@@ -14,8 +14,13 @@ expect_error 1 "subsets must be >= 2" "gosh one subset" gosh $B --subsets 1
 # weights 1/vi that overflow (vi = 1e-300): fits fail and say so, never a row of NaNs counted as a fit
 expect_error 3 "boot: the model fit to the observed data failed" "boot, overflowing weights" boot $T/data/overflow.csv --method ML --iter 100 --seed 1
 expect_error 3 "permtest: the model fit to the observed data failed" "permtest, overflowing weights" permtest $T/data/overflow.csv --iter 100 --seed 1
+# gosh: the 12 subsets holding study A or B fail; {C}, {D} and {C, D} are fitted (5, 0, 5e-300)
 run_cmd gosh $T/data/overflow.csv --method DL --seed 1 --format json
-if [ "$rc" = 0 ] && grep -q '"failed":15,' "$TMP/out" && grep -q '"estimate":{"mean":null,"sd":null,"min":null,"max":null}' "$TMP/out"; then ok; else bad "gosh, overflowing weights: rc $rc, $(cat "$TMP/out")"; fi
+if [ "$rc" = 0 ] && grep -q '"failed":12,' "$TMP/out" && grep -q '"estimate":{"mean":1.6666666666666667,"sd":2.8867513459481287,"min":0,"max":5}' "$TMP/out"; then ok; else bad "gosh, overflowing weights: rc $rc, $(cat "$TMP/out")"; fi
+# every subset failing: exit 3 as gosh.rma stops ("All model fits failed."), and no file left
+rm -f "$TMP/gall.csv"
+expect_error 3 "gosh: all model fits failed (3 subsets)" "gosh, every fit failing" gosh $T/data/overflow_all.csv --method FE -o "$TMP/gall.csv"
+if [ ! -e "$TMP/gall.csv" ] && ! ls "$TMP"/gall.csv.tmp.* >/dev/null 2>&1; then ok; else bad "gosh, every fit failing: output file left behind"; fi
 # -o: the file appears whole, and the same seed gives the same rows with 1 or 2 threads
 run_cmd gosh $B --method REML --subsets 3000 --seed 4 -o "$TMP/g1.csv"
 OMP_NUM_THREADS=1 $CMETA gosh $B --method REML --subsets 3000 --seed 4 -o "$TMP/g2.csv" >/dev/null 2>&1
