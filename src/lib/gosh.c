@@ -225,7 +225,7 @@ static inline void gray_update(gray_sums *g, const gosh_job *jb, unsigned j, int
  *   |d(S1 - S2 / S1)| S1 <= 2 S1 dS1 + dS2 (as S2 <= S1^2),
  * with dS1 <= n u sum(w), ..., |est| <= max |yc| and S1 <= sum(w) over all studies: the
  * bounds are n times the job's constants (gosh_job.ke, kq, kd; n counts the last operations
- * too). A few multiplications a row; on real data ~1 row in 500 is summed afresh. */
+ * too). A few multiplications a row; on real data 1 row in 200-400 is summed afresh. */
 static inline int gray_row(const gosh_job *jb, int dl, cmeta_gosh_row *r, const gray_sums *g)
 {
     const double rel = GOSH_GRAY_REL;
