@@ -40,7 +40,6 @@ unsigned char *tu_slurp(const char *path, size_t *n);
 /* A small XML well-formedness check of an SVG file: tags nest and close, one root <svg>. */
 int tu_svg_well_formed(const char *s);
 
-/* Run the registered suites with the basic interface; returns the process exit code. */
 /* Plot layouts: a deterministic text measurer (no fonts: 0.6 em per code point, bold 0.66);
  * a CUnit failure for each text off the page or overlapping another; whether a text
  * containing s is drawn. */
@@ -52,6 +51,7 @@ int tu_has_text(const cmeta_plot *p, const char *s);
  * `make leakcheck` sets it, where every instruction runs ~50x slower under valgrind. */
 long tu_scaled(long n);
 
+/* Run the registered suites with the basic interface; returns the process exit code. */
 int tu_run(void);
 
 #endif

@@ -182,7 +182,7 @@ typedef struct {
  * this subset's sums (m fresh additions each). */
 static void fe_dl_direct(const gosh_job *jb, int dl, cmeta_gosh_row *r, gray_sums *g)
 {
-    double S1 = 0, S2 = 0, Sy = 0, Q = 0;
+    double S1 = 0, S2 = 0, Sy = 0, Syy = 0, Q = 0;
     int m = 0;
     for (uint64_t bits = r->mask; bits; bits &= bits - 1) {
         unsigned j = (unsigned)__builtin_ctzll(bits);
@@ -190,6 +190,7 @@ static void fe_dl_direct(const gosh_job *jb, int dl, cmeta_gosh_row *r, gray_sum
         S1 += w;
         S2 += w * w;
         Sy += w * jb->yc[j];
+        Syy += jb->wyy[j]; /* for the walk only */
         m++;
     }
     double est = Sy / S1;
@@ -198,11 +199,7 @@ static void fe_dl_direct(const gosh_job *jb, int dl, cmeta_gosh_row *r, gray_sum
         double d = jb->yc[j] - est;
         Q += jb->w[j] * d * d;
     }
-    if (g) {
-        double Syy = 0;
-        for (uint64_t bits = r->mask; bits; bits &= bits - 1) Syy += jb->wyy[__builtin_ctzll(bits)];
-        *g = (gray_sums){S1, Sy, Syy, S2, m + 4.0, m};
-    }
+    if (g) *g = (gray_sums){S1, Sy, Syy, S2, m + 4.0, m};
     fe_dl_finish(jb, dl, r, est, Q, S1, S2, m);
 }
 
@@ -418,28 +415,25 @@ cmeta_status cmeta_gosh(const double *yi, const double *vi, size_t k, uint64_t s
     /* y centred at its weighted mean, which keeps the sums of squares small; not at all when
        that mean overflows (weights 1/vi with vi ~ 1e-300, say) */
     jb.ybar = isfinite(swy / sw) ? swy / sw : 0;
+    /* the walk's terms, and the data-wide sums its error bounds need (gray_row) */
+    double py = 0, syy = 0, s2 = 0, ymax = 0;
+    jb.direct = !isfinite(sw);
     for (size_t j = 0; j < k; j++) {
         jb.yc[j] = yi[j] - jb.ybar;
         jb.wy[j] = jb.w[j] * jb.yc[j];
         jb.wyy[j] = jb.wy[j] * jb.yc[j];
         jb.ww[j] = jb.w[j] * jb.w[j];
         /* a sum that overflows would stay in the walk: every subset summed afresh instead */
-        if (!isfinite(jb.wyy[j]) || !isfinite(jb.ww[j]) || !isfinite(sw)) jb.direct = 1;
+        if (!isfinite(jb.wyy[j]) || !isfinite(jb.ww[j])) jb.direct = 1;
+        py += fabs(jb.wy[j]);
+        syy += jb.wyy[j];
+        s2 += jb.ww[j];
+        ymax = fmax(ymax, fabs(jb.yc[j]));
     }
-    {
-        const double u = 0x1p-53;
-        double s1 = 0, py = 0, syy = 0, s2 = 0, ymax = 0;
-        for (size_t j = 0; j < k; j++) {
-            s1 += jb.w[j];
-            py += fabs(jb.wy[j]);
-            syy += jb.wyy[j];
-            s2 += jb.ww[j];
-            ymax = fmax(ymax, fabs(jb.yc[j]));
-        }
-        jb.ke = u * (py + 2 * ymax * s1);
-        jb.kq = u * (syy + 2 * ymax * py + ymax * ymax * s1);
-        jb.kd = u * (6 * s1 * s1 + s2);
-    }
+    const double u = 0x1p-53;
+    jb.ke = u * (py + 2 * ymax * sw);
+    jb.kq = u * (syy + 2 * ymax * py + ymax * ymax * sw);
+    jb.kd = u * (6 * sw * sw + s2);
 
     int iterative = o->method != CMETA_METHOD_FE && o->method != CMETA_METHOD_DL;
     /* FE/DL exact: blocks of 512 subsets (a 28 KB row buffer; 4096 cost ~50 more page faults,
