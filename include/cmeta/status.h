@@ -66,6 +66,13 @@ CMETA_EXPORT cmeta_status cmeta_error_set(cmeta_error *err, cmeta_status status,
  * become spaces). Writes at most size bytes, NUL terminated. */
 CMETA_EXPORT void cmeta_error_format(const cmeta_error *err, char *buf, size_t size);
 
+/* Copy src into dst (size bytes, NUL terminated, cut at a whole escape) with every control
+ * character (bytes 0x01-0x1f and 0x7f) written as \xHH, so that a label read from a CSV file
+ * cannot move the cursor, ring the bell or inject terminal escapes (ESC = \x1b) when it is
+ * printed in a message or a text table. Returns the length the full escaped text needs
+ * (without the NUL), as snprintf does. Bytes >= 0x80 (UTF-8) pass unchanged. */
+CMETA_EXPORT size_t cmeta_escape_ctrl(char *dst, size_t size, const char *src);
+
 /* A growing list of warnings (studies omitted, corrections applied, tau^2 truncated...).
  * Library functions append to it when the caller passes one; NULL means "not wanted". */
 typedef struct {

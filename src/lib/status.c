@@ -90,6 +90,32 @@ void cmeta_error_format(const cmeta_error *err, char *buf, size_t size)
     one_line(buf);
 }
 
+size_t cmeta_escape_ctrl(char *dst, size_t size, const char *src)
+{
+    static const char hex[] = "0123456789abcdef";
+    size_t need = 0, used = 0;
+    for (const unsigned char *p = (const unsigned char *)(src ? src : ""); *p; p++) {
+        int ctrl = *p < 0x20 || *p == 0x7f;
+        size_t len = ctrl ? 4 : 1;
+        if (dst && size > 0 && used + len < size) {
+            if (ctrl) {
+                dst[used] = '\\';
+                dst[used + 1] = 'x';
+                dst[used + 2] = hex[*p >> 4];
+                dst[used + 3] = hex[*p & 15];
+            } else {
+                dst[used] = (char)*p;
+            }
+            used += len;
+        } else {
+            size = used + 1; /* stop writing: never split an escape or write past the end */
+        }
+        need += len;
+    }
+    if (dst && size > 0) dst[used] = '\0';
+    return need;
+}
+
 /* ---- warnings ---- */
 
 void cmeta_warnings_init(cmeta_warnings *w)
