@@ -42,16 +42,19 @@ typedef struct {
     int seed_set;
     int model_auto;           /* --model auto */
     double het_p;             /* --het-p P (default 0.10) */
+    char *joined;             /* a repeated list option's values joined (owned; cli_opts_free) */
 } cli_opts;
 
-/* Parse argv (argv[0] is the command name). On a usage error prints one line to stderr
- * and returns 1; on --help prints help and returns -1; else 0. */
-int cli_parse(int argc, char **argv, cli_opts *o, const char *usage);
+/* Parse argv (argv[0] is the command name) by the option tables (options.c): an option the
+ * command does not take, a value out of its range, an option given twice or without the one
+ * it needs prints one line to stderr and returns 1; --help prints the command's help and
+ * returns -1; else 0. */
+int cli_parse(int argc, char **argv, cli_opts *o);
 void cli_opts_free(cli_opts *o);
 /* cli_parse, then exactly one input FILE: the start of every single-file command.
  * Returns -1 to go on; otherwise the exit code to return at once (0 after --help), with o
  * already freed and any message printed. */
-int cli_start(int argc, char **argv, cli_opts *o, const char *usage);
+int cli_start(int argc, char **argv, cli_opts *o);
 
 /* Read the input table and build the analysis data. Returns an exit code (0 = ok) and
  * prints the error line itself. *t and *d are to be freed by the caller. */
@@ -152,7 +155,7 @@ void cli_print_derived(FILE *fp, cli_format fmt, const char *listkey, const char
                        const char *const *labels, const cmeta_summary *rows, size_t n,
                        const cmeta_data *d, const cmeta_fit_opts *fo, const char *reason,
                        const cmeta_warnings *w, const char *order);
-int cli_run_derived(int argc, char **argv, const char *usage_text, int cumulative);
+int cli_run_derived(int argc, char **argv, int cumulative);
 /* Harmonic mean of the ni (for the inverse Freeman-Tukey back-transformation), NAN if none. */
 double cli_harmonic_n(const cmeta_data *d);
 

@@ -39,202 +39,13 @@ void cli_print_warnings(const cmeta_warnings *w)
     for (size_t i = 0; w && i < w->n; i++) fprintf(stderr, "cmeta: warning: %s\n", w->text[i]);
 }
 
-/* ---- option parsing ------------------------------------------------------------------ */
-
-static int parse_num(const char *opt, const char *s, double *x)
-{
-    cmeta_error err;
-    cmeta_error_clear(&err);
-    if (cmeta_parse_double(s, x, &err) != CMETA_OK)
-        return cli_failf(1, "%s: '%s' is not a number", opt, s);
-    return 0;
-}
-
-static int parse_long(const char *opt, const char *s, long lo, long hi, long *x)
-{
-    char *end;
-    errno = 0;
-    long v = strtol(s, &end, 10);
-    if (errno || end == s || *end || v < lo || v > hi)
-        return cli_failf(1, "%s: '%s' is not a whole number from %ld to %ld", opt, s, lo, hi);
-    *x = v;
-    return 0;
-}
+/* Option parsing: options.c, from the option tables. */
 
 static int eq(const char *a, const char *b) { return strcmp(a, b) == 0; }
 
-int cli_parse(int argc, char **argv, cli_opts *o, const char *usage)
+int cli_start(int argc, char **argv, cli_opts *o)
 {
-    memset(o, 0, sizeof *o);
-    o->command = argv[0];
-    o->format = CLI_FMT_TEXT;
-    cmeta_data_opts_default(&o->data);
-    cmeta_fit_opts_default(&o->fit);
-    o->het_p = 0.10;
-    o->jobs = 1;
-    o->inputs = calloc((size_t)argc + 1, sizeof *o->inputs);
-    if (!o->inputs) return cli_failf(4, "out of memory");
-
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i], *val = NULL;
-        char name[64];
-        if (a[0] != '-' || eq(a, "-")) {
-            o->inputs[o->ninputs++] = a;
-            continue;
-        }
-        if (eq(a, "--")) {
-            while (++i < argc) o->inputs[o->ninputs++] = argv[i];
-            break;
-        }
-        if (eq(a, "-h") || eq(a, "--help")) {
-            fputs(usage, stdout);
-            return -1;
-        }
-        /* --opt=value */
-        const char *eqs = strchr(a, '=');
-        if (eqs && (size_t)(eqs - a) < sizeof name) {
-            memcpy(name, a, (size_t)(eqs - a));
-            name[eqs - a] = '\0';
-            val = eqs + 1;
-        } else {
-            snprintf(name, sizeof name, "%s", a);
-        }
-        /* flags without a value */
-        if (eq(name, "--drop00")) { o->data.escalc.drop00 = 1; continue; }
-        if (eq(name, "--tau-common")) { o->tau_common = 1; continue; }
-        if (eq(name, "--no-intercept")) { o->no_intercept = 1; continue; }
-        if (eq(name, "--trimfill")) { o->trimfill = 1; continue; }
-        if (eq(name, "--contours")) { o->contours = 1; continue; }
-        if (eq(name, "--plots")) { o->plots = 1; continue; }
-#define NEED_VALUE()                                                                   \
-    do {                                                                               \
-        if (!val) {                                                                    \
-            if (i + 1 >= argc) return cli_failf(1, "%s needs a value", name);          \
-            val = argv[++i];                                                           \
-        }                                                                              \
-    } while (0)
-        static const char *const with_value[] = {
-            "-o", "--output", "--format", "--measure", "--method", "--test", "--level", "--add",
-            "--to", "--vtype", "--preset", "--seed", "--ri", "--model", "--het-p", "--tol",
-            "--maxiter", "--subgroup", "--mods", "--order", "--layout", "--iter", "--type",
-            "--subsets", "--out", "--jobs", "--shard", "--smcr-sd", "--plot", NULL};
-        int known = 0;
-        for (const char *const *k = with_value; *k; k++) known |= eq(name, *k);
-        if (!known)
-            return cli_failf(1, "%s: unknown option '%s' (see cmeta %s --help)", o->command, name, o->command);
-        NEED_VALUE();
-        double x;
-        if (eq(name, "-o") || eq(name, "--output")) o->output = val;
-        else if (eq(name, "--format")) {
-            if (eq(val, "text")) o->format = CLI_FMT_TEXT;
-            else if (eq(val, "json")) o->format = CLI_FMT_JSON;
-            else if (eq(val, "csv")) o->format = CLI_FMT_CSV;
-            else return cli_failf(1, "--format: '%s' is not one of text, json, csv", val);
-        } else if (eq(name, "--measure")) {
-            if (cmeta_measure_from_name(val, &o->data.measure) != CMETA_OK)
-                return cli_failf(1, "--measure: unknown measure '%s' (SMD SMDH SMD1 MD ROM MC SMCC "
-                                    "SMCR SMCRH ROMC OR RR RD PETO AS PR PLN PLO PAS PFT COR UCOR ZCOR GEN)", val);
-            o->data.measure_set = 1;
-        } else if (eq(name, "--method")) {
-            if (cmeta_method_from_name(val, &o->fit.method) != CMETA_OK)
-                return cli_failf(1, "--method: unknown method '%s' (FE EE CE DL HE HS SJ ML REML EB PM MH PETO)", val);
-            o->method_set = 1;
-        } else if (eq(name, "--test")) {
-            if (cmeta_test_from_name(val, &o->fit.test) != CMETA_OK)
-                return cli_failf(1, "--test: '%s' is not one of z, t, knha", val);
-            o->test_set = 1;
-        } else if (eq(name, "--level")) {
-            if (parse_num(name, val, &x)) return 1;
-            if (!(x > 0 && x < 100)) return cli_failf(1, "--level must be > 0 and < 100 (got %s)", val);
-            o->fit.level = x;
-            o->level_set = 1;
-        } else if (eq(name, "--add")) {
-            if (parse_num(name, val, &x)) return 1;
-            if (!(x >= 0)) return cli_failf(1, "--add must be >= 0 (got %s)", val);
-            o->data.escalc.add = x;
-            o->data.escalc.add_explicit = 1;
-            o->add_set = 1;
-        } else if (eq(name, "--to")) {
-            if (cmeta_to_from_name(val, &o->data.escalc.to) != CMETA_OK)
-                return cli_failf(1, "--to: '%s' is not one of only0, all, if0all, none", val);
-            o->to_set = 1;
-        } else if (eq(name, "--vtype")) {
-            if (cmeta_vtype_from_name(val, &o->data.escalc.vtype) != CMETA_OK)
-                return cli_failf(1, "--vtype: '%s' is not one of LS, UB, HO, AV", val);
-            o->vtype_set = 1;
-        } else if (eq(name, "--preset")) {
-            if (eq(val, "metafor")) o->preset_revman5 = 0;
-            else if (eq(val, "revman5")) o->preset_revman5 = 1;
-            else return cli_failf(1, "--preset: '%s' is not one of metafor, revman5", val);
-        } else if (eq(name, "--seed")) {
-            char *end;
-            errno = 0;
-            unsigned long s = strtoul(val, &end, 10);
-            if (errno || end == val || *end || val[0] == '-')
-                return cli_failf(1, "--seed: '%s' is not a non-negative whole number", val);
-            o->seed = s;
-            o->seed_set = 1;
-        } else if (eq(name, "--ri")) {
-            if (parse_num(name, val, &x)) return 1;
-            if (!(x >= -1 && x <= 1)) return cli_failf(1, "--ri must be between -1 and 1 (got %s)", val);
-            o->data.ri = x;
-            o->data.ri_set = 1;
-        } else if (eq(name, "--smcr-sd")) {
-            if (cmeta_smcr_sd_from_name(val, &o->data.smcr_sd) != CMETA_OK)
-                return cli_failf(1, "--smcr-sd: '%s' is not one of followup, baseline", val);
-            o->smcr_sd_set = 1;
-        } else if (eq(name, "--model")) {
-            if (eq(val, "auto")) o->model_auto = 1;
-            else return cli_failf(1, "--model: '%s' is not 'auto' (use --method for a fixed choice)", val);
-        } else if (eq(name, "--het-p")) {
-            if (parse_num(name, val, &x)) return 1;
-            if (!(x > 0 && x < 1)) return cli_failf(1, "--het-p must be > 0 and < 1 (got %s)", val);
-            o->het_p = x;
-        } else if (eq(name, "--tol")) {
-            if (parse_num(name, val, &x)) return 1;
-            if (!(x > 0 && x < 1)) return cli_failf(1, "--tol must be > 0 and < 1 (got %s)", val);
-            o->fit.tol = x;
-        } else if (eq(name, "--maxiter")) {
-            long v;
-            if (parse_long(name, val, 1, 1000000, &v)) return 1;
-            o->fit.maxiter = (int)v;
-        } else if (eq(name, "--subgroup")) o->subgroup = val;
-        else if (eq(name, "--mods")) o->mods = val;
-        else if (eq(name, "--order")) o->order = val;
-        else if (eq(name, "--layout")) {
-            if (!eq(val, "metafor") && !eq(val, "revman5"))
-                return cli_failf(1, "--layout: '%s' is not one of metafor, revman5", val);
-            o->layout = val;
-        } else if (eq(name, "--iter")) {
-            if (parse_long(name, val, 1, 100000000L, &o->iter)) return 1;
-        } else if (eq(name, "--type")) o->type = val;
-        else if (eq(name, "--subsets")) {
-            if (parse_long(name, val, 1, 1000000000L, &o->subsets)) return 1;
-        } else if (eq(name, "--out")) o->outdir = val;
-        else if (eq(name, "--plot")) {
-            if (!eq(o->command, "gosh")) /* pictures of the other commands take -o */
-                return cli_failf(1, "%s: unknown option '%s' (see cmeta %s --help)", o->command, name, o->command);
-            o->plot = val;
-        }
-        else if (eq(name, "--jobs")) {
-            if (parse_long(name, val, 1, 1024, &o->jobs)) return 1;
-        } else if (eq(name, "--shard")) {
-            long si, sn;
-            char tail;
-            if (sscanf(val, "%ld/%ld%c", &si, &sn, &tail) != 2 || sn < 1 || si < 1 || si > sn)
-                return cli_failf(1, "--shard: '%s' is not I/N with 1 <= I <= N", val);
-            o->shard_i = si;
-            o->shard_n = sn;
-        } else
-            return cli_failf(1, "%s: unknown option '%s' (see cmeta %s --help)", o->command, name, o->command);
-#undef NEED_VALUE
-    }
-    return 0;
-}
-
-int cli_start(int argc, char **argv, cli_opts *o, const char *usage)
-{
-    int rc = cli_parse(argc, argv, o, usage);
+    int rc = cli_parse(argc, argv, o);
     if (rc) {
         cli_opts_free(o);
         return rc < 0 ? 0 : rc;
@@ -251,7 +62,9 @@ int cli_start(int argc, char **argv, cli_opts *o, const char *usage)
 void cli_opts_free(cli_opts *o)
 {
     free(o->inputs);
+    free(o->joined);
     o->inputs = NULL;
+    o->joined = NULL;
 }
 
 /* Presets set defaults only: explicit flags win. */

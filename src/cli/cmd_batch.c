@@ -40,29 +40,6 @@
 
 #include "cli.h"
 
-static const char usage[] =
-    "usage: cmeta batch FILE... | DIR --out DIR [pool options] [--jobs N] [--shard I/N] [--plots]\n"
-    "\n"
-    "Runs `cmeta pool` with the same options on every FILE (and every *.csv in each DIR) and\n"
-    "writes into the --out directory:\n"
-    "  summary.csv     one row per input file: file,k,estimate,ci_lb,ci_ub,tau2,I2,Q_pval,status,error\n"
-    "                  (estimate on the analysis scale, as the JSON's `estimate`)\n"
-    "  NAME.json       the result of `cmeta pool NAME.csv --format json` for each file that succeeded\n"
-    "  NAME.svg        its forest plot, with --plots\n"
-    "A file that fails is reported in its row (status failed, error) and the run goes on.\n"
-    "\n"
-    "options:\n"
-    "  --out DIR       output directory (created if missing)\n"
-    "  --jobs N        analyse N files at a time (separate processes; default 1)\n"
-    "  --shard I/N     only files I, I+N, I+2N, ... of the sorted list (1 <= I <= N), for job\n"
-    "                  arrays (e.g. --shard $SLURM_ARRAY_TASK_ID/$N); the summary is then\n"
-    "                  summary.shard-I-of-N.csv\n"
-    "  --plots         also write a forest plot per file\n"
-    "  every `cmeta pool` option (--measure, --method, --test, --level, --preset, --model auto,\n"
-    "  --het-p, --ri, --smcr-sd, --add, --to, --drop00, --vtype, --subgroup, --tau-common ...)\n"
-    "\n"
-    "Exit status: 0 all files ok; 2 some file failed; 1 usage error; 4 output not writable.\n";
-
 typedef struct {
     char *path;      /* input path as given or found */
     char *name;      /* output stem: basename without .csv, made unique */
@@ -558,7 +535,7 @@ static char **pool_options(int argc, char **argv, size_t *n)
 int cmeta_cmd_batch(int argc, char **argv)
 {
     cli_opts o;
-    int rc = cli_parse(argc, argv, &o, usage);
+    int rc = cli_parse(argc, argv, &o);
     if (rc) {
         cli_opts_free(&o);
         return rc < 0 ? 0 : rc;

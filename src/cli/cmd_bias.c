@@ -7,14 +7,6 @@
 
 #include "cli_diag.h"
 
-static const char usage[] =
-    "usage: cmeta bias FILE [options]\n"
-    "  Small-study effects: Egger's regression test, Begg & Mazumdar's rank correlation,\n"
-    "  trim and fill (L0 estimator; the side chosen as metafor), fail-safe N (Rosenthal,\n"
-    "  Orwin). Needs at least 3 studies; warns below 10.\n"
-    "  --measure M, --method M (model of trim and fill: FE DL HE HS SJ ML REML EB PM),\n"
-    "  --test z|t|knha, --level 95, --format text|json|csv, -o PATH\n";
-
 typedef struct {
     cmeta_regtest_result eg;
     cmeta_ranktest_result rk;
@@ -224,7 +216,7 @@ static void print_csv(FILE *fp, const bias_res *r)
 int cmeta_cmd_bias(int argc, char **argv)
 {
     cli_opts o;
-    int rc = cli_start(argc, argv, &o, usage);
+    int rc = cli_start(argc, argv, &o);
     if (rc >= 0) return rc;
     cmeta_table *t = NULL;
     cmeta_data *d = NULL;

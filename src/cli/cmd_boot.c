@@ -3,15 +3,10 @@
 
 #include "cli.h"
 
-static const char usage[] =
-    "usage: cmeta boot FILE [--iter B] [--seed S] [--type nonparametric|parametric] [--method M] [--level 95]\n"
-    "  Nonparametric: studies resampled with replacement (percentile and BCa intervals);\n"
-    "  parametric: yi* ~ N(estimate, vi + tau^2) (percentile intervals). Default --iter 1000.\n";
-
 int cmeta_cmd_boot(int argc, char **argv)
 {
     cli_opts o;
-    int rc = cli_start(argc, argv, &o, usage);
+    int rc = cli_start(argc, argv, &o);
     if (rc >= 0) return rc;
     cmeta_boot_type type = CMETA_BOOT_NONPARAMETRIC;
     if (o.type) {

@@ -4,16 +4,6 @@
 
 #include "cli.h"
 
-static const char usage[] =
-    "usage: cmeta forest FILE -o F.svg|F.png|F.pdf [options]\n"
-    "Forest plot: studies, weights, summary diamond, prediction interval, heterogeneity.\n"
-    "  -o PATH           output picture; the format follows the extension (required)\n"
-    "  --layout L        metafor (default) or revman5 (default with --preset revman5)\n"
-    "  --subgroup COL    one block per subgroup with subtotals and the test for differences\n"
-    "  --tau-common      subgroups share one tau^2\n"
-    "  --measure M --method M --test z|t|knha --level 95 --add --to --drop00 --vtype\n"
-    "  --preset metafor|revman5 --model auto --het-p P --ri R --smcr-sd S\n";
-
 /* Render plot p to o->output atomically (temporary file, then rename). */
 int cli_plot_write(const cmeta_plot *p, const char *path)
 {
@@ -83,7 +73,7 @@ static int make_subgroups(const cli_opts *o, const cmeta_table *t, const cmeta_d
 int cmeta_cmd_forest(int argc, char **argv)
 {
     cli_opts o;
-    int rc = cli_start(argc, argv, &o, usage);
+    int rc = cli_start(argc, argv, &o);
     if (rc >= 0) return rc;
     if ((rc = cli_plot_check_output(&o))) {
         cli_opts_free(&o);

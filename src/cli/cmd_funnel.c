@@ -5,20 +5,10 @@
 
 #include "cli.h"
 
-static const char usage[] =
-    "usage: cmeta funnel FILE -o F.svg|F.png|F.pdf [options]\n"
-    "Funnel plot: estimates against standard errors, pseudo confidence region, summary line.\n"
-    "  -o PATH           output picture; the format follows the extension (required)\n"
-    "  --contours        contour-enhanced regions p > .10, .05-.10, .01-.05, < .01 (Peters 2008)\n"
-    "  --trimfill        add the studies imputed by trim and fill (L0, side chosen as metafor)\n"
-    "                    as open circles; the summary line is the adjusted estimate\n"
-    "  --measure M --method M --test z|t|knha --level 95 --add --to --drop00 --vtype\n"
-    "  --preset metafor|revman5 --model auto --het-p P --ri R --smcr-sd S\n";
-
 int cmeta_cmd_funnel(int argc, char **argv)
 {
     cli_opts o;
-    int rc = cli_start(argc, argv, &o, usage);
+    int rc = cli_start(argc, argv, &o);
     if (rc >= 0) return rc;
     if ((rc = cli_plot_check_output(&o))) {
         cli_opts_free(&o);

@@ -6,15 +6,6 @@
 
 #include "cli.h"
 
-static const char usage[] =
-    "usage: cmeta gosh FILE [--subsets N] [--seed S] [--method M] -o F.csv [--format text|json]\n"
-    "       [--plot F.svg|F.png|F.pdf]\n"
-    "  Refits the model on all 2^k - 1 subsets of the studies (k <= 30 by default: exact when\n"
-    "  2^k - 1 <= 10^6 or <= --subsets N), or on N random subsets (as metafor's gosh).\n"
-    "  Rows (mask, k, estimate, Q, I2, H2, tau2; bit j-1 of mask = study j) go to -o F.csv,\n"
-    "  or to stdout with --format csv. Methods FE, DL (O(1) per subset), ML, REML, PM, EB.\n"
-    "  --plot F: GOSH plot (estimate against I^2, counted in a grid, with histograms).\n";
-
 typedef struct {
     FILE *fp;
     cmeta_gosh_bins *bins;   /* --plot */
@@ -59,7 +50,7 @@ static int write_rows(void *ctx, const cmeta_gosh_row *r, size_t n)
 int cmeta_cmd_gosh(int argc, char **argv)
 {
     cli_opts o;
-    int rc = cli_start(argc, argv, &o, usage);
+    int rc = cli_start(argc, argv, &o);
     if (rc >= 0) return rc;
     cmeta_table *t = NULL;
     cmeta_data *d = NULL;

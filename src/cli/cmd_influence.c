@@ -6,16 +6,6 @@
 
 #include "cli_diag.h"
 
-static const char usage[] =
-    "usage: cmeta influence FILE [options]\n"
-    "  Case diagnostics of the random-effects model (or meta-regression with --mods):\n"
-    "  externally studentized residuals, DFFITS, Cook's distance, covariance ratio,\n"
-    "  tau^2 and QE with each study left out, hat values, weights, DFBETAS, and the\n"
-    "  'influential' flag by metafor's rule.\n"
-    "  --mods A,B, --no-intercept   moderators (as cmeta regress)\n"
-    "  --measure M, --method M (FE DL HE HS SJ ML REML EB PM), --test z|t|knha, --level\n"
-    "  --format text|json|csv, -o PATH\n";
-
 static const char *const cols[] = {"rstudent", "dffits", "cook.d", "cov.r", "tau2.del",
                                    "QE.del", "hat", "weight"};
 
@@ -142,7 +132,7 @@ static void print_csv(FILE *fp, const cmeta_influence *inf, const char *const *l
 int cmeta_cmd_influence(int argc, char **argv)
 {
     cli_opts o;
-    int rc = cli_start(argc, argv, &o, usage);
+    int rc = cli_start(argc, argv, &o);
     if (rc >= 0) return rc;
     cmeta_table *t = NULL;
     cmeta_data *d = NULL;

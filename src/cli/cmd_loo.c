@@ -6,12 +6,6 @@
 
 #include "cli.h"
 
-static const char usage[] =
-    "usage: cmeta loo FILE [options]\n"
-    "  Leave-one-out analysis: the model refitted without each study in turn (metafor leave1out).\n"
-    "  Options as for cmeta pool (--measure --method --test --level --preset --model auto ...),\n"
-    "  --format text|json|csv, -o PATH\n";
-
 /* One table of derived fits: text like metafor's print of leave1out()/cumul(), JSON with
  * key `listkey` and row label key `labkey`, CSV with the same columns. */
 void cli_print_derived(FILE *fp, cli_format fmt, const char *listkey, const char *labkey,
@@ -123,15 +117,11 @@ void cli_print_derived(FILE *fp, cli_format fmt, const char *listkey, const char
 }
 
 /* Shared driver of loo and cumul. */
-int cli_run_derived(int argc, char **argv, const char *usage_text, int cumulative)
+int cli_run_derived(int argc, char **argv, int cumulative)
 {
     cli_opts o;
-    int rc = cli_start(argc, argv, &o, usage_text);
+    int rc = cli_start(argc, argv, &o);
     if (rc >= 0) return rc;
-    if (!cumulative && o.order) {
-        cli_opts_free(&o);
-        return cli_failf(1, "loo: --order applies to cumul only");
-    }
     cmeta_warnings w;
     cmeta_warnings_init(&w);
     cmeta_table *t = NULL;
@@ -234,5 +224,5 @@ done:
 
 int cmeta_cmd_loo(int argc, char **argv)
 {
-    return cli_run_derived(argc, argv, usage, 0);
+    return cli_run_derived(argc, argv, 0);
 }

@@ -5,16 +5,10 @@
 
 #include "cli.h"
 
-static const char usage[] =
-    "usage: cmeta permtest FILE [--mods A,B] [--iter B] [--seed S] [--method M] [--no-intercept]\n"
-    "  Without moderators the signs of the effects are flipped (exact over all 2^k when\n"
-    "  --iter >= 2^k); with moderators the rows of the design are permuted (exact when the\n"
-    "  distinct permutations number <= --iter). Default --iter 1000; up to 10^8.\n";
-
 int cmeta_cmd_permtest(int argc, char **argv)
 {
     cli_opts o;
-    int rc = cli_start(argc, argv, &o, usage);
+    int rc = cli_start(argc, argv, &o);
     if (rc >= 0) return rc;
     cmeta_table *t = NULL;
     cmeta_data *d = NULL;

@@ -9,22 +9,6 @@
 
 #include "cli.h"
 
-static const char usage[] =
-    "usage: cmeta pool FILE [options]\n"
-    "  Fixed- or random-effects meta-analysis of the studies in FILE (CSV; - = stdin).\n"
-    "  --measure M       effect measure (required unless the file has yi/vi)\n"
-    "  --method M        FE|EE|CE DL HE HS SJ ML REML(default) EB PM MH PETO\n"
-    "  --test z|t|knha   test and CIs of the pooled effect (default z)\n"
-    "  --level 95        confidence level in percent\n"
-    "  --model auto      fixed effect when the heterogeneity test's p >= --het-p (0.10),\n"
-    "                    else random effects; the output says which and why\n"
-    "  --subgroup COL    per-subgroup pooling + test for subgroup differences\n"
-    "  --tau-common      subgroups share one tau^2 (as the meta package's tau.common)\n"
-    "  --smcr-sd S       SMCR/SMCRH standardized by the followup SD (sd1i, default, as\n"
-    "                    metafor on these columns) or the baseline SD (sd2i; Becker 1988)\n"
-    "  --preset metafor|revman5, --add, --to, --drop00, --vtype, --ri (see cmeta escalc --help)\n"
-    "  --format text|json|csv, -o PATH\n";
-
 /* ---- what every part of the output needs ------------------------------------------------- */
 typedef struct {
     const cmeta_data *d;
@@ -494,7 +478,7 @@ done:
 int cmeta_cmd_pool(int argc, char **argv)
 {
     cli_opts o;
-    int rc = cli_start(argc, argv, &o, usage);
+    int rc = cli_start(argc, argv, &o);
     if (rc >= 0) return rc;
     cmeta_warnings w;
     cmeta_warnings_init(&w);

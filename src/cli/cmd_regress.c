@@ -6,18 +6,6 @@
 
 #include "cli_diag.h"
 
-static const char usage[] =
-    "usage: cmeta regress FILE --mods A,B [options]\n"
-    "  Mixed-effects meta-regression of the effect sizes on the moderator columns A, B, ...\n"
-    "  (numeric columns as they are; text columns as factors, first level the reference).\n"
-    "  --mods A,B        moderator columns (required)\n"
-    "  --no-intercept    no intercept (a first factor then gets one column per level)\n"
-    "  --measure M       effect measure (required unless the file has yi/vi)\n"
-    "  --method M        FE DL HE HS SJ ML REML(default) EB PM\n"
-    "  --test z|t|knha   z (default), t, or Knapp-Hartung (t and F tests)\n"
-    "  --level 95        confidence level in percent\n"
-    "  --format text|json|csv, -o PATH\n";
-
 /* "2:4", "2", "1:3" as metafor's .format.btt for a consecutive range */
 static void btt_text(char *buf, size_t n, size_t from, size_t to)
 {
@@ -181,7 +169,7 @@ static void print_csv(FILE *fp, const cmeta_fit *f, const cmeta_design *des)
 int cmeta_cmd_regress(int argc, char **argv)
 {
     cli_opts o;
-    int rc = cli_start(argc, argv, &o, usage);
+    int rc = cli_start(argc, argv, &o);
     if (rc >= 0) return rc;
     cmeta_table *t = NULL;
     cmeta_data *d = NULL;

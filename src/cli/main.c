@@ -1,4 +1,5 @@
-/* main.c - the cmeta program: dispatch to one file per command (src/cli/cmd_*.c). */
+/* main.c - the cmeta program: dispatch to one file per command (src/cli/cmd_*.c), as listed
+ * in the command table (options.c). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -6,38 +7,7 @@
 #include <gsl/gsl_errno.h>
 
 #include "cli.h"
-
-typedef struct {
-    const char *name;
-    int (*run)(int, char **);
-    const char *summary;
-} command;
-
-static const command commands[] = {
-    {"escalc", cmeta_cmd_escalc, "effect sizes per study (CSV with yi, vi)"},
-    {"pool", cmeta_cmd_pool, "fixed/random-effects meta-analysis (--subgroup COL)"},
-    {"loo", cmeta_cmd_loo, "leave-one-out analysis"},
-    {"cumul", cmeta_cmd_cumul, "cumulative meta-analysis (--order COL)"},
-    {"regress", cmeta_cmd_regress, "mixed-effects meta-regression (--mods A,B)"},
-    {"influence", cmeta_cmd_influence, "case diagnostics"},
-    {"bias", cmeta_cmd_bias, "small-study effects: Egger, Begg, trim and fill, fail-safe N"},
-    {"forest", cmeta_cmd_forest, "forest plot (-o F.svg|.png|.pdf)"},
-    {"funnel", cmeta_cmd_funnel, "funnel plot (-o F.svg|.png|.pdf)"},
-    {"boot", cmeta_cmd_boot, "bootstrap confidence intervals (--iter B --seed S)"},
-    {"permtest", cmeta_cmd_permtest, "permutation tests (--iter B --seed S)"},
-    {"gosh", cmeta_cmd_gosh, "GOSH: every subset (or --subsets N random ones)"},
-    {"batch", cmeta_cmd_batch, "the same analysis over many trial CSVs (--out DIR)"},
-};
-
-static void usage(FILE *fp)
-{
-    fputs("usage: cmeta COMMAND [FILE] [options]   (FILE - reads standard input)\n\ncommands:\n", fp);
-    for (size_t i = 0; i < sizeof commands / sizeof *commands; i++)
-        fprintf(fp, "  %-10s %s\n", commands[i].name, commands[i].summary);
-    fputs("\ncmeta COMMAND --help shows a command's options; cmeta --version its version.\n"
-          "Exit status: 0 ok, 1 usage, 2 bad input data, 3 numerical failure, 4 I/O error.\n",
-          fp);
-}
+#include "options.h"
 
 int main(int argc, char **argv)
 {
@@ -51,19 +21,22 @@ int main(int argc, char **argv)
     setenv("OPENBLAS_NUM_THREADS", "1", 0);
     cli_install_signals();
     if (argc < 2) {
-        usage(stderr);
+        cli_help_main(stderr);
         return 1;
     }
     if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
-        usage(stdout);
+        cli_help_main(stdout);
         return 0;
     }
+    /* hidden: --man, --completion bash, --list-options, --readme-options (options.c) */
+    int rc = cli_generate(argc, argv);
+    if (rc >= 0) return rc;
     if (!strcmp(argv[1], "--version")) {
         printf("cmeta %s\n", cmeta_version());
         return 0;
     }
-    for (size_t i = 0; i < sizeof commands / sizeof *commands; i++)
-        if (!strcmp(argv[1], commands[i].name)) return commands[i].run(argc - 1, argv + 1);
+    const cli_command *c = cli_find_command(argv[1]);
+    if (c) return c->run(argc - 1, argv + 1);
     fprintf(stderr, "cmeta: unknown command '%s' (see cmeta --help)\n", argv[1]);
     return 1;
 }

@@ -82,11 +82,11 @@ if [ "$rc" = 2 ] && [ "$(head -n 1 "$TMP/err")" = "cmeta: $TMP/allmissing.csv: n
 # ---- usage and I/O errors
 expect_stderr 1 "cmeta: --measure is required; the columns fit: OR, RR, RD, PETO, AS" \
     "escalc without --measure" escalc "$D/bcg_full.csv"
-expect_error 1 "unknown measure 'XYZ'" "escalc unknown measure" escalc "$D/bcg_full.csv" --measure XYZ
+expect_error 1 "--measure: 'XYZ' is not one of SMD," "escalc unknown measure" escalc "$D/bcg_full.csv" --measure XYZ
 expect_error 1 "unknown option '--bogus'" "escalc unknown option" escalc "$D/bcg_full.csv" --bogus 1
 expect_error 1 "expected one input file" "escalc no file" escalc --measure RR
 expect_error 1 "expected one input file" "escalc two files" escalc "$D/bcg_full.csv" "$D/bcg_full.csv" --measure RR
-expect_error 1 "--ri must be between -1 and 1" "escalc --ri out of range" escalc "$D/prepost_no_ri.csv" --measure MC --ri 2
+expect_error 1 "--ri: '2' is not a number from -1 to 1" "escalc --ri out of range" escalc "$D/prepost_no_ri.csv" --measure MC --ri 2
 expect_error 1 "--vtype: 'XX'" "escalc bad --vtype" escalc "$D/bcg_full.csv" --measure RR --vtype XX
 expect_error 1 "--format json is not available" "escalc --format json" escalc "$D/bcg_full.csv" --measure RR --format json
 expect_error 1 "--measure needs a value" "escalc --measure without value" escalc "$D/bcg_full.csv" --measure

@@ -34,7 +34,7 @@ expect_error 1 "no column 'nope'" "pool --subgroup unknown column" pool $D/bcg.c
 expect_error 1 "no column 'nope'" "cumul --order unknown column" cumul $D/bcg.csv --measure RR --order nope
 expect_error 2 "at least 2 studies" "loo with k = 1" loo $D/one.csv
 expect_error 1 "--het-p" "bad --het-p" pool $D/bcg.csv --measure RR --model auto --het-p 2
-expect_error 1 "--order applies to cumul" "loo --order" loo $D/bcg.csv --measure RR --order year
+expect_error 1 "--order is not an option of loo" "loo --order" loo $D/bcg.csv --measure RR --order year
 
 # ---- JSON numbers against the metafor fixtures (tests/reference/derive/pool.csv) -----------------
 # json_top FILE KEY: the first (top-level) value of "KEY" in a one-line JSON object

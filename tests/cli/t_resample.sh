@@ -10,7 +10,7 @@ expect_golden $G/boot_bcg.json "boot nonparametric (JSON)" boot $B --iter 500 --
 expect_golden $G/boot_bcg_param.txt "boot parametric (text)" boot $B --iter 500 --seed 9 --type parametric
 expect_error 1 "--type" "boot bad type" boot $B --type jackknife
 expect_error 1 "no column 'latitude'" "permtest unknown moderator" permtest $B --mods latitude
-expect_error 1 "subsets must be >= 2" "gosh one subset" gosh $B --subsets 1
+expect_error 1 "--subsets: '1' is not a whole number from 2 to" "gosh one subset" gosh $B --subsets 1
 # weights 1/vi that overflow (vi = 1e-300): fits fail and say so, never a row of NaNs counted as a fit
 expect_error 3 "boot: the model fit to the observed data failed" "boot, overflowing weights" boot $T/data/overflow.csv --method ML --iter 100 --seed 1
 expect_error 3 "permtest: the model fit to the observed data failed" "permtest, overflowing weights" permtest $T/data/overflow.csv --iter 100 --seed 1
