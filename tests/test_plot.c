@@ -198,7 +198,8 @@ static void test_forest_bcg(void)
                 CU_ASSERT(tu_has_text(&p, "Risk Ratio (log scale)"));
                 CU_ASSERT_EQUAL(count(&p, CMETA_ROLE_PRED, -1) >= 2, 1); /* prediction interval */
             } else {
-                CU_ASSERT(tu_has_text(&p, "IV, Random, 95% CI"));
+                CU_ASSERT(tu_has_text(&p, "IV, Random (REML), 95% CI")); /* REML is not RevMan's */
+                CU_ASSERT(!tu_has_text(&p, "IV, Random, 95% CI"));
                 CU_ASSERT(tu_has_text(&p, "Chi\u00b2 = 152.23, df = 12 (P < 0.00001); I\u00b2 = 92%"));
                 CU_ASSERT_EQUAL(count(&p, CMETA_ROLE_PRED, -1), 0);
             }
@@ -234,6 +235,62 @@ static void test_forest_bcg(void)
     cmeta_plot_free(&p);
     cmeta_fit_free(mh);
     cmeta_fit_free(f);
+    cmeta_data_free(d);
+    cmeta_table_free(t);
+}
+
+/* The RevMan layout's method heading names what was fitted; RevMan 5's own words only with
+ * revman_exact (--preset revman5) over a fit RevMan 5 makes (FE, DL, MH, Peto; z test). */
+static void test_forest_revman_headings(void)
+{
+    cmeta_table *t = NULL;
+    cmeta_data *d = load("tests/cli/data/bcg.csv", CMETA_RR, &t);
+    static const struct {
+        cmeta_method method;
+        int mh_random;
+        cmeta_test test;
+        const char *plain, *exact; /* heading with revman_exact 0 and 1 */
+    } c[] = {
+        {CMETA_METHOD_REML, 0, CMETA_TEST_Z, "IV, Random (REML), 95% CI", "IV, Random (REML), 95% CI"},
+        {CMETA_METHOD_PM, 0, CMETA_TEST_Z, "IV, Random (PM), 95% CI", "IV, Random (PM), 95% CI"},
+        {CMETA_METHOD_DL, 0, CMETA_TEST_Z, "IV, Random (DL), 95% CI", "IV, Random, 95% CI"},
+        {CMETA_METHOD_DL, 0, CMETA_TEST_KNHA, "IV, Random (DL, Knapp-Hartung), 95% CI",
+         "IV, Random (DL, Knapp-Hartung), 95% CI"},
+        {CMETA_METHOD_REML, 0, CMETA_TEST_T, "IV, Random (REML, t), 95% CI", "IV, Random (REML, t), 95% CI"},
+        {CMETA_METHOD_FE, 0, CMETA_TEST_Z, "IV, Fixed, 95% CI", "IV, Fixed, 95% CI"},
+        {CMETA_METHOD_FE, 0, CMETA_TEST_T, "IV, Fixed (t), 95% CI", "IV, Fixed (t), 95% CI"},
+        {CMETA_METHOD_MH, 0, CMETA_TEST_Z, "M-H, Fixed, 95% CI", "M-H, Fixed, 95% CI"},
+        {CMETA_METHOD_MH, 1, CMETA_TEST_Z, "M-H, Random (DL), 95% CI", "M-H, Random, 95% CI"},
+    };
+    for (size_t i = 0; i < sizeof c / sizeof *c; i++) {
+        cmeta_fit_opts fo;
+        cmeta_fit_opts_default(&fo);
+        fo.method = c[i].method;
+        fo.mh_random = c[i].mh_random;
+        fo.test = c[i].test;
+        cmeta_fit *f = NULL;
+        CU_ASSERT_EQUAL_FATAL(cmeta_fit_data(d, &fo, &f, NULL, NULL), CMETA_OK);
+        for (int exact = 0; exact < 2; exact++) {
+            cmeta_forest_opts o;
+            cmeta_forest_opts_default(&o);
+            o.layout = CMETA_FOREST_REVMAN5;
+            o.revman_exact = exact;
+            o.random = c[i].mh_random || (c[i].method != CMETA_METHOD_FE && c[i].method != CMETA_METHOD_MH);
+            cmeta_plot p;
+            CU_ASSERT_EQUAL_FATAL(cmeta_forest_layout(d, f, NULL, &o, tu_fake_measure, NULL, &p, NULL), CMETA_OK);
+            const char *want = exact ? c[i].exact : c[i].plain;
+            if (!tu_has_text(&p, want)) {
+                fprintf(stderr, "\n  case %zu exact %d: no heading '%s'\n", i, exact, want);
+                CU_FAIL("RevMan method heading");
+            }
+            /* the unqualified heading appears only where RevMan would print it */
+            int plain_shown = tu_has_text(&p, c[i].mh_random ? "M-H, Random, 95% CI" : "IV, Random, 95% CI");
+            CU_ASSERT_EQUAL(plain_shown, strstr(want, "Random, 95%") != NULL);
+            tu_check_no_overlap(&p);
+            cmeta_plot_free(&p);
+        }
+        cmeta_fit_free(f);
+    }
     cmeta_data_free(d);
     cmeta_table_free(t);
 }
@@ -711,6 +768,7 @@ int main(void)
     if (CU_initialize_registry() != CUE_SUCCESS) return 1;
     CU_pSuite s = CU_add_suite("plot", NULL, NULL);
     CU_add_test(s, "forest BCG (RR): metafor and revman5 layouts", test_forest_bcg);
+    CU_add_test(s, "forest RevMan headings name the method fitted", test_forest_revman_headings);
     CU_add_test(s, "forest Normand (MD) with data columns", test_forest_normand);
     CU_add_test(s, "forest subgroups", test_forest_subgroups);
     CU_add_test(s, "forest long/UTF-8 labels, clipped CIs", test_forest_labels_and_arrows);

@@ -136,7 +136,7 @@ typedef void (*cmeta_text_measure_fn)(void *ctx, const char *text, double size, 
 
 typedef enum {
     CMETA_FOREST_METAFOR, /* Study | data | plot | Weight | estimate [CI] (as metafor forest) */
-    CMETA_FOREST_REVMAN5  /* Study | Experimental | Control | Weight | "IV, Random, 95% CI" | plot */
+    CMETA_FOREST_REVMAN5  /* Study | Experimental | Control | Weight | "IV, Random (REML), 95% CI" | plot */
 } cmeta_forest_layout_kind;
 
 typedef struct {
@@ -152,6 +152,12 @@ typedef struct {
     const char *favours_left;         /* NULL: "Favours treatment" for two-group measures */
     const char *favours_right;        /* NULL: "Favours control" for two-group measures */
     const char *group1, *group2;      /* data column group names, default "Experimental", "Control" */
+    int revman_exact;                 /* revman5 layout: 0 (default) the method heading names the
+                                         tau^2 estimator and a test other than z ("IV, Random
+                                         (REML), 95% CI", "M-H, Random (DL), ..."); 1 (the caller
+                                         reproduces RevMan 5's numbers, --preset revman5) RevMan's
+                                         own "IV, Random, 95% CI" when the fit is one RevMan 5 makes
+                                         (FE, DL, MH, Peto; z test), else named as with 0 */
 } cmeta_forest_opts;
 
 CMETA_EXPORT void cmeta_forest_opts_default(cmeta_forest_opts *o);

@@ -109,6 +109,7 @@ int cmeta_cmd_forest(int argc, char **argv)
     cmeta_forest_opts_default(&fopt);
     fopt.random = random;
     if (o.layout ? strcmp(o.layout, "revman5") == 0 : o.preset_revman5) fopt.layout = CMETA_FOREST_REVMAN5;
+    fopt.revman_exact = o.preset_revman5; /* RevMan's own headings only over RevMan's numbers */
     const cmeta_data *dp = d;
     const cmeta_fit *fp = NULL;
     cmeta_forest_subgroups fs;

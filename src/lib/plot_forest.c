@@ -244,11 +244,22 @@ static void setup_columns(forest *f)
     }
     const char *mname = f->tk == CMETA_TRANS_NONE ? cmeta__measure_long_name(d->measure)
                                                   : cmeta__measure_shown_name(d->measure);
-    const char *pre = "IV";
-    if (f->fit->method == CMETA_METHOD_MH) pre = "M-H";
-    else if (f->fit->method == CMETA_METHOD_PETO) pre = "Peto";
-    snprintf(f->hdr_method, sizeof f->hdr_method, "%s, %s, %g%% CI", pre, f->random ? "Random" : "Fixed",
-             f->fit->level);
+    /* RevMan's heading "IV, Random, 95% CI" names the pooling (IV, M-H, Peto) and the model; in
+     * RevMan 5 a random-effects model is always DerSimonian-Laird with a z test. The heading says
+     * so only when that is what was fitted and the caller vouches for RevMan's numbers
+     * (revman_exact: --preset revman5); otherwise it names the tau^2 estimator and a test other
+     * than z: "IV, Random (REML)", "M-H, Random (DL)", "IV, Random (DL, Knapp-Hartung)". */
+    cmeta_method fm = f->fit->method;
+    int twobytwo = fm == CMETA_METHOD_MH || fm == CMETA_METHOD_PETO;
+    const char *pre = fm == CMETA_METHOD_MH ? "M-H" : fm == CMETA_METHOD_PETO ? "Peto" : "IV";
+    const char *tau = f->random ? (twobytwo ? "DL" : cmeta_method_name(fm)) : NULL;
+    const char *test = f->fit->test == CMETA_TEST_KNHA ? "Knapp-Hartung" : f->fit->test == CMETA_TEST_T ? "t" : NULL;
+    int revman_own = !test && (!f->random || twobytwo || fm == CMETA_METHOD_DL);
+    char named[96] = "";
+    if (!(f->o.revman_exact && revman_own) && (tau || test))
+        snprintf(named, sizeof named, " (%s%s%s)", tau ? tau : "", tau && test ? ", " : "", test ? test : "");
+    snprintf(f->hdr_method, sizeof f->hdr_method, "%s, %s%s, %g%% CI", pre, f->random ? "Random" : "Fixed",
+             named, f->fit->level);
     snprintf(f->hdr_effect, sizeof f->hdr_effect, "%s [%g%% CI]", mname, f->fit->level);
     snprintf(f->hdr_axis, sizeof f->hdr_axis, "%s%s", mname, f->log_scale ? " (log scale)" : "");
     f->col_weight = f->col_effect = -1;
