@@ -738,7 +738,7 @@ static void man_page(FILE *fp)
     }
     for (size_t i = 0; i < cli_ncommands; i++) {
         const cli_command *c = &cli_commands[i];
-        fprintf(fp, ".SH \"CMETA %s\"\n", c->name);
+        fprintf(fp, ".SH \"cmeta %s\"\n", c->name);
         fprintf(fp, ".B cmeta %s\n", c->name);
         roff(fp, c->synopsis);
         fputs("\n.PP\n.nf\n", fp);
@@ -856,6 +856,15 @@ static void list_options(FILE *fp)
         }
 }
 
+/* Markdown table cell text: | and * escaped */
+static void md(FILE *fp, const char *s)
+{
+    for (; *s; s++) {
+        if (*s == '|' || *s == '*') fputc('\\', fp);
+        fputc(*s, fp);
+    }
+}
+
 /* The README's option reference (a Markdown table; tests/cli/t_options.sh compares). */
 static void readme_options(FILE *fp)
 {
@@ -866,8 +875,11 @@ static void readme_options(FILE *fp)
         opt_label(op, lab, sizeof lab);
         opt_detail(op, det, sizeof det);
         fprintf(fp, "| `%s` | ", lab);
-        if ((op->cmds & ALL_CMDS) == ALL_CMDS) fputs("all", fp);
-        else if ((op->cmds & FITS) == FITS && !(op->cmds & CMD_ESCALC)) fputs("all but escalc", fp);
+        size_t nmiss = 0, miss = 0;
+        for (size_t i = 0; i < cli_ncommands; i++)
+            if (!(op->cmds & cli_commands[i].bit)) nmiss++, miss = i;
+        if (nmiss == 0) fputs("all", fp);
+        else if (nmiss == 1) fprintf(fp, "all but %s", cli_commands[miss].name);
         else {
             int first = 1;
             for (size_t i = 0; i < cli_ncommands; i++)
@@ -877,15 +889,9 @@ static void readme_options(FILE *fp)
                 }
         }
         fputs(" | ", fp);
-        for (const char *p = op->help; *p; p++) {
-            if (*p == '|') fputc('\\', fp);
-            fputc(*p, fp);
-        }
+        md(fp, op->help);
         fputs(det[0] ? ". " : "", fp);
-        for (const char *p = det; *p; p++) {
-            if (*p == '|') fputc('\\', fp);
-            fputc(*p, fp);
-        }
+        md(fp, det);
         fputs(" |\n", fp);
     }
 }
