@@ -9,9 +9,15 @@
  *   3. CMD_BAYES in the command sets (ALL_CMDS, FITS, ...) or option rows that it takes.
  * HOW TO ADD AN OPTION
  *   one row in cli_options below (kind, value words or range, default, example, commands, group,
- *   what it needs, help), a set function when the value needs converting, and its field in
- *   cli_opts (cli.h). A new word of an existing option (--test knha-adhoc, --preset revmanweb)
- *   is a word added to its row's `words` and to its set function.
+ *   what it needs, help) with a set function that stores the value (most are one line), and its
+ *   field in cli_opts (cli.h). E.g.
+ *     {"--hakn-ci", NULL, OPT_FLAG, NULL, NULL, NONE, NULL, NULL, 0, CMD_BAYES | CMD_POOL, "model",
+ *      NULL, NULL, NULL, set_hakn_ci, "..."},
+ *   The group is free text: a new one is listed after the others. A new word of an existing
+ *   option (--test knha-adhoc, --preset revmanweb) is a word added to its row's `words` (words
+ *   after '|' are accepted but not shown) and, where the library does not convert it, to its set
+ *   function. Ranges, defaults and needs are said once, in the row: help, messages and tests
+ *   take them from there.
  * Everything else (parser, help, man page, completion, README table, tests/cli/t_options.sh)
  * follows from the tables. A command refuses every option whose row does not name it. */
 #include <ctype.h>
@@ -217,10 +223,8 @@ static int set_shard(cli_opts *o, const char *v, double x)
 }
 
 /* ---- options ------------------------------------------------------------------------------
- * Groups, in the order --help lists them. */
-static const char *const groups[] = {"effect sizes", "model", "subgroups", "moderators", "order",
-                                     "plot", "resampling", "batch", "output"};
-
+ * One row per option. --help and the man page list a command's options by group, the groups in
+ * the order they first appear here, the options in table order. */
 #define MEASURES "SMD SMDH SMD1 MD ROM MC SMCC SMCR SMCRH ROMC OR RR RD PETO AS PR PLN PLO PAS PFT COR UCOR ZCOR GEN"
 #define NONE 0, 0, 0, 0 /* no range */
 
@@ -616,6 +620,14 @@ out:
 
 /* ---- help ---------------------------------------------------------------------------------- */
 
+/* option i is the first of its group in the table */
+static int first_of_group(size_t i)
+{
+    for (size_t j = 0; j < i; j++)
+        if (!strcmp(cli_options[j].group, cli_options[i].group)) return 0;
+    return 1;
+}
+
 /* words of s wrapped to `width` columns, continuation lines indented by `indent` */
 static void wrap(FILE *fp, const char *s, size_t col, size_t indent, size_t width)
 {
@@ -672,12 +684,13 @@ void cli_help_command(FILE *fp, const cli_command *c)
 {
     fprintf(fp, "usage: cmeta %s %s\n\n", c->name, c->synopsis);
     fputs(c->about, fp);
-    for (size_t g = 0; g < sizeof groups / sizeof *groups; g++) {
+    for (size_t g = 0; g < cli_noptions; g++) {
+        if (!first_of_group(g)) continue;
         int shown = 0;
-        for (size_t i = 0; i < cli_noptions; i++) {
+        for (size_t i = g; i < cli_noptions; i++) {
             const cli_option *op = &cli_options[i];
-            if (!(op->cmds & c->bit) || strcmp(op->group, groups[g])) continue;
-            if (!shown++) fprintf(fp, "\n%s:\n", groups[g]);
+            if (!(op->cmds & c->bit) || strcmp(op->group, cli_options[g].group)) continue;
+            if (!shown++) fprintf(fp, "\n%s:\n", op->group);
             char lab[128], det[512];
             opt_label(op, lab, sizeof lab);
             /* the label in 18 columns, the text from column 20 (on the next line if it is longer) */
@@ -744,14 +757,15 @@ static void man_page(FILE *fp)
         fputs("\n.PP\n.nf\n", fp);
         roff(fp, c->about);
         fputs(".fi\n", fp);
-        for (size_t g = 0; g < sizeof groups / sizeof *groups; g++) {
+        for (size_t g = 0; g < cli_noptions; g++) {
+            if (!first_of_group(g)) continue;
             int shown = 0;
-            for (size_t j = 0; j < cli_noptions; j++) {
+            for (size_t j = g; j < cli_noptions; j++) {
                 const cli_option *op = &cli_options[j];
-                if (!(op->cmds & c->bit) || strcmp(op->group, groups[g])) continue;
+                if (!(op->cmds & c->bit) || strcmp(op->group, cli_options[g].group)) continue;
                 if (!shown++) {
                     fputs(".SS ", fp);
-                    roff(fp, groups[g]);
+                    roff(fp, op->group);
                     fputc('\n', fp);
                 }
                 fputs(".TP\n\\fB", fp);
