@@ -260,7 +260,7 @@ const cli_option cli_options[] = {
     {"--test", NULL, OPT_ENUM, "T", "z t knha | hksj", NONE, "z", "knha", 0, WITH_TEST, "model", NULL, NULL, NULL,
      set_test, "test and confidence intervals of the coefficients: z, t, or Knapp-Hartung (knha, alias hksj)"},
     {"--level", NULL, OPT_LEVEL, "L", NULL, NONE, "95", "95", 0, WITH_CI, "model", NULL, NULL, NULL, set_level,
-     "confidence level, as metafor reads it: 0.95 and 95 both mean 95 %"},
+     "confidence level, as metafor reads it: 0.95 and 95 both mean 95 % (metafor reads a value below 0.5 as alpha: refused as ambiguous)"},
     {"--model", NULL, OPT_ENUM, "auto", "auto", NONE, NULL, "auto", 0, POOLING, "model", NULL, NULL, NULL,
      set_model, "fixed effect when the heterogeneity test's p >= --het-p, else random effects; the output says "
                 "which and why"},
@@ -377,7 +377,7 @@ static void value_text(const cli_option *op, char *buf, size_t n)
     case OPT_NUM: range_text(op, r, sizeof r); snprintf(buf, n, "a number %s", r); break;
     case OPT_INT: range_text(op, r, sizeof r); snprintf(buf, n, "a whole number %s", r); break;
     case OPT_SEED: snprintf(buf, n, "a whole number >= 0"); break;
-    case OPT_LEVEL: snprintf(buf, n, "a proportion in (0, 1) or a percentage in [1, 100)"); break;
+    case OPT_LEVEL: snprintf(buf, n, "a proportion in [0.5, 1) or a percentage in [1, 100)"); break;
     case OPT_ENUM: snprintf(buf, n, "one of %.*s", shown_len(op->words), op->words); break;
     case OPT_PATH: snprintf(buf, n, "a file"); break;
     case OPT_DIR: snprintf(buf, n, "a directory"); break;
@@ -451,7 +451,14 @@ static int check_value(const cli_opts *o, const cli_option *op, const char *val,
         double v;
         if (cmeta_parse_double(val, &v, NULL) != CMETA_OK) v = NAN;
         if (op->kind == OPT_LEVEL) {
-            if (v > 0 && v < 1) v = level_percent(val);
+            /* metafor's .level reads 0 < level < 0.5 as alpha (0.05 -> a 95 % interval) and
+             * 0.5 <= level < 1 as a proportion: below 0.5 the two readings disagree, so neither
+             * is taken silently */
+            if (v > 0 && v < 0.5)
+                return cli_opt_fail(o, "%s: '%s' is ambiguous: metafor reads a level below 0.5 as alpha "
+                                       "(1 - level), a proportion would be the level itself; give a "
+                                       "percentage in [1, 100)", op->name, val);
+            if (v >= 0.5 && v < 1) v = level_percent(val);
             else if (!(v >= 1 && v < 100)) v = NAN;
             if (!(v > 0 && v < 100)) return cli_opt_fail(o, "%s: '%s' is not %s", op->name, val, what);
         } else if (!(v >= op->lo && v <= op->hi) || (op->lo_open && v == op->lo) ||

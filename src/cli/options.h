@@ -48,7 +48,8 @@ typedef enum {
     OPT_NUM,    /* a number in [lo, hi] (ends excluded by lo_open / hi_open) */
     OPT_INT,    /* a whole number in [lo, hi] */
     OPT_SEED,   /* a whole number >= 0 (unsigned long) */
-    OPT_LEVEL,  /* confidence level: (0, 1) a proportion, [1, 100) a percentage (as metafor) */
+    OPT_LEVEL,  /* confidence level: [0.5, 1) a proportion, [1, 100) a percentage (as metafor);
+                   (0, 0.5), which metafor reads as alpha, refused */
     OPT_PATH,   /* a file to write */
     OPT_DIR,    /* a directory */
     OPT_COLUMN, /* a column name of the input */

@@ -178,9 +178,27 @@ expect_error 1 "cmeta pool: --add: '-1' is not a number >= 0" "options: --add -1
 expect_error 1 "cmeta gosh: --seed: '-3' is not a whole number >= 0" "options: --seed -3" gosh "$B" --measure RR --seed -3
 expect_error 1 "cmeta pool: --format needs a value" "options: missing value" pool "$B" --measure RR --format
 for l in 0 1e-400 100 150 -0.5 abc 0x1p-1 ""; do
-    expect_error 1 "cmeta pool: --level: '$l' is not a proportion in (0, 1) or a percentage in [1, 100)" \
+    expect_error 1 "cmeta pool: --level: '$l' is not a proportion in [0.5, 1) or a percentage in [1, 100)" \
         "options: --level '$l'" pool "$B" --measure RR --level "$l"
 done
+# metafor reads 0 < level < 0.5 as alpha (level = 0.05 gives a 95 % interval): ambiguous, refused
+for l in 0.05 0.3 0.4999; do
+    expect_error 1 "cmeta pool: --level: '$l' is ambiguous: metafor reads a level below 0.5 as alpha" \
+        "options: --level $l" pool "$B" --measure RR --level "$l"
+done
+# [0.5, 1) is a proportion, as in metafor: rma(yi, vi, data = dat.bcg RR, level = 0.6) gives
+# ci.lb -0.8658403, ci.ub -0.5632244 (metafor 3.8; level 0.5 and 50: -0.8357931, -0.5932715)
+run_cmd pool "$B" --measure RR --level 0.6 --format json
+if awk -v s="$(cat "$TMP/out")" 'BEGIN {
+        n = split(s, a, /[,{}:]/); lb = ub = "x"
+        for (i = 1; i < n; i++) { if (a[i] == "\"ci_lb\"" && lb == "x") lb = a[i + 1]; if (a[i] == "\"ci_ub\"" && ub == "x") ub = a[i + 1] }
+        d1 = lb + 0.8658403; d2 = ub + 0.5632244
+        exit !(lb != "x" && d1 < 1e-6 && d1 > -1e-6 && d2 < 1e-6 && d2 > -1e-6) }'; then ok
+else bad "options: pool --level 0.6 vs metafor: $(head -c 300 "$TMP/out")"; fi
+run_cmd pool "$B" --measure RR --level 0.5 --format json
+cp "$TMP/out" "$O/lev_a"
+run_cmd pool "$B" --measure RR --level 50 --format json
+if [ "$rc" = 0 ] && cmp -s "$TMP/out" "$O/lev_a"; then ok; else bad "options: --level 0.5 and 50 differ"; fi
 # the same run with a repeated list option and with the values joined
 run_cmd regress "$D/diag_bcg.csv" --mods ablat --mods year --format json
 cp "$TMP/out" "$O/mods2"
