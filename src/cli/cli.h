@@ -42,7 +42,8 @@ typedef struct {
     int seed_set;
     int model_auto;           /* --model auto */
     double het_p;             /* --het-p P (default 0.10) */
-    char *joined;             /* a repeated list option's values joined (owned; cli_opts_free) */
+    char **joined;            /* per option, a repeated list's values joined (owned; cli_opts_free) */
+    size_t njoined;
 } cli_opts;
 
 /* Parse argv (argv[0] is the command name) by the option tables (options.c): an option the

@@ -62,9 +62,11 @@ int cli_start(int argc, char **argv, cli_opts *o)
 void cli_opts_free(cli_opts *o)
 {
     free(o->inputs);
+    for (size_t i = 0; i < o->njoined; i++) free(o->joined[i]);
     free(o->joined);
     o->inputs = NULL;
     o->joined = NULL;
+    o->njoined = 0;
 }
 
 /* Presets set defaults only: explicit flags win. */

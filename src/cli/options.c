@@ -506,7 +506,9 @@ int cli_parse(int argc, char **argv, cli_opts *o)
     /* per option: the value last given (or "" for a flag), how often */
     const char **val = calloc(cli_noptions + 1, sizeof *val);
     int *count = calloc(cli_noptions + 1, sizeof *count);
-    if (!o->inputs || !val || !count) {
+    o->joined = calloc(cli_noptions + 1, sizeof *o->joined);
+    o->njoined = o->joined ? cli_noptions : 0;
+    if (!o->inputs || !val || !count || !o->joined) {
         free(val);
         free(count);
         return cli_failf(4, "out of memory");
@@ -586,8 +588,8 @@ int cli_parse(int argc, char **argv, cli_opts *o)
             memcpy(j, val[id], n1);
             j[n1] = ',';
             memcpy(j + n1 + 1, v, n2 + 1);
-            free(o->joined);
-            o->joined = j;
+            free(o->joined[id]);
+            o->joined[id] = j;
             v = j;
         }
         count[id]++;
