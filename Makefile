@@ -35,7 +35,7 @@ FONTCONFIG_SONAME = $(call SONAME_OF,fontconfig)
 LIB_SRC  := $(sort $(wildcard src/lib/*.c))
 CLI_SRC  := $(sort $(wildcard src/cli/*.c))
 TEST_SRC := $(sort $(wildcard tests/test_*.c))
-TEST_UTIL:= $(filter-out $(TEST_SRC),$(wildcard tests/*.c))
+TEST_UTIL:= $(filter-out $(TEST_SRC) tests/numcmp.c,$(wildcard tests/*.c))
 EX_SRC   := $(sort $(wildcard examples/*.c))
 BENCH_SRC:= $(sort $(wildcard bench/*.c))
 
@@ -45,6 +45,7 @@ TEST_BIN := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 TEST_UTIL_OBJ := $(TEST_UTIL:%.c=$(BUILD)/obj/%.o)
 EX_BIN   := $(EX_SRC:examples/%.c=$(BUILD)/examples/%)
 BENCH_BIN:= $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
+NUMCMP   := $(BUILD)/tests/numcmp
 
 # Debian packages needed to build and test (binary package names).
 DEB_PKGS := gcc make pkg-config libgsl-dev libopenblas-dev libcsv-dev libcunit1-dev \
@@ -85,8 +86,8 @@ unit: $(TEST_BIN)
 	  echo "== $$t"; CMETA_TEST_ROOT=. $$t || fail=1; done; \
 	if [ $$fail = 0 ]; then echo "unit tests: all suites passed"; else echo "unit tests: FAILED"; exit 1; fi
 
-cli-test: $(BUILD)/cmeta
-	@CMETA=./$(BUILD)/cmeta sh tests/cli/run.sh
+cli-test: $(BUILD)/cmeta $(NUMCMP)
+	@CMETA=./$(BUILD)/cmeta NUMCMP=./$(NUMCMP) sh tests/cli/run.sh
 
 # ---- build ------------------------------------------------------------------------
 $(BUILD)/obj/%.o: %.c
@@ -121,6 +122,11 @@ $(BUILD)/bench/%: bench/%.c $(BUILD)/libcmeta.a
 	$(CC) $(ALL_CFLAGS) -o $@ $< $(BUILD)/libcmeta.a $(LIBS)
 
 examples: $(EX_BIN)
+
+# The golden-file comparer (tests/numcmp.c): structure byte for byte, numbers with a tolerance.
+$(NUMCMP): tests/numcmp.c
+	@mkdir -p $(dir $@)
+	$(CC) $(STD) $(WARN) $(CFLAGS) -o $@ $< -lm
 
 bench: deps
 	@$(MAKE) --no-print-directory all $(BENCH_BIN)
