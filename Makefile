@@ -2,10 +2,11 @@
 #
 #   make            build build/cmeta, build/libcmeta.a, build/libcmeta.so
 #   make run        install missing Debian packages (as root), build, run the lupus example
-#   make test       the same set-up, then every test (unit suites + CLI golden tests)
+#   make test       the same set-up, then every test (unit suites + CLI golden tests + install)
+#   make install    PREFIX=/usr/local, DESTDIR= (staging root); make uninstall with the same values
 #   make asan | ubsan | leakcheck | bench | examples | lint | format | clean
 #
-# Variables: BUILD (output directory, default build), CC, CFLAGS, JOBS.
+# Variables: BUILD (output directory, default build), CC, CFLAGS, JOBS, PREFIX, DESTDIR.
 
 BUILD   ?= build
 CC      ?= cc
@@ -32,6 +33,20 @@ BLAS_SONAME = $(call SONAME_OF,openblas)
 CAIRO_SONAME = $(call SONAME_OF,cairo)
 FONTCONFIG_SONAME = $(call SONAME_OF,fontconfig)
 
+# Shared library version and what it links. SO_LIBS is separate from LIBS so that moving a
+# dependency behind a seam (loaded at run time) is one edit here and in PC_* below.
+SO_VERSION := $(shell sed -n 's/^\#define CMETA_VERSION "\([0-9.]*\)".*/\1/p' include/cmeta/status.h)
+SO_MAJOR   := $(firstword $(subst ., ,$(SO_VERSION)))
+SONAME     := libcmeta.so.$(SO_MAJOR)
+SO_FILE    := libcmeta.so.$(SO_VERSION)
+SO_LIBS     = $(LIBS)
+# cmeta.pc: Libs is what every program linking libcmeta needs besides -lcmeta (GSL: callers call
+# gsl_set_error_handler_off() in main, the library never changes GSL's handler); Libs.private and
+# Requires.private what a static link of libcmeta.a adds (pkg-config --static).
+PC_LIBS             = -lgsl
+PC_REQUIRES_PRIVATE = cairo fontconfig
+PC_LIBS_PRIVATE     = -lcsv $(GSL_LIBS) -lopenblas $(OPENMP) -lpthread -lm
+
 LIB_SRC  := $(sort $(wildcard src/lib/*.c))
 CLI_SRC  := $(sort $(wildcard src/cli/*.c))
 TEST_SRC := $(sort $(wildcard tests/test_*.c))
@@ -48,12 +63,12 @@ BENCH_BIN:= $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
 NUMCMP   := $(BUILD)/tests/numcmp
 
 # Debian packages needed to build and test (binary package names).
-DEB_PKGS := gcc make pkg-config libgsl-dev libopenblas-dev libcsv-dev libcunit1-dev \
+DEB_PKGS := gcc make binutils pkg-config libgsl-dev libopenblas-dev libcsv-dev libcunit1-dev \
             libcairo2-dev fonts-dejavu-core
 
 
 .PHONY: deps-dev
-.PHONY: all deps run test check unit cli-test asan ubsan leakcheck bench examples lint format clean fuzz
+.PHONY: all deps run test check unit cli-test install uninstall install-test FORCE asan ubsan leakcheck bench examples lint format clean fuzz
 
 all: $(BUILD)/cmeta $(BUILD)/libcmeta.a $(BUILD)/libcmeta.so
 
@@ -79,7 +94,7 @@ test: deps
 	@$(MAKE) --no-print-directory check
 
 check: all $(TEST_BIN)
-	@$(MAKE) --no-print-directory unit cli-test
+	@$(MAKE) --no-print-directory unit cli-test install-test
 
 unit: $(TEST_BIN)
 	@fail=0; for t in $(TEST_BIN); do \
@@ -98,8 +113,14 @@ $(BUILD)/libcmeta.a: $(LIB_OBJ)
 	@rm -f $@
 	ar rcs $@ $^
 
-$(BUILD)/libcmeta.so: $(LIB_OBJ)
-	$(CC) -shared $(CFLAGS) -o $@ $^ $(LIBS)
+# The shared library: libcmeta.so.VERSION with SONAME libcmeta.so.MAJOR (CMETA_VERSION in
+# include/cmeta/status.h), and the links libcmeta.so.MAJOR and libcmeta.so beside it.
+$(BUILD)/$(SO_FILE): $(LIB_OBJ)
+	$(CC) -shared $(CFLAGS) -Wl,-soname,$(SONAME) -Wl,--no-undefined -o $@ $^ $(SO_LIBS)
+
+$(BUILD)/libcmeta.so: $(BUILD)/$(SO_FILE)
+	ln -sf $(SO_FILE) $(BUILD)/$(SONAME)
+	ln -sf $(SONAME) $@
 
 $(BUILD)/cmeta: $(CLI_OBJ) $(BUILD)/libcmeta.a
 	$(CC) $(CFLAGS) -o $@ $(CLI_OBJ) $(BUILD)/libcmeta.a $(CLI_LIBS)
@@ -131,6 +152,74 @@ $(NUMCMP): tests/numcmp.c
 bench: deps
 	@$(MAKE) --no-print-directory all $(BENCH_BIN)
 	@sh bench/run.sh
+
+# ---- install ----------------------------------------------------------------------------
+# make install [PREFIX=/usr/local] [DESTDIR=staging root]; make uninstall with the same values.
+PREFIX     ?= /usr/local
+BINDIR     ?= $(PREFIX)/bin
+LIBDIR     ?= $(PREFIX)/lib
+INCLUDEDIR ?= $(PREFIX)/include
+MANDIR     ?= $(PREFIX)/share/man
+PKGCONFIGDIR ?= $(LIBDIR)/pkgconfig
+BASHCOMPDIR  ?= $(PREFIX)/share/bash-completion/completions
+HEADERS    := $(sort $(wildcard include/cmeta/*.h))
+INSTALL    ?= install
+# the .pc's paths relative to ${prefix} where they are under it
+pc_rel = $(patsubst $(PREFIX)/%,$${prefix}/%,$(1))
+
+$(BUILD)/cmeta.pc: include/cmeta/status.h Makefile FORCE
+	@mkdir -p $(dir $@)
+	@printf '%s\n' 'prefix=$(PREFIX)' 'libdir=$(call pc_rel,$(LIBDIR))' 'includedir=$(call pc_rel,$(INCLUDEDIR))' '' \
+	  'Name: cmeta' 'Description: meta-analysis of clinical trials (effect sizes, pooling, diagnostics, resampling, plots)' \
+	  'Version: $(SO_VERSION)' \
+	  'Requires.private: $(PC_REQUIRES_PRIVATE)' \
+	  'Cflags: -I$${includedir}' \
+	  'Libs: -L$${libdir} -lcmeta $(PC_LIBS)' \
+	  'Libs.private: $(PC_LIBS_PRIVATE)' >$@.tmp && mv $@.tmp $@
+
+install: all $(BUILD)/cmeta.pc $(BUILD)/cmeta.1 $(BUILD)/cmeta.bash-completion
+	$(INSTALL) -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR) $(DESTDIR)$(INCLUDEDIR)/cmeta \
+	  $(DESTDIR)$(PKGCONFIGDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(BASHCOMPDIR)
+	$(INSTALL) -m 755 $(BUILD)/cmeta $(DESTDIR)$(BINDIR)/cmeta
+	$(INSTALL) -m 644 $(BUILD)/libcmeta.a $(DESTDIR)$(LIBDIR)/libcmeta.a
+	$(INSTALL) -m 755 $(BUILD)/$(SO_FILE) $(DESTDIR)$(LIBDIR)/$(SO_FILE)
+	ln -sf $(SO_FILE) $(DESTDIR)$(LIBDIR)/$(SONAME)
+	ln -sf $(SONAME) $(DESTDIR)$(LIBDIR)/libcmeta.so
+	$(INSTALL) -m 644 $(HEADERS) $(DESTDIR)$(INCLUDEDIR)/cmeta/
+	$(INSTALL) -m 644 $(BUILD)/cmeta.pc $(DESTDIR)$(PKGCONFIGDIR)/cmeta.pc
+	$(INSTALL) -m 644 $(BUILD)/cmeta.1 $(DESTDIR)$(MANDIR)/man1/cmeta.1
+	$(INSTALL) -m 644 $(BUILD)/cmeta.bash-completion $(DESTDIR)$(BASHCOMPDIR)/cmeta
+	@if [ -z "$(DESTDIR)" ] && [ "$$(id -u)" = 0 ] && command -v ldconfig >/dev/null; then ldconfig; fi
+
+# Removes exactly what install wrote (and the cmeta/ include directory when it is empty).
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/cmeta $(DESTDIR)$(LIBDIR)/libcmeta.a $(DESTDIR)$(LIBDIR)/libcmeta.so \
+	  $(DESTDIR)$(LIBDIR)/$(SONAME) $(DESTDIR)$(LIBDIR)/$(SO_FILE) $(DESTDIR)$(PKGCONFIGDIR)/cmeta.pc \
+	  $(DESTDIR)$(MANDIR)/man1/cmeta.1 $(DESTDIR)$(BASHCOMPDIR)/cmeta \
+	  $(addprefix $(DESTDIR)$(INCLUDEDIR)/cmeta/,$(notdir $(HEADERS)))
+	-rmdir $(DESTDIR)$(INCLUDEDIR)/cmeta 2>/dev/null
+
+# Installs into a temporary DESTDIR, builds examples/api.c against it with pkg-config (shared
+# and static), runs it, checks the SONAME, uninstalls (tests/install.sh).
+install-test: all $(BUILD)/cmeta.1 $(BUILD)/cmeta.bash-completion
+	@BUILD=$(BUILD) MAKE="$(MAKE)" sh tests/install.sh
+
+# ---- stand-in until opts merges -------------------------------------------------------------
+# The opts branch generates $(BUILD)/cmeta.1 (one section per command) and
+# $(BUILD)/cmeta.bash-completion from the option tables. Until it merges, these two rules write
+# minimal versions from `cmeta --help` so that `make install` works: delete this block then.
+$(BUILD)/cmeta.1: $(BUILD)/cmeta
+	@{ printf '.TH CMETA 1 "" "cmeta $(SO_VERSION)" "User Commands"\n.SH NAME\ncmeta \\- meta-analysis of clinical trials\n'; \
+	   printf '.SH SYNOPSIS\n.B cmeta\nCOMMAND [FILE] [options]\n.SH DESCRIPTION\n.nf\n'; \
+	   ./$(BUILD)/cmeta --help | sed 's/\\/\\e/g; s/^\./\\\&./'; printf '.fi\n'; } >$@.tmp && mv $@.tmp $@
+$(BUILD)/cmeta.bash-completion: $(BUILD)/cmeta
+	@{ printf '# bash completion for cmeta (stand-in: commands only)\n'; \
+	   printf '_cmeta() { local cur=$${COMP_WORDS[COMP_CWORD]}; if [ "$$COMP_CWORD" = 1 ]; then COMPREPLY=($$(compgen -W "%s" -- "$$cur")); else COMPREPLY=($$(compgen -f -- "$$cur")); fi; }\n' \
+	     "$$(./$(BUILD)/cmeta --help | sed -n 's/^  \([a-z][a-z]*\) .*/\1/p' | tr '\n' ' ')"; \
+	   printf 'complete -F _cmeta cmeta\n'; } >$@.tmp && mv $@.tmp $@
+# ---- end of stand-in ------------------------------------------------------------------------
+
+FORCE:
 
 # ---- developer targets ----------------------------------------------------------------
 SAN_FLAGS = -O1 -g -fno-omit-frame-pointer
