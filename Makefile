@@ -202,7 +202,7 @@ uninstall:
 # Installs into a temporary DESTDIR, builds examples/api.c against it with pkg-config (shared
 # and static), runs it, checks the SONAME, uninstalls (tests/install.sh).
 install-test: all $(BUILD)/cmeta.1 $(BUILD)/cmeta.bash-completion
-	@BUILD=$(BUILD) MAKE="$(MAKE)" sh tests/install.sh
+	@BUILD=$(BUILD) MAKE="$(MAKE)" CC="$(CC)" CFLAGS="$(CFLAGS)" sh tests/install.sh
 
 # ---- stand-in until opts merges -------------------------------------------------------------
 # The opts branch generates $(BUILD)/cmeta.1 (one section per command) and

@@ -4,7 +4,8 @@
 # to libcmeta.a, run both, check the SONAME and the links, and `make uninstall` leaves nothing.
 # Run by `make install-test` (part of `make check`). BUILD, MAKE from the Makefile.
 set -u
-: "${BUILD:=build}" "${MAKE:=make}" "${CC:=cc}"
+: "${BUILD:=build}" "${MAKE:=make}" "${CC:=cc}" "${CFLAGS:=}"
+# CFLAGS as the library was built (e.g. the sanitizers of make asan, which need them at link time)
 TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
 DEST=$TMP/root
@@ -37,14 +38,14 @@ export PKG_CONFIG_PATH="$R/lib/pkgconfig" PKG_CONFIG_SYSROOT_DIR="$DEST"
 cflags=$(pkg-config --cflags cmeta) && libs=$(pkg-config --libs cmeta) && slibs=$(pkg-config --static --libs cmeta) ||
     { bad "pkg-config failed: $(pkg-config --libs cmeta 2>&1)"; exit 1; }
 # shared: -lcmeta finds libcmeta.so; the program records libcmeta.so.MAJOR
-if $CC -std=c11 $cflags examples/api.c -o "$TMP/api_shared" $libs 2>"$TMP/cc.log"; then ok
+if $CC -std=c11 $CFLAGS $cflags examples/api.c -o "$TMP/api_shared" $libs 2>"$TMP/cc.log"; then ok
 else bad "shared build failed: $CC $cflags examples/api.c $libs: $(head -5 "$TMP/cc.log")"; fi
 readelf -d "$TMP/api_shared" 2>/dev/null | grep -q "NEEDED.*\[libcmeta.so.$so_major\]" && ok ||
     bad "api (shared) does not need libcmeta.so.$so_major"
 # static: libcmeta.a, with Libs.private and Requires.private supplying its dependencies
 # (-Bstatic for -lcmeta only: the system libraries stay shared)
 slibs_a=$(printf '%s\n' "$slibs" | sed 's/-lcmeta/-Wl,-Bstatic -lcmeta -Wl,-Bdynamic/')
-if $CC -std=c11 $cflags examples/api.c -o "$TMP/api_static" $slibs_a 2>"$TMP/cc.log"; then ok
+if $CC -std=c11 $CFLAGS $cflags examples/api.c -o "$TMP/api_static" $slibs_a 2>"$TMP/cc.log"; then ok
 else bad "static build failed: $CC $cflags examples/api.c $slibs_a: $(head -5 "$TMP/cc.log")"; fi
 readelf -d "$TMP/api_static" 2>/dev/null | grep -q 'NEEDED.*libcmeta' && bad "api (static) needs libcmeta.so" || ok
 # both give the example's figures (metafor 3.8.1: Normand 1999 MD REML -15.1060, SE 8.9466)
