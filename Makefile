@@ -2,7 +2,7 @@
 #
 #   make            build build/cmeta, build/libcmeta.a, build/libcmeta.so
 #   make run        install missing Debian packages (as root), build, run the lupus example
-#   make test       the same set-up, then every test (unit suites + CLI golden tests + install)
+#   make test       the same set-up, then every test (unit suites, CLI golden tests, README examples, install)
 #   make install    PREFIX=/usr/local, DESTDIR= (staging root); make uninstall with the same values
 #   make asan | ubsan | leakcheck | bench | examples | lint | format | clean
 #
@@ -68,7 +68,7 @@ DEB_PKGS := gcc make binutils pkg-config libgsl-dev libopenblas-dev libcsv-dev l
 
 
 .PHONY: deps-dev
-.PHONY: all deps run test check unit cli-test install uninstall install-test FORCE asan ubsan leakcheck bench examples lint format clean fuzz
+.PHONY: all deps run test check unit cli-test readme-test readme-update install uninstall install-test FORCE asan ubsan leakcheck bench examples lint format clean fuzz
 
 all: $(BUILD)/cmeta $(BUILD)/libcmeta.a $(BUILD)/libcmeta.so
 
@@ -94,7 +94,7 @@ test: deps
 	@$(MAKE) --no-print-directory check
 
 check: all $(TEST_BIN)
-	@$(MAKE) --no-print-directory unit cli-test install-test
+	@$(MAKE) --no-print-directory unit cli-test readme-test install-test
 
 unit: $(TEST_BIN)
 	@fail=0; for t in $(TEST_BIN); do \
@@ -103,6 +103,13 @@ unit: $(TEST_BIN)
 
 cli-test: $(BUILD)/cmeta $(NUMCMP)
 	@CMETA=./$(BUILD)/cmeta NUMCMP=./$(NUMCMP) sh tests/cli/run.sh
+
+# Every ```console block of README.md run and its shown output compared (tests/readme.sh);
+# readme-update rewrites the shown outputs from the program (review with git diff).
+readme-test: $(BUILD)/cmeta $(NUMCMP) $(EX_BIN)
+	@CMETA=./$(BUILD)/cmeta NUMCMP=./$(NUMCMP) sh tests/readme.sh
+readme-update: $(BUILD)/cmeta $(NUMCMP) $(EX_BIN)
+	@CMETA=./$(BUILD)/cmeta NUMCMP=./$(NUMCMP) sh tests/readme.sh --update
 
 # ---- build ------------------------------------------------------------------------
 $(BUILD)/obj/%.o: %.c
