@@ -238,7 +238,7 @@ asan: deps-dev
 ubsan: deps-dev
 	UBSAN_OPTIONS=print_stacktrace=1 $(MAKE) BUILD=build-ubsan CFLAGS="$(SAN_FLAGS) -fsanitize=undefined -fno-sanitize-recover=undefined" check
 # Valgrind over every unit program and CLI test, two streams at once (tests/leakcheck.sh).
-leakcheck: deps-dev all $(TEST_BIN)
+leakcheck: deps-dev all $(TEST_BIN) $(NUMCMP)
 	@sh tests/leakcheck.sh $(BUILD) $(TEST_BIN)
 
 lint:
