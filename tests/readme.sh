@@ -18,7 +18,9 @@ ROOT=$(pwd)
 TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
 update=0
-[ "${1:-}" = --update ] && update=1
+# --update, or CMETA_UPDATE_GOLDEN=1 as for the golden files (so that one
+# `CMETA_UPDATE_GOLDEN=1 make check` re-syncs goldens and README after an intended output change)
+[ "${1:-}" = --update ] || [ "${CMETA_UPDATE_GOLDEN:-0}" = 1 ] && update=1
 pass=0
 fail=0
 ok() { pass=$((pass + 1)); }
