@@ -2,10 +2,11 @@
 #
 #   make            build build/cmeta, build/libcmeta.a, build/libcmeta.so
 #   make run        install missing Debian packages (as root), build, run the lupus example
-#   make test       the same set-up, then every test (unit suites + CLI golden tests)
+#   make test       the same set-up, then every test (unit suites, CLI golden tests, README examples, install)
+#   make install    PREFIX=/usr/local, DESTDIR= (staging root); make uninstall with the same values
 #   make asan | ubsan | leakcheck | bench | examples | lint | format | clean
 #
-# Variables: BUILD (output directory, default build), CC, CFLAGS, JOBS.
+# Variables: BUILD (output directory, default build), CC, CFLAGS, JOBS, PREFIX, DESTDIR.
 
 BUILD   ?= build
 CC      ?= cc
@@ -32,10 +33,24 @@ BLAS_SONAME = $(call SONAME_OF,openblas)
 CAIRO_SONAME = $(call SONAME_OF,cairo)
 FONTCONFIG_SONAME = $(call SONAME_OF,fontconfig)
 
+# Shared library version and what it links. SO_LIBS is separate from LIBS so that moving a
+# dependency behind a seam (loaded at run time) is one edit here and in PC_* below.
+SO_VERSION := $(shell sed -n 's/^\#define CMETA_VERSION "\([0-9.]*\)".*/\1/p' include/cmeta/status.h)
+SO_MAJOR   := $(firstword $(subst ., ,$(SO_VERSION)))
+SONAME     := libcmeta.so.$(SO_MAJOR)
+SO_FILE    := libcmeta.so.$(SO_VERSION)
+SO_LIBS     = $(LIBS)
+# cmeta.pc: Libs is what every program linking libcmeta needs besides -lcmeta (GSL: callers call
+# gsl_set_error_handler_off() in main, the library never changes GSL's handler); Libs.private and
+# Requires.private what a static link of libcmeta.a adds (pkg-config --static).
+PC_LIBS             = -lgsl
+PC_REQUIRES_PRIVATE = cairo fontconfig
+PC_LIBS_PRIVATE     = -lcsv $(GSL_LIBS) -lopenblas $(OPENMP) -lpthread -lm
+
 LIB_SRC  := $(sort $(wildcard src/lib/*.c))
 CLI_SRC  := $(sort $(wildcard src/cli/*.c))
 TEST_SRC := $(sort $(wildcard tests/test_*.c))
-TEST_UTIL:= $(filter-out $(TEST_SRC),$(wildcard tests/*.c))
+TEST_UTIL:= $(filter-out $(TEST_SRC) tests/numcmp.c,$(wildcard tests/*.c))
 EX_SRC   := $(sort $(wildcard examples/*.c))
 BENCH_SRC:= $(sort $(wildcard bench/*.c))
 
@@ -45,14 +60,15 @@ TEST_BIN := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 TEST_UTIL_OBJ := $(TEST_UTIL:%.c=$(BUILD)/obj/%.o)
 EX_BIN   := $(EX_SRC:examples/%.c=$(BUILD)/examples/%)
 BENCH_BIN:= $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
+NUMCMP   := $(BUILD)/tests/numcmp
 
 # Debian packages needed to build and test (binary package names).
-DEB_PKGS := gcc make pkg-config libgsl-dev libopenblas-dev libcsv-dev libcunit1-dev \
+DEB_PKGS := gcc make binutils pkg-config libgsl-dev libopenblas-dev libcsv-dev libcunit1-dev \
             libcairo2-dev fonts-dejavu-core
 
 
 .PHONY: deps-dev
-.PHONY: all deps run test check unit cli-test asan ubsan leakcheck bench examples lint format clean fuzz
+.PHONY: all deps run test check unit cli-test readme-test readme-update install uninstall install-test FORCE asan ubsan leakcheck bench examples lint format clean fuzz
 
 all: $(BUILD)/cmeta $(BUILD)/libcmeta.a $(BUILD)/libcmeta.so $(BUILD)/cmeta.1 $(BUILD)/cmeta.bash-completion
 
@@ -78,15 +94,22 @@ test: deps
 	@$(MAKE) --no-print-directory check
 
 check: all $(TEST_BIN)
-	@$(MAKE) --no-print-directory unit cli-test
+	@$(MAKE) --no-print-directory unit cli-test readme-test install-test
 
 unit: $(TEST_BIN)
 	@fail=0; for t in $(TEST_BIN); do \
 	  echo "== $$t"; CMETA_TEST_ROOT=. $$t || fail=1; done; \
 	if [ $$fail = 0 ]; then echo "unit tests: all suites passed"; else echo "unit tests: FAILED"; exit 1; fi
 
-cli-test: $(BUILD)/cmeta
-	@CMETA=./$(BUILD)/cmeta sh tests/cli/run.sh
+cli-test: $(BUILD)/cmeta $(NUMCMP)
+	@CMETA=./$(BUILD)/cmeta NUMCMP=./$(NUMCMP) sh tests/cli/run.sh
+
+# Every ```console block of README.md run and its shown output compared (tests/readme.sh);
+# readme-update rewrites the shown outputs from the program (review with git diff).
+readme-test: $(BUILD)/cmeta $(NUMCMP) $(EX_BIN)
+	@CMETA=./$(BUILD)/cmeta NUMCMP=./$(NUMCMP) sh tests/readme.sh
+readme-update: $(BUILD)/cmeta $(NUMCMP) $(EX_BIN)
+	@CMETA=./$(BUILD)/cmeta NUMCMP=./$(NUMCMP) sh tests/readme.sh --update
 
 # ---- build ------------------------------------------------------------------------
 $(BUILD)/obj/%.o: %.c
@@ -97,8 +120,14 @@ $(BUILD)/libcmeta.a: $(LIB_OBJ)
 	@rm -f $@
 	ar rcs $@ $^
 
-$(BUILD)/libcmeta.so: $(LIB_OBJ)
-	$(CC) -shared $(CFLAGS) -o $@ $^ $(LIBS)
+# The shared library: libcmeta.so.VERSION with SONAME libcmeta.so.MAJOR (CMETA_VERSION in
+# include/cmeta/status.h), and the links libcmeta.so.MAJOR and libcmeta.so beside it.
+$(BUILD)/$(SO_FILE): $(LIB_OBJ)
+	$(CC) -shared $(CFLAGS) -Wl,-soname,$(SONAME) -Wl,--no-undefined -o $@ $^ $(SO_LIBS)
+
+$(BUILD)/libcmeta.so: $(BUILD)/$(SO_FILE)
+	ln -sf $(SO_FILE) $(BUILD)/$(SONAME)
+	ln -sf $(SONAME) $@
 
 $(BUILD)/cmeta: $(CLI_OBJ) $(BUILD)/libcmeta.a
 	$(CC) $(CFLAGS) -o $@ $(CLI_OBJ) $(BUILD)/libcmeta.a $(CLI_LIBS)
@@ -129,9 +158,68 @@ $(BUILD)/bench/%: bench/%.c $(BUILD)/libcmeta.a
 
 examples: $(EX_BIN)
 
+# The golden-file comparer (tests/numcmp.c): structure byte for byte, numbers with a tolerance.
+$(NUMCMP): tests/numcmp.c
+	@mkdir -p $(dir $@)
+	$(CC) $(STD) $(WARN) $(CFLAGS) -o $@ $< -lm
+
 bench: deps
 	@$(MAKE) --no-print-directory all $(BENCH_BIN)
 	@sh bench/run.sh
+
+# ---- install ----------------------------------------------------------------------------
+# make install [PREFIX=/usr/local] [DESTDIR=staging root]; make uninstall with the same values.
+PREFIX     ?= /usr/local
+BINDIR     ?= $(PREFIX)/bin
+LIBDIR     ?= $(PREFIX)/lib
+INCLUDEDIR ?= $(PREFIX)/include
+MANDIR     ?= $(PREFIX)/share/man
+PKGCONFIGDIR ?= $(LIBDIR)/pkgconfig
+BASHCOMPDIR  ?= $(PREFIX)/share/bash-completion/completions
+HEADERS    := $(sort $(wildcard include/cmeta/*.h))
+INSTALL    ?= install
+# the .pc's paths relative to ${prefix} where they are under it
+pc_rel = $(patsubst $(PREFIX)/%,$${prefix}/%,$(1))
+
+$(BUILD)/cmeta.pc: include/cmeta/status.h Makefile FORCE
+	@mkdir -p $(dir $@)
+	@printf '%s\n' 'prefix=$(PREFIX)' 'libdir=$(call pc_rel,$(LIBDIR))' 'includedir=$(call pc_rel,$(INCLUDEDIR))' '' \
+	  'Name: cmeta' 'Description: meta-analysis of clinical trials (effect sizes, pooling, diagnostics, resampling, plots)' \
+	  'Version: $(SO_VERSION)' \
+	  'Requires.private: $(PC_REQUIRES_PRIVATE)' \
+	  'Cflags: -I$${includedir}' \
+	  'Libs: -L$${libdir} -lcmeta $(PC_LIBS)' \
+	  'Libs.private: $(PC_LIBS_PRIVATE)' >$@.tmp && mv $@.tmp $@
+
+install: all $(BUILD)/cmeta.pc $(BUILD)/cmeta.1 $(BUILD)/cmeta.bash-completion
+	$(INSTALL) -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR) $(DESTDIR)$(INCLUDEDIR)/cmeta \
+	  $(DESTDIR)$(PKGCONFIGDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(BASHCOMPDIR)
+	$(INSTALL) -m 755 $(BUILD)/cmeta $(DESTDIR)$(BINDIR)/cmeta
+	$(INSTALL) -m 644 $(BUILD)/libcmeta.a $(DESTDIR)$(LIBDIR)/libcmeta.a
+	$(INSTALL) -m 755 $(BUILD)/$(SO_FILE) $(DESTDIR)$(LIBDIR)/$(SO_FILE)
+	ln -sf $(SO_FILE) $(DESTDIR)$(LIBDIR)/$(SONAME)
+	ln -sf $(SONAME) $(DESTDIR)$(LIBDIR)/libcmeta.so
+	$(INSTALL) -m 644 $(HEADERS) $(DESTDIR)$(INCLUDEDIR)/cmeta/
+	$(INSTALL) -m 644 $(BUILD)/cmeta.pc $(DESTDIR)$(PKGCONFIGDIR)/cmeta.pc
+	$(INSTALL) -m 644 $(BUILD)/cmeta.1 $(DESTDIR)$(MANDIR)/man1/cmeta.1
+	$(INSTALL) -m 644 $(BUILD)/cmeta.bash-completion $(DESTDIR)$(BASHCOMPDIR)/cmeta
+	@if [ -z "$(DESTDIR)" ] && [ "$$(id -u)" = 0 ] && command -v ldconfig >/dev/null; then ldconfig; fi
+
+# Removes exactly what install wrote (and the cmeta/ include directory when it is empty).
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/cmeta $(DESTDIR)$(LIBDIR)/libcmeta.a $(DESTDIR)$(LIBDIR)/libcmeta.so \
+	  $(DESTDIR)$(LIBDIR)/$(SONAME) $(DESTDIR)$(LIBDIR)/$(SO_FILE) $(DESTDIR)$(PKGCONFIGDIR)/cmeta.pc \
+	  $(DESTDIR)$(MANDIR)/man1/cmeta.1 $(DESTDIR)$(BASHCOMPDIR)/cmeta \
+	  $(addprefix $(DESTDIR)$(INCLUDEDIR)/cmeta/,$(notdir $(HEADERS)))
+	-rmdir $(DESTDIR)$(INCLUDEDIR)/cmeta 2>/dev/null
+
+# Installs into a temporary DESTDIR, builds examples/api.c against it with pkg-config (shared
+# and static), runs it, checks the SONAME, uninstalls (tests/install.sh).
+install-test: all $(BUILD)/cmeta.1 $(BUILD)/cmeta.bash-completion
+	@BUILD=$(BUILD) MAKE="$(MAKE)" CC="$(CC)" CFLAGS="$(CFLAGS)" sh tests/install.sh
+
+
+FORCE:
 
 # ---- developer targets ----------------------------------------------------------------
 SAN_FLAGS = -O1 -g -fno-omit-frame-pointer
@@ -143,7 +231,7 @@ asan: deps-dev
 ubsan: deps-dev
 	UBSAN_OPTIONS=print_stacktrace=1 $(MAKE) BUILD=build-ubsan CFLAGS="$(SAN_FLAGS) -fsanitize=undefined -fno-sanitize-recover=undefined" check
 # Valgrind over every unit program and CLI test, two streams at once (tests/leakcheck.sh).
-leakcheck: deps-dev all $(TEST_BIN)
+leakcheck: deps-dev all $(TEST_BIN) $(NUMCMP)
 	@sh tests/leakcheck.sh $(BUILD) $(TEST_BIN)
 
 lint:

@@ -32,11 +32,11 @@ stream1() {
         if [ $rc != 0 ]; then cat "$build/leakcheck-unit.err"; echo "FAIL: $t exit $rc"; return 1; fi
     done
     # shellcheck disable=SC2086
-    CMETA="$VG ./$build/cmeta" sh tests/cli/run.sh $odd
+    CMETA="$VG ./$build/cmeta" NUMCMP=./$build/tests/numcmp sh tests/cli/run.sh $odd
 }
 stream2() {
     # shellcheck disable=SC2086
-    CMETA="$VG ./$build/cmeta" sh tests/cli/run.sh $even
+    CMETA="$VG ./$build/cmeta" NUMCMP=./$build/tests/numcmp sh tests/cli/run.sh $even
 }
 
 started=$(date +%s)
