@@ -1,0 +1,139 @@
+# t_hostile.sh - findings of the hostile-input campaign (issue 14): outputs that would clobber
+# inputs or each other, temporary files, wide headers, binary input, signals, messages.
+# Sourced by run.sh. Each case failed before the fix it names.
+H=$TMP/hostile
+mkdir -p "$H"
+printf 'study,yi,vi\nA,0.1,0.02\nB,0.3,0.04\nC,-0.1,0.03\n' >"$H/v.csv"
+cp "$H/v.csv" "$H/v.orig"
+
+# same_input NAME : v.csv still holds the input
+same_input() {
+    if cmp -s "$H/v.csv" "$H/v.orig"; then ok; else bad "$1: the input was overwritten"; cp "$H/v.orig" "$H/v.csv"; fi
+}
+# no_tmp NAME : no temporary file left in $H
+no_tmp() {
+    if ls "$H"/*.tmp.* >/dev/null 2>&1; then bad "$1: temporary file left: $(ls "$H"/*.tmp.*)"; rm -f "$H"/*.tmp.*; else ok; fi
+}
+
+# ---- 1. outputs never clobber inputs or each other ----------------------------------------
+expect_error 1 "output '$H/v.csv' is the input file '$H/v.csv'" "-o is the input (pool)" pool "$H/v.csv" -o "$H/v.csv"
+same_input "-o is the input (pool)"
+expect_error 1 "is the input file" "-o is the input (escalc)" escalc "$H/v.csv" -o "$H/v.csv"
+same_input "-o is the input (escalc)"
+expect_error 1 "is the input file" "-o is the input (gosh)" gosh "$H/v.csv" --seed 1 -o "$H/v.csv"
+same_input "-o is the input (gosh)"
+# the same file under other names: a hard link, a symbolic link, standard input
+ln "$H/v.csv" "$H/hard.csv"
+expect_error 1 "is the input file '$H/v.csv'" "-o is a hard link to the input" pool "$H/v.csv" -o "$H/hard.csv"
+same_input "-o is a hard link to the input"
+ln -s v.csv "$H/soft.json"
+expect_error 1 "is the input file" "-o is a symlink to the input" pool "$H/v.csv" --format json -o "$H/soft.json"
+same_input "-o is a symlink to the input"
+ln -s v.csv "$H/soft.svg"
+expect_error 1 "is the input file" "forest -o is a symlink to the input" forest "$H/v.csv" -o "$H/soft.svg"
+same_input "forest -o is a symlink to the input"
+expect_error 1 "is the input file" "gosh --plot is a symlink to the input" gosh "$H/v.csv" --seed 1 --plot "$H/soft.svg"
+same_input "gosh --plot is a symlink to the input"
+$CMETA pool - -o "$H/v.csv" <"$H/v.csv" >/dev/null 2>"$TMP/err"
+rc=$?
+if [ "$rc" = 1 ] && grep -qF "is the input file 'standard input'" "$TMP/err"; then ok; else bad "-o is the file on standard input: rc $rc, $(cat "$TMP/err")"; fi
+same_input "-o is the file on standard input"
+# two outputs of one run naming the same file
+expect_error 1 "outputs '$H/same.png' and '$H/same.png' are the same file" "gosh -o and --plot the same" \
+    gosh "$H/v.csv" --seed 1 -o "$H/same.png" --plot "$H/same.png"
+if [ -e "$H/same.png" ]; then bad "gosh -o and --plot the same: a file was written"; else ok; fi
+ln -s rows.csv "$H/rows-link.svg"
+expect_error 1 "are the same file" "gosh -o and --plot through a link" \
+    gosh "$H/v.csv" --seed 1 -o "$H/rows.csv" --plot "$H/rows-link.svg"
+no_tmp "same outputs"
+# -o "" is a usage error, not "cmeta: : write error"
+expect_error 1 "output file name is empty" "-o empty (pool)" pool "$H/v.csv" -o ""
+expect_error 1 "output file name is empty" "-o empty (forest)" forest "$H/v.csv" -o ""
+expect_error 1 "file name is empty" "--plot empty (gosh)" gosh "$H/v.csv" --seed 1 --plot ""
+# a replaced output keeps its mode; a symbolic link stays a link and its target is replaced
+echo old >"$H/m600.json"
+chmod 600 "$H/m600.json"
+run_cmd pool "$H/v.csv" --format json -o "$H/m600.json"
+if [ "$rc" = 0 ] && [ "$(stat -c %a "$H/m600.json")" = 600 ] && grep -q '"estimate"' "$H/m600.json"; then ok
+else bad "mode 600 kept: rc $rc, mode $(stat -c %a "$H/m600.json")"; fi
+mkdir -p "$H/real"
+echo old >"$H/real/t.json"
+chmod 640 "$H/real/t.json"
+ln -s real/t.json "$H/link.json"
+run_cmd pool "$H/v.csv" --format json -o "$H/link.json"
+if [ "$rc" = 0 ] && [ -L "$H/link.json" ] && [ "$(readlink "$H/link.json")" = real/t.json ] &&
+    grep -q '"estimate"' "$H/real/t.json" && [ "$(stat -c %a "$H/real/t.json")" = 640 ] &&
+    ! ls "$H"/real/*.tmp.* "$H"/*.tmp.* >/dev/null 2>&1; then ok
+else bad "symlinked output: rc $rc, link $(readlink "$H/link.json"), $(head -c 40 "$H/real/t.json")"; fi
+# a dangling link creates its target, as the shell's > does
+ln -s real/new.svg "$H/dangling.svg"
+run_cmd forest "$H/v.csv" -o "$H/dangling.svg"
+if [ "$rc" = 0 ] && [ -L "$H/dangling.svg" ] && [ -s "$H/real/new.svg" ]; then ok; else bad "dangling symlinked output: rc $rc"; fi
+
+# ---- 3. temporary files carry the writer's PID; stale ones are removed by the next run -------
+# A writer killed with SIGKILL leaves NAME.tmp.PID.XXXXXX; the next run writing NAME removes it
+# (one warning line) and keeps the files of live writers and files of any other name.
+if [ -z "${CMETA_LIGHT:-}" ]; then
+    $CMETA gosh $T/data/synthetic40.csv --method REML --subsets 100000000 --seed 1 -o "$H/g.csv" >/dev/null 2>&1 &
+    kp=$!
+    i=0
+    while [ $i -lt 100 ] && ! ls "$H"/g.csv.tmp.* >/dev/null 2>&1; do sleep 0.1; i=$((i + 1)); done
+    kill -KILL $kp 2>/dev/null
+    wait $kp 2>/dev/null
+    if ls "$H"/g.csv.tmp.$kp.?????? >/dev/null 2>&1; then ok; else bad "temporary name lacks the writer's PID: $(ls "$H")"; fi
+    sleep 30 &
+    live=$!
+    touch "$H/g.csv.tmp.$live.AbC123" "$H/g.csv.tmp.Qw12er" "$H/g.csv.tmp.x$kp.AbC123" "$H/other.csv.tmp.$kp.AbC123"
+    run_cmd gosh "$H/v.csv" --seed 1 -o "$H/g.csv"
+    if [ "$rc" = 0 ] && [ "$(grep -c 'warning: removed 1 temporary file' "$TMP/err")" = 1 ] &&
+        grep -qF "g.csv.tmp.$kp." "$TMP/err" && ! ls "$H"/g.csv.tmp.$kp.* >/dev/null 2>&1 &&
+        [ -e "$H/g.csv.tmp.$live.AbC123" ] && [ -e "$H/g.csv.tmp.Qw12er" ] && [ -e "$H/g.csv.tmp.x$kp.AbC123" ] &&
+        [ -e "$H/other.csv.tmp.$kp.AbC123" ]; then ok
+    else bad "stale temporary files: rc $rc, $(cat "$TMP/err"); left: $(ls "$H" | tr '\n' ' ')"; fi
+    kill $live 2>/dev/null
+    wait $live 2>/dev/null
+    rm -f "$H"/*.tmp.*
+fi
+
+# ---- 5. wide headers in linear time; binary input refused at once; signals at every stage -----
+# 100,000 columns: read, or refused for a duplicate, well inside the guard (quadratic before:
+# 10,000 columns took 15 s). The guard is generous: no timing assertion, only "it ends".
+awk 'BEGIN { n = 100000; printf "study,yi,vi"; for (i = 4; i <= n; i++) printf ",c%d", i; printf "\n";
+    for (r = 1; r <= 3; r++) { printf "S%d,0.%d,0.0%d", r, r, r; for (i = 4; i <= n; i++) printf ",1"; printf "\n" } }' >"$H/wide.csv"
+sed '1s/,c100000$/,C9/' "$H/wide.csv" >"$H/widedup.csv"
+C0=$CMETA
+CMETA="timeout -k 5 20 $C0"
+expect_exit 0 "100,000 columns read" pool "$H/wide.csv" --method DL
+expect_stderr 2 "cmeta: $H/widedup.csv:1:100000: duplicated column name 'C9' (also column 9)" \
+    "100,000 columns, duplicate refused" pool "$H/widedup.csv"
+expect_stderr 2 "cmeta: /dev/zero:1:1: NUL byte in the file (is it a text CSV file?)" "pool /dev/zero" pool /dev/zero
+CMETA=$C0
+# SIGTERM / SIGINT: exit 130 well inside the second promised, no output and no temporary file
+# left. elapsed_ok START : at most 5 s since START (the guard; the program's own bound is 1 s).
+elapsed_ok() { [ $(($(date +%s) - $1)) -le 5 ]; }
+if [ -z "${CMETA_LIGHT:-}" ]; then
+    # reading a pipe whose writer stalls (the read is blocked when the signal comes)
+    mkfifo "$H/fifo"
+    (printf 'study,yi,vi\nA,0.1,0.01\n'; exec sleep 30) >"$H/fifo" &
+    wp=$!
+    t0=$(date +%s)
+    timeout --preserve-status -k 10 -s TERM 1 $CMETA pool "$H/fifo" -o "$H/sig1.json" 2>"$TMP/err"
+    rc=$?
+    kill $wp 2>/dev/null
+    if [ "$rc" = 130 ] && elapsed_ok $t0 && grep -q interrupted "$TMP/err" && [ ! -e "$H/sig1.json" ]; then ok
+    else bad "SIGTERM while reading a stalled pipe: rc $rc, $(cat "$TMP/err")"; fi
+    # reading an endless stream (before: read until memory ran out)
+    t0=$(date +%s)
+    (printf 'study,yi,vi\n'; yes 'A,0.1,0.01') | timeout --preserve-status -k 10 -s INT 1 $CMETA pool - -o "$H/sig2.json" 2>"$TMP/err"
+    rc=$?
+    if [ "$rc" = 130 ] && elapsed_ok $t0 && grep -q 'interrupted while reading' "$TMP/err" && [ ! -e "$H/sig2.json" ]; then ok
+    else bad "SIGINT while reading an endless stream: rc $rc, $(cat "$TMP/err")"; fi
+    # a long computation that does not poll (cumulative REML over 20,000 studies): the watchdog
+    awk 'BEGIN { srand(3); print "study,yi,vi"; for (i = 1; i <= 20000; i++) printf "S%d,%.4f,%.4f\n", i, rand() - 0.5, 0.01 + rand() / 10 }' >"$H/big.csv"
+    t0=$(date +%s)
+    timeout --preserve-status -k 10 -s TERM 1 $CMETA cumul "$H/big.csv" -o "$H/sig3.csv" 2>"$TMP/err"
+    rc=$?
+    if [ "$rc" = 130 ] && elapsed_ok $t0 && grep -q interrupted "$TMP/err" && [ ! -e "$H/sig3.csv" ]; then ok
+    else bad "SIGTERM during a long fit: rc $rc, $(cat "$TMP/err")"; fi
+    no_tmp "signals"
+fi
