@@ -13,22 +13,45 @@
 
 #include "cli.h"
 
+/* One line on stderr with control bytes (from labels, column names, arguments) shown as \xHH:
+ * no message may drive the terminal. */
+static void put_line(const char *prefix, const char *text)
+{
+    char esc[8192];
+    cmeta_escape_ctrl(esc, sizeof esc, text);
+    fprintf(stderr, "%s%s\n", prefix, esc);
+}
+
 int cli_failf(int code, const char *fmt, ...)
 {
+    char buf[4096];
     va_list ap;
-    fputs("cmeta: ", stderr);
     va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
+    vsnprintf(buf, sizeof buf, fmt, ap);
     va_end(ap);
-    fputc('\n', stderr);
+    put_line("cmeta: ", buf);
     return code;
 }
+
+/* The input of a single-file run (set by cli_load): named in data errors that are about the
+ * whole file rather than one line (e.g. "design matrix not of full rank"). */
+static char g_input_name[512];
+/* The warnings of the run (set by cli_load): printed before an error, which they may explain
+ * ("study 'A' left out ..." before "no study left"), and then forgotten. */
+static cmeta_warnings *g_warn;
 
 int cli_fail_status(cmeta_status st, const cmeta_error *err)
 {
     char buf[2048];
     cmeta_error e = *err;
     if (e.status == CMETA_OK) e.status = st == CMETA_OK ? CMETA_ENUMERIC : st;
+    if (e.status == CMETA_EDATA && !e.file[0] && g_input_name[0])
+        snprintf(e.file, sizeof e.file, "%s", g_input_name);
+    if (g_warn && g_warn->n) {
+        cli_print_warnings(g_warn);
+        cmeta_warnings_free(g_warn);
+        cmeta_warnings_init(g_warn);
+    }
     if (!e.message[0]) snprintf(e.message, sizeof e.message, "%s", cmeta_strerror(e.status));
     cmeta_error_format(&e, buf, sizeof buf);
     fprintf(stderr, "cmeta: %s\n", buf);
@@ -39,7 +62,7 @@ int cli_fail(const cmeta_error *err) { return cli_fail_status(err->status, err);
 
 void cli_print_warnings(const cmeta_warnings *w)
 {
-    for (size_t i = 0; w && i < w->n; i++) fprintf(stderr, "cmeta: warning: %s\n", w->text[i]);
+    for (size_t i = 0; w && i < w->n; i++) put_line("cmeta: warning: ", w->text[i]);
 }
 
 /* ---- option parsing ------------------------------------------------------------------ */
@@ -287,12 +310,21 @@ int cli_load(const cli_opts *oc, const char *path, cmeta_table **t, cmeta_data *
     if (o->preset_revman5 && o->data.measure_set && o->data.measure == CMETA_SMD)
         o->data.escalc.revman_smd = 1;
     note_input(path);
+    g_warn = w;
+    snprintf(g_input_name, sizeof g_input_name, "%s", strcmp(path, "-") == 0 ? "<stdin>" : path);
     cmeta_status st = cmeta_table_read_file_intr(path, &cli_interrupt, t, &err);
     if (st != CMETA_OK) return cli_fail_status(st, &err);
     st = cmeta_data_from_table(*t, &o->data, d, w, &err);
+    /* a variance of 0 is a valid effect-size result (escalc prints it, as metafor's does),
+     * but no fit can use it: say here which study and which input made it 0 */
+    if (st == CMETA_OK && strcmp(o->command, "escalc") != 0) st = cmeta_data_check_vi(*d, &err);
     if (st != CMETA_OK) {
+        cmeta_data_free(*d);
+        *d = NULL;
         cmeta_table_free(*t);
         *t = NULL;
+        /* the warnings explain the error (studies left out before "no study left"): they
+         * come first (cli_fail_status), and are not printed again by the command */
         return cli_fail_status(st, &err);
     }
     apply_preset(o, *d);
