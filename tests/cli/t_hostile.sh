@@ -137,3 +137,58 @@ if [ -z "${CMETA_LIGHT:-}" ]; then
     else bad "SIGTERM during a long fit: rc $rc, $(cat "$TMP/err")"; fi
     no_tmp "signals"
 fi
+
+# ---- 6. messages name the file, line, study and rule in the user's terms -------------------
+# ri = 1 (COR) and --ri 1 with equal SDs (MC): was "cmeta: vi must be > 0 (got 0)"
+printf 'study,ri,ni\nA,1,20\nB,0.5,30\nC,0.3,40\n' >"$H/cor1.csv"
+expect_stderr 2 "cmeta: $H/cor1.csv:2:2: study 'A': ri = 1 makes the sampling variance 0 (measure COR; a fit needs vi > 0)" \
+    "COR with ri = 1" pool "$H/cor1.csv" --measure COR
+# escalc prints the variance of 0, as metafor's escalc does
+run_cmd escalc "$H/cor1.csv" --measure COR
+if [ "$rc" = 0 ] && grep -q '^A,1,20,1,0$' "$TMP/out"; then ok; else bad "escalc COR ri = 1: rc $rc, $(head -2 "$TMP/out")"; fi
+printf 'study,m1i,sd1i,m2i,sd2i,ni\nA,10,2,8,2,20\nB,11,3,9,2.5,30\nC,12,2,9,3,25\n' >"$H/mc.csv"
+expect_stderr 2 "cmeta: $H/mc.csv:2: study 'A': --ri 1 with sd1i = sd2i (2) makes the sampling variance 0 (measure MC; a fit needs vi > 0)" \
+    "MC with --ri 1 and equal SDs" pool "$H/mc.csv" --measure MC --ri 1
+# every effect size infinite: the warnings first, then the error, which says why
+printf 'study,ai,bi,ci,di\nA,0,10,5,10\nB,0,9,2,8\n' >"$H/zero.csv"
+run_cmd pool "$H/zero.csv" --measure OR --to none
+if [ "$rc" = 2 ] && [ "$(wc -l <"$TMP/err")" = 3 ] && head -n 1 "$TMP/err" | grep -q "warning: study 'A' (line 2) left out" &&
+    [ "$(tail -n 1 "$TMP/err")" = "cmeta: $H/zero.csv: no study left: the effect size or variance of every study is not finite (see the warnings)" ]; then ok
+else bad "all effect sizes infinite: rc $rc, $(cat "$TMP/err")"; fi
+# the same in JSON mode: there is no JSON to carry the warnings, so stderr has them
+run_cmd pool "$H/zero.csv" --measure OR --to none --format json
+if [ "$rc" = 2 ] && [ "$(wc -l <"$TMP/err")" = 3 ] && [ ! -s "$TMP/out" ]; then ok; else bad "all infinite, JSON: rc $rc, $(cat "$TMP/err")"; fi
+# --add 1e308: the correction's warning and each study's fate are said before the error
+printf 'study,ai,bi,ci,di\nA,0,10,5,10\nB,0,10,5,10\nC,2,8,3,7\n' >"$H/add.csv"
+run_cmd pool "$H/add.csv" --measure OR --add 1e308 --to all
+if [ "$rc" = 2 ] && grep -q "warning: continuity correction 1e+308" "$TMP/err" &&
+    [ "$(tail -n 1 "$TMP/err")" = "cmeta: $H/add.csv:4: study 'C': the effect size (OR) is not finite although every input is: the numbers overflow a double (rescale the data, e.g. other units, or use a smaller --add)" ]; then ok
+else bad "--add 1e308: rc $rc, $(cat "$TMP/err")"; fi
+# an effect size that overflows is refused (was: dropped with a warning, exit 0)
+printf 'study,m1i,sd1i,n1i,m2i,sd2i,n2i\nA,1e308,1,10,-1e308,1,10\nB,1,1,10,0,1,10\nC,2,1,10,0,1,10\n' >"$H/ovf.csv"
+expect_stderr 2 "cmeta: $H/ovf.csv:2: study 'A': the effect size (MD) is not finite although every input is: the numbers overflow a double (rescale the data, e.g. other units)" \
+    "overflowing effect size" pool "$H/ovf.csv" --measure MD
+# valid vi = 1e-300: REML converges (was "REML did not converge")
+printf 'study,yi,vi\nA,0.1,1e-300\nB,0.2,1e-300\nC,0.3,1e-300\n' >"$H/tiny.csv"
+run_cmd pool "$H/tiny.csv" --format json
+if [ "$rc" = 0 ] && grep -q '"tau2":0.0099999' "$TMP/out" && grep -q '"estimate":0.2' "$TMP/out"; then ok
+else bad "vi = 1e-300: rc $rc, $(cat "$TMP/err") $(head -c 300 "$TMP/out")"; fi
+# errors about the whole file name the file
+printf 'study,yi,vi\nA,0.1,0.01\n' >"$H/one.csv"
+expect_stderr 2 "cmeta: $H/one.csv: permtest needs more studies than coefficients (got 1 study for 1 coefficient)" \
+    "permtest k = 1" permtest "$H/one.csv" --iter 10 --seed 1
+printf 'study,yi,vi,x\nA,0.1,0.01,1\nB,0.2,0.02,1\nC,0.3,0.03,1\n' >"$H/const.csv"
+expect_stderr 2 "cmeta: $H/const.csv: design matrix not of full rank: moderator 'x' is constant (collinear with the intercept)" \
+    "design matrix names the file" regress "$H/const.csv" --mods x
+# control bytes of labels are escaped in errors and warnings (ESC, BEL went out raw)
+printf 'study,yi,vi,g\n"A\033[31mred",0.1,0.01,\n"B\007",0.2,NA,x\nC,0.3,0.02,y\nD,0.1,0.03,y\n' >"$H/ctrl.csv"
+run_cmd pool "$H/ctrl.csv" --subgroup g
+if [ "$rc" = 0 ] && ! tr -d '\n' <"$TMP/err" | grep -q "$(printf '[\001-\037\177]')" &&
+    grep -qF "study 'A\\x1b[31mred'" "$TMP/err" && grep -qF "study 'B\\x07' (line 3)" "$TMP/err"; then ok
+else bad "control bytes in warnings: rc $rc, $(od -c "$TMP/err" | head -5)"; fi
+printf 'study,yi,vi\n"A\033]0;pwned\007",0.1,-1\n' >"$H/ctrl2.csv"
+expect_stderr 2 "cmeta: $H/ctrl2.csv:2:3: study 'A\\x1b]0;pwned\\x07': vi must be > 0 (got -1)" "control bytes in an error" pool "$H/ctrl2.csv"
+# a double BOM keeps the label column (was: studies "Study 1..3")
+printf '\357\273\277\357\273\277study,yi,vi\nAlpha,0.1,0.01\nBeta,0.2,0.02\nGamma,0.3,0.03\n' >"$H/bom2.csv"
+run_cmd pool "$H/bom2.csv" --format json
+if [ "$rc" = 0 ] && grep -q '"study":"Alpha"' "$TMP/out" && ! grep -q 'Study 1' "$TMP/out"; then ok; else bad "double BOM: rc $rc, $(head -c 300 "$TMP/out")"; fi
