@@ -280,7 +280,6 @@ void cli_opts_free(cli_opts *o)
     o->inputs = NULL;
 }
 
-static void note_input(const char *path);
 
 /* Presets set defaults only: explicit flags win. */
 static void apply_preset(cli_opts *o, const cmeta_data *d)
@@ -309,7 +308,7 @@ int cli_load(const cli_opts *oc, const char *path, cmeta_table **t, cmeta_data *
     /* RevMan's approximate Hedges' g applies to SMD only (escalc refuses it elsewhere) */
     if (o->preset_revman5 && o->data.measure_set && o->data.measure == CMETA_SMD)
         o->data.escalc.revman_smd = 1;
-    note_input(path);
+    cli_note_input(path);
     g_warn = w;
     snprintf(g_input_name, sizeof g_input_name, "%s", strcmp(path, "-") == 0 ? "<stdin>" : path);
     cmeta_status st = cmeta_table_read_file_intr(path, &cli_interrupt, t, &err);
@@ -431,7 +430,7 @@ static int add_id(file_id **v, size_t *n, const file_id *id)
 }
 
 /* An input, by what it is now (standard input when it is "-" and a file). */
-static void note_input(const char *path)
+void cli_note_input(const char *path)
 {
     struct stat sb;
     int ok = strcmp(path, "-") == 0 ? fstat(STDIN_FILENO, &sb) == 0 : stat(path, &sb) == 0;

@@ -103,6 +103,7 @@ struct cmeta_table_reader {
     cmeta_error err;
 };
 
+/* ---- column names and aliases --------------------------------------------------------- */
 
 static long alias_index(const char *name)
 {
