@@ -314,9 +314,6 @@ int cli_load(const cli_opts *oc, const char *path, cmeta_table **t, cmeta_data *
     cmeta_status st = cmeta_table_read_file_intr(path, &cli_interrupt, t, &err);
     if (st != CMETA_OK) return cli_fail_status(st, &err);
     st = cmeta_data_from_table(*t, &o->data, d, w, &err);
-    /* a variance of 0 is a valid effect-size result (escalc prints it, as metafor's does),
-     * but no fit can use it: say here which study and which input made it 0 */
-    if (st == CMETA_OK && strcmp(o->command, "escalc") != 0) st = cmeta_data_check_vi(*d, &err);
     if (st != CMETA_OK) {
         cmeta_data_free(*d);
         *d = NULL;
@@ -327,6 +324,17 @@ int cli_load(const cli_opts *oc, const char *path, cmeta_table **t, cmeta_data *
         return cli_fail_status(st, &err);
     }
     apply_preset(o, *d);
+    /* a variance of 0 is a valid effect-size result (escalc prints it, as metafor's does) and
+     * Mantel-Haenszel / Peto pool the 2x2 tables themselves, but no inverse-variance fit can
+     * use it: say here which study and which input made it 0 */
+    if (strcmp(o->command, "escalc") != 0 && o->fit.method != CMETA_METHOD_MH &&
+        o->fit.method != CMETA_METHOD_PETO && (st = cmeta_data_check_vi(*d, &err)) != CMETA_OK) {
+        cmeta_data_free(*d);
+        *d = NULL;
+        cmeta_table_free(*t);
+        *t = NULL;
+        return cli_fail_status(st, &err);
+    }
     return 0;
 }
 

@@ -192,3 +192,9 @@ expect_stderr 2 "cmeta: $H/ctrl2.csv:2:3: study 'A\\x1b]0;pwned\\x07': vi must b
 printf '\357\273\277\357\273\277study,yi,vi\nAlpha,0.1,0.01\nBeta,0.2,0.02\nGamma,0.3,0.03\n' >"$H/bom2.csv"
 run_cmd pool "$H/bom2.csv" --format json
 if [ "$rc" = 0 ] && grep -q '"study":"Alpha"' "$TMP/out" && ! grep -q 'Study 1' "$TMP/out"; then ok; else bad "double BOM: rc $rc, $(head -c 300 "$TMP/out")"; fi
+# Mantel-Haenszel pools the tables themselves: a study whose RD variance is 0 is no error there,
+# while an inverse-variance fit names it
+printf 'study,ai,bi,ci,di\nA,0,10,0,10\nB,1,9,2,8\nC,2,8,3,7\n' >"$H/rd0.csv"
+expect_exit 0 "RD variance 0 under MH" pool "$H/rd0.csv" --measure RD --method MH --to none
+expect_stderr 2 "cmeta: $H/rd0.csv:2: study 'A': the event risks (0 or 1 in both groups) make the sampling variance 0 (measure RD; a fit needs vi > 0: use --add)" \
+    "RD variance 0 under REML" pool "$H/rd0.csv" --measure RD --to none
