@@ -386,6 +386,123 @@ static void test_drop00(void)
     cmeta_table_free(t);
 }
 
+
+/* ---- issue 14: overflow refused, variances of 0 named in the user's terms ------------------ */
+
+static void test_overflow_refused(void)
+{
+    /* means 1e308 and -1e308: MD overflows; refused (was: dropped with a warning) */
+    expect_rule(CONT "A,1e308,1,10,-1e308,1,10\nB,1,1,10,0,1,10\n", CMETA_MD, CMETA_EDATA, 2, 0, "A",
+                "the effect size (MD) is not finite although every input is: the numbers overflow "
+                "a double (rescale the data, e.g. other units)");
+    /* counts of 1e308: the odds ratio overflows */
+    expect_rule("study,ai,bi,ci,di\nA,1,2,3,4\nB,1e308,1,1,1e308\n", CMETA_OR, CMETA_EDATA, 3, 0, "B",
+                "the effect size (OR) is not finite although every input is: the numbers overflow "
+                "a double (rescale the data, e.g. other units)");
+    /* a zero cell without correction is not an overflow: left out with a warning, as metafor */
+    cmeta_table *t = table_of("study,ai,bi,ci,di\nA,0,10,5,10\nB,1,9,2,8\n");
+    cmeta_data_opts o;
+    cmeta_data_opts_default(&o);
+    o.measure_set = 1;
+    o.measure = CMETA_OR;
+    o.escalc.to = CMETA_TO_NONE;
+    cmeta_data *d = NULL;
+    cmeta_warnings w;
+    cmeta_warnings_init(&w);
+    cmeta_error e;
+    cmeta_error_clear(&e);
+    CU_ASSERT_EQUAL_FATAL(cmeta_data_from_table(t, &o, &d, &w, &e), CMETA_OK);
+    CU_ASSERT_EQUAL(d->k, 1);
+    CU_ASSERT_EQUAL(w.n, 1);
+    if (w.n) CU_ASSERT_PTR_NOT_NULL(strstr(w.text[0], "study 'A' (line 2) left out"));
+    cmeta_data_free(d);
+    cmeta_warnings_free(&w);
+    cmeta_table_free(t);
+    /* every complete study left out: the message says so, not "no studies with complete data" */
+    t = table_of("study,ai,bi,ci,di\nA,0,10,5,10\nB,0,9,2,8\n");
+    cmeta_warnings_init(&w);
+    CU_ASSERT_EQUAL(cmeta_data_from_table(t, &o, &d, &w, &e), CMETA_EDATA);
+    CU_ASSERT_STRING_EQUAL(e.message, "no study left: the effect size or variance of every study is "
+                                      "not finite (see the warnings)");
+    CU_ASSERT_EQUAL(w.n, 2);
+    cmeta_warnings_free(&w);
+    cmeta_table_free(t);
+}
+
+/* Build, then cmeta_data_check_vi: the error's place and message. */
+static void expect_zero_vi(const char *csv, cmeta_measure m, int ri_set, double ri, long line,
+                           long col, const char *study, const char *msg)
+{
+    cmeta_table *t = table_of(csv);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(t);
+    cmeta_data_opts o;
+    cmeta_data_opts_default(&o);
+    o.measure_set = 1;
+    o.measure = m;
+    o.ri_set = ri_set;
+    o.ri = ri;
+    cmeta_data *d = NULL;
+    cmeta_error e;
+    cmeta_error_clear(&e);
+    CU_ASSERT_EQUAL_FATAL(cmeta_data_from_table(t, &o, &d, NULL, &e), CMETA_OK);
+    CU_ASSERT_EQUAL(cmeta_data_check_vi(d, &e), CMETA_EDATA);
+    CU_ASSERT_STRING_EQUAL(e.file, "t.csv");
+    CU_ASSERT_EQUAL(e.line, line);
+    CU_ASSERT_EQUAL(e.column, col);
+    CU_ASSERT_STRING_EQUAL(e.study, study);
+    CU_ASSERT_STRING_EQUAL(e.message, msg);
+    if (strcmp(e.message, msg) || e.line != line || e.column != col)
+        fprintf(stderr, "\n  got %ld:%ld '%s'\n want %ld:%ld '%s'\n", e.line, e.column, e.message, line, col, msg);
+    cmeta_data_free(d);
+    cmeta_table_free(t);
+}
+
+static void test_zero_variance_named(void)
+{
+    expect_zero_vi("study,ri,ni\nA,0.5,20\nB,1,30\n", CMETA_COR, 0, 0, 3, 2, "B",
+                   "ri = 1 makes the sampling variance 0 (measure COR; a fit needs vi > 0)");
+    expect_zero_vi("study,m1i,sd1i,m2i,sd2i,ni\nA,10,2,8,2,20\n", CMETA_MC, 1, 1.0, 2, 0, "A",
+                   "--ri 1 with sd1i = sd2i (2) makes the sampling variance 0 (measure MC; a fit "
+                   "needs vi > 0)");
+    expect_zero_vi("study,mean.e,sd.e,mean.c,sd.c,n,ri\nA,10,2,8,3,20,0.5\nB,10,2,8,2,20,1\n", CMETA_MC, 0,
+                   0, 3, 7, "B",
+                   "ri = 1 with sd.e = sd.c (2) makes the sampling variance 0 (measure MC; a fit "
+                   "needs vi > 0)");
+    /* fine data pass */
+    cmeta_table *t = table_of("study,ri,ni\nA,0.5,20\n");
+    cmeta_data *d = NULL;
+    cmeta_error e;
+    CU_ASSERT_EQUAL_FATAL(build(t, CMETA_COR, &d, NULL, &e), CMETA_OK);
+    CU_ASSERT_EQUAL(cmeta_data_check_vi(d, &e), CMETA_OK);
+    cmeta_data_free(d);
+    cmeta_table_free(t);
+}
+
+/* Control bytes of a label never reach the terminal: errors and warnings show them as \xHH
+ * (issue 14: ESC and BEL went out raw); line breaks stay spaces. */
+static void test_messages_escaped(void)
+{
+    cmeta_error e;
+    cmeta_error_clear(&e);
+    snprintf(e.file, sizeof e.file, "f.csv");
+    e.line = 3;
+    snprintf(e.study, sizeof e.study, "A\x1b[31mred\nx");
+    cmeta_error_set(&e, CMETA_EDATA, "vi must be > 0 (\x07)");
+    char buf[256];
+    cmeta_error_format(&e, buf, sizeof buf);
+    CU_ASSERT_STRING_EQUAL(buf, "f.csv:3: study 'A\\x1b[31mred x': vi must be > 0 (\\x07)");
+    /* cut short: never half an escape */
+    char small[24];
+    cmeta_error_format(&e, small, sizeof small);
+    CU_ASSERT(strlen(small) < sizeof small);
+    for (const char *p = small; *p; p++) CU_ASSERT((unsigned char)*p >= 0x20);
+    cmeta_warnings w;
+    cmeta_warnings_init(&w);
+    CU_ASSERT_EQUAL(cmeta_warn(&w, "study '%s' left out", "B\x07\x7f"), CMETA_OK);
+    CU_ASSERT_STRING_EQUAL(w.text[0], "study 'B\\x07\\x7f' left out");
+    cmeta_warnings_free(&w);
+}
+
 static void test_subset(void)
 {
     cmeta_table *t = table_file("tests/cli/data/bcg.csv");
@@ -439,5 +556,8 @@ int main(void)
     CU_add_test(s, "--ri", test_ri_option);
     CU_add_test(s, "--drop00", test_drop00);
     CU_add_test(s, "subsets", test_subset);
+    CU_add_test(s, "overflow refused, zero cells dropped", test_overflow_refused);
+    CU_add_test(s, "variance 0 named in the user's terms", test_zero_variance_named);
+    CU_add_test(s, "control bytes escaped in messages", test_messages_escaped);
     return tu_run();
 }

@@ -157,6 +157,32 @@ static void test_boundary(void)
     }
 }
 
+
+/* vi = 1e-300 (valid, tiny): REML and ML converge (issue 14: "REML did not converge"). With
+ * vi -> 0 the closed forms are REML tau^2 = sample variance, ML tau^2 = (k-1)/k of it,
+ * estimate = mean, se = sqrt(tau^2 / k) (metafor 3.8 prints tau^2 0.0100, 0.2000, se 0.0577
+ * for REML); relative error of the vi -> 0 limit ~1e-298, so 1e-6 is the iterative tolerance. */
+static void test_tiny_vi_converges(void)
+{
+    double y[3] = {0.1, 0.2, 0.3}, v[3] = {1e-300, 1e-300, 1e-300};
+    for (int reml = 0; reml <= 1; reml++) {
+        cmeta_fit_opts o;
+        cmeta_fit_opts_default(&o);
+        o.method = reml ? CMETA_METHOD_REML : CMETA_METHOD_ML;
+        cmeta_fit *f = NULL;
+        cmeta_error e;
+        cmeta_error_clear(&e);
+        cmeta_status st = cmeta_rma(y, v, 3, NULL, 0, &o, &f, NULL, &e);
+        if (st != CMETA_OK) fprintf(stderr, "\n  %s: %s\n", reml ? "REML" : "ML", e.message);
+        CU_ASSERT_EQUAL_FATAL(st, CMETA_OK);
+        double tau2 = reml ? 0.01 : 0.02 / 3;
+        TU_ASSERT_CLOSE(f->tau2, tau2, 1e-6, 0, "tau2");
+        TU_ASSERT_CLOSE(f->beta[0], 0.2, 1e-6, 0, "estimate");
+        TU_ASSERT_CLOSE(f->se[0], sqrt(tau2 / 3), 1e-6, 0, "se");
+        cmeta_fit_free(f);
+    }
+}
+
 /* profile (restricted) log-likelihood of the intercept-only model, constants dropped, the
  * same formula as in make_edge_fixtures.R */
 static double prof_ll(int reml, const double *y, const double *v, size_t k, double t2)
@@ -484,6 +510,7 @@ int main(void)
     CU_pSuite s = CU_add_suite("edge", NULL, NULL);
     CU_add_test(s, "tiny/huge/mixed vi, boundary, k = 2, flat, multimodal vs metafor", test_uni);
     CU_add_test(s, "tau^2 at the boundary: truncation said", test_boundary);
+    CU_add_test(s, "vi = 1e-300: REML and ML converge", test_tiny_vi_converges);
     CU_add_test(s, "multimodal (RE)ML profile: a higher maximum is reported", test_multimodal);
     CU_add_test(s, "constant and collinear moderators refused", test_moderators);
     CU_add_test(s, "rank test with ties vs metafor", test_ranktest_ties);

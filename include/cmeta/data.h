@@ -78,6 +78,12 @@ CMETA_EXPORT cmeta_status cmeta_data_from_table(const cmeta_table *t, const cmet
 CMETA_EXPORT cmeta_status cmeta_data_subset(const cmeta_data *d, const size_t *idx, size_t n,
                                             cmeta_data **out) CMETA_RESULT_USED;
 CMETA_EXPORT void cmeta_data_free(cmeta_data *d);
+/* Every study's sampling variance is > 0, as every fit needs (cmeta_rma refuses vi <= 0 but
+ * cannot say where it came from). Otherwise CMETA_EDATA naming file, line, study and the
+ * inputs that made it 0, in the user's terms: "ri = 1 makes the sampling variance 0",
+ * "--ri 1 with sd1i = sd2i (2) makes ...". escalc results may have vi = 0 (as metafor's):
+ * call this before fitting, not before printing effect sizes. */
+CMETA_EXPORT cmeta_status cmeta_data_check_vi(const cmeta_data *d, cmeta_error *err) CMETA_RESULT_USED;
 
 /* The measures whose input columns are all present in t (bit i set for measure i), used to
  * say "these columns fit: SMD, MD, ..." when --measure is missing. */

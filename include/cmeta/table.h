@@ -9,11 +9,14 @@
  * Rules enforced while reading (each a CMETA_EDATA with the place filled in): the file is
  * not empty, has a header, no empty or duplicated column name (case-insensitive, aliases
  * included: see cmeta_column_canonical), every row has as many fields as the header, the
- * text is valid UTF-8 without NUL bytes, quotes are terminated.
+ * text is valid UTF-8 without NUL bytes (refused as soon as read, so that a binary file or
+ * /dev/zero fails at once), quotes are terminated. Any number of byte-order marks at the very
+ * start is dropped (tools that prepend one without looking leave two).
  */
 #ifndef CMETA_TABLE_H
 #define CMETA_TABLE_H
 
+#include <signal.h>
 #include <stdio.h>
 #include "status.h"
 
@@ -27,6 +30,14 @@ typedef struct cmeta_table cmeta_table;
  * On success *out is a new table; the caller frees it with cmeta_table_free. */
 CMETA_EXPORT cmeta_status cmeta_table_read_file(const char *path, cmeta_table **out,
                                                 cmeta_error *err) CMETA_RESULT_USED;
+/* cmeta_table_read_file that can be stopped: reading ends with CMETA_EINTR ("interrupted
+ * while reading") once *flag is nonzero (a signal handler sets it; NULL = never). The flag is
+ * polled for every line and after every read, and a read cut short by a signal (EINTR) is
+ * retried unless the flag is set, so a blocked read of a pipe or terminal ends too when the
+ * handler is installed without SA_RESTART. */
+CMETA_EXPORT cmeta_status cmeta_table_read_file_intr(const char *path, volatile sig_atomic_t *flag,
+                                                     cmeta_table **out,
+                                                     cmeta_error *err) CMETA_RESULT_USED;
 CMETA_EXPORT cmeta_status cmeta_table_read_stream(FILE *fp, const char *name, cmeta_table **out,
                                                   cmeta_error *err) CMETA_RESULT_USED;
 
@@ -41,6 +52,9 @@ CMETA_EXPORT cmeta_status cmeta_table_reader_feed(cmeta_table_reader *r, const c
 CMETA_EXPORT cmeta_status cmeta_table_reader_finish(cmeta_table_reader *r, cmeta_table **out,
                                                     cmeta_error *err) CMETA_RESULT_USED;
 CMETA_EXPORT void cmeta_table_reader_free(cmeta_table_reader *r);
+/* Poll *flag (NULL = never) for every line fed: nonzero -> CMETA_EINTR. */
+CMETA_EXPORT void cmeta_table_reader_set_interrupt(cmeta_table_reader *r,
+                                                   volatile sig_atomic_t *flag);
 
 CMETA_EXPORT void cmeta_table_free(cmeta_table *t);
 

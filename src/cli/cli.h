@@ -81,6 +81,13 @@ typedef struct {
     int direct;   /* writing straight to a device or pipe (no rename) */
     const char *name;
 } cli_out;
+/* cli_out_open refuses (exit 1, naming both) a path that is the same file (device and inode,
+ * links followed) as an input of the run or as another output it opened; an empty path is a
+ * usage error. A replaced file keeps its mode; a symbolic link stays and its target is
+ * replaced. The temporary file is NAME.tmp.PID.XXXXXX, and those of the same NAME whose writer
+ * is gone are removed (one warning line). cli_load notes its input; other readers call
+ * cli_note_input (a path, or "-" for standard input when it is a file). */
+void cli_note_input(const char *path);
 int cli_out_open(cli_out *out, const char *path);      /* 0 ok, else exit code (printed) */
 int cli_out_commit(cli_out *out);                      /* 0 ok, else 4 (printed) */
 void cli_out_abort(cli_out *out);                      /* remove the temporary file */

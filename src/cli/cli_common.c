@@ -1,31 +1,57 @@
 /* cli_common.c - option parsing, input loading, atomic output, JSON/CSV helpers. */
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/time.h>
 #include <unistd.h>
 
 #include "cli.h"
 
+/* One line on stderr with control bytes (from labels, column names, arguments) shown as \xHH:
+ * no message may drive the terminal. */
+static void put_line(const char *prefix, const char *text)
+{
+    char esc[8192];
+    cmeta_escape_ctrl(esc, sizeof esc, text);
+    fprintf(stderr, "%s%s\n", prefix, esc);
+}
+
 int cli_failf(int code, const char *fmt, ...)
 {
+    char buf[4096];
     va_list ap;
-    fputs("cmeta: ", stderr);
     va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
+    vsnprintf(buf, sizeof buf, fmt, ap);
     va_end(ap);
-    fputc('\n', stderr);
+    put_line("cmeta: ", buf);
     return code;
 }
+
+/* The input of a single-file run (set by cli_load): named in data errors that are about the
+ * whole file rather than one line (e.g. "design matrix not of full rank"). */
+static char g_input_name[512];
+/* The warnings of the run (set by cli_load): printed before an error, which they may explain
+ * ("study 'A' left out ..." before "no study left"), and then forgotten. */
+static cmeta_warnings *g_warn;
 
 int cli_fail_status(cmeta_status st, const cmeta_error *err)
 {
     char buf[2048];
     cmeta_error e = *err;
     if (e.status == CMETA_OK) e.status = st == CMETA_OK ? CMETA_ENUMERIC : st;
+    if (e.status == CMETA_EDATA && !e.file[0] && g_input_name[0])
+        snprintf(e.file, sizeof e.file, "%s", g_input_name);
+    if (g_warn && g_warn->n) {
+        cli_print_warnings(g_warn);
+        cmeta_warnings_free(g_warn);
+        cmeta_warnings_init(g_warn);
+    }
     if (!e.message[0]) snprintf(e.message, sizeof e.message, "%s", cmeta_strerror(e.status));
     cmeta_error_format(&e, buf, sizeof buf);
     fprintf(stderr, "cmeta: %s\n", buf);
@@ -36,7 +62,7 @@ int cli_fail(const cmeta_error *err) { return cli_fail_status(err->status, err);
 
 void cli_print_warnings(const cmeta_warnings *w)
 {
-    for (size_t i = 0; w && i < w->n; i++) fprintf(stderr, "cmeta: warning: %s\n", w->text[i]);
+    for (size_t i = 0; w && i < w->n; i++) put_line("cmeta: warning: ", w->text[i]);
 }
 
 /* Option parsing: options.c, from the option tables. */
@@ -69,6 +95,7 @@ void cli_opts_free(cli_opts *o)
     o->njoined = 0;
 }
 
+
 /* Presets set defaults only: explicit flags win. */
 static void apply_preset(cli_opts *o, const cmeta_data *d)
 {
@@ -96,15 +123,33 @@ int cli_load(const cli_opts *oc, const char *path, cmeta_table **t, cmeta_data *
     /* RevMan's approximate Hedges' g applies to SMD only (escalc refuses it elsewhere) */
     if (o->preset_revman5 && o->data.measure_set && o->data.measure == CMETA_SMD)
         o->data.escalc.revman_smd = 1;
-    cmeta_status st = cmeta_table_read_file(path, t, &err);
+    cli_note_input(path);
+    g_warn = w;
+    snprintf(g_input_name, sizeof g_input_name, "%s", strcmp(path, "-") == 0 ? "<stdin>" : path);
+    cmeta_status st = cmeta_table_read_file_intr(path, &cli_interrupt, t, &err);
     if (st != CMETA_OK) return cli_fail_status(st, &err);
     st = cmeta_data_from_table(*t, &o->data, d, w, &err);
     if (st != CMETA_OK) {
+        cmeta_data_free(*d);
+        *d = NULL;
+        cmeta_table_free(*t);
+        *t = NULL;
+        /* the warnings explain the error (studies left out before "no study left"): they
+         * come first (cli_fail_status), and are not printed again by the command */
+        return cli_fail_status(st, &err);
+    }
+    apply_preset(o, *d);
+    /* a variance of 0 is a valid effect-size result (escalc prints it, as metafor's does) and
+     * Mantel-Haenszel / Peto pool the 2x2 tables themselves, but no inverse-variance fit can
+     * use it: say here which study and which input made it 0 */
+    if (strcmp(o->command, "escalc") != 0 && o->fit.method != CMETA_METHOD_MH &&
+        o->fit.method != CMETA_METHOD_PETO && (st = cmeta_data_check_vi(*d, &err)) != CMETA_OK) {
+        cmeta_data_free(*d);
+        *d = NULL;
         cmeta_table_free(*t);
         *t = NULL;
         return cli_fail_status(st, &err);
     }
-    apply_preset(o, *d);
     return 0;
 }
 
@@ -135,14 +180,38 @@ void cli_remove_tmp_files(void)
         if (g_tmp[i]) unlink(g_tmp[i]); /* async-signal-safe */
 }
 
+/* The first SIGINT/SIGTERM asks (cli_interrupt) and starts a half-second watchdog: the stages
+ * that poll the flag (reading, resampling, GOSH) stop cleanly well within it; any other stage
+ * (a long fit, writing a large output) is stopped by the watchdog, and a second signal stops
+ * the program at once. Either way the temporary output files are removed and the exit status
+ * is 130: nothing partial is left behind. */
+static void stop_now(void)
+{
+    static const char msg[] = "cmeta: interrupted: output not written\n";
+    cli_remove_tmp_files();
+    ssize_t n = write(STDERR_FILENO, msg, sizeof msg - 1); /* async-signal-safe */
+    (void)n;
+    _exit(130);
+}
+
+static void on_alarm(int sig)
+{
+    (void)sig;
+    stop_now();
+}
+
 static void on_signal(int sig)
 {
+    (void)sig;
     if (!cli_interrupt) {
         cli_interrupt = 1;
+        /* half a second: the watchdog's own exit must fit in the promised second on a
+         * loaded machine (setitimer is a plain system call, safe here) */
+        struct itimerval it = {{0, 0}, {0, 500000}};
+        setitimer(ITIMER_REAL, &it, NULL);
         return;
     }
-    cli_remove_tmp_files();
-    _exit(128 + sig);
+    stop_now();
 }
 
 void cli_install_signals(void)
@@ -151,11 +220,146 @@ void cli_install_signals(void)
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = on_signal;
     sigemptyset(&sa.sa_mask);
+    /* no SA_RESTART: a read blocked on a pipe or terminal returns EINTR, and the reader
+     * sees the flag (cmeta_table_read_file_intr) */
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
+    sa.sa_handler = on_alarm;
+    sigaction(SIGALRM, &sa, NULL);
 }
 
 /* ---- output ---------------------------------------------------------------------------- */
+
+/* What this run reads and writes, so that no output replaces an input or another output of
+ * the same run (house.md habit 13). A file is known by device and inode when it exists; an
+ * output not yet created by its directory's device and inode and its name. */
+typedef struct {
+    int exists;
+    dev_t dev, ddev;
+    ino_t ino, dino;
+    char *base;   /* name inside its directory (outputs) */
+    char *shown;  /* as the user wrote it */
+} file_id;
+static file_id *g_in, *g_outs;
+static size_t g_nin, g_nouts;
+
+static int add_id(file_id **v, size_t *n, const file_id *id)
+{
+    file_id *nv = realloc(*v, (*n + 1) * sizeof **v);
+    if (!nv) return -1;
+    *v = nv;
+    nv[(*n)++] = *id;
+    return 0;
+}
+
+/* An input, by what it is now (standard input when it is "-" and a file). */
+void cli_note_input(const char *path)
+{
+    struct stat sb;
+    int ok = strcmp(path, "-") == 0 ? fstat(STDIN_FILENO, &sb) == 0 : stat(path, &sb) == 0;
+    if (!ok || !S_ISREG(sb.st_mode)) return;
+    file_id id = {0};
+    id.exists = 1;
+    id.dev = sb.st_dev;
+    id.ino = sb.st_ino;
+    id.shown = strdup(strcmp(path, "-") == 0 ? "standard input" : path);
+    if (!id.shown || add_id(&g_in, &g_nin, &id)) free(id.shown);
+}
+
+/* The file a path finally names: symbolic links of the last component followed (relative
+ * targets are relative to the link's directory); a missing last target is fine (it will be
+ * created, as the shell's > does). NULL with errno set on failure. Caller frees. */
+static char *resolve_links(const char *path)
+{
+    char *cur = strdup(path);
+    for (int depth = 0; cur; depth++) {
+        struct stat sb;
+        if (lstat(cur, &sb) != 0 || !S_ISLNK(sb.st_mode)) return cur;
+        if (depth >= 40) {
+            free(cur);
+            errno = ELOOP;
+            return NULL;
+        }
+        size_t cap = (size_t)sb.st_size + 2 > 256 ? (size_t)sb.st_size + 2 : 256;
+        char *t = malloc(cap);
+        ssize_t n = t ? readlink(cur, t, cap - 1) : -1;
+        if (n < 0 || (size_t)n >= cap - 1) {
+            free(t);
+            free(cur);
+            if (n >= 0) errno = ENAMETOOLONG;
+            return NULL;
+        }
+        t[n] = '\0';
+        if (t[0] == '/') {
+            free(cur);
+            cur = t;
+            continue;
+        }
+        const char *slash = strrchr(cur, '/');
+        size_t dl = slash ? (size_t)(slash - cur) + 1 : 0;
+        char *next = malloc(dl + (size_t)n + 1);
+        if (next) {
+            memcpy(next, cur, dl);
+            memcpy(next + dl, t, (size_t)n + 1);
+        }
+        free(t);
+        free(cur);
+        cur = next;
+    }
+    return NULL;
+}
+
+/* Directory part of path ("." when none) and the name after it: malloc'd, caller frees. */
+static char *dir_of(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    if (!slash) return strdup(".");
+    if (slash == path) return strdup("/");
+    return strndup(path, (size_t)(slash - path));
+}
+
+static const char *base_of(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    return slash ? slash + 1 : path;
+}
+
+/* Remove the temporary files an earlier run left for the same output when that run is gone:
+ * names exactly BASE.tmp.PID.XXXXXX (cli_out_open's pattern; mkstemp's six letters and
+ * digits), regular files, and kill(PID, 0) fails with ESRCH. A live writer (or one we may not
+ * signal: EPERM) keeps its file; names of any other form are never touched. One warning line
+ * says what was removed. */
+static void remove_stale_tmp(const char *dir, const char *base, const char *shown)
+{
+    DIR *dp = opendir(dir);
+    if (!dp) return;
+    size_t bl = strlen(base), removed = 0;
+    char first[NAME_MAX + 1] = "";
+    struct dirent *de;
+    while ((de = readdir(dp)) != NULL) {
+        const char *n = de->d_name;
+        if (strncmp(n, base, bl) != 0 || strncmp(n + bl, ".tmp.", 5) != 0) continue;
+        const char *p = n + bl + 5, *q = p;
+        while (*q >= '0' && *q <= '9') q++;
+        if (q == p || q - p > 10 || *q != '.' || strlen(q + 1) != 6) continue;
+        int alnum = 1;
+        for (const char *c = q + 1; *c; c++)
+            if (!((*c >= '0' && *c <= '9') || (*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z'))) alnum = 0;
+        if (!alnum) continue;
+        long pid = strtol(p, NULL, 10);
+        if (pid <= 0 || pid > INT_MAX || (pid_t)pid == getpid()) continue;
+        if (kill((pid_t)pid, 0) == 0 || errno != ESRCH) continue;
+        struct stat sb;
+        if (fstatat(dirfd(dp), n, &sb, AT_SYMLINK_NOFOLLOW) != 0 || !S_ISREG(sb.st_mode)) continue;
+        if (unlinkat(dirfd(dp), n, 0) != 0) continue;
+        if (!removed++) snprintf(first, sizeof first, "%s", n);
+    }
+    closedir(dp);
+    if (removed)
+        fprintf(stderr, "cmeta: warning: removed %zu temporary file%s of '%s' left by a run that "
+                        "ended without finishing (%s%s)\n",
+                removed, removed == 1 ? "" : "s", shown, first, removed > 1 ? ", ..." : "");
+}
 
 int cli_out_open(cli_out *out, const char *path)
 {
@@ -164,28 +368,77 @@ int cli_out_open(cli_out *out, const char *path)
         out->fp = stdout;
         return 0;
     }
+    if (!path[0]) return cli_failf(1, "the output file name is empty (give a file name)");
+    out->name = path;
     /* A device or pipe (/dev/stdout, /dev/full, a FIFO) is written directly: renaming a
      * temporary file over it would replace the device. Only regular files get the
-     * write-then-rename treatment. */
-    struct stat sb;
+     * write-then-rename treatment; standard output named by path (/dev/stdout when it is a
+     * file) is standard output, written in the mode the shell opened it (> or >>). */
+    struct stat sb, so;
     if (stat(path, &sb) == 0 && !S_ISREG(sb.st_mode)) {
         if (S_ISDIR(sb.st_mode)) return cli_failf(4, "%s: is a directory", path);
         out->fp = fopen(path, "w");
         if (!out->fp) return cli_failf(4, "%s: cannot write: %s", path, strerror(errno));
         out->direct = 1;
-        out->name = path;
         return 0;
     }
-    size_t n = strlen(path);
-    out->path = malloc(n + 1);
-    out->tmp = malloc(n + 16);
-    if (!out->path || !out->tmp) {
+    int exists = stat(path, &sb) == 0;
+    if (exists && fstat(STDOUT_FILENO, &so) == 0 && so.st_dev == sb.st_dev && so.st_ino == sb.st_ino) {
+        out->fp = stdout;
+        return 0;
+    }
+    /* a symbolic link stays: its target is replaced (the temporary file goes next to it) */
+    char *target = resolve_links(path);
+    if (!target) return cli_failf(4, "%s: cannot write: %s", path, strerror(errno));
+    char *dir = dir_of(target);
+    struct stat ds;
+    if (!dir || stat(dir, &ds) != 0) {
+        int e = dir ? errno : ENOMEM;
+        free(dir);
+        free(target);
+        return cli_failf(4, "%s: cannot write: %s", path, strerror(e));
+    }
+    file_id id = {0};
+    id.exists = exists;
+    id.dev = exists ? sb.st_dev : 0;
+    id.ino = exists ? sb.st_ino : 0;
+    id.ddev = ds.st_dev;
+    id.dino = ds.st_ino;
+    for (size_t i = 0; exists && i < g_nin; i++)
+        if (g_in[i].dev == sb.st_dev && g_in[i].ino == sb.st_ino) {
+            free(dir);
+            free(target);
+            return cli_failf(1, "output '%s' is the input file '%s': writing it would destroy the "
+                                "input (choose another output file)", path, g_in[i].shown);
+        }
+    for (size_t i = 0; i < g_nouts; i++) {
+        const file_id *o = &g_outs[i];
+        if ((exists && o->exists && o->dev == sb.st_dev && o->ino == sb.st_ino) ||
+            (o->ddev == ds.st_dev && o->dino == ds.st_ino && strcmp(o->base, base_of(target)) == 0)) {
+            free(dir);
+            free(target);
+            return cli_failf(1, "outputs '%s' and '%s' are the same file (each output needs a file of "
+                                "its own)", o->shown, path);
+        }
+    }
+    remove_stale_tmp(dir, base_of(target), path);
+    free(dir);
+
+    size_t n = strlen(target);
+    out->path = target;
+    out->tmp = malloc(n + 40);
+    id.base = strdup(base_of(target));
+    id.shown = strdup(path);
+    if (!out->tmp || !id.base || !id.shown || add_id(&g_outs, &g_nouts, &id)) {
+        free(id.base);
+        free(id.shown);
         free(out->path);
         free(out->tmp);
+        memset(out, 0, sizeof *out);
         return cli_failf(4, "out of memory");
     }
-    memcpy(out->path, path, n + 1);
-    snprintf(out->tmp, n + 16, "%s.tmp.XXXXXX", path);
+    /* NAME.tmp.PID.XXXXXX: the writer's PID lets a later run tell a stale file from a live one */
+    snprintf(out->tmp, n + 40, "%s.tmp.%ld.XXXXXX", target, (long)getpid());
     int fd = mkstemp(out->tmp);
     if (fd < 0) {
         int e = errno;
@@ -194,15 +447,23 @@ int cli_out_open(cli_out *out, const char *path)
         memset(out, 0, sizeof *out);
         return cli_failf(4, "%s: cannot write: %s", path, strerror(e));
     }
-    /* mkstemp makes the file 0600; give it the mode a plain fopen would (0666 less the umask) */
-    mode_t mask = umask(0);
-    umask(mask);
-    (void)fchmod(fd, 0666 & ~mask);
+    register_tmp(out->tmp);
+    /* mkstemp makes the file 0600. A file replaced keeps its mode (and, where allowed, its
+     * owner); a new one gets the mode a plain fopen would give (0666 less the umask). */
+    struct stat ts;
+    if (stat(target, &ts) == 0 && S_ISREG(ts.st_mode)) {
+        if (ts.st_uid != geteuid() || ts.st_gid != getegid()) (void)!fchown(fd, ts.st_uid, ts.st_gid);
+        (void)fchmod(fd, ts.st_mode & 07777);
+    } else {
+        mode_t mask = umask(0);
+        umask(mask);
+        (void)fchmod(fd, 0666 & ~mask);
+    }
     out->fp = fdopen(fd, "w");
-    if (out->fp) register_tmp(out->tmp);
     if (!out->fp) {
         close(fd);
         unlink(out->tmp);
+        unregister_tmp(out->tmp);
         free(out->path);
         free(out->tmp);
         memset(out, 0, sizeof *out);
@@ -242,7 +503,7 @@ int cli_out_commit(cli_out *out)
     if (!bad && rename(out->tmp, out->path) != 0) bad = 1, e = errno;
     if (bad) {
         unlink(out->tmp);
-        cli_failf(4, "%s: write error: %s", out->path, strerror(e));
+        cli_failf(4, "%s: write error: %s", out->name ? out->name : out->path, strerror(e));
     }
     unregister_tmp(out->tmp);
     free(out->path);

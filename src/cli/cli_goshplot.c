@@ -11,6 +11,7 @@ int cli_goshplot_begin(struct cli_goshplot *g, const char *path, const cmeta_dat
     cmeta_plot_format fmt;
     cmeta_error err;
     cmeta_error_clear(&err);
+    if (!path[0]) return cli_failf(1, "gosh: the --plot file name is empty (--plot F.svg|F.png|F.pdf)");
     if (strcmp(path, "-") == 0)
         return cli_failf(1, "gosh: --plot F.svg|F.png|F.pdf needs a file (pictures are not written to standard output)");
     if (cmeta_plot_format_from_path(path, &fmt, &err) != CMETA_OK) return cli_fail(&err);
@@ -30,7 +31,7 @@ int cli_goshplot_end(struct cli_goshplot *g, const cmeta_gosh_summary *sum, cmet
     cmeta_error err;
     cmeta_error_clear(&err);
     cmeta_plot_format fmt;
-    const char *path = g->out.path ? g->out.path : g->out.name;
+    const char *path = g->out.name ? g->out.name : g->out.path; /* as given: a link keeps its name */
     if (cmeta_plot_format_from_path(path, &fmt, &err) != CMETA_OK) return cli_fail(&err);
     cmeta_text_measurer *tm = NULL;
     cmeta_plot plot;

@@ -28,6 +28,7 @@ int cli_plot_check_output(const cli_opts *o)
     if (!o->output || strcmp(o->output, "-") == 0)
         return cli_failf(1, "%s: -o F.svg|F.png|F.pdf is required (pictures are not written to standard output)",
                          o->command);
+    if (!o->output[0]) return cli_failf(1, "%s: the output file name is empty (-o F.svg|F.png|F.pdf)", o->command);
     cmeta_plot_format fmt;
     cmeta_error err;
     cmeta_error_clear(&err);

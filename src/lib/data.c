@@ -6,6 +6,7 @@
  * rules of the measure with cmeta_escalc_check() and map its study index and column name
  * back to the cell; compute yi/vi with cmeta_escalc().
  */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -295,6 +296,42 @@ static cmeta_status locate(const cmeta_table *t, const plan *p, const size_t *ro
     return st;
 }
 
+/* ---- effect sizes that are not finite ------------------------------------------------- */
+
+/* Finite inputs make a study's effect size infinite or undefined without overflow only at a
+ * boundary of the measure's formula: a zero cell (log 0, 0/0: metafor recodes the +-Inf to NA
+ * and leaves the study out, and so does cmeta, with a warning), a proportion of 0 or 1,
+ * |ri| = 1 (atanh, 1 - ri^2), a mean of 0 in a ratio of means (double-zero studies under
+ * --drop00 have zero cells). Anything else is an overflow of the double range (means 1e308 and -1e308): a
+ * number that would be wrong, refused rather than dropped. raw[v][s] are study s's inputs. */
+static int dropped_by_rule(cmeta_measure m, double *const *raw, size_t s)
+{
+#define RAW(v) (raw[v] ? raw[v][s] : NAN)
+    switch (cmeta_measure_family(m)) {
+    case CMETA_FAMILY_BIN2:
+        return RAW(V_AI) == 0 || RAW(V_BI) == 0 || RAW(V_CI) == 0 || RAW(V_DI) == 0;
+    case CMETA_FAMILY_PROP: return RAW(V_XI) == 0 || RAW(V_XI) == RAW(V_NI);
+    case CMETA_FAMILY_COR: return fabs(RAW(V_RI)) == 1;
+    case CMETA_FAMILY_PREPOST:
+        return fabs(RAW(V_RI)) == 1 || (m == CMETA_ROMC && (RAW(V_M1) == 0 || RAW(V_M2) == 0));
+    case CMETA_FAMILY_CONT2: return m == CMETA_ROM && (RAW(V_M1) == 0 || RAW(V_M2) == 0);
+    default: return 0;
+    }
+#undef RAW
+}
+
+static cmeta_status overflow_error(cmeta_error *err, const cmeta_table *t, size_t row,
+                                   const char *label, cmeta_measure m, int yi_bad, int add_set)
+{
+    char msg[256];
+    snprintf(msg, sizeof msg,
+             "%s (%s) is not finite although every input is: the numbers overflow a double "
+             "(rescale the data, e.g. other units%s)",
+             yi_bad ? "the effect size" : "the sampling variance", cmeta_measure_name(m),
+             add_set ? ", or use a smaller --add" : "");
+    return fail_at(err, t, cmeta_table_row_line(t, row), 0, label, CMETA_EDATA, msg);
+}
+
 /* ---- building ------------------------------------------------------------------------ */
 
 cmeta_status cmeta_data_from_table(const cmeta_table *t, const cmeta_data_opts *o,
@@ -447,11 +484,17 @@ cmeta_status cmeta_data_from_table(const cmeta_table *t, const cmeta_data_opts *
     }
 
     /* studies whose effect could not be computed (e.g. --drop00) are left out */
+    size_t n_nonfinite = 0;
     if (st == CMETA_OK) {
         size_t kk = 0;
         for (size_t s = 0; s < k; s++) {
             size_t row = d->row[s];
             if (!isfinite(d->yi[s]) || !isfinite(d->vi[s])) {
+                if (!dropped_by_rule(m, raw, s)) {
+                    st = overflow_error(err, t, row, d->label[s], m, !isfinite(d->yi[s]),
+                                        o->escalc.add_explicit);
+                    break;
+                }
                 int dz = cmeta_measure_family(m) == CMETA_FAMILY_BIN2 && o->escalc.drop00 &&
                          ((raw[V_AI][s] == 0 && raw[V_CI][s] == 0) ||
                           (raw[V_BI][s] == 0 && raw[V_DI][s] == 0));
@@ -462,6 +505,7 @@ cmeta_status cmeta_data_from_table(const cmeta_table *t, const cmeta_data_opts *
                     st = cmeta_error_set(err, CMETA_ENOMEM, "out of memory");
                     break;
                 }
+                n_nonfinite++;
                 continue;
             }
             d->row_yi[row] = d->yi[s];
@@ -477,9 +521,19 @@ cmeta_status cmeta_data_from_table(const cmeta_table *t, const cmeta_data_opts *
         k = kk;
     }
     if (st == CMETA_OK && k == 0) {
-        st = fail_at(err, t, 0, 0, NULL, CMETA_EDATA,
-                     nrows ? "no studies with complete data"
-                           : "no studies with complete data (the file has no data rows)");
+        /* say why, in the words of the warnings printed before (complete data whose effect
+         * sizes are all infinite are not "incomplete") */
+        char msg[160];
+        if (!nrows) snprintf(msg, sizeof msg, "no studies with complete data (the file has no data rows)");
+        else if (n_nonfinite == 0) snprintf(msg, sizeof msg, "no studies with complete data");
+        else if (n_nonfinite == nrows)
+            snprintf(msg, sizeof msg, "no study left: the effect size or variance of every study "
+                                      "is not finite (see the warnings)");
+        else
+            snprintf(msg, sizeof msg, "no study left: %zu with missing values, %zu whose effect "
+                                      "size or variance is not finite (see the warnings)",
+                     nrows - n_nonfinite, n_nonfinite);
+        st = fail_at(err, t, 0, 0, NULL, CMETA_EDATA, msg);
     }
     if (st != CMETA_OK) {
         for (int v = 0; v < NV; v++) cmeta_free(raw[v]);
@@ -558,5 +612,67 @@ cmeta_status cmeta_data_subset(const cmeta_data *d, const size_t *idx, size_t n,
         e->row_vi[row] = d->vi[j];
     }
     *out = e;
+    return CMETA_OK;
+}
+
+/* ---- sampling variances every fit can use --------------------------------------------- */
+
+/* The column name the user gave for canonical name c ("sd.e" for sd1i), or c. */
+static const char *user_col(const cmeta_table *t, const char *c)
+{
+    long j = cmeta_table_find(t, c);
+    return j >= 0 ? cmeta_table_colname(t, (size_t)j) : c;
+}
+
+cmeta_status cmeta_data_check_vi(const cmeta_data *d, cmeta_error *err)
+{
+    if (!d) return cmeta_error_set(err, CMETA_EUSAGE, "no data");
+    const cmeta_table *t = d->table;
+    cmeta_measure m = d->measure;
+    for (size_t s = 0; s < d->k; s++) {
+        if (d->vi[s] > 0) continue;
+        char msg[512];
+        long ricol = t ? cmeta_table_find(t, "ri") : -1, col = 0;
+        double ri = d->ri ? d->ri[s] : NAN;
+        /* ri from the file is "ri = 1"; from the command line "--ri 1" */
+        char rtxt[64];
+        if (ricol >= 0) snprintf(rtxt, sizeof rtxt, "%s = %g", cmeta_table_colname(t, (size_t)ricol), ri);
+        else snprintf(rtxt, sizeof rtxt, "--ri %g", ri);
+        cmeta_family fam = cmeta_measure_family(m);
+        if ((fam == CMETA_FAMILY_COR || fam == CMETA_FAMILY_PREPOST) && fabs(ri) == 1) {
+            if (ricol >= 0) col = ricol + 1;
+            if (m == CMETA_MC && d->sd1i && d->sd2i && d->sd1i[s] == d->sd2i[s])
+                snprintf(msg, sizeof msg, "%s with %s = %s (%g) makes the sampling variance 0 "
+                         "(measure MC; a fit needs vi > 0)", rtxt, t ? user_col(t, "sd1i") : "sd1i",
+                         t ? user_col(t, "sd2i") : "sd2i", d->sd1i[s]);
+            else
+                snprintf(msg, sizeof msg, "%s makes the sampling variance 0 (measure %s; a fit "
+                         "needs vi > 0)", rtxt, cmeta_measure_name(m));
+        } else if (fam == CMETA_FAMILY_PROP && d->xi && d->ni) {
+            long xc = t ? cmeta_table_find(t, "xi") : -1;
+            if (xc >= 0) col = xc + 1;
+            snprintf(msg, sizeof msg, "%s = %g of %s = %g makes the sampling variance 0 (measure "
+                     "%s; a fit needs vi > 0: use PLO, PAS or PFT, or --add)",
+                     t ? user_col(t, "xi") : "xi", d->xi[s], t ? user_col(t, "ni") : "ni",
+                     d->ni[s], cmeta_measure_name(m));
+        } else if (fam == CMETA_FAMILY_BIN2) {
+            snprintf(msg, sizeof msg, "the event risks (0 or 1 in both groups) make the sampling "
+                     "variance 0 (measure %s; a fit needs vi > 0: use --add)", cmeta_measure_name(m));
+        } else {
+            snprintf(msg, sizeof msg, "the sampling variance is %g (measure %s); a fit needs vi > 0",
+                     d->vi[s], cmeta_measure_name(m));
+        }
+        size_t row = d->row[s];
+        long line = t ? (col ? cmeta_table_cell_line(t, row, (size_t)col - 1) : cmeta_table_row_line(t, row)) : 0;
+        if (err) {
+            cmeta_error_clear(err);
+            if (t) snprintf(err->file, sizeof err->file, "%s", cmeta_table_name(t));
+            err->line = line;
+            err->column = col;
+            err->index = (long)row;
+            snprintf(err->study, sizeof err->study, "%s", d->label[s]);
+        }
+        return cmeta_error_set(err, CMETA_EDATA, "%s", msg);
+    }
     return CMETA_OK;
 }

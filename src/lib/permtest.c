@@ -94,7 +94,8 @@ cmeta_status cmeta_permtest(const double *yi, const double *vi, size_t k, const 
     size_t p = q + (intercept ? 1 : 0);
     if (p == 0) return cmeta_error_set(err, CMETA_EUSAGE, "permtest: the model has no coefficients");
     if (p > 32) return cmeta_error_set(err, CMETA_EUSAGE, "permtest: at most 32 coefficients");
-    if (k < p + 1) return cmeta_error_set(err, CMETA_EDATA, "permtest: %zu studies are too few for %zu coefficients", k, p);
+    if (k < p + 1) return cmeta_error_set(err, CMETA_EDATA, "permtest needs more studies than coefficients (got %zu stud%s for %zu coefficient%s)",
+                                          k, k == 1 ? "y" : "ies", p, p == 1 ? "" : "s");
     for (size_t j = 0; j < k; j++) {
         if (!isfinite(yi[j])) return cmeta_error_set(err, CMETA_EDATA, "permtest: yi of study %zu is not finite", j + 1);
         if (!(vi[j] > 0) || !isfinite(vi[j]))

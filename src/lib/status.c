@@ -88,6 +88,13 @@ void cmeta_error_format(const cmeta_error *err, char *buf, size_t size)
     APPEND("%s", err->message[0] ? err->message : cmeta_strerror(err->status));
 #undef APPEND
     one_line(buf);
+    /* control bytes left (ESC, BEL... from a label or a file name) are shown as \xHH: a CSV
+     * file must not be able to drive the terminal through a message */
+    if (cmeta_escape_ctrl(NULL, 0, buf) != strlen(buf)) {
+        char tmp[4096];
+        snprintf(tmp, sizeof tmp, "%s", buf);
+        cmeta_escape_ctrl(buf, size, tmp);
+    }
 }
 
 size_t cmeta_escape_ctrl(char *dst, size_t size, const char *src)
@@ -140,6 +147,8 @@ cmeta_status cmeta_warn(cmeta_warnings *w, const char *fmt, ...)
     vsnprintf(buf, sizeof buf, fmt, ap);
     va_end(ap);
     one_line(buf);
+    char esc[sizeof buf];
+    cmeta_escape_ctrl(esc, sizeof esc, buf); /* as cmeta_error_format: no raw control bytes */
     if (w->n == w->cap) {
         size_t cap = w->cap ? 2 * w->cap : 8;
         char **t = cmeta_realloc(w->text, cap * sizeof *t);
@@ -147,7 +156,7 @@ cmeta_status cmeta_warn(cmeta_warnings *w, const char *fmt, ...)
         w->text = t;
         w->cap = cap;
     }
-    char *s = cmeta_strdup(buf);
+    char *s = cmeta_strdup(esc);
     if (!s) return CMETA_ENOMEM;
     w->text[w->n++] = s;
     return CMETA_OK;

@@ -17,55 +17,13 @@
  */
 #include <csv.h>
 #include <errno.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "internal.h"
-
-struct cmeta_table {
-    char *name;
-    size_t nrows, ncols;
-    char **colnames;    /* ncols, owned */
-    char *arena;        /* cell texts */
-    size_t *off;        /* nrows * ncols offsets into arena */
-    long *line;         /* nrows * ncols start lines */
-    long header_line;
-};
-
-struct cmeta_table_reader {
-    struct csv_parser p;
-    int p_ok;
-    char *name;
-    long line;            /* current physical line, 1-based */
-    int prev_cr;          /* last byte seen was '\r' (a following '\n' is the same break) */
-    long row_start_line;  /* line of the current row's first byte; 0 = row not begun */
-    long field_line;      /* start line of the next field of the current row */
-    unsigned char bom[3];
-    size_t bom_n;
-    int bom_done;
-    /* current row */
-    size_t nfields;
-    int row_nonempty;
-    size_t row_first_cell, row_arena_start;
-    /* header */
-    int have_header;
-    char **hdr;
-    size_t nhdr, hdr_cap;
-    long header_line;
-    /* storage */
-    char *arena;
-    size_t alen, acap;
-    size_t *off;
-    long *lines;
-    size_t ncell, ccap;
-    size_t nrows;
-    /* a failure seen inside a callback */
-    int failed;
-    cmeta_status st;
-    cmeta_error err;
-};
 
 /* ---- column names and aliases (cli.md "Input CSV") ------------------------------------ */
 
@@ -97,12 +55,68 @@ static const alias_entry aliases[] = {
 };
 #define NALIASES (sizeof aliases / sizeof *aliases)
 
+struct cmeta_table {
+    char *name;
+    size_t nrows, ncols;
+    char **colnames;    /* ncols, owned */
+    char *arena;        /* cell texts */
+    size_t *off;        /* nrows * ncols offsets into arena */
+    long *line;         /* nrows * ncols start lines */
+    long header_line;
+    long alias_col[NALIASES]; /* first column named aliases[i].alias, -1 when none: the
+                               * lookups by canonical name cost O(1), not O(ncols) */
+};
+
+struct cmeta_table_reader {
+    struct csv_parser p;
+    int p_ok;
+    char *name;
+    long line;            /* current physical line, 1-based */
+    int prev_cr;          /* last byte seen was '\r' (a following '\n' is the same break) */
+    long row_start_line;  /* line of the current row's first byte; 0 = row not begun */
+    long field_line;      /* start line of the next field of the current row */
+    unsigned char bom[3];
+    size_t bom_n;
+    int bom_done;
+    /* current row */
+    size_t nfields;
+    int row_nonempty;
+    size_t row_first_cell, row_arena_start;
+    /* header */
+    int have_header;
+    char **hdr;
+    size_t nhdr, hdr_cap;
+    long header_line;
+    long alias_col[NALIASES]; /* see struct cmeta_table */
+    /* storage */
+    char *arena;
+    size_t alen, acap;
+    size_t *off;
+    long *lines;
+    size_t ncell, ccap;
+    size_t nrows;
+    /* Ctrl-C: polled once per line piece fed (cmeta_table_reader_set_interrupt) */
+    volatile sig_atomic_t *interrupt;
+    /* a failure seen inside a callback */
+    int failed;
+    cmeta_status st;
+    cmeta_error err;
+};
+
+/* ---- column names and aliases --------------------------------------------------------- */
+
+static long alias_index(const char *name)
+{
+    if (!name) return -1;
+    for (size_t i = 0; i < NALIASES; i++)
+        if (cmeta__strcasecmp(name, aliases[i].alias) == 0) return (long)i;
+    return -1;
+}
+
 const char *cmeta_column_canonical(const char *name)
 {
-    if (!name) return NULL;
-    for (size_t i = 0; i < NALIASES; i++)
-        if (cmeta__strcasecmp(name, aliases[i].alias) == 0) return aliases[i].canonical;
-    return NULL;
+    long i = alias_index(name);
+    return i < 0 ? NULL : aliases[i].canonical;
 }
 
 /* ---- small helpers ------------------------------------------------------------------ */
@@ -210,12 +224,7 @@ static void on_field(void *s, size_t len, void *data)
     r->field_line = r->line;
     size_t col = r->nfields++;
 
-    const char *nul = memchr(text, '\0', len);
-    if (nul) {
-        reader_fail(r, CMETA_EDATA, start + count_breaks(text, (size_t)(nul - text)),
-                    (long)col + 1, "%s", "NUL byte in the file (is it a text CSV file?)");
-        return;
-    }
+    /* NUL bytes never get here: feed_bytes refuses them as they are read */
     size_t bad = utf8_invalid_at((const unsigned char *)text, len);
     if (bad < len) {
         char msg[96];
@@ -257,6 +266,18 @@ static void on_field(void *s, size_t len, void *data)
     r->alen += len + 1;
 }
 
+/* FNV-1a over the name folded to lower case (ASCII, as cmeta__strcasecmp folds). */
+static size_t hash_folded(const char *s)
+{
+    uint64_t h = 14695981039346656037ULL;
+    for (; *s; s++) {
+        unsigned c = (unsigned char)*s;
+        if (c >= 'A' && c <= 'Z') c += 'a' - 'A';
+        h = (h ^ c) * 1099511628211ULL;
+    }
+    return (size_t)h;
+}
+
 static int looks_numeric(const char *s)
 {
     double x;
@@ -282,30 +303,64 @@ static void finish_header(cmeta_table_reader *r)
                     "no header row: the first row holds only numbers (it must name the columns)");
         return;
     }
-    for (size_t j = 1; j < r->nhdr; j++) {
-        const char *cj = cmeta_column_canonical(r->hdr[j]);
-        for (size_t i = 0; i < j; i++) {
-            const char *ci = cmeta_column_canonical(r->hdr[i]);
-            int dup;
-            if (cmeta__strcasecmp(r->hdr[i], r->hdr[j]) == 0) dup = 1;
-            /* several label columns (e.g. author and trial) may coexist: the first by
-             * priority labels the studies, the others are plain columns */
-            else if (cj && ci && strcmp(cj, "study") != 0) dup = strcmp(ci, cj) == 0;
-            else dup = 0;
-            if (dup) {
-                char msg[1024];
-                if (cmeta__strcasecmp(r->hdr[i], r->hdr[j]) == 0)
-                    snprintf(msg, sizeof msg, "duplicated column name '%.300s' (also column %zu)",
-                             r->hdr[j], i + 1);
-                else
-                    snprintf(msg, sizeof msg,
-                             "duplicated column: '%.300s' and '%.300s' (column %zu) both give %s",
-                             r->hdr[j], r->hdr[i], i + 1, cj);
-                reader_fail(r, CMETA_EDATA, hl, (long)j + 1, "%s", msg);
-                return;
+    /* Duplicates in one pass (a file may have 100,000 columns): a hash set of the names
+     * folded to lower case, and the first column of each canonical name. The first column j
+     * that repeats an earlier one is reported, naming that earlier column: names before j are
+     * all distinct, so there is at most one. */
+    size_t n = r->nhdr, cap = 16;
+    while (cap < 2 * n) cap *= 2;
+    size_t *slot = cmeta_malloc(cap * sizeof *slot); /* column + 1, 0 = empty */
+    if (!slot) {
+        reader_fail_nomem(r);
+        return;
+    }
+    memset(slot, 0, cap * sizeof *slot);
+    const char *canon_seen[NALIASES];
+    size_t canon_col[NALIASES], ncanon = 0;
+    for (size_t a = 0; a < NALIASES; a++) r->alias_col[a] = -1;
+    for (size_t j = 0; j < n; j++) {
+        long aj = alias_index(r->hdr[j]);
+        const char *cj = aj < 0 ? NULL : aliases[aj].canonical;
+        if (aj >= 0 && r->alias_col[aj] < 0) r->alias_col[aj] = (long)j;
+        long dup_i = -1;
+        int same_name = 0;
+        size_t h = hash_folded(r->hdr[j]) & (cap - 1);
+        while (slot[h]) {
+            if (cmeta__strcasecmp(r->hdr[slot[h] - 1], r->hdr[j]) == 0) break;
+            h = (h + 1) & (cap - 1);
+        }
+        if (slot[h]) {
+            dup_i = (long)slot[h] - 1;
+            same_name = 1;
+        } else {
+            slot[h] = j + 1;
+        }
+        /* several label columns (e.g. author and trial) may coexist: the first by priority
+         * labels the studies, the others are plain columns */
+        if (cj && strcmp(cj, "study") != 0) {
+            size_t c = 0;
+            while (c < ncanon && strcmp(canon_seen[c], cj) != 0) c++;
+            if (c < ncanon) {
+                if (dup_i < 0) dup_i = (long)canon_col[c];
+            } else {
+                canon_seen[ncanon] = cj;
+                canon_col[ncanon++] = j;
             }
         }
+        if (dup_i >= 0) {
+            char msg[1024];
+            if (same_name)
+                snprintf(msg, sizeof msg, "duplicated column name '%.300s' (also column %ld)",
+                         r->hdr[j], dup_i + 1);
+            else
+                snprintf(msg, sizeof msg,
+                         "duplicated column: '%.300s' and '%.300s' (column %ld) both give %s",
+                         r->hdr[j], r->hdr[dup_i], dup_i + 1, cj);
+            reader_fail(r, CMETA_EDATA, hl, (long)j + 1, "%s", msg);
+            break;
+        }
     }
+    cmeta_free(slot);
 }
 
 static void on_row(int c, void *data)
@@ -398,8 +453,22 @@ static cmeta_status feed_bytes(cmeta_table_reader *r, const char *s, size_t n, c
                 }
             }
         }
+        if (r->interrupt && *r->interrupt) {
+            reader_fail(r, CMETA_EINTR, 0, 0, "%s", "interrupted while reading");
+            return reader_error(r, err);
+        }
+        /* A NUL byte is refused as soon as it is read, not when its field ends: a binary
+         * file (/dev/zero) may never end a field. The bytes before it are parsed first, so
+         * that the place reported is its own line and field. */
+        const char *nul = memchr(s + i, '\0', end - i);
+        if (nul) end = (size_t)(nul - s), has_break = 0;
         size_t got = csv_parse(&r->p, s + i, end - i, on_field, on_row, r);
         if (r->failed) return reader_error(r, err);
+        if (nul && got == end - i) {
+            reader_fail(r, CMETA_EDATA, r->line, (long)r->nfields + 1, "%s",
+                        "NUL byte in the file (is it a text CSV file?)");
+            return reader_error(r, err);
+        }
         if (got < end - i) {
             int e = csv_error(&r->p);
             if (e == CSV_ENOMEM || e == CSV_ETOOBIG) {
@@ -438,7 +507,10 @@ cmeta_status cmeta_table_reader_feed(cmeta_table_reader *r, const char *data, si
         if ((unsigned char)data[0] == bom[r->bom_n]) {
             r->bom[r->bom_n++] = (unsigned char)data[0];
             data++, len--;
-            if (r->bom_n == 3) r->bom_done = 1, r->bom_n = 0; /* dropped */
+            /* dropped; and so is a second one: a tool that prepends a BOM without looking
+             * (e.g. PowerShell 5's Out-File -Encoding utf8 on a file that had one) leaves
+             * two, and the invisible U+FEFF would otherwise hide the first column's name */
+            if (r->bom_n == 3) r->bom_n = 0;
         } else {
             r->bom_done = 1;
             if (r->bom_n) {
@@ -497,6 +569,7 @@ cmeta_status cmeta_table_reader_finish(cmeta_table_reader *r, cmeta_table **out,
     t->off = r->off;
     t->line = r->lines;
     t->header_line = r->header_line;
+    memcpy(t->alias_col, r->alias_col, sizeof t->alias_col);
     r->arena = NULL;
     r->off = NULL;
     r->lines = NULL;
@@ -516,23 +589,43 @@ void cmeta_table_free(cmeta_table *t)
     cmeta_free(t);
 }
 
-cmeta_status cmeta_table_read_stream(FILE *fp, const char *name, cmeta_table **out,
-                                     cmeta_error *err)
+void cmeta_table_reader_set_interrupt(cmeta_table_reader *r, volatile sig_atomic_t *flag)
+{
+    if (r) r->interrupt = flag;
+}
+
+static cmeta_status read_stream(FILE *fp, const char *name, volatile sig_atomic_t *flag,
+                                cmeta_table **out, cmeta_error *err)
 {
     if (!out) return cmeta_error_set(err, CMETA_EUSAGE, "no output table");
     *out = NULL;
     cmeta_table_reader *r = cmeta_table_reader_new(name);
     if (!r) return cmeta_error_set(err, CMETA_ENOMEM, "out of memory");
+    r->interrupt = flag;
     char *buf = cmeta_malloc(1 << 16);
     if (!buf) {
         cmeta_table_reader_free(r);
         return cmeta_error_set(err, CMETA_ENOMEM, "out of memory");
     }
     cmeta_status st = CMETA_OK;
-    size_t n;
-    while ((n = fread(buf, 1, 1 << 16, fp)) > 0) {
-        st = cmeta_table_reader_feed(r, buf, n, err);
-        if (st != CMETA_OK) break;
+    for (;;) {
+        size_t n = fread(buf, 1, 1 << 16, fp);
+        if (n > 0) {
+            st = cmeta_table_reader_feed(r, buf, n, err);
+            if (st != CMETA_OK) break;
+        }
+        if (flag && *flag) {
+            reader_fail(r, CMETA_EINTR, 0, 0, "%s", "interrupted while reading");
+            st = reader_error(r, err);
+            break;
+        }
+        if (n > 0) continue;
+        /* a read cut short by a signal that asked for nothing (no interrupt) goes on */
+        if (ferror(fp) && errno == EINTR) {
+            clearerr(fp);
+            continue;
+        }
+        break;
     }
     if (st == CMETA_OK && ferror(fp)) {
         int e = errno;
@@ -548,10 +641,17 @@ cmeta_status cmeta_table_read_stream(FILE *fp, const char *name, cmeta_table **o
     return st;
 }
 
-cmeta_status cmeta_table_read_file(const char *path, cmeta_table **out, cmeta_error *err)
+cmeta_status cmeta_table_read_stream(FILE *fp, const char *name, cmeta_table **out,
+                                     cmeta_error *err)
+{
+    return read_stream(fp, name, NULL, out, err);
+}
+
+cmeta_status cmeta_table_read_file_intr(const char *path, volatile sig_atomic_t *flag,
+                                        cmeta_table **out, cmeta_error *err)
 {
     if (!path || !out) return cmeta_error_set(err, CMETA_EUSAGE, "no file name");
-    if (strcmp(path, "-") == 0) return cmeta_table_read_stream(stdin, "<stdin>", out, err);
+    if (strcmp(path, "-") == 0) return read_stream(stdin, "<stdin>", flag, out, err);
     FILE *fp = fopen(path, "rb");
     if (!fp) {
         int e = errno;
@@ -561,9 +661,14 @@ cmeta_status cmeta_table_read_file(const char *path, cmeta_table **out, cmeta_er
         }
         return cmeta_error_set(err, CMETA_EIO, "cannot open: %s", strerror(e));
     }
-    cmeta_status st = cmeta_table_read_stream(fp, path, out, err);
+    cmeta_status st = read_stream(fp, path, flag, out, err);
     fclose(fp);
     return st;
+}
+
+cmeta_status cmeta_table_read_file(const char *path, cmeta_table **out, cmeta_error *err)
+{
+    return cmeta_table_read_file_intr(path, NULL, out, err);
 }
 
 /* ---- accessors ---------------------------------------------------------------------- */
@@ -596,6 +701,8 @@ long cmeta_table_header_line(const cmeta_table *t) { return t ? t->header_line :
 long cmeta_table_find_raw(const cmeta_table *t, const char *name)
 {
     if (!t || !name) return -1;
+    long a = alias_index(name);
+    if (a >= 0) return t->alias_col[a];
     for (size_t j = 0; j < t->ncols; j++)
         if (cmeta__strcasecmp(t->colnames[j], name) == 0) return (long)j;
     return -1;
@@ -608,17 +715,17 @@ long cmeta_table_find(const cmeta_table *t, const char *canonical)
     if (!want) return cmeta_table_find_raw(t, canonical);
     if (strcmp(want, "study") == 0) {
         /* label columns in priority order: study, label, author, trial, studlab */
-        for (size_t i = 0; i < NALIASES && strcmp(aliases[i].canonical, "study") == 0; i++) {
-            long j = cmeta_table_find_raw(t, aliases[i].alias);
-            if (j >= 0) return j;
-        }
+        for (size_t i = 0; i < NALIASES && strcmp(aliases[i].canonical, "study") == 0; i++)
+            if (t->alias_col[i] >= 0) return t->alias_col[i];
         return -1;
     }
-    for (size_t j = 0; j < t->ncols; j++) {
-        const char *c = cmeta_column_canonical(t->colnames[j]);
-        if (c && strcmp(c, want) == 0) return (long)j;
-    }
-    return -1;
+    /* the first column, by position, whose name is one of want's aliases */
+    long best = -1;
+    for (size_t i = 0; i < NALIASES; i++)
+        if (strcmp(aliases[i].canonical, want) == 0 && t->alias_col[i] >= 0 &&
+            (best < 0 || t->alias_col[i] < best))
+            best = t->alias_col[i];
+    return best;
 }
 
 /* ---- cells -------------------------------------------------------------------------- */

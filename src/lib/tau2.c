@@ -168,7 +168,9 @@ cmeta_status cmeta__tau2(cmeta_method m, const double *y, const double *vi, size
             if (tau2 == 0 && adj < 0) adj = 0; /* at the boundary: halving would end at 0 */
             while (tau2 + adj < 0) adj /= 2;
             tau2 += adj;
-            if (fabs(adj) <= tol * vsc) { conv = 1; break; }
+            /* the scale is the larger of the data's and tau^2's: with vi = 1e-300 and
+             * tau^2 = 0.01 a step of tol x 1e-298 can never be met (metafor converges) */
+            if (fabs(adj) <= tol * fmin(1.0, fmax(vsc, 100.0 * tau2))) { conv = 1; break; }
         }
         if (!conv) {
             /* safeguard: bracket the root of the score and use Brent's method */

@@ -77,7 +77,8 @@ expect_stderr 2 "cmeta: $TMP/nul.csv:3:2: NUL byte in the file (is it a text CSV
     "rule NUL byte" escalc "$TMP/nul.csv"
 printf 'study,yi,vi\nA,,0.1\nB,NA,0.2\n' >"$TMP/allmissing.csv"
 run_cmd escalc "$TMP/allmissing.csv"
-if [ "$rc" = 2 ] && [ "$(head -n 1 "$TMP/err")" = "cmeta: $TMP/allmissing.csv: no studies with complete data" ] &&
+# the warnings that explain the error come first (issue 14)
+if [ "$rc" = 2 ] && [ "$(tail -n 1 "$TMP/err")" = "cmeta: $TMP/allmissing.csv: no studies with complete data" ] &&
    [ "$(wc -l <"$TMP/err")" = 3 ]; then ok; else bad "escalc no complete studies: rc $rc: $(cat "$TMP/err")"; fi
 
 # ---- usage and I/O errors
