@@ -11,8 +11,6 @@
 void cli_diag_frame(FILE *fp, const char *const *rownames, size_t nrows,
                     const char *const *colnames, size_t ncols, const char *const *cells,
                     int gap);
-/* Significance stars as R's symnum: "***" p <= .001, "**" <= .01, "*" <= .05, "." <= .1, " ". */
-const char *cli_diag_stars(double p);
 /* "p-val = 0.0123" or "p-val < .0001" as metafor's .pval(showeq = TRUE). */
 void cli_diag_pval_eq(char *buf, size_t n, double p);
 /* Reject methods the diagnostics cannot use (MH, PETO): returns an exit code or 0. */

@@ -25,7 +25,7 @@ typedef struct {
 static void peq(char *buf, size_t n, double p)
 {
     char t[64];
-    cli_pval(t, sizeof t, p, 4);
+    cmeta_fmt_pval(t, sizeof t, p, 4);
     if (t[0] == '<') snprintf(buf, n, "p < %s", t + 1);
     else snprintf(buf, n, "p = %s", t);
 }
@@ -33,39 +33,39 @@ static void peq(char *buf, size_t n, double p)
 static void print_text(FILE *fp, const bias_res *r, const cmeta_data *d, double level)
 {
     char a[64], b[80], c[64], e[80];
-    cli_fcf(a, sizeof a, r->eg.stat, 4);
+    cmeta_fmt_num(a, sizeof a, r->eg.stat, 4);
     peq(b, sizeof b, r->eg.pval);
     fputs("\nRegression Test for Funnel Plot Asymmetry\n\n"
           "Model:     weighted regression with multiplicative dispersion\n"
           "Predictor: standard error\n\n", fp);
     fprintf(fp, "Test for Funnel Plot Asymmetry: t = %s, df = %.0f, %s\n", a, r->eg.df, b);
-    cli_fcf(a, sizeof a, r->eg.intercept, 4);
-    cli_fcf(b, sizeof b, r->eg.ci_lb, 4);
-    cli_fcf(c, sizeof c, r->eg.ci_ub, 4);
+    cmeta_fmt_num(a, sizeof a, r->eg.intercept, 4);
+    cmeta_fmt_num(b, sizeof b, r->eg.ci_lb, 4);
+    cmeta_fmt_num(c, sizeof c, r->eg.ci_ub, 4);
     fprintf(fp, "Limit Estimate (as sei -> 0):   b = %s (CI: %s, %s)\n", a, b, c);
-    cli_fcf(a, sizeof a, r->eg.slope, 4);
-    cli_fcf(b, sizeof b, r->eg.slope_se, 4);
+    cmeta_fmt_num(a, sizeof a, r->eg.slope, 4);
+    cmeta_fmt_num(b, sizeof b, r->eg.slope_se, 4);
     fprintf(fp, "Egger's bias coefficient (slope on sei): %s (SE = %s)\n\n", a, b);
 
-    cli_fcf(a, sizeof a, r->rk.tau, 4);
+    cmeta_fmt_num(a, sizeof a, r->rk.tau, 4);
     peq(b, sizeof b, r->rk.pval);
     fprintf(fp, "\nRank Correlation Test for Funnel Plot Asymmetry\n\nKendall's tau = %s, %s%s\n\n", a, b,
             r->rk.exact ? "" : " (normal approximation)");
 
     const cmeta_trimfill_result *tf = r->tf;
-    cli_fcf(a, sizeof a, tf->se_k0, 4);
+    cmeta_fmt_num(a, sizeof a, tf->se_k0, 4);
     fprintf(fp, "\nEstimated number of missing studies on the %s side: %zu (SE = %s)\n\n",
             tf->side == CMETA_TF_RIGHT ? "right" : "left", tf->k0, a);
     const cmeta_fit *f = tf->fit;
     if (f->method == CMETA_METHOD_FE) fprintf(fp, "Fixed-Effects Model (k = %zu)\n", f->k);
     else fprintf(fp, "Random-Effects Model (k = %zu; tau^2 estimator: %s)\n", f->k, cmeta_method_name(f->method));
-    cli_fcf(a, sizeof a, f->beta[0], 4);
-    cli_fcf(b, sizeof b, f->ci_lb[0], 4);
-    cli_fcf(c, sizeof c, f->ci_ub[0], 4);
+    cmeta_fmt_num(a, sizeof a, f->beta[0], 4);
+    cmeta_fmt_num(b, sizeof b, f->ci_lb[0], 4);
+    cmeta_fmt_num(c, sizeof c, f->ci_ub[0], 4);
     peq(e, sizeof e, f->pval[0]);
     fprintf(fp, "estimate = %s, %g%% CI: %s, %s, %s", a, level, b, c, e);
     if (f->method != CMETA_METHOD_FE) {
-        cli_fcf(a, sizeof a, f->tau2, fabs(f->tau2) <= 10 * 2.220446049250313e-16 ? 0 : 4);
+        cmeta_fmt_num(a, sizeof a, f->tau2, fabs(f->tau2) <= 10 * 2.220446049250313e-16 ? 0 : 4);
         fprintf(fp, ", tau^2 = %s", a);
     }
     fputs("\n\n", fp);
@@ -78,8 +78,8 @@ static void print_text(FILE *fp, const bias_res *r, const cmeta_data *d, double 
             for (size_t j = 0; j < tf->k0; j++) {
                 snprintf(buf[j * 4], 64, "Filled %zu", j + 1);
                 rows[j] = buf[j * 4];
-                cli_fcf(buf[j * 4 + 1], 64, tf->fill_yi[j], 4);
-                cli_fcf(buf[j * 4 + 2], 64, tf->fill_vi[j], 4);
+                cmeta_fmt_num(buf[j * 4 + 1], 64, tf->fill_yi[j], 4);
+                cmeta_fmt_num(buf[j * 4 + 2], 64, tf->fill_vi[j], 4);
                 snprintf(buf[j * 4 + 3], 64, "%s", d->label[tf->fill_of[j]]);
                 for (size_t c2 = 0; c2 < 3; c2++) cells[j * 3 + c2] = buf[j * 4 + 1 + c2];
             }
@@ -91,12 +91,12 @@ static void print_text(FILE *fp, const bias_res *r, const cmeta_data *d, double 
         free(rows);
     }
 
-    cli_pval(a, sizeof a, r->fs.rosenthal_pval, 4);
+    cmeta_fmt_pval(a, sizeof a, r->fs.rosenthal_pval, 4);
     fprintf(fp, "\nFail-safe N Calculation Using the Rosenthal Approach\n\n"
                 "Observed Significance Level: %s\nTarget Significance Level:   %g\n\n"
                 "Fail-safe N: %.0f\n\n", a, r->fs.alpha, r->fs.rosenthal);
-    cli_fcf(a, sizeof a, r->fs.orwin_mean, 4);
-    cli_fcf(b, sizeof b, r->fs.orwin_target, 4);
+    cmeta_fmt_num(a, sizeof a, r->fs.orwin_mean, 4);
+    cmeta_fmt_num(b, sizeof b, r->fs.orwin_target, 4);
     fprintf(fp, "\nFail-safe N Calculation Using the Orwin Approach\n\n"
                 "Average Effect Size: %s\nTarget Effect Size:  %s\n\nFail-safe N: ", a, b);
     if (isfinite(r->fs.orwin)) fprintf(fp, "%.0f\n\n", r->fs.orwin);
@@ -105,17 +105,17 @@ static void print_text(FILE *fp, const bias_res *r, const cmeta_data *d, double 
 
 static void kv(FILE *fp, const char *k, double v, int *first)
 {
-    json_key(fp, k, first);
-    json_num(fp, v);
+    cmeta_json_key(fp, k, first);
+    cmeta_json_num(fp, v);
 }
 
 static void print_json(FILE *fp, const bias_res *r, const cmeta_data *d, const cmeta_warnings *w)
 {
     int first = 1, f2;
     fputc('{', fp);
-    json_key(fp, "k", &first);
+    cmeta_json_key(fp, "k", &first);
     fprintf(fp, "%zu", d->k);
-    json_key(fp, "egger", &first);
+    cmeta_json_key(fp, "egger", &first);
     fputc('{', fp);
     f2 = 1;
     kv(fp, "stat", r->eg.stat, &f2);
@@ -128,49 +128,49 @@ static void print_json(FILE *fp, const bias_res *r, const cmeta_data *d, const c
     kv(fp, "slope", r->eg.slope, &f2);
     kv(fp, "slope_se", r->eg.slope_se, &f2);
     fputc('}', fp);
-    json_key(fp, "begg", &first);
+    cmeta_json_key(fp, "begg", &first);
     fputc('{', fp);
     f2 = 1;
     kv(fp, "tau", r->rk.tau, &f2);
     kv(fp, "pval", r->rk.pval, &f2);
-    json_key(fp, "exact", &f2);
+    cmeta_json_key(fp, "exact", &f2);
     fputs(r->rk.exact ? "true" : "false", fp);
     fputc('}', fp);
     const cmeta_trimfill_result *tf = r->tf;
     const cmeta_fit *f = tf->fit;
-    json_key(fp, "trimfill", &first);
+    cmeta_json_key(fp, "trimfill", &first);
     fputc('{', fp);
     f2 = 1;
-    json_key(fp, "estimator", &f2);
-    json_str(fp, tf->estimator == CMETA_TF_R0 ? "R0" : "L0");
-    json_key(fp, "k0", &f2);
+    cmeta_json_key(fp, "estimator", &f2);
+    cmeta_json_str(fp, tf->estimator == CMETA_TF_R0 ? "R0" : "L0");
+    cmeta_json_key(fp, "k0", &f2);
     fprintf(fp, "%zu", tf->k0);
     kv(fp, "se_k0", tf->se_k0, &f2);
-    json_key(fp, "side", &f2);
-    json_str(fp, tf->side == CMETA_TF_RIGHT ? "right" : "left");
-    json_key(fp, "k", &f2);
+    cmeta_json_key(fp, "side", &f2);
+    cmeta_json_str(fp, tf->side == CMETA_TF_RIGHT ? "right" : "left");
+    cmeta_json_key(fp, "k", &f2);
     fprintf(fp, "%zu", f->k);
-    json_key(fp, "method", &f2);
-    json_str(fp, cmeta_method_name(f->method));
+    cmeta_json_key(fp, "method", &f2);
+    cmeta_json_str(fp, cmeta_method_name(f->method));
     kv(fp, "estimate", f->beta[0], &f2);
     kv(fp, "se", f->se[0], &f2);
     kv(fp, "pval", f->pval[0], &f2);
     kv(fp, "ci_lb", f->ci_lb[0], &f2);
     kv(fp, "ci_ub", f->ci_ub[0], &f2);
     kv(fp, "tau2", f->tau2, &f2);
-    json_key(fp, "filled", &f2);
+    cmeta_json_key(fp, "filled", &f2);
     fputc('[', fp);
     for (size_t j = 0; j < tf->k0; j++) {
         int f3 = 1;
         fputs(j ? ",{" : "{", fp);
         kv(fp, "yi", tf->fill_yi[j], &f3);
         kv(fp, "vi", tf->fill_vi[j], &f3);
-        json_key(fp, "mirrors", &f3);
-        json_str(fp, d->label[tf->fill_of[j]]);
+        cmeta_json_key(fp, "mirrors", &f3);
+        cmeta_json_str(fp, d->label[tf->fill_of[j]]);
         fputc('}', fp);
     }
     fputs("]}", fp);
-    json_key(fp, "failsafe", &first);
+    cmeta_json_key(fp, "failsafe", &first);
     fputc('{', fp);
     f2 = 1;
     kv(fp, "rosenthal", r->fs.rosenthal, &f2);
@@ -180,14 +180,14 @@ static void print_json(FILE *fp, const bias_res *r, const cmeta_data *d, const c
     kv(fp, "orwin_mean", r->fs.orwin_mean, &f2);
     kv(fp, "orwin_target", r->fs.orwin_target, &f2);
     fputc('}', fp);
-    json_warnings(fp, w, &first);
+    cmeta_json_warnings(fp, w, &first);
     fputs("}\n", fp);
 }
 
 static void row(FILE *fp, const char *test, const char *key, double v)
 {
     fprintf(fp, "%s,%s,", test, key);
-    csv_num(fp, v);
+    cmeta_csv_num(fp, v);
     fputc('\n', fp);
 }
 

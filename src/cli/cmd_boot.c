@@ -51,38 +51,38 @@ int cmeta_cmd_boot(int argc, char **argv)
     if (o.format == CLI_FMT_JSON) {
         int first = 1;
         fputc('{', fp);
-        json_key(fp, "bootstrap", &first);
+        cmeta_json_key(fp, "bootstrap", &first);
         int f2 = 1;
         fputc('{', fp);
-        json_key(fp, "iter", &f2);
+        cmeta_json_key(fp, "iter", &f2);
         fprintf(fp, "%llu", (unsigned long long)r.iter);
-        json_key(fp, "seed", &f2);
+        cmeta_json_key(fp, "seed", &f2);
         fprintf(fp, "%lu", ro.seed);
-        json_key(fp, "type", &f2);
-        json_str(fp, bca ? "nonparametric" : "parametric");
-        json_key(fp, "method", &f2);
-        json_str(fp, cmeta_method_name(ro.method));
-        json_key(fp, "level", &f2);
-        json_num(fp, r.level);
-        json_key(fp, "failed", &f2);
+        cmeta_json_key(fp, "type", &f2);
+        cmeta_json_str(fp, bca ? "nonparametric" : "parametric");
+        cmeta_json_key(fp, "method", &f2);
+        cmeta_json_str(fp, cmeta_method_name(ro.method));
+        cmeta_json_key(fp, "level", &f2);
+        cmeta_json_num(fp, r.level);
+        cmeta_json_key(fp, "failed", &f2);
         fprintf(fp, "%llu", (unsigned long long)r.failed);
-        json_key(fp, "ci_type", &f2);
-        json_str(fp, bca ? "bca" : "percentile");
+        cmeta_json_key(fp, "ci_type", &f2);
+        cmeta_json_str(fp, bca ? "bca" : "percentile");
         for (int s = 0; s < 3; s++) {
-            json_key(fp, nm[s], &f2);
+            cmeta_json_key(fp, nm[s], &f2);
             int f3 = 1;
             fputc('{', fp);
             const char *kk[9] = {"estimate", "ci_lb", "ci_ub", "se", "bias", "perc_lb", "perc_ub", "bca_lb", "bca_ub"};
             double v[9] = {bs[s]->t0, bca ? bs[s]->bca_lb : bs[s]->perc_lb, bca ? bs[s]->bca_ub : bs[s]->perc_ub,
                            bs[s]->se, bs[s]->bias, bs[s]->perc_lb, bs[s]->perc_ub, bs[s]->bca_lb, bs[s]->bca_ub};
             for (int j = 0; j < 9; j++) {
-                json_key(fp, kk[j], &f3);
-                json_num(fp, v[j]);
+                cmeta_json_key(fp, kk[j], &f3);
+                cmeta_json_num(fp, v[j]);
             }
             fputc('}', fp);
         }
         fputc('}', fp);
-        json_warnings(fp, &w, &first);
+        cmeta_json_warnings(fp, &w, &first);
         fputs("}\n", fp);
     } else if (o.format == CLI_FMT_CSV) {
         cli_print_warnings(&w);
@@ -92,7 +92,7 @@ int cmeta_cmd_boot(int argc, char **argv)
             double v[7] = {bs[s]->t0, bs[s]->se, bs[s]->bias, bs[s]->perc_lb, bs[s]->perc_ub, bs[s]->bca_lb, bs[s]->bca_ub};
             for (int j = 0; j < 7; j++) {
                 fputc(',', fp);
-                csv_num(fp, v[j]);
+                cmeta_csv_num(fp, v[j]);
             }
             fputc('\n', fp);
         }

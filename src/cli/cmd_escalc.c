@@ -70,7 +70,7 @@ int cmeta_cmd_escalc(int argc, char **argv)
         FILE *fp = out.fp;
         for (size_t j = 0; j < nc; j++) {
             if (j) fputc(',', fp);
-            csv_field(fp, cmeta_table_colname(t, j));
+            cmeta_csv_field(fp, cmeta_table_colname(t, j));
         }
         if (yc < 0) fputs(nc ? ",yi" : "yi", fp);
         if (vc < 0) fputs(",vi", fp);
@@ -78,17 +78,17 @@ int cmeta_cmd_escalc(int argc, char **argv)
         for (size_t i = 0; i < nr; i++) {
             for (size_t j = 0; j < nc; j++) {
                 if (j) fputc(',', fp);
-                if ((long)j == yc) csv_num(fp, d->row_yi[i]);
-                else if ((long)j == vc) csv_num(fp, d->row_vi[i]);
-                else csv_field(fp, cmeta_table_cell(t, i, j));
+                if ((long)j == yc) cmeta_csv_num(fp, d->row_yi[i]);
+                else if ((long)j == vc) cmeta_csv_num(fp, d->row_vi[i]);
+                else cmeta_csv_field(fp, cmeta_table_cell(t, i, j));
             }
             if (yc < 0) {
                 fputc(',', fp);
-                csv_num(fp, d->row_yi[i]);
+                cmeta_csv_num(fp, d->row_yi[i]);
             }
             if (vc < 0) {
                 fputc(',', fp);
-                csv_num(fp, d->row_vi[i]);
+                cmeta_csv_num(fp, d->row_vi[i]);
             }
             fputc('\n', fp);
         }

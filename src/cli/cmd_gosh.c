@@ -40,7 +40,7 @@ static int write_rows(void *ctx, const cmeta_gosh_row *r, size_t n)
     if (!s->fp) return cli_interrupt;
     char line[256];
     for (size_t i = 0; i < n; i++) {
-        /* as fprintf "%llu,%d," then csv_num (%.17g, empty when not finite) per column */
+        /* as fprintf "%llu,%d," then cmeta_csv_num (%.17g, empty when not finite) per column */
         char *p = put_u64(line, (unsigned long long)r[i].mask);
         *p++ = ',';
         if (r[i].k < 0) *p++ = '-';
@@ -48,7 +48,7 @@ static int write_rows(void *ctx, const cmeta_gosh_row *r, size_t n)
         const double v[5] = {r[i].estimate, r[i].Q, r[i].I2, r[i].H2, r[i].tau2};
         for (int c = 0; c < 5; c++) {
             *p++ = ',';
-            if (isfinite(v[c])) p += cli_fmt17g(p, 40, v[c]);
+            if (isfinite(v[c])) p += cmeta_fmt17g(p, 40, v[c]);
         }
         *p++ = '\n';
         fwrite(line, 1, (size_t)(p - line), s->fp);
@@ -103,43 +103,43 @@ int cmeta_cmd_gosh(int argc, char **argv)
     if (o.format == CLI_FMT_JSON) {
         int first = 1;
         fputc('{', stdout);
-        json_key(stdout, "gosh", &first);
+        cmeta_json_key(stdout, "gosh", &first);
         int f2 = 1;
         fputc('{', stdout);
-        json_key(stdout, "subsets", &f2);
+        cmeta_json_key(stdout, "subsets", &f2);
         printf("%llu", (unsigned long long)sum.subsets);
-        json_key(stdout, "exact", &f2);
+        cmeta_json_key(stdout, "exact", &f2);
         fputs(sum.exact ? "true" : "false", stdout);
-        json_key(stdout, "seed", &f2);
+        cmeta_json_key(stdout, "seed", &f2);
         printf("%lu", ro.seed);
-        json_key(stdout, "k", &f2);
+        cmeta_json_key(stdout, "k", &f2);
         printf("%zu", d->k);
-        json_key(stdout, "method", &f2);
-        json_str(stdout, cmeta_method_name(ro.method));
-        json_key(stdout, "failed", &f2);
+        cmeta_json_key(stdout, "method", &f2);
+        cmeta_json_str(stdout, cmeta_method_name(ro.method));
+        cmeta_json_key(stdout, "failed", &f2);
         printf("%llu", (unsigned long long)sum.failed);
-        json_key(stdout, "output", &f2);
-        json_str(stdout, o.output);
+        cmeta_json_key(stdout, "output", &f2);
+        cmeta_json_str(stdout, o.output);
         if (o.plot) {
-            json_key(stdout, "plot", &f2);
-            json_str(stdout, o.plot);
+            cmeta_json_key(stdout, "plot", &f2);
+            cmeta_json_str(stdout, o.plot);
         }
         const char *nm[2] = {"estimate", "I2"};
         double v[2][4] = {{sum.est_mean, sum.est_sd, sum.est_min, sum.est_max},
                           {sum.I2_mean, sum.I2_sd, sum.I2_min, sum.I2_max}};
         for (int i = 0; i < 2; i++) {
-            json_key(stdout, nm[i], &f2);
+            cmeta_json_key(stdout, nm[i], &f2);
             int f3 = 1;
             fputc('{', stdout);
             const char *kk[4] = {"mean", "sd", "min", "max"};
             for (int j = 0; j < 4; j++) {
-                json_key(stdout, kk[j], &f3);
-                json_num(stdout, v[i][j]);
+                cmeta_json_key(stdout, kk[j], &f3);
+                cmeta_json_num(stdout, v[i][j]);
             }
             fputc('}', stdout);
         }
         fputc('}', stdout);
-        json_warnings(stdout, &w, &first);
+        cmeta_json_warnings(stdout, &w, &first);
         fputs("}\n", stdout);
     } else {
         cli_print_warnings(&w);

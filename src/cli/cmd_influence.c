@@ -39,8 +39,8 @@ static void print_text(FILE *fp, const cmeta_influence *inf, const char *const *
     const char **cells = calloc(k * (nc > p ? nc : p), sizeof *cells);
     if (!buf || !cells) goto done;
     for (size_t i = 0; i < k; i++) {
-        for (size_t c = 0; c < 8; c++) cli_fcf(buf[i * nc + c], 32, colval(inf, i, c), 4);
-        if (p == 1) cli_fcf(buf[i * nc + 8], 32, inf->dfbetas[i], 4);
+        for (size_t c = 0; c < 8; c++) cmeta_fmt_num(buf[i * nc + c], 32, colval(inf, i, c), 4);
+        if (p == 1) cmeta_fmt_num(buf[i * nc + 8], 32, inf->dfbetas[i], 4);
         snprintf(buf[i * nc + nc - 1], 32, "%s", inf->influential[i] ? "*" : "");
         for (size_t c = 0; c < nc; c++) cells[i * nc + c] = buf[i * nc + c];
     }
@@ -58,7 +58,7 @@ static void print_text(FILE *fp, const cmeta_influence *inf, const char *const *
     if (!buf) goto done;
     for (size_t i = 0; i < k; i++)
         for (size_t c = 0; c < p; c++) {
-            cli_fcf(buf[i * p + c], 32, inf->dfbetas[i * p + c], 4);
+            cmeta_fmt_num(buf[i * p + c], 32, inf->dfbetas[i * p + c], 4);
             cells[i * p + c] = buf[i * p + c];
         }
     cli_diag_frame(fp, labels, k, coefnames, p, cells, 1);
@@ -76,41 +76,41 @@ static void print_json(FILE *fp, const cmeta_influence *inf, const char *const *
                                        "QE_del", "hat", "weight"};
     int first = 1;
     fputc('{', fp);
-    json_key(fp, "k", &first);
+    cmeta_json_key(fp, "k", &first);
     fprintf(fp, "%zu", inf->k);
-    json_key(fp, "method", &first);
-    json_str(fp, cmeta_method_name(fo->method));
-    json_key(fp, "test", &first);
-    json_str(fp, cmeta_test_name(fo->test));
-    json_key(fp, "tau2", &first);
-    json_num(fp, inf->tau2);
-    json_key(fp, "QE", &first);
-    json_num(fp, inf->QE);
-    json_key(fp, "influence", &first);
+    cmeta_json_key(fp, "method", &first);
+    cmeta_json_str(fp, cmeta_method_name(fo->method));
+    cmeta_json_key(fp, "test", &first);
+    cmeta_json_str(fp, cmeta_test_name(fo->test));
+    cmeta_json_key(fp, "tau2", &first);
+    cmeta_json_num(fp, inf->tau2);
+    cmeta_json_key(fp, "QE", &first);
+    cmeta_json_num(fp, inf->QE);
+    cmeta_json_key(fp, "influence", &first);
     fputc('[', fp);
     for (size_t i = 0; i < inf->k; i++) {
         int f2 = 1;
         fputs(i ? ",{" : "{", fp);
-        json_key(fp, "study", &f2);
-        json_str(fp, labels[i]);
+        cmeta_json_key(fp, "study", &f2);
+        cmeta_json_str(fp, labels[i]);
         for (size_t c = 0; c < 8; c++) {
-            json_key(fp, keys[c], &f2);
-            json_num(fp, colval(inf, i, c));
+            cmeta_json_key(fp, keys[c], &f2);
+            cmeta_json_num(fp, colval(inf, i, c));
         }
-        json_key(fp, "dfbetas", &f2);
+        cmeta_json_key(fp, "dfbetas", &f2);
         fputc('{', fp);
         int f3 = 1;
         for (size_t c = 0; c < inf->p; c++) {
-            json_key(fp, coefnames[c], &f3);
-            json_num(fp, inf->dfbetas[i * inf->p + c]);
+            cmeta_json_key(fp, coefnames[c], &f3);
+            cmeta_json_num(fp, inf->dfbetas[i * inf->p + c]);
         }
         fputc('}', fp);
-        json_key(fp, "influential", &f2);
+        cmeta_json_key(fp, "influential", &f2);
         fputs(inf->influential[i] ? "true" : "false", fp);
         fputc('}', fp);
     }
     fputc(']', fp);
-    json_warnings(fp, w, &first);
+    cmeta_json_warnings(fp, w, &first);
     fputs("}\n", fp);
 }
 
@@ -122,18 +122,18 @@ static void print_csv(FILE *fp, const cmeta_influence *inf, const char *const *l
         fputs(",", fp);
         char nm[300];
         snprintf(nm, sizeof nm, "dfbs_%s", coefnames[c]);
-        csv_field(fp, nm);
+        cmeta_csv_field(fp, nm);
     }
     fputs(",influential\n", fp);
     for (size_t i = 0; i < inf->k; i++) {
-        csv_field(fp, labels[i]);
+        cmeta_csv_field(fp, labels[i]);
         for (size_t c = 0; c < 8; c++) {
             fputc(',', fp);
-            csv_num(fp, colval(inf, i, c));
+            cmeta_csv_num(fp, colval(inf, i, c));
         }
         for (size_t c = 0; c < inf->p; c++) {
             fputc(',', fp);
-            csv_num(fp, inf->dfbetas[i * inf->p + c]);
+            cmeta_csv_num(fp, inf->dfbetas[i * inf->p + c]);
         }
         fprintf(fp, ",%d\n", inf->influential[i]);
     }

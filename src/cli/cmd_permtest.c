@@ -54,68 +54,68 @@ int cmeta_cmd_permtest(int argc, char **argv)
     if (o.format == CLI_FMT_JSON) {
         int first = 1;
         fputc('{', fp);
-        json_key(fp, "permutation", &first);
+        cmeta_json_key(fp, "permutation", &first);
         int f2 = 1;
         fputc('{', fp);
-        json_key(fp, "iter", &f2);
+        cmeta_json_key(fp, "iter", &f2);
         fprintf(fp, "%llu", (unsigned long long)r->iter);
-        json_key(fp, "exact", &f2);
+        cmeta_json_key(fp, "exact", &f2);
         fputs(r->exact ? "true" : "false", fp);
-        json_key(fp, "seed", &f2);
+        cmeta_json_key(fp, "seed", &f2);
         fprintf(fp, "%lu", ro.seed);
-        json_key(fp, "method", &f2);
-        json_str(fp, cmeta_method_name(ro.method));
-        json_key(fp, "failed", &f2);
+        cmeta_json_key(fp, "method", &f2);
+        cmeta_json_str(fp, cmeta_method_name(ro.method));
+        cmeta_json_key(fp, "failed", &f2);
         fprintf(fp, "%llu", (unsigned long long)r->failed);
-        json_key(fp, "pval", &f2);
+        cmeta_json_key(fp, "pval", &f2);
         fputc('[', fp);
         for (size_t a = 0; a < p; a++) {
             if (a) fputc(',', fp);
-            json_num(fp, r->pval[a]);
+            cmeta_json_num(fp, r->pval[a]);
         }
         fputc(']', fp);
-        json_key(fp, "coefficients", &f2);
+        cmeta_json_key(fp, "coefficients", &f2);
         fputc('[', fp);
         for (size_t a = 0; a < p; a++) {
             int f3 = 1;
             fputs(a ? ",{" : "{", fp);
-            json_key(fp, "name", &f3);
-            json_str(fp, names[a]);
-            json_key(fp, "estimate", &f3);
-            json_num(fp, r->beta[a]);
-            json_key(fp, "stat", &f3);
-            json_num(fp, r->zval[a]);
-            json_key(fp, "pval", &f3);
-            json_num(fp, r->pval[a]);
+            cmeta_json_key(fp, "name", &f3);
+            cmeta_json_str(fp, names[a]);
+            cmeta_json_key(fp, "estimate", &f3);
+            cmeta_json_num(fp, r->beta[a]);
+            cmeta_json_key(fp, "stat", &f3);
+            cmeta_json_num(fp, r->zval[a]);
+            cmeta_json_key(fp, "pval", &f3);
+            cmeta_json_num(fp, r->pval[a]);
             fputc('}', fp);
         }
         fputc(']', fp);
-        json_key(fp, "QM", &f2);
-        json_num(fp, r->QM);
-        json_key(fp, "QM_df", &f2);
-        json_num(fp, r->QM_df);
-        json_key(fp, "QM_pval", &f2);
-        json_num(fp, r->QM_pval);
+        cmeta_json_key(fp, "QM", &f2);
+        cmeta_json_num(fp, r->QM);
+        cmeta_json_key(fp, "QM_df", &f2);
+        cmeta_json_num(fp, r->QM_df);
+        cmeta_json_key(fp, "QM_pval", &f2);
+        cmeta_json_num(fp, r->QM_pval);
         fputc('}', fp);
-        json_warnings(fp, &w, &first);
+        cmeta_json_warnings(fp, &w, &first);
         fputs("}\n", fp);
     } else if (o.format == CLI_FMT_CSV) {
         cli_print_warnings(&w);
         fputs("name,estimate,stat,pval\n", fp);
         for (size_t a = 0; a < p; a++) {
-            csv_field(fp, names[a]);
+            cmeta_csv_field(fp, names[a]);
             fputc(',', fp);
-            csv_num(fp, r->beta[a]);
+            cmeta_csv_num(fp, r->beta[a]);
             fputc(',', fp);
-            csv_num(fp, r->zval[a]);
+            cmeta_csv_num(fp, r->zval[a]);
             fputc(',', fp);
-            csv_num(fp, r->pval[a]);
+            cmeta_csv_num(fp, r->pval[a]);
             fputc('\n', fp);
         }
         fputs("QM,,", fp);
-        csv_num(fp, r->QM);
+        cmeta_csv_num(fp, r->QM);
         fputc(',', fp);
-        csv_num(fp, r->QM_pval);
+        cmeta_csv_num(fp, r->QM_pval);
         fputc('\n', fp);
     } else {
         cli_print_warnings(&w);
