@@ -28,6 +28,11 @@
 #include "data.h"
 #include "model.h"
 #include "derive.h"
+#include "design.h"
+#include "influence.h"
+#include "bias.h"
+#include "resample.h"
+#include "table.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -167,6 +172,27 @@ CMETA_EXPORT cmeta_status cmeta_report_derived(FILE *fp, cmeta_report_format fmt
                                                const cmeta_report_derived_info *info,
                                                const char *const *labels, const cmeta_summary *rows,
                                                size_t n, const cmeta_warnings *w) CMETA_RESULT_USED;
+
+/* regress: f fitted on the rows of des (coefficient names des->names); text as metafor's
+ * print.rma.uni for a model with moderators. */
+CMETA_EXPORT cmeta_status cmeta_report_regress(FILE *fp, cmeta_report_format fmt, const cmeta_fit *f,
+                                               const cmeta_design *des, const cmeta_data *d,
+                                               const cmeta_warnings *w) CMETA_RESULT_USED;
+/* influence: labels[i] for study i of inf, coefnames[j] for its p coefficients. */
+CMETA_EXPORT cmeta_status cmeta_report_influence(FILE *fp, cmeta_report_format fmt,
+                                                 const cmeta_influence *inf, const char *const *labels,
+                                                 const char *const *coefnames, const cmeta_fit_opts *fo,
+                                                 const cmeta_warnings *w) CMETA_RESULT_USED;
+/* bias: the four small-study analyses of the studies of d (trim and fill labels from d). */
+typedef struct {
+    cmeta_regtest_result eg;
+    cmeta_ranktest_result rk;
+    cmeta_trimfill_result *tf;
+    cmeta_failsafe_result fs;
+} cmeta_bias_report;
+CMETA_EXPORT cmeta_status cmeta_report_bias(FILE *fp, cmeta_report_format fmt, const cmeta_bias_report *r,
+                                            const cmeta_data *d, double level,
+                                            const cmeta_warnings *w) CMETA_RESULT_USED;
 
 #ifdef __cplusplus
 }
