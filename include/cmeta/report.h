@@ -194,6 +194,34 @@ CMETA_EXPORT cmeta_status cmeta_report_bias(FILE *fp, cmeta_report_format fmt, c
                                             const cmeta_data *d, double level,
                                             const cmeta_warnings *w) CMETA_RESULT_USED;
 
+/* What a resampling run was: studies, method, seed (printed so the run can be repeated). */
+typedef struct {
+    size_t k;
+    cmeta_method method;
+    unsigned long seed;
+} cmeta_report_run;
+/* boot: percentile and (nonparametric) BCa intervals of the estimate, tau^2 and I^2. */
+CMETA_EXPORT cmeta_status cmeta_report_boot(FILE *fp, cmeta_report_format fmt, const cmeta_boot_result *r,
+                                            const cmeta_report_run *run,
+                                            const cmeta_warnings *w) CMETA_RESULT_USED;
+/* permtest: names[j] for coefficient j; moderators: 1 when rows were permuted (else signs flipped). */
+CMETA_EXPORT cmeta_status cmeta_report_permtest(FILE *fp, cmeta_report_format fmt,
+                                                const cmeta_permtest_result *r, const char *const *names,
+                                                int moderators, const cmeta_report_run *run,
+                                                const cmeta_warnings *w) CMETA_RESULT_USED;
+/* gosh: the CSV rows (header, then rows as cmeta_gosh hands them over) and the summary (text or
+ * JSON; CMETA_EUSAGE for CSV, whose content is the rows). output, plot: the files written (NULL
+ * if none). */
+CMETA_EXPORT void cmeta_report_gosh_header(FILE *fp);
+CMETA_EXPORT void cmeta_report_gosh_rows(FILE *fp, const cmeta_gosh_row *r, size_t n);
+CMETA_EXPORT cmeta_status cmeta_report_gosh(FILE *fp, cmeta_report_format fmt, const cmeta_gosh_summary *sum,
+                                            const cmeta_report_run *run, const char *output,
+                                            const char *plot, const cmeta_warnings *w) CMETA_RESULT_USED;
+/* escalc: every column of t as read, then yi and vi of each row (empty for rows left out; a
+ * column already named yi or vi is filled in place). CSV only. */
+CMETA_EXPORT cmeta_status cmeta_report_escalc(FILE *fp, const cmeta_table *t,
+                                              const cmeta_data *d) CMETA_RESULT_USED;
+
 #ifdef __cplusplus
 }
 #endif
