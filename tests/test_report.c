@@ -67,6 +67,11 @@ static void test_fmt_num(void)
         CU_ASSERT(n < CMETA_FMT_CELL);
         CU_ASSERT_EQUAL(strlen(b), n);
     }
+    /* rounding up to 16 integer digits goes scientific (found by fuzz_fmt) */
+    cmeta_fmt_num(b, sizeof b, -999999999999999.88, 0);
+    CU_ASSERT_STRING_EQUAL(b, "-1e+15");
+    cmeta_fmt_num(b, sizeof b, 999999999999999.88, 1);
+    CU_ASSERT_STRING_EQUAL(b, "999999999999999.9");
     /* digits clamped, a short buffer cut but the full length returned (as snprintf) */
     CU_ASSERT_EQUAL(cmeta_fmt_num(b, sizeof b, 1.5, -3), 1);
     CU_ASSERT_STRING_EQUAL(b, "2");

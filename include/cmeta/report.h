@@ -51,7 +51,8 @@ CMETA_EXPORT int cmeta_fmt17g(char *buf, size_t n, double x);
 #define CMETA_FMT_CELL 48
 
 /* A number in a text table, as metafor's .fcf (formatC(x, digits, format = "f")) where that is
- * faithful: fixed with `digits` decimals for |x| < 1e15, else scientific with `digits`
+ * faithful: fixed with `digits` decimals while that shows at most 15 integer digits (|x| < 1e15
+ * before rounding), else scientific with `digits`
  * decimals and an exponent of at least two digits (formatC(format = "e")). NaN prints "NA",
  * infinities "Inf" and "-Inf" (as R). digits is clamped to 0..CMETA_FMT_MAX_DIGITS. Writes at
  * most n bytes (NUL terminated) and returns the length the cell needs, as snprintf: with

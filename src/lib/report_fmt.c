@@ -20,8 +20,17 @@ size_t cmeta_fmt_num(char *buf, size_t n, double x, int digits)
     /* fixed while every integer digit shown is one the double holds (|x| < 1e15: at most 15
      * integer digits; 2^53 ~ 9.007e15); metafor's formatC(format = "f") goes on printing
      * the binary value's decimal expansion, digits no input had */
-    else if (fabs(x) < 1e15) len = snprintf(buf, n, "%.*f", digits, x);
-    else len = snprintf(buf, n, "%.*e", digits, x); /* R's formatC(format = "e"): e+45, e+100 */
+    else {
+        char f[64];
+        int intd = 16;
+        if (fabs(x) < 1e15) { /* at most 1 + 15 + 1 + 20 characters */
+            snprintf(f, sizeof f, "%.*f", digits, x);
+            intd = (int)strcspn(f + (f[0] == '-'), ".");
+        }
+        /* 999999999999999.9 rounds to 16 integer digits at 0 decimals: scientific too */
+        if (intd <= 15) len = snprintf(buf, n, "%s", f);
+        else len = snprintf(buf, n, "%.*e", digits, x); /* R's formatC(format = "e"): e+45, e+100 */
+    }
     return len < 0 ? 0 : (size_t)len;
 }
 
