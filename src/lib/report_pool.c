@@ -301,7 +301,8 @@ static void json_extra(FILE *fp, const pool_ctx *c, const cmeta_fit *f, int *fir
  * stat,df,pval,tau2,I2,I2_Q
  * One row per thing cmeta forest draws, in its order: the studies (weights as the plot shows
  * them: percentages of the overall model), each subgroup's summary (weight: the sum of its
- * studies'), its prediction interval (random effects), its heterogeneity line (stat = Q) and
+ * studies'), its prediction interval (random effects, k > 1, as the metafor layout draws it),
+ * its heterogeneity line (stat = Q) and
  * its test for the overall effect; then the overall model's rows and, with subgroups, the test
  * for subgroup differences (stat = Q_between; I2_Q = RevMan's I^2 of that test). */
 
@@ -350,8 +351,9 @@ static void csv_fit(FILE *fp, const pool_ctx *c, const cmeta_fit *f, const char 
     double k = (double)f->k;
     csv_row(fp, c, sub ? "subgroup" : "pooled", sub, random ? "Random-effects model" : "Fixed-effect model",
             k, f->beta[0], f->se[0], f->ci_lb[0], f->ci_ub[0], weight, NULL);
-    if (random) csv_row(fp, c, "prediction", sub, "Prediction interval", k, f->beta[0], NAN,
-                        f->pi_lb, f->pi_ub, NAN, NULL);
+    /* drawn (metafor layout) under random effects when k > 1 and both bounds exist */
+    if (random && f->k > 1 && isfinite(f->pi_lb) && isfinite(f->pi_ub))
+        csv_row(fp, c, "prediction", sub, "Prediction interval", k, f->beta[0], NAN, f->pi_lb, f->pi_ub, NAN, NULL);
     const double het[6] = {f->Q, f->Q_df, f->Q_pval, random ? f->tau2 : NAN, f->I2, f->I2_Q};
     csv_row(fp, c, "heterogeneity", sub, "Heterogeneity", k, NAN, NAN, NAN, NAN, NAN, het);
     const double eff[6] = {f->stat[0], f->test == CMETA_TEST_Z ? NAN : f->df, f->pval[0], NAN, NAN, NAN};
