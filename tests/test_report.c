@@ -482,6 +482,48 @@ static void test_writers_pool(void) { for_each_value(one_pool); }
 static void test_writers_diag(void) { for_each_value(one_diag); }
 static void test_writers_resample(void) { for_each_value(one_resample); }
 
+/* ---- allocation failures: every writer's allocation made to fail in turn -------------------- */
+
+static long fail_at = -1, n_alloc = 0;
+static void *failing_malloc(size_t n) { return ++n_alloc == fail_at ? NULL : malloc(n); }
+static void *failing_realloc(void *p, size_t n) { return ++n_alloc == fail_at ? NULL : realloc(p, n); }
+
+static cmeta_status pool_and_loo_text(FILE *fp)
+{
+    double yi[K], vi[K];
+    cmeta_data d;
+    fake_data(&d, yi, vi, 0.5);
+    cmeta_fit_opts fo;
+    cmeta_fit_opts_default(&fo);
+    fake_fit ff;
+    fake_fit_init(&ff, 0.5, 1, CMETA_METHOD_REML, CMETA_TEST_Z);
+    cmeta_status st = cmeta_report_pool(fp, CMETA_REPORT_TEXT, &d, &ff.f, &fo, NULL, NULL);
+    if (st != CMETA_OK) return st;
+    cmeta_summary rows[K];
+    memset(rows, 0, sizeof rows);
+    cmeta_report_derived_info info = {"leave1out", "omitted", NULL, &d, &fo, NULL};
+    return cmeta_report_derived(fp, CMETA_REPORT_TEXT, &info, (const char *const *)labels, rows, K, NULL);
+}
+
+static void test_alloc_failures(void)
+{
+    cmeta_set_allocator(failing_malloc, failing_realloc, free);
+    int seen_ok = 0;
+    for (fail_at = 1; fail_at < 100 && !seen_ok; fail_at++) {
+        n_alloc = 0;
+        mem m;
+        mem_open(&m);
+        cmeta_status st = pool_and_loo_text(m.fp);
+        fclose(m.fp);
+        free(m.buf);
+        CU_ASSERT(st == CMETA_OK || st == CMETA_ENOMEM);
+        if (st == CMETA_OK) seen_ok = 1;
+    }
+    cmeta_set_allocator(NULL, NULL, NULL);
+    CU_ASSERT(seen_ok);
+    CU_ASSERT(fail_at > 2); /* at least one allocation failed and was reported */
+}
+
 /* ---- the study interval and the model choice ----------------------------------------------- */
 
 static void test_study_ci(void)
@@ -532,6 +574,7 @@ int main(void)
     CU_add_test(s, "pool, subgroups, loo writers, 1e-300..1e300", test_writers_pool);
     CU_add_test(s, "regress, influence, bias writers, 1e-300..1e300", test_writers_diag);
     CU_add_test(s, "boot, permtest, gosh writers, 1e-300..1e300", test_writers_resample);
+    CU_add_test(s, "allocation failures give CMETA_ENOMEM", test_alloc_failures);
     CU_add_test(s, "study CI", test_study_ci);
     CU_add_test(s, "--model auto", test_choose_model);
     return tu_run();

@@ -79,3 +79,8 @@ int cli_report_status(cmeta_status st)
 {
     return st == CMETA_OK ? 0 : cli_failf(4, "out of memory while writing the report");
 }
+
+/* the program's --format values are the report layer's formats (commands cast one to the other) */
+_Static_assert((int)CLI_FMT_TEXT == (int)CMETA_REPORT_TEXT && (int)CLI_FMT_JSON == (int)CMETA_REPORT_JSON &&
+                   (int)CLI_FMT_CSV == (int)CMETA_REPORT_CSV,
+               "cli_format and cmeta_report_format must agree");

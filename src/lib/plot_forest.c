@@ -11,8 +11,6 @@
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
-
-#include <gsl/gsl_cdf.h>
 #include <string.h>
 
 #include "cmeta/report.h"

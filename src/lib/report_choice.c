@@ -35,12 +35,12 @@ cmeta_status cmeta_choose_model(const cmeta_studies *s, const cmeta_fit_opts *op
     if (twobytwo) fe.mh_random = 0;
     else fe.method = CMETA_METHOD_FE;
     fe.no_ci_tau2 = 1;
-    size_t *idx = malloc((s->k ? s->k : 1) * sizeof *idx);
+    size_t *idx = cmeta_malloc((s->k ? s->k : 1) * sizeof *idx);
     if (!idx) return cmeta_error_set(err, CMETA_ENOMEM, "out of memory");
     for (size_t i = 0; i < s->k; i++) idx[i] = i;
     cmeta_fit *f = NULL;
     cmeta_status st = cmeta_fit_subset(s, idx, s->k, &fe, &f, NULL, err);
-    free(idx);
+    cmeta_free(idx);
     if (st != CMETA_OK) return st;
     out->Q = f->Q;
     out->Q_pval = f->Q_pval;

@@ -311,7 +311,7 @@ static cmeta_status bias_text(FILE *fp, const cmeta_bias_report *r, const cmeta_
     cmeta_fmt_num(a, sizeof a, r->eg.intercept, 4);
     cmeta_fmt_num(b, sizeof b, r->eg.ci_lb, 4);
     cmeta_fmt_num(c, sizeof c, r->eg.ci_ub, 4);
-    fprintf(fp, "Limit Estimate (as sei -> 0):   b = %s (CI: %s, %s)\n", a, b, c);
+    fprintf(fp, "Limit Estimate (as sei -> 0):   b = %s (%g%% CI: %s, %s)\n", a, level, b, c);
     cmeta_fmt_num(a, sizeof a, r->eg.slope, 4);
     cmeta_fmt_num(b, sizeof b, r->eg.slope_se, 4);
     fprintf(fp, "Egger's bias coefficient (slope on sei): %s (SE = %s)\n\n", a, b);
@@ -342,11 +342,11 @@ static cmeta_status bias_text(FILE *fp, const cmeta_bias_report *r, const cmeta_
     if (tf->k0) {
         const char *cols[] = {"yi", "vi", "mirrors"};
         cmeta_text_table t;
-        const char **rows = calloc(tf->k0, sizeof *rows);
-        char (*rn)[32] = calloc(tf->k0, sizeof *rn);
+        const char **rows = cmeta_calloc(tf->k0, sizeof *rows);
+        char (*rn)[32] = cmeta_calloc(tf->k0, sizeof *rn);
         if (!rows || !rn || cmeta_text_table_init(&t, tf->k0, 3) != CMETA_OK) {
-            free(rows);
-            free(rn);
+            cmeta_free(rows);
+            cmeta_free(rn);
             return CMETA_ENOMEM;
         }
         for (size_t j = 0; j < tf->k0; j++) {
@@ -359,8 +359,8 @@ static cmeta_status bias_text(FILE *fp, const cmeta_bias_report *r, const cmeta_
         st = frame80(fp, rows, tf->k0, cols, 3, t.cell, 1);
         fputc('\n', fp);
         cmeta_text_table_free(&t);
-        free(rows);
-        free(rn);
+        cmeta_free(rows);
+        cmeta_free(rn);
         if (st != CMETA_OK) return st;
     }
 

@@ -191,7 +191,7 @@ cmeta_status cmeta_text_frame(FILE *fp, const char *const *rownames, size_t nrow
     size_t rw = 0;
     for (size_t i = 0; rownames && i < nrows; i++)
         if (width(rownames[i]) > rw) rw = width(rownames[i]);
-    size_t *cw = calloc(ncols ? ncols : 1, sizeof *cw);
+    size_t *cw = cmeta_calloc(ncols ? ncols : 1, sizeof *cw);
     if (!cw) return CMETA_ENOMEM;
     for (size_t j = 0; j < ncols; j++) {
         cw[j] = width(colnames[j]);
@@ -220,7 +220,7 @@ cmeta_status cmeta_text_frame(FILE *fp, const char *const *rownames, size_t nrow
         }
         j0 = j1;
     }
-    free(cw);
+    cmeta_free(cw);
     return CMETA_OK;
 }
 
@@ -229,8 +229,8 @@ cmeta_status cmeta_text_table_init(cmeta_text_table *t, size_t nrows, size_t nco
     memset(t, 0, sizeof *t);
     size_t n = nrows * ncols;
     if (ncols && n / ncols != nrows) return CMETA_ENOMEM;
-    t->buf = calloc(n ? n : 1, sizeof *t->buf);
-    t->cell = calloc(n ? n : 1, sizeof *t->cell);
+    t->buf = cmeta_calloc(n ? n : 1, sizeof *t->buf);
+    t->cell = cmeta_calloc(n ? n : 1, sizeof *t->cell);
     if (!t->buf || !t->cell) {
         cmeta_text_table_free(t);
         return CMETA_ENOMEM;
@@ -244,8 +244,8 @@ cmeta_status cmeta_text_table_init(cmeta_text_table *t, size_t nrows, size_t nco
 void cmeta_text_table_free(cmeta_text_table *t)
 {
     if (!t) return;
-    free(t->buf);
-    free(t->cell);
+    cmeta_free(t->buf);
+    cmeta_free(t->cell);
     memset(t, 0, sizeof *t);
 }
 
