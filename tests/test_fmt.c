@@ -1,6 +1,5 @@
-/* test_fmt.c - cli_fmt17g (src/cli/cli_fmt.c) writes exactly the bytes of snprintf "%.17g".
- * The formatter is compiled into this test from its source (it belongs to the program, not
- * the library). Reference: glibc's snprintf itself, on several million values: random bit
+/* test_fmt.c - cmeta_fmt17g (src/lib/report_fmt17g.c) writes exactly the bytes of snprintf "%.17g".
+ * Reference: glibc's snprintf itself, on several million values: random bit
  * patterns (every exponent), random values in the ranges cmeta prints, and edge cases
  * (signed zeros, subnormals, powers of 10 and 2 with their neighbours, integers, exact ties
  * m/4 near 10^15, the bounds of the fast path, the %g style switch at 1e-4 and 1e17). */
@@ -11,18 +10,18 @@
 #include <string.h>
 
 #include "testutil.h"
-#include "../src/cli/cli_fmt.c"
+#include "cmeta/report.h"
 
 static unsigned long long n_checked, n_bad;
 
 static void check(double x)
 {
     char a[64], b[64];
-    int la = cli_fmt17g(a, sizeof a, x);
+    int la = cmeta_fmt17g(a, sizeof a, x);
     int lb = snprintf(b, sizeof b, "%.17g", x);
     n_checked++;
     if (la != lb || strcmp(a, b) != 0) {
-        if (n_bad++ < 10) fprintf(stderr, "cli_fmt17g(%a): '%s' (%d), snprintf: '%s' (%d)\n", x, a, la, b, lb);
+        if (n_bad++ < 10) fprintf(stderr, "cmeta_fmt17g(%a): '%s' (%d), snprintf: '%s' (%d)\n", x, a, la, b, lb);
     }
 }
 
@@ -101,7 +100,7 @@ static void test_random(void)
 int main(void)
 {
     if (CU_initialize_registry() != CUE_SUCCESS) return 1;
-    CU_pSuite s = CU_add_suite("cli_fmt17g vs snprintf %.17g", NULL, NULL);
+    CU_pSuite s = CU_add_suite("cmeta_fmt17g vs snprintf %.17g", NULL, NULL);
     CU_add_test(s, "edge cases", test_edges);
     CU_add_test(s, "random values", test_random);
     return tu_run();

@@ -124,48 +124,23 @@ void cli_remove_tmp_files(void);
 typedef void (*cli_lazy_fn)(void);
 void cli_lazy_open(const char *soname, const char *const *names, cli_lazy_fn *fns, size_t n);
 
-/* snprintf(buf, n, "%.17g", x), byte for byte, faster for usual values (cli_fmt.c). */
-int cli_fmt17g(char *buf, size_t n, double x);
-
-/* JSON writing helpers: numbers with %.17g (null when not finite), escaped strings. */
-void json_num(FILE *fp, double x);
-void json_str(FILE *fp, const char *s);
-void json_key(FILE *fp, const char *key, int *first);  /* writes ,"key": */
-void json_warnings(FILE *fp, const cmeta_warnings *w, int *first);
-/* CSV field: quoted when needed (RFC 4180). */
-void csv_field(FILE *fp, const char *s);
-/* CSV number: %.17g, empty when not finite. */
-void csv_num(FILE *fp, double x);
-
-/* ---- shared by pool, loo, cumul (cli_derive.c) ---------------------------------------- */
-/* metafor's number formats: fixed with `digits` decimals ("NA" when not finite), and
- * p-values as ".pval": "<.0001" below 10^-digits. */
-void cli_fcf(char *buf, size_t n, double x, int digits);
-void cli_pval(char *buf, size_t n, double p, int digits);
-/* Print a table as R prints a data.frame (right = TRUE): row names left-justified, columns
- * right-justified to the wider of header and cells, one space apart; each line ends with
- * " " as metafor's .print.table. cells: nrows x ncols row-major strings. rownames may be NULL. */
-void cli_print_frame(FILE *fp, const char *const *rownames, size_t nrows,
-                     const char *const *colnames, size_t ncols, const char *const *cells);
-/* The same with `gap` spaces between columns, the columns wrapped into blocks narrower than
- * `wrap` characters as R wraps a wide table (no wrapping with (size_t)-1). Line breaks and tabs
- * in row names print as spaces. */
-void cli_text_frame(FILE *fp, const char *const *rownames, size_t nrows,
-                    const char *const *colnames, size_t ncols, const char *const *cells,
-                    int gap, size_t wrap);
-/* The fit options to use: --model auto picks FE (or MH/Peto) when the heterogeneity test's
- * p >= --het-p, else the random-effects method. Fills *chosen, and a one-line reason. */
-int cli_choose_model(const cli_opts *o, const cmeta_studies *s, cmeta_fit_opts *chosen,
-                     int *is_random, double *Q, double *Q_pval, char *reason, size_t nreason,
-                     cmeta_warnings *w);
-/* loo / cumul (cmd_loo.c): print derived fits; run the whole command. */
-void cli_print_derived(FILE *fp, cli_format fmt, const char *listkey, const char *labkey,
-                       const char *const *labels, const cmeta_summary *rows, size_t n,
-                       const cmeta_data *d, const cmeta_fit_opts *fo, const char *reason,
-                       const cmeta_warnings *w, const char *order);
+/* --model auto: cmeta_choose_model with o's fit options, --model and --het-p. 0, or the exit
+ * code (message printed). */
+int cli_choose_model(const cli_opts *o, const cmeta_studies *s, cmeta_model_choice *mc);
+/* loo and cumul (cmd_loo.c): run the whole command. */
 int cli_run_derived(int argc, char **argv, int cumulative);
-/* Harmonic mean of the ni (for the inverse Freeman-Tukey back-transformation), NAN if none. */
-double cli_harmonic_n(const cmeta_data *d);
+/* pool (cmd_pool.c), also run in-process by batch: load o->inputs[0], choose the model, fit,
+ * write the report in o->format to output (NULL = stdout). *key (if not NULL) receives the
+ * overall model's key figures. Returns 0 or the exit code (message printed). */
+typedef struct {
+    double k, estimate, ci_lb, ci_ub, tau2, I2, Q_pval;
+} cli_pool_key;
+int cli_pool_run(const cli_opts *o, const char *output, cli_pool_key *key);
+void cli_pool_key_set(cli_pool_key *key, const cmeta_fit *f);
+/* cmeta_cmd_pool with the key figures of a successful run in *key (batch's workers). */
+int cli_pool_main(int argc, char **argv, cli_pool_key *key);
+/* A writer's status: 0, or exit 4 with a message (out of memory). */
+int cli_report_status(cmeta_status st);
 
 /* --subgroup COL (pool, forest): the studies of d0 split by the values of column
  * o->subgroup of t, in order of first appearance; studies without a value are left out

@@ -2,10 +2,11 @@
  *
  * Every input file is analysed exactly as `cmeta pool FILE OPTIONS --format json -o OUT/NAME.json`
  * would analyse it: each file runs in its own child process (fork), which calls the pool command
- * with the user's options, so the per-file JSON is the pool command's JSON by construction and a
- * file that makes the analysis fail - or even crash - costs only its own row. The parent keeps up
- * to --jobs children running, then reads each child's result back (its JSON, or the error line it
- * printed) and writes one summary row per input file, in sorted file order:
+ with the user's options (cli_pool_main: the same in-process path as `cmeta pool`), so the
+ * per-file JSON is the pool command's JSON by construction and a file that makes the analysis
+ * fail - or even crash - costs only its own row. The parent keeps up to --jobs children running;
+ * each child sends its key figures (cli_pool_key) through a pipe, or leaves the error line it
+ * printed; the parent writes one summary row per input file, in sorted file order:
  *
  *     file,k,estimate,ci_lb,ci_ub,tau2,I2,Q_pval,status,error
  *
@@ -179,77 +180,6 @@ static char *path_join(const char *dir, const char *name, const char *ext)
     return p;
 }
 
-/* ---- reading a pool JSON result back --------------------------------------------------- */
-
-static const char *skip_ws(const char *p)
-{
-    while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r') p++;
-    return p;
-}
-
-static const char *skip_string(const char *p) /* p at the opening quote */
-{
-    for (p++; *p && *p != '"'; p++)
-        if (*p == '\\' && p[1]) p++;
-    return *p ? p + 1 : NULL;
-}
-
-static const char *skip_value(const char *p)
-{
-    p = skip_ws(p);
-    if (*p == '"') return skip_string(p);
-    if (*p == '{' || *p == '[') {
-        int depth = 0;
-        while (*p) {
-            if (*p == '"') {
-                p = skip_string(p);
-                if (!p) return NULL;
-                continue;
-            }
-            if (*p == '{' || *p == '[') depth++;
-            else if (*p == '}' || *p == ']') {
-                if (--depth == 0) return p + 1;
-            }
-            p++;
-        }
-        return NULL;
-    }
-    while (*p && *p != ',' && *p != '}' && *p != ']') p++;
-    return p;
-}
-
-/* The number under top-level key `key` of the JSON object in text (NaN for null or absent).
- * Returns 0, or -1 when the text is not a JSON object. */
-static int json_top_number(const char *text, const char *key, double *out)
-{
-    *out = NAN;
-    const char *p = skip_ws(text);
-    if (*p != '{') return -1;
-    p = skip_ws(p + 1);
-    size_t klen = strlen(key);
-    while (*p == '"') {
-        const char *ks = p + 1, *ke = skip_string(p);
-        if (!ke) return -1;
-        int match = (size_t)(ke - 1 - ks) == klen && memcmp(ks, key, klen) == 0;
-        p = skip_ws(ke);
-        if (*p != ':') return -1;
-        p = skip_ws(p + 1);
-        if (match) {
-            if (*p == '-' || (*p >= '0' && *p <= '9')) {
-                char *end;
-                double x = strtod(p, &end);
-                if (end != p) *out = x;
-            }
-            return 0;
-        }
-        p = skip_value(p);
-        if (!p) return -1;
-        p = skip_ws(p);
-        if (*p == ',') p = skip_ws(p + 1);
-    }
-    return *p == '}' ? 0 : -1;
-}
-
 static char *read_whole(const char *path, size_t max)
 {
     FILE *fp = fopen(path, "rb");
@@ -324,15 +254,17 @@ static char **command_argv(const char *cmd, const char *file, const batch_cfg *c
     return av;
 }
 
-/* Runs in the child: stderr already goes to the error file. Returns the exit code. */
-static int run_one(const batch_file *f, const batch_cfg *c)
+/* Runs in the child: stderr already goes to the error file. Returns the exit code; on success
+ * the pool run's key figures are in *key (sent to the parent through a pipe, never read back
+ * from the output directory). */
+static int run_one(const batch_file *f, const batch_cfg *c, cli_pool_key *key)
 {
     char *json = path_join(c->outdir, f->name, ".json");
     if (!json) return cli_failf(4, "out of memory");
     unlink(json); /* a failed file must not leave an older run's result behind */
     int argc;
     char **av = command_argv("pool", f->path, c, &argc, "--format", "json", "-o", json);
-    int rc = av ? cmeta_cmd_pool(argc, av) : cli_failf(4, "out of memory");
+    int rc = av ? cli_pool_main(argc, av, key) : cli_failf(4, "out of memory");
     free(av);
 #if BATCH_HAVE_PLOTS
     if (rc == 0 && c->plots) {
@@ -352,6 +284,7 @@ typedef struct {
     pid_t pid;
     size_t file;
     char *errpath;
+    int keyfd;       /* read end of the pipe the worker sends its cli_pool_key through */
 } slot;
 
 static int spawn(batch_file *f, size_t idx, const batch_cfg *c, slot *s)
@@ -365,10 +298,21 @@ static int spawn(batch_file *f, size_t idx, const batch_cfg *c, slot *s)
         s->errpath = NULL;
         return cli_failf(4, "%s: cannot write: %s", c->outdir, strerror(e));
     }
+    int kp[2];
+    if (pipe(kp) != 0) {
+        int e = errno;
+        close(fd);
+        unlink(s->errpath);
+        free(s->errpath);
+        s->errpath = NULL;
+        return cli_failf(4, "cannot start a worker process: %s", strerror(e));
+    }
     fflush(NULL);
     pid_t pid = fork();
     if (pid < 0) {
         int e = errno;
+        close(kp[0]);
+        close(kp[1]);
         close(fd);
         unlink(s->errpath);
         free(s->errpath);
@@ -382,10 +326,16 @@ static int spawn(batch_file *f, size_t idx, const batch_cfg *c, slot *s)
             dup2(null, STDOUT_FILENO);
         }
         dup2(fd, STDERR_FILENO);
-        int rc = run_one(f, c);
+        close(kp[0]);
+        cli_pool_key key;
+        int rc = run_one(f, c, &key);
         fflush(NULL);
+        /* one write of less than PIPE_BUF bytes: atomic, and the pipe holds it */
+        if (rc == 0 && write(kp[1], &key, sizeof key) != (ssize_t)sizeof key) rc = 4;
         _exit(rc);
     }
+    close(kp[1]);
+    s->keyfd = kp[0];
     close(fd);
     s->pid = pid;
     s->file = idx;
@@ -393,7 +343,7 @@ static int spawn(batch_file *f, size_t idx, const batch_cfg *c, slot *s)
 }
 
 /* Collect the result of a finished child. */
-static int finish(file_list *l, slot *s, int wstatus, const batch_cfg *c)
+static int finish(file_list *l, slot *s, int wstatus)
 {
     batch_file *f = &l->v[s->file];
     char *raw = read_whole(s->errpath, 1 << 20);
@@ -414,22 +364,25 @@ static int finish(file_list *l, slot *s, int wstatus, const batch_cfg *c)
             snprintf(msg, sizeof msg, "analysis failed with exit status %d", WEXITSTATUS(wstatus));
         }
     } else {
-        char *jp = path_join(c->outdir, f->name, ".json");
-        char *json = jp ? read_whole(jp, (size_t)1 << 30) : NULL;
-        free(jp);
-        if (!json || json_top_number(json, "k", &f->k) != 0)
-            snprintf(msg, sizeof msg, "cannot read the result written for this file");
+        cli_pool_key key;
+        ssize_t got;
+        do got = read(s->keyfd, &key, sizeof key);
+        while (got < 0 && errno == EINTR);
+        if (got != (ssize_t)sizeof key)
+            snprintf(msg, sizeof msg, "the worker ended without sending its result");
         else {
-            json_top_number(json, "estimate", &f->estimate);
-            json_top_number(json, "ci_lb", &f->ci_lb);
-            json_top_number(json, "ci_ub", &f->ci_ub);
-            json_top_number(json, "tau2", &f->tau2);
-            json_top_number(json, "I2", &f->I2);
-            json_top_number(json, "Q_pval", &f->Q_pval);
+            f->k = key.k;
+            f->estimate = key.estimate;
+            f->ci_lb = key.ci_lb;
+            f->ci_ub = key.ci_ub;
+            f->tau2 = key.tau2;
+            f->I2 = key.I2;
+            f->Q_pval = key.Q_pval;
             f->ok = 1;
         }
-        free(json);
     }
+    close(s->keyfd);
+    s->keyfd = -1;
     free(raw);
     if (!f->ok && !f->error) {
         f->error = strdup(msg);
@@ -464,7 +417,7 @@ static int run_all(file_list *l, const size_t *sel, size_t nsel, long jobs, cons
         }
         for (size_t j = 0; j < (size_t)jobs; j++) {
             if (slots[j].pid != pid) continue;
-            int r = finish(l, &slots[j], ws, c);
+            int r = finish(l, &slots[j], ws);
             if (r && !rc) rc = r;
             slots[j].pid = 0;
             running--;
@@ -484,19 +437,19 @@ static int write_summary(const file_list *l, const size_t *sel, size_t nsel, con
     fputs("file,k,estimate,ci_lb,ci_ub,tau2,I2,Q_pval,status,error\n", fp);
     for (size_t i = 0; i < nsel; i++) {
         const batch_file *f = &l->v[sel[i]];
-        csv_field(fp, f->path);
+        cmeta_csv_field(fp, f->path);
         if (f->ok) {
             fputc(',', fp);
-            csv_num(fp, f->k);
+            cmeta_csv_num(fp, f->k);
             const double x[] = {f->estimate, f->ci_lb, f->ci_ub, f->tau2, f->I2, f->Q_pval};
             for (size_t j = 0; j < sizeof x / sizeof *x; j++) {
                 fputc(',', fp);
-                csv_num(fp, x[j]);
+                cmeta_csv_num(fp, x[j]);
             }
             fputs(",ok,\n", fp);
         } else {
             fputs(",,,,,,,,failed,", fp);
-            csv_field(fp, f->error);
+            cmeta_csv_field(fp, f->error);
             fputc('\n', fp);
         }
     }

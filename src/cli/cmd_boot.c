@@ -39,71 +39,12 @@ int cmeta_cmd_boot(int argc, char **argv)
                              (unsigned long long)r.failed, (unsigned long long)r.iter);
     cli_out out;
     if ((rc = cli_out_open(&out, o.output))) goto out;
-    FILE *fp = out.fp;
-    const char *nm[3] = {"estimate", "tau2", "I2"};
-    const cmeta_boot_stat *bs[3] = {&r.estimate, &r.tau2, &r.I2};
-    int bca = type == CMETA_BOOT_NONPARAMETRIC;
-    if (o.format == CLI_FMT_JSON) {
-        int first = 1;
-        fputc('{', fp);
-        json_key(fp, "bootstrap", &first);
-        int f2 = 1;
-        fputc('{', fp);
-        json_key(fp, "iter", &f2);
-        fprintf(fp, "%llu", (unsigned long long)r.iter);
-        json_key(fp, "seed", &f2);
-        fprintf(fp, "%lu", ro.seed);
-        json_key(fp, "type", &f2);
-        json_str(fp, bca ? "nonparametric" : "parametric");
-        json_key(fp, "method", &f2);
-        json_str(fp, cmeta_method_name(ro.method));
-        json_key(fp, "level", &f2);
-        json_num(fp, r.level);
-        json_key(fp, "failed", &f2);
-        fprintf(fp, "%llu", (unsigned long long)r.failed);
-        json_key(fp, "ci_type", &f2);
-        json_str(fp, bca ? "bca" : "percentile");
-        for (int s = 0; s < 3; s++) {
-            json_key(fp, nm[s], &f2);
-            int f3 = 1;
-            fputc('{', fp);
-            const char *kk[9] = {"estimate", "ci_lb", "ci_ub", "se", "bias", "perc_lb", "perc_ub", "bca_lb", "bca_ub"};
-            double v[9] = {bs[s]->t0, bca ? bs[s]->bca_lb : bs[s]->perc_lb, bca ? bs[s]->bca_ub : bs[s]->perc_ub,
-                           bs[s]->se, bs[s]->bias, bs[s]->perc_lb, bs[s]->perc_ub, bs[s]->bca_lb, bs[s]->bca_ub};
-            for (int j = 0; j < 9; j++) {
-                json_key(fp, kk[j], &f3);
-                json_num(fp, v[j]);
-            }
-            fputc('}', fp);
-        }
-        fputc('}', fp);
-        json_warnings(fp, &w, &first);
-        fputs("}\n", fp);
-    } else if (o.format == CLI_FMT_CSV) {
-        cli_print_warnings(&w);
-        fputs("statistic,estimate,se,bias,perc_lb,perc_ub,bca_lb,bca_ub\n", fp);
-        for (int s = 0; s < 3; s++) {
-            fputs(nm[s], fp);
-            double v[7] = {bs[s]->t0, bs[s]->se, bs[s]->bias, bs[s]->perc_lb, bs[s]->perc_ub, bs[s]->bca_lb, bs[s]->bca_ub};
-            for (int j = 0; j < 7; j++) {
-                fputc(',', fp);
-                csv_num(fp, v[j]);
-            }
-            fputc('\n', fp);
-        }
-    } else {
-        cli_print_warnings(&w);
-        fprintf(fp, "Bootstrap (%s, %s, k = %zu): %llu replicates, seed %lu\n", bca ? "nonparametric" : "parametric",
-                cmeta_method_name(ro.method), d->k, (unsigned long long)r.iter, ro.seed);
-        if (r.failed) fprintf(fp, "failed fits: %llu (left out)\n", (unsigned long long)r.failed);
-        fprintf(fp, "\n%-9s %12s %12s %12s  %-27s %s\n", "", "observed", "boot se", "bias",
-                "percentile CI", bca ? "BCa CI" : "");
-        for (int s = 0; s < 3; s++) {
-            fprintf(fp, "%-9s %12.4f %12.4f %12.4f  [%11.4f, %11.4f]", nm[s], bs[s]->t0, bs[s]->se, bs[s]->bias,
-                    bs[s]->perc_lb, bs[s]->perc_ub);
-            if (bca) fprintf(fp, "  [%11.4f, %11.4f]", bs[s]->bca_lb, bs[s]->bca_ub);
-            fputc('\n', fp);
-        }
+    if (o.format != CLI_FMT_JSON) cli_print_warnings(&w);
+    cmeta_report_run run = {d->k, ro.method, ro.seed};
+    rc = cli_report_status(cmeta_report_boot(out.fp, (cmeta_report_format)o.format, &r, &run, &w));
+    if (rc) {
+        cli_out_abort(&out);
+        goto out;
     }
     rc = cli_out_commit(&out);
 out:

@@ -32,34 +32,9 @@ int cmeta_cmd_escalc(int argc, char **argv)
     cli_out out;
     rc = cli_out_open(&out, o.output);
     if (rc == 0) {
-        size_t nc = cmeta_table_ncols(t), nr = cmeta_table_nrows(t);
-        long yc = cmeta_table_find_raw(t, "yi"), vc = cmeta_table_find_raw(t, "vi");
-        FILE *fp = out.fp;
-        for (size_t j = 0; j < nc; j++) {
-            if (j) fputc(',', fp);
-            csv_field(fp, cmeta_table_colname(t, j));
-        }
-        if (yc < 0) fputs(nc ? ",yi" : "yi", fp);
-        if (vc < 0) fputs(",vi", fp);
-        fputc('\n', fp);
-        for (size_t i = 0; i < nr; i++) {
-            for (size_t j = 0; j < nc; j++) {
-                if (j) fputc(',', fp);
-                if ((long)j == yc) csv_num(fp, d->row_yi[i]);
-                else if ((long)j == vc) csv_num(fp, d->row_vi[i]);
-                else csv_field(fp, cmeta_table_cell(t, i, j));
-            }
-            if (yc < 0) {
-                fputc(',', fp);
-                csv_num(fp, d->row_yi[i]);
-            }
-            if (vc < 0) {
-                fputc(',', fp);
-                csv_num(fp, d->row_vi[i]);
-            }
-            fputc('\n', fp);
-        }
-        rc = cli_out_commit(&out);
+        rc = cli_report_status(cmeta_report_escalc(out.fp, t, d));
+        if (rc) cli_out_abort(&out);
+        else rc = cli_out_commit(&out);
     }
     cli_print_warnings(&w);
     cmeta_warnings_free(&w);

@@ -100,12 +100,11 @@ int cmeta_cmd_forest(int argc, char **argv)
     }
     cmeta_studies s;
     cmeta_studies_from_data(d, &o.data.escalc, &s);
-    cmeta_fit_opts fo;
-    char reason[256];
-    double q, qp;
-    int random;
-    rc = cli_choose_model(&o, &s, &fo, &random, &q, &qp, reason, sizeof reason, &w);
-    if (rc) goto done;
+    cmeta_model_choice mc;
+    if ((rc = cli_choose_model(&o, &s, &mc))) goto done;
+    cmeta_fit_opts fo = mc.opts;
+    int random = mc.is_random;
+    const char *reason = mc.reason;
     cmeta_forest_opts fopt;
     cmeta_forest_opts_default(&fopt);
     fopt.random = random;

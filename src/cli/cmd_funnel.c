@@ -34,12 +34,10 @@ int cmeta_cmd_funnel(int argc, char **argv)
     }
     cmeta_studies s;
     cmeta_studies_from_data(d, &o.data.escalc, &s);
-    cmeta_fit_opts fo;
-    char reason[256];
-    double q, qp;
-    int random;
-    rc = cli_choose_model(&o, &s, &fo, &random, &q, &qp, reason, sizeof reason, &w);
-    if (rc) goto done;
+    cmeta_model_choice mc;
+    if ((rc = cli_choose_model(&o, &s, &mc))) goto done;
+    cmeta_fit_opts fo = mc.opts;
+    int random = mc.is_random;
     idx = malloc(d->k * sizeof *idx);
     if (!idx) {
         rc = cli_failf(4, "out of memory");

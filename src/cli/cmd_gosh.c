@@ -11,39 +11,12 @@ typedef struct {
     cmeta_gosh_bins *bins;   /* --plot */
 } sink;
 
-/* unsigned decimal of v at p; returns the end */
-static char *put_u64(char *p, unsigned long long v)
-{
-    char t[24];
-    int n = 0;
-    do {
-        t[n++] = (char)('0' + v % 10);
-        v /= 10;
-    } while (v);
-    while (n) *p++ = t[--n];
-    return p;
-}
-
 static int write_rows(void *ctx, const cmeta_gosh_row *r, size_t n)
 {
     sink *s = ctx;
     if (s->bins) cmeta_gosh_bins_add(s->bins, r, n);
     if (!s->fp) return cli_interrupt;
-    char line[256];
-    for (size_t i = 0; i < n; i++) {
-        /* as fprintf "%llu,%d," then csv_num (%.17g, empty when not finite) per column */
-        char *p = put_u64(line, (unsigned long long)r[i].mask);
-        *p++ = ',';
-        if (r[i].k < 0) *p++ = '-';
-        p = put_u64(p, (unsigned long long)(r[i].k < 0 ? -(long long)r[i].k : r[i].k));
-        const double v[5] = {r[i].estimate, r[i].Q, r[i].I2, r[i].H2, r[i].tau2};
-        for (int c = 0; c < 5; c++) {
-            *p++ = ',';
-            if (isfinite(v[c])) p += cli_fmt17g(p, 40, v[c]);
-        }
-        *p++ = '\n';
-        fwrite(line, 1, (size_t)(p - line), s->fp);
-    }
+    cmeta_report_gosh_rows(s->fp, r, n);
     return cli_interrupt || ferror(s->fp);
 }
 
@@ -70,7 +43,7 @@ int cmeta_cmd_gosh(int argc, char **argv)
     if (o.output || csv_stdout) {
         if ((rc = cli_out_open(&csv, o.output))) goto out;
         s.fp = csv.fp;
-        fputs("mask,k,estimate,Q,I2,H2,tau2\n", s.fp);
+        cmeta_report_gosh_header(s.fp);
     }
     cmeta_gosh_summary sum;
     cmeta_error err;
@@ -91,59 +64,10 @@ int cmeta_cmd_gosh(int argc, char **argv)
         cli_print_warnings(&w);
         goto out;
     }
-    if (o.format == CLI_FMT_JSON) {
-        int first = 1;
-        fputc('{', stdout);
-        json_key(stdout, "gosh", &first);
-        int f2 = 1;
-        fputc('{', stdout);
-        json_key(stdout, "subsets", &f2);
-        printf("%llu", (unsigned long long)sum.subsets);
-        json_key(stdout, "exact", &f2);
-        fputs(sum.exact ? "true" : "false", stdout);
-        json_key(stdout, "seed", &f2);
-        printf("%lu", ro.seed);
-        json_key(stdout, "k", &f2);
-        printf("%zu", d->k);
-        json_key(stdout, "method", &f2);
-        json_str(stdout, cmeta_method_name(ro.method));
-        json_key(stdout, "failed", &f2);
-        printf("%llu", (unsigned long long)sum.failed);
-        json_key(stdout, "output", &f2);
-        json_str(stdout, o.output);
-        if (o.plot) {
-            json_key(stdout, "plot", &f2);
-            json_str(stdout, o.plot);
-        }
-        const char *nm[2] = {"estimate", "I2"};
-        double v[2][4] = {{sum.est_mean, sum.est_sd, sum.est_min, sum.est_max},
-                          {sum.I2_mean, sum.I2_sd, sum.I2_min, sum.I2_max}};
-        for (int i = 0; i < 2; i++) {
-            json_key(stdout, nm[i], &f2);
-            int f3 = 1;
-            fputc('{', stdout);
-            const char *kk[4] = {"mean", "sd", "min", "max"};
-            for (int j = 0; j < 4; j++) {
-                json_key(stdout, kk[j], &f3);
-                json_num(stdout, v[i][j]);
-            }
-            fputc('}', stdout);
-        }
-        fputc('}', stdout);
-        json_warnings(stdout, &w, &first);
-        fputs("}\n", stdout);
-    } else {
-        cli_print_warnings(&w);
-        printf("GOSH (%s, k = %zu): %llu %s subsets%s%s\n", cmeta_method_name(ro.method), d->k,
-               (unsigned long long)sum.subsets, sum.exact ? "(all)" : "random", o.output ? " written to " : "",
-               o.output ? o.output : "");
-        if (!sum.exact) printf("seed: %lu\n", ro.seed);
-        if (o.plot) printf("plot: %s\n", o.plot);
-        printf("failed fits: %llu\n", (unsigned long long)sum.failed);
-        printf("estimate: mean %.4f, sd %.4f, range [%.4f, %.4f]\n", sum.est_mean, sum.est_sd, sum.est_min, sum.est_max);
-        printf("I2 (%%):   mean %.2f, sd %.2f, range [%.2f, %.2f]\n", sum.I2_mean, sum.I2_sd, sum.I2_min, sum.I2_max);
-    }
-    if (fflush(stdout) != 0) rc = cli_failf(4, "standard output: write error");
+    if (o.format != CLI_FMT_JSON) cli_print_warnings(&w);
+    cmeta_report_run run = {d->k, ro.method, ro.seed};
+    rc = cli_report_status(cmeta_report_gosh(stdout, (cmeta_report_format)o.format, &sum, &run, o.output, o.plot, &w));
+    if (!rc && fflush(stdout) != 0) rc = cli_failf(4, "standard output: write error");
 out:
     cli_goshplot_abort(&gp);
     cmeta_warnings_free(&w);

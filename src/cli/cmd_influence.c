@@ -6,128 +6,6 @@
 
 #include "cli_diag.h"
 
-static const char *const cols[] = {"rstudent", "dffits", "cook.d", "cov.r", "tau2.del",
-                                   "QE.del", "hat", "weight"};
-
-static double colval(const cmeta_influence *inf, size_t i, size_t c)
-{
-    const double *a[] = {inf->rstudent, inf->dffits, inf->cook_d, inf->cov_r, inf->tau2_del,
-                         inf->QE_del, inf->hat, inf->weight};
-    return a[c][i];
-}
-
-static void print_text(FILE *fp, const cmeta_influence *inf, const char *const *labels,
-                       const char *const *coefnames)
-{
-    size_t k = inf->k, p = inf->p;
-    size_t nc = p == 1 ? 10 : 9; /* p == 1: the dfbs column joins the table */
-    const char *names[10];
-    for (size_t c = 0; c < 8; c++) names[c] = cols[c];
-    if (p == 1) names[8] = "dfbs";
-    names[nc - 1] = "inf";
-    char (*buf)[32] = calloc(k * nc, sizeof *buf);
-    const char **cells = calloc(k * (nc > p ? nc : p), sizeof *cells);
-    if (!buf || !cells) goto done;
-    for (size_t i = 0; i < k; i++) {
-        for (size_t c = 0; c < 8; c++) cli_fcf(buf[i * nc + c], 32, colval(inf, i, c), 4);
-        if (p == 1) cli_fcf(buf[i * nc + 8], 32, inf->dfbetas[i], 4);
-        snprintf(buf[i * nc + nc - 1], 32, "%s", inf->influential[i] ? "*" : "");
-        for (size_t c = 0; c < nc; c++) cells[i * nc + c] = buf[i * nc + c];
-    }
-    if (p == 1) {
-        fputc('\n', fp);
-        cli_diag_frame(fp, labels, k, names, nc, cells, 1);
-        fputc('\n', fp);
-        goto done;
-    }
-    fputs("$inf\n\n", fp);
-    cli_diag_frame(fp, labels, k, names, nc, cells, 1);
-    fputs("\n$dfbs\n\n", fp);
-    free(buf);
-    buf = calloc(k * p, sizeof *buf);
-    if (!buf) goto done;
-    for (size_t i = 0; i < k; i++)
-        for (size_t c = 0; c < p; c++) {
-            cli_fcf(buf[i * p + c], 32, inf->dfbetas[i * p + c], 4);
-            cells[i * p + c] = buf[i * p + c];
-        }
-    cli_diag_frame(fp, labels, k, coefnames, p, cells, 1);
-    fputc('\n', fp);
-done:
-    free(buf);
-    free(cells);
-}
-
-static void print_json(FILE *fp, const cmeta_influence *inf, const char *const *labels,
-                       const char *const *coefnames, const cmeta_fit_opts *fo,
-                       const cmeta_warnings *w)
-{
-    static const char *const keys[] = {"rstudent", "dffits", "cook_d", "cov_r", "tau2_del",
-                                       "QE_del", "hat", "weight"};
-    int first = 1;
-    fputc('{', fp);
-    json_key(fp, "k", &first);
-    fprintf(fp, "%zu", inf->k);
-    json_key(fp, "method", &first);
-    json_str(fp, cmeta_method_name(fo->method));
-    json_key(fp, "test", &first);
-    json_str(fp, cmeta_test_name(fo->test));
-    json_key(fp, "tau2", &first);
-    json_num(fp, inf->tau2);
-    json_key(fp, "QE", &first);
-    json_num(fp, inf->QE);
-    json_key(fp, "influence", &first);
-    fputc('[', fp);
-    for (size_t i = 0; i < inf->k; i++) {
-        int f2 = 1;
-        fputs(i ? ",{" : "{", fp);
-        json_key(fp, "study", &f2);
-        json_str(fp, labels[i]);
-        for (size_t c = 0; c < 8; c++) {
-            json_key(fp, keys[c], &f2);
-            json_num(fp, colval(inf, i, c));
-        }
-        json_key(fp, "dfbetas", &f2);
-        fputc('{', fp);
-        int f3 = 1;
-        for (size_t c = 0; c < inf->p; c++) {
-            json_key(fp, coefnames[c], &f3);
-            json_num(fp, inf->dfbetas[i * inf->p + c]);
-        }
-        fputc('}', fp);
-        json_key(fp, "influential", &f2);
-        fputs(inf->influential[i] ? "true" : "false", fp);
-        fputc('}', fp);
-    }
-    fputc(']', fp);
-    json_warnings(fp, w, &first);
-    fputs("}\n", fp);
-}
-
-static void print_csv(FILE *fp, const cmeta_influence *inf, const char *const *labels,
-                      const char *const *coefnames)
-{
-    fputs("study,rstudent,dffits,cook_d,cov_r,tau2_del,QE_del,hat,weight", fp);
-    for (size_t c = 0; c < inf->p; c++) {
-        fputs(",", fp);
-        char nm[300];
-        snprintf(nm, sizeof nm, "dfbs_%s", coefnames[c]);
-        csv_field(fp, nm);
-    }
-    fputs(",influential\n", fp);
-    for (size_t i = 0; i < inf->k; i++) {
-        csv_field(fp, labels[i]);
-        for (size_t c = 0; c < 8; c++) {
-            fputc(',', fp);
-            csv_num(fp, colval(inf, i, c));
-        }
-        for (size_t c = 0; c < inf->p; c++) {
-            fputc(',', fp);
-            csv_num(fp, inf->dfbetas[i * inf->p + c]);
-        }
-        fprintf(fp, ",%d\n", inf->influential[i]);
-    }
-}
 
 int cmeta_cmd_influence(int argc, char **argv)
 {
@@ -179,9 +57,12 @@ int cmeta_cmd_influence(int argc, char **argv)
     const char *const *coefnames = des ? (const char *const *)des->names : intr;
     cli_out out;
     if ((rc = cli_out_open(&out, o.output))) goto done;
-    if (o.format == CLI_FMT_JSON) print_json(out.fp, inf, labels, coefnames, &o.fit, &w);
-    else if (o.format == CLI_FMT_CSV) print_csv(out.fp, inf, labels, coefnames);
-    else print_text(out.fp, inf, labels, coefnames);
+    rc = cli_report_status(cmeta_report_influence(out.fp, (cmeta_report_format)o.format, inf, labels, coefnames,
+                                                  &o.fit, &w));
+    if (rc) {
+        cli_out_abort(&out);
+        goto done;
+    }
     rc = cli_out_commit(&out);
     if (o.format != CLI_FMT_JSON) cli_print_warnings(&w);
 done:

@@ -35,7 +35,7 @@ int cmeta_cmd_permtest(int argc, char **argv)
     }
     /* coefficient names */
     const char *names[64];
-    size_t p = r->p, c = 0;
+    size_t c = 0;
     char *mods = o.mods ? strdup(o.mods) : NULL;
     if (intercept) names[c++] = "intrcpt";
     for (char *tok = mods ? strtok(mods, ",") : NULL; tok && c < 64; tok = strtok(NULL, ",")) names[c++] = tok;
@@ -44,86 +44,14 @@ int cmeta_cmd_permtest(int argc, char **argv)
         free(mods);
         goto out;
     }
-    FILE *fp = out.fp;
-    if (o.format == CLI_FMT_JSON) {
-        int first = 1;
-        fputc('{', fp);
-        json_key(fp, "permutation", &first);
-        int f2 = 1;
-        fputc('{', fp);
-        json_key(fp, "iter", &f2);
-        fprintf(fp, "%llu", (unsigned long long)r->iter);
-        json_key(fp, "exact", &f2);
-        fputs(r->exact ? "true" : "false", fp);
-        json_key(fp, "seed", &f2);
-        fprintf(fp, "%lu", ro.seed);
-        json_key(fp, "method", &f2);
-        json_str(fp, cmeta_method_name(ro.method));
-        json_key(fp, "failed", &f2);
-        fprintf(fp, "%llu", (unsigned long long)r->failed);
-        json_key(fp, "pval", &f2);
-        fputc('[', fp);
-        for (size_t a = 0; a < p; a++) {
-            if (a) fputc(',', fp);
-            json_num(fp, r->pval[a]);
-        }
-        fputc(']', fp);
-        json_key(fp, "coefficients", &f2);
-        fputc('[', fp);
-        for (size_t a = 0; a < p; a++) {
-            int f3 = 1;
-            fputs(a ? ",{" : "{", fp);
-            json_key(fp, "name", &f3);
-            json_str(fp, names[a]);
-            json_key(fp, "estimate", &f3);
-            json_num(fp, r->beta[a]);
-            json_key(fp, "stat", &f3);
-            json_num(fp, r->zval[a]);
-            json_key(fp, "pval", &f3);
-            json_num(fp, r->pval[a]);
-            fputc('}', fp);
-        }
-        fputc(']', fp);
-        json_key(fp, "QM", &f2);
-        json_num(fp, r->QM);
-        json_key(fp, "QM_df", &f2);
-        json_num(fp, r->QM_df);
-        json_key(fp, "QM_pval", &f2);
-        json_num(fp, r->QM_pval);
-        fputc('}', fp);
-        json_warnings(fp, &w, &first);
-        fputs("}\n", fp);
-    } else if (o.format == CLI_FMT_CSV) {
-        cli_print_warnings(&w);
-        fputs("name,estimate,stat,pval\n", fp);
-        for (size_t a = 0; a < p; a++) {
-            csv_field(fp, names[a]);
-            fputc(',', fp);
-            csv_num(fp, r->beta[a]);
-            fputc(',', fp);
-            csv_num(fp, r->zval[a]);
-            fputc(',', fp);
-            csv_num(fp, r->pval[a]);
-            fputc('\n', fp);
-        }
-        fputs("QM,,", fp);
-        csv_num(fp, r->QM);
-        fputc(',', fp);
-        csv_num(fp, r->QM_pval);
-        fputc('\n', fp);
-    } else {
-        cli_print_warnings(&w);
-        fprintf(fp, "Permutation test (%s, k = %zu): %llu %s%s\n", cmeta_method_name(ro.method), d->k,
-                (unsigned long long)r->iter, q ? "permutations" : "sign flips",
-                r->exact ? " (exact: all of them)" : "");
-        if (!r->exact) fprintf(fp, "seed: %lu\n", ro.seed);
-        if (r->failed) fprintf(fp, "failed fits: %llu (left out)\n", (unsigned long long)r->failed);
-        fprintf(fp, "\n%-12s %12s %10s %10s\n", "", "estimate", "zval", "pval*");
-        for (size_t a = 0; a < p; a++)
-            fprintf(fp, "%-12s %12.4f %10.4f %10.4f\n", names[a], r->beta[a], r->zval[a], r->pval[a]);
-        fprintf(fp, "\nTest of moderators (QM, df = %.0f) = %.4f, p-val* = %.4f\n", r->QM_df, r->QM, r->QM_pval);
-    }
+    if (o.format != CLI_FMT_JSON) cli_print_warnings(&w);
+    cmeta_report_run run = {d->k, ro.method, ro.seed};
+    rc = cli_report_status(cmeta_report_permtest(out.fp, (cmeta_report_format)o.format, r, names, q != 0, &run, &w));
     free(mods);
+    if (rc) {
+        cli_out_abort(&out);
+        goto out;
+    }
     rc = cli_out_commit(&out);
 out:
     cmeta_permtest_free(r);

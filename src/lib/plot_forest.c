@@ -11,10 +11,9 @@
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
-
-#include <gsl/gsl_cdf.h>
 #include <string.h>
 
+#include "cmeta/report.h"
 #include "plot_internal.h"
 
 #define MAXCOL 12
@@ -326,12 +325,10 @@ static cmeta_status study_row(forest *f, size_t i)
             if ((st = set_cell_str(r, f->col_data0 + j, CMETA_ROLE_DATA, buf))) return st;
         }
     }
-    double se = sqrt(d->vi[i]);
-    /* normal quantile at the fit's level, as metafor's forest for the study intervals */
-    double z = gsl_cdf_ugaussian_Qinv((1 - f->fit->level / 100) / 2);
+    /* the study's Wald interval at the fit's level, as metafor's forest (the one used by the
+     * text, JSON and CSV reports too) */
     r->yi = d->yi[i];
-    r->lb = d->yi[i] - z * se;
-    r->ub = d->yi[i] + z * se;
+    cmeta_study_ci(d->yi[i], d->vi[i], f->fit->level, &r->lb, &r->ub);
     r->weight = f->fit->weight ? f->fit->weight[i] : NAN;
     fmt_ci(f, buf, sizeof buf, r->yi, r->lb, r->ub);
     if ((st = set_cell_str(r, f->col_effect, CMETA_ROLE_EFFECT, buf))) return st;

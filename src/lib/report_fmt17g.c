@@ -1,4 +1,4 @@
-/* cli_fmt.c - cli_fmt17g: the bytes snprintf(buf, n, "%.17g", x) writes, faster.
+/* report_fmt17g.c - cmeta_fmt17g: the bytes snprintf(buf, n, "%.17g", x) writes, faster.
  *
  * glibc's printf is exact: it rounds the exact binary value of x to 17 significant digits,
  * ties to even (the default rounding mode, which cmeta never changes). Here, for finite
@@ -16,7 +16,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "cli.h"
+#include "cmeta/report.h"
 
 __extension__ typedef unsigned __int128 u128;
 
@@ -31,7 +31,7 @@ static u128 pow10_128(int s)
     return s <= 19 ? (u128)p[s] : (u128)p[19] * p[s - 19];
 }
 
-int cli_fmt17g(char *buf, size_t n, double x)
+int cmeta_fmt17g(char *buf, size_t n, double x)
 {
     double a = fabs(x);
     int e2;
