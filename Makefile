@@ -22,11 +22,11 @@ PKG_LIBS   = $(shell pkg-config --libs cairo fontconfig 2>/dev/null)
 GSL_LIBS   = $(shell gsl-config --libs-without-cblas 2>/dev/null || echo -lgsl -lm)
 OPENMP  ?= -fopenmp
 ALL_CFLAGS = $(STD) $(WARN) $(CFLAGS) -fPIC -fvisibility=hidden $(OPENMP) -Iinclude -Isrc/lib $(PKG_CFLAGS) -MMD -MP
-LIBS       = -lcsv $(GSL_LIBS) -lopenblas $(PKG_LIBS) $(OPENMP) -lpthread -lm
-# The program opens OpenBLAS (src/cli/cli_blas.c) and cairo + fontconfig (src/cli/cli_cairo.c)
-# on first use: linked without them, told the sonames they would have recorded (objdump; the
-# defaults in those files otherwise).
-CLI_LIBS   = $(filter-out -lopenblas $(PKG_LIBS),$(LIBS)) -ldl
+# OpenBLAS is not linked: the library opens it on first need (src/lib/linalg.c, told the
+# soname -lopenblas would have recorded: objdump; the default there otherwise).
+LIBS       = -lcsv $(GSL_LIBS) $(PKG_LIBS) $(OPENMP) -lpthread -ldl -lm
+# The program opens cairo + fontconfig (src/cli/cli_cairo.c) on first use.
+CLI_LIBS   = $(filter-out $(PKG_LIBS),$(LIBS))
 SONAME_OF  = $(shell objdump -p "$$($(CC) -print-file-name=lib$(1).so)" 2>/dev/null | sed -n 's/^ *SONAME *//p')
 BLAS_SONAME = $(call SONAME_OF,openblas)
 CAIRO_SONAME = $(call SONAME_OF,cairo)
@@ -103,7 +103,7 @@ $(BUILD)/libcmeta.so: $(LIB_OBJ)
 $(BUILD)/cmeta: $(CLI_OBJ) $(BUILD)/libcmeta.a
 	$(CC) $(CFLAGS) -o $@ $(CLI_OBJ) $(BUILD)/libcmeta.a $(CLI_LIBS)
 
-$(BUILD)/obj/src/cli/cli_blas.o: ALL_CFLAGS += $(if $(BLAS_SONAME),-DCMETA_BLAS_SONAME='"$(BLAS_SONAME)"')
+$(BUILD)/obj/src/lib/linalg.o: ALL_CFLAGS += $(if $(BLAS_SONAME),-DCMETA_BLAS_SONAME='"$(BLAS_SONAME)"')
 $(BUILD)/obj/src/cli/cli_cairo.o: ALL_CFLAGS += $(if $(CAIRO_SONAME),-DCMETA_CAIRO_SONAME='"$(CAIRO_SONAME)"') \
 	$(if $(FONTCONFIG_SONAME),-DCMETA_FONTCONFIG_SONAME='"$(FONTCONFIG_SONAME)"')
 

@@ -41,7 +41,7 @@
 #define CMETA_BATCHFIT_H
 
 #include <stddef.h>
-#include "cmeta/cmeta.h"
+#include "internal.h"
 
 typedef struct {
     size_t k, p, pp, bmax;
@@ -55,6 +55,8 @@ typedef struct {
     double *Ya, *Va, *Ca, *ta;              /* bmax x k, bmax x k, bmax x k, bmax: active rows */
     int *sbad;                              /* bmax: failures of a pass, by slot */
     size_t *idx;                            /* bmax: slot -> replicate */
+    double *scratch;                        /* 3 p^2: inverses, tr PP, QM (any p) */
+    const struct cmeta__blas_table_s *blas; /* dgemm (p > 1) */
     double flops;                           /* dgemm flops done (for the benchmark) */
 } cmeta__bfit_ws;
 
@@ -65,7 +67,8 @@ typedef struct {
     int *ok;                    /* B */
 } cmeta__bfit_out;
 
-/* X: k x p row-major (NULL: intercept only, p = 1). NULL on allocation failure. */
+/* X: k x p row-major (NULL: intercept only, p = 1). NULL on allocation failure, or with
+ * p > 1 when BLAS cannot be loaded (call cmeta__blas(err) first for the message). */
 cmeta__bfit_ws *cmeta__bfit_alloc(size_t k, size_t p, const double *X, size_t bmax);
 void cmeta__bfit_free(cmeta__bfit_ws *ws);
 
@@ -93,9 +96,6 @@ int cmeta__auto_threads(int requested, double reps, size_t k, int iterative,
  * OpenMP): which per-thread workspace a block uses. */
 int cmeta__thread_num(void);
 
-/* Zeroed array of n elements (at least one), NULL when out of memory. */
-static inline void *cmeta__anew(size_t n, size_t size) { return cmeta_calloc(n > 0 ? n : 1, size); }
-#define CMETA__NEW(type, n) ((type *)cmeta__anew((n), sizeof(type)))
 
 /* 64-bit mixing of (seed, stream) into a generator seed (splitmix64 finaliser). */
 unsigned long cmeta__seed_mix(unsigned long seed, unsigned long long stream);

@@ -33,8 +33,6 @@
 #include <math.h>
 #include <string.h>
 
-#include <gsl/gsl_cdf.h>
-
 #include "rma_internal.h"
 
 static cmeta_status check_tables(const double *ai, const double *bi, const double *ci,
@@ -123,7 +121,7 @@ static void set_coef(cmeta_fit *f, double beta, double se, double level)
     f->ci_ub[0] = beta + crit * se;
     f->QM = f->stat[0] * f->stat[0];
     f->QM_df = 1;
-    f->QM_pval = isnan(f->QM) ? NAN : gsl_cdf_chisq_Q(f->QM, 1);
+    f->QM_pval = isnan(f->QM) ? NAN : cmeta__pchisq_upper(f->QM, 1);
 }
 
 static void set_het(cmeta_fit *f, double Q, size_t kyi)
@@ -132,7 +130,7 @@ static void set_het(cmeta_fit *f, double Q, size_t kyi)
     double df = (double)kyi - 1;
     f->Q = Q > 0 ? Q : 0.0;
     f->Q_df = df;
-    f->Q_pval = gsl_cdf_chisq_Q(f->Q, df);
+    f->Q_pval = cmeta__pchisq_upper(f->Q, df);
     f->I2 = f->Q > 0 ? fmax(0.0, 100.0 * (f->Q - df) / f->Q) : 0.0;
     f->I2_Q = f->I2;
     f->H2 = f->Q / df;
