@@ -98,11 +98,6 @@ double cli_harmonic_n(const cmeta_data *d)
     return (double)d->k / s;
 }
 
-static int is_random_method(cmeta_method m)
-{
-    return m != CMETA_METHOD_FE && m != CMETA_METHOD_MH && m != CMETA_METHOD_PETO;
-}
-
 int cli_choose_model(const cli_opts *o, const cmeta_studies *s, cmeta_fit_opts *chosen,
                      int *is_random, double *Q, double *Q_pval, char *reason, size_t nreason,
                      cmeta_warnings *w)
@@ -110,8 +105,8 @@ int cli_choose_model(const cli_opts *o, const cmeta_studies *s, cmeta_fit_opts *
     *chosen = o->fit;
     *Q = *Q_pval = NAN;
     if (reason && nreason) reason[0] = '\0';
-    int twobytwo = o->fit.method == CMETA_METHOD_MH || o->fit.method == CMETA_METHOD_PETO;
-    *is_random = twobytwo ? o->fit.mh_random : is_random_method(o->fit.method);
+    int twobytwo = cmeta_method_is_2x2(o->fit.method);
+    *is_random = cmeta_fit_is_random(&o->fit);
     if (!o->model_auto) return 0;
 
     /* the fixed-effect model and its heterogeneity test */
@@ -136,7 +131,7 @@ int cli_choose_model(const cli_opts *o, const cmeta_studies *s, cmeta_fit_opts *
      * (DL-type random effects around MH/Peto, as RevMan, for 2x2 methods) */
     cmeta_fit_opts re = o->fit;
     if (twobytwo) re.mh_random = 1;
-    else if (!is_random_method(re.method)) re.method = CMETA_METHOD_REML;
+    else if (re.method == CMETA_METHOD_FE) re.method = CMETA_METHOD_REML;
 
     char p[32], hp[32];
     cli_pval(p, sizeof p, *Q_pval, 4);

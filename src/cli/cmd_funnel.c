@@ -65,7 +65,7 @@ int cmeta_cmd_funnel(int argc, char **argv)
         /* trim and fill works on yi/vi (as metafor's trimfill.rma.uni): MH/Peto pooling is
          * replaced by inverse-variance pooling of the same kind */
         cmeta_fit_opts to = fo;
-        if (to.method == CMETA_METHOD_MH || to.method == CMETA_METHOD_PETO) {
+        if (cmeta_method_is_2x2(to.method)) {
             to.method = random ? CMETA_METHOD_DL : CMETA_METHOD_FE;
             if (cmeta_warn(&w, "trim and fill uses inverse-variance %s pooling instead of %s",
                            random ? "DL random-effects" : "fixed-effect", cmeta_method_name(fo.method)) != CMETA_OK) {

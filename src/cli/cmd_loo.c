@@ -19,8 +19,7 @@ void cli_print_derived(FILE *fp, cli_format fmt, const char *listkey, const char
                        const cmeta_data *d, const cmeta_fit_opts *fo, const char *reason,
                        const cmeta_warnings *w, const char *order)
 {
-    int fe = fo->method == CMETA_METHOD_FE ||
-             ((fo->method == CMETA_METHOD_MH || fo->method == CMETA_METHOD_PETO) && !fo->mh_random);
+    int fe = !cmeta_fit_is_random(fo);
     int tt = fo->test != CMETA_TEST_Z;
     if (fmt == CLI_FMT_JSON) {
         int first = 1;

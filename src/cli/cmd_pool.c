@@ -50,11 +50,12 @@ static const char *trans_name(cmeta_transform_kind k)
     }
 }
 
+/* the fit's own method, with the options' mh_random */
 static int fit_is_random(const cmeta_fit *f, const cmeta_fit_opts *o)
 {
-    if (f->method == CMETA_METHOD_FE) return 0;
-    if (f->method == CMETA_METHOD_MH || f->method == CMETA_METHOD_PETO) return o->mh_random;
-    return 1;
+    cmeta_fit_opts t = *o;
+    t.method = f->method;
+    return cmeta_fit_is_random(&t);
 }
 
 /* ---- text ---------------------------------------------------------------------------------- */
@@ -72,7 +73,7 @@ static void text_model(FILE *fp, const cmeta_fit *f, const cmeta_fit_opts *o, co
     } else {
         fprintf(fp, "Random-Effects Model (k = %zu; ", f->k);
         if (o->tau2_fixed) fputs("user-specified tau^2 value)", fp);
-        else if (f->method == CMETA_METHOD_MH || f->method == CMETA_METHOD_PETO)
+        else if (cmeta_method_is_2x2(f->method))
             fprintf(fp, "tau^2 estimator: DL around the %s estimate)", cmeta_method_name(f->method));
         else fprintf(fp, "tau^2 estimator: %s)", cmeta_method_name(f->method));
         fprintf(fp, "%s\n\n", title_extra ? title_extra : "");
