@@ -1,51 +1,9 @@
 /* batchfit.c - batched fits of many replicates at once (formulas in batchfit.h). */
 #include <math.h>
 #include <string.h>
-#ifdef _OPENMP
-#include <omp.h>
-#endif
 
 #include "batchfit.h"
 #include "linalg.h"
-
-unsigned long cmeta__seed_mix(unsigned long seed, unsigned long long stream)
-{
-    unsigned long long z = (unsigned long long)seed * 0x9E3779B97F4A7C15ULL + stream + 1;
-    z += 0x9E3779B97F4A7C15ULL;
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
-    z ^= z >> 31;
-    return (unsigned long)(z & 0xFFFFFFFFUL) ? (unsigned long)(z & 0xFFFFFFFFUL) : 1UL;
-}
-
-int cmeta__thread_num(void)
-{
-#ifdef _OPENMP
-    return omp_get_thread_num();
-#else
-    return 0;
-#endif
-}
-
-int cmeta__auto_threads(int requested, double reps, size_t k, int iterative,
-                        unsigned long long nblocks, double min_ns)
-{
-    if (requested > 0) return requested;
-#ifdef _OPENMP
-    double work_ns = reps * (double)k * (iterative ? 150.0 : 2.0);
-    int T = omp_get_max_threads();
-    if (work_ns < min_ns || T < 1) return 1;
-    if (nblocks < (unsigned long long)T) T = nblocks > 0 ? (int)nblocks : 1;
-    return T;
-#else
-    (void)reps;
-    (void)k;
-    (void)iterative;
-    (void)nblocks;
-    (void)min_ns;
-    return 1;
-#endif
-}
 
 void cmeta__bfit_free(cmeta__bfit_ws *ws)
 {

@@ -14,6 +14,7 @@
 
 #include "internal.h"
 #include "batchfit.h"
+#include "resample_internal.h"
 
 typedef struct {
     cmeta__bfit_ws *bf;

@@ -8,6 +8,7 @@
 
 #include "internal.h"
 #include "batchfit.h"
+#include "resample_internal.h"
 
 void cmeta_resample_opts_default(cmeta_resample_opts *o)
 {

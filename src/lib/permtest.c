@@ -18,6 +18,7 @@
 
 #include "internal.h"
 #include "batchfit.h"
+#include "resample_internal.h"
 #include "linalg.h"
 
 void cmeta_permtest_free(cmeta_permtest_result *r)
