@@ -148,6 +148,10 @@ int cmeta_cmd_forest(int argc, char **argv)
         }
         fp = fit;
     }
+    if (cmeta_plot_backend_ready(&err) != CMETA_OK) {
+        rc = cli_fail(&err);
+        goto done;
+    }
     if (cmeta_text_measurer_new(&tm) != CMETA_OK) {
         rc = cli_failf(4, "out of memory");
         goto done;

@@ -86,6 +86,10 @@ int cmeta_cmd_funnel(int argc, char **argv)
     cmeta_funnel_opts_default(&fopt);
     fopt.contours = o.contours;
     fopt.level = fo.level;
+    if (cmeta_plot_backend_ready(&err) != CMETA_OK) {
+        rc = cli_fail(&err);
+        goto done;
+    }
     if (cmeta_text_measurer_new(&tm) != CMETA_OK) {
         rc = cli_failf(4, "out of memory");
         goto done;
