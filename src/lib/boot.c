@@ -112,11 +112,8 @@ cmeta_status cmeta_boot(const double *yi, const double *vi, size_t k, cmeta_boot
     default:
         return cmeta_error_set(err, CMETA_EUSAGE, "boot: the method is not supported (use FE, DL, ML, REML, PM or EB)");
     }
-    for (size_t j = 0; j < k; j++) {
-        if (!isfinite(yi[j])) return cmeta_error_set(err, CMETA_EDATA, "boot: yi of study %zu is not finite", j + 1);
-        if (!(vi[j] > 0) || !isfinite(vi[j]))
-            return cmeta_error_set(err, CMETA_EDATA, "boot: vi of study %zu must be > 0", j + 1);
-    }
+    cmeta_status cst = cmeta__check_yivi("boot", yi, vi, k, NULL, 0, err);
+    if (cst != CMETA_OK) return cst;
     memset(out, 0, sizeof *out);
     out->type = type;
     out->iter = iter;

@@ -379,11 +379,8 @@ cmeta_status cmeta_gosh(const double *yi, const double *vi, size_t k, uint64_t s
         return cmeta_error_set(err, CMETA_EUSAGE, "gosh: the method is not supported (use FE, DL, ML, REML, PM or EB)");
     }
     if (subsets == 1) return cmeta_error_set(err, CMETA_EUSAGE, "gosh: subsets must be >= 2");
-    for (size_t j = 0; j < k; j++) {
-        if (!isfinite(yi[j])) return cmeta_error_set(err, CMETA_EDATA, "gosh: yi of study %zu is not finite", j + 1);
-        if (!(vi[j] > 0) || !isfinite(vi[j]))
-            return cmeta_error_set(err, CMETA_EDATA, "gosh: vi of study %zu must be > 0", j + 1);
-    }
+    cmeta_status cst = cmeta__check_yivi("gosh", yi, vi, k, NULL, 0, err);
+    if (cst != CMETA_OK) return cst;
     gosh_job jb;
     memset(&jb, 0, sizeof jb);
     jb.y = yi;

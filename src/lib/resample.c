@@ -3,6 +3,8 @@
 #include <omp.h>
 #endif
 
+#include <math.h>
+
 #include "resample_internal.h"
 
 unsigned long cmeta__seed_mix(unsigned long seed, unsigned long long stream)
@@ -42,4 +44,20 @@ int cmeta__auto_threads(int requested, double reps, size_t k, int iterative,
     (void)min_ns;
     return 1;
 #endif
+}
+
+cmeta_status cmeta__check_yivi(const char *who, const double *yi, const double *vi, size_t k,
+                               const double *X, size_t q, cmeta_error *err)
+{
+    for (size_t j = 0; j < k; j++) {
+        if (!isfinite(yi[j]))
+            return cmeta_error_set(err, CMETA_EDATA, "%s: yi of study %zu is not finite", who, j + 1);
+        if (!(vi[j] > 0) || !isfinite(vi[j]))
+            return cmeta_error_set(err, CMETA_EDATA, "%s: vi of study %zu must be > 0", who, j + 1);
+        for (size_t a = 0; a < q; a++)
+            if (!isfinite(X[j * q + a]))
+                return cmeta_error_set(err, CMETA_EDATA,
+                                       "%s: moderator %zu of study %zu is not finite", who, a + 1, j + 1);
+    }
+    return CMETA_OK;
 }

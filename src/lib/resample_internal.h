@@ -5,6 +5,8 @@
 
 #include <stddef.h>
 
+#include "internal.h"
+
 /* Threads for a resampling run of `reps` replicates of k studies in `nblocks` blocks.
  * requested > 0: that many (the caller asked). requested <= 0: OpenMP's maximum, but one
  * thread when the estimated single-thread work is below min_ns, and never more threads than
@@ -22,6 +24,12 @@ int cmeta__auto_threads(int requested, double reps, size_t k, int iterative,
  * OpenMP): which per-thread workspace a block uses. */
 int cmeta__thread_num(void);
 
+
+/* The inputs every resampling analysis checks before any arithmetic: yi finite, vi > 0 and
+ * finite, the q moderator columns of X (k x q, may be NULL with q = 0) finite. CMETA_EDATA
+ * naming the analysis (`who`), the study (1-based) and the rule. */
+cmeta_status cmeta__check_yivi(const char *who, const double *yi, const double *vi, size_t k,
+                               const double *X, size_t q, cmeta_error *err);
 
 /* 64-bit mixing of (seed, stream) into a generator seed (splitmix64 finaliser). */
 unsigned long cmeta__seed_mix(unsigned long seed, unsigned long long stream);

@@ -115,99 +115,75 @@ static cmeta_status check_inputs(const double *yi, const double *vi, size_t k, c
     return CMETA_OK;
 }
 
-/* Everything after tau^2 is known: coefficients, tests, heterogeneity, weights. */
-static cmeta_status finish_fit(cmeta_fit *f, const double *yi, const double *yc,
-                               const double *vi, const double *Xf, int intercept,
-                               const cmeta_fit_opts *o, cmeta__lin *L, cmeta_warnings *w,
-                               cmeta_error *err)
+/* The omnibus test QM = b_m' Var(b_m)^-1 b_m over the coefficients tested (all but the
+ * intercept, or the intercept when it is alone): chi^2_m, or F(m, df) as QM/m under t/knha.
+ * CMETA_ENOMEM when out of memory (the caller reports it). */
+static cmeta_status qm_test(cmeta_fit *f, int intercept, int tdist)
+{
+    size_t p = f->p;
+    size_t b0 = (intercept && p > 1) ? 1 : 0, m = p - b0;
+    double *A = cmeta__dnew(2 * m * m);
+    if (!A) return CMETA_ENOMEM;
+    for (size_t a = 0; a < m; a++)
+        for (size_t b = 0; b < m; b++) A[a * m + b] = f->vb[(a + b0) * p + b + b0];
+    double QM = NAN;
+    if (cmeta__spd_inverse(A, m, 0.0, NULL, A + m * m) == 0) {
+        QM = 0;
+        for (size_t a = 0; a < m; a++)
+            for (size_t b = 0; b < m; b++) QM += f->beta[a + b0] * A[a * m + b] * f->beta[b + b0];
+    }
+    cmeta_free(A);
+    f->QM_df = (double)m;
+    if (tdist) {
+        f->QM = QM / (double)m;
+        f->QM_pval = (f->df > 0 && !isnan(QM)) ? cmeta__pf_upper(f->QM, (double)m, f->df)
+                                               : NAN;
+    } else {
+        f->QM = QM;
+        f->QM_pval = isnan(QM) ? NAN : cmeta__pchisq_upper(QM, (double)m);
+    }
+    return CMETA_OK;
+}
+
+/* Log-likelihood and deviance at the fit's tau^2 (cmeta__loglik; formulas at the head of
+ * this file): ldw = log det X'WX of the final weights, rss the weighted residual sum of squares.
+ * CMETA_ENOMEM when out of memory. */
+static cmeta_status fit_loglik(cmeta_fit *f, const double *vi, const double *Xf, int reml,
+                               double ldw, double rss)
 {
     size_t k = f->k, p = f->p;
     double tau2 = f->tau2;
-    double rss;
-    if (cmeta__lin_at(L, vi, tau2, yi, &rss) != 0)
-        return cmeta_error_set(err, CMETA_ENUMERIC, "X'WX is singular");
-    double s2w = 1.0;
-    if (o->test == CMETA_TEST_KNHA) {
-        if (k > p) s2w = rss <= DBL_EPSILON ? 0.0 : rss / (double)(k - p);
-        else s2w = NAN;
-        if (o->method == CMETA_METHOD_FE && w)
-            if (cmeta_warn(w, "the Knapp-Hartung adjustment is not meant for fixed-effect "
-                              "models") != CMETA_OK)
-                return cmeta__nomem(err);
-    }
-    double sumw = 0;
+    double slv = 0, sl0 = 0;
     for (size_t i = 0; i < k; i++) {
-        f->wi[i] = L->w[i];
-        sumw += L->w[i];
+        slv += log(vi[i] + tau2);
+        sl0 += -0.5 * log(2 * M_PI * vi[i]);
     }
-    for (size_t i = 0; i < k; i++) f->weight[i] = 100.0 * f->wi[i] / sumw;
-    for (size_t a = 0; a < p; a++) {
-        f->beta[a] = L->beta[a];
-        for (size_t b = 0; b < p; b++) f->vb[a * p + b] = s2w * L->inv[a * p + b];
+    if (reml) {
+        /* + 1/2 log|X'X| (metafor's REMLf = TRUE) */
+        double ldx = 0;
+        cmeta__lin U;
+        if (cmeta__lin_init(&U, Xf, k, p) != CMETA_OK) return CMETA_ENOMEM;
+        for (size_t i = 0; i < k; i++) U.w[i] = 1.0;
+        if (cmeta__lin_solve(&U, NULL) == 0) ldx = U.logdet;
+        cmeta__lin_free(&U);
+        f->ll = cmeta__loglik(1, (double)k - (double)p, slv, rss, ldw, ldx);
+        f->deviance = -2.0 * f->ll;
+    } else {
+        f->ll = cmeta__loglik(0, (double)k, slv, rss, 0.0, 0.0);
+        f->deviance = k > p ? -2.0 * (f->ll - sl0) : 0.0;
     }
-    int tdist = o->test != CMETA_TEST_Z;
-    f->df = tdist ? (double)k - (double)p : NAN;
-    double crit = cmeta__qcrit(o->level, f->df);
-    for (size_t a = 0; a < p; a++) {
-        f->se[a] = sqrt(f->vb[a * p + a]);
-        f->stat[a] = f->beta[a] / f->se[a];
-        f->pval[a] = tdist ? cmeta__pt2(f->stat[a], f->df) : cmeta__pnorm2(f->stat[a]);
-        f->ci_lb[a] = f->beta[a] - crit * f->se[a];
-        f->ci_ub[a] = f->beta[a] + crit * f->se[a];
-    }
-    /* QM over btt */
-    size_t b0 = (intercept && p > 1) ? 1 : 0, m = p - b0;
-    {
-        double *A = cmeta__dnew(2 * m * m);
-        if (!A) return cmeta__nomem(err);
-        for (size_t a = 0; a < m; a++)
-            for (size_t b = 0; b < m; b++) A[a * m + b] = f->vb[(a + b0) * p + b + b0];
-        double QM = NAN;
-        if (cmeta__spd_inverse(A, m, 0.0, NULL, A + m * m) == 0) {
-            QM = 0;
-            for (size_t a = 0; a < m; a++)
-                for (size_t b = 0; b < m; b++) QM += f->beta[a + b0] * A[a * m + b] * f->beta[b + b0];
-        }
-        cmeta_free(A);
-        f->QM_df = (double)m;
-        if (tdist) {
-            f->QM = QM / (double)m;
-            f->QM_pval = (f->df > 0 && !isnan(QM)) ? cmeta__pf_upper(f->QM, (double)m, f->df)
-                                                   : NAN;
-        } else {
-            f->QM = QM;
-            f->QM_pval = isnan(QM) ? NAN : cmeta__pchisq_upper(QM, (double)m);
-        }
-    }
-    /* log-likelihood / deviance */
-    {
-        double slv = 0, sl0 = 0;
-        for (size_t i = 0; i < k; i++) {
-            slv += log(vi[i] + tau2);
-            sl0 += -0.5 * log(2 * M_PI * vi[i]);
-        }
-        if (o->method == CMETA_METHOD_REML) {
-            /* + 1/2 log|X'X| (metafor's REMLf = TRUE) */
-            double ldx = 0;
-            cmeta__lin U;
-            if (cmeta__lin_init(&U, Xf, k, p) != CMETA_OK) return cmeta__nomem(err);
-            for (size_t i = 0; i < k; i++) U.w[i] = 1.0;
-            if (cmeta__lin_solve(&U, NULL) == 0) ldx = U.logdet;
-            cmeta__lin_free(&U);
-            f->ll = cmeta__loglik(1, (double)k - (double)p, slv, rss, L->logdet, ldx);
-            f->deviance = -2.0 * f->ll;
-        } else {
-            f->ll = cmeta__loglik(0, (double)k, slv, rss, 0.0, 0.0);
-            f->deviance = k > p ? -2.0 * (f->ll - sl0) : 0.0;
-        }
-    }
-    /* prediction interval (intercept-only) */
-    if (intercept && p == 1) {
-        double sp = sqrt(f->se[0] * f->se[0] + tau2);
-        f->pi_lb = f->beta[0] - crit * sp;
-        f->pi_ub = f->beta[0] + crit * sp;
-    }
-    /* heterogeneity with FE weights */
+    return CMETA_OK;
+}
+
+/* Heterogeneity with FE weights: QE on k - p df, vt (metafor's typical within-study variance),
+ * I^2 and H^2 (from QE for FE, from tau^2 otherwise) and the Q-profile interval of tau^2 with
+ * the I^2 and H^2 intervals from it; k = 1 and k = p: nothing to estimate (metafor's output). */
+static cmeta_status fit_heterogeneity(cmeta_fit *f, const double *yi, const double *yc,
+                                      const double *vi, const cmeta_fit_opts *o, cmeta__lin *L,
+                                      cmeta_error *err)
+{
+    size_t k = f->k, p = f->p;
+    double tau2 = f->tau2;
     if (k == 1) {
         /* k = 1: nothing to say about heterogeneity (metafor prints QE = 0, I2 = 0) */
         f->Q_df = 0;
@@ -249,6 +225,61 @@ static cmeta_status finish_fit(cmeta_fit *f, const double *yi, const double *yc,
         f->I2_Q = 0;
     }
     return CMETA_OK;
+}
+
+/* Everything after tau^2 is known: coefficients, tests, heterogeneity, weights. */
+static cmeta_status finish_fit(cmeta_fit *f, const double *yi, const double *yc,
+                               const double *vi, const double *Xf, int intercept,
+                               const cmeta_fit_opts *o, cmeta__lin *L, cmeta_warnings *w,
+                               cmeta_error *err)
+{
+    size_t k = f->k, p = f->p;
+    double tau2 = f->tau2;
+    double rss;
+    if (cmeta__lin_at(L, vi, tau2, yi, &rss) != 0)
+        return cmeta_error_set(err, CMETA_ENUMERIC, "X'WX is singular");
+    double s2w = 1.0;
+    if (o->test == CMETA_TEST_KNHA) {
+        if (k > p) s2w = rss <= DBL_EPSILON ? 0.0 : rss / (double)(k - p);
+        else s2w = NAN;
+        if (o->method == CMETA_METHOD_FE && w)
+            if (cmeta_warn(w, "the Knapp-Hartung adjustment is not meant for fixed-effect "
+                              "models") != CMETA_OK)
+                return cmeta__nomem(err);
+    }
+    double sumw = 0;
+    for (size_t i = 0; i < k; i++) {
+        f->wi[i] = L->w[i];
+        sumw += L->w[i];
+    }
+    for (size_t i = 0; i < k; i++) f->weight[i] = 100.0 * f->wi[i] / sumw;
+    for (size_t a = 0; a < p; a++) {
+        f->beta[a] = L->beta[a];
+        for (size_t b = 0; b < p; b++) f->vb[a * p + b] = s2w * L->inv[a * p + b];
+    }
+    int tdist = o->test != CMETA_TEST_Z;
+    f->df = tdist ? (double)k - (double)p : NAN;
+    double crit = cmeta__qcrit(o->level, f->df);
+    for (size_t a = 0; a < p; a++) {
+        f->se[a] = sqrt(f->vb[a * p + a]);
+        f->stat[a] = f->beta[a] / f->se[a];
+        f->pval[a] = tdist ? cmeta__pt2(f->stat[a], f->df) : cmeta__pnorm2(f->stat[a]);
+        f->ci_lb[a] = f->beta[a] - crit * f->se[a];
+        f->ci_ub[a] = f->beta[a] + crit * f->se[a];
+    }
+    /* QM over btt */
+    if (qm_test(f, intercept, tdist) != CMETA_OK) return cmeta__nomem(err);
+    /* log-likelihood / deviance */
+    if (fit_loglik(f, vi, Xf, o->method == CMETA_METHOD_REML, L->logdet, rss) != CMETA_OK)
+        return cmeta__nomem(err);
+    /* prediction interval (intercept-only) */
+    if (intercept && p == 1) {
+        double sp = sqrt(f->se[0] * f->se[0] + tau2);
+        f->pi_lb = f->beta[0] - crit * sp;
+        f->pi_ub = f->beta[0] + crit * sp;
+    }
+    /* heterogeneity with FE weights */
+    return fit_heterogeneity(f, yi, yc, vi, o, L, err);
 }
 
 /* Adjusted R^2 of the weighted regression of y on X (weights 1/v_i), as summary.lm gives for
