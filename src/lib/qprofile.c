@@ -1,4 +1,4 @@
-/* heterogeneity.c - the Q-profile confidence interval for tau^2 (Viechtbauer 2007, Stat Med
+/* qprofile.c - the Q-profile confidence interval for tau^2 (Viechtbauer 2007, Stat Med
  * 26:37-52), as metafor 3.8 confint.rma.uni(type = "QP").
  *
  * The generalised Q statistic Q(tau^2) = sum w_i (y_i - x_i'b)^2, w_i = 1/(v_i + tau^2), is
