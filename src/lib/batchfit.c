@@ -127,9 +127,9 @@ static double sum_clog(const double *vr, const double *cr, double t, size_t k)
 }
 
 /* Intercept only (p = 1): X'WX, X'W^2X, X'W^3X and X'Wy are the row sums of W, W2, W3 and
- * W.Y. A BLAS call per row sum costs more than the sum (a block of 256 replicates of k = 9
- * studies: ~1 us of arithmetic per call), so they are summed in the loop that forms the
- * weights; the formulas are those of fit_at with (X'WX)^-1 = 1/sum W. */
+ * W.Y. A BLAS call per row sum costs more than the sum (bench/README.md), so they are summed
+ * in the loop that forms the weights; the formulas are those of fit_at with
+ * (X'WX)^-1 = 1/sum W. */
 static void fit_at_p1(cmeta__bfit_ws *ws, size_t B, const double *Y, const double *V,
                       const double *v, const double *C, const double *t, int *bad, int need)
 {

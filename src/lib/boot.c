@@ -16,24 +16,9 @@
 #include "batchfit.h"
 #include "resample_internal.h"
 
-typedef struct {
-    cmeta__bfit_ws *bf;
-    double *Y, *C, *est, *tau2, *I2;
-    int *ok;
-    gsl_rng *rng;
-} bt_ws;
-
-static void ws_free(bt_ws *w)
-{
-    cmeta__bfit_free(w->bf);
-    cmeta_free(w->Y);
-    cmeta_free(w->C);
-    cmeta_free(w->est);
-    cmeta_free(w->tau2);
-    cmeta_free(w->I2);
-    cmeta_free(w->ok);
-    if (w->rng) gsl_rng_free(w->rng);
-}
+/* per thread: bf, Y, C, est, tau2, I2, ok, rng */
+typedef cmeta__rs_ws bt_ws;
+#define ws_free cmeta__rs_ws_free
 
 static int cmp_dbl(const void *a, const void *b)
 {

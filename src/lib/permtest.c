@@ -30,26 +30,9 @@ void cmeta_permtest_free(cmeta_permtest_result *r)
     cmeta_free(r);
 }
 
-typedef struct {
-    cmeta__bfit_ws *bf;
-    double *Y, *V, *z, *QM;
-    int *ok;
-    size_t *perm, *used;
-    gsl_rng *rng;
-} pt_ws;
-
-static void ws_free(pt_ws *w)
-{
-    cmeta__bfit_free(w->bf);
-    cmeta_free(w->Y);
-    cmeta_free(w->V);
-    cmeta_free(w->z);
-    cmeta_free(w->QM);
-    cmeta_free(w->ok);
-    cmeta_free(w->perm);
-    cmeta_free(w->used);
-    if (w->rng) gsl_rng_free(w->rng);
-}
+/* per thread: bf, Y, V, z, QM, ok, perm, used, rng */
+typedef cmeta__rs_ws pt_ws;
+#define ws_free cmeta__rs_ws_free
 
 /* Next multiset permutation in lexicographic order; 0 when a is the last one. */
 static int next_perm(int *a, size_t n)

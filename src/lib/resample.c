@@ -61,3 +61,15 @@ cmeta_status cmeta__check_yivi(const char *who, const double *yi, const double *
     }
     return CMETA_OK;
 }
+
+void cmeta__rs_ws_free(cmeta__rs_ws *w)
+{
+    if (!w) return;
+    cmeta__bfit_free(w->bf);
+    double *arr[] = {w->Y, w->V, w->C, w->est, w->Q, w->tau2, w->I2, w->H2, w->z, w->QM};
+    for (size_t i = 0; i < sizeof arr / sizeof arr[0]; i++) cmeta_free(arr[i]);
+    cmeta_free(w->ok);
+    cmeta_free(w->perm);
+    cmeta_free(w->used);
+    if (w->rng) gsl_rng_free(w->rng);
+}
