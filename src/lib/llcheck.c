@@ -50,6 +50,9 @@ static double prof_ll(int reml, const double *y, const double *vi, size_t k, con
 cmeta_status cmeta__ll_check_global(int reml, const double *y, const double *vi, size_t k,
                                     const double *X, size_t p, double tau2, cmeta_warnings *w)
 {
+    /* Not checked, by design: no warnings wanted (w NULL); fewer than 3 studies (the
+     * clusters-and-outliers shape behind a second maximum needs more); no coefficients or no
+     * estimate. Any number of coefficients is checked (the 64 limit of a stack array is gone). */
     if (!w || k < 3 || p == 0 || !(tau2 >= 0)) return CMETA_OK;
     double *A = cmeta__dnew(p * p + p);
     if (!A) return CMETA_ENOMEM;
