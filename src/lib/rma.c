@@ -300,6 +300,33 @@ static double fe_adj_r2(const double *yi, const double *vi, size_t k, size_t p, 
     return 1.0 - (1.0 - r2) * ((double)k - 1.0) / ((double)k - (double)p);
 }
 
+/* Pseudo-R^2 of a meta-regression with an intercept: max(0, (tau^2_0 - tau^2)/tau^2_0) * 100,
+ * tau^2_0 of the model without moderators (same method); FE: max(0, adjusted R^2 of the
+ * weighted regression) * 100 (as metafor). Left NAN when tau^2_0 cannot be estimated. */
+static cmeta_status pseudo_r2(cmeta_fit *f, const double *yi, const double *yc, const double *vi,
+                              const cmeta_fit_opts *opts, cmeta__lin *L, cmeta_error *err)
+{
+    size_t k = f->k, p = f->p;
+    if (opts->method == CMETA_METHOD_FE) {
+        double r2 = fe_adj_r2(yi, vi, k, p, L);
+        f->R2 = isnan(r2) ? (k > p ? 0.0 : NAN) : fmax(0.0, 100.0 * r2);
+    } else {
+        cmeta__tau2_result t0;
+        double *ones = cmeta__dnew(k);
+        if (!ones) return cmeta__nomem(err);
+        for (size_t i = 0; i < k; i++) ones[i] = 1.0;
+        cmeta_status s0 = cmeta__tau2(opts->method, yc, vi, k, ones, 1, opts->tol,
+                                      opts->maxiter, &t0, NULL, NULL);
+        cmeta_free(ones);
+        if (s0 == CMETA_ENOMEM) return cmeta__nomem(err);
+        if (s0 == CMETA_OK) {
+            if (t0.tau2 == 0) f->R2 = 0.0;
+            else f->R2 = fmax(0.0, 100.0 * (t0.tau2 - f->tau2) / t0.tau2);
+        }
+    }
+    return CMETA_OK;
+}
+
 cmeta_status cmeta_rma(const double *yi, const double *vi, size_t k, const double *X, size_t q,
                        const cmeta_fit_opts *opts, cmeta_fit **out, cmeta_warnings *w,
                        cmeta_error *err)
@@ -403,27 +430,7 @@ cmeta_status cmeta_rma(const double *yi, const double *vi, size_t k, const doubl
     if (st != CMETA_OK) goto fail;
 
     /* pseudo-R^2 for meta-regression with an intercept */
-    if (intercept && p > 1) {
-        if (opts->method == CMETA_METHOD_FE) {
-            double r2 = fe_adj_r2(yi, vi, k, p, &L);
-            f->R2 = isnan(r2) ? (k > p ? 0.0 : NAN) : fmax(0.0, 100.0 * r2);
-        } else {
-            cmeta__tau2_result t0;
-            double one_m = 0;
-            double *ones = cmeta__dnew(k);
-            if (!ones) { st = cmeta__nomem(err); goto fail; }
-            for (size_t i = 0; i < k; i++) ones[i] = 1.0;
-            (void)one_m;
-            cmeta_status s0 = cmeta__tau2(opts->method, yc, vi, k, ones, 1, opts->tol,
-                                          opts->maxiter, &t0, NULL, NULL);
-            cmeta_free(ones);
-            if (s0 == CMETA_ENOMEM) { st = cmeta__nomem(err); goto fail; }
-            if (s0 == CMETA_OK) {
-                if (t0.tau2 == 0) f->R2 = 0.0;
-                else f->R2 = fmax(0.0, 100.0 * (t0.tau2 - f->tau2) / t0.tau2);
-            }
-        }
-    }
+    if (intercept && p > 1 && (st = pseudo_r2(f, yi, yc, vi, opts, &L, err)) != CMETA_OK) goto fail;
     cmeta__lin_free(&L);
     cmeta_free(Xf);
     cmeta_free(yc);
