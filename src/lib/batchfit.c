@@ -340,6 +340,11 @@ static void move_slot(cmeta__bfit_ws *ws, size_t from, size_t to, int hasV, int 
     ws->idx[to] = ws->idx[from];
 }
 
+/* One function of ~200 lines on purpose: the passes (FE, HE start, the lockstep iterations
+ * with the active set compacted in place, the final fit, ll0check, the results) share the
+ * workspace's slot bookkeeping (idx, ta, Ya/Va/Ca, sbad), and each pass is a few lines around
+ * fit_at; split, every piece would take the same dozen arrays and the order of the passes,
+ * which is the algorithm (batchfit.h), would no longer be read in one place. */
 void cmeta__bfit(cmeta__bfit_ws *ws, size_t B, const double *Y, const double *V,
                  const double *v, const double *C, cmeta_method method, double tol,
                  int maxiter, size_t qm_from, cmeta__bfit_out *out)
