@@ -336,6 +336,11 @@ CMETA_EXPORT void cmeta_text_measure_cairo(void *measurer, const char *text, dou
  * Drawing opens cairo on first use (CMETA_CAIRO names the library, else the soname found at
  * build time); when it cannot be opened the drawing calls return CMETA_EIO. */
 CMETA_EXPORT void cmeta_plot_cleanup(void);
+/* For a program that owns the process, as its very last drawing-related call: cmeta_plot_cleanup
+ * and then fontconfig's FcFini (the fontconfig cairo uses), so that leak checkers see nothing
+ * left. Never for a host application that uses fontconfig or cairo itself. Does nothing when
+ * nothing was drawn. */
+CMETA_EXPORT void cmeta_plot_cleanup_at_exit(void);
 
 #ifdef __cplusplus
 }

@@ -49,7 +49,7 @@ int cli_goshplot_end(struct cli_goshplot *g, const cmeta_gosh_summary *sum, cmet
     }
     cmeta_plot_free(&plot);
     cmeta_text_measurer_free(tm);
-    cmeta_plot_cleanup();
+    cmeta_plot_cleanup_at_exit();
     if (rc) {
         cli_goshplot_abort(g);
         return rc;

@@ -167,7 +167,7 @@ int cmeta_cmd_forest(int argc, char **argv)
 done:
     cmeta_plot_free(&plot);
     cmeta_text_measurer_free(tm);
-    cmeta_plot_cleanup();
+    cmeta_plot_cleanup_at_exit();
     sub_free(&sc);
     cmeta_fit_free(fit);
     cmeta_data_free(d);

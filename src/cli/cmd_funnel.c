@@ -105,7 +105,7 @@ done:
     free(idx);
     cmeta_plot_free(&plot);
     cmeta_text_measurer_free(tm);
-    cmeta_plot_cleanup();
+    cmeta_plot_cleanup_at_exit();
     cmeta_trimfill_free(tf);
     cmeta_fit_free(fit);
     cmeta_data_free(d);

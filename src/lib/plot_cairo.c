@@ -332,3 +332,18 @@ void cmeta_plot_cleanup(void)
     /* nothing to release when nothing was drawn: cairo is not opened just to reset it */
     if (cairo_st == CMETA_OK) CA(cairo_debug_reset_static_data)();
 }
+
+void cmeta_plot_cleanup_at_exit(void)
+{
+    if (cairo_st != CMETA_OK) return;
+    cmeta_plot_cleanup();
+    /* FcFini from the fontconfig cairo loaded (a dependency of the handle: dlsym searches it) */
+    const char *name = getenv("CMETA_CAIRO");
+    void *h = dlopen(name && *name ? name : CMETA_CAIRO_SONAME, RTLD_LAZY | RTLD_NOLOAD);
+    if (!h) return;
+    void *sym = dlsym(h, "FcFini");
+    void (*fcfini)(void) = NULL;
+    if (sym) memcpy(&fcfini, &sym, sizeof sym);
+    if (fcfini) fcfini();
+    dlclose(h);
+}
