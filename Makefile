@@ -18,20 +18,18 @@ CFLAGS  ?= $(OPT)
 WARN    := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wno-unused-parameter
 STD     := -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE
 # Recursively expanded on purpose: evaluated only when a rule runs, i.e. after `make deps`.
-PKG_CFLAGS = $(shell pkg-config --cflags cairo fontconfig 2>/dev/null)
-PKG_LIBS   = $(shell pkg-config --libs cairo fontconfig 2>/dev/null)
+PKG_CFLAGS = $(shell pkg-config --cflags cairo 2>/dev/null)
 GSL_LIBS   = $(shell gsl-config --libs-without-cblas 2>/dev/null || echo -lgsl -lm)
 OPENMP  ?= -fopenmp
 ALL_CFLAGS = $(STD) $(WARN) $(CFLAGS) -fPIC -fvisibility=hidden $(OPENMP) -Iinclude -Isrc/lib $(PKG_CFLAGS) -MMD -MP
-LIBS       = -lcsv $(GSL_LIBS) -lopenblas $(PKG_LIBS) $(OPENMP) -lpthread -lm
-# The program opens OpenBLAS (src/cli/cli_blas.c) and cairo + fontconfig (src/cli/cli_cairo.c)
-# on first use: linked without them, told the sonames they would have recorded (objdump; the
-# defaults in those files otherwise).
-CLI_LIBS   = $(filter-out -lopenblas $(PKG_LIBS),$(LIBS)) -ldl
+# OpenBLAS and cairo are not linked: the library opens each on first need behind one seam
+# (src/lib/linalg.c, src/lib/plot_cairo.c), told the soname -lopenblas / -lcairo would have
+# recorded (objdump; the defaults there otherwise). Start-up figures: bench/README.md.
+LIBS       = -lcsv $(GSL_LIBS) $(OPENMP) -lpthread -ldl -lm
+CLI_LIBS   = $(LIBS)
 SONAME_OF  = $(shell objdump -p "$$($(CC) -print-file-name=lib$(1).so)" 2>/dev/null | sed -n 's/^ *SONAME *//p')
 BLAS_SONAME = $(call SONAME_OF,openblas)
 CAIRO_SONAME = $(call SONAME_OF,cairo)
-FONTCONFIG_SONAME = $(call SONAME_OF,fontconfig)
 
 # Shared library version and what it links. SO_LIBS is separate from LIBS so that moving a
 # dependency behind a seam (loaded at run time) is one edit here and in PC_* below.
@@ -44,8 +42,9 @@ SO_LIBS     = $(LIBS)
 # gsl_set_error_handler_off() in main, the library never changes GSL's handler); Libs.private and
 # Requires.private what a static link of libcmeta.a adds (pkg-config --static).
 PC_LIBS             = -lgsl
-PC_REQUIRES_PRIVATE = cairo fontconfig
-PC_LIBS_PRIVATE     = -lcsv $(GSL_LIBS) -lopenblas $(OPENMP) -lpthread -lm
+# OpenBLAS and cairo are opened by the library at run time (src/lib/linalg.c, plot_cairo.c): not linked.
+PC_REQUIRES_PRIVATE =
+PC_LIBS_PRIVATE     = -lcsv $(GSL_LIBS) $(OPENMP) -lpthread -ldl -lm
 
 LIB_SRC  := $(sort $(wildcard src/lib/*.c))
 CLI_SRC  := $(sort $(wildcard src/cli/*.c))
@@ -68,7 +67,7 @@ DEB_PKGS := gcc make binutils pkg-config libgsl-dev libopenblas-dev libcsv-dev l
 
 
 .PHONY: deps-dev
-.PHONY: all deps run test check unit cli-test readme-test readme-update install uninstall install-test FORCE asan ubsan leakcheck bench examples lint format clean fuzz
+.PHONY: all deps run test check unit cli-test readme-test readme-update install uninstall install-test layers FORCE asan ubsan leakcheck bench examples lint format clean fuzz
 
 all: $(BUILD)/cmeta $(BUILD)/libcmeta.a $(BUILD)/libcmeta.so $(BUILD)/cmeta.1 $(BUILD)/cmeta.bash-completion
 
@@ -94,7 +93,12 @@ test: deps
 	@$(MAKE) --no-print-directory check
 
 check: all $(TEST_BIN)
-	@$(MAKE) --no-print-directory unit cli-test readme-test install-test
+	@$(MAKE) --no-print-directory unit cli-test readme-test install-test layers
+
+# The library's layering from the objects' symbol tables, and a proof that the check fails
+# on a back-reference (tests/layers.sh).
+layers: all
+	@sh tests/layers.sh $(BUILD) && sh tests/layers.sh --selftest $(BUILD)
 
 unit: $(TEST_BIN)
 	@fail=0; for t in $(TEST_BIN); do \
@@ -139,9 +143,8 @@ $(BUILD)/cmeta.1: $(BUILD)/cmeta
 $(BUILD)/cmeta.bash-completion: $(BUILD)/cmeta
 	$(BUILD)/cmeta --completion bash >$@.tmp && mv $@.tmp $@
 
-$(BUILD)/obj/src/cli/cli_blas.o: ALL_CFLAGS += $(if $(BLAS_SONAME),-DCMETA_BLAS_SONAME='"$(BLAS_SONAME)"')
-$(BUILD)/obj/src/cli/cli_cairo.o: ALL_CFLAGS += $(if $(CAIRO_SONAME),-DCMETA_CAIRO_SONAME='"$(CAIRO_SONAME)"') \
-	$(if $(FONTCONFIG_SONAME),-DCMETA_FONTCONFIG_SONAME='"$(FONTCONFIG_SONAME)"')
+$(BUILD)/obj/src/lib/linalg.o: ALL_CFLAGS += $(if $(BLAS_SONAME),-DCMETA_BLAS_SONAME='"$(BLAS_SONAME)"')
+$(BUILD)/obj/src/lib/plot_cairo.o: ALL_CFLAGS += $(if $(CAIRO_SONAME),-DCMETA_CAIRO_SONAME='"$(CAIRO_SONAME)"')
 
 # Tests link the static library; they may include private headers (src/lib) to test internals.
 $(BUILD)/tests/%: tests/%.c $(TEST_UTIL_OBJ) $(BUILD)/libcmeta.a

@@ -480,6 +480,6 @@ int main(void)
     CU_add_test(s, "errors and failed fits", test_errors);
     int rc = tu_run();
     cmeta_text_measurer_free(g_tm);
-    cmeta_plot_cleanup();
+    cmeta_plot_cleanup_at_exit();
     return rc;
 }

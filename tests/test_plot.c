@@ -780,6 +780,6 @@ int main(void)
     CU_add_test(s, "render SVG/PNG/PDF", test_render_formats);
     int rc = tu_run();
     cmeta_text_measurer_free(g_tm);
-    cmeta_plot_cleanup();
+    cmeta_plot_cleanup_at_exit();
     return rc;
 }

@@ -1,5 +1,5 @@
 /* test_rma_traces.c - internals of the model fit that must hold for any k: the O(k p^2) sums over P = W - W X (X'WX)^-1 X'W used by the tau^2
- * estimators (src/lib/rma.c: cmeta__lin_Pii, cmeta__lin_trPD, cmeta__lin_sumPP) against the
+ * estimators (src/lib/linalg.c: cmeta__lin_Pii, cmeta__lin_trPD, cmeta__lin_sumPP) against the
  * same sums over an explicitly formed dense k x k P, on pseudo-random data (fixed seed), for
  * p = 1..4 and several weight spreads. Tolerance 1e-12 relative.
  * Also the chi-square quantile of the Q-profile CI for large df. */

@@ -105,7 +105,14 @@ CMETA_EXPORT cmeta_status cmeta_rma_peto(const double *ai, const double *bi, con
                                          cmeta_fit **out, cmeta_warnings *w,
                                          cmeta_error *err) CMETA_RESULT_USED;
 
-/* Fit the model the data and options call for (cmeta_rma, or MH/Peto for 2x2 data). */
+/* 1 for the methods that pool 2x2 tables (MH, Peto), else 0. */
+CMETA_EXPORT int cmeta_method_is_2x2(cmeta_method m);
+/* 1 when a fit with these options is a random-effects model (a tau^2 estimator, or MH/Peto
+ * with mh_random), 0 for FE and plain MH/Peto. */
+CMETA_EXPORT int cmeta_fit_is_random(const cmeta_fit_opts *o);
+
+/* Fit the model the data and options call for (cmeta_rma, or MH/Peto for 2x2 data), with the
+ * same dispatch and k = 1 rules as cmeta_fit_subset (cmeta/derive.h) over all studies. */
 CMETA_EXPORT cmeta_status cmeta_fit_data(const cmeta_data *d, const cmeta_fit_opts *opts,
                                          cmeta_fit **out, cmeta_warnings *w,
                                          cmeta_error *err) CMETA_RESULT_USED;

@@ -320,6 +320,11 @@ CMETA_EXPORT cmeta_status cmeta_plot_render_stream(const cmeta_plot *p, cmeta_pl
 CMETA_EXPORT cmeta_status cmeta_plot_render(const cmeta_plot *p, const char *path,
                                             cmeta_error *err) CMETA_RESULT_USED;
 
+/* Open the drawing library (cairo) now if it is not yet: CMETA_OK, or CMETA_EIO with a
+ * message naming the library and the reason. Every drawing call opens it on first use and
+ * returns the same status; this only lets a caller report it before laying out a plot. */
+CMETA_EXPORT cmeta_status cmeta_plot_backend_ready(cmeta_error *err) CMETA_RESULT_USED;
+
 /* A text measurer using cairo's text extents with the font the renderer draws with
  * ("DejaVu Sans"). Pass cmeta_text_measure_cairo as the callback and the measurer as ctx. */
 typedef struct cmeta_text_measurer cmeta_text_measurer;
@@ -328,10 +333,20 @@ CMETA_EXPORT void cmeta_text_measurer_free(cmeta_text_measurer *m);
 CMETA_EXPORT void cmeta_text_measure_cairo(void *measurer, const char *text, double size,
                                            int bold, cmeta_text_extent *ext);
 
-/* Release the font caches the drawing library keeps for the whole process (cairo's static
- * data). Call once at exit, after every plot and measurer is freed (leak checkers then see
- * no memory left); optional otherwise. */
+/* Release the caches cairo keeps for the whole process (cairo_debug_reset_static_data).
+ * For a program that owns the process: call once at exit, after every plot and measurer is
+ * freed; optional otherwise. It never calls FcFini: fontconfig's state belongs to the
+ * process, and a host application that uses cairo or fontconfig itself must not call this
+ * while it has cairo objects alive (better not at all); a program that wants fontconfig's
+ * memory released for a leak checker calls FcFini() itself, as its very last call.
+ * Drawing opens cairo on first use (CMETA_CAIRO names the library, else the soname found at
+ * build time); when it cannot be opened the drawing calls return CMETA_EIO. */
 CMETA_EXPORT void cmeta_plot_cleanup(void);
+/* For a program that owns the process, as its very last drawing-related call: cmeta_plot_cleanup
+ * and then fontconfig's FcFini (the fontconfig cairo uses), so that leak checkers see nothing
+ * left. Never for a host application that uses fontconfig or cairo itself. Does nothing when
+ * nothing was drawn. */
+CMETA_EXPORT void cmeta_plot_cleanup_at_exit(void);
 
 #ifdef __cplusplus
 }

@@ -115,15 +115,6 @@ void cli_install_signals(void);
  * that bypass cli_out_abort). */
 void cli_remove_tmp_files(void);
 
-/* Shared libraries opened on first use (cli_lazy.c): cli_blas.c (OpenBLAS) and cli_cairo.c
- * (cairo, fontconfig) define the symbols the library calls; each stand-in's first call opens
- * the real library with cli_lazy_open (under the module's pthread_once) and forwards the call.
- * cli_lazy_open dlopens soname and stores in fns[i] the address of names[i], i < n; when the
- * library or a symbol cannot be found it writes one line to stderr, removes temporary output
- * files and exits with status 4. */
-typedef void (*cli_lazy_fn)(void);
-void cli_lazy_open(const char *soname, const char *const *names, cli_lazy_fn *fns, size_t n);
-
 /* --model auto: cmeta_choose_model with o's fit options, --model and --het-p. 0, or the exit
  * code (message printed). */
 int cli_choose_model(const cli_opts *o, const cmeta_studies *s, cmeta_model_choice *mc);

@@ -37,7 +37,9 @@ int cli_goshplot_end(struct cli_goshplot *g, const cmeta_gosh_summary *sum, cmet
     cmeta_plot plot;
     memset(&plot, 0, sizeof plot);
     int rc = 0;
-    if (cmeta_text_measurer_new(&tm) != CMETA_OK) {
+    if (cmeta_plot_backend_ready(&err) != CMETA_OK) {
+        rc = cli_fail(&err);
+    } else if (cmeta_text_measurer_new(&tm) != CMETA_OK) {
         rc = cli_failf(4, "out of memory");
     } else if (cmeta_gosh_plot_layout(&g->bins, sum, method, NULL, cmeta_text_measure_cairo, tm, &plot, &err) !=
                CMETA_OK) {
@@ -48,7 +50,7 @@ int cli_goshplot_end(struct cli_goshplot *g, const cmeta_gosh_summary *sum, cmet
     }
     cmeta_plot_free(&plot);
     cmeta_text_measurer_free(tm);
-    cmeta_plot_cleanup();
+    cmeta_plot_cleanup_at_exit();
     if (rc) {
         cli_goshplot_abort(g);
         return rc;

@@ -139,6 +139,10 @@ int cmeta_cmd_forest(int argc, char **argv)
         }
         fp = fit;
     }
+    if (cmeta_plot_backend_ready(&err) != CMETA_OK) {
+        rc = cli_fail(&err);
+        goto done;
+    }
     if (cmeta_text_measurer_new(&tm) != CMETA_OK) {
         rc = cli_failf(4, "out of memory");
         goto done;
@@ -154,7 +158,7 @@ int cmeta_cmd_forest(int argc, char **argv)
 done:
     cmeta_plot_free(&plot);
     cmeta_text_measurer_free(tm);
-    cmeta_plot_cleanup();
+    cmeta_plot_cleanup_at_exit();
     sub_free(&sc);
     cmeta_fit_free(fit);
     cmeta_data_free(d);

@@ -53,7 +53,7 @@ int cmeta_cmd_funnel(int argc, char **argv)
         /* trim and fill works on yi/vi (as metafor's trimfill.rma.uni): MH/Peto pooling is
          * replaced by inverse-variance pooling of the same kind */
         cmeta_fit_opts to = fo;
-        if (to.method == CMETA_METHOD_MH || to.method == CMETA_METHOD_PETO) {
+        if (cmeta_method_is_2x2(to.method)) {
             to.method = random ? CMETA_METHOD_DL : CMETA_METHOD_FE;
             if (cmeta_warn(&w, "trim and fill uses inverse-variance %s pooling instead of %s",
                            random ? "DL random-effects" : "fixed-effect", cmeta_method_name(fo.method)) != CMETA_OK) {
@@ -74,6 +74,10 @@ int cmeta_cmd_funnel(int argc, char **argv)
     cmeta_funnel_opts_default(&fopt);
     fopt.contours = o.contours;
     fopt.level = fo.level;
+    if (cmeta_plot_backend_ready(&err) != CMETA_OK) {
+        rc = cli_fail(&err);
+        goto done;
+    }
     if (cmeta_text_measurer_new(&tm) != CMETA_OK) {
         rc = cli_failf(4, "out of memory");
         goto done;
@@ -89,7 +93,7 @@ done:
     free(idx);
     cmeta_plot_free(&plot);
     cmeta_text_measurer_free(tm);
-    cmeta_plot_cleanup();
+    cmeta_plot_cleanup_at_exit();
     cmeta_trimfill_free(tf);
     cmeta_fit_free(fit);
     cmeta_data_free(d);

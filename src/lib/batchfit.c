@@ -1,52 +1,9 @@
 /* batchfit.c - batched fits of many replicates at once (formulas in batchfit.h). */
 #include <math.h>
 #include <string.h>
-#include <cblas.h>
-#ifdef _OPENMP
-#include <omp.h>
-#endif
 
-#include "internal.h"
 #include "batchfit.h"
-
-unsigned long cmeta__seed_mix(unsigned long seed, unsigned long long stream)
-{
-    unsigned long long z = (unsigned long long)seed * 0x9E3779B97F4A7C15ULL + stream + 1;
-    z += 0x9E3779B97F4A7C15ULL;
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
-    z ^= z >> 31;
-    return (unsigned long)(z & 0xFFFFFFFFUL) ? (unsigned long)(z & 0xFFFFFFFFUL) : 1UL;
-}
-
-int cmeta__thread_num(void)
-{
-#ifdef _OPENMP
-    return omp_get_thread_num();
-#else
-    return 0;
-#endif
-}
-
-int cmeta__auto_threads(int requested, double reps, size_t k, int iterative,
-                        unsigned long long nblocks, double min_ns)
-{
-    if (requested > 0) return requested;
-#ifdef _OPENMP
-    double work_ns = reps * (double)k * (iterative ? 150.0 : 2.0);
-    int T = omp_get_max_threads();
-    if (work_ns < min_ns || T < 1) return 1;
-    if (nblocks < (unsigned long long)T) T = nblocks > 0 ? (int)nblocks : 1;
-    return T;
-#else
-    (void)reps;
-    (void)k;
-    (void)iterative;
-    (void)nblocks;
-    (void)min_ns;
-    return 1;
-#endif
-}
+#include "linalg.h"
 
 void cmeta__bfit_free(cmeta__bfit_ws *ws)
 {
@@ -60,6 +17,7 @@ void cmeta__bfit_free(cmeta__bfit_ws *ws)
     cmeta_free(ws->done);
     cmeta_free(ws->sbad);
     cmeta_free(ws->idx);
+    cmeta_free(ws->scratch);
     cmeta_free(ws);
 }
 
@@ -96,7 +54,9 @@ cmeta__bfit_ws *cmeta__bfit_alloc(size_t k, size_t p, const double *X, size_t bm
     ws->done = CMETA__NEW(int, bmax);
     ws->sbad = CMETA__NEW(int, bmax);
     ws->idx = CMETA__NEW(size_t, bmax);
-    int fail = !ws->X || !ws->XX || !ws->W || !ws->W2 || !ws->W3 || !ws->WY || !ws->R ||
+    ws->scratch = CMETA__NEW(double, 3 * p * p);
+    ws->blas = p > 1 ? cmeta__blas(NULL) : NULL;
+    int fail = !ws->scratch || (p > 1 && !ws->blas) || !ws->X || !ws->XX || !ws->W || !ws->W2 || !ws->W3 || !ws->WY || !ws->R ||
                !ws->A || !ws->M2 || !ws->M3 || !ws->Xy || !ws->Ai || !ws->beta || !ws->bad ||
                !ws->done || !ws->sbad || !ws->idx || !ws->Ya || !ws->Va || !ws->Ca;
     for (size_t i = 0; i < sizeof vec / sizeof vec[0]; i++) fail |= *vec[i] == NULL;
@@ -121,52 +81,21 @@ static void unpack(const double *s, size_t p, double *full)
         for (size_t b = a; b < p; b++) full[a * p + b] = full[b * p + a] = s[c++];
 }
 
-/* Invert a symmetric positive definite p x p matrix in place (Cholesky). 0 ok, -1 not PD.
- * logdet (may be NULL): log det of the matrix. */
-static int spd_inverse(double *a, size_t p, double *logdet)
+/* Invert a symmetric positive definite p x p matrix in place. 0 ok, -1 not PD (a pivot
+ * below 1e-14 of its diagonal: a numerically singular replicate fails). logdet (may be
+ * NULL): log det of the matrix. work: p * p doubles. p > 1: the library's one Cholesky
+ * (cmeta__spd_inverse). p = 1, every GOSH and bootstrap fit and most permutation tests, is
+ * the hot path: 1/a and log a directly, two operations instead of a sqrt and two divisions
+ * (and the bits every intercept-only replicate was always computed with). */
+static int spd_inverse(double *a, size_t p, double *logdet, double *work)
 {
-    double L[64 * 64], Li[64 * 64];
-    if (p > 64) return -1;
     if (p == 1) {
         if (!(a[0] > 0)) return -1;
         if (logdet) *logdet = log(a[0]);
         a[0] = 1.0 / a[0];
         return 0;
     }
-    memset(L, 0, sizeof(double) * p * p);
-    for (size_t j = 0; j < p; j++) {
-        double d = a[j * p + j];
-        for (size_t s = 0; s < j; s++) d -= L[j * p + s] * L[j * p + s];
-        if (!(d > 1e-14 * fabs(a[j * p + j])) || !(d > 0)) return -1;
-        L[j * p + j] = sqrt(d);
-        for (size_t i = j + 1; i < p; i++) {
-            double x = a[i * p + j];
-            for (size_t s = 0; s < j; s++) x -= L[i * p + s] * L[j * p + s];
-            L[i * p + j] = x / L[j * p + j];
-        }
-    }
-    if (logdet) {
-        double ld = 0;
-        for (size_t j = 0; j < p; j++) ld += log(L[j * p + j]);
-        *logdet = 2.0 * ld;
-    }
-    /* Li = L^-1 (lower), a = Li' Li */
-    memset(Li, 0, sizeof(double) * p * p);
-    for (size_t j = 0; j < p; j++) {
-        Li[j * p + j] = 1.0 / L[j * p + j];
-        for (size_t i = j + 1; i < p; i++) {
-            double x = 0;
-            for (size_t s = j; s < i; s++) x -= L[i * p + s] * Li[s * p + j];
-            Li[i * p + j] = x / L[i * p + i];
-        }
-    }
-    for (size_t i = 0; i < p; i++)
-        for (size_t j = 0; j <= i; j++) {
-            double x = 0;
-            for (size_t s = i; s < p; s++) x += Li[s * p + i] * Li[s * p + j];
-            a[i * p + j] = a[j * p + i] = x;
-        }
-    return 0;
+    return cmeta__spd_inverse(a, p, 1e-14, logdet, work);
 }
 
 /* tr(A S) for symmetric A (full) and S packed. */
@@ -198,9 +127,9 @@ static double sum_clog(const double *vr, const double *cr, double t, size_t k)
 }
 
 /* Intercept only (p = 1): X'WX, X'W^2X, X'W^3X and X'Wy are the row sums of W, W2, W3 and
- * W.Y. A BLAS call per row sum costs more than the sum (a block of 256 replicates of k = 9
- * studies: ~1 us of arithmetic per call), so they are summed in the loop that forms the
- * weights; the formulas are those of fit_at with (X'WX)^-1 = 1/sum W. */
+ * W.Y. A BLAS call per row sum costs more than the sum (bench/README.md), so they are summed
+ * in the loop that forms the weights; the formulas are those of fit_at with
+ * (X'WX)^-1 = 1/sum W. */
 static void fit_at_p1(cmeta__bfit_ws *ws, size_t B, const double *Y, const double *V,
                       const double *v, const double *C, const double *t, int *bad, int need)
 {
@@ -305,25 +234,28 @@ static void fit_at(cmeta__bfit_ws *ws, size_t B, const double *Y, const double *
         ws->sw2[b] = sw2;
     }
     int Bi = (int)B, ki = (int)k, pi = (int)p, ppi = (int)pp;
-    cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Bi, ppi, ki, 1.0, ws->W, ki, ws->XX,
+    enum { RM = CMETA__ROW_MAJOR, N = CMETA__NO_TRANS, T = CMETA__TRANS };
+    void (*dgemm)(int, int, int, int, int, int, double, const double *, int, const double *, int,
+                  double, double *, int) = ws->blas->dgemm;
+    dgemm(RM, N, N, Bi, ppi, ki, 1.0, ws->W, ki, ws->XX,
                 ppi, 0.0, ws->A, ppi);
-    cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Bi, pi, ki, 1.0, ws->WY, ki, ws->X,
+    dgemm(RM, N, N, Bi, pi, ki, 1.0, ws->WY, ki, ws->X,
                 pi, 0.0, ws->Xy, pi);
     double fl = 2.0 * B * k * (pp + 2.0 * p);
     if (need & (NEED_TRP | NEED_TRPP | NEED_OLS)) {
-        cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Bi, ppi, ki, 1.0, ws->W2, ki,
+        dgemm(RM, N, N, Bi, ppi, ki, 1.0, ws->W2, ki,
                     ws->XX, ppi, 0.0, ws->M2, ppi);
         fl += 2.0 * B * k * pp;
     }
     if (need & NEED_TRPP) {
-        cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Bi, ppi, ki, 1.0, ws->W3, ki,
+        dgemm(RM, N, N, Bi, ppi, ki, 1.0, ws->W3, ki,
                     ws->XX, ppi, 0.0, ws->M3, ppi);
         fl += 2.0 * B * k * pp;
     }
     for (size_t b = 0; b < B; b++) {
         double *Ai = ws->Ai + b * p * p, *be = ws->beta + b * p;
         unpack(ws->A + b * pp, p, Ai);
-        if (spd_inverse(Ai, p, (need & NEED_LL) ? ws->ld + b : NULL) != 0) bad[b] = 1;
+        if (spd_inverse(Ai, p, (need & NEED_LL) ? ws->ld + b : NULL, ws->scratch) != 0) bad[b] = 1;
         for (size_t a = 0; a < p; a++) {
             double x = 0;
             for (size_t c = 0; c < p; c++) x += Ai[a * p + c] * ws->Xy[b * p + c];
@@ -332,13 +264,13 @@ static void fit_at(cmeta__bfit_ws *ws, size_t B, const double *Y, const double *
     }
     /* R = Y - beta X' */
     memcpy(ws->R, Y, sizeof(double) * B * k);
-    cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Bi, ki, pi, -1.0, ws->beta, pi, ws->X,
+    dgemm(RM, N, T, Bi, ki, pi, -1.0, ws->beta, pi, ws->X,
                 pi, 1.0, ws->R, ki);
     ws->flops += fl + 2.0 * B * k * p;
     if (need & NEED_PPPY) {
         /* G = (W2.R) X = X'W^2 e per replicate (into Xy, free once beta is known) */
         for (size_t i = 0; i < B * k; i++) ws->WY[i] = ws->W2[i] * ws->R[i];
-        cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Bi, pi, ki, 1.0, ws->WY, ki, ws->X,
+        dgemm(RM, N, N, Bi, pi, ki, 1.0, ws->WY, ki, ws->X,
                     pi, 0.0, ws->Xy, pi);
         ws->flops += 2.0 * B * k * p;
     }
@@ -366,7 +298,7 @@ static void fit_at(cmeta__bfit_ws *ws, size_t B, const double *Y, const double *
             ws->trP[b] = ((need & NEED_OLS) ? ws->sw2[b] : ws->sw[b]) - tr_packed(Ai, ws->M2 + b * pp, p);
             if (need & NEED_TRPP) {
                 /* tr((Ai M2)^2) */
-                double M[64 * 64], AM[64 * 64], x = 0;
+                double *M = ws->scratch + p * p, *AM = ws->scratch + 2 * p * p, x = 0;
                 unpack(ws->M2 + b * pp, p, M);
                 for (size_t a = 0; a < p; a++)
                     for (size_t c = 0; c < p; c++) {
@@ -386,7 +318,7 @@ static void fit_at(cmeta__bfit_ws *ws, size_t B, const double *Y, const double *
  * -(sum C log(V + t) + Q(t)) / 2, REML also - log det(X'WX) / 2. */
 static double loglik(const cmeta__bfit_ws *ws, size_t b, int reml)
 {
-    return -0.5 * (ws->lv[b] + ws->rss[b] + (reml ? ws->ld[b] : 0.0));
+    return cmeta__loglik(reml, 0.0, ws->lv[b], ws->rss[b], reml ? ws->ld[b] : 0.0, 0.0);
 }
 
 /* Newton steps once Fisher scoring's step is below this fraction of tau^2 (Fisher scoring
@@ -408,6 +340,11 @@ static void move_slot(cmeta__bfit_ws *ws, size_t from, size_t to, int hasV, int 
     ws->idx[to] = ws->idx[from];
 }
 
+/* One function of ~200 lines on purpose: the passes (FE, HE start, the lockstep iterations
+ * with the active set compacted in place, the final fit, ll0check, the results) share the
+ * workspace's slot bookkeeping (idx, ta, Ya/Va/Ca, sbad), and each pass is a few lines around
+ * fit_at; split, every piece would take the same dozen arrays and the order of the passes,
+ * which is the algorithm (batchfit.h), would no longer be read in one place. */
 void cmeta__bfit(cmeta__bfit_ws *ws, size_t B, const double *Y, const double *V,
                  const double *v, const double *C, cmeta_method method, double tol,
                  int maxiter, size_t qm_from, cmeta__bfit_out *out)
@@ -585,11 +522,11 @@ void cmeta__bfit(cmeta__bfit_ws *ws, size_t B, const double *Y, const double *V,
         if (out->QM) {
             /* QM = beta_s' (Vb_ss)^-1 beta_s over s = qm_from..p-1 */
             size_t s = p - qm_from;
-            double S[64 * 64], qm = NAN;
-            if (ok && s > 0 && s <= 64) {
+            double *S = ws->scratch + p * p, qm = NAN;
+            if (ok && s > 0) {
                 for (size_t a = 0; a < s; a++)
                     for (size_t c = 0; c < s; c++) S[a * s + c] = Ai[(a + qm_from) * p + c + qm_from];
-                if (spd_inverse(S, s, NULL) == 0) {
+                if (spd_inverse(S, s, NULL, ws->scratch) == 0) {
                     qm = 0;
                     for (size_t a = 0; a < s; a++)
                         for (size_t c = 0; c < s; c++)

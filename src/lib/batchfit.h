@@ -41,7 +41,7 @@
 #define CMETA_BATCHFIT_H
 
 #include <stddef.h>
-#include "cmeta/cmeta.h"
+#include "internal.h"
 
 typedef struct {
     size_t k, p, pp, bmax;
@@ -55,6 +55,8 @@ typedef struct {
     double *Ya, *Va, *Ca, *ta;              /* bmax x k, bmax x k, bmax x k, bmax: active rows */
     int *sbad;                              /* bmax: failures of a pass, by slot */
     size_t *idx;                            /* bmax: slot -> replicate */
+    double *scratch;                        /* 3 p^2: inverses, tr PP, QM (any p) */
+    const struct cmeta__blas_table_s *blas; /* dgemm (p > 1) */
     double flops;                           /* dgemm flops done (for the benchmark) */
 } cmeta__bfit_ws;
 
@@ -65,7 +67,8 @@ typedef struct {
     int *ok;                    /* B */
 } cmeta__bfit_out;
 
-/* X: k x p row-major (NULL: intercept only, p = 1). NULL on allocation failure. */
+/* X: k x p row-major (NULL: intercept only, p = 1). NULL on allocation failure, or with
+ * p > 1 when BLAS cannot be loaded (call cmeta__blas(err) first for the message). */
 cmeta__bfit_ws *cmeta__bfit_alloc(size_t k, size_t p, const double *X, size_t bmax);
 void cmeta__bfit_free(cmeta__bfit_ws *ws);
 
@@ -74,30 +77,5 @@ void cmeta__bfit_free(cmeta__bfit_ws *ws);
 void cmeta__bfit(cmeta__bfit_ws *ws, size_t B, const double *Y, const double *V,
                  const double *v, const double *C, cmeta_method method, double tol,
                  int maxiter, size_t qm_from, cmeta__bfit_out *out);
-
-/* Threads for a resampling run of `reps` replicates of k studies in `nblocks` blocks.
- * requested > 0: that many (the caller asked). requested <= 0: OpenMP's maximum, but one
- * thread when the estimated single-thread work is below min_ns, and never more threads than
- * blocks. A run that hands rows to a callback in order works in rounds of one block per
- * thread with the callback between rounds: there threads cost more than they save below
- * ~50 ms (start-up, and on a loaded machine every round waits for a descheduled thread); a
- * run in one parallel region (GOSH summary only, permutation tests but exact permutations of
- * the design rows) gains from ~1 ms. Estimate (measured on a
- * 2-core x86-64, bench/README.md): ~2 ns per replicate and study for FE/DL, ~150 ns for the
- * iterative estimators (~8 passes: FE, HE, ~5 iterations, final). Results never depend on
- * the thread count; this only decides speed. */
-int cmeta__auto_threads(int requested, double reps, size_t k, int iterative,
-                        unsigned long long nblocks, double min_ns);
-
-/* The calling thread's number inside an OpenMP parallel region (0 outside, or without
- * OpenMP): which per-thread workspace a block uses. */
-int cmeta__thread_num(void);
-
-/* Zeroed array of n elements (at least one), NULL when out of memory. */
-static inline void *cmeta__anew(size_t n, size_t size) { return cmeta_calloc(n > 0 ? n : 1, size); }
-#define CMETA__NEW(type, n) ((type *)cmeta__anew((n), sizeof(type)))
-
-/* 64-bit mixing of (seed, stream) into a generator seed (splitmix64 finaliser). */
-unsigned long cmeta__seed_mix(unsigned long seed, unsigned long long stream);
 
 #endif

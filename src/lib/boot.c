@@ -14,25 +14,11 @@
 
 #include "internal.h"
 #include "batchfit.h"
+#include "resample_internal.h"
 
-typedef struct {
-    cmeta__bfit_ws *bf;
-    double *Y, *C, *est, *tau2, *I2;
-    int *ok;
-    gsl_rng *rng;
-} bt_ws;
-
-static void ws_free(bt_ws *w)
-{
-    cmeta__bfit_free(w->bf);
-    cmeta_free(w->Y);
-    cmeta_free(w->C);
-    cmeta_free(w->est);
-    cmeta_free(w->tau2);
-    cmeta_free(w->I2);
-    cmeta_free(w->ok);
-    if (w->rng) gsl_rng_free(w->rng);
-}
+/* per thread: bf, Y, C, est, tau2, I2, ok, rng */
+typedef cmeta__rs_ws bt_ws;
+#define ws_free cmeta__rs_ws_free
 
 static int cmp_dbl(const void *a, const void *b)
 {
@@ -92,6 +78,70 @@ static void summarise(cmeta_boot_stat *s, double *t, size_t R, const double *L, 
     s->bca_ub = norm_inter(t, R, p2);
 }
 
+/* The observed fit (row 0) and the k jackknife fits (rows 1..k, study i left out by a zero
+ * multiplicity) as one block of ws[0]: out's t0 values, and in L[s] the jackknife influence
+ * values (k - 1)(mean - L_i) of estimate, tau^2 and I^2 for the BCa intervals (freed and set
+ * to NULL when a jackknife fit failed). Leaves ws[0]'s multiplicities at 1. */
+static cmeta_status observed_and_jackknife(bt_ws *ws, size_t k, size_t bs, const double *vi,
+                                           const cmeta_resample_opts *o, cmeta_boot_result *out,
+                                           double *L[3], cmeta_error *err)
+{
+    bt_ws *w = ws;
+    cmeta__bfit_out fo = {0};
+    size_t n = k + 1;
+    for (size_t b = 0; b < n; b++)
+        for (size_t j = 0; j < k; j++) w->C[b * k + j] = (b > 0 && j == b - 1) ? 0.0 : 1.0;
+    fo.beta = w->est;
+    fo.tau2 = w->tau2;
+    fo.I2 = w->I2;
+    fo.ok = w->ok;
+    cmeta__bfit(w->bf, n, w->Y, NULL, vi, w->C, o->method, o->tol, o->maxiter, 0, &fo);
+    if (!w->ok[0]) {
+        return cmeta_error_set(err, CMETA_ENOCONV, "boot: the model fit to the observed data failed");
+    }
+    out->estimate.t0 = w->est[0];
+    out->tau2.t0 = w->tau2[0];
+    out->I2.t0 = w->I2[0];
+    {
+        double mj[3] = {0, 0, 0};
+        int jok = 1;
+        for (size_t i = 0; i < k; i++) {
+            jok &= w->ok[i + 1];
+            L[0][i] = w->est[i + 1];
+            L[1][i] = w->tau2[i + 1];
+            L[2][i] = w->I2[i + 1];
+            for (int s = 0; s < 3; s++) mj[s] += L[s][i] / (double)k;
+        }
+        for (int s = 0; s < 3; s++)
+            for (size_t i = 0; i < k; i++) L[s][i] = (double)(k - 1) * (mj[s] - L[s][i]);
+        if (!jok)
+            for (int s = 0; s < 3; s++) {
+                cmeta_free(L[s]);
+                L[s] = NULL;
+            }
+    }
+    /* restore multiplicities for the parametric bootstrap */
+    for (size_t b = 0; b < bs * k; b++) w->C[b] = 1.0;
+    return CMETA_OK;
+}
+
+/* Block draws: nonparametric (multiplicities of k studies drawn with replacement) or
+ * parametric (y_j ~ N(mu, v_j + tau^2)), from w's generator. */
+static void draw_block(bt_ws *w, cmeta_boot_type type, size_t k, size_t n, double mu,
+                       double t2, const double *vi)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (type == CMETA_BOOT_NONPARAMETRIC) {
+            double *c = w->C + i * k;
+            memset(c, 0, k * sizeof(double));
+            for (size_t j = 0; j < k; j++) c[gsl_rng_uniform_int(w->rng, (unsigned long)k)] += 1.0;
+        } else {
+            for (size_t j = 0; j < k; j++)
+                w->Y[i * k + j] = mu + gsl_ran_gaussian_ziggurat(w->rng, sqrt(vi[j] + t2));
+        }
+    }
+}
+
 cmeta_status cmeta_boot(const double *yi, const double *vi, size_t k, cmeta_boot_type type,
                         uint64_t iter, double level, const cmeta_resample_opts *o,
                         cmeta_boot_result *out, cmeta_error *err)
@@ -111,11 +161,8 @@ cmeta_status cmeta_boot(const double *yi, const double *vi, size_t k, cmeta_boot
     default:
         return cmeta_error_set(err, CMETA_EUSAGE, "boot: the method is not supported (use FE, DL, ML, REML, PM or EB)");
     }
-    for (size_t j = 0; j < k; j++) {
-        if (!isfinite(yi[j])) return cmeta_error_set(err, CMETA_EDATA, "boot: yi of study %zu is not finite", j + 1);
-        if (!(vi[j] > 0) || !isfinite(vi[j]))
-            return cmeta_error_set(err, CMETA_EDATA, "boot: vi of study %zu must be > 0", j + 1);
-    }
+    cmeta_status cst = cmeta__check_yivi("boot", yi, vi, k, NULL, 0, err);
+    if (cst != CMETA_OK) return cst;
     memset(out, 0, sizeof *out);
     out->type = type;
     out->iter = iter;
@@ -144,46 +191,8 @@ cmeta_status cmeta_boot(const double *yi, const double *vi, size_t k, cmeta_boot
         if (!w->bf || !w->Y || !w->C || !w->est || !w->tau2 || !w->I2 || !w->ok || !w->rng) goto nomem;
         for (size_t b = 0; b < bs; b++) memcpy(w->Y + b * k, yi, k * sizeof(double));
     }
-    cmeta__bfit_out fo = {0};
     /* observed fit and the jackknife (leave-one-out) fits, rows 0 and 1..k of one block */
-    {
-        bt_ws *w = ws;
-        size_t n = k + 1;
-        for (size_t b = 0; b < n; b++)
-            for (size_t j = 0; j < k; j++) w->C[b * k + j] = (b > 0 && j == b - 1) ? 0.0 : 1.0;
-        fo.beta = w->est;
-        fo.tau2 = w->tau2;
-        fo.I2 = w->I2;
-        fo.ok = w->ok;
-        cmeta__bfit(w->bf, n, w->Y, NULL, vi, w->C, o->method, o->tol, o->maxiter, 0, &fo);
-        if (!w->ok[0]) {
-            st = cmeta_error_set(err, CMETA_ENOCONV, "boot: the model fit to the observed data failed");
-            goto done;
-        }
-        out->estimate.t0 = w->est[0];
-        out->tau2.t0 = w->tau2[0];
-        out->I2.t0 = w->I2[0];
-        {
-            double mj[3] = {0, 0, 0};
-            int jok = 1;
-            for (size_t i = 0; i < k; i++) {
-                jok &= w->ok[i + 1];
-                L[0][i] = w->est[i + 1];
-                L[1][i] = w->tau2[i + 1];
-                L[2][i] = w->I2[i + 1];
-                for (int s = 0; s < 3; s++) mj[s] += L[s][i] / (double)k;
-            }
-            for (int s = 0; s < 3; s++)
-                for (size_t i = 0; i < k; i++) L[s][i] = (double)(k - 1) * (mj[s] - L[s][i]);
-            if (!jok)
-                for (int s = 0; s < 3; s++) {
-                    cmeta_free(L[s]);
-                    L[s] = NULL;
-                }
-        }
-        /* restore multiplicities for the parametric bootstrap */
-        for (size_t b = 0; b < bs * k; b++) w->C[b] = 1.0;
-    }
+    if ((st = observed_and_jackknife(ws, k, bs, vi, o, out, L, err)) != CMETA_OK) goto done;
     const double mu = out->estimate.t0, t2 = out->tau2.t0;
     uint64_t nblocks = (iter + bs - 1) / bs, done_n = 0;
     for (uint64_t b0 = 0; b0 < nblocks; b0 += (uint64_t)T) {
@@ -198,16 +207,7 @@ cmeta_status cmeta_boot(const double *yi, const double *vi, size_t k, cmeta_boot
             uint64_t blk = b0 + (uint64_t)rr, first = blk * bs;
             size_t n = (size_t)((iter - first) < bs ? (iter - first) : bs);
             gsl_rng_set(w->rng, cmeta__seed_mix(o->seed, blk));
-            for (size_t i = 0; i < n; i++) {
-                if (type == CMETA_BOOT_NONPARAMETRIC) {
-                    double *c = w->C + i * k;
-                    memset(c, 0, k * sizeof(double));
-                    for (size_t j = 0; j < k; j++) c[gsl_rng_uniform_int(w->rng, (unsigned long)k)] += 1.0;
-                } else {
-                    for (size_t j = 0; j < k; j++)
-                        w->Y[i * k + j] = mu + gsl_ran_gaussian_ziggurat(w->rng, sqrt(vi[j] + t2));
-                }
-            }
+            draw_block(w, type, k, n, mu, t2, vi);
             cmeta__bfit_out bo = {0};
             bo.beta = w->est;
             bo.tau2 = w->tau2;

@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "cmeta/design.h"
-#include "diag_internal.h"
+#include "linalg.h"
 #include "internal.h"
 
 void cmeta_design_free(cmeta_design *d)

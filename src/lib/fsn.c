@@ -12,7 +12,7 @@
 #include <gsl/gsl_cdf.h>
 
 #include "cmeta/bias.h"
-#include "diag_internal.h"
+#include "linalg.h"
 #include "internal.h"
 
 static double fsn_round(double n)

@@ -8,6 +8,7 @@
 
 #include "internal.h"
 #include "batchfit.h"
+#include "resample_internal.h"
 
 void cmeta_resample_opts_default(cmeta_resample_opts *o)
 {
@@ -18,13 +19,8 @@ void cmeta_resample_opts_default(cmeta_resample_opts *o)
     o->seed = 1;
 }
 
-typedef struct {
-    cmeta__bfit_ws *bf;     /* iterative methods */
-    double *Y, *C, *est, *Q, *tau2, *I2, *H2;
-    int *ok;
-    gsl_rng *rng;
-    size_t *perm;
-} gosh_ws;
+/* per thread: rng, perm; iterative methods also bf, Y, C, est, Q, tau2, I2, H2, ok */
+typedef cmeta__rs_ws gosh_ws;
 
 typedef struct {
     const double *y, *v;
@@ -40,21 +36,7 @@ typedef struct {
     const cmeta_resample_opts *o;
 } gosh_job;
 
-static void ws_free(gosh_ws *g)
-{
-    if (!g) return;
-    cmeta__bfit_free(g->bf);
-    cmeta_free(g->Y);
-    cmeta_free(g->C);
-    cmeta_free(g->est);
-    cmeta_free(g->Q);
-    cmeta_free(g->tau2);
-    cmeta_free(g->I2);
-    cmeta_free(g->H2);
-    cmeta_free(g->ok);
-    cmeta_free(g->perm);
-    if (g->rng) gsl_rng_free(g->rng);
-}
+#define ws_free cmeta__rs_ws_free
 
 static int ws_init(gosh_ws *g, const gosh_job *jb, size_t bs)
 {
@@ -378,11 +360,8 @@ cmeta_status cmeta_gosh(const double *yi, const double *vi, size_t k, uint64_t s
         return cmeta_error_set(err, CMETA_EUSAGE, "gosh: the method is not supported (use FE, DL, ML, REML, PM or EB)");
     }
     if (subsets == 1) return cmeta_error_set(err, CMETA_EUSAGE, "gosh: subsets must be >= 2");
-    for (size_t j = 0; j < k; j++) {
-        if (!isfinite(yi[j])) return cmeta_error_set(err, CMETA_EDATA, "gosh: yi of study %zu is not finite", j + 1);
-        if (!(vi[j] > 0) || !isfinite(vi[j]))
-            return cmeta_error_set(err, CMETA_EDATA, "gosh: vi of study %zu must be > 0", j + 1);
-    }
+    cmeta_status cst = cmeta__check_yivi("gosh", yi, vi, k, NULL, 0, err);
+    if (cst != CMETA_OK) return cst;
     gosh_job jb;
     memset(&jb, 0, sizeof jb);
     jb.y = yi;
@@ -436,8 +415,8 @@ cmeta_status cmeta_gosh(const double *yi, const double *vi, size_t k, uint64_t s
     jb.kd = u * (6 * sw * sw + s2);
 
     int iterative = o->method != CMETA_METHOD_FE && o->method != CMETA_METHOD_DL;
-    /* FE/DL exact: blocks of 512 subsets (a 28 KB row buffer; 4096 cost ~50 more page faults,
-       ~0.4 ms of a 3.5 ms run); random subsets keep 4096, as each block's subsets come from
+    /* FE/DL exact: blocks of 512 subsets (a 28 KB row buffer; larger blocks cost page faults,
+       measured in bench/README.md); random subsets keep 4096, as each block's subsets come from
        its own generator seeded by (seed, block index): the same seed gives the same subsets */
     size_t bs = o->block ? o->block : (iterative ? 256 : jb.exact ? 512 : 4096);
     /* With a callback, rounds of one block per thread: the callback gets the rows in order

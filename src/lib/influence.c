@@ -23,7 +23,7 @@
 #include <gsl/gsl_cdf.h>
 
 #include "cmeta/influence.h"
-#include "diag_internal.h"
+#include "linalg.h"
 #include "internal.h"
 
 void cmeta_influence_free(cmeta_influence *inf)

@@ -10,14 +10,19 @@
 /* A zeroed array of n elements (n may be 0; cmeta_calloc checks the product for overflow). */
 #define CMETA_ARRAY_NEW(type, n) ((type *)cmeta_calloc((n), sizeof(type)))
 
+/* A zeroed array of n doubles (at least one), NULL when out of memory. */
+static inline double *cmeta__dnew(size_t n) { return (double *)cmeta_calloc(n ? n : 1, sizeof(double)); }
+/* Zeroed array of n elements (at least one), NULL when out of memory. */
+static inline void *cmeta__anew(size_t n, size_t size) { return cmeta_calloc(n > 0 ? n : 1, size); }
+#define CMETA__NEW(type, n) ((type *)cmeta__anew((n), sizeof(type)))
+
+/* Fill err with "out of memory" and return CMETA_ENOMEM (every ENOMEM path names itself). */
+static inline cmeta_status cmeta__nomem(cmeta_error *err)
+{
+    return cmeta_error_set(err, CMETA_ENOMEM, "out of memory");
+}
+
 /* Case-insensitive ASCII comparison (locale independent). */
 int cmeta__strcasecmp(const char *a, const char *b);
-
-/* llcheck.c: warn (to w) when the profile (restricted, reml = 1) log-likelihood of the model
- * with design X (k x p, row-major) is higher somewhere on a grid of tau^2 than at tau2,
- * i.e. Fisher scoring stopped at a local maximum. CMETA_ENOMEM only when the warning
- * cannot be stored; does nothing when w is NULL. */
-cmeta_status cmeta__ll_check_global(int reml, const double *y, const double *vi, size_t k,
-                                    const double *X, size_t p, double tau2, cmeta_warnings *w);
 
 #endif

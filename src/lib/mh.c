@@ -33,8 +33,6 @@
 #include <math.h>
 #include <string.h>
 
-#include <gsl/gsl_cdf.h>
-
 #include "rma_internal.h"
 
 static cmeta_status check_tables(const double *ai, const double *bi, const double *ci,
@@ -58,56 +56,33 @@ static cmeta_status check_tables(const double *ai, const double *bi, const doubl
     return CMETA_OK;
 }
 
-/* Per-study yi/vi of the 2x2 measures as metafor 3.8 escalc (vtype LS) with add/to and
- * drop00 = TRUE; NAN for dropped tables. Returns the number of studies with yi. */
-static size_t bin_yivi(cmeta_measure m, const double *ai, const double *bi, const double *ci,
-                       const double *di, size_t k, const cmeta_escalc_opts *eo, double *yi,
-                       double *vi)
+/* Per-study yi/vi of the 2x2 measures for the heterogeneity statistics, as metafor 3.8
+ * rma.mh/rma.peto: escalc (cmeta_escalc, vtype LS) with the caller's add/to and drop00 = TRUE;
+ * NAN for dropped tables and for tables whose yi/vi is not finite (vi > 0 required). *n gets
+ * the number of studies with yi. Status of cmeta_escalc (its warnings are not repeated). */
+static cmeta_status bin_yivi(cmeta_measure m, const double *ai, const double *bi,
+                             const double *ci, const double *di, size_t k,
+                             const cmeta_escalc_opts *eo, double *yi, double *vi, size_t *n,
+                             cmeta_error *err)
 {
-    int any0 = 0;
-    for (size_t i = 0; i < k; i++)
-        if (ai[i] == 0 || bi[i] == 0 || ci[i] == 0 || di[i] == 0) any0 = 1;
-    size_t n = 0;
+    cmeta_escalc_opts o = *eo;
+    o.drop00 = 1;
+    o.vtype = CMETA_VTYPE_LS;
+    cmeta_escalc_input in;
+    memset(&in, 0, sizeof in);
+    in.k = k;
+    in.ai = ai;
+    in.bi = bi;
+    in.ci = ci;
+    in.di = di;
+    cmeta_status st = cmeta_escalc(m, &in, &o, yi, vi, NULL, err);
+    if (st != CMETA_OK) return st;
+    *n = 0;
     for (size_t i = 0; i < k; i++) {
-        yi[i] = vi[i] = NAN;
-        if ((ai[i] == 0 && ci[i] == 0) || (bi[i] == 0 && di[i] == 0)) continue; /* drop00 */
-        int zero = ai[i] == 0 || bi[i] == 0 || ci[i] == 0 || di[i] == 0;
-        double add = 0;
-        switch (eo->to) {
-        case CMETA_TO_ALL: add = eo->add; break;
-        case CMETA_TO_ONLY0: add = zero ? eo->add : 0; break;
-        case CMETA_TO_IF0ALL: add = any0 ? eo->add : 0; break;
-        case CMETA_TO_NONE: add = 0; break;
-        }
-        double a = ai[i] + add, b = bi[i] + add, c = ci[i] + add, d = di[i] + add;
-        double n1 = a + b, n2 = c + d, N = n1 + n2;
-        switch (m) {
-        case CMETA_OR:
-            yi[i] = log(a * d / (b * c));
-            vi[i] = 1 / a + 1 / b + 1 / c + 1 / d;
-            break;
-        case CMETA_RR:
-            yi[i] = log((a / n1) / (c / n2));
-            vi[i] = 1 / a - 1 / n1 + 1 / c - 1 / n2;
-            break;
-        case CMETA_RD: {
-            double p1 = a / n1, p2 = c / n2;
-            yi[i] = p1 - p2;
-            vi[i] = p1 * (1 - p1) / n1 + p2 * (1 - p2) / n2;
-            break;
-        }
-        default: { /* PETO */
-            double xt = a + c, yt = b + d, E = xt * n1 / N;
-            double V = xt * yt * (n1 / N) * (n2 / N) / (N - 1);
-            yi[i] = (a - E) / V;
-            vi[i] = 1 / V;
-            break;
-        }
-        }
-        if (isfinite(yi[i]) && isfinite(vi[i]) && vi[i] > 0) n++;
+        if (isfinite(yi[i]) && isfinite(vi[i]) && vi[i] > 0) (*n)++;
         else yi[i] = vi[i] = NAN;
     }
-    return n;
+    return CMETA_OK;
 }
 
 /* Fill the common part of an MH/Peto fit: estimate on the analysis scale, se, z test. */
@@ -123,7 +98,7 @@ static void set_coef(cmeta_fit *f, double beta, double se, double level)
     f->ci_ub[0] = beta + crit * se;
     f->QM = f->stat[0] * f->stat[0];
     f->QM_df = 1;
-    f->QM_pval = isnan(f->QM) ? NAN : gsl_cdf_chisq_Q(f->QM, 1);
+    f->QM_pval = isnan(f->QM) ? NAN : cmeta__pchisq_upper(f->QM, 1);
 }
 
 static void set_het(cmeta_fit *f, double Q, size_t kyi)
@@ -132,7 +107,7 @@ static void set_het(cmeta_fit *f, double Q, size_t kyi)
     double df = (double)kyi - 1;
     f->Q = Q > 0 ? Q : 0.0;
     f->Q_df = df;
-    f->Q_pval = gsl_cdf_chisq_Q(f->Q, df);
+    f->Q_pval = cmeta__pchisq_upper(f->Q, df);
     f->I2 = f->Q > 0 ? fmax(0.0, 100.0 * (f->Q - df) / f->Q) : 0.0;
     f->I2_Q = f->I2;
     f->H2 = f->Q / df;
@@ -194,9 +169,7 @@ static cmeta_status prepare(const double *ai, const double *bi, const double *ci
         *o = od;
     }
     if (!*eo) {
-        memset(eod, 0, sizeof *eod);
-        eod->add = 0.5;
-        eod->to = CMETA_TO_ONLY0;
+        cmeta_escalc_opts_default(eod);
         *eo = eod;
     }
     if (!((*o)->level > 0 && (*o)->level < 100))
@@ -250,7 +223,8 @@ cmeta_status cmeta_rma_mh(cmeta_measure m, const double *ai, const double *bi, c
     cmeta_status st = prepare(ai, bi, ci, di, k, &eo, &eod, &opts, &od, &f, &yi, &vi, w, err);
     if (st != CMETA_OK) goto fail;
     f->method = CMETA_METHOD_MH;
-    size_t kyi = bin_yivi(m, ai, bi, ci, di, k, eo, yi, vi);
+    size_t kyi = 0;
+    if ((st = bin_yivi(m, ai, bi, ci, di, k, eo, yi, vi, &kyi, err)) != CMETA_OK) goto fail;
 
     double beta = NAN, se = NAN, sw = 0;
     if (m == CMETA_OR) {
@@ -340,7 +314,8 @@ cmeta_status cmeta_rma_peto(const double *ai, const double *bi, const double *ci
     cmeta_status st = prepare(ai, bi, ci, di, k, &eo, &eod, &opts, &od, &f, &yi, &vi, w, err);
     if (st != CMETA_OK) goto fail;
     f->method = CMETA_METHOD_PETO;
-    size_t kyi = bin_yivi(CMETA_PETO, ai, bi, ci, di, k, eo, yi, vi);
+    size_t kyi = 0;
+    if ((st = bin_yivi(CMETA_PETO, ai, bi, ci, di, k, eo, yi, vi, &kyi, err)) != CMETA_OK) goto fail;
     double sOE = 0, sV = 0, sOE2V = 0;
     size_t kpos = 0;
     py = cmeta__dnew(k);

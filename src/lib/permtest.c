@@ -18,6 +18,8 @@
 
 #include "internal.h"
 #include "batchfit.h"
+#include "resample_internal.h"
+#include "linalg.h"
 
 void cmeta_permtest_free(cmeta_permtest_result *r)
 {
@@ -28,26 +30,9 @@ void cmeta_permtest_free(cmeta_permtest_result *r)
     cmeta_free(r);
 }
 
-typedef struct {
-    cmeta__bfit_ws *bf;
-    double *Y, *V, *z, *QM;
-    int *ok;
-    size_t *perm, *used;
-    gsl_rng *rng;
-} pt_ws;
-
-static void ws_free(pt_ws *w)
-{
-    cmeta__bfit_free(w->bf);
-    cmeta_free(w->Y);
-    cmeta_free(w->V);
-    cmeta_free(w->z);
-    cmeta_free(w->QM);
-    cmeta_free(w->ok);
-    cmeta_free(w->perm);
-    cmeta_free(w->used);
-    if (w->rng) gsl_rng_free(w->rng);
-}
+/* per thread: bf, Y, V, z, QM, ok, perm, used, rng */
+typedef cmeta__rs_ws pt_ws;
+#define ws_free cmeta__rs_ws_free
 
 /* Next multiset permutation in lexicographic order; 0 when a is the last one. */
 static int next_perm(int *a, size_t n)
@@ -71,6 +56,100 @@ static int next_perm(int *a, size_t n)
 
 /* Blocks per parallel region when the replicates need no order. */
 #define PT_ROUND 64u
+
+/* The number of distinct replicates: 2^k sign vectors (capped at 2^1000), or the distinct
+ * permutations of the design rows k! / prod(n_g!) over the groups g of identical rows (in
+ * logs, no overflow); for permutations also the groups: lab0[j] the group of study j (in order
+ * of first appearance), grp_rows[grp_start[g] ..] the rows of group g in order. */
+static double exact_count(const double *Xd, size_t k, size_t p, int signflip, int *lab0,
+                          size_t *grp_rows, size_t *grp_start)
+{
+    double nexact;
+if (signflip) {
+    nexact = ldexp(1.0, (int)(k < 1000 ? k : 1000));
+} else {
+    /* groups of identical design rows, labels in order of first appearance */
+    size_t ng = 0;
+    for (size_t j = 0; j < k; j++) {
+        lab0[j] = -1;
+        for (size_t i = 0; i < j && lab0[j] < 0; i++)
+            if (memcmp(Xd + i * p, Xd + j * p, p * sizeof(double)) == 0) lab0[j] = lab0[i];
+        if (lab0[j] < 0) lab0[j] = (int)ng++;
+    }
+    /* multinomial coefficient, in logs to avoid overflow */
+    double lg = lgamma((double)k + 1);
+    for (size_t g = 0; g < ng; g++) {
+        size_t n = 0;
+        for (size_t j = 0; j < k; j++) n += lab0[j] == (int)g;
+        lg -= lgamma((double)n + 1);
+    }
+    nexact = floor(exp(lg) + 0.5);
+    /* rows of each group, in order, for turning labels into a permutation */
+    size_t c = 0;
+    for (size_t g = 0; g < ng; g++) {
+        grp_start[g] = c;
+        for (size_t j = 0; j < k; j++)
+            if (lab0[j] == (int)g) grp_rows[c++] = j;
+    }
+    grp_start[ng] = c;
+}
+    return nexact;
+}
+
+/* Replicate idx into y (and v, for permutations): exact sign vectors in expand.grid order,
+ * random ones from w's generator (replicate 0 is the observed data); exact permutations from
+ * their labels L (next unused row of each group), random ones by Fisher-Yates. */
+static void make_replicate(int exact, int signflip, uint64_t idx, const double *yi,
+                           const double *vi, size_t k, const int *L, const size_t *grp_rows,
+                           const size_t *grp_start, pt_ws *w, double *y, double *v)
+{
+    if (signflip) {
+        for (size_t j = 0; j < k; j++) {
+            int neg;
+            if (exact) neg = (int)((idx >> j) & 1u); /* expand.grid order */
+            else neg = idx == 0 ? 0 : (int)gsl_rng_uniform_int(w->rng, 2);
+            y[j] = neg ? -yi[j] : yi[j];
+        }
+    } else {
+        size_t *pi = w->perm; /* pi[i]: design row beside study i */
+        if (exact) {
+            memset(w->used, 0, k * sizeof(size_t));
+            for (size_t s = 0; s < k; s++) {
+                int g = L[s];
+                /* next unused row of group g */
+                pi[s] = grp_rows[grp_start[g] + w->used[g]++];
+            }
+        } else {
+            for (size_t j = 0; j < k; j++) pi[j] = j;
+            if (idx > 0)
+                for (size_t j = k - 1; j > 0; j--) {
+                    size_t s = (size_t)gsl_rng_uniform_int(w->rng, (unsigned long)(j + 1));
+                    size_t t = pi[j];
+                    pi[j] = pi[s];
+                    pi[s] = t;
+                }
+        }
+        for (size_t s = 0; s < k; s++) {
+            y[pi[s]] = yi[s];
+            v[pi[s]] = vi[s];
+        }
+    }
+}
+
+/* p-value counts of a block: |z*| >= |z| - tol per coefficient, QM* >= QM - tol (metafor,
+ * tol = sqrt(eps)); c[0..p-1] coefficients, c[p] QM, c[p + 1] failed fits. */
+static void count_block(const pt_ws *w, size_t n, size_t p, const cmeta_permtest_result *r,
+                        double tol, uint64_t *c)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (!w->ok[i]) {
+            c[p + 1]++;
+            continue;
+        }
+        for (size_t a = 0; a < p; a++) c[a] += fabs(w->z[i * p + a]) >= fabs(r->zval[a]) - tol;
+        c[p] += w->QM[i] >= r->QM - tol;
+    }
+}
 
 cmeta_status cmeta_permtest(const double *yi, const double *vi, size_t k, const double *X,
                             size_t q, int intercept, uint64_t iter,
@@ -96,14 +175,8 @@ cmeta_status cmeta_permtest(const double *yi, const double *vi, size_t k, const 
     if (p > 32) return cmeta_error_set(err, CMETA_EUSAGE, "permtest: at most 32 coefficients");
     if (k < p + 1) return cmeta_error_set(err, CMETA_EDATA, "permtest needs more studies than coefficients (got %zu stud%s for %zu coefficient%s)",
                                           k, k == 1 ? "y" : "ies", p, p == 1 ? "" : "s");
-    for (size_t j = 0; j < k; j++) {
-        if (!isfinite(yi[j])) return cmeta_error_set(err, CMETA_EDATA, "permtest: yi of study %zu is not finite", j + 1);
-        if (!(vi[j] > 0) || !isfinite(vi[j]))
-            return cmeta_error_set(err, CMETA_EDATA, "permtest: vi of study %zu must be > 0", j + 1);
-        for (size_t a = 0; a < q; a++)
-            if (!isfinite(X[j * q + a]))
-                return cmeta_error_set(err, CMETA_EDATA, "permtest: moderator %zu of study %zu is not finite", a + 1, j + 1);
-    }
+    cmeta_status cst = cmeta__check_yivi("permtest", yi, vi, k, X, q, err);
+    if (cst != CMETA_OK) return cst;
     int signflip = q == 0;
     size_t qm_from = (intercept && p > 1) ? 1 : 0;
     cmeta_status st = CMETA_OK;
@@ -130,35 +203,7 @@ cmeta_status cmeta_permtest(const double *yi, const double *vi, size_t k, const 
     }
 
     /* exact or not (metafor: 2^k sign vectors; k! / prod(n_g!) distinct permutations) */
-    double nexact;
-    if (signflip) {
-        nexact = ldexp(1.0, (int)(k < 1000 ? k : 1000));
-    } else {
-        /* groups of identical design rows, labels in order of first appearance */
-        size_t ng = 0;
-        for (size_t j = 0; j < k; j++) {
-            lab0[j] = -1;
-            for (size_t i = 0; i < j && lab0[j] < 0; i++)
-                if (memcmp(Xd + i * p, Xd + j * p, p * sizeof(double)) == 0) lab0[j] = lab0[i];
-            if (lab0[j] < 0) lab0[j] = (int)ng++;
-        }
-        /* multinomial coefficient, in logs to avoid overflow */
-        double lg = lgamma((double)k + 1);
-        for (size_t g = 0; g < ng; g++) {
-            size_t n = 0;
-            for (size_t j = 0; j < k; j++) n += lab0[j] == (int)g;
-            lg -= lgamma((double)n + 1);
-        }
-        nexact = floor(exp(lg) + 0.5);
-        /* rows of each group, in order, for turning labels into a permutation */
-        size_t c = 0;
-        for (size_t g = 0; g < ng; g++) {
-            grp_start[g] = c;
-            for (size_t j = 0; j < k; j++)
-                if (lab0[j] == (int)g) grp_rows[c++] = j;
-        }
-        grp_start[ng] = c;
-    }
+    double nexact = exact_count(Xd, k, p, signflip, lab0, grp_rows, grp_start);
     r->exact = nexact <= (double)iter;
     uint64_t N = r->exact ? (uint64_t)nexact : iter;
     r->iter = N;
@@ -174,6 +219,11 @@ cmeta_status cmeta_permtest(const double *yi, const double *vi, size_t k, const 
                             o->method != CMETA_METHOD_FE && o->method != CMETA_METHOD_DL, nblocks,
                             in_order ? 50e6 : 1e6);
     uint64_t per_round = in_order ? (uint64_t)T : PT_ROUND;
+    /* a meta-regression's batched fits need BLAS (dgemm): say so if it cannot be loaded */
+    if (p > 1 && !cmeta__blas(err)) {
+        st = CMETA_EIO;
+        goto done;
+    }
     ws = cmeta_calloc((size_t)T, sizeof *ws);
     tcnt = CMETA__NEW(uint64_t, (size_t)T * (p + 2)); /* per thread: p + 1 counts, failed */
     if (!ws || !tcnt) goto nomem;
@@ -246,40 +296,9 @@ cmeta_status cmeta_permtest(const double *yi, const double *vi, size_t k, const 
             size_t n = (size_t)((N - first) < bs ? (N - first) : bs);
             if (!r->exact) gsl_rng_set(w->rng, cmeta__seed_mix(o->seed, blk));
             for (size_t i = 0; i < n; i++) {
-                uint64_t idx = first + i;
-                double *y = w->Y + i * k, *v = w->V + i * k;
-                if (signflip) {
-                    for (size_t j = 0; j < k; j++) {
-                        int neg;
-                        if (r->exact) neg = (int)((idx >> j) & 1u); /* expand.grid order */
-                        else neg = idx == 0 ? 0 : (int)gsl_rng_uniform_int(w->rng, 2);
-                        y[j] = neg ? -yi[j] : yi[j];
-                    }
-                } else {
-                    size_t *pi = w->perm; /* pi[i]: design row beside study i */
-                    if (r->exact) {
-                        const int *L = labs + ((size_t)rr * bs + i) * k;
-                        memset(w->used, 0, k * sizeof(size_t));
-                        for (size_t s = 0; s < k; s++) {
-                            int g = L[s];
-                            /* next unused row of group g */
-                            pi[s] = grp_rows[grp_start[g] + w->used[g]++];
-                        }
-                    } else {
-                        for (size_t j = 0; j < k; j++) pi[j] = j;
-                        if (idx > 0)
-                            for (size_t j = k - 1; j > 0; j--) {
-                                size_t s = (size_t)gsl_rng_uniform_int(w->rng, (unsigned long)(j + 1));
-                                size_t t = pi[j];
-                                pi[j] = pi[s];
-                                pi[s] = t;
-                            }
-                    }
-                    for (size_t s = 0; s < k; s++) {
-                        y[pi[s]] = yi[s];
-                        v[pi[s]] = vi[s];
-                    }
-                }
+                make_replicate(r->exact, signflip, first + i, yi, vi, k,
+                               labs ? labs + ((size_t)rr * bs + i) * k : NULL, grp_rows,
+                               grp_start, w, w->Y + i * k, w->V + i * k);
             }
             cmeta__bfit_out fo = {0};
             fo.zval = w->z;
@@ -287,17 +306,7 @@ cmeta_status cmeta_permtest(const double *yi, const double *vi, size_t k, const 
             fo.ok = w->ok;
             cmeta__bfit(w->bf, n, w->Y, signflip ? NULL : w->V, vi, NULL, o->method, o->tol,
                         o->maxiter, qm_from, &fo);
-            /* p-value counts: |z*| >= |z| - sqrt(eps), QM* >= QM - sqrt(eps) (metafor) */
-            uint64_t *c = tcnt + (size_t)tid * (p + 2);
-            for (size_t i = 0; i < n; i++) {
-                if (!w->ok[i]) {
-                    c[p + 1]++;
-                    continue;
-                }
-                for (size_t a = 0; a < p; a++)
-                    c[a] += fabs(w->z[i * p + a]) >= fabs(r->zval[a]) - comptol;
-                c[p] += w->QM[i] >= r->QM - comptol;
-            }
+            count_block(w, n, p, r, comptol, tcnt + (size_t)tid * (p + 2));
         }
         done_n = (b0 + (uint64_t)nb) * bs < N ? (b0 + (uint64_t)nb) * bs : N;
         if (o->progress && o->progress(o->progress_ctx, (double)done_n, (double)N)) {

@@ -11,18 +11,85 @@
 #include <cairo.h>
 #include <cairo-pdf.h>
 #include <cairo-svg.h>
-#include <fontconfig/fontconfig.h>
+#include <dlfcn.h>
+#include <pthread.h>
+#include <stdlib.h>
 
 #include "plot_internal.h"
+
+
+/* ---- the cairo seam ----------------------------------------------------------------------------
+ * cairo is not linked: it is opened (dlopen) the first time the library draws or measures
+ * text, once per process, and every cairo call goes through this table (CA(f) below), filled
+ * with dlsym and typed with <cairo.h>'s own prototypes. Why: loading cairo (with pixman,
+ * freetype, fontconfig, png, xcb, X11 ... ~20 shared libraries) costs ~1.1 ms at start-up, more
+ * than half of a `cmeta pool` that never draws. Library searched: $CMETA_CAIRO if set, else the
+ * soname the Makefile found (CMETA_CAIRO_SONAME). When it cannot be opened every entry point
+ * returns CMETA_EIO (with the message where it takes a cmeta_error); nothing exits.
+ * A new cairo call: add it to CAIRO_SYMS (tests/layers.sh fails on a direct call). */
+#ifndef CMETA_CAIRO_SONAME
+#define CMETA_CAIRO_SONAME "libcairo.so.2"
+#endif
+#define CAIRO_SYMS(X) X(cairo_arc) X(cairo_close_path) X(cairo_create) X(cairo_debug_reset_static_data) X(cairo_destroy) X(cairo_fill) X(cairo_fill_preserve) X(cairo_font_extents) X(cairo_image_surface_create) X(cairo_line_to) X(cairo_move_to) X(cairo_new_path) X(cairo_new_sub_path) X(cairo_paint) X(cairo_pdf_surface_create_for_stream) X(cairo_pdf_surface_set_metadata) X(cairo_rectangle) X(cairo_scale) X(cairo_select_font_face) X(cairo_set_dash) X(cairo_set_font_size) X(cairo_set_line_cap) X(cairo_set_line_join) X(cairo_set_line_width) X(cairo_set_source_rgb) X(cairo_show_text) X(cairo_status) X(cairo_status_to_string) X(cairo_stroke) X(cairo_surface_destroy) X(cairo_surface_finish) X(cairo_surface_status) X(cairo_surface_write_to_png_stream) X(cairo_svg_surface_create_for_stream) X(cairo_text_extents)
+#define CAIRO_FIELD(f) __typeof__(&f) f;
+#define CAIRO_NAME(f) #f,
+static struct {
+    CAIRO_SYMS(CAIRO_FIELD)
+} cairo_tab;
+static const char *const cairo_names[] = {CAIRO_SYMS(CAIRO_NAME)};
+#define CA(f) (cairo_tab.f)
+static pthread_once_t cairo_once = PTHREAD_ONCE_INIT;
+static cmeta_status cairo_st = CMETA_EIO;
+static char cairo_msg[512];
+
+cmeta_status cmeta__cairo_open(const char *soname, void **fns, size_t n, char *msg, size_t nmsg)
+{
+    void *h = dlopen(soname, RTLD_LAZY | RTLD_LOCAL);
+    if (!h) {
+        const char *e = dlerror();
+        snprintf(msg, nmsg, "cannot load the drawing library %s: %s", soname, e ? e : "not found");
+        return CMETA_EIO;
+    }
+    for (size_t i = 0; i < n; i++) {
+        fns[i] = dlsym(h, cairo_names[i]);
+        if (!fns[i]) {
+            snprintf(msg, nmsg, "cannot load the drawing library %s: no %s", soname, cairo_names[i]);
+            dlclose(h);
+            return CMETA_EIO;
+        }
+    }
+    return CMETA_OK;
+}
+
+static void cairo_load(void)
+{
+    enum { N = sizeof cairo_names / sizeof cairo_names[0] };
+    void *fns[N];
+    const char *name = getenv("CMETA_CAIRO");
+    cairo_st = cmeta__cairo_open(name && *name ? name : CMETA_CAIRO_SONAME, fns, N, cairo_msg,
+                                 sizeof cairo_msg);
+    /* POSIX: dlsym's object pointer holds a function's address; copy its bits in order */
+    if (cairo_st == CMETA_OK) memcpy(&cairo_tab, fns, sizeof cairo_tab);
+}
+
+/* CMETA_OK once cairo is loaded, else CMETA_EIO (err, may be NULL, gets the message). */
+static cmeta_status cairo_ready(cmeta_error *err)
+{
+    pthread_once(&cairo_once, cairo_load);
+    if (cairo_st != CMETA_OK) return cmeta_error_set(err, cairo_st, "%s", cairo_msg);
+    return CMETA_OK;
+}
+
+cmeta_status cmeta_plot_backend_ready(cmeta_error *err) { return cairo_ready(err); }
 
 #define FONT_FAMILY "DejaVu Sans"
 #define PNG_SCALE 2.0
 
 static void set_font(cairo_t *cr, double size, int bold)
 {
-    cairo_select_font_face(cr, FONT_FAMILY, CAIRO_FONT_SLANT_NORMAL,
+    CA(cairo_select_font_face)(cr, FONT_FAMILY, CAIRO_FONT_SLANT_NORMAL,
                            bold ? CAIRO_FONT_WEIGHT_BOLD : CAIRO_FONT_WEIGHT_NORMAL);
-    cairo_set_font_size(cr, size);
+    CA(cairo_set_font_size)(cr, size);
 }
 
 struct cmeta_text_measurer {
@@ -33,11 +100,13 @@ struct cmeta_text_measurer {
 cmeta_status cmeta_text_measurer_new(cmeta_text_measurer **out)
 {
     *out = NULL;
+    cmeta_status st = cairo_ready(NULL);
+    if (st != CMETA_OK) return st;
     cmeta_text_measurer *m = cmeta_calloc(1, sizeof *m);
     if (!m) return CMETA_ENOMEM;
-    m->surface = cairo_image_surface_create(CAIRO_FORMAT_ARGB32, 1, 1);
-    m->cr = cairo_create(m->surface);
-    if (cairo_status(m->cr) != CAIRO_STATUS_SUCCESS) {
+    m->surface = CA(cairo_image_surface_create)(CAIRO_FORMAT_ARGB32, 1, 1);
+    m->cr = CA(cairo_create)(m->surface);
+    if (CA(cairo_status)(m->cr) != CAIRO_STATUS_SUCCESS) {
         cmeta_text_measurer_free(m);
         return CMETA_ENOMEM;
     }
@@ -48,8 +117,8 @@ cmeta_status cmeta_text_measurer_new(cmeta_text_measurer **out)
 void cmeta_text_measurer_free(cmeta_text_measurer *m)
 {
     if (!m) return;
-    if (m->cr) cairo_destroy(m->cr);
-    if (m->surface) cairo_surface_destroy(m->surface);
+    if (m->cr) CA(cairo_destroy)(m->cr);
+    if (m->surface) CA(cairo_surface_destroy)(m->surface);
     cmeta_free(m);
 }
 
@@ -60,8 +129,8 @@ static void measure_with(cairo_t *cr, const char *text, double size, int bold, c
     cairo_text_extents_t te;
     cairo_font_extents_t fe;
     set_font(cr, size, bold);
-    cairo_text_extents(cr, text, &te);
-    cairo_font_extents(cr, &fe);
+    CA(cairo_text_extents)(cr, text, &te);
+    CA(cairo_font_extents)(cr, &fe);
     e->width = te.x_advance;
     /* ink may reach a little past the advance (italics, some glyphs): keep the larger */
     if (te.x_bearing + te.width > e->width) e->width = te.x_bearing + te.width;
@@ -77,97 +146,97 @@ void cmeta_text_measure_cairo(void *ctx, const char *text, double size, int bold
         measure_with(m->cr, text, size, bold, e);
         return;
     }
-    cairo_surface_t *s = cairo_image_surface_create(CAIRO_FORMAT_ARGB32, 1, 1);
-    cairo_t *cr = cairo_create(s);
+    cairo_surface_t *s = CA(cairo_image_surface_create)(CAIRO_FORMAT_ARGB32, 1, 1);
+    cairo_t *cr = CA(cairo_create)(s);
     measure_with(cr, text, size, bold, e);
-    cairo_destroy(cr);
-    cairo_surface_destroy(s);
+    CA(cairo_destroy)(cr);
+    CA(cairo_surface_destroy)(s);
 }
 
 /* ---- drawing ----------------------------------------------------------------------------- */
 
-static void grey(cairo_t *cr, double g) { cairo_set_source_rgb(cr, g, g, g); }
+static void grey(cairo_t *cr, double g) { CA(cairo_set_source_rgb)(cr, g, g, g); }
 
 static void fill_stroke(cairo_t *cr, const cmeta_prim *q)
 {
     if (q->fill >= 0) {
         grey(cr, q->fill);
-        if (q->stroke >= 0) cairo_fill_preserve(cr);
-        else cairo_fill(cr);
+        if (q->stroke >= 0) CA(cairo_fill_preserve)(cr);
+        else CA(cairo_fill)(cr);
     }
     if (q->stroke >= 0) {
         grey(cr, q->stroke);
-        cairo_set_line_width(cr, q->line_width);
-        cairo_stroke(cr);
+        CA(cairo_set_line_width)(cr, q->line_width);
+        CA(cairo_stroke)(cr);
     }
-    cairo_new_path(cr);
+    CA(cairo_new_path)(cr);
 }
 
 static void draw(cairo_t *cr, const cmeta_plot *p)
 {
-    cairo_set_source_rgb(cr, 1, 1, 1);
-    cairo_paint(cr);
-    cairo_set_line_cap(cr, CAIRO_LINE_CAP_BUTT);
-    cairo_set_line_join(cr, CAIRO_LINE_JOIN_MITER);
+    CA(cairo_set_source_rgb)(cr, 1, 1, 1);
+    CA(cairo_paint)(cr);
+    CA(cairo_set_line_cap)(cr, CAIRO_LINE_CAP_BUTT);
+    CA(cairo_set_line_join)(cr, CAIRO_LINE_JOIN_MITER);
     for (size_t i = 0; i < p->n; i++) {
         const cmeta_prim *q = &p->prim[i];
         switch (q->kind) {
         case CMETA_PRIM_TEXT: {
             cairo_text_extents_t te;
             set_font(cr, q->size, q->bold);
-            cairo_text_extents(cr, q->text, &te);
+            CA(cairo_text_extents)(cr, q->text, &te);
             double x = q->x;
             if (q->anchor == CMETA_ANCHOR_CENTER) x -= q->tw / 2;
             else if (q->anchor == CMETA_ANCHOR_RIGHT) x -= q->tw;
             grey(cr, q->fill >= 0 ? q->fill : 0);
-            cairo_move_to(cr, x, q->y);
-            cairo_show_text(cr, q->text);
-            cairo_new_path(cr);
+            CA(cairo_move_to)(cr, x, q->y);
+            CA(cairo_show_text)(cr, q->text);
+            CA(cairo_new_path)(cr);
             break;
         }
         case CMETA_PRIM_LINE: {
             double dash[2] = {4, 3}, dot[2] = {1, 2};
-            if (q->dashed == 1) cairo_set_dash(cr, dash, 2, 0);
-            else if (q->dashed == 2) cairo_set_dash(cr, dot, 2, 0);
-            cairo_move_to(cr, q->x, q->y);
-            cairo_line_to(cr, q->x2, q->y2);
+            if (q->dashed == 1) CA(cairo_set_dash)(cr, dash, 2, 0);
+            else if (q->dashed == 2) CA(cairo_set_dash)(cr, dot, 2, 0);
+            CA(cairo_move_to)(cr, q->x, q->y);
+            CA(cairo_line_to)(cr, q->x2, q->y2);
             grey(cr, q->stroke >= 0 ? q->stroke : 0);
-            cairo_set_line_width(cr, q->line_width);
-            cairo_stroke(cr);
-            cairo_set_dash(cr, NULL, 0, 0);
+            CA(cairo_set_line_width)(cr, q->line_width);
+            CA(cairo_stroke)(cr);
+            CA(cairo_set_dash)(cr, NULL, 0, 0);
             break;
         }
         case CMETA_PRIM_POLYGON:
             if (q->np < 2) break;
             if (q->dashed) {
                 double dash[2] = {4, 3};
-                cairo_set_dash(cr, dash, 2, 0);
+                CA(cairo_set_dash)(cr, dash, 2, 0);
             }
-            cairo_move_to(cr, q->px[0], q->py[0]);
-            for (size_t j = 1; j < q->np; j++) cairo_line_to(cr, q->px[j], q->py[j]);
-            cairo_close_path(cr);
+            CA(cairo_move_to)(cr, q->px[0], q->py[0]);
+            for (size_t j = 1; j < q->np; j++) CA(cairo_line_to)(cr, q->px[j], q->py[j]);
+            CA(cairo_close_path)(cr);
             fill_stroke(cr, q);
-            cairo_set_dash(cr, NULL, 0, 0);
+            CA(cairo_set_dash)(cr, NULL, 0, 0);
             break;
         case CMETA_PRIM_RECT:
-            cairo_rectangle(cr, q->x, q->y, q->w, q->h);
+            CA(cairo_rectangle)(cr, q->x, q->y, q->w, q->h);
             fill_stroke(cr, q);
             break;
         case CMETA_PRIM_CIRCLE:
-            cairo_new_sub_path(cr);
-            cairo_arc(cr, q->x, q->y, q->w, 0, 2 * M_PI);
+            CA(cairo_new_sub_path)(cr);
+            CA(cairo_arc)(cr, q->x, q->y, q->w, 0, 2 * M_PI);
             fill_stroke(cr, q);
             break;
         case CMETA_PRIM_ARROW: {
             double dx = q->x - q->x2, dy = q->y - q->y2, len = hypot(dx, dy);
             if (!(len > 0)) break;
             double nx = -dy / len * q->h, ny = dx / len * q->h;
-            cairo_move_to(cr, q->x, q->y);
-            cairo_line_to(cr, q->x2 + nx, q->y2 + ny);
-            cairo_line_to(cr, q->x2 - nx, q->y2 - ny);
-            cairo_close_path(cr);
+            CA(cairo_move_to)(cr, q->x, q->y);
+            CA(cairo_line_to)(cr, q->x2 + nx, q->y2 + ny);
+            CA(cairo_line_to)(cr, q->x2 - nx, q->y2 - ny);
+            CA(cairo_close_path)(cr);
             grey(cr, q->fill >= 0 ? q->fill : 0);
-            cairo_fill(cr);
+            CA(cairo_fill)(cr);
             break;
         }
         }
@@ -208,38 +277,40 @@ cmeta_status cmeta_plot_render_stream(const cmeta_plot *p, cmeta_plot_format fmt
 {
     if (!p || !fp || !(p->width > 0) || !(p->height > 0))
         return cmeta_error_set(err, CMETA_EUSAGE, "render: empty plot or no stream");
+    cmeta_status cst = cairo_ready(err);
+    if (cst != CMETA_OK) return cst;
     cairo_surface_t *s = NULL;
     switch (fmt) {
-    case CMETA_PLOT_SVG: s = cairo_svg_surface_create_for_stream(write_fp, fp, p->width, p->height); break;
+    case CMETA_PLOT_SVG: s = CA(cairo_svg_surface_create_for_stream)(write_fp, fp, p->width, p->height); break;
     case CMETA_PLOT_PDF:
-        s = cairo_pdf_surface_create_for_stream(write_fp, fp, p->width, p->height);
-        cairo_pdf_surface_set_metadata(s, CAIRO_PDF_METADATA_CREATOR, "cmeta " CMETA_VERSION);
+        s = CA(cairo_pdf_surface_create_for_stream)(write_fp, fp, p->width, p->height);
+        CA(cairo_pdf_surface_set_metadata)(s, CAIRO_PDF_METADATA_CREATOR, "cmeta " CMETA_VERSION);
         break;
     case CMETA_PLOT_PNG:
-        s = cairo_image_surface_create(CAIRO_FORMAT_RGB24, (int)ceil(p->width * PNG_SCALE),
+        s = CA(cairo_image_surface_create)(CAIRO_FORMAT_RGB24, (int)ceil(p->width * PNG_SCALE),
                                        (int)ceil(p->height * PNG_SCALE));
         break;
     }
-    if (!s || cairo_surface_status(s) != CAIRO_STATUS_SUCCESS) {
-        if (s) cairo_surface_destroy(s);
+    if (!s || CA(cairo_surface_status)(s) != CAIRO_STATUS_SUCCESS) {
+        if (s) CA(cairo_surface_destroy)(s);
         return cmeta_error_set(err, CMETA_ENOMEM, "render: cannot create the drawing surface");
     }
-    cairo_t *cr = cairo_create(s);
-    if (fmt == CMETA_PLOT_PNG) cairo_scale(cr, PNG_SCALE, PNG_SCALE);
+    cairo_t *cr = CA(cairo_create)(s);
+    if (fmt == CMETA_PLOT_PNG) CA(cairo_scale)(cr, PNG_SCALE, PNG_SCALE);
     draw(cr, p);
-    cairo_status_t cs = cairo_status(cr);
-    cairo_destroy(cr);
+    cairo_status_t cs = CA(cairo_status)(cr);
+    CA(cairo_destroy)(cr);
     if (cs == CAIRO_STATUS_SUCCESS) {
-        if (fmt == CMETA_PLOT_PNG) cs = cairo_surface_write_to_png_stream(s, write_fp, fp);
+        if (fmt == CMETA_PLOT_PNG) cs = CA(cairo_surface_write_to_png_stream)(s, write_fp, fp);
         else {
-            cairo_surface_finish(s);
-            cs = cairo_surface_status(s);
+            CA(cairo_surface_finish)(s);
+            cs = CA(cairo_surface_status)(s);
         }
     }
-    cairo_surface_destroy(s);
+    CA(cairo_surface_destroy)(s);
     if (cs == CAIRO_STATUS_WRITE_ERROR) return cmeta_error_set(err, CMETA_EIO, "render: write error");
     if (cs != CAIRO_STATUS_SUCCESS)
-        return cmeta_error_set(err, CMETA_ENUMERIC, "render: %s", cairo_status_to_string(cs));
+        return cmeta_error_set(err, CMETA_ENUMERIC, "render: %s", CA(cairo_status_to_string)(cs));
     if (ferror(fp)) return cmeta_error_set(err, CMETA_EIO, "render: write error");
     return CMETA_OK;
 }
@@ -258,6 +329,21 @@ cmeta_status cmeta_plot_render(const cmeta_plot *p, const char *path, cmeta_erro
 
 void cmeta_plot_cleanup(void)
 {
-    cairo_debug_reset_static_data();
-    FcFini();
+    /* nothing to release when nothing was drawn: cairo is not opened just to reset it */
+    if (cairo_st == CMETA_OK) CA(cairo_debug_reset_static_data)();
+}
+
+void cmeta_plot_cleanup_at_exit(void)
+{
+    if (cairo_st != CMETA_OK) return;
+    cmeta_plot_cleanup();
+    /* FcFini from the fontconfig cairo loaded (a dependency of the handle: dlsym searches it) */
+    const char *name = getenv("CMETA_CAIRO");
+    void *h = dlopen(name && *name ? name : CMETA_CAIRO_SONAME, RTLD_LAZY | RTLD_NOLOAD);
+    if (!h) return;
+    void *sym = dlsym(h, "FcFini");
+    void (*fcfini)(void) = NULL;
+    if (sym) memcpy(&fcfini, &sym, sizeof sym);
+    if (fcfini) fcfini();
+    dlclose(h);
 }

@@ -470,15 +470,11 @@ static double cell_x(const column *c, cmeta_anchor a)
     return c->x + c->width / 2;
 }
 
-static cmeta_status layout(forest *f, cmeta_plot *p)
+/* Column widths (the widest text in each, headings included; a spanning heading wider than
+ * its columns widens the last of them) and their x positions, gap apart; returns the right
+ * edge of the table. */
+static double column_widths(forest *f, double gap)
 {
-    const double fs = f->o.font_size;
-    cmeta_text_extent fe = {0, 0, 0};
-    f->measure(f->ctx, "Hg", fs, 0, &fe);
-    const double asc = fe.ascent > 0 ? fe.ascent : 0.8 * fs, desc = fe.descent > 0 ? fe.descent : 0.25 * fs;
-    const double rh = (asc + desc) * 1.3, gap = fs * 1.2;
-    cmeta_status st;
-
     /* column widths: widest text in each, headings included */
     for (int c = 0; c < f->ncol; c++) {
         column *k = &f->col[c];
@@ -508,9 +504,16 @@ static cmeta_status layout(forest *f, cmeta_plot *p)
         f->col[c].x = x;
         x += f->col[c].width + gap;
     }
-    const double table_right = x - gap;
-    column *pc = &f->col[f->col_plot];
+    return x - gap;
+}
 
+/* The axis: limits that cover every estimate and every summary interval, study and
+ * prediction intervals too unless they reach further than one such width beyond; up to 64
+ * ticks into ticks (their number returned), the plot's scale fields, *has_null: the measure
+ * has a null line (not proportions). */
+static size_t axis_limits(forest *f, cmeta_plot *p, const column *pc, double *ticks,
+                          int *has_null)
+{
     /* axis limits: cover every estimate and every summary interval; study intervals and
      * prediction intervals too unless they reach further than one such width beyond */
     double clo = INFINITY, chi = -INFINITY, flo = INFINITY, fhi = -INFINITY;
@@ -528,22 +531,28 @@ static cmeta_status layout(forest *f, cmeta_plot *p)
         }
     }
     cmeta_family fam = cmeta_measure_family(f->d->measure);
-    int has_null = fam != CMETA_FAMILY_PROP;
-    if (has_null) clo = fmin(clo, 0), chi = fmax(chi, 0);
+    *has_null = fam != CMETA_FAMILY_PROP;
+    if (*has_null) clo = fmin(clo, 0), chi = fmax(chi, 0);
     if (!isfinite(clo) || !isfinite(chi)) clo = -1, chi = 1;
     double wc = chi - clo;
     if (!(wc > 0)) wc = fmax(fabs(chi), 1) * 0.5;
     double lo = fmax(fmin(flo, clo), clo - wc), hi = fmin(fmax(fhi, chi), chi + wc);
-    double ticks[64];
     size_t nt = cmeta__ticks_transf(lo, hi, f->tk, f->hn, ticks, 64, &p->lo, &p->hi);
     p->log_scale = f->log_scale;
     p->transf = f->tk;
     p->transf_n = f->tk == CMETA_TRANS_IFT ? f->hn : NAN;
     p->ax0 = pc->x;
     p->ax1 = pc->x + pc->width;
+    return nt;
+}
 
-    /* headings */
-    double y = 0;
+/* The heading rows (spanning headings when there are any, then the column headings) and the
+ * rule under them, from *y down; *y is left below them. */
+static cmeta_status headings(forest *f, cmeta_plot *p, double rh, double asc, double desc,
+                             double table_right, double *yp)
+{
+    cmeta_status st;
+    double y = *yp;
     int has_h1 = 0;
     for (int c = 0; c < f->ncol; c++) has_h1 |= f->col[c].h1 != NULL;
     if (has_h1) {
@@ -570,6 +579,30 @@ static cmeta_status layout(forest *f, cmeta_plot *p)
     }
     if ((st = cmeta__plot_line(p, CMETA_ROLE_OTHER, -1, 0, y + 1, table_right, y + 1, 0.75, 0))) return st;
     y += 3;
+    *yp = y;
+    return CMETA_OK;
+}
+
+static cmeta_status layout(forest *f, cmeta_plot *p)
+{
+    const double fs = f->o.font_size;
+    cmeta_text_extent fe = {0, 0, 0};
+    f->measure(f->ctx, "Hg", fs, 0, &fe);
+    const double asc = fe.ascent > 0 ? fe.ascent : 0.8 * fs, desc = fe.descent > 0 ? fe.descent : 0.25 * fs;
+    const double rh = (asc + desc) * 1.3, gap = fs * 1.2;
+    cmeta_status st;
+
+    /* column widths and positions */
+    const double table_right = column_widths(f, gap);
+    column *pc = &f->col[f->col_plot];
+
+    /* axis limits and ticks */
+    double ticks[64];
+    int has_null;
+    size_t nt = axis_limits(f, p, pc, ticks, &has_null);
+    /* headings */
+    double y = 0;
+    if ((st = headings(f, p, rh, asc, desc, table_right, &y))) return st;
     double body_top = y;
 
     /* rows */

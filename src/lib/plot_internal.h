@@ -57,4 +57,9 @@ const char *cmeta__measure_long_name(cmeta_measure m);
 /* Move every primitive and the axis panel by (dx, dy) points (plot_common.c). */
 void cmeta__plot_translate(cmeta_plot *p, double dx, double dy);
 
+/* Open the cairo shared library `soname` and fill fns[0..n-1] with its functions named in
+ * plot_cairo.c's table (no global state; for the seam and for the unit tests of its failure
+ * path). CMETA_OK, or CMETA_EIO with the reason in msg. */
+cmeta_status cmeta__cairo_open(const char *soname, void **fns, size_t n, char *msg, size_t nmsg);
+
 #endif

@@ -21,7 +21,7 @@
 #include <gsl/gsl_cdf.h>
 
 #include "cmeta/bias.h"
-#include "diag_internal.h"
+#include "linalg.h"
 #include "internal.h"
 
 #define EXACT_MAX_K 500

@@ -11,7 +11,7 @@
 #include <gsl/gsl_cdf.h>
 
 #include "cmeta/bias.h"
-#include "diag_internal.h"
+#include "linalg.h"
 #include "cmeta/design.h"
 #include "internal.h"
 

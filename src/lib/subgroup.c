@@ -15,9 +15,10 @@ void cmeta_subgroups_free(cmeta_subgroups *g)
     cmeta_free(g);
 }
 
+/* a tau^2 estimator (not FE, not MH/Peto): the model tau.common refits */
 static int is_random(cmeta_method m)
 {
-    return m != CMETA_METHOD_FE && m != CMETA_METHOD_MH && m != CMETA_METHOD_PETO;
+    return m != CMETA_METHOD_FE && !cmeta_method_is_2x2(m);
 }
 
 /* tau^2 of the model with the subgroup as a categorical moderator (meta's tau.common):

@@ -109,6 +109,79 @@ static cmeta_status truncated_warning(cmeta_method m, cmeta_warnings *w)
                       cmeta_method_name(m));
 }
 
+/* ML / REML by Fisher scoring from `start` (metafor: max(0, HE)), converging on the scale of
+ * the data, with Brent's method on the score as a safeguard; the boundary snap and metafor's
+ * ll0check after it; se from the information. *tau2, res->iter, res->truncated (snapped to 0),
+ * res->se_tau2. CMETA_ENUMERIC without a message when X'WX is singular (the caller says so),
+ * CMETA_ENOCONV, CMETA_ENOMEM. */
+static cmeta_status ml_reml(cmeta__lin *L, const double *y, const double *vi, size_t k,
+                            cmeta_method m, double start, double tol, int maxiter, double *tau2_out,
+                            cmeta__tau2_result *res, cmeta_warnings *w, cmeta_error *err)
+{
+    int reml = m == CMETA_METHOD_REML, conv = 0, it = 0;
+    double tau2 = start;
+    /* convergence on the scale of the data: |step| <= tol x min(1, 100 mean vi), so
+     * that vi ~ 1e-12 converges as vi ~ 1 does (metafor's absolute threshold does not);
+     * unchanged for mean vi >= 0.01 */
+    double vsc = 0;
+    for (size_t i = 0; i < k; i++) vsc += vi[i] / (double)k;
+    vsc = fmin(1.0, 100.0 * vsc);
+    while (it < maxiter) {
+        it++;
+        double info, sc = ml_score(L, y, vi, tau2, reml, &info);
+        if (isnan(sc) || !(info > 0)) break;
+        double adj = sc / info;
+        if (tau2 == 0 && adj < 0) adj = 0; /* at the boundary: halving would end at 0 */
+        while (tau2 + adj < 0) adj /= 2;
+        tau2 += adj;
+        /* the scale is the larger of the data's and tau^2's: with vi = 1e-300 and
+         * tau^2 = 0.01 a step of tol x 1e-298 can never be met (metafor converges) */
+        if (fabs(adj) <= tol * fmin(1.0, fmax(vsc, 100.0 * tau2))) { conv = 1; break; }
+    }
+    if (!conv) {
+        /* safeguard: bracket the root of the score and use Brent's method */
+        score_arg sa = {L, y, vi, 0, reml};
+        double s0 = score_f(0.0, &sa), hi, r;
+        int bit = 0;
+        if (isnan(s0)) return CMETA_ENUMERIC;
+        if (s0 <= 0) tau2 = 0.0, conv = 1;
+        else if (bracket_up(score_f, &sa, 1.0, &hi) == 0 &&
+                 cmeta__brent(score_f, &sa, 0.0, hi, 1e-14, maxiter, &r, &bit) == 0) {
+            tau2 = r;
+            conv = 1;
+        }
+        it += bit;
+        if (!conv)
+            return cmeta_error_set(err, CMETA_ENOCONV, "%s did not converge after %d "
+                                   "iterations", cmeta_method_name(m), it);
+    }
+    res->iter = it;
+    /* at the boundary: Fisher scoring creeps towards 0 by halving; snap to 0 when the
+     * score at 0 is not positive */
+    if (tau2 <= 100 * tol) {
+        double s0 = ml_score(L, y, vi, 0.0, reml, NULL);
+        if (s0 <= 0) {
+            tau2 = 0.0;
+            res->truncated = 1;
+        }
+    }
+    /* metafor's ll0check */
+    if (tau2 > tol) {
+        double l0 = loglik(L, y, vi, 0.0, reml), l1 = loglik(L, y, vi, tau2, reml);
+        if (l0 - l1 > 1.220703125e-4) {
+            tau2 = 0.0;
+            if (w && cmeta_warn(w, "%s: Fisher scoring may have stopped at a local maximum; "
+                                   "tau^2 set to 0", cmeta_method_name(m)) != CMETA_OK)
+                return cmeta__nomem(err);
+        }
+    }
+    double info;
+    if (isnan(ml_score(L, y, vi, tau2, reml, &info))) return CMETA_ENUMERIC;
+    res->se_tau2 = sqrt(2.0 / info);
+    *tau2_out = tau2;
+    return CMETA_OK;
+}
+
 cmeta_status cmeta__tau2(cmeta_method m, const double *y, const double *vi, size_t k,
                          const double *X, size_t p, double tol, int maxiter,
                          cmeta__tau2_result *res, cmeta_warnings *w, cmeta_error *err)
@@ -152,73 +225,13 @@ cmeta_status cmeta__tau2(cmeta_method m, const double *y, const double *vi, size
             break;
         }
         /* Fisher scoring from max(0, HE) */
-        int reml = m == CMETA_METHOD_REML, conv = 0, it = 0;
-        tau2 = raw > 0 ? raw : 0.0;
-        /* convergence on the scale of the data: |step| <= tol x min(1, 100 mean vi), so
-         * that vi ~ 1e-12 converges as vi ~ 1 does (metafor's absolute threshold does not);
-         * unchanged for mean vi >= 0.01 */
-        double vsc = 0;
-        for (size_t i = 0; i < k; i++) vsc += vi[i] / (double)k;
-        vsc = fmin(1.0, 100.0 * vsc);
-        while (it < maxiter) {
-            it++;
-            double info, sc = ml_score(&L, y, vi, tau2, reml, &info);
-            if (isnan(sc) || !(info > 0)) break;
-            double adj = sc / info;
-            if (tau2 == 0 && adj < 0) adj = 0; /* at the boundary: halving would end at 0 */
-            while (tau2 + adj < 0) adj /= 2;
-            tau2 += adj;
-            /* the scale is the larger of the data's and tau^2's: with vi = 1e-300 and
-             * tau^2 = 0.01 a step of tol x 1e-298 can never be met (metafor converges) */
-            if (fabs(adj) <= tol * fmin(1.0, fmax(vsc, 100.0 * tau2))) { conv = 1; break; }
+        cmeta_status fs = ml_reml(&L, y, vi, k, m, raw > 0 ? raw : 0.0, tol, maxiter, &tau2, res, w, err);
+        if (fs == CMETA_ENUMERIC) goto singular;
+        if (fs != CMETA_OK) {
+            cmeta__lin_free(&L);
+            return fs;
         }
-        if (!conv) {
-            /* safeguard: bracket the root of the score and use Brent's method */
-            score_arg sa = {&L, y, vi, 0, reml};
-            double s0 = score_f(0.0, &sa), hi, r;
-            int bit = 0;
-            if (isnan(s0)) goto singular;
-            if (s0 <= 0) tau2 = 0.0, conv = 1;
-            else if (bracket_up(score_f, &sa, 1.0, &hi) == 0 &&
-                     cmeta__brent(score_f, &sa, 0.0, hi, 1e-14, maxiter, &r, &bit) == 0) {
-                tau2 = r;
-                conv = 1;
-            }
-            it += bit;
-            if (!conv) {
-                cmeta__lin_free(&L);
-                return cmeta_error_set(err, CMETA_ENOCONV, "%s did not converge after %d "
-                                       "iterations", cmeta_method_name(m), it);
-            }
-        }
-        res->iter = it;
-        /* raw held the HE starting value: a negative start is not a truncated ML/REML
-         * estimate (only the snap below is) */
-        raw = tau2;
-        /* at the boundary: Fisher scoring creeps towards 0 by halving; snap to 0 when the
-         * score at 0 is not positive */
-        if (tau2 <= 100 * tol) {
-            double s0 = ml_score(&L, y, vi, 0.0, reml, NULL);
-            if (s0 <= 0) {
-                tau2 = 0.0;
-                res->truncated = 1;
-            }
-        }
-        /* metafor's ll0check */
-        if (tau2 > tol) {
-            double l0 = loglik(&L, y, vi, 0.0, reml), l1 = loglik(&L, y, vi, tau2, reml);
-            if (l0 - l1 > 1.220703125e-4) {
-                tau2 = 0.0;
-                if (w && cmeta_warn(w, "%s: Fisher scoring may have stopped at a local maximum; "
-                                       "tau^2 set to 0", cmeta_method_name(m)) != CMETA_OK) {
-                    cmeta__lin_free(&L);
-                    return cmeta__nomem(err);
-                }
-            }
-        }
-        double info;
-        if (isnan(ml_score(&L, y, vi, tau2, reml, &info))) goto singular;
-        res->se_tau2 = sqrt(2.0 / info);
+        raw = tau2; /* >= 0: only the boundary snap (res->truncated) truncates ML/REML */
         break;
     }
     case CMETA_METHOD_SJ: {

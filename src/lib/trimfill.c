@@ -21,7 +21,7 @@
 #include <string.h>
 
 #include "cmeta/bias.h"
-#include "diag_internal.h"
+#include "linalg.h"
 #include "internal.h"
 
 void cmeta_trimfill_free(cmeta_trimfill_result *r)

@@ -1,4 +1,4 @@
-/* heterogeneity.c - the Q-profile confidence interval for tau^2 (Viechtbauer 2007, Stat Med
+/* qprofile.c - the Q-profile confidence interval for tau^2 (Viechtbauer 2007, Stat Med
  * 26:37-52), as metafor 3.8 confint.rma.uni(type = "QP").
  *
  * The generalised Q statistic Q(tau^2) = sum w_i (y_i - x_i'b)^2, w_i = 1/(v_i + tau^2), is
@@ -27,48 +27,6 @@ static double qp_f(double t, void *a)
 {
     qp_arg *q = a;
     return cmeta__qgen(q->L, q->vi, t, q->y) - q->target;
-}
-
-/* Chi-square quantile: x with P(X > x) = a (upper = 1) or P(X <= x) = a (upper = 0).
- * GSL's gsl_cdf_chisq_Qinv/Pinv go wrong for large df (df = 1e5: Qinv(0.025) = 132866
- * instead of 100878; df = 1e6: Pinv gives NaN), while its CDFs stay accurate up to df = 1e6
- * (about 1e-13 relative; at df = 1e7 the upper tail is off by 5e-4). So, for df <= 1e6, the
- * GSL value is accepted only when the CDF gives back a to 1e-12 relative, else the root of
- * CDF(x) - a is found by Brent's method; for df > 1e6 the Wilson-Hilferty approximation
- * x = df (1 - 2/(9 df) + z_a sqrt(2/(9 df)))^3 (Johnson, Kotz & Balakrishnan 1994, 18.5) is
- * used as it stands: its relative error, O(df^-1.5), is 4e-11 at df = 1e6, 1.4e-12 at 1e7
- * (checked against R qchisq). */
-typedef struct {
-    double df, a;
-    int upper;
-} chisq_arg;
-
-static double chisq_f(double x, void *v)
-{
-    chisq_arg *c = v;
-    return (c->upper ? gsl_cdf_chisq_Q(x, c->df) : gsl_cdf_chisq_P(x, c->df)) - c->a;
-}
-
-double cmeta__qchisq(double a, double df, int upper)
-{
-    chisq_arg c = {df, a, upper};
-    double z = upper ? gsl_cdf_ugaussian_Qinv(a) : gsl_cdf_ugaussian_Pinv(a);
-    double h = 2.0 / (9.0 * df), t = 1.0 - h + z * sqrt(h);
-    double x0 = df * (t > 0 ? t * t * t : 1e-3);
-    if (df > 1e6) return t > 0 ? x0 : NAN;
-    double x = upper ? gsl_cdf_chisq_Qinv(a, df) : gsl_cdf_chisq_Pinv(a, df);
-    if (isfinite(x) && x > 0 && fabs(chisq_f(x, &c)) <= 1e-12 * a) return x;
-    double lo = x0, hi = x0, r;
-    /* chisq_f decreases in x for upper, increases otherwise: widen until the sign changes */
-    for (int i = 0; i < 200; i++) {
-        lo *= 0.9;
-        hi *= 1.1;
-        double flo = chisq_f(lo, &c), fhi = chisq_f(hi, &c);
-        if (isnan(flo) || isnan(fhi)) return NAN;
-        if ((flo > 0) != (fhi > 0) || flo == 0 || fhi == 0) break;
-    }
-    if (cmeta__brent(chisq_f, &c, lo, hi, 1e-15, 1000, &r, NULL) != 0) return NAN;
-    return r;
 }
 
 void cmeta__tau2_qprofile(cmeta__lin *L, const double *y, const double *vi, double tau2_hat,

@@ -1,0 +1,56 @@
+/* resample_internal.h - what the resampling analyses (boot.c, permtest.c, gosh.c) share: seeding and
+ * the choice of threads (private; never installed). Timings behind the thresholds: bench/README.md. */
+#ifndef CMETA_RESAMPLE_INTERNAL_H
+#define CMETA_RESAMPLE_INTERNAL_H
+
+#include <stddef.h>
+
+#include <gsl/gsl_rng.h>
+
+#include "internal.h"
+#include "batchfit.h"
+
+/* Threads for a resampling run of `reps` replicates of k studies in `nblocks` blocks.
+ * requested > 0: that many (the caller asked). requested <= 0: OpenMP's maximum, but one
+ * thread when the estimated single-thread work is below min_ns, and never more threads than
+ * blocks. A run that hands rows to a callback in order works in rounds of one block per
+ * thread with the callback between rounds: there threads cost more than they save below a
+ * larger min_ns (the callers pass 50 ms) than for a run in one parallel region (GOSH summary
+ * only, permutation tests but exact permutations of the design rows: 1 ms). The work is
+ * estimated at 2 ns per replicate and study for FE/DL and 150 ns for the iterative
+ * estimators; these constants and the thresholds were calibrated by the measurements in
+ * bench/README.md ("Threads"). Results never depend on the thread count; this only decides
+ * speed. */
+int cmeta__auto_threads(int requested, double reps, size_t k, int iterative,
+                        unsigned long long nblocks, double min_ns);
+
+/* The calling thread's number inside an OpenMP parallel region (0 outside, or without
+ * OpenMP): which per-thread workspace a block uses. */
+int cmeta__thread_num(void);
+
+
+/* The one per-thread workspace of the resampling analyses (boot.c, permtest.c, gosh.c): the
+ * batched fits and their buffers for a block of up to bmax replicates of k studies, and the
+ * block's generator. Each analysis allocates the members it uses (the others stay NULL) once
+ * per thread and run; cmeta__rs_ws_free releases whatever is there (zeroed workspace: no-op). */
+typedef struct {
+    cmeta__bfit_ws *bf;               /* the batched fits (NULL where a run needs none) */
+    double *Y, *V, *C;                /* bmax x k: outcomes, variances, multiplicities */
+    double *est, *Q, *tau2, *I2, *H2; /* bmax: per replicate results */
+    double *z, *QM;                   /* bmax x p and bmax: Wald statistics, omnibus test */
+    int *ok;                          /* bmax: fit succeeded */
+    size_t *perm, *used;              /* k: a permutation, and per-group counts */
+    gsl_rng *rng;
+} cmeta__rs_ws;
+void cmeta__rs_ws_free(cmeta__rs_ws *w);
+
+/* The inputs every resampling analysis checks before any arithmetic: yi finite, vi > 0 and
+ * finite, the q moderator columns of X (k x q, may be NULL with q = 0) finite. CMETA_EDATA
+ * naming the analysis (`who`), the study (1-based) and the rule. */
+cmeta_status cmeta__check_yivi(const char *who, const double *yi, const double *vi, size_t k,
+                               const double *X, size_t q, cmeta_error *err);
+
+/* 64-bit mixing of (seed, stream) into a generator seed (splitmix64 finaliser). */
+unsigned long cmeta__seed_mix(unsigned long seed, unsigned long long stream);
+
+#endif

@@ -1,0 +1,123 @@
+/* test_seams.c - the library's two seams to optional heavy libraries: OpenBLAS (linalg.c) and
+ * cairo (plot_cairo.c). Each is opened on first need; a library that cannot be opened gives
+ * CMETA_EIO and a message naming it, never an exit. Checked: the opener on a missing library
+ * and on the real one (dgemm and dsyev through the table, dsyev with LAPACK's hidden string
+ * lengths, against values computed by hand), and, in a child process whose environment
+ * points the seam at a missing file, that a meta-regression and a drawing return the status
+ * and the message and that the process goes on. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <gsl/gsl_errno.h>
+
+#include "linalg.h"
+#include "plot_internal.h"
+#include "testutil.h"
+
+static void test_blas_open(void)
+{
+    cmeta__blas_table t;
+    cmeta_error err;
+    cmeta_error_clear(&err);
+    CU_ASSERT_EQUAL(cmeta__blas_open("libcmeta-no-such-blas.so.0", &t, &err), CMETA_EIO);
+    CU_ASSERT(strstr(err.message, "libcmeta-no-such-blas.so.0") != NULL);
+    CU_ASSERT(t.dgemm == NULL && t.dsyev == NULL);
+
+    const cmeta__blas_table *B = cmeta__blas(&err);
+    CU_ASSERT_FATAL(B != NULL);
+    /* C = A B, row-major 2 x 2: [1 2; 3 4][5 6; 7 8] = [19 22; 43 50] */
+    double A[4] = {1, 2, 3, 4}, Bm[4] = {5, 6, 7, 8}, C[4] = {0};
+    B->dgemm(CMETA__ROW_MAJOR, CMETA__NO_TRANS, CMETA__NO_TRANS, 2, 2, 2, 1.0, A, 2, Bm, 2, 0.0, C, 2);
+    CU_ASSERT(C[0] == 19 && C[1] == 22 && C[2] == 43 && C[3] == 50);
+    /* eigenvalues of [2 1; 1 2]: 1 and 3 (ascending) */
+    double S[4] = {2, 1, 1, 2}, ev[2], work[64];
+    int n = 2, lwork = 64, info = -1;
+    B->dsyev("N", "L", &n, S, &n, ev, work, &lwork, &info, 1, 1);
+    CU_ASSERT_EQUAL(info, 0);
+    CU_ASSERT(fabs(ev[0] - 1) < 1e-14 && fabs(ev[1] - 3) < 1e-14);
+}
+
+static void test_cairo_open(void)
+{
+    void *fns[4];
+    char msg[256] = "";
+    CU_ASSERT_EQUAL(cmeta__cairo_open("libcmeta-no-such-cairo.so.2", fns, 4, msg, sizeof msg), CMETA_EIO);
+    CU_ASSERT(strstr(msg, "libcmeta-no-such-cairo.so.2") != NULL);
+}
+
+/* In a child with `var` set to a missing library: run `body`, exit 0 when it returned the
+ * status and the message it should. The parent sees the child's exit status. */
+static int in_child(const char *var, int (*body)(void))
+{
+    fflush(NULL);
+    pid_t pid = fork();
+    if (pid < 0) return -1;
+    if (pid == 0) {
+        setenv(var, "/nonexistent/libcmeta-missing.so", 1);
+        _exit(body());
+    }
+    int status = 0;
+    if (waitpid(pid, &status, 0) != pid) return -1;
+    return WIFEXITED(status) ? WEXITSTATUS(status) : 100 + WTERMSIG(status);
+}
+
+static int regression_without_blas(void)
+{
+    double yi[4] = {0.1, 0.3, 0.2, 0.5}, vi[4] = {0.01, 0.02, 0.015, 0.03}, x[4] = {1, 2, 3, 4};
+    cmeta_fit *f = NULL;
+    cmeta_error err;
+    cmeta_error_clear(&err);
+    cmeta_status st = cmeta_rma(yi, vi, 4, x, 1, NULL, &f, NULL, &err);
+    if (st != CMETA_EIO || f) return 1;
+    if (!strstr(err.message, "cannot load the BLAS library /nonexistent/")) return 2;
+    /* the library goes on: an intercept-only fit needs no BLAS */
+    st = cmeta_rma(yi, vi, 4, NULL, 0, NULL, &f, NULL, &err);
+    cmeta_fit_free(f);
+    return st == CMETA_OK ? 0 : 3;
+}
+
+static int drawing_without_cairo(void)
+{
+    cmeta_text_measurer *m = NULL;
+    if (cmeta_text_measurer_new(&m) != CMETA_EIO || m) return 1;
+    cmeta_plot p;
+    memset(&p, 0, sizeof p);
+    p.width = p.height = 10;
+    cmeta_error err;
+    cmeta_error_clear(&err);
+    FILE *fp = tmpfile();
+    if (!fp) return 4;
+    cmeta_status st = cmeta_plot_render_stream(&p, CMETA_PLOT_SVG, fp, &err);
+    fclose(fp);
+    if (st != CMETA_EIO) return 2;
+    if (!strstr(err.message, "cannot load the drawing library /nonexistent/")) return 3;
+    cmeta_plot_cleanup(); /* nothing loaded: nothing to do, no crash */
+    return 0;
+}
+
+static void test_missing_blas(void)
+{
+    CU_ASSERT_EQUAL(in_child("CMETA_OPENBLAS", regression_without_blas), 0);
+}
+
+static void test_missing_cairo(void)
+{
+    CU_ASSERT_EQUAL(in_child("CMETA_CAIRO", drawing_without_cairo), 0);
+}
+
+int main(void)
+{
+    gsl_set_error_handler_off();
+    if (CU_initialize_registry() != CUE_SUCCESS) return 2;
+    CU_pSuite s = CU_add_suite("seams", NULL, NULL);
+    /* the children first: they must not inherit a seam this process has already opened */
+    CU_add_test(s, "meta-regression without OpenBLAS: CMETA_EIO and a message, no exit", test_missing_blas);
+    CU_add_test(s, "drawing without cairo: CMETA_EIO and a message, no exit", test_missing_cairo);
+    CU_add_test(s, "OpenBLAS opener: missing library, dgemm and dsyev through the table", test_blas_open);
+    CU_add_test(s, "cairo opener: missing library", test_cairo_open);
+    return tu_run();
+}
