@@ -12,6 +12,7 @@
 #include "influence.h"
 #include "bias.h"
 #include "plot.h"
+#include "bayes.h"
 
 #include "resample.h"
 
