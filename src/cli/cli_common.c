@@ -106,6 +106,12 @@ int cli_parse(int argc, char **argv, cli_opts *o, const char *usage)
         if (eq(name, "--trimfill")) { o->trimfill = 1; continue; }
         if (eq(name, "--contours")) { o->contours = 1; continue; }
         if (eq(name, "--plots")) { o->plots = 1; continue; }
+        if (eq(name, "--bayes") && !val) { /* forest only */
+            if (!eq(o->command, "forest"))
+                return cli_failf(1, "%s: unknown option '%s' (see cmeta %s --help)", o->command, name, o->command);
+            o->forest_bayes = 1;
+            continue;
+        }
 #define NEED_VALUE()                                                                   \
     do {                                                                               \
         if (!val) {                                                                    \
@@ -117,7 +123,8 @@ int cli_parse(int argc, char **argv, cli_opts *o, const char *usage)
             "-o", "--output", "--format", "--measure", "--method", "--test", "--level", "--add",
             "--to", "--vtype", "--preset", "--seed", "--ri", "--model", "--het-p", "--tol",
             "--maxiter", "--subgroup", "--mods", "--order", "--layout", "--iter", "--type",
-            "--subsets", "--out", "--jobs", "--shard", "--smcr-sd", "--plot", NULL};
+            "--subsets", "--out", "--jobs", "--shard", "--smcr-sd", "--plot", "--tau-prior", "--mu-prior",
+            "--hakn-ci", NULL};
         int known = 0;
         for (const char *const *k = with_value; *k; k++) known |= eq(name, *k);
         if (!known)
@@ -141,7 +148,7 @@ int cli_parse(int argc, char **argv, cli_opts *o, const char *usage)
             o->method_set = 1;
         } else if (eq(name, "--test")) {
             if (cmeta_test_from_name(val, &o->fit.test) != CMETA_OK)
-                return cli_failf(1, "--test: '%s' is not one of z, t, knha", val);
+                return cli_failf(1, "--test: '%s' is not one of z, t, knha, knha-adhoc", val);
             o->test_set = 1;
         } else if (eq(name, "--level")) {
             if (parse_num(name, val, &x)) return 1;
@@ -165,7 +172,10 @@ int cli_parse(int argc, char **argv, cli_opts *o, const char *usage)
         } else if (eq(name, "--preset")) {
             if (eq(val, "metafor")) o->preset_revman5 = 0;
             else if (eq(val, "revman5")) o->preset_revman5 = 1;
-            else return cli_failf(1, "--preset: '%s' is not one of metafor, revman5", val);
+            else if (eq(val, "revmanweb")) o->preset_revmanweb = 1;
+            else return cli_failf(1, "--preset: '%s' is not one of metafor, revman5, revmanweb", val);
+            if (o->preset_revman5 && o->preset_revmanweb)
+                return cli_failf(1, "--preset: give one preset only");
         } else if (eq(name, "--seed")) {
             char *end;
             errno = 0;
@@ -211,8 +221,20 @@ int cli_parse(int argc, char **argv, cli_opts *o, const char *usage)
         else if (eq(name, "--subsets")) {
             if (parse_long(name, val, 1, 1000000000L, &o->subsets)) return 1;
         } else if (eq(name, "--out")) o->outdir = val;
+        else if (eq(name, "--tau-prior") || eq(name, "--mu-prior")) {
+            if (!eq(o->command, "bayes"))
+                return cli_failf(1, "%s: unknown option '%s' (see cmeta %s --help)", o->command, name, o->command);
+            if (eq(name, "--tau-prior")) o->tau_prior = val;
+            else o->mu_prior = val;
+        } else if (eq(name, "--hakn-ci")) {
+            if (!eq(o->command, "pool") && !eq(o->command, "forest"))
+                return cli_failf(1, "%s: unknown option '%s' (see cmeta %s --help)", o->command, name, o->command);
+            if (cmeta_hakn_ci_from_name(val, &o->fit.hakn_ci) != CMETA_OK)
+                return cli_failf(1, "--hakn-ci: '%s' is not one of se, ci, iqwig6", val);
+            o->hakn_ci_set = 1;
+        }
         else if (eq(name, "--plot")) {
-            if (!eq(o->command, "gosh")) /* pictures of the other commands take -o */
+            if (!eq(o->command, "gosh") && !eq(o->command, "bayes")) /* pictures of the other commands take -o */
                 return cli_failf(1, "%s: unknown option '%s' (see cmeta %s --help)", o->command, name, o->command);
             o->plot = val;
         }
@@ -229,6 +251,9 @@ int cli_parse(int argc, char **argv, cli_opts *o, const char *usage)
             return cli_failf(1, "%s: unknown option '%s' (see cmeta %s --help)", o->command, name, o->command);
 #undef NEED_VALUE
     }
+    /* --hakn-ci modifies the Hartung-Knapp interval: alone it is a usage error */
+    if (o->hakn_ci_set && !(o->test_set && o->fit.test == CMETA_TEST_KNHA))
+        return cli_failf(1, "%s: --hakn-ci needs --test knha", o->command);
     return 0;
 }
 

@@ -25,6 +25,7 @@ static const command commands[] = {
     {"funnel", cmeta_cmd_funnel, "funnel plot (-o F.svg|.png|.pdf)"},
     {"boot", cmeta_cmd_boot, "bootstrap confidence intervals (--iter B --seed S)"},
     {"permtest", cmeta_cmd_permtest, "permutation tests (--iter B --seed S)"},
+    {"bayes", cmeta_cmd_bayes, "Bayesian random effects by numerical integration (--tau-prior P)"},
     {"gosh", cmeta_cmd_gosh, "GOSH: every subset (or --subsets N random ones)"},
     {"batch", cmeta_cmd_batch, "the same analysis over many trial CSVs (--out DIR)"},
 };
