@@ -239,6 +239,17 @@ int cmeta_cmd_bayes(int argc, char **argv)
         rc = cli_failf(1, "bayes: %s", err.message);
         goto done;
     }
+    if (o.plot && (!strcmp(o.plot, "-") || (o.output && !strcmp(o.plot, o.output)) || !strcmp(o.plot, o.inputs[0]))) {
+        rc = cli_failf(1, "bayes: --plot needs a file of its own (not -, the input or the -o output)");
+        goto done;
+    }
+    if (o.plot) {
+        cmeta_plot_format fmt;
+        if (cmeta_plot_format_from_path(o.plot, &fmt, &err) != CMETA_OK) {
+            rc = cli_fail(&err);
+            goto done;
+        }
+    }
     rc = cli_load(&o, o.inputs[0], &t, &d, &w);
     if (rc) goto done;
     cmeta_status st = cmeta_bayes_fit(d->yi, d->vi, d->k, &tp, &mp, o.fit.level, &b, &err);
@@ -247,6 +258,19 @@ int cmeta_cmd_bayes(int argc, char **argv)
         snprintf(err.file, sizeof err.file, "%s", o.inputs[0]);
         rc = cli_fail_status(st, &err);
         goto done;
+    }
+    if (o.plot) {
+        cmeta_text_measurer *tm = NULL;
+        cmeta_plot plot;
+        memset(&plot, 0, sizeof plot);
+        if (cmeta_text_measurer_new(&tm) != CMETA_OK) rc = cli_failf(4, "out of memory");
+        else if (cmeta_bayes_tau_plot_layout(b, cmeta_text_measure_cairo, tm, &plot, &err) != CMETA_OK)
+            rc = cli_fail(&err);
+        else rc = cli_plot_write(&plot, o.plot);
+        cmeta_plot_free(&plot);
+        cmeta_text_measurer_free(tm);
+        cmeta_plot_cleanup();
+        if (rc) goto done;
     }
     rc = cli_out_open(&out, o.output);
     if (rc) goto done;

@@ -14,7 +14,10 @@ static const char usage[] =
     "  Fixed- or random-effects meta-analysis of the studies in FILE (CSV; - = stdin).\n"
     "  --measure M       effect measure (required unless the file has yi/vi)\n"
     "  --method M        FE|EE|CE DL HE HS SJ ML REML(default) EB PM MH PETO\n"
-    "  --test z|t|knha   test and CIs of the pooled effect (default z)\n"
+    "  --test z|t|knha|knha-adhoc   test and CIs of the pooled effect (default z); knha-adhoc:\n"
+    "                    Knapp-Hartung with q truncated at 1 (metafor 4 test=\"adhoc\")\n"
+    "  --hakn-ci se|ci|iqwig6   with --test knha: the meta package's ad hoc rule for the\n"
+    "                    Hartung-Knapp CI (adhoc.hakn.ci); the output says whether it applied\n"
     "  --level 95        confidence level in percent\n"
     "  --model auto      fixed effect when the heterogeneity test's p >= --het-p (0.10),\n"
     "                    else random effects; the output says which and why\n"
@@ -22,7 +25,7 @@ static const char usage[] =
     "  --tau-common      subgroups share one tau^2 (as the meta package's tau.common)\n"
     "  --smcr-sd S       SMCR/SMCRH standardized by the followup SD (sd1i, default, as\n"
     "                    metafor on these columns) or the baseline SD (sd2i; Becker 1988)\n"
-    "  --preset metafor|revman5, --add, --to, --drop00, --vtype, --ri (see cmeta escalc --help)\n"
+    "  --preset metafor|revman5|revmanweb, --add, --to, --drop00, --vtype, --ri (see cmeta escalc --help)\n"
     "  --format text|json|csv, -o PATH\n";
 
 /* ---- what every part of the output needs ------------------------------------------------- */
