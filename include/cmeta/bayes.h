@@ -92,7 +92,8 @@ typedef struct {
      * prior; with a flat mu prior the common improper constant cancels in the ratio) */
     double bf01_mu0, bf01_tau0;
     /* The mixture: ngrid nodes tau_j with posterior weights w_j (sum 1) and the conditional
-     * mean and variance of mu | tau_j, y. Owned by the fit. */
+     * mean and variance of mu | tau_j, y: the K15 nodes of the nint intervals, neighbours whose
+     * conditionals agree to 1e-10 merged (moments kept). Owned by the fit. */
     size_t ngrid, nint;
     double *grid_tau, *grid_w, *grid_mean, *grid_var;
     double quad_err;           /* largest relative a-posteriori quadrature error estimate */

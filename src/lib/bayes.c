@@ -938,6 +938,45 @@ cmeta_status cmeta_bayes_fit(const double *yi, const double *vi, size_t k, const
         dist1 D = {tp_quantile, tp_pdf_tau, &T};
         shortest(&D, alpha, 0, &b->tau.hpd_lb, &b->tau.hpd_ub);
     }
+    /* Merge runs of neighbouring nodes whose conditionals are the same to 1e-10 (mean shifts and
+     * variance changes below 1e-10 of the SD and variance, tau^2 below 1e-10 of the smallest v):
+     * the merged component keeps the run's weight and the first two moments of mu | tau and
+     * of tau^2, so every mixture below changes by less than ~1e-10. This matters where a prior
+     * piles mass at tau -> 0 over many decades (log-t, log-normal): e.g. Rhodes k = 30, 2865
+     * nodes become ~600. */
+    {
+        double vmin = vi[0];
+        for (size_t i = 1; i < k; i++) vmin = fmin(vmin, vi[i]);
+        const double eps = 1e-10;
+        size_t nout = 0, j = 0;
+        while (j < ng) {
+            size_t l = j + 1;
+            while (l < ng && fabs(b->grid_mean[l] - b->grid_mean[j]) <= eps * sqrt(b->grid_var[j]) &&
+                   fabs(b->grid_var[l] - b->grid_var[j]) <= eps * b->grid_var[j] &&
+                   fabs(b->grid_tau[l] * b->grid_tau[l] - b->grid_tau[j] * b->grid_tau[j]) <= eps * vmin)
+                l++;
+            double w = 0, m1 = 0, m2 = 0, t2 = 0;
+            for (size_t q = j; q < l; q++) {
+                w += b->grid_w[q];
+                m1 += b->grid_w[q] * b->grid_mean[q];
+            }
+            if (w > 0) {
+                m1 /= w;
+                for (size_t q = j; q < l; q++) {
+                    double d = b->grid_mean[q] - m1;
+                    m2 += b->grid_w[q] * (b->grid_var[q] + d * d);
+                    t2 += b->grid_w[q] * b->grid_tau[q] * b->grid_tau[q];
+                }
+                b->grid_w[nout] = w;
+                b->grid_mean[nout] = m1;
+                b->grid_var[nout] = m2 / w;
+                b->grid_tau[nout] = sqrt(t2 / w);
+                nout++;
+            }
+            j = l;
+        }
+        b->ngrid = ng = nout;
+    }
     /* mu and the prediction */
     {
         double mean = 0, v = 0, vp = 0;
