@@ -34,16 +34,18 @@
 /* ---- Turner et al. 2015 and Rhodes et al. 2015 ---------------------------------------------
  * Turner RM, Jackson D, Wei Y, Thompson SG, Higgins JPT. Predictive distributions for between-
  * study heterogeneity and simple methods for their application in Bayesian meta-analysis.
- * Stat Med 2015;34(6):984-998, Table IV (p. 992-993): log-normal predictive distributions
+ * Stat Med 2015;34(6):984-998, Table IV: log-normal predictive distributions
  * tau^2 ~ logN(mu, sigma^2) for log odds ratios by outcome type (16 rows) and comparison type
- * (5 columns); the marginal "any" setting logN(-2.56, 1.74^2) is given on p. 993.
+ * (5 columns); the marginal "any" setting logN(-2.56, 1.74^2) on p. 993 (page as bayesmeta
+ * cites it; the table's own page was not checked here).
  * Rhodes KM, Turner RM, Higgins JPT. Predictive distributions were developed for the extent of
  * heterogeneity in meta-analyses of continuous outcome data. J Clin Epidemiol 2015;68(1):52-60,
- * Table 3 (p. 57): log-t_5 predictive distributions for tau^2 of standardised mean differences,
+ * Table 3: log-t_5 predictive distributions for tau^2 of standardised mean differences,
  * log tau^2 ~ location + scale t_5, by outcome type (8 rows) and comparison type (3 columns),
  * medical areas other than respiratory and cancer; the general setting t(-3.44, 2.59^2, 5) is in
- * section 3.3. Values as listed in those tables (cross-checked with the tables R bayesmeta 3.4
- * ships, TurnerEtAlPrior and RhodesEtAlPrior). Converted exactly to tau: log tau = log(tau^2)/2,
+ * section 3.3. The papers themselves could not be opened here: the values were typed from the
+ * tables R bayesmeta 3.4 ships (TurnerEtAlParameters, RhodesEtAlParameters, which cite these
+ * tables), to be checked against the printed tables. Converted exactly to tau: log tau = log(tau^2)/2,
  * so location and scale (or mean and SD) are halved. */
 static const char *const turner_outcomes[16] = {
     "all-cause-mortality", "obstetric", "cause-specific-mortality", "resource-use",
