@@ -477,7 +477,7 @@ static double mix_quantile(const mixture *X, double p, double center, double sca
         if (!isfinite(hi)) return INFINITY;
     }
     double x = 0.5 * (lo + hi);
-    for (int it = 0; it < 200; it++) {
+    for (int it = 0; it < 2000; it++) { /* bisection halves the bracket: 2000 steps cover any range */
         double F = mix_cdf(X, x) - p;
         if (F == 0) return x;
         if (F < 0) lo = x; else hi = x;
@@ -723,9 +723,19 @@ static void summarise_mix(const mixture *X, double mean, double var, double alph
                           cmeta_bayes_summary *S)
 {
     double scale = isfinite(var) && var > 0 ? sqrt(var) : 0;
-    if (!(scale > 0)) { /* a robust scale: the widest component (finite) */
-        for (size_t j = 0; j < X->n; j++)
-            if (X->s[j] > scale && isfinite(X->s[j])) scale = X->s[j];
+    if (!(scale > 0)) {
+        /* no variance (heavy tails): the SD of the component at the weighted median (the grid
+         * is in tau order). Not the widest component: under a log-t prior that one sits at
+         * tau ~ 1e100 and bisection from such a bracket does not reach 1e-15 in 200 steps. */
+        double c = 0;
+        for (size_t j = 0; j < X->n; j++) {
+            c += X->w[j];
+            if (c >= 0.5 && isfinite(X->s[j]) && X->s[j] > 0) {
+                scale = X->s[j];
+                break;
+            }
+        }
+        if (!(scale > 0)) scale = 1;
     }
     S->mean = mean;
     S->sd = isfinite(var) ? sqrt(var) : INFINITY;

@@ -174,7 +174,7 @@ fit <- function(y, v, tp, mp, level = 0.95, double.check = FALSE) {
 # per-fit rows go to parts/ and are joined into bayes_summary.csv and bayes_shrinkage.csv.
 args <- commandArgs(trailingOnly = TRUE)
 dir.create(file.path(out, "parts"), showWarnings = FALSE)
-todo <- if (length(args)) args else names(ds)
+todo <- if (length(args)) intersect(args, names(ds)) else names(ds)   # "join": only join the parts
 # REV=1 walks the priors backwards, so that two processes can share one data set
 prior.order <- if (nzchar(Sys.getenv("REV"))) rev(names(tau.priors)) else names(tau.priors)
 for (dn in todo) for (tn in prior.order) for (mn in names(mu.priors)) {
