@@ -99,6 +99,7 @@ const char *cmeta_test_name(cmeta_test t)
     case CMETA_TEST_Z: return "z";
     case CMETA_TEST_T: return "t";
     case CMETA_TEST_KNHA: return "knha";
+    case CMETA_TEST_ADHOC: return "knha-adhoc";
     }
     return "?";
 }
@@ -110,6 +111,8 @@ cmeta_status cmeta_test_from_name(const char *name, cmeta_test *out)
     else if (!cmeta__strcasecmp(name, "t")) *out = CMETA_TEST_T;
     else if (!cmeta__strcasecmp(name, "knha") || !cmeta__strcasecmp(name, "hksj"))
         *out = CMETA_TEST_KNHA;
+    else if (!cmeta__strcasecmp(name, "knha-adhoc") || !cmeta__strcasecmp(name, "adhoc"))
+        *out = CMETA_TEST_ADHOC;
     else return CMETA_EUSAGE;
     return CMETA_OK;
 }
@@ -493,8 +496,11 @@ static cmeta_status check_inputs(const double *yi, const double *vi, size_t k, c
                                cmeta_method_name(o->method));
     if ((int)o->method < 0 || o->method > CMETA_METHOD_PETO)
         return cmeta_error_set(err, CMETA_EUSAGE, "unknown method");
-    if (o->test != CMETA_TEST_Z && o->test != CMETA_TEST_T && o->test != CMETA_TEST_KNHA)
+    if (o->test != CMETA_TEST_Z && o->test != CMETA_TEST_T && o->test != CMETA_TEST_KNHA &&
+        o->test != CMETA_TEST_ADHOC)
         return cmeta_error_set(err, CMETA_EUSAGE, "unknown test");
+    if (o->hakn_ci != CMETA_HAKN_CI_NONE && (o->test != CMETA_TEST_KNHA || q > 0 || !o->intercept))
+        return cmeta_error_set(err, CMETA_EUSAGE, "--hakn-ci needs --test knha and no moderators");
     if (!(o->level > 0 && o->level < 100))
         return cmeta_error_set(err, CMETA_EUSAGE, "level must be between 0 and 100 (got %g)",
                                o->level);
@@ -534,9 +540,10 @@ static cmeta_status finish_fit(cmeta_fit *f, const double *yi, const double *yc,
     if (cmeta__lin_at(L, vi, tau2, yi, &rss) != 0)
         return cmeta_error_set(err, CMETA_ENUMERIC, "X'WX is singular");
     double s2w = 1.0;
-    if (o->test == CMETA_TEST_KNHA) {
+    if (o->test == CMETA_TEST_KNHA || o->test == CMETA_TEST_ADHOC) {
         if (k > p) s2w = rss <= DBL_EPSILON ? 0.0 : rss / (double)(k - p);
         else s2w = NAN;
+        if (o->test == CMETA_TEST_ADHOC && s2w < 1) s2w = 1; /* metafor 4 test = "adhoc" */
         if (o->method == CMETA_METHOD_FE && w)
             if (cmeta_warn(w, "the Knapp-Hartung adjustment is not meant for fixed-effect "
                               "models") != CMETA_OK)
@@ -621,6 +628,8 @@ static cmeta_status finish_fit(cmeta_fit *f, const double *yi, const double *yc,
         f->pi_lb = f->beta[0] - crit * sp;
         f->pi_ub = f->beta[0] + crit * sp;
     }
+    f->hakn_ci = o->hakn_ci;
+    if (o->hakn_ci != CMETA_HAKN_CI_NONE && intercept && p == 1) cmeta__hakn_ci(f, o, yi, vi);
     /* heterogeneity with FE weights */
     if (k == 1) {
         /* k = 1: nothing to say about heterogeneity (metafor prints QE = 0, I2 = 0) */

@@ -97,5 +97,8 @@ cmeta_fit *cmeta__fit_new(size_t k, size_t p);
 double cmeta__pnorm2(double z);                 /* 2 * P(Z > |z|) */
 double cmeta__pt2(double t, double df);         /* 2 * P(T_df > |t|) */
 double cmeta__qcrit(double level, double df);   /* z or t (df finite) quantile 1 - alpha/2 */
+/* hakn.c: apply o->hakn_ci to an intercept-only knha fit whose se, ci, pval are set (the
+ * prediction interval is left as it is); sets f->hakn_ci_applied. */
+void cmeta__hakn_ci(cmeta_fit *f, const cmeta_fit_opts *o, const double *yi, const double *vi);
 
 #endif
