@@ -13,6 +13,7 @@
 #include "bias.h"
 #include "plot.h"
 #include "report.h"
+#include "bayes.h"
 
 #include "resample.h"
 

@@ -32,7 +32,21 @@ typedef enum {
     CMETA_METHOD_PETO  /* Peto's one-step odds ratio (2x2 data) */
 } cmeta_method;
 
-typedef enum { CMETA_TEST_Z, CMETA_TEST_T, CMETA_TEST_KNHA } cmeta_test;
+/* CMETA_TEST_ADHOC: Knapp-Hartung with the factor q truncated at 1 (Knapp & Hartung 2003;
+ * metafor 4's test = "adhoc"; cmeta --test knha-adhoc). */
+typedef enum { CMETA_TEST_Z, CMETA_TEST_T, CMETA_TEST_KNHA, CMETA_TEST_ADHOC } cmeta_test;
+
+/* The meta package's adhoc.hakn.ci rules for the Hartung-Knapp CI of the pooled effect
+ * (meta 8.3-0, R/metagen.R; src/lib/hakn.c): with test knha and an intercept-only model. */
+typedef enum {
+    CMETA_HAKN_CI_NONE,
+    CMETA_HAKN_CI_SE,     /* "se": the classic RE SE when q < 1 (t quantile, k - 1 df) */
+    CMETA_HAKN_CI_CI,     /* "ci": the classic RE (z) CI when it is wider than the HK CI */
+    CMETA_HAKN_CI_IQWIG6  /* "IQWiG6": the classic RE SE (t, k - 1 df) when the HK CI is
+                             narrower than the DerSimonian-Laird classic RE CI */
+} cmeta_hakn_ci;
+CMETA_EXPORT const char *cmeta_hakn_ci_name(cmeta_hakn_ci r);
+CMETA_EXPORT cmeta_status cmeta_hakn_ci_from_name(const char *name, cmeta_hakn_ci *out);
 
 CMETA_EXPORT const char *cmeta_method_name(cmeta_method m);
 /* Accepts FE, EE, CE (all -> CMETA_METHOD_FE), DL, ..., case-insensitive. */
@@ -52,6 +66,7 @@ typedef struct {
     int mh_random;        /* MH/Peto: random effects with DL tau^2 from Q around the MH/Peto
                              estimate, as RevMan 5 does (preset revman5) */
     int no_ci_tau2;       /* 1: skip the Q-profile interval for tau^2 (faster) */
+    cmeta_hakn_ci hakn_ci;/* ad hoc rule for the HK interval (test knha only), default none */
 } cmeta_fit_opts;
 
 CMETA_EXPORT void cmeta_fit_opts_default(cmeta_fit_opts *o);
@@ -81,6 +96,8 @@ typedef struct {
     int iterations;            /* iterations of the tau^2 estimator (0 for closed forms) */
     int tau2_truncated;        /* 1 if the estimate was negative and set to 0 */
     double ll, deviance;       /* (restricted) log-likelihood and deviance where defined */
+    cmeta_hakn_ci hakn_ci;     /* the ad hoc HK rule asked for, and whether it changed the */
+    int hakn_ci_applied;       /* interval (1) or left the HK interval as it was (0) */
 } cmeta_fit;
 
 /* Fit a fixed- or random-effects model or meta-regression. yi, vi: length k; X: k x q

@@ -21,6 +21,7 @@
 #include "data.h"
 #include "model.h"
 #include "resample.h"
+#include "bayes.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -301,6 +302,22 @@ CMETA_EXPORT cmeta_status cmeta_gosh_plot_layout(const cmeta_gosh_bins *b, const
                                                  cmeta_method method, const cmeta_gosh_plot_opts *o,
                                                  cmeta_text_measure_fn measure, void *measure_ctx,
                                                  cmeta_plot *out, cmeta_error *err) CMETA_RESULT_USED;
+
+/* ---- Bayesian model (src/lib/plot_bayes.c) ---------------------------------------- */
+
+/* The posterior density of tau (black) with its prior (grey; not drawn when improper), the
+ * median and central interval marked. *out is filled; free with cmeta_plot_free. */
+CMETA_EXPORT cmeta_status cmeta_bayes_tau_plot_layout(const cmeta_bayes *b, cmeta_text_measure_fn measure,
+                                                      void *measure_ctx, cmeta_plot *out,
+                                                      cmeta_error *err) CMETA_RESULT_USED;
+/* Forest plot of the Bayesian model: per study the observed estimate and CI (black square) and
+ * the shrinkage estimate and central credible interval (grey circle) below it; the posterior
+ * of mu (diamond: median, central interval) and the prediction interval. labels, yi, vi:
+ * length b->k, the data the model was fitted to. */
+CMETA_EXPORT cmeta_status cmeta_bayes_forest_layout(const cmeta_bayes *b, const char *const *labels,
+                                                    const double *yi, const double *vi,
+                                                    cmeta_text_measure_fn measure, void *measure_ctx,
+                                                    cmeta_plot *out, cmeta_error *err) CMETA_RESULT_USED;
 
 /* ---- rendering (cairo) ------------------------------------------------------------- */
 

@@ -22,6 +22,7 @@ typedef struct {
     int method_set, test_set, level_set, add_set, to_set, vtype_set;
     int smcr_sd_set;          /* --smcr-sd given (value in data.smcr_sd) */
     int preset_revman5;
+    int preset_revmanweb;     /* --preset revmanweb (RevMan Web since 2025; see apply_preset) */
     /* command specific */
     const char *subgroup;     /* --subgroup COL */
     int tau_common;           /* --tau-common */
@@ -44,6 +45,11 @@ typedef struct {
     double het_p;             /* --het-p P (default 0.10) */
     char **joined;            /* per option, a repeated list's values joined (owned; cli_opts_free) */
     size_t njoined;
+    /* issue 19 */
+    const char *tau_prior;    /* --tau-prior SPEC (bayes) */
+    const char *mu_prior;     /* --mu-prior SPEC (bayes) */
+    int hakn_ci_set;          /* --hakn-ci given (value in fit.hakn_ci; needs --test knha) */
+    int forest_bayes;         /* --bayes (forest): shrinkage intervals beside the observed ones */
 } cli_opts;
 
 /* Parse argv (argv[0] is the command name) by the option tables (options.c): an option the
@@ -178,6 +184,7 @@ void cli_resample_opts(const cli_opts *o, const char *what, cli_progress_state *
 int cmeta_cmd_escalc(int argc, char **argv);
 int cmeta_cmd_pool(int argc, char **argv);
 int cmeta_cmd_loo(int argc, char **argv);
+int cmeta_cmd_bayes(int argc, char **argv);
 int cmeta_cmd_cumul(int argc, char **argv);
 int cmeta_cmd_regress(int argc, char **argv);
 int cmeta_cmd_influence(int argc, char **argv);

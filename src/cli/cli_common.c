@@ -99,6 +99,19 @@ void cli_opts_free(cli_opts *o)
 /* Presets set defaults only: explicit flags win. */
 static void apply_preset(cli_opts *o, const cmeta_data *d)
 {
+    /* RevMan Web since January 2025 (Cochrane Methods, "Random-effects meta-analysis methods
+     * for Intervention Reviews", methods.cochrane.org, updates of May 2024 and January 2025):
+     * REML tau^2 with a Q-profile CI, the HKSJ CI for the summary effect, a t-based prediction
+     * interval, I^2 from tau^2 (metafor's definition). Inverse variance for every data type
+     * (MH/Peto only when asked for with --method). */
+    if (o->preset_revmanweb) {
+        (void)d;
+        if (!o->method_set) o->fit.method = CMETA_METHOD_REML;
+        if (!o->test_set && o->fit.method != CMETA_METHOD_FE && o->fit.method != CMETA_METHOD_MH &&
+            o->fit.method != CMETA_METHOD_PETO)
+            o->fit.test = CMETA_TEST_KNHA; /* HKSJ belongs to the random-effects model */
+        return;
+    }
     if (!o->preset_revman5) return;
     if (d && d->measure == CMETA_SMD) o->data.escalc.revman_smd = 1;
     if (!o->method_set) {

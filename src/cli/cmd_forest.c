@@ -71,6 +71,35 @@ static int make_subgroups(const cli_opts *o, const cmeta_table *t, const cmeta_d
     return 0;
 }
 
+static int cli_forest_bayes(const cli_opts *o, const cmeta_data *d)
+{
+    cmeta_tau_prior tp;
+    cmeta_mu_prior mp;
+    cmeta_error err;
+    cmeta_error_clear(&err);
+    if (o->subgroup) return cli_failf(1, "forest: --bayes does not take --subgroup");
+    if (!o->tau_prior) return cli_failf(1, "forest: --bayes needs --tau-prior (see cmeta bayes --help)");
+    if (cmeta_tau_prior_parse(o->tau_prior, &tp, &err) != CMETA_OK ||
+        cmeta_mu_prior_parse(o->mu_prior ? o->mu_prior : "flat", &mp, &err) != CMETA_OK)
+        return cli_failf(1, "forest: %s", err.message);
+    cmeta_bayes *b = NULL;
+    cmeta_status st = cmeta_bayes_fit(d->yi, d->vi, d->k, &tp, &mp, o->fit.level, &b, &err);
+    if (st != CMETA_OK) return cli_fail_status(st, &err);
+    cmeta_text_measurer *tm = NULL;
+    cmeta_plot plot;
+    memset(&plot, 0, sizeof plot);
+    int rc;
+    if (cmeta_text_measurer_new(&tm) != CMETA_OK) rc = cli_failf(4, "out of memory");
+    else if (cmeta_bayes_forest_layout(b, (const char *const *)d->label, d->yi, d->vi, cmeta_text_measure_cairo, tm,
+                                       &plot, &err) != CMETA_OK)
+        rc = cli_fail(&err);
+    else rc = cli_plot_write(&plot, o->output);
+    cmeta_plot_free(&plot);
+    cmeta_text_measurer_free(tm);
+    cmeta_bayes_free(b);
+    return rc;
+}
+
 int cmeta_cmd_forest(int argc, char **argv)
 {
     cli_opts o;
@@ -96,6 +125,14 @@ int cmeta_cmd_forest(int argc, char **argv)
     if (rc) goto done;
     if (d->k == 0) {
         rc = cli_failf(2, "%s: no study left to plot", o.inputs[0]);
+        goto done;
+    }
+    if (o.forest_bayes) { /* --bayes: shrinkage intervals beside the observed ones (issue 19) */
+        rc = cli_forest_bayes(&o, d);
+        goto done;
+    }
+    if (o.tau_prior || o.mu_prior) {
+        rc = cli_failf(1, "forest: --tau-prior and --mu-prior need --bayes");
         goto done;
     }
     cmeta_studies s;

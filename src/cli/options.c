@@ -88,6 +88,21 @@ const cli_command cli_commands[] = {
      "Permutation tests (metafor permutest). Without moderators the signs of the effects are\n"
      "flipped (exact over all 2^k when --iter >= 2^k); with moderators the rows of the design\n"
      "are permuted (exact when the distinct permutations number <= --iter).\n"},
+    {"bayes", CMD_BAYES, cmeta_cmd_bayes, "FILE --tau-prior PRIOR [--mu-prior PRIOR] [--plot F.svg] [options]",
+     "Bayesian random effects by numerical integration (--tau-prior P)",
+     "Bayesian random-effects meta-analysis (normal-normal model) by numerical integration over\n"
+     "tau (the direct algorithm of Roever 2020, J Stat Softw 93(6), as R bayesmeta): posterior of\n"
+     "mu, tau and the prediction, shrinkage per study, marginal likelihood, Bayes factors.\n"
+     "--tau-prior is required (a prior on tau depends on the scale of the effect measure):\n"
+     "  halfnormal:S | halfcauchy:S | halft:S:DF | lognormal:M:S (log tau ~ N(M, S^2)) |\n"
+     "  uniform:A:B | jeffreys | turner:OUTCOME:COMPARISON | rhodes:OUTCOME:COMPARISON\n"
+     "turner keys: any | all-cause-mortality obstetric cause-specific-mortality resource-use\n"
+     "  surgical withdrawals internal general-health adverse-events infection signs-symptoms\n"
+     "  pain quality-of-life mental-health biomarkers subjective; comparisons pharm-placebo\n"
+     "  pharm-pharm nonpharm-placebo nonpharm-pharm nonpharm-nonpharm (Turner 2015, log OR)\n"
+     "rhodes keys: any | obstetric resource-use internal general-health signs-symptoms\n"
+     "  mental-health biomarkers subjective; comparisons pharm-placebo pharm-pharm nonpharm\n"
+     "  (Rhodes 2015, SMD)\n"},
     {"gosh", CMD_GOSH, cmeta_cmd_gosh, "FILE [--subsets N] [--seed S] [-o F.csv] [--plot F.svg] [options]",
      "GOSH: every subset (or --subsets N random ones)",
      "Refits the model on all 2^k - 1 subsets of the studies (k <= 30 by default: exact when\n"
@@ -109,10 +124,10 @@ const size_t cli_ncommands = sizeof cli_commands / sizeof *cli_commands;
 
 /* Sets of commands, by what they do. */
 #define ALL_CMDS  (CMD_ESCALC | CMD_POOL | CMD_LOO | CMD_CUMUL | CMD_REGRESS | CMD_INFLUENCE | CMD_BIAS | \
-                   CMD_FOREST | CMD_FUNNEL | CMD_BOOT | CMD_PERMTEST | CMD_GOSH | CMD_BATCH)
-#define FITS      (ALL_CMDS & ~CMD_ESCALC)                      /* fit a model */
+                   CMD_FOREST | CMD_FUNNEL | CMD_BOOT | CMD_PERMTEST | CMD_GOSH | CMD_BATCH | CMD_BAYES)
+#define FITS      (ALL_CMDS & ~(CMD_ESCALC | CMD_BAYES))        /* fit a model by the frequentist estimators */
 #define POOLING   (CMD_POOL | CMD_LOO | CMD_CUMUL | CMD_FOREST | CMD_FUNNEL | CMD_BATCH) /* pool's fit */
-#define WITH_CI   (POOLING | CMD_REGRESS | CMD_BIAS | CMD_BOOT)   /* print confidence intervals */
+#define WITH_CI   (POOLING | CMD_REGRESS | CMD_BIAS | CMD_BOOT | CMD_BAYES)   /* print confidence intervals */
 #define WITH_TEST (CMD_POOL | CMD_LOO | CMD_CUMUL | CMD_FOREST | CMD_BATCH | CMD_REGRESS | CMD_INFLUENCE | CMD_BIAS)
 #define MODS      (CMD_REGRESS | CMD_INFLUENCE | CMD_PERMTEST)   /* moderators */
 #define PRESETS   (CMD_ESCALC | POOLING)                         /* what RevMan 5 does too */
@@ -173,7 +188,13 @@ static int set_add(cli_opts *o, const char *v, double x)
 }
 static int set_drop00(cli_opts *o, const char *v, double x) { (void)v, (void)x; o->data.escalc.drop00 = 1; return 0; }
 static int set_ri(cli_opts *o, const char *v, double x) { (void)v; o->data.ri = x; o->data.ri_set = 1; return 0; }
-static int set_preset(cli_opts *o, const char *v, double x) { (void)x; o->preset_revman5 = !strcasecmp(v, "revman5"); return 0; }
+static int set_preset(cli_opts *o, const char *v, double x)
+{
+    (void)x;
+    o->preset_revman5 = !strcasecmp(v, "revman5");
+    o->preset_revmanweb = !strcasecmp(v, "revmanweb");
+    return 0;
+}
 static int set_model(cli_opts *o, const char *v, double x) { (void)v, (void)x; o->model_auto = 1; return 0; }
 static int set_het_p(cli_opts *o, const char *v, double x) { (void)v; o->het_p = x; return 0; }
 static int set_tol(cli_opts *o, const char *v, double x) { (void)v; o->fit.tol = x; return 0; }
@@ -207,6 +228,30 @@ static int set_type(cli_opts *o, const char *v, double x)
 }
 static int set_subsets(cli_opts *o, const char *v, double x) { (void)v; o->subsets = (long)x; return 0; }
 static int set_plot(cli_opts *o, const char *v, double x) { (void)x; o->plot = v; return 0; }
+/* issue 19: the priors are checked here by the library's parsers (include/cmeta/bayes.h) */
+static int set_tau_prior(cli_opts *o, const char *v, double x)
+{
+    (void)x;
+    cmeta_tau_prior tp;
+    cmeta_error err;
+    cmeta_error_clear(&err);
+    if (cmeta_tau_prior_parse(v, &tp, &err) != CMETA_OK) return cli_opt_fail(o, "%s", err.message); /* names the option */
+    o->tau_prior = v;
+    return 0;
+}
+static int set_mu_prior(cli_opts *o, const char *v, double x)
+{
+    (void)x;
+    cmeta_mu_prior mp;
+    cmeta_error err;
+    cmeta_error_clear(&err);
+    if (cmeta_mu_prior_parse(v, &mp, &err) != CMETA_OK) return cli_opt_fail(o, "%s", err.message);
+    o->mu_prior = v;
+    return 0;
+}
+static int set_bayes(cli_opts *o, const char *v, double x) { (void)v, (void)x; o->forest_bayes = 1; return 0; }
+LIB_SET(set_hakn_ci_lib, "--hakn-ci", cmeta_hakn_ci_from_name(v, &o->fit.hakn_ci))
+static int set_hakn_ci(cli_opts *o, const char *v, double x) { o->hakn_ci_set = 1; return set_hakn_ci_lib(o, v, x); }
 static int set_out(cli_opts *o, const char *v, double x) { (void)x; o->outdir = v; return 0; }
 static int set_jobs(cli_opts *o, const char *v, double x) { (void)v; o->jobs = (long)x; return 0; }
 static int set_plots(cli_opts *o, const char *v, double x) { (void)v, (void)x; o->plots = 1; return 0; }
@@ -249,16 +294,24 @@ const cli_option cli_options[] = {
      ALL_CMDS, "effect sizes", "--measure=MC,SMCC,SMCR,SMCRH,ROMC", NULL, "the pre/post measures; SMCR and SMCRH use it", set_smcr_sd,
      "SD that standardizes SMCR and SMCRH: followup (sd1i, metafor's escalc on these columns) or baseline "
      "(sd2i, the pre-test SD of Becker 1988 and Morris 2008)"},
-    {"--preset", NULL, OPT_ENUM, "P", "metafor revman5", NONE, "metafor", "revman5", 0, PRESETS, "model", NULL,
+    {"--preset", NULL, OPT_ENUM, "P", "metafor revman5 revmanweb", NONE, "metafor", "revman5", 0, PRESETS, "model", NULL,
      NULL, NULL, set_preset,
      "conventions for reproducing published analyses; revman5: DerSimonian-Laird, RevMan's approximate "
-     "Hedges' g, Mantel-Haenszel for 2x2 data, the RevMan forest layout (explicit options win)"},
+     "Hedges' g, Mantel-Haenszel for 2x2 data, the RevMan forest layout; revmanweb (RevMan Web since 2025, "
+     "Cochrane methods page): REML, Knapp-Hartung (HKSJ) for random effects (explicit options win)"},
     {"--method", NULL, OPT_ENUM, "M", "FE EE CE DL HE HS SJ ML REML EB PM MH PETO", NONE, "REML", "DL", 0, FITS,
      "model", NULL, NULL, NULL, set_method,
      "FE (alias EE, CE) for the fixed-effect model, a tau^2 estimator for random effects, MH or PETO for "
      "2x2 data"},
-    {"--test", NULL, OPT_ENUM, "T", "z t knha | hksj", NONE, "z", "knha", 0, WITH_TEST, "model", NULL, NULL, NULL,
-     set_test, "test and confidence intervals of the coefficients: z, t, or Knapp-Hartung (knha, alias hksj)"},
+    {"--test", NULL, OPT_ENUM, "T", "z t knha knha-adhoc | hksj adhoc", NONE, "z", "knha", 0, WITH_TEST, "model", NULL,
+     NULL, NULL, set_test, "test and confidence intervals of the coefficients: z, t, Knapp-Hartung (knha, alias "
+                           "hksj), or Knapp-Hartung with q truncated at 1 (knha-adhoc, alias adhoc; metafor 4 "
+                           "test=\"adhoc\")"},
+    {"--hakn-ci", NULL, OPT_ENUM, "R", "se ci iqwig6", NONE, NULL, "se", 0, CMD_POOL | CMD_FOREST, "model",
+     "--test=knha,hksj", NULL, "the rules modify the Knapp-Hartung interval", set_hakn_ci,
+     "the meta package's ad hoc rule for the Knapp-Hartung CI (meta 8.3-0 adhoc.hakn.ci): se (q < 1: the "
+     "classic SE), ci (the z CI when it is wider), iqwig6 (DerSimonian-Laird's CI when it is wider); the "
+     "output says whether it applied"},
     {"--level", NULL, OPT_LEVEL, "L", NULL, NONE, "95", "95", 0, WITH_CI, "model", NULL, NULL, NULL, set_level,
      "confidence level, as metafor reads it: 0.95 and 95 both mean 95 % (metafor reads a value below 0.5 as alpha: refused as ambiguous)"},
     {"--model", NULL, OPT_ENUM, "auto", "auto", NONE, NULL, "auto", 0, POOLING, "model", NULL, NULL, NULL,
@@ -291,8 +344,19 @@ const cli_option cli_options[] = {
     {"--trimfill", NULL, OPT_FLAG, NULL, NULL, NONE, NULL, NULL, 0, CMD_FUNNEL, "plot", NULL, NULL, NULL,
      set_trimfill, "add the studies imputed by trim and fill (L0) as open circles; the summary line is the "
                    "adjusted estimate"},
-    {"--plot", NULL, OPT_PATH, "F", NULL, NONE, NULL, "gosh.svg", 0, CMD_GOSH, "plot", NULL, NULL, NULL, set_plot,
-     "GOSH plot (estimate against I^2, counted in a grid, with histograms): .svg, .png or .pdf"},
+    {"--plot", NULL, OPT_PATH, "F", NULL, NONE, NULL, "plot.svg", 0, CMD_GOSH | CMD_BAYES, "plot", NULL, NULL, NULL,
+     set_plot, "gosh: the GOSH plot (estimate against I^2, counted in a grid, with histograms); bayes: the "
+               "posterior of tau with its prior; .svg, .png or .pdf"},
+    {"--tau-prior", NULL, OPT_TEXT, "PRIOR", NULL, NONE, NULL, "halfnormal:0.5", 0, CMD_BAYES | CMD_FOREST,
+     "bayes", NULL, NULL, NULL, set_tau_prior,
+     "prior of tau (required by bayes; forest only with --bayes): halfnormal:S, halfcauchy:S, halft:S:DF, "
+     "lognormal:M:S, uniform:A:B, jeffreys, turner:OUTCOME:COMPARISON or rhodes:OUTCOME:COMPARISON (see "
+     "cmeta bayes --help)"},
+    {"--mu-prior", NULL, OPT_TEXT, "PRIOR", NULL, NONE, "flat", "normal:0:10", 0, CMD_BAYES | CMD_FOREST, "bayes",
+     NULL, NULL, NULL, set_mu_prior, "prior of mu: normal:M:S or flat (forest only with --bayes)"},
+    {"--bayes", NULL, OPT_FLAG, NULL, NULL, NONE, NULL, NULL, 0, CMD_FOREST, "bayes", "--tau-prior", "--subgroup",
+     NULL, set_bayes, "the Bayesian model's shrinkage intervals beside the observed ones, the posterior of mu "
+                      "and the prediction"},
     {"--iter", NULL, OPT_INT, "B", NULL, 2, 100000000, 0, 0, "1000", "1000", 0, CMD_BOOT | CMD_PERMTEST,
      "resampling", NULL, NULL, NULL, set_iter, "number of bootstrap or permutation replicates"},
     {"--type", NULL, OPT_ENUM, "T", "nonparametric parametric", NONE, "nonparametric", "parametric", 0, CMD_BOOT,

@@ -31,6 +31,7 @@ enum {
     CMD_PERMTEST = 1u << 10,
     CMD_GOSH = 1u << 11,
     CMD_BATCH = 1u << 12,
+    CMD_BAYES = 1u << 13,
 };
 
 typedef struct {

@@ -187,7 +187,7 @@ cmeta_status cmeta_influence_compute(const double *yi, const double *vi, size_t 
         inf->QE_del[i] = fi->Q;
         /* Knapp-Hartung factor of the refit */
         double s2w = 1;
-        if (o.test == CMETA_TEST_KNHA) {
+        if (o.test == CMETA_TEST_KNHA || o.test == CMETA_TEST_ADHOC) {
             double rss = 0;
             for (size_t j = 0; j < k; j++) {
                 if (j == i) continue;
@@ -197,6 +197,7 @@ cmeta_status cmeta_influence_compute(const double *yi, const double *vi, size_t 
                 rss += r * r / (vi[j] + t2);
             }
             s2w = rss <= DBL_EPSILON ? 0 : rss / (double)(k - 1 - p);
+            if (o.test == CMETA_TEST_ADHOC && s2w < 1) s2w = 1;
         }
         const double *xi = Xf + i * p;
         double pred_full = 0, delpred = 0;

@@ -36,6 +36,7 @@ const char *cmeta_test_name(cmeta_test t)
     case CMETA_TEST_Z: return "z";
     case CMETA_TEST_T: return "t";
     case CMETA_TEST_KNHA: return "knha";
+    case CMETA_TEST_ADHOC: return "knha-adhoc";
     }
     return "?";
 }
@@ -47,6 +48,8 @@ cmeta_status cmeta_test_from_name(const char *name, cmeta_test *out)
     else if (!cmeta__strcasecmp(name, "t")) *out = CMETA_TEST_T;
     else if (!cmeta__strcasecmp(name, "knha") || !cmeta__strcasecmp(name, "hksj"))
         *out = CMETA_TEST_KNHA;
+    else if (!cmeta__strcasecmp(name, "knha-adhoc") || !cmeta__strcasecmp(name, "adhoc"))
+        *out = CMETA_TEST_ADHOC;
     else return CMETA_EUSAGE;
     return CMETA_OK;
 }

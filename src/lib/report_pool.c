@@ -95,7 +95,7 @@ static void text_model(FILE *fp, const cmeta_fit *f, const cmeta_fit_opts *o)
         cmeta_fmt_pval_eq(b, sizeof b, "p-val", f->Q_pval);
         fprintf(fp, "Test for Heterogeneity:\nQ(df = %.0f) = %s, %s\n\n", f->Q_df, a, b);
     }
-    int tt = f->test != CMETA_TEST_Z;
+    int tt = f->test != CMETA_TEST_Z && !isnan(f->df); /* --hakn-ci ci may switch to z */
     const char *names[8];
     char cells[8][CMETA_FMT_CELL];
     size_t n = 0;
@@ -122,6 +122,14 @@ static void text_model(FILE *fp, const cmeta_fit *f, const cmeta_fit_opts *o)
     fputs(" \n", fp);
     for (size_t j = 0; j < n; j++) fprintf(fp, "%s%*s", j ? "  " : "", (int)wdt[j], cells[j]);
     fputs(" \n\n---\nSignif. codes:  0 '***' 0.001 '**' 0.01 '*' 0.05 '.' 0.1 ' ' 1\n\n", fp);
+    if (f->hakn_ci != CMETA_HAKN_CI_NONE) { /* meta 8.3-0 adhoc.hakn.ci (R/metagen.R) */
+        static const char *const what[] = {"", "q < 1: the classic random-effects SE, t quantile",
+                                           "the HK CI was narrower: the classic random-effects (z) CI",
+                                           "the HK CI was narrower than DerSimonian-Laird's: the classic SE, t quantile"};
+        fprintf(fp, "Hartung-Knapp ad hoc rule %s (meta adhoc.hakn.ci): %s%s\n\n", cmeta_hakn_ci_name(f->hakn_ci),
+                f->hakn_ci_applied ? "applied, " : "not applied (HK interval kept)",
+                f->hakn_ci_applied ? what[f->hakn_ci] : "");
+    }
 }
 
 /* What the back-transformed values are called: the ratio for log-ratio measures, otherwise
@@ -252,6 +260,16 @@ static void json_head(FILE *fp, const pool_ctx *c, const cmeta_fit *f, int *firs
     cmeta_json_str(fp, cmeta_method_name(f->method));
     cmeta_json_key(fp, "test", first);
     cmeta_json_str(fp, cmeta_test_name(f->test));
+    if (f->hakn_ci != CMETA_HAKN_CI_NONE) {
+        int f2 = 1;
+        cmeta_json_key(fp, "hakn_ci", first);
+        fputc('{', fp);
+        cmeta_json_key(fp, "rule", &f2);
+        cmeta_json_str(fp, cmeta_hakn_ci_name(f->hakn_ci));
+        cmeta_json_key(fp, "applied", &f2);
+        fputs(f->hakn_ci_applied ? "true" : "false", fp);
+        fputc('}', fp);
+    }
     jnum(fp, "level", f->level, first);
 }
 

@@ -86,8 +86,11 @@ static cmeta_status check_inputs(const double *yi, const double *vi, size_t k, c
                                cmeta_method_name(o->method));
     if ((int)o->method < 0 || o->method > CMETA_METHOD_PETO)
         return cmeta_error_set(err, CMETA_EUSAGE, "unknown method");
-    if (o->test != CMETA_TEST_Z && o->test != CMETA_TEST_T && o->test != CMETA_TEST_KNHA)
+    if (o->test != CMETA_TEST_Z && o->test != CMETA_TEST_T && o->test != CMETA_TEST_KNHA &&
+        o->test != CMETA_TEST_ADHOC)
         return cmeta_error_set(err, CMETA_EUSAGE, "unknown test");
+    if (o->hakn_ci != CMETA_HAKN_CI_NONE && (o->test != CMETA_TEST_KNHA || q > 0 || !o->intercept))
+        return cmeta_error_set(err, CMETA_EUSAGE, "--hakn-ci needs --test knha and no moderators");
     if (!(o->level > 0 && o->level < 100))
         return cmeta_error_set(err, CMETA_EUSAGE, "level must be between 0 and 100 (got %g)",
                                o->level);
@@ -239,9 +242,10 @@ static cmeta_status finish_fit(cmeta_fit *f, const double *yi, const double *yc,
     if (cmeta__lin_at(L, vi, tau2, yi, &rss) != 0)
         return cmeta_error_set(err, CMETA_ENUMERIC, "X'WX is singular");
     double s2w = 1.0;
-    if (o->test == CMETA_TEST_KNHA) {
+    if (o->test == CMETA_TEST_KNHA || o->test == CMETA_TEST_ADHOC) {
         if (k > p) s2w = rss <= DBL_EPSILON ? 0.0 : rss / (double)(k - p);
         else s2w = NAN;
+        if (o->test == CMETA_TEST_ADHOC && s2w < 1) s2w = 1; /* metafor 4 test = "adhoc" */
         if (o->method == CMETA_METHOD_FE && w)
             if (cmeta_warn(w, "the Knapp-Hartung adjustment is not meant for fixed-effect "
                               "models") != CMETA_OK)
@@ -278,6 +282,8 @@ static cmeta_status finish_fit(cmeta_fit *f, const double *yi, const double *yc,
         f->pi_lb = f->beta[0] - crit * sp;
         f->pi_ub = f->beta[0] + crit * sp;
     }
+    f->hakn_ci = o->hakn_ci;
+    if (o->hakn_ci != CMETA_HAKN_CI_NONE && intercept && p == 1) cmeta__hakn_ci(f, o, yi, vi);
     /* heterogeneity with FE weights */
     return fit_heterogeneity(f, yi, yc, vi, o, L, err);
 }

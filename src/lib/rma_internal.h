@@ -34,5 +34,8 @@ cmeta_fit *cmeta__fit_new(size_t k, size_t p);
  * cannot be stored; does nothing when w is NULL. */
 cmeta_status cmeta__ll_check_global(int reml, const double *y, const double *vi, size_t k,
                                     const double *X, size_t p, double tau2, cmeta_warnings *w);
+/* hakn.c: apply o->hakn_ci to an intercept-only knha fit whose se, ci, pval are set (the
+ * prediction interval is left as it is); sets f->hakn_ci_applied. */
+void cmeta__hakn_ci(cmeta_fit *f, const cmeta_fit_opts *o, const double *yi, const double *vi);
 
 #endif
