@@ -560,7 +560,7 @@ static void test_choose_model(void)
     CU_ASSERT_EQUAL(cmeta_choose_model(&s, &fo, 1, 0.1, &mc, &err), CMETA_OK);
     CU_ASSERT(!mc.is_random && mc.opts.method == CMETA_METHOD_FE);
     CU_ASSERT(strstr(mc.reason, "fixed effect (FE)") != NULL);
-    CU_ASSERT_EQUAL(cmeta_fit_opts_random(&mc.opts), 0);
+    CU_ASSERT_EQUAL(cmeta_fit_is_random(&mc.opts), 0);
 }
 
 int main(void)

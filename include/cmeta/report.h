@@ -133,8 +133,6 @@ typedef struct {
     double het_p;
     char reason[256];
 } cmeta_model_choice;
-/* 1 when fitting with opts gives a random-effects model. */
-CMETA_EXPORT int cmeta_fit_opts_random(const cmeta_fit_opts *opts);
 CMETA_EXPORT cmeta_status cmeta_choose_model(const cmeta_studies *s, const cmeta_fit_opts *opts,
                                              int automatic, double het_p, cmeta_model_choice *out,
                                              cmeta_error *err) CMETA_RESULT_USED;

@@ -17,7 +17,7 @@ int main(int argc, char **argv)
        small (blocks of replicates, p x p systems) and cmeta threads over replicate blocks
        itself (OMP_NUM_THREADS); OpenBLAS's own threads, created when it is loaded, spin between
        calls and took permtest k = 50 REML from ~15 to ~28 ms (bench/README.md). Set here,
-       before any thread exists and before OpenBLAS is opened (cli_blas.c). */
+       before any thread exists and before the library opens OpenBLAS (src/lib/linalg.c). */
     setenv("OPENBLAS_NUM_THREADS", "1", 0);
     cli_install_signals();
     if (argc < 2) {

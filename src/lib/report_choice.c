@@ -7,17 +7,6 @@
 
 #include "cmeta/report.h"
 
-static int is_random_method(cmeta_method m)
-{
-    return m != CMETA_METHOD_FE && m != CMETA_METHOD_MH && m != CMETA_METHOD_PETO;
-}
-
-int cmeta_fit_opts_random(const cmeta_fit_opts *o)
-{
-    if (o->method == CMETA_METHOD_MH || o->method == CMETA_METHOD_PETO) return o->mh_random != 0;
-    return is_random_method(o->method);
-}
-
 cmeta_status cmeta_choose_model(const cmeta_studies *s, const cmeta_fit_opts *opts, int automatic,
                                 double het_p, cmeta_model_choice *out, cmeta_error *err)
 {
@@ -25,7 +14,7 @@ cmeta_status cmeta_choose_model(const cmeta_studies *s, const cmeta_fit_opts *op
     out->opts = *opts;
     out->Q = out->Q_pval = NAN;
     out->het_p = het_p;
-    out->is_random = cmeta_fit_opts_random(opts);
+    out->is_random = cmeta_fit_is_random(opts);
     if (!automatic) return CMETA_OK;
     out->automatic = 1;
     int twobytwo = opts->method == CMETA_METHOD_MH || opts->method == CMETA_METHOD_PETO;
@@ -50,7 +39,7 @@ cmeta_status cmeta_choose_model(const cmeta_studies *s, const cmeta_fit_opts *op
      * (DL-type random effects around MH/Peto, as RevMan, for 2x2 methods) */
     cmeta_fit_opts re = *opts;
     if (twobytwo) re.mh_random = 1;
-    else if (!is_random_method(re.method)) re.method = CMETA_METHOD_REML;
+    else if (re.method == CMETA_METHOD_FE || cmeta_method_is_2x2(re.method)) re.method = CMETA_METHOD_REML;
 
     char p[32], hp[32];
     cmeta_fmt_pval(p, sizeof p, out->Q_pval, 4);

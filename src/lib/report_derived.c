@@ -14,7 +14,7 @@ cmeta_status cmeta_report_derived(FILE *fp, cmeta_report_format fmt, const cmeta
     const cmeta_fit_opts *fo = info->fo;
     const cmeta_data *d = info->d;
     const char *reason = info->mc && info->mc->automatic ? info->mc->reason : NULL;
-    int fe = !cmeta_fit_opts_random(fo);
+    int fe = !cmeta_fit_is_random(fo);
     int tt = fo->test != CMETA_TEST_Z;
     if (fmt == CMETA_REPORT_JSON) {
         int first = 1;

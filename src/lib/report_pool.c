@@ -35,11 +35,12 @@ const char *cmeta_transform_label(cmeta_transform_kind k)
     }
 }
 
+/* the fit's own method (--model auto may have changed it), with the options' mh_random */
 static int fit_is_random(const cmeta_fit *f, const cmeta_fit_opts *o)
 {
-    if (f->method == CMETA_METHOD_FE) return 0;
-    if (f->method == CMETA_METHOD_MH || f->method == CMETA_METHOD_PETO) return o->mh_random;
-    return 1;
+    cmeta_fit_opts t = *o;
+    t.method = f->method;
+    return cmeta_fit_is_random(&t);
 }
 
 static void pool_ctx_init(pool_ctx *c, const cmeta_data *d, const cmeta_model_choice *mc)
