@@ -251,7 +251,7 @@ int cmeta_cmd_bayes(int argc, char **argv)
         else rc = cli_plot_write(&plot, o.plot);
         cmeta_plot_free(&plot);
         cmeta_text_measurer_free(tm);
-        cmeta_plot_cleanup();
+        cmeta_plot_cleanup_at_exit(); /* the program owns the process */
         if (rc) goto done;
     }
     rc = cli_out_open(&out, o.output);
