@@ -22,6 +22,10 @@ static void put_line(const char *prefix, const char *text)
     fprintf(stderr, "%s%s\n", prefix, esc);
 }
 
+/* Set once the interruption has been reported (exit status 130): the watchdog, should it
+ * fire while the program is already on its way out, then exits without a second message. */
+static volatile sig_atomic_t g_interrupt_said;
+
 int cli_failf(int code, const char *fmt, ...)
 {
     char buf[4096];
@@ -30,6 +34,7 @@ int cli_failf(int code, const char *fmt, ...)
     vsnprintf(buf, sizeof buf, fmt, ap);
     va_end(ap);
     put_line("cmeta: ", buf);
+    if (code == 130) g_interrupt_said = 1;
     return code;
 }
 
@@ -55,6 +60,7 @@ int cli_fail_status(cmeta_status st, const cmeta_error *err)
     if (!e.message[0]) snprintf(e.message, sizeof e.message, "%s", cmeta_strerror(e.status));
     cmeta_error_format(&e, buf, sizeof buf);
     fprintf(stderr, "cmeta: %s\n", buf);
+    if (e.status == CMETA_EINTR) g_interrupt_said = 1;
     return cmeta_status_exit_code(e.status);
 }
 
@@ -202,8 +208,10 @@ static void stop_now(void)
 {
     static const char msg[] = "cmeta: interrupted: output not written\n";
     cli_remove_tmp_files();
-    ssize_t n = write(STDERR_FILENO, msg, sizeof msg - 1); /* async-signal-safe */
-    (void)n;
+    if (!g_interrupt_said) {
+        ssize_t n = write(STDERR_FILENO, msg, sizeof msg - 1); /* async-signal-safe */
+        (void)n;
+    }
     _exit(130);
 }
 
