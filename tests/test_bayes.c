@@ -169,6 +169,28 @@ static void test_tables(void)
     }
 }
 
+/* Every cell of both tables against a second, independent transcription of the papers' tables
+ * (rnmamod's; tests/reference/bayes/make_prior_tables.py says where from): 80 + 1 Turner cells
+ * and 24 + 1 Rhodes cells, exact to the two printed decimals. */
+static void test_tables_crosscheck(void)
+{
+    tu_fixture *F = tu_fixture_load("tests/reference/bayes/prior_tables.csv");
+    if (!F) return;
+    CU_ASSERT_EQUAL(F->nrows, 106);
+    for (size_t i = 0; i < F->nrows; i++) {
+        cmeta_tau_prior p;
+        cmeta_error e;
+        const char *spec = tu_str(F, i, "spec");
+        CU_ASSERT_EQUAL_FATAL(cmeta_tau_prior_parse(spec, &p, &e), CMETA_OK);
+        if (fabs(p.a - tu_num(F, i, "a")) > 1e-12 || fabs(p.b - tu_num(F, i, "b")) > 1e-12) {
+            CU_FAIL("prior table cell differs from the independent transcription");
+            fprintf(stderr, "  %s: cmeta %.2f %.2f, transcription %.2f %.2f\n", spec, p.a, p.b,
+                    tu_num(F, i, "a"), tu_num(F, i, "b"));
+        }
+    }
+    tu_fixture_free(F);
+}
+
 static void test_errors(void)
 {
     cmeta_tau_prior p;
@@ -233,6 +255,7 @@ int main(void)
     CU_pSuite s = CU_add_suite("bayes", NULL, NULL);
     CU_add_test(s, "posterior summaries vs R integrate()", test_fixtures);
     CU_add_test(s, "Turner 2015 / Rhodes 2015 tables", test_tables);
+    CU_add_test(s, "Turner / Rhodes tables: every cell against a second transcription", test_tables_crosscheck);
     CU_add_test(s, "bad priors and data", test_errors);
     CU_add_test(s, "densities, CDFs and intervals agree", test_consistency);
     return tu_run();
