@@ -752,10 +752,11 @@ static void summarise_mix(const mixture *X, double mean, double var, double alph
     }
 }
 
-cmeta_status cmeta_bayes_fit(const double *yi, const double *vi, size_t k, const cmeta_tau_prior *tp,
-                             const cmeta_mu_prior *mp, double level, cmeta_bayes **out, cmeta_error *err)
+/* ---- the fit, step by step --------------------------------------------------------------- */
+
+static cmeta_status check_inputs(const double *yi, const double *vi, size_t k, const cmeta_mu_prior *mp,
+                                 double level, cmeta_error *err)
 {
-    *out = NULL;
     if (k < 1) return cmeta_error_set(err, CMETA_EDATA, "bayes: no studies");
     if (!(level > 0 && level < 100))
         return cmeta_error_set(err, CMETA_EUSAGE, "bayes: level must be in (0, 100)");
@@ -771,80 +772,56 @@ cmeta_status cmeta_bayes_fit(const double *yi, const double *vi, size_t k, const
     }
     if (!mp->flat && !(mp->sd > 0 && isfinite(mp->sd) && isfinite(mp->mean)))
         return cmeta_error_set(err, CMETA_EUSAGE, "--mu-prior: the normal prior needs a finite mean and SD > 0");
-    /* propriety of the posterior and existence of moments from the tail exponent */
-    int logdecay;
-    double a = prior_tail(tp, &logdecay) + (double)k - (mp->flat ? 1 : 0);
-#define FINITE_MOMENT(r) (a - (r) > 1 || (logdecay && a - (r) == 1))
-    if (tp->kind != CMETA_TAU_UNIFORM && !FINITE_MOMENT(0))
-        return cmeta_error_set(err, CMETA_EDATA,
-                               "bayes: the posterior of tau is improper (%s prior, flat mu prior, k = %zu); "
-                               "use a proper prior or more studies",
-                               tp->name, k);
-    int uniform = tp->kind == CMETA_TAU_UNIFORM;
-    int fin1 = uniform || FINITE_MOMENT(1), fin2 = uniform || FINITE_MOMENT(2);
-#undef FINITE_MOMENT
-    int use[NCOMP] = {1, fin1, fin2, 1, fin2 || !mp->flat};
+    return CMETA_OK;
+}
 
-    cmeta_status st = CMETA_ENOMEM;
-    cmeta_bayes *b = cmeta_calloc(1, sizeof *b);
-    interval *iv = NULL;
-    double *cum = NULL, *sbuf = NULL, *mbuf = NULL;
-    if (!b) goto fail;
-    b->k = k;
-    b->level = level;
-    b->tau_prior = *tp;
-    b->mu_prior = *mp;
-    b->y_ = CMETA_ARRAY_NEW(double, k);
-    b->v_ = CMETA_ARRAY_NEW(double, k);
-    b->shr_mean = CMETA_ARRAY_NEW(double, k);
-    b->shr_lb = CMETA_ARRAY_NEW(double, k);
-    b->shr_ub = CMETA_ARRAY_NEW(double, k);
-    if (!b->y_ || !b->v_ || !b->shr_mean || !b->shr_lb || !b->shr_ub) goto fail;
-    memcpy(b->y_, yi, k * sizeof *yi);
-    memcpy(b->v_, vi, k * sizeof *vi);
-
-    /* Scale of the map: the tau where tau p(tau | y) (the density of log tau) peaks, searched on
-     * log tau in steps of 0.25 over 20 units either side of sqrt(mean v) and the prior's scale. */
-    model M;
-    set_model(&M, b);
-    {
-        double mv = 0;
-        for (size_t i = 0; i < k; i++) mv += vi[i] / (double)k;
-        double c0 = sqrt(mv), best = -INFINITY, bt = c0, ref = -INFINITY, m, V;
-        for (int i = -200; i <= 200; i++) {
-            double tau = c0 * exp(0.25 * i);
-            double lp = cmeta_tau_prior_logpdf(tp, tau, vi, k);
-            if (lp == -INFINITY) continue;
-            double l = lp + loglik(&M, tau, &m, &V);
-            if (l > ref) ref = l;
-            if (l + log(tau) > best) {
-                best = l + log(tau);
-                bt = tau;
-            }
+/* Scale of the map: the tau where tau p(tau | y) (the density of log tau) peaks, searched on
+ * log tau in steps of 0.25 over 20 units either side of sqrt(mean v) and the prior's scale.
+ * Sets M->c (the scale) and M->ref (the largest log posterior seen, the integrand's reference). */
+static cmeta_status map_scale(model *M, const cmeta_tau_prior *tp, const double *vi, size_t k,
+                              cmeta_error *err)
+{
+    double mv = 0;
+    for (size_t i = 0; i < k; i++) mv += vi[i] / (double)k;
+    double c0 = sqrt(mv), best = -INFINITY, bt = c0, ref = -INFINITY, m, V;
+    for (int i = -200; i <= 200; i++) {
+        double tau = c0 * exp(0.25 * i);
+        double lp = cmeta_tau_prior_logpdf(tp, tau, vi, k);
+        if (lp == -INFINITY) continue;
+        double l = lp + loglik(M, tau, &m, &V);
+        if (l > ref) ref = l;
+        if (l + log(tau) > best) {
+            best = l + log(tau);
+            bt = tau;
         }
-        if (uniform) {
-            for (int i = 0; i <= 64; i++) {
-                double tau = tp->a + (tp->b - tp->a) * i / 64.0;
-                double l = cmeta_tau_prior_logpdf(tp, tau, vi, k) + loglik(&M, tau, &m, &V);
-                if (l > ref) ref = l;
-            }
-        }
-        if (ref == -INFINITY) {
-            st = cmeta_error_set(err, CMETA_ENUMERIC, "bayes: the posterior of tau is zero everywhere searched");
-            goto fail;
-        }
-        b->scale_ = M.c = bt;
-        M.ref = ref;
     }
+    if (tp->kind == CMETA_TAU_UNIFORM) {
+        for (int i = 0; i <= 64; i++) {
+            double tau = tp->a + (tp->b - tp->a) * i / 64.0;
+            double l = cmeta_tau_prior_logpdf(tp, tau, vi, k) + loglik(M, tau, &m, &V);
+            if (l > ref) ref = l;
+        }
+    }
+    if (ref == -INFINITY)
+        return cmeta_error_set(err, CMETA_ENUMERIC, "bayes: the posterior of tau is zero everywhere searched");
+    M->c = bt;
+    M->ref = ref;
+    return CMETA_OK;
+}
 
-    /* adaptive Gauss-Kronrod subdivision */
+/* Adaptive Gauss-Kronrod subdivision of the map's [0, 1]: split the interval with the largest
+ * error estimate (relative to each used component's total) until every used component's
+ * relative error is below 1e-11, or 4096 intervals. *iv_out is allocated (n_out intervals). */
+static cmeta_status integrate_tau(const model *M, const int use[NCOMP], interval **iv_out, size_t *n_out,
+                                  double *relerr_out, cmeta_error *err)
+{
     size_t cap = 4096, n = 16;
-    iv = CMETA_ARRAY_NEW(interval, cap);
-    if (!iv) goto fail;
+    interval *iv = CMETA_ARRAY_NEW(interval, cap);
+    if (!iv) return cmeta_error_set(err, CMETA_ENOMEM, "out of memory");
     for (size_t i = 0; i < n; i++) {
         iv[i].a = (double)i / (double)n;
         iv[i].b = (double)(i + 1) / (double)n;
-        qk15(&M, &iv[i]);
+        qk15(M, &iv[i]);
     }
     const double tol = 1e-11;
     double relerr = INFINITY;
@@ -856,8 +833,8 @@ cmeta_status cmeta_bayes_fit(const double *yi, const double *vi, size_t k, const
                 etot[j] += iv[i].E[j];
             }
         if (!(tot[0] > 0) || !isfinite(tot[0])) {
-            st = cmeta_error_set(err, CMETA_ENUMERIC, "bayes: the posterior of tau could not be normalised");
-            goto fail;
+            cmeta_free(iv);
+            return cmeta_error_set(err, CMETA_ENUMERIC, "bayes: the posterior of tau could not be normalised");
         }
         relerr = 0;
         for (int j = 0; j < NCOMP; j++)
@@ -879,42 +856,40 @@ cmeta_status cmeta_bayes_fit(const double *yi, const double *vi, size_t k, const
         iv[n].a = mid;
         iv[n].b = iv[worst].b;
         iv[worst].b = mid;
-        qk15(&M, &iv[worst]);
-        qk15(&M, &iv[n]);
+        qk15(M, &iv[worst]);
+        qk15(M, &iv[n]);
         n++;
     }
     if (!(relerr <= 1e-7)) {
-        st = cmeta_error_set(err, CMETA_ENUMERIC,
-                             "bayes: the integral over tau did not reach the accuracy wanted (relative error %.2g)",
-                             relerr);
-        goto fail;
+        cmeta_free(iv);
+        return cmeta_error_set(err, CMETA_ENUMERIC,
+                               "bayes: the integral over tau did not reach the accuracy wanted (relative error %.2g)",
+                               relerr);
     }
-    b->quad_err = relerr;
     qsort(iv, n, sizeof *iv, cmp_interval);
-    double Z = 0;
-    for (size_t i = 0; i < n; i++) Z += iv[i].K[0];
-    cum = CMETA_ARRAY_NEW(double, n + 1);
-    if (!cum) goto fail;
-    for (size_t i = 0; i < n; i++) cum[i + 1] = cum[i] + iv[i].K[0] / Z;
-    b->lognorm_ = log(Z) + M.ref;
-    b->nint = n;
+    *iv_out = iv;
+    *n_out = n;
+    *relerr_out = relerr;
+    return CMETA_OK;
+}
 
-    /* the grid: K15 nodes of each interval with posterior weights */
+/* The grid: the K15 nodes of each interval with their posterior weights, and the mean and
+ * variance of mu | tau at each. */
+static cmeta_status build_grid(cmeta_bayes *b, const model *M, const interval *iv, size_t n, double Z)
+{
     size_t ng = 15 * n;
     b->ngrid = ng;
     b->grid_tau = CMETA_ARRAY_NEW(double, ng);
     b->grid_w = CMETA_ARRAY_NEW(double, ng);
     b->grid_mean = CMETA_ARRAY_NEW(double, ng);
     b->grid_var = CMETA_ARRAY_NEW(double, ng);
-    sbuf = CMETA_ARRAY_NEW(double, ng);
-    mbuf = CMETA_ARRAY_NEW(double, ng);
-    if (!b->grid_tau || !b->grid_w || !b->grid_mean || !b->grid_var || !sbuf || !mbuf) goto fail;
+    if (!b->grid_tau || !b->grid_w || !b->grid_mean || !b->grid_var) return CMETA_ENOMEM;
     for (size_t i = 0, g = 0; i < n; i++) {
         double c = 0.5 * (iv[i].a + iv[i].b), h = 0.5 * (iv[i].b - iv[i].a);
         for (int q = 0; q < 15; q++) {
             int r = q < 7 ? q : q > 7 ? 14 - q : 7;
             double x = q < 7 ? c - h * xgk[r] : q > 7 ? c + h * xgk[r] : c, F[NCOMP];
-            integrand(&M, x, F, &b->grid_tau[g], &b->grid_mean[g], &b->grid_var[g]);
+            integrand(M, x, F, &b->grid_tau[g], &b->grid_mean[g], &b->grid_var[g]);
             b->grid_w[g] = wgk[r] * h * F[0] / Z;
             if (!(b->grid_w[g] > 0) || !isfinite(b->grid_mean[g])) {
                 b->grid_w[g] = 0;
@@ -925,93 +900,107 @@ cmeta_status cmeta_bayes_fit(const double *yi, const double *vi, size_t k, const
             g++;
         }
     }
+    return CMETA_OK;
+}
 
-    double alpha = level / 100;
-    /* tau */
-    {
-        taupost T = {M, iv, n, cum, Z};
-        T.M.ref = M.ref;
-        double s1 = 0, s2 = 0;
-        for (size_t i = 0; i < n; i++) {
-            s1 += iv[i].K[1];
-            s2 += iv[i].K[2];
-        }
-        b->tau.mean = fin1 ? s1 / Z : INFINITY;
-        b->tau.sd = fin2 ? sqrt(fmax(s2 / Z - b->tau.mean * b->tau.mean, 0)) : INFINITY;
-        if (fin2) { /* two-pass variance on the grid, free of cancellation */
-            double v = 0;
-            for (size_t j = 0; j < ng; j++) {
-                double d = b->grid_tau[j] - b->tau.mean;
-                v += b->grid_w[j] * d * d;
-            }
-            b->tau.sd = sqrt(v);
-        }
-        b->tau.median = tp_quantile(&T, 0.5);
-        b->tau.ci_lb = tp_quantile(&T, (1 - alpha) / 2);
-        b->tau.ci_ub = tp_quantile(&T, (1 + alpha) / 2);
-        dist1 D = {tp_quantile, tp_pdf_tau, &T};
-        shortest(&D, alpha, 0, &b->tau.hpd_lb, &b->tau.hpd_ub);
+/* tau: moments from the integrals (two-pass variance on the grid when it exists), quantiles and
+ * the shortest interval from the interpolated posterior CDF. */
+static void summarise_tau(cmeta_bayes *b, const model *M, interval *iv, size_t n, double *cum, double Z,
+                          int fin1, int fin2, double alpha)
+{
+    taupost T = {*M, iv, n, cum, Z};
+    double s1 = 0, s2 = 0;
+    for (size_t i = 0; i < n; i++) {
+        s1 += iv[i].K[1];
+        s2 += iv[i].K[2];
     }
-    /* Merge runs of neighbouring nodes whose conditionals are the same to 1e-10 (mean shifts and
-     * variance changes below 1e-10 of the SD and variance, tau^2 below 1e-10 of the smallest v):
-     * the merged component keeps the run's weight and the first two moments of mu | tau and
-     * of tau^2, so every mixture below changes by less than ~1e-10. This matters where a prior
-     * piles mass at tau -> 0 over many decades (log-t, log-normal): e.g. Rhodes k = 30, 2865
-     * nodes become ~600. */
-    {
-        double vmin = vi[0];
-        for (size_t i = 1; i < k; i++) vmin = fmin(vmin, vi[i]);
-        const double eps = 1e-10;
-        size_t nout = 0, j = 0;
-        while (j < ng) {
-            size_t l = j + 1;
-            while (l < ng && fabs(b->grid_mean[l] - b->grid_mean[j]) <= eps * sqrt(b->grid_var[j]) &&
-                   fabs(b->grid_var[l] - b->grid_var[j]) <= eps * b->grid_var[j] &&
-                   fabs(b->grid_tau[l] * b->grid_tau[l] - b->grid_tau[j] * b->grid_tau[j]) <= eps * vmin)
-                l++;
-            double w = 0, m1 = 0, m2 = 0, t2 = 0;
+    b->tau.mean = fin1 ? s1 / Z : INFINITY;
+    b->tau.sd = fin2 ? sqrt(fmax(s2 / Z - b->tau.mean * b->tau.mean, 0)) : INFINITY;
+    if (fin2) { /* two-pass variance on the grid, free of cancellation */
+        double v = 0;
+        for (size_t j = 0; j < b->ngrid; j++) {
+            double d = b->grid_tau[j] - b->tau.mean;
+            v += b->grid_w[j] * d * d;
+        }
+        b->tau.sd = sqrt(v);
+    }
+    b->tau.median = tp_quantile(&T, 0.5);
+    b->tau.ci_lb = tp_quantile(&T, (1 - alpha) / 2);
+    b->tau.ci_ub = tp_quantile(&T, (1 + alpha) / 2);
+    dist1 D = {tp_quantile, tp_pdf_tau, &T};
+    shortest(&D, alpha, 0, &b->tau.hpd_lb, &b->tau.hpd_ub);
+}
+
+/* Merge runs of neighbouring nodes whose conditionals are the same to 1e-10 (mean shifts and
+ * variance changes below 1e-10 of the SD and variance, tau^2 below 1e-10 of the smallest v):
+ * the merged component keeps the run's weight and the first two moments of mu | tau and
+ * of tau^2, so every mixture below changes by less than ~1e-10. This matters where a prior
+ * piles mass at tau -> 0 over many decades (log-t, log-normal): e.g. Rhodes k = 30, 2865
+ * nodes become ~600. */
+static void merge_grid(cmeta_bayes *b, const double *vi, size_t k)
+{
+    double vmin = vi[0];
+    for (size_t i = 1; i < k; i++) vmin = fmin(vmin, vi[i]);
+    const double eps = 1e-10;
+    size_t ng = b->ngrid, nout = 0, j = 0;
+    while (j < ng) {
+        size_t l = j + 1;
+        while (l < ng && fabs(b->grid_mean[l] - b->grid_mean[j]) <= eps * sqrt(b->grid_var[j]) &&
+               fabs(b->grid_var[l] - b->grid_var[j]) <= eps * b->grid_var[j] &&
+               fabs(b->grid_tau[l] * b->grid_tau[l] - b->grid_tau[j] * b->grid_tau[j]) <= eps * vmin)
+            l++;
+        double w = 0, m1 = 0, m2 = 0, t2 = 0;
+        for (size_t q = j; q < l; q++) {
+            w += b->grid_w[q];
+            m1 += b->grid_w[q] * b->grid_mean[q];
+        }
+        if (w > 0) {
+            m1 /= w;
             for (size_t q = j; q < l; q++) {
-                w += b->grid_w[q];
-                m1 += b->grid_w[q] * b->grid_mean[q];
+                double d = b->grid_mean[q] - m1;
+                m2 += b->grid_w[q] * (b->grid_var[q] + d * d);
+                t2 += b->grid_w[q] * b->grid_tau[q] * b->grid_tau[q];
             }
-            if (w > 0) {
-                m1 /= w;
-                for (size_t q = j; q < l; q++) {
-                    double d = b->grid_mean[q] - m1;
-                    m2 += b->grid_w[q] * (b->grid_var[q] + d * d);
-                    t2 += b->grid_w[q] * b->grid_tau[q] * b->grid_tau[q];
-                }
-                b->grid_w[nout] = w;
-                b->grid_mean[nout] = m1;
-                b->grid_var[nout] = m2 / w;
-                b->grid_tau[nout] = sqrt(t2 / w);
-                nout++;
-            }
-            j = l;
+            b->grid_w[nout] = w;
+            b->grid_mean[nout] = m1;
+            b->grid_var[nout] = m2 / w;
+            b->grid_tau[nout] = sqrt(t2 / w);
+            nout++;
         }
-        b->ngrid = ng = nout;
+        j = l;
     }
-    /* mu and the prediction */
-    {
-        double mean = 0, v = 0, vp = 0;
-        for (size_t j = 0; j < ng; j++) mean += b->grid_w[j] * b->grid_mean[j];
-        for (size_t j = 0; j < ng; j++) {
-            double d = b->grid_mean[j] - mean;
-            v += b->grid_w[j] * (b->grid_var[j] + d * d);
-            vp += b->grid_w[j] * (b->grid_var[j] + b->grid_tau[j] * b->grid_tau[j] + d * d);
-        }
-        mixture X;
-        mix_of(b, 0, sbuf, &X);
-        summarise_mix(&X, mean, use[4] ? v : INFINITY, alpha, 1, &b->mu);
-        b->bf01_mu0 = NAN;
-        if (!mp->flat) {
-            double z = mp->mean / mp->sd;
-            b->bf01_mu0 = mix_pdf(&X, 0) / (exp(-0.5 * z * z) / (mp->sd * sqrt(2 * M_PI)));
-        }
-        mix_of(b, 1, sbuf, &X);
-        summarise_mix(&X, mean, fin2 ? vp : INFINITY, alpha, 1, &b->pred);
+    b->ngrid = nout;
+}
+
+/* mu and the prediction (mixtures of normals over the grid); BF01 for mu = 0 by Savage-Dickey. */
+static void summarise_mu(cmeta_bayes *b, const cmeta_mu_prior *mp, int var_mu, int fin2, double alpha,
+                         double *sbuf)
+{
+    size_t ng = b->ngrid;
+    double mean = 0, v = 0, vp = 0;
+    for (size_t j = 0; j < ng; j++) mean += b->grid_w[j] * b->grid_mean[j];
+    for (size_t j = 0; j < ng; j++) {
+        double d = b->grid_mean[j] - mean;
+        v += b->grid_w[j] * (b->grid_var[j] + d * d);
+        vp += b->grid_w[j] * (b->grid_var[j] + b->grid_tau[j] * b->grid_tau[j] + d * d);
     }
-    /* shrinkage: theta_i | tau, y ~ N(B y_i + (1 - B) m, B v_i + (1 - B)^2 V), B = tau^2/(v_i + tau^2) */
+    mixture X;
+    mix_of(b, 0, sbuf, &X);
+    summarise_mix(&X, mean, var_mu ? v : INFINITY, alpha, 1, &b->mu);
+    b->bf01_mu0 = NAN;
+    if (!mp->flat) {
+        double z = mp->mean / mp->sd;
+        b->bf01_mu0 = mix_pdf(&X, 0) / (exp(-0.5 * z * z) / (mp->sd * sqrt(2 * M_PI)));
+    }
+    mix_of(b, 1, sbuf, &X);
+    summarise_mix(&X, mean, fin2 ? vp : INFINITY, alpha, 1, &b->pred);
+}
+
+/* shrinkage: theta_i | tau, y ~ N(B y_i + (1 - B) m, B v_i + (1 - B)^2 V), B = tau^2/(v_i + tau^2) */
+static void shrinkage(cmeta_bayes *b, const double *yi, const double *vi, size_t k, double alpha,
+                      double *mbuf, double *sbuf)
+{
+    size_t ng = b->ngrid;
     for (size_t i = 0; i < k; i++) {
         double mean = 0, var = 0;
         for (size_t j = 0; j < ng; j++) {
@@ -1031,6 +1020,70 @@ cmeta_status cmeta_bayes_fit(const double *yi, const double *vi, size_t k, const
         b->shr_lb[i] = S.ci_lb;
         b->shr_ub[i] = S.ci_ub;
     }
+}
+
+cmeta_status cmeta_bayes_fit(const double *yi, const double *vi, size_t k, const cmeta_tau_prior *tp,
+                             const cmeta_mu_prior *mp, double level, cmeta_bayes **out, cmeta_error *err)
+{
+    *out = NULL;
+    cmeta_status st = check_inputs(yi, vi, k, mp, level, err);
+    if (st != CMETA_OK) return st;
+    /* propriety of the posterior and existence of moments from the tail exponent */
+    int logdecay;
+    double a = prior_tail(tp, &logdecay) + (double)k - (mp->flat ? 1 : 0);
+#define FINITE_MOMENT(r) (a - (r) > 1 || (logdecay && a - (r) == 1))
+    if (tp->kind != CMETA_TAU_UNIFORM && !FINITE_MOMENT(0))
+        return cmeta_error_set(err, CMETA_EDATA,
+                               "bayes: the posterior of tau is improper (%s prior, flat mu prior, k = %zu); "
+                               "use a proper prior or more studies",
+                               tp->name, k);
+    int uniform = tp->kind == CMETA_TAU_UNIFORM;
+    int fin1 = uniform || FINITE_MOMENT(1), fin2 = uniform || FINITE_MOMENT(2);
+#undef FINITE_MOMENT
+    int use[NCOMP] = {1, fin1, fin2, 1, fin2 || !mp->flat};
+
+    st = CMETA_ENOMEM;
+    cmeta_bayes *b = cmeta_calloc(1, sizeof *b);
+    interval *iv = NULL;
+    double *cum = NULL, *sbuf = NULL, *mbuf = NULL;
+    if (!b) goto fail;
+    b->k = k;
+    b->level = level;
+    b->tau_prior = *tp;
+    b->mu_prior = *mp;
+    b->y_ = CMETA_ARRAY_NEW(double, k);
+    b->v_ = CMETA_ARRAY_NEW(double, k);
+    b->shr_mean = CMETA_ARRAY_NEW(double, k);
+    b->shr_lb = CMETA_ARRAY_NEW(double, k);
+    b->shr_ub = CMETA_ARRAY_NEW(double, k);
+    if (!b->y_ || !b->v_ || !b->shr_mean || !b->shr_lb || !b->shr_ub) goto fail;
+    memcpy(b->y_, yi, k * sizeof *yi);
+    memcpy(b->v_, vi, k * sizeof *vi);
+
+    model M;
+    set_model(&M, b);
+    if ((st = map_scale(&M, tp, vi, k, err)) != CMETA_OK) goto fail;
+    b->scale_ = M.c;
+    size_t n = 0;
+    if ((st = integrate_tau(&M, use, &iv, &n, &b->quad_err, err)) != CMETA_OK) goto fail;
+    st = CMETA_ENOMEM;
+    double Z = 0;
+    for (size_t i = 0; i < n; i++) Z += iv[i].K[0];
+    cum = CMETA_ARRAY_NEW(double, n + 1);
+    if (!cum) goto fail;
+    for (size_t i = 0; i < n; i++) cum[i + 1] = cum[i] + iv[i].K[0] / Z;
+    b->lognorm_ = log(Z) + M.ref;
+    b->nint = n;
+    if (build_grid(b, &M, iv, n, Z) != CMETA_OK) goto fail;
+    sbuf = CMETA_ARRAY_NEW(double, b->ngrid);
+    mbuf = CMETA_ARRAY_NEW(double, b->ngrid);
+    if (!sbuf || !mbuf) goto fail;
+
+    double alpha = level / 100;
+    summarise_tau(b, &M, iv, n, cum, Z, fin1, fin2, alpha);
+    merge_grid(b, vi, k);
+    summarise_mu(b, mp, use[4], fin2, alpha, sbuf);
+    shrinkage(b, yi, vi, k, alpha, mbuf, sbuf);
     /* marginal likelihood and the Bayes factor for tau = 0 */
     b->marglik = b->log_marglik = NAN;
     b->bf01_tau0 = NAN;

@@ -103,7 +103,7 @@ expect_picture() {
 # Arguments: the t_*.sh files to run (default: all of them).
 [ $# -gt 0 ] || set -- "$T"/t_*.sh
 for t_file in "$@"; do
-    [ -e "$t_file" ] || continue
+    if [ ! -e "$t_file" ]; then bad "no such test file: $t_file (give the path, e.g. tests/cli/t_pool.sh)"; continue; fi
     t_started=$(date +%s)
     . "$t_file"
     # under valgrind (CMETA_LIGHT), the time of each file, for CI's log
