@@ -47,6 +47,85 @@ static int keyed_cmp(const void *a, const void *b)
     return (x->pos > y->pos) - (x->pos < y->pos); /* stable */
 }
 
+/* Signed ranks of the centred estimates yc = y - b by |yc| (ties keep input order). */
+static void signed_ranks(const double *y, size_t k, double b, double *yc, double *sr, keyed *ord)
+{
+    for (size_t i = 0; i < k; i++) {
+        yc[i] = y[i] - b;
+        ord[i].key = fabs(yc[i]);
+        ord[i].pos = i;
+    }
+    qsort(ord, k, sizeof *ord, keyed_cmp);
+    for (size_t rk = 0; rk < k; rk++) {
+        size_t i = ord[rk].pos;
+        double s = (yc[i] > 0) - (yc[i] < 0);
+        sr[i] = s * (double)(rk + 1);
+    }
+}
+
+/* Duval and Tweedie's (2000) estimators of the number of missing studies from the signed ranks
+ * (as metafor's trimfill): R0 = k - (largest negative rank's magnitude) - 1, se sqrt(2 max(0, k0)
+ * + 2); L0 = (4 S_r - n(n + 1))/(2n - 1), S_r the sum of the positive ranks, se from their
+ * variance of S_r. */
+static double k0_estimate(const double *sr, size_t k, cmeta_tf_estimator estimator, double *se_k0)
+{
+    double n = (double)k, k0;
+    if (estimator == CMETA_TF_R0) {
+        double maxneg = 0;
+        int anyneg = 0;
+        for (size_t i = 0; i < k; i++)
+            if (sr[i] < 0) {
+                anyneg = 1;
+                if (-sr[i] > maxneg) maxneg = -sr[i];
+            }
+        /* no negative ranks (every yi equal to b): metafor fails here; cmeta says k0 = 0 */
+        k0 = anyneg ? (n - maxneg) - 1 : 0;
+        *se_k0 = sqrt(2 * fmax(0, k0) + 2);
+    } else {
+        double Sr = 0;
+        for (size_t i = 0; i < k; i++)
+            if (sr[i] > 0) Sr += sr[i];
+        k0 = (4 * Sr - n * (n + 1)) / (2 * n - 1);
+        double varSr = (n * (n + 1) * (2 * n + 1) + 10 * k0 * k0 * k0 + 27 * k0 * k0 +
+                        17 * k0 - 18 * n * k0 * k0 - 18 * n * k0 + 6 * n * n * k0) / 24;
+        *se_k0 = 4 * sqrt(varSr) / (2 * n - 1);
+    }
+    return k0;
+}
+
+/* The filled studies (the k0 most extreme of the sorted, flipped y, mirrored about b) and the
+ * final fit over the k + k0 studies with the caller's options (tau^2 CI included). */
+static cmeta_status fill_and_refit(cmeta_trimfill_result *r, const double *yi, const double *vi, size_t k,
+                                   const double *y, const double *v, const size_t *idx, double b,
+                                   cmeta_tf_side side, const cmeta_fit_opts *o, cmeta_warnings *w,
+                                   cmeta_error *err)
+{
+    size_t k0u = r->k0, kt = k + k0u;
+    r->fill_yi = CMETA_ARRAY_NEW(double, k0u);
+    r->fill_vi = CMETA_ARRAY_NEW(double, k0u);
+    r->fill_of = CMETA_ARRAY_NEW(size_t, k0u);
+    double *ya = CMETA_ARRAY_NEW(double, 2 * kt);
+    if (!r->fill_yi || !r->fill_vi || !r->fill_of || !ya) {
+        cmeta_free(ya);
+        return cmeta_error_set(err, CMETA_ENOMEM, "out of memory");
+    }
+    double *va = ya + kt;
+    memcpy(ya, yi, k * sizeof *yi);
+    memcpy(va, vi, k * sizeof *vi);
+    for (size_t j = 0; j < k0u; j++) {
+        size_t s = k - k0u + j;
+        double t = (y[s] - b) - b; /* as metafor: yi.c - beta on the flipped scale */
+        r->fill_yi[j] = side == CMETA_TF_RIGHT ? t : -t;
+        r->fill_vi[j] = v[s];
+        r->fill_of[j] = idx[s];
+        ya[k + j] = r->fill_yi[j];
+        va[k + j] = v[s];
+    }
+    cmeta_status st = cmeta_rma(ya, va, kt, NULL, 0, o, &r->fit, w, err);
+    cmeta_free(ya);
+    return st;
+}
+
 cmeta_status cmeta_trimfill(const double *yi, const double *vi, size_t k,
                             const cmeta_fit_opts *opts, cmeta_tf_estimator estimator,
                             cmeta_tf_side side, int maxiter, cmeta_trimfill_result **out,
@@ -102,7 +181,7 @@ cmeta_status cmeta_trimfill(const double *yi, const double *vi, size_t k,
         v[i] = vi[idx[i]];
     }
 
-    double n = (double)k, k0 = 0, se_k0 = NAN, b = NAN;
+    double k0 = 0, se_k0 = NAN, b = NAN;
     long k0_sav = -1, k0r = 0;
     int iter = 0;
     while (k0r != k0_sav) {
@@ -117,37 +196,8 @@ cmeta_status cmeta_trimfill(const double *yi, const double *vi, size_t k,
         b = fit->beta[0];
         cmeta_fit_free(fit);
         fit = NULL;
-        for (size_t i = 0; i < k; i++) {
-            yc[i] = y[i] - b;
-            ord[i].key = fabs(yc[i]);
-            ord[i].pos = i;
-        }
-        qsort(ord, k, sizeof *ord, keyed_cmp);
-        for (size_t rk = 0; rk < k; rk++) {
-            size_t i = ord[rk].pos;
-            double s = (yc[i] > 0) - (yc[i] < 0);
-            sr[i] = s * (double)(rk + 1);
-        }
-        if (estimator == CMETA_TF_R0) {
-            double maxneg = 0;
-            int anyneg = 0;
-            for (size_t i = 0; i < k; i++)
-                if (sr[i] < 0) {
-                    anyneg = 1;
-                    if (-sr[i] > maxneg) maxneg = -sr[i];
-                }
-            /* no negative ranks (every yi equal to b): metafor fails here; cmeta says k0 = 0 */
-            k0 = anyneg ? (n - maxneg) - 1 : 0;
-            se_k0 = sqrt(2 * fmax(0, k0) + 2);
-        } else {
-            double Sr = 0;
-            for (size_t i = 0; i < k; i++)
-                if (sr[i] > 0) Sr += sr[i];
-            k0 = (4 * Sr - n * (n + 1)) / (2 * n - 1);
-            double varSr = (n * (n + 1) * (2 * n + 1) + 10 * k0 * k0 * k0 + 27 * k0 * k0 +
-                            17 * k0 - 18 * n * k0 * k0 - 18 * n * k0 + 6 * n * n * k0) / 24;
-            se_k0 = 4 * sqrt(varSr) / (2 * n - 1);
-        }
+        signed_ranks(y, k, b, yc, sr, ord);
+        k0 = k0_estimate(sr, k, estimator, &se_k0);
         k0 = fmax(0, nearbyint(k0));
         if (!isnan(se_k0)) se_k0 = fmax(0, se_k0);
         k0r = (long)k0;
@@ -164,30 +214,7 @@ cmeta_status cmeta_trimfill(const double *yi, const double *vi, size_t k,
         r->p_k0 = NAN;
     }
 
-    size_t k0u = r->k0, kt = k + k0u;
-    r->fill_yi = CMETA_ARRAY_NEW(double, k0u);
-    r->fill_vi = CMETA_ARRAY_NEW(double, k0u);
-    r->fill_of = CMETA_ARRAY_NEW(size_t, k0u);
-    double *ya = CMETA_ARRAY_NEW(double, 2 * kt);
-    if (!r->fill_yi || !r->fill_vi || !r->fill_of || !ya) {
-        cmeta_free(ya);
-        st = cmeta_error_set(err, CMETA_ENOMEM, "out of memory");
-        goto fail;
-    }
-    double *va = ya + kt;
-    memcpy(ya, yi, k * sizeof *yi);
-    memcpy(va, vi, k * sizeof *vi);
-    for (size_t j = 0; j < k0u; j++) {
-        size_t s = k - k0u + j;
-        double t = (y[s] - b) - b; /* as metafor: yi.c - beta on the flipped scale */
-        r->fill_yi[j] = side == CMETA_TF_RIGHT ? t : -t;
-        r->fill_vi[j] = v[s];
-        r->fill_of[j] = idx[s];
-        ya[k + j] = r->fill_yi[j];
-        va[k + j] = v[s];
-    }
-    st = cmeta_rma(ya, va, kt, NULL, 0, &o, &r->fit, w, err);
-    cmeta_free(ya);
+    st = fill_and_refit(r, yi, vi, k, y, v, idx, b, side, &o, w, err);
     if (st != CMETA_OK) goto fail;
 
     cmeta_free(buf);
