@@ -555,6 +555,37 @@ static int check_value(const cli_opts *o, const cli_option *op, const char *val,
 
 static int is_help(const char *a) { return eq(a, "-h") || eq(a, "--help"); }
 
+/* What each given option needs (another option, or one of its values), and what it cannot go
+ * with: the first rule broken is the usage error. */
+static int check_requirements(cli_opts *o, const char **val, const int *count)
+{
+    int rc = 0;
+    for (size_t id = 0; id < cli_noptions && !rc; id++) {
+        const cli_option *op = &cli_options[id];
+        if (!count[id]) continue;
+        if (op->needs) {
+            char tn[64];
+            size_t nl = strcspn(op->needs, "=");
+            snprintf(tn, sizeof tn, "%.*s", (int)nl, op->needs);
+            const cli_option *t = find_option(tn);
+            size_t tid = t ? (size_t)(t - cli_options) : cli_noptions;
+            int ok = t && count[tid] && (!op->needs[nl] || in_words(op->needs + nl + 1, val[tid]));
+            if (!ok) {
+                char need[160];
+                needs_text(op->needs, need, sizeof need);
+                rc = cli_opt_fail(o, "%s needs %s%s%s%s", op->name, need, op->why ? " (" : "", op->why ? op->why : "", op->why ? ")" : "");
+            }
+        }
+        if (!rc && op->conflicts) {
+            const cli_option *t = find_option(op->conflicts);
+            if (t && count[t - cli_options])
+                rc = cli_opt_fail(o, "%s and %s do not go together%s%s%s", op->name, t->name, op->why ? " (" : "",
+                                  op->why ? op->why : "", op->why ? ")" : "");
+        }
+    }
+    return rc;
+}
+
 int cli_parse(int argc, char **argv, cli_opts *o)
 {
     memset(o, 0, sizeof *o);
@@ -661,30 +692,7 @@ int cli_parse(int argc, char **argv, cli_opts *o)
         if ((rc = op->set(o, op->kind == OPT_FLAG ? NULL : v, x))) break;
     }
 
-    /* what an option needs, and what it cannot go with */
-    for (size_t id = 0; id < cli_noptions && !rc; id++) {
-        const cli_option *op = &cli_options[id];
-        if (!count[id]) continue;
-        if (op->needs) {
-            char tn[64];
-            size_t nl = strcspn(op->needs, "=");
-            snprintf(tn, sizeof tn, "%.*s", (int)nl, op->needs);
-            const cli_option *t = find_option(tn);
-            size_t tid = t ? (size_t)(t - cli_options) : cli_noptions;
-            int ok = t && count[tid] && (!op->needs[nl] || in_words(op->needs + nl + 1, val[tid]));
-            if (!ok) {
-                char need[160];
-                needs_text(op->needs, need, sizeof need);
-                rc = cli_opt_fail(o, "%s needs %s%s%s%s", op->name, need, op->why ? " (" : "", op->why ? op->why : "", op->why ? ")" : "");
-            }
-        }
-        if (!rc && op->conflicts) {
-            const cli_option *t = find_option(op->conflicts);
-            if (t && count[t - cli_options])
-                rc = cli_opt_fail(o, "%s and %s do not go together%s%s%s", op->name, t->name, op->why ? " (" : "",
-                                  op->why ? op->why : "", op->why ? ")" : "");
-        }
-    }
+    if (!rc) rc = check_requirements(o, val, count);
 out:
     free(val);
     free(count);
