@@ -392,7 +392,7 @@ static cmeta_status from_reported(const cmeta_table *t, const cmeta_data_opts *o
         return cmeta_error_set(err, CMETA_ENOMEM, "out of memory");
     }
     if (o->ratio && measure == CMETA_GEN &&
-        cmeta_warn(w, "--ratio without --measure: the log ratios are pooled as measure GEN and "
+        cmeta_warn(w, "--ratio without --measure: the log ratios are analysed as measure GEN and "
                       "not back-transformed (exponentiate the estimate and CI)") != CMETA_OK) {
         cmeta_data_free(d);
         return cmeta_error_set(err, CMETA_ENOMEM, "out of memory");

@@ -279,19 +279,18 @@ static cmeta_status group_of(const cmeta_table *t, size_t row, const long *col, 
         cmeta_error_clear(&e);
         if (cmeta_fivenum_meansd(o->fivenum, v[b + 3], v[b + 1], v[b], v[b + 2], v[b + 4], v[cn],
                                  &out->m, &out->sd, &sk, &e) != CMETA_OK) {
-            if (!(v[cn] >= 5)) { /* conv.fivenum gives NA below n = 5: a reason to leave out */
+            if (why[0]) { /* the first group's reason stands */
+            } else if (!(v[cn] >= 5)) { /* conv.fivenum gives NA below n = 5: a reason to leave out */
                 snprintf(why, nwhy, "%s = %g: a median needs n >= 5 (as conv.fivenum)", cname[cn], v[cn]);
-                return CMETA_OK;
-            }
-            if (o->fivenum == CMETA_FIVENUM_HOZO && !range) { /* conv.fivenum "hozo2005": NA */
+            } else if (o->fivenum == CMETA_FIVENUM_HOZO && !range) { /* conv.fivenum "hozo2005": NA */
                 snprintf(why, nwhy, "group %d has quartiles only, for which Hozo et al. (2005) give "
                                     "no formula (use --fivenum wan or default)", g);
-                return CMETA_OK;
             }
+            if (!(v[cn] >= 5) || (o->fivenum == CMETA_FIVENUM_HOZO && !range)) return CMETA_OK;
             return fail_row(err, t, row, col[b], "%s (group %g)", e.message, g);
         }
         if (sk) {
-            snprintf(why, nwhy, "the quartiles/range of group %d are skewed (Shi et al. 2023 test, "
+            if (!why[0]) snprintf(why, nwhy, "the quartiles/range of group %d are skewed (Shi et al. 2023 test, "
                                 "as conv.fivenum's default test = TRUE)", g);
             out->m = out->sd = NAN;
             return CMETA_OK;

@@ -83,3 +83,18 @@ expect_error 1 "--combine: no column 'nope'" "reported: --combine unknown column
 expect_error 1 "--ratio needs a measure on the log scale" "reported: --ratio with SMD" escalc "$DR/routes_smd.csv" --measure SMD --ratio
 expect_error 1 "--measure is required: the file has group statistics" "reported: group data without --measure" escalc "$DR/medians.csv"
 expect_error 1 "--fivenum" "reported: unknown --fivenum" escalc "$DR/medians.csv" --measure MD --fivenum nope
+
+# datasets/lupus/deng2017_outcomes.csv (Deng 2017's outcomes in one file): MD rows and RR rows
+# against metafor 3.8 escalc (make.R, deng2017.csv); each run leaves the other kind's rows out
+for rp_m in MD RR; do
+    run_cmd escalc datasets/lupus/deng2017_outcomes.csv --measure "$rp_m"
+    col=$([ "$rp_m" = MD ] && echo 2 || echo 4)
+    awk -F, -v c="$col" 'NR > 1 { v = $(c + 1); if (v == "") $c = ""; print $1 "|" $c "|" v }' \
+        "$RR/deng2017.csv" >"$TMP/want"
+    awk -F, 'NR > 1 { print $1 "|" $(NF - 1) "|" $NF }' "$TMP/out" >"$TMP/got"
+    if [ "$rc" = 0 ] && [ "$(wc -l <"$TMP/want")" = 21 ] && paste -d'|' "$TMP/got" "$TMP/want" | awk -F'|' '
+           function ad(x) { return x < 0 ? -x : x }
+           function near(a, b) { return (a == "" && b == "") || (a != "" && b != "" && ad(a - b) <= 1e-10 * ad(b) + 1e-15) }
+           { if ($1 != $4 || !near($2, $5) || !near($3, $6)) bad = 1 } END { exit bad }'; then ok
+    else bad "deng2017_outcomes.csv --measure $rp_m against metafor: rc $rc"; fi
+done

@@ -194,3 +194,9 @@ pooled <- rbind(pooled, data.frame(file = "or_mixed.csv", options = "--measure O
                                    se = fit2$se, tau2 = fit2$tau2, ci_lb = fit2$ci.lb, ci_ub = fit2$ci.ub))
 wcsv(pooled, "pooled.csv")
 cat("wrote fivenum.csv conversions.csv routes.csv pooled.csv\n")
+
+# ---- 5. datasets/lupus/deng2017_outcomes.csv (Deng 2017, one file of its outcomes): MD and RR ---
+dg <- read.csv("../../../datasets/lupus/deng2017_outcomes.csv", stringsAsFactors = FALSE, check.names = FALSE)
+md <- escalc("MD", m1i = m1i, sd1i = sd1i, n1i = n1i, m2i = m2i, sd2i = sd2i, n2i = n2i, data = dg)
+rr <- suppressWarnings(escalc("RR", ai = ai, n1i = n1i, ci = ci, n2i = n2i, data = dg))
+wcsv(data.frame(study = dg$study, md_yi = c(md$yi), md_vi = c(md$vi), rr_yi = c(rr$yi), rr_vi = c(rr$vi)), "deng2017.csv")
