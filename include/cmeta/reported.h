@@ -10,10 +10,14 @@
  *   est ci_lb ci_ub ci_level pval       an effect estimate with CI, p-value (and sei: SE)
  *   med1i q11i q31i min1i max1i         a group's five-number summary (2 for the control arm)
  *   se1i ci_lb1i ci_ub1i                a group's SE, or CI, of its mean (2 for the control arm)
- * or when cmeta_data_opts.combine names a column; each row then takes the most direct of its
- * complete routes, in this order: group means and SDs (or 2x2 counts), group SE or CI of the
- * mean, five-number summary, estimate with CI, with SE, with p-value (cmeta_data.row_yi_from
- * says which).
+ * (est or any of the group columns: ci_lb, ci_ub, ci_level and pval alone, as in a results file
+ * read back, do not) or when cmeta_data_opts.combine names a column; each row then takes the
+ * most direct of its complete routes, in this order: group means and SDs (or 2x2 counts), group
+ * SE or CI of the mean, five-number summary, yi with vi or sei as given ("yi_vi"), estimate with
+ * CI, with SE, with p-value (cmeta_data.row_yi_from says which). Group routes need a two-group
+ * measure (CONT2: means; BIN2: counts); pre/post, proportion and correlation measures take only
+ * the estimate routes, and not beside their own columns (CMETA_EUSAGE). ci_level (default 95)
+ * applies to est's CI and to the groups' CIs of the mean alike.
  */
 #ifndef CMETA_REPORTED_H
 #define CMETA_REPORTED_H

@@ -45,8 +45,6 @@ cmeta_status cmeta_fivenum_from_name(const char *name, cmeta_fivenum_method *out
 
 /* ---- conversions of single values --------------------------------------------------------- */
 
-/* qnorm(p) for 0.5 < p < 1 through the numeric layer's quantile (level 100 (2p - 1) %). */
-static double qnorm_upper(double p) { return cmeta__qcrit(100.0 * (2.0 * p - 1.0), NAN); }
 
 cmeta_status cmeta_fivenum_meansd(cmeta_fivenum_method method, double a, double q1, double m,
                                   double q3, double b, double n, double *mean, double *sd,
@@ -94,8 +92,10 @@ cmeta_status cmeta_fivenum_meansd(cmeta_fivenum_method method, double a, double 
         return CMETA_OK;
     }
 
-    double xi = range ? 2 * qnorm_upper((n - 0.375) / (n + 0.25)) : NAN;    /* Wan eq 9 */
-    double eta = iqr ? 2 * qnorm_upper((0.75 * n - 0.125) / (n + 0.25)) : NAN; /* Wan eq 16 */
+    /* xi(n) = 2 qnorm((n - 0.375)/(n + 0.25)) (Wan eq 9), eta(n) = 2 qnorm((0.75 n - 0.125)/(n + 0.25))
+     * (Wan eq 16), through the upper tails 0.625/(n + 0.25) and (0.25 n + 0.375)/(n + 0.25) */
+    double xi = range ? 2 * cmeta__qnorm_upper(0.625 / (n + 0.25)) : NAN;
+    double eta = iqr ? 2 * cmeta__qnorm_upper((0.25 * n + 0.375) / (n + 0.25)) : NAN;
     switch (method) {
     case CMETA_FIVENUM_DEFAULT:
         if (range && iqr) {
@@ -168,7 +168,7 @@ double cmeta_vi_from_ci(double lb, double ub, double level, int ratio)
 
 double cmeta_vi_from_p(double yi, double p)
 {
-    double z = cmeta__qcrit(100.0 * (1.0 - p), NAN); /* qnorm(1 - p/2) */
+    double z = cmeta__qnorm_upper(p / 2); /* qnorm(1 - p/2), exact for tiny p */
     double se = fabs(yi) / z;
     return se * se;
 }
@@ -176,12 +176,12 @@ double cmeta_vi_from_p(double yi, double p)
 /* ---- rows of a table --------------------------------------------------------------------- */
 
 /* Columns: the group data by canonical name (aliases too), the reported statistics by name. */
-enum { C_M1, C_SD1, C_N1, C_M2, C_SD2, C_N2, C_AI, C_BI, C_CI, C_DI,
+enum { C_M1, C_SD1, C_N1, C_M2, C_SD2, C_N2, C_AI, C_BI, C_CI, C_DI, C_YI, C_VI,
        C_EST, C_LB, C_UB, C_LEVEL, C_P, C_SEI,
        C_MED1, C_Q11, C_Q31, C_MIN1, C_MAX1, C_SE1, C_LB1, C_UB1,
        C_MED2, C_Q12, C_Q32, C_MIN2, C_MAX2, C_SE2, C_LB2, C_UB2, NC };
 static const char *const cname[NC] = {
-    "m1i", "sd1i", "n1i", "m2i", "sd2i", "n2i", "ai", "bi", "ci", "di",
+    "m1i", "sd1i", "n1i", "m2i", "sd2i", "n2i", "ai", "bi", "ci", "di", "yi", "vi",
     "est", "ci_lb", "ci_ub", "ci_level", "pval", "sei",
     "med1i", "q11i", "q31i", "min1i", "max1i", "se1i", "ci_lb1i", "ci_ub1i",
     "med2i", "q12i", "q32i", "min2i", "max2i", "se2i", "ci_lb2i", "ci_ub2i"};
@@ -191,8 +191,10 @@ int cmeta__reported_wanted(const cmeta_table *t, const cmeta_data_opts *o)
 {
     if (!t) return 0;
     if (o && o->combine) return 1;
+    /* est, or a group's reported columns; ci_lb, ci_ub, ci_level, pval alone (as in a results
+     * file read back) do not switch the route on */
     for (int c = FIRST_REPORTED; c < NC; c++)
-        if (c != C_SEI && cmeta_table_find(t, cname[c]) >= 0) return 1;
+        if ((c == C_EST || c >= C_MED1) && cmeta_table_find(t, cname[c]) >= 0) return 1;
     return 0;
 }
 
@@ -309,6 +311,14 @@ static cmeta_status est_of(const cmeta_table *t, size_t row, const long *col, co
 {
     *route = NULL;
     double est = v[C_EST];
+    if (isnan(est) && !isnan(v[C_YI]) && (!isnan(v[C_VI]) || !isnan(v[C_SEI]))) {
+        /* yi with vi or sei given (as GEN): on the analysis scale already */
+        double var = !isnan(v[C_VI]) ? v[C_VI] : v[C_SEI] * v[C_SEI];
+        int c = !isnan(v[C_VI]) ? C_VI : C_SEI;
+        if (!(var > 0)) return fail_row(err, t, row, col[c], "%s must be > 0 (got %g)", cname[c], v[c]);
+        *yi = v[C_YI], *vi = var, *route = "yi_vi";
+        return CMETA_OK;
+    }
     if (isnan(est)) return CMETA_OK;
     int ci = !isnan(v[C_LB]) && !isnan(v[C_UB]), se = !isnan(v[C_SEI]), p = !isnan(v[C_P]);
     if (!ci && !se && !p) return CMETA_OK;
@@ -367,6 +377,18 @@ cmeta_status cmeta__reported_rows(const cmeta_table *t, const cmeta_data_opts *o
                                        "statistics (column %s)", cmeta_table_colname(t, (size_t)col[gcols[j]]));
         if (col[C_EST] < 0)
             return cmeta_error_set(err, CMETA_EUSAGE, "--measure is required (the file has no est column)");
+    }
+    if (!groups && fam != CMETA_FAMILY_GEN) { /* pre/post, proportions, correlations: no group route */
+        static const int own[] = {C_M1, C_SD1, C_M2};
+        for (size_t j = 0; j < sizeof own / sizeof *own; j++)
+            if (col[own[j]] >= 0)
+                return cmeta_error_set(err, CMETA_EUSAGE, "--measure %s: its own columns (%s) and reported "
+                                       "statistics (est, med1i, se1i...) cannot be mixed in one file; "
+                                       "reported group statistics go with two-group measures",
+                                       cmeta_measure_name(m), cname[own[j]]);
+        if (cmeta_table_find(t, "ni") >= 0 || cmeta_table_find(t, "xi") >= 0 || cmeta_table_find(t, "ri") >= 0)
+            return cmeta_error_set(err, CMETA_EUSAGE, "--measure %s: its own columns and reported statistics "
+                                   "(est...) cannot be mixed in one file", cmeta_measure_name(m));
     }
     long ccol = -1;
     if (o->combine) {
@@ -562,6 +584,11 @@ cmeta_status cmeta__reported_rows(const cmeta_table *t, const cmeta_data_opts *o
             r->from[i] = cmeta_strdup("merged");
             if (!r->from[i]) st = cmeta_error_set(err, CMETA_ENOMEM, "out of memory");
             continue;
+        }
+        if (how[i] && !isgroup[i] && (!isfinite(r->yi[i]) || !(isfinite(r->vi[i]) && r->vi[i] > 0))) {
+            st = fail_row(err, t, i, -1, "the effect size or its variance (from %s) is not finite and "
+                          "positive although every input is finite: the numbers overflow a double", how[i], 0);
+            break;
         }
         if (how[i] && (!isfinite(r->yi[i]) || !isfinite(r->vi[i]))) {
             if (cmeta_warn(w, "study '%s' (line %ld) left out: its effect size or variance is not finite",

@@ -98,3 +98,24 @@ for rp_m in MD RR; do
            { if ($1 != $4 || !near($2, $5) || !near($3, $6)) bad = 1 } END { exit bad }'; then ok
     else bad "deng2017_outcomes.csv --measure $rp_m against metafor: rc $rc"; fi
 done
+
+# hostile: overflow is refused, not dropped; a tiny p keeps its precision; pre/post columns with est
+printf 'study,est,sei\nA,1e308,1e200\n' >"$TMP/h1.csv"
+expect_error 2 "study 'A': the effect size or its variance (from est_se) is not finite and positive" \
+    "reported: overflow" escalc "$TMP/h1.csv"
+printf 'study,est,pval\nA,0.5,1e-300\n' >"$TMP/h2.csv"
+run_cmd escalc "$TMP/h2.csv"
+if [ "$rc" = 0 ] && awk -F, 'NR == 2 { v = $(NF - 1); exit !(v > 0 && v < 1e-3) }' "$TMP/out"; then ok
+else bad "reported: p = 1e-300 gives a small positive vi: rc $rc $(cat "$TMP/out")"; fi
+printf 'study,m1i,sd1i,m2i,sd2i,ni,est,sei\nA,1,1,2,1,10,0.3,0.1\n' >"$TMP/h3.csv"
+expect_error 1 "--measure SMCR: its own columns (m1i) and reported statistics" "reported: pre/post with est" \
+    escalc "$TMP/h3.csv" --measure SMCR --ri 0.5
+# a results-like file with ci_lb/ci_ub/pval columns but no est stays a plain GEN file
+printf 'study,yi,vi,ci_lb,ci_ub,pval\nA,0.2,0.04,-0.2,0.6,0.3\nB,0.1,0.02,-0.2,0.4,0.5\n' >"$TMP/h4.csv"
+run_cmd escalc "$TMP/h4.csv"
+if [ "$rc" = 0 ] && ! grep -q yi_from "$TMP/out"; then ok; else bad "reported: ci_lb/pval alone switch routes on"; fi
+# yi with vi rows beside est rows (GEN)
+printf 'study,yi,vi,est,ci_lb,ci_ub\nA,0.2,0.04,,,\nB,,,0.3,0.1,0.5\n' >"$TMP/h5.csv"
+run_cmd escalc "$TMP/h5.csv"
+if [ "$rc" = 0 ] && grep -q '^A,.*,yi_vi$' "$TMP/out" && grep -q '^B,.*,est_ci$' "$TMP/out"; then ok
+else bad "reported: yi/vi rows beside est rows"; fi
