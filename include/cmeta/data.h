@@ -74,8 +74,8 @@ typedef struct {
     char **row_label;         /* length nrows */
     char **row_yi_from;       /* length nrows, or NULL: the route that gave each row's yi/vi
                                * when the file has reported statistics (cmeta/reported.h):
-                               * "mean_sd" "counts" "group_se" "group_ci" "fivenum:METHOD"
-                               * "est_ci" "est_se" "est_p" ("+combined" when arms were merged,
+                               * "mean_sd" "counts" "group_se" "group_ci" "group_se_ci"
+                               * "fivenum:METHOD" "yi_vi" "est_ci" "est_se" "est_p" ("+combined" when arms were merged,
                                * "merged" for the arms merged into an earlier row); NULL for a
                                * row left out */
 } cmeta_data;

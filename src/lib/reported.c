@@ -595,6 +595,8 @@ cmeta_status cmeta__reported_rows(const cmeta_table *t, const cmeta_data_opts *o
                            label_of(t, i, lab, sizeof lab), cmeta_table_row_line(t, i)) != CMETA_OK)
                 st = cmeta_error_set(err, CMETA_ENOMEM, "out of memory");
             r->yi[i] = r->vi[i] = NAN;
+            cmeta_free(r->from[i]); /* a row left out has no route */
+            r->from[i] = NULL;
             continue;
         }
         if (!how[i]) {
