@@ -31,9 +31,9 @@ extern "C" {
 /* Methods for a median with quartiles and/or range to a mean and SD, as metafor 4's
  * conv.fivenum() (R/conv.fivenum.r of metafor 4; not in metafor 3.8):
  *   DEFAULT (conv.fivenum's method = "default", i.e. "luo/wan/shi"): mean by Luo et al. (2018,
- *     Stat Methods Med Res 27:1785, eqs 7, 11, 15), SD by Wan et al. (2014, BMC Med Res
- *     Methodol 14:135, eqs 9 and 16) for the range or the IQR, and by Shi et al. (2020, Res
- *     Synth Methods 11:641, eq 10) when both are given;
+ *     Stat Methods Med Res 27:1785), SD by Wan et al. (2014, BMC Med Res Methodol 14:135) for
+ *     the range or the IQR, and by Shi et al. (2020, Res Synth Methods 11:641) when both are
+ *     given (equation numbers as conv.fivenum cites them: Luo 7, 11, 15; Wan 9, 16; Shi 10);
  *   WAN  (conv.fivenum "wan2014"): Wan et al. (2014) at every n: mean (a + 2m + b)/4,
  *     (q1 + m + q3)/3 or (a + 2q1 + 2m + 2q3 + b)/8; SD (b - a)/xi(n), (q3 - q1)/eta(n) or
  *     their average, xi(n) = 2 qnorm((n - 0.375)/(n + 0.25)),

@@ -116,13 +116,13 @@ cmeta_status cmeta_fivenum_meansd(cmeta_fivenum_method method, double a, double 
         break;
     case CMETA_FIVENUM_WAN:
         if (range && iqr) {
-            *mean = (a + 2 * q1 + 2 * m + 2 * q3 + b) / 8; /* Wan eq 10 (Bland 2015) */
-            *sd = 0.5 * ((b - a) / xi + (q3 - q1) / eta);  /* Wan eq 13 */
+            *mean = (a + 2 * q1 + 2 * m + 2 * q3 + b) / 8; /* Wan 2014 (as Bland 2015) */
+            *sd = 0.5 * ((b - a) / xi + (q3 - q1) / eta);  /* Wan 2014: average of the two */
         } else if (range) {
-            *mean = (a + 2 * m + b) / 4;                   /* Wan eq 2 (Hozo) */
+            *mean = (a + 2 * m + b) / 4;                   /* Wan 2014 (Hozo's small-n mean) */
             *sd = (b - a) / xi;                            /* Wan eq 9 */
         } else {
-            *mean = (q1 + m + q3) / 3;                     /* Wan eq 14 */
+            *mean = (q1 + m + q3) / 3;                     /* Wan 2014 */
             *sd = (q3 - q1) / eta;                         /* Wan eq 16 */
         }
         break;
