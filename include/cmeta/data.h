@@ -48,7 +48,10 @@ typedef struct {
     /* reported statistics (cmeta/reported.h) */
     int ratio;                /* est, ci_lb, ci_ub are ratios (OR RR HR ROM): logs taken */
     cmeta_fivenum_method fivenum; /* medians with IQR/range to means and SDs (default DEFAULT) */
-    const char *combine;      /* column marking arms of one trial to merge (NULL: none) */
+    const char *combine;      /* column (by its name as written) marking arms of one trial: rows
+                               * with the same value merge their group 1 into the first such row
+                               * (Cochrane Handbook Table 6.5.a; 2x2 counts add), whose control is
+                               * used once; later arms may leave the control empty (NULL: none) */
 } cmeta_data_opts;
 
 CMETA_EXPORT void cmeta_data_opts_default(cmeta_data_opts *o);

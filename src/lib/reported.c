@@ -407,9 +407,11 @@ cmeta_status cmeta__reported_rows(const cmeta_table *t, const cmeta_data_opts *o
     r->vi = CMETA_ARRAY_NEW(double, nr ? nr : 1);
     r->from = CMETA_ARRAY_NEW(char *, nr ? nr : 1);
     int *isgroup = CMETA_ARRAY_NEW(int, nr ? nr : 1);
+    int *arm1 = CMETA_ARRAY_NEW(int, nr ? nr : 1); /* group 1 complete (an arm for --combine) */
+    const char **how1 = (const char **)CMETA_ARRAY_NEW(char *, nr ? nr : 1);
     const char **how = (const char **)CMETA_ARRAY_NEW(char *, nr ? nr : 1);
     char **why = CMETA_ARRAY_NEW(char *, nr ? nr : 1);
-    int ok = r->yi && r->vi && r->from && isgroup && how && why;
+    int ok = r->yi && r->vi && r->from && isgroup && arm1 && how1 && how && why;
     for (int g = 0; g < CMETA__NG && ok; g++) {
         r->g[g] = CMETA_ARRAY_NEW(double, nr ? nr : 1);
         ok = r->g[g] != NULL;
@@ -441,6 +443,10 @@ cmeta_status cmeta__reported_rows(const cmeta_table *t, const cmeta_data_opts *o
             st = group_of(t, i, col, v, 1, o, &g1, whybuf, sizeof whybuf, err);
             if (st == CMETA_OK) st = group_of(t, i, col, v, 2, o, &g2, whybuf, sizeof whybuf, err);
             if (st != CMETA_OK) break;
+            if (g1.level >= 0) { /* an arm merged by --combine may leave the shared control out */
+                arm1[i] = 1, how1[i] = g1.how;
+                r->g[CMETA__G_M1][i] = g1.m, r->g[CMETA__G_SD1][i] = g1.sd, r->g[CMETA__G_N1][i] = g1.n;
+            }
             if (g1.level >= 0 && g2.level >= 0) {
                 isgroup[i] = 1;
                 how[i] = g1.level >= g2.level ? g1.how : g2.how;
@@ -451,6 +457,10 @@ cmeta_status cmeta__reported_rows(const cmeta_table *t, const cmeta_data_opts *o
         } else if (groups) {
             double bi = !isnan(v[C_BI]) ? v[C_BI] : v[C_N1] - v[C_AI];
             double di = !isnan(v[C_DI]) ? v[C_DI] : v[C_N2] - v[C_CI];
+            if (!isnan(v[C_AI]) && !isnan(bi)) {
+                arm1[i] = 1, how1[i] = "counts";
+                r->g[CMETA__G_AI][i] = v[C_AI], r->g[CMETA__G_BI][i] = bi;
+            }
             if (!isnan(v[C_AI]) && !isnan(bi) && !isnan(v[C_CI]) && !isnan(di)) {
                 isgroup[i] = 1;
                 how[i] = "counts";
@@ -481,11 +491,24 @@ cmeta_status cmeta__reported_rows(const cmeta_table *t, const cmeta_data_opts *o
         size_t arms = 1;
         for (size_t j = i + 1; j < nr && st == CMETA_OK; j++) {
             if (merged[j] || strcmp(cmeta_table_cell(t, j, (size_t)ccol), key) != 0) continue;
-            if (!isgroup[i] || !isgroup[j]) {
+            if (!isgroup[i] || !arm1[j]) {
                 size_t bad = isgroup[i] ? j : i;
-                st = fail_row(err, t, bad, ccol, "arms merged by --combine %s need group data (means "
-                              "and SDs, SE or CI, medians, or counts) in every arm", o->combine, 0);
+                st = fail_row(err, t, bad, ccol, isgroup[i] ? "arms merged by --combine %s need group data "
+                              "(means and SDs, SE or CI, medians, or counts) in every arm"
+                              : "the first arm of a trial merged by --combine %s needs group data for both "
+                                "groups (the control is taken from it)", o->combine, 0);
                 break;
+            }
+            {   /* the control is shared: say so when the arms' rows disagree on it */
+                int g0 = fam == CMETA_FAMILY_CONT2 ? CMETA__G_M2 : CMETA__G_CI;
+                int g1 = fam == CMETA_FAMILY_CONT2 ? CMETA__G_N2 : CMETA__G_DI, differ = 0;
+                for (int g = g0; g <= g1; g++) differ |= !isnan(r->g[g][j]) && r->g[g][i] != r->g[g][j];
+                char lab[256], labj[256];
+                if (differ && cmeta_warn(w, "study '%s' (line %ld): its control group differs from that of "
+                                         "'%s' (line %ld), the first arm of trial %s: the first row's is used",
+                                         label_of(t, j, labj, sizeof labj), cmeta_table_row_line(t, j),
+                                         label_of(t, i, lab, sizeof lab), cmeta_table_row_line(t, i), key) != CMETA_OK)
+                    st = cmeta_error_set(err, CMETA_ENOMEM, "out of memory");
             }
             if (fam == CMETA_FAMILY_CONT2) {
                 double n, mm, sd;
@@ -502,9 +525,9 @@ cmeta_status cmeta__reported_rows(const cmeta_table *t, const cmeta_data_opts *o
             int li = 9, lj = 9;
             for (int q = 0; q < 5; q++) {
                 if (strcmp(how[i], order[q]) == 0) li = q;
-                if (strcmp(how[j], order[q]) == 0) lj = q;
+                if (strcmp(how1[j], order[q]) == 0) lj = q;
             }
-            if (li < 9 && (lj > li)) how[i] = how[j];
+            if (li < 9 && (lj > li)) how[i] = lj < 9 ? order[lj] : how1[j];
             isgroup[j] = 0;
             how[j] = NULL;
             r->yi[j] = r->vi[j] = NAN;
@@ -621,6 +644,8 @@ cmeta_status cmeta__reported_rows(const cmeta_table *t, const cmeta_data_opts *o
     cmeta_free(why);
     cmeta_free(merged);
     cmeta_free(isgroup);
+    cmeta_free(arm1);
+    cmeta_free((void *)how1);
     cmeta_free((void *)how);
     if (st != CMETA_OK) cmeta__reported_free(r);
     return st;

@@ -119,3 +119,22 @@ printf 'study,yi,vi,est,ci_lb,ci_ub\nA,0.2,0.04,,,\nB,,,0.3,0.1,0.5\n' >"$TMP/h5
 run_cmd escalc "$TMP/h5.csv"
 if [ "$rc" = 0 ] && grep -q '^A,.*,yi_vi$' "$TMP/out" && grep -q '^B,.*,est_ci$' "$TMP/out"; then ok
 else bad "reported: yi/vi rows beside est rows"; fi
+
+# --combine: the second arm may leave the shared control empty (same result as with it); a control
+# that differs is named; 2x2 arms add their counts (8/12 vs 4/6: OR 1, vi 1/8 + 1/12 + 1/4 + 1/6)
+sed 's/^\(Trial A high dose,A,high,-8.4,3.9,11\),-3.0,4.8,12$/\1,,,/' "$DR/arms_combine.csv" >"$TMP/c1.csv"
+run_cmd escalc "$TMP/c1.csv" --measure MD --combine trial
+want=$(awk -F, '$1 == "arms_combine.csv" && $2 == "--measure MD --combine trial" && $3 == "Trial A low dose" { print $4, $5 }' "$RR/routes.csv")
+got=$(awk -F, '$1 == "Trial A low dose" { print $(NF - 2), $(NF - 1) }' "$TMP/out")
+if [ "$rc" = 0 ] && grep -q ',,,,,merged$' "$TMP/out" && echo "$got $want" | awk '
+       function ad(x) { return x < 0 ? -x : x }
+       { exit !(ad($1 - $3) <= 1e-12 * ad($3) && ad($2 - $4) <= 1e-12 * ad($4)) }'; then ok
+else bad "reported: --combine with the control left out of the second arm: rc $rc, got $got, want $want"; fi
+sed 's/^\(Trial A high dose,A,high,-8.4,3.9,11\),-3.0,4.8,12$/\1,-3.0,4.9,12/' "$DR/arms_combine.csv" >"$TMP/c2.csv"
+run_cmd escalc "$TMP/c2.csv" --measure MD --combine trial
+if [ "$rc" = 0 ] && grep -q "study 'Trial A high dose' (line 3): its control group differs from that of 'Trial A low dose' (line 2)" "$TMP/err"; then ok
+else bad "reported: --combine names a differing control: $(cat "$TMP/err")"; fi
+printf 'study,trial,ai,n1i,ci,n2i\nA,1,3,10,4,10\nB,1,5,10,,\n' >"$TMP/c3.csv"
+run_cmd escalc "$TMP/c3.csv" --measure OR --combine trial
+if [ "$rc" = 0 ] && grep -q '^A,1,3,10,4,10,0,0.625,counts+combined$' "$TMP/out"; then ok
+else bad "reported: --combine adds 2x2 counts: $(cat "$TMP/out")"; fi
