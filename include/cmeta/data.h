@@ -11,6 +11,7 @@
 #include "status.h"
 #include "table.h"
 #include "effect.h"
+#include "reported.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -44,6 +45,13 @@ typedef struct {
     int ri_set;               /* --ri R given: used where the file has no ri column */
     double ri;
     cmeta_smcr_sd smcr_sd;    /* SD standardizing SMCR/SMCRH (default FOLLOWUP, see above) */
+    /* reported statistics (cmeta/reported.h) */
+    int ratio;                /* est, ci_lb, ci_ub are ratios (OR RR HR ROM): logs taken */
+    cmeta_fivenum_method fivenum; /* medians with IQR/range to means and SDs (default DEFAULT) */
+    const char *combine;      /* column (by its name as written) marking arms of one trial: rows
+                               * with the same value merge their group 1 into the first such row
+                               * (Cochrane Handbook Table 6.5.a; 2x2 counts add), whose control is
+                               * used once; later arms may leave the control empty (NULL: none) */
 } cmeta_data_opts;
 
 CMETA_EXPORT void cmeta_data_opts_default(cmeta_data_opts *o);
@@ -67,6 +75,12 @@ typedef struct {
     double *xi, *ni, *ri;
     double *row_yi, *row_vi;  /* length nrows: NaN for rows left out */
     char **row_label;         /* length nrows */
+    char **row_yi_from;       /* length nrows, or NULL: the route that gave each row's yi/vi
+                               * when the file has reported statistics (cmeta/reported.h):
+                               * "mean_sd" "counts" "group_se" "group_ci" "group_se_ci"
+                               * "fivenum:METHOD" "yi_vi" "est_ci" "est_se" "est_p" ("+combined" when arms were merged,
+                               * "merged" for the arms merged into an earlier row); NULL for a
+                               * row left out */
 } cmeta_data;
 
 /* Build the analysis data from a table. On CMETA_EDATA, err names file, line, column,

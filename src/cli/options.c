@@ -187,6 +187,9 @@ static int set_add(cli_opts *o, const char *v, double x)
     return 0;
 }
 static int set_drop00(cli_opts *o, const char *v, double x) { (void)v, (void)x; o->data.escalc.drop00 = 1; return 0; }
+LIB_SET(set_fivenum, "--fivenum", cmeta_fivenum_from_name(v, &o->data.fivenum))
+static int set_ratio(cli_opts *o, const char *v, double x) { (void)v, (void)x; o->data.ratio = 1; return 0; }
+static int set_combine(cli_opts *o, const char *v, double x) { (void)x; o->data.combine = v; return 0; }
 static int set_ri(cli_opts *o, const char *v, double x) { (void)v; o->data.ri = x; o->data.ri_set = 1; return 0; }
 static int set_preset(cli_opts *o, const char *v, double x)
 {
@@ -294,6 +297,16 @@ const cli_option cli_options[] = {
      ALL_CMDS, "effect sizes", "--measure=MC,SMCC,SMCR,SMCRH,ROMC", NULL, "the pre/post measures; SMCR and SMCRH use it", set_smcr_sd,
      "SD that standardizes SMCR and SMCRH: followup (sd1i, metafor's escalc on these columns) or baseline "
      "(sd2i, the pre-test SD of Becker 1988 and Morris 2008)"},
+    {"--ratio", NULL, OPT_FLAG, NULL, NULL, NONE, NULL, NULL, 0, ALL_CMDS, "reported statistics", NULL, NULL, NULL,
+     set_ratio, "est, ci_lb and ci_ub are ratios (OR, RR, HR, ROM): their logs are pooled, sei is the SE of "
+                "the log, and results are back-transformed (with a log-scale --measure)"},
+    {"--fivenum", NULL, OPT_ENUM, "M", "default wan hozo | luo-wan-shi wan2014 hozo2005", NONE, "default", "wan", 0,
+     ALL_CMDS, "reported statistics", NULL, NULL, NULL, set_fivenum,
+     "medians with quartiles/range (med1i q11i q31i min1i max1i) to means and SDs: default as metafor 4's "
+     "conv.fivenum (Luo 2018 means, Wan 2014/Shi 2020 SDs), wan (Wan 2014 at every n), hozo (Hozo 2005 by n)"},
+    {"--combine", NULL, OPT_COLUMN, "COL", NULL, NONE, NULL, "trial", 0, ALL_CMDS, "reported statistics", NULL,
+     NULL, NULL, set_combine, "rows with the same value of COL are arms of one trial: their group 1 merged "
+                              "(Cochrane Handbook Table 6.5.a) into the first row, the control taken once"},
     {"--preset", NULL, OPT_ENUM, "P", "metafor revman5 revmanweb", NONE, "metafor", "revman5", 0, PRESETS, "model", NULL,
      NULL, NULL, set_preset,
      "conventions for reproducing published analyses; revman5: DerSimonian-Laird, RevMan's approximate "

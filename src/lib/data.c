@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "internal.h"
+#include "reported_internal.h"
 
 /* The input variables, by canonical column name. */
 enum { V_M1, V_SD1, V_N1, V_M2, V_SD2, V_N2, V_AI, V_BI, V_CI, V_DI, V_XI, V_NI, V_RI,
@@ -224,6 +225,9 @@ void cmeta_data_free(cmeta_data *d)
     if (d->row_label)
         for (size_t i = 0; i < d->nrows; i++) cmeta_free(d->row_label[i]);
     cmeta_free(d->row_label);
+    if (d->row_yi_from)
+        for (size_t i = 0; i < d->nrows; i++) cmeta_free(d->row_yi_from[i]);
+    cmeta_free(d->row_yi_from);
     cmeta_free(d);
 }
 
@@ -334,6 +338,69 @@ static cmeta_status overflow_error(cmeta_error *err, const cmeta_table *t, size_
 
 /* ---- building ------------------------------------------------------------------------ */
 
+/* A table with reported statistics (cmeta/reported.h): reported.c gives every row's yi, vi
+ * and route; the family's arrays are kept when every study came from group data. */
+static cmeta_status from_reported(const cmeta_table *t, const cmeta_data_opts *o, cmeta_data **out,
+                                  cmeta_warnings *w, cmeta_error *err)
+{
+    cmeta__reported r;
+    cmeta_status st = cmeta__reported_rows(t, o, &r, w, err);
+    if (st != CMETA_OK) return st;
+    size_t nrows = r.nrows, k = 0;
+    for (size_t i = 0; i < nrows; i++) k += isfinite(r.yi[i]) && isfinite(r.vi[i]);
+    if (k == 0) {
+        cmeta__reported_free(&r);
+        return fail_at(err, t, 0, 0, NULL, CMETA_EDATA,
+                       nrows ? "no studies with complete data (see the warnings)"
+                             : "no studies with complete data (the file has no data rows)");
+    }
+    cmeta_data *d = data_new(nrows, k);
+    if (!d) {
+        cmeta__reported_free(&r);
+        return cmeta_error_set(err, CMETA_ENOMEM, "out of memory");
+    }
+    d->table = t;
+    d->measure = r.measure;
+    d->escalc = o->escalc;
+    d->row_yi_from = r.from; /* handed over */
+    r.from = NULL;
+    long label_col = cmeta_table_find(t, "study");
+    cmeta_measure measure = r.measure;
+    cmeta_family fam = cmeta_measure_family(r.measure);
+    static const int cont[] = {V_M1, V_SD1, V_N1, V_M2, V_SD2, V_N2}, bin[] = {V_AI, V_BI, V_CI, V_DI};
+    const int *keep = fam == CMETA_FAMILY_CONT2 ? cont : bin;
+    int nkeep = !r.all_group ? 0 : fam == CMETA_FAMILY_CONT2 ? 6 : fam == CMETA_FAMILY_BIN2 ? 4 : 0;
+    for (int j = 0; j < nkeep && st == CMETA_OK; j++)
+        if (!(*field_of(d, keep[j]) = CMETA_ARRAY_NEW(double, k))) st = CMETA_ENOMEM;
+    for (size_t i = 0, s = 0; i < nrows && st == CMETA_OK; i++) {
+        if (!(d->row_label[i] = row_label(t, label_col, i))) {
+            st = CMETA_ENOMEM;
+            break;
+        }
+        if (!isfinite(r.yi[i]) || !isfinite(r.vi[i])) continue;
+        d->row[s] = i;
+        d->label[s] = d->row_label[i];
+        d->yi[s] = d->row_yi[i] = r.yi[i];
+        d->vi[s] = d->row_vi[i] = r.vi[i];
+        for (int j = 0; j < nkeep; j++)
+            (*field_of(d, keep[j]))[s] = r.g[(fam == CMETA_FAMILY_CONT2 ? CMETA__G_M1 : CMETA__G_AI) + j][i];
+        s++;
+    }
+    cmeta__reported_free(&r);
+    if (st != CMETA_OK) {
+        cmeta_data_free(d);
+        return cmeta_error_set(err, CMETA_ENOMEM, "out of memory");
+    }
+    if (o->ratio && measure == CMETA_GEN &&
+        cmeta_warn(w, "--ratio without --measure: the log ratios are analysed as measure GEN and "
+                      "not back-transformed (exponentiate the estimate and CI)") != CMETA_OK) {
+        cmeta_data_free(d);
+        return cmeta_error_set(err, CMETA_ENOMEM, "out of memory");
+    }
+    *out = d;
+    return CMETA_OK;
+}
+
 cmeta_status cmeta_data_from_table(const cmeta_table *t, const cmeta_data_opts *o,
                                    cmeta_data **out, cmeta_warnings *w, cmeta_error *err)
 {
@@ -345,6 +412,7 @@ cmeta_status cmeta_data_from_table(const cmeta_table *t, const cmeta_data_opts *
         cmeta_data_opts_default(&defaults);
         o = &defaults;
     }
+    if (cmeta__reported_wanted(t, o)) return from_reported(t, o, out, w, err);
 
     /* the measure */
     long col[NV];
@@ -601,6 +669,17 @@ cmeta_status cmeta_data_subset(const cmeta_data *d, const size_t *idx, size_t n,
         }
         for (size_t s = 0; s < n; s++) a[s] = (*src)[idx[s]];
         *field_of(e, v) = a;
+    }
+    if (d->row_yi_from) {
+        if (!(e->row_yi_from = CMETA_ARRAY_NEW(char *, d->nrows))) {
+            cmeta_data_free(e);
+            return CMETA_ENOMEM;
+        }
+        for (size_t i = 0; i < d->nrows; i++)
+            if (d->row_yi_from[i] && !(e->row_yi_from[i] = cmeta_strdup(d->row_yi_from[i]))) {
+                cmeta_data_free(e);
+                return CMETA_ENOMEM;
+            }
     }
     for (size_t s = 0; s < n; s++) {
         size_t j = idx[s], row = d->row[j];

@@ -29,6 +29,8 @@ double cmeta__qcrit(double level, double df)
     return gsl_cdf_tdist_Qinv(a / 2.0, df);
 }
 
+double cmeta__qnorm_upper(double a) { return gsl_cdf_ugaussian_Qinv(a); }
+
 double cmeta__pchisq_upper(double x, double df) { return gsl_cdf_chisq_Q(x, df); }
 
 double cmeta__pf_upper(double x, double df1, double df2) { return gsl_cdf_fdist_Q(x, df1, df2); }

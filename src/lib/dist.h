@@ -11,6 +11,8 @@ double cmeta__pnorm2(double z);
 double cmeta__pt2(double t, double df);
 /* z (df NAN) or t_df quantile 1 - alpha/2 for a level in percent (95 -> 1.96). */
 double cmeta__qcrit(double level, double df);
+/* z with P(Z > z) = a, standard normal (a small: no loss of precision near 0). */
+double cmeta__qnorm_upper(double a);
 /* P(X > x), X ~ chi^2_df. */
 double cmeta__pchisq_upper(double x, double df);
 /* P(X > x), X ~ F(df1, df2). */

@@ -291,6 +291,10 @@ static void json_studies(FILE *fp, const cmeta_data *d, const cmeta_fit *f, int 
         jnum(fp, "ci_lb", lo, &f2);
         jnum(fp, "ci_ub", hi, &f2);
         jnum(fp, "weight", f->weight ? f->weight[i] : NAN, &f2);
+        if (d->row_yi_from && d->row_yi_from[d->row[i]]) { /* route (cmeta/reported.h) */
+            cmeta_json_key(fp, "yi_from", &f2);
+            cmeta_json_str(fp, d->row_yi_from[d->row[i]]);
+        }
         fputc('}', fp);
     }
     fputc(']', fp);

@@ -291,6 +291,7 @@ cmeta_status cmeta_report_escalc(FILE *fp, const cmeta_table *t, const cmeta_dat
     }
     if (yc < 0) fputs(nc ? ",yi" : "yi", fp);
     if (vc < 0) fputs(",vi", fp);
+    if (d->row_yi_from) fputs(",yi_from", fp); /* the route of each row (cmeta/reported.h) */
     fputc('\n', fp);
     for (size_t i = 0; i < nr; i++) {
         for (size_t j = 0; j < nc; j++) {
@@ -306,6 +307,10 @@ cmeta_status cmeta_report_escalc(FILE *fp, const cmeta_table *t, const cmeta_dat
         if (vc < 0) {
             fputc(',', fp);
             cmeta_csv_num(fp, d->row_vi[i]);
+        }
+        if (d->row_yi_from) {
+            fputc(',', fp);
+            if (d->row_yi_from[i]) cmeta_csv_field(fp, d->row_yi_from[i]);
         }
         fputc('\n', fp);
     }
