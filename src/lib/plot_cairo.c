@@ -375,9 +375,12 @@ cmeta_status cmeta_plot_render_stream_opts(const cmeta_plot *p, cmeta_plot_forma
     cmeta_status cst = cairo_ready(err);
     if (cst != CMETA_OK) return cst;
     const double px = o.dpi / 72; /* pixels per point */
-    if (fmt == CMETA_PLOT_PNG && (ceil(pw * px) > 32767 || ceil(ph * px) > 32767))
+    /* whole pixels covering the page (8 x 6 in at 600 dpi: 4800 x 3600, not one more for
+     * the rounding of 600 / 72) */
+    const double npx = ceil(pw * px - 1e-6), npy = ceil(ph * px - 1e-6);
+    if (fmt == CMETA_PLOT_PNG && (npx > 32767 || npy > 32767))
         return cmeta_error_set(err, CMETA_EUSAGE, "render: the picture would be %.0f x %.0f pixels (at most 32767 "
-                                                  "each): lower the resolution or the size", ceil(pw * px), ceil(ph * px));
+                                                  "each): lower the resolution or the size", npx, npy);
     cairo_surface_t *s = NULL;
     switch (fmt) {
     case CMETA_PLOT_SVG: s = CA(cairo_svg_surface_create_for_stream)(write_fp, fp, pw, ph); break;
@@ -386,7 +389,7 @@ cmeta_status cmeta_plot_render_stream_opts(const cmeta_plot *p, cmeta_plot_forma
         CA(cairo_pdf_surface_set_metadata)(s, CAIRO_PDF_METADATA_CREATOR, "cmeta " CMETA_VERSION);
         break;
     case CMETA_PLOT_PNG:
-        s = CA(cairo_image_surface_create)(CAIRO_FORMAT_RGB24, (int)ceil(pw * px), (int)ceil(ph * px));
+        s = CA(cairo_image_surface_create)(CAIRO_FORMAT_RGB24, (int)npx, (int)npy);
         break;
     }
     if (!s || CA(cairo_surface_status)(s) != CAIRO_STATUS_SUCCESS) {
