@@ -287,6 +287,64 @@ static void test_funnel_controls(void)
     cmeta_table_free(t);
 }
 
+/* Leave-one-out and cumulative forest plots: one row per refitted model, its numbers shown
+ * back-transformed; metafor 3.8.1 (tests/reference/figures/derived_bt.csv, bcg_rr_reml_loo):
+ * without Aronson 0.4931 [0.3398, 0.7155]. */
+static void test_forest_derived(void)
+{
+    cmeta_table *t = NULL;
+    cmeta_data *d = load("tests/cli/data/bcg.csv", CMETA_RR, &t);
+    cmeta_fit *f = fit_of(d);
+    cmeta_studies s;
+    cmeta_escalc_opts eo;
+    cmeta_escalc_opts_default(&eo);
+    cmeta_studies_from_data(d, &eo, &s);
+    cmeta_fit_opts fo;
+    cmeta_fit_opts_default(&fo);
+    fo.no_ci_tau2 = 1;
+    cmeta_summary rows[13];
+    const char *labels[13];
+    for (size_t i = 0; i < d->k; i++) labels[i] = d->label[i];
+    for (int kind = 1; kind <= 2; kind++) {
+        CU_ASSERT_EQUAL_FATAL(kind == 1 ? cmeta_leave1out(&s, &fo, rows, NULL, NULL) : cmeta_cumul(&s, NULL, &fo, rows, NULL, NULL),
+                              CMETA_OK);
+        cmeta_forest_opts o;
+        cmeta_forest_opts_default(&o);
+        o.derived = kind;
+        o.rows = rows;
+        o.row_labels = labels;
+        o.nderived = d->k;
+        cmeta_plot p;
+        CU_ASSERT_EQUAL_FATAL(cmeta_forest_layout(d, f, NULL, &o, cmeta_text_measure_cairo, g_tm, &p, NULL), CMETA_OK);
+        tu_check_no_overlap(&p);
+        CU_ASSERT(tu_has_text(&p, kind == 1 ? "Study omitted" : "Study added"));
+        CU_ASSERT_EQUAL(count(&p, CMETA_ROLE_WEIGHT), 0);
+        CU_ASSERT_EQUAL(count(&p, CMETA_ROLE_DATA), 0);
+        CU_ASSERT_EQUAL(count(&p, CMETA_ROLE_SQUARE), d->k);
+        CU_ASSERT_EQUAL(count(&p, CMETA_ROLE_DIAMOND), kind == 1 ? 1 : 0);
+        for (size_t i = 0; i < d->k; i++) {
+            const cmeta_prim *q = find(&p, CMETA_ROLE_SQUARE, (long)i);
+            CU_ASSERT_PTR_NOT_NULL_FATAL(q);
+            TU_ASSERT_CLOSE(q->x + q->w / 2, cmeta_plot_xpos(&p, rows[i].estimate), 1e-12, 1e-9, "square at the estimate");
+            CU_ASSERT(i == 0 || label_y(&p, (long)i - 1) < label_y(&p, (long)i));
+        }
+        if (kind == 1) CU_ASSERT_STRING_EQUAL(find(&p, CMETA_ROLE_EFFECT, 0)->text, "0.49 [0.34, 0.72]");
+        /* cumulative: the first row is Aronson alone (0.41 [0.13, 1.26]), the last all 13 */
+        if (kind == 2) {
+            CU_ASSERT_STRING_EQUAL(find(&p, CMETA_ROLE_EFFECT, 0)->text, "0.41 [0.13, 1.26]");
+            CU_ASSERT_STRING_EQUAL(find(&p, CMETA_ROLE_EFFECT, 12)->text, "0.49 [0.34, 0.70]");
+            CU_ASSERT(!tu_has_text(&p, "Heterogeneity"));
+        }
+        cmeta_plot_free(&p);
+        /* refusals: no rows; with an order */
+        o.rows = NULL;
+        CU_ASSERT_EQUAL(cmeta_forest_layout(d, f, NULL, &o, tu_fake_measure, NULL, &p, NULL), CMETA_EUSAGE);
+    }
+    cmeta_fit_free(f);
+    cmeta_data_free(d);
+    cmeta_table_free(t);
+}
+
 /* ---- rendering --------------------------------------------------------------------------- */
 
 static unsigned long be32(const unsigned char *b)
@@ -425,6 +483,7 @@ int main(void)
     CU_add_test(s, "forest: order within subgroups", test_forest_sort_subgroups);
     CU_add_test(s, "forest: single proportion without the test of p = 0.5", test_forest_single_arm);
     CU_add_test(s, "funnel: title, axis, limits, ticks", test_funnel_controls);
+    CU_add_test(s, "forest: leave-one-out and cumulative rows", test_forest_derived);
     CU_add_test(s, "render: PNG pHYs and size, SVG text as text", test_render);
     int rc = tu_run();
     cmeta_text_measurer_free(g_tm);

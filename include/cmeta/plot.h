@@ -22,6 +22,7 @@
 #include "model.h"
 #include "resample.h"
 #include "bayes.h"
+#include "derive.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -181,6 +182,17 @@ typedef struct {
     size_t nannot;
     const char *const *annot_head;
     const char *const *const *annot;
+    /* leave-one-out or cumulative forest plot (as metafor's forest() of leave1out()/cumul()
+     * results): derived = 1 (leave-one-out) or 2 (cumulative) draws one row per derived fit,
+     * rows[i] labelled row_labels[i] ("omitted" / "added" study), its estimate and CI (on the
+     * yi scale, shown back-transformed as the studies are) as a square of fixed size and a
+     * line; no data or weight columns. Leave-one-out adds the full fit's diamond (the d, fit
+     * given) and its heterogeneity line; cumulative ends with its last row (all studies).
+     * nderived rows; 0 (default) for the usual plot. order and annot are not used. */
+    int derived;
+    const cmeta_summary *rows;
+    const char *const *row_labels;
+    size_t nderived;
 } cmeta_forest_opts;
 
 CMETA_EXPORT void cmeta_forest_opts_default(cmeta_forest_opts *o);

@@ -166,6 +166,8 @@ typedef struct {
 int cli_forest_opts(const cli_opts *o, const cmeta_table *t, const cmeta_data *d, const cmeta_fit *fit,
                     cmeta_forest_opts *fo, size_t **order, cli_annot *annot);
 void cli_annot_free(cli_annot *a);
+/* forest --loo / --cumul (cli_forest_derived.c): the whole command after option checks. */
+int cli_forest_derived(const cli_opts *o, const cmeta_render_opts *ro);
 /* The funnel plot options of o (title, axis title, limits, ticks). */
 void cli_funnel_opts(const cli_opts *o, cmeta_funnel_opts *fo);
 

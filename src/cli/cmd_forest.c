@@ -140,6 +140,14 @@ int cmeta_cmd_forest(int argc, char **argv)
     cli_render_opts(&o, &ro);
     cmeta_error err;
     cmeta_error_clear(&err);
+    if (o.order && !o.forest_cumul) {
+        rc = cli_failf(1, "forest: --order needs --cumul (to sort the studies: --sort)");
+        goto done;
+    }
+    if (o.forest_loo || o.forest_cumul) {
+        rc = cli_forest_derived(&o, &ro);
+        goto done;
+    }
     rc = cli_load(&o, o.inputs[0], &t, &d, &w);
     if (rc) goto done;
     if (d->k == 0) {

@@ -365,6 +365,8 @@ static int set_size(cli_opts *o, const char *v, double x)
     return cli_opt_fail(o, "--size: '%s' is not WxH with a unit in, cm, mm, pt or px (e.g. 8x6in, 1600x1200px)", v);
 }
 static int set_no_overall_test(cli_opts *o, const char *v, double x) { (void)v, (void)x; o->no_overall_test = 1; return 0; }
+static int set_forest_loo(cli_opts *o, const char *v, double x) { (void)v, (void)x; o->forest_loo = 1; return 0; }
+static int set_forest_cumul(cli_opts *o, const char *v, double x) { (void)v, (void)x; o->forest_cumul = 1; return 0; }
 static int set_svg_text(cli_opts *o, const char *v, double x) { (void)x; o->svg_outline = !strcasecmp(v, "outline"); return 0; }
 
 /* ---- options ------------------------------------------------------------------------------
@@ -436,8 +438,8 @@ const cli_option cli_options[] = {
      "moderator columns: numeric ones as they are, text ones as factors (first level the reference)"},
     {"--no-intercept", NULL, OPT_FLAG, NULL, NULL, NONE, NULL, NULL, 0, MODS, "moderators", "--mods", NULL, NULL,
      set_no_intercept, "no intercept (a first factor then gets one column per level)"},
-    {"--order", NULL, OPT_COLUMN, "COL", NULL, NONE, NULL, "year", 0, CMD_CUMUL, "order", NULL, NULL, NULL,
-     set_order, "add studies by increasing COL (numeric or text; ties in file order)"},
+    {"--order", NULL, OPT_COLUMN, "COL", NULL, NONE, NULL, "year", 0, CMD_CUMUL | CMD_FOREST, "order", NULL, NULL, NULL,
+     set_order, "add studies by increasing COL (numeric or text; ties in file order); forest: with --cumul"},
     {"--layout", NULL, OPT_ENUM, "L", "metafor revman5", NONE, "metafor", "revman5", 0, CMD_FOREST, "plot", NULL,
      NULL, NULL, set_layout, "columns as metafor's forest or as RevMan 5 (the default with --preset revman5); "
                              "the headings name the method fitted"},
@@ -478,7 +480,11 @@ const cli_option cli_options[] = {
      NULL, set_annotate, "the text columns shown, by name: data, weight, effect (the built-in ones; those not named "
      "are left out) and columns of the input (after the study label)"},
     {"--svg-text", NULL, OPT_ENUM, "T", "text outline", NONE, "text", "outline", 0, PLOTS, "figure", PLOTS_NEED, NULL,
-     NULL, set_svg_text, "SVG text as <text> elements naming the font (editable), or as glyph outlines"},
+     NULL, set_svg_text, "SVG text as text elements naming the font (editable), or as glyph outlines"},
+    {"--loo", NULL, OPT_FLAG, NULL, NULL, NONE, NULL, NULL, 0, CMD_FOREST, "figure", NULL, "--subgroup", NULL,
+     set_forest_loo, "plot the leave-one-out estimates (as cmeta loo) instead of the studies"},
+    {"--cumul", NULL, OPT_FLAG, NULL, NULL, NONE, NULL, NULL, 0, CMD_FOREST, "figure", NULL, "--subgroup", NULL,
+     set_forest_cumul, "plot the cumulative estimates (as cmeta cumul; with --order COL) instead of the studies"},
     {"--plot", NULL, OPT_PATH, "F", NULL, NONE, NULL, "plot.svg", 0, CMD_GOSH | CMD_BAYES, "plot", NULL, NULL, NULL,
      set_plot, "gosh: the GOSH plot (estimate against I^2, counted in a grid, with histograms); bayes: the "
                "posterior of tau with its prior; .svg, .png or .pdf"},

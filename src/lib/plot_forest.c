@@ -218,7 +218,7 @@ static void setup_columns(forest *f)
     const cmeta_data *d = f->d;
     cmeta_family fam = cmeta_measure_family(d->measure);
     int nd = 0;
-    if (f->o.show_data) {
+    if (f->o.show_data && !f->o.derived) {
         if (fam == CMETA_FAMILY_BIN2 && d->ai && d->bi && d->ci && d->di) nd = 2;
         else if (fam == CMETA_FAMILY_CONT2 && d->m1i && d->sd1i && d->n1i && d->m2i && d->sd2i && d->n2i)
             nd = 3;
@@ -229,7 +229,8 @@ static void setup_columns(forest *f)
     int c = 0;
     memset(f->col, 0, sizeof f->col);
     f->col_label = c;
-    f->col[c].h2 = f->revman ? "Study or Subgroup" : "Study";
+    f->col[c].h2 = f->o.derived == 1 ? "Study omitted" : f->o.derived == 2 ? "Study added"
+                 : f->revman ? "Study or Subgroup" : "Study";
     f->col[c++].align = CMETA_ANCHOR_LEFT;
     f->col_annot0 = c; /* --annotate COL: the file's columns named, left-aligned */
     for (size_t j = 0; j < f->o.nannot; j++) {
@@ -272,6 +273,7 @@ static void setup_columns(forest *f)
     snprintf(f->hdr_effect, sizeof f->hdr_effect, "%s [%g%% CI]", mname, f->fit->level);
     snprintf(f->hdr_axis, sizeof f->hdr_axis, "%s%s", mname, f->log_scale ? " (log scale)" : "");
     f->col_weight = f->col_effect = -1;
+    if (f->o.derived) f->o.show_weights = 0;
     if (f->revman) {
         if (f->o.show_weights) {
             f->col_weight = c;
@@ -358,6 +360,23 @@ static cmeta_status study_row(forest *f, size_t i)
     return CMETA_OK;
 }
 
+/* A leave-one-out / cumulative row: derived fit i, a square of fixed size (weight NAN). */
+static cmeta_status derived_row(forest *f, size_t i)
+{
+    row *r = add_row(f, ROW_STUDY, (long)i);
+    if (!r) return CMETA_ENOMEM;
+    char buf[256];
+    const cmeta_summary *s = &f->o.rows[i];
+    cmeta_status st = set_cell_str(r, f->col_label, CMETA_ROLE_LABEL, f->o.row_labels ? f->o.row_labels[i] : "");
+    if (st) return st;
+    r->yi = s->estimate;
+    r->lb = s->ci_lb;
+    r->ub = s->ci_ub;
+    fmt_ci(f, buf, sizeof buf, r->yi, r->lb, r->ub);
+    if (f->col_effect >= 0 && (st = set_cell_str(r, f->col_effect, CMETA_ROLE_EFFECT, buf))) return st;
+    return CMETA_OK;
+}
+
 /* A summary (diamond) row for fit over studies idx[0..n-1] (all when idx is NULL). */
 static cmeta_status summary_row(forest *f, const cmeta_fit *fit, const size_t *idx, size_t n,
                                 long index, const char *label)
@@ -438,6 +457,13 @@ static cmeta_status build_rows(forest *f)
         snprintf(overall_buf, sizeof overall_buf, "Total (%g%% CI)", f->fit->level);
         overall = overall_buf;
     }
+    if (f->o.derived) {
+        for (size_t i = 0; i < f->o.nderived; i++)
+            if ((st = derived_row(f, i))) return st;
+        if (f->o.derived == 2) return CMETA_OK; /* cumulative: the last row is the full fit */
+        if (!add_row(f, ROW_BLANK, -1)) return CMETA_ENOMEM;
+        return summary_row(f, f->fit, NULL, d->k, -1, overall);
+    }
     if (sub && sub->ngroups) {
         for (size_t g = 0; g < sub->ngroups; g++) {
             const cmeta_forest_group *gr = &sub->group[g];
@@ -500,6 +526,11 @@ static cmeta_status check_opts(forest *f, cmeta_error *err)
         cmeta_free(seen);
         if (bad) return cmeta_error_set(err, CMETA_EUSAGE, "forest plot: the order is not a permutation of the studies");
     }
+    if (o->derived && (o->derived > 2 || !o->rows || o->nderived == 0 || o->nderived > f->d->k || o->order || o->nannot))
+        return cmeta_error_set(err, CMETA_EUSAGE, "forest plot: leave-one-out / cumulative rows missing, or "
+                                                  "combined with an order or annotation columns");
+    if (o->derived && f->sub && f->sub->ngroups)
+        return cmeta_error_set(err, CMETA_EUSAGE, "forest plot: leave-one-out / cumulative rows have no subgroups");
     if (o->nannot > MAXANNOT)
         return cmeta_error_set(err, CMETA_EUSAGE, "forest plot: at most %d annotation columns", MAXANNOT);
     if (o->nannot && (!o->annot || !o->annot_head))
@@ -852,9 +883,9 @@ static cmeta_status layout(forest *f, cmeta_plot *p)
     char l0[512], l1[512], l2[512];
     size_t nl = 0;
     fmt_het(f, l0, sizeof l0, f->fit);
-    lines[nl++] = l0;
+    if (f->o.derived != 2) lines[nl++] = l0;
     fmt_test(f, l1, sizeof l1, f->fit);
-    if (f->o.show_test) lines[nl++] = l1;
+    if (f->o.show_test && f->o.derived != 2) lines[nl++] = l1;
     if (f->sub && f->sub->ngroups) {
         char q[64], pv[64];
         cmeta__fmt_fixed(q, sizeof q, f->sub->Q_between, f->o.digits);

@@ -70,3 +70,22 @@ expect_error 1 "--favours" "funnel refuses --favours" funnel $D/bcg.csv --measur
 expect_error 1 "--dpi" "--dpi out of range" forest $D/bcg.csv --measure RR -o "$P" --dpi 5
 expect_error 1 "--bayes takes only the drawing options" "forest --bayes --title" forest $D/bcg.csv --measure RR --bayes --tau-prior halfnormal:0.5 --title x -o "$F"
 rm -f "$F" "$P"
+
+# forest --loo / --cumul: the refitted models drawn, numbers as cmeta loo / cumul print them
+# back-transformed (metafor 3.8.1: without Aronson RR 0.4931 [0.3398, 0.7155])
+expect_picture svg "$F" "forest --loo" forest $D/bcg.csv --measure RR --loo -o "$F" --title "Leave one out"
+svg_has '>Study omitted</text>' "--loo heading"
+svg_has '>0.49 [0.34, 0.72]</text>' "--loo row 1"
+svg_has '>Leave one out</text>' "--loo --title"
+expect_picture svg "$F" "forest --cumul --order year" forest $D/bcg.csv --measure RR --cumul --order year -o "$F" --digits 3
+svg_has '>Study added</text>' "--cumul heading"
+svg_has '>0.411 [0.134, 1.257]</text>' "--cumul first row (Aronson 1948)"
+svg_has '>0.266 [0.134, 0.527]</text>' "--cumul second row (+ Ferguson & Simes 1949)"
+svg_lacks 'Heterogeneity' "--cumul (the last row is the full model)"
+expect_picture png "$P" "forest --cumul PLO png" forest datasets/lupus/responders.csv --measure PLO --cumul -o "$P"
+expect_error 1 "--order needs --cumul" "forest --order without --cumul" forest $D/bcg.csv --measure RR --order year -o "$F"
+expect_error 1 "--loo or --cumul, not both" "forest --loo --cumul" forest $D/bcg.csv --measure RR --loo --cumul -o "$F"
+expect_error 1 "--sort, --annotate and --group-labels do not apply" "forest --loo --sort" forest $D/bcg.csv --measure RR --loo --sort weight -o "$F"
+expect_error 1 "--subgroup" "forest --loo --subgroup" forest $D/bcg.csv --measure RR --loo --subgroup alloc -o "$F"
+expect_error 2 "needs at least 2 studies" "forest --loo k = 1" forest $D/one.csv --loo -o "$F"
+rm -f "$F" "$P"
