@@ -284,8 +284,8 @@ static void render_all(const cmeta_plot *p, const char *stem)
     CU_ASSERT(n > 33 && !memcmp(b, "\x89PNG\r\n\x1a\n", 8) && !memcmp(b + 12, "IHDR", 4));
     unsigned long w = (unsigned long)b[16] << 24 | b[17] << 16 | b[18] << 8 | b[19];
     unsigned long h = (unsigned long)b[20] << 24 | b[21] << 16 | b[22] << 8 | b[23];
-    CU_ASSERT_EQUAL(w, (unsigned long)ceil(p->width * 2));
-    CU_ASSERT_EQUAL(h, (unsigned long)ceil(p->height * 2));
+    CU_ASSERT_EQUAL(w, (unsigned long)ceil(p->width * 300 / 72 - 1e-6)); /* the default 300 dpi */
+    CU_ASSERT_EQUAL(h, (unsigned long)ceil(p->height * 300 / 72 - 1e-6));
     free(b);
     snprintf(path, sizeof path, "build/%s.pdf", stem);
     CU_ASSERT_EQUAL_FATAL(cmeta_plot_render(p, path, &err), CMETA_OK);

@@ -731,15 +731,15 @@ static void test_render_formats(void)
     CU_ASSERT(n > 6 && !strcmp((char *)b + n - 6, "</svg>"));
     CU_ASSERT(tu_svg_well_formed((char *)b));
     free(b);
-    /* PNG: signature, IHDR with 2 pixels per point */
+    /* PNG: signature, IHDR at the default 300 dpi (300 / 72 pixels per point) */
     CU_ASSERT_EQUAL_FATAL(cmeta_plot_render(&p, "build/test_plot.PNG", &err), CMETA_OK);
     b = tu_slurp("build/test_plot.PNG", &n);
     CU_ASSERT_PTR_NOT_NULL_FATAL(b);
     CU_ASSERT(n > 33 && !memcmp(b, "\x89PNG\r\n\x1a\n", 8) && !memcmp(b + 12, "IHDR", 4));
     unsigned long w = (unsigned long)b[16] << 24 | b[17] << 16 | b[18] << 8 | b[19];
     unsigned long h = (unsigned long)b[20] << 24 | b[21] << 16 | b[22] << 8 | b[23];
-    CU_ASSERT_EQUAL(w, (unsigned long)ceil(p.width * 2));
-    CU_ASSERT_EQUAL(h, (unsigned long)ceil(p.height * 2));
+    CU_ASSERT_EQUAL(w, (unsigned long)ceil(p.width * 300 / 72 - 1e-6));
+    CU_ASSERT_EQUAL(h, (unsigned long)ceil(p.height * 300 / 72 - 1e-6));
     free(b);
     /* PDF */
     CU_ASSERT_EQUAL_FATAL(cmeta_plot_render(&p, "build/test_plot.pdf", &err), CMETA_OK);

@@ -22,6 +22,7 @@
 #include "model.h"
 #include "resample.h"
 #include "bayes.h"
+#include "derive.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -65,8 +66,9 @@ typedef enum {
     CMETA_ROLE_ESTLINE,     /* funnel: summary line */
     CMETA_ROLE_LEGEND,      /* funnel, GOSH: legend keys and texts */
     CMETA_ROLE_CELL,        /* GOSH: a grid cell (index = iy * nx + ix, value = its count) */
-    CMETA_ROLE_HIST         /* GOSH: marginal histogram bar (index j >= 0: estimate bar j;
+    CMETA_ROLE_HIST,        /* GOSH: marginal histogram bar (index j >= 0: estimate bar j;
                                index -1 - j: I^2 bar j; value = its count) */
+    CMETA_ROLE_TITLE        /* the plot's title (forest, funnel: opts title) */
 } cmeta_prim_role;
 
 typedef enum { CMETA_ANCHOR_LEFT, CMETA_ANCHOR_CENTER, CMETA_ANCHOR_RIGHT } cmeta_anchor;
@@ -159,6 +161,38 @@ typedef struct {
                                          reproduces RevMan 5's numbers, --preset revman5) RevMan's
                                          own "IV, Random, 95% CI" when the fit is one RevMan 5 makes
                                          (FE, DL, MH, Peto; z test), else named as with 0 */
+    /* issue 17 (cmeta_forest_opts_default sets them; NULL / NAN / 0 mean "as before") */
+    const char *title;                /* bold line above the headings; NULL none */
+    const char *xlab;                 /* axis title; NULL: the measure's name (metafor layout;
+                                         the revman5 layout has none unless given) */
+    double xlim_lo, xlim_hi;          /* axis limits on the scale shown (ratios, proportions,
+                                         correlations: as the tick labels read); NAN: chosen from
+                                         the data. Intervals reaching beyond end in arrow heads */
+    const double *at;                 /* nat tick positions on the scale shown (NULL: automatic);
+                                         without xlim the axis spans them (as metafor's at) */
+    size_t nat;
+    int show_test;                    /* the "Test for overall effect" lines (overall and per
+                                         subgroup); default 1 */
+    const size_t *order;              /* the studies top to bottom: a permutation of 0..k-1
+                                         (with subgroups, each group's studies in this order);
+                                         NULL: data order */
+    int show_effect;                  /* the "estimate [CI]" column; default 1 */
+    /* extra text columns after the study label (--annotate COL): nannot headings, and
+     * annot[c][i] the text of column c for study i (NULL or "" empty) */
+    size_t nannot;
+    const char *const *annot_head;
+    const char *const *const *annot;
+    /* leave-one-out or cumulative forest plot (as metafor's forest() of leave1out()/cumul()
+     * results): derived = 1 (leave-one-out) or 2 (cumulative) draws one row per derived fit,
+     * rows[i] labelled row_labels[i] ("omitted" / "added" study), its estimate and CI (on the
+     * yi scale, shown back-transformed as the studies are) as a square of fixed size and a
+     * line; no data or weight columns. Leave-one-out adds the full fit's diamond (the d, fit
+     * given) and its heterogeneity line; cumulative ends with its last row (all studies).
+     * nderived rows; 0 (default) for the usual plot. order and annot are not used. */
+    int derived;
+    const cmeta_summary *rows;
+    const char *const *row_labels;
+    size_t nderived;
 } cmeta_forest_opts;
 
 CMETA_EXPORT void cmeta_forest_opts_default(cmeta_forest_opts *o);
@@ -212,6 +246,12 @@ typedef struct {
     int contours;           /* contour-enhanced (Peters et al. 2008): regions p > .10, .05-.10,
                                .01-.05, < .01 around the null effect, with a legend */
     double level;           /* pseudo confidence region level (percent), default 95 */
+    /* issue 17 (cmeta_funnel_opts_default sets them) */
+    const char *title;      /* above the plot; NULL none */
+    const char *xlab;       /* x axis title; NULL: the measure's name */
+    double xlim_lo, xlim_hi;/* x axis limits on the scale shown; NAN: from the data */
+    const double *at;       /* nat x ticks on the scale shown; NULL: automatic */
+    size_t nat;
 } cmeta_funnel_opts;
 
 CMETA_EXPORT void cmeta_funnel_opts_default(cmeta_funnel_opts *o);
@@ -328,8 +368,30 @@ typedef enum { CMETA_PLOT_SVG, CMETA_PLOT_PNG, CMETA_PLOT_PDF } cmeta_plot_forma
 CMETA_EXPORT cmeta_status cmeta_plot_format_from_path(const char *path, cmeta_plot_format *fmt,
                                                       cmeta_error *err) CMETA_RESULT_USED;
 
-/* Draw a plot in the given format to an open stream (PNG at 2 pixels per point).
- * CMETA_EIO when writing fails. */
+/* How a plot is drawn (issue 17). */
+typedef struct {
+    double dpi;             /* PNG: pixels per inch, also written in the PNG's pHYs chunk (as
+                               pixels per metre, dpi / 0.0254 rounded); default 300. 72 points
+                               are one inch, so the PNG is ceil(width * dpi / 72) pixels wide */
+    double width, height;   /* page size in points; 0 (default): the plot's own size. When
+                               given, the plot is scaled by the same factor in x and y to fit
+                               the page and centred on it (text scales with it) */
+    int svg_text_outline;   /* SVG: 0 (default) every text is a <text> element naming its font
+                               ("DejaVu Sans", sans-serif), written by src/lib/plot_svg.c, so
+                               it can be edited; 1: glyphs drawn as outlines (cairo's SVG
+                               surface), for a viewer without the font */
+} cmeta_render_opts;
+
+CMETA_EXPORT void cmeta_render_opts_default(cmeta_render_opts *o);
+
+/* Draw a plot in the given format to an open stream with the drawing options o (NULL:
+ * defaults). CMETA_EIO when writing fails; CMETA_EUSAGE for a dpi outside [10, 10000] or a
+ * page size that is negative or not finite. */
+CMETA_EXPORT cmeta_status cmeta_plot_render_stream_opts(const cmeta_plot *p, cmeta_plot_format fmt,
+                                                        FILE *fp, const cmeta_render_opts *o,
+                                                        cmeta_error *err) CMETA_RESULT_USED;
+/* Draw a plot in the given format to an open stream with the default options (PNG at 300
+ * dpi, SVG text as text). CMETA_EIO when writing fails. */
 CMETA_EXPORT cmeta_status cmeta_plot_render_stream(const cmeta_plot *p, cmeta_plot_format fmt,
                                                    FILE *fp, cmeta_error *err) CMETA_RESULT_USED;
 /* Draw a plot to a file, the format chosen by the extension. Writes the file directly

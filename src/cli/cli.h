@@ -50,6 +50,20 @@ typedef struct {
     const char *mu_prior;     /* --mu-prior SPEC (bayes) */
     int hakn_ci_set;          /* --hakn-ci given (value in fit.hakn_ci; needs --test knha) */
     int forest_bayes;         /* --bayes (forest): shrinkage intervals beside the observed ones */
+    /* issue 17: figure controls (forest, funnel, batch --plots; parsed by options.c) */
+    const char *plot_title, *xlab, *sort, *annotate;
+    const char *favours[2], *group_labels[2]; /* point into fav_buf / grp_buf */
+    char fav_buf[512], grp_buf[512];
+    double xlim[2];           /* NAN, NAN: not given */
+    double at[64];            /* --at ticks */
+    size_t nat;
+    double size_w, size_h;    /* --size, in size_unit ("in", "cm", "mm", "pt", "px"); 0 not given */
+    char size_unit[3];
+    double dpi;               /* --dpi (0: not given, 300) */
+    int digits;               /* --digits (-1: not given) */
+    int no_overall_test;      /* --no-overall-test */
+    int svg_outline;          /* --svg-text outline */
+    int forest_loo, forest_cumul; /* forest --loo / --cumul */
 } cli_opts;
 
 /* Parse argv (argv[0] is the command name) by the option tables (options.c): an option the
@@ -136,6 +150,27 @@ int cli_pool_run(const cli_opts *o, const char *output, cli_pool_key *key);
 void cli_pool_key_set(cli_pool_key *key, const cmeta_fit *f);
 /* cmeta_cmd_pool with the key figures of a successful run in *key (batch's workers). */
 int cli_pool_main(int argc, char **argv, cli_pool_key *key);
+/* issue 17 (cli_plotopts.c): the drawing options of o (--dpi, --size, --svg-text). */
+void cli_render_opts(const cli_opts *o, cmeta_render_opts *ro);
+/* Render p to path atomically with the drawing options ro (NULL: defaults). */
+int cli_plot_write_opts(const cmeta_plot *p, const char *path, const cmeta_render_opts *ro);
+/* The forest plot options of o for the studies d of table t fitted by fit (weights for
+ * --sort weight): title, axis, favours, group labels, digits, ticks, the test line, --sort
+ * (an order allocated into *order: free it) and --annotate (columns of t: the texts are
+ * allocated into *annot: free with cli_annot_free). 0, or the exit code (message printed). */
+typedef struct {
+    size_t n;
+    const char *head[4];
+    const char **cells[4];
+} cli_annot;
+int cli_forest_opts(const cli_opts *o, const cmeta_table *t, const cmeta_data *d, const cmeta_fit *fit,
+                    cmeta_forest_opts *fo, size_t **order, cli_annot *annot);
+void cli_annot_free(cli_annot *a);
+/* forest --loo / --cumul (cli_forest_derived.c): the whole command after option checks. */
+int cli_forest_derived(const cli_opts *o, const cmeta_render_opts *ro);
+/* The funnel plot options of o (title, axis title, limits, ticks). */
+void cli_funnel_opts(const cli_opts *o, cmeta_funnel_opts *fo);
+
 /* A writer's status: 0, or exit 4 with a message (out of memory). */
 int cli_report_status(cmeta_status st);
 

@@ -231,20 +231,25 @@ static char *error_text(const char *raw)
 typedef struct {
     char **pool_args;  /* the user's pool options, forwarded to every file */
     size_t npool;
+    char **plot_args;  /* the figure options (issue 17), forwarded to forest only */
+    size_t nplot;
     const char *outdir;
     int plots;
 } batch_cfg;
 
-/* argv for a command: CMD <pool options> EXTRA... -- FILE (NULL terminated; the EXTRA list
- * ends at the first NULL). "--" keeps a file name that starts with '-' from being an option. */
+/* argv for a command: CMD <pool options> [<figure options> for forest] EXTRA... -- FILE (NULL
+ * terminated; the EXTRA list ends at the first NULL). "--" keeps a file name that starts with
+ * '-' from being an option. */
 static char **command_argv(const char *cmd, const char *file, const batch_cfg *c, int *argc,
                            const char *e1, const char *e2, const char *e3, const char *e4)
 {
-    char **av = calloc(c->npool + 9, sizeof *av);
+    int forest = !strcmp(cmd, "forest");
+    char **av = calloc(c->npool + (forest ? c->nplot : 0) + 9, sizeof *av);
     if (!av) return NULL;
     int n = 0;
     av[n++] = (char *)cmd;
     for (size_t i = 0; i < c->npool; i++) av[n++] = c->pool_args[i];
+    for (size_t i = 0; forest && i < c->nplot; i++) av[n++] = c->plot_args[i];
     const char *extra[4] = {e1, e2, e3, e4};
     for (int i = 0; i < 4 && extra[i]; i++) av[n++] = (char *)extra[i];
     av[n++] = "--";
@@ -456,11 +461,24 @@ static int write_summary(const file_list *l, const size_t *sel, size_t nsel, con
     return cli_out_commit(&out);
 }
 
-/* The user's options minus batch's own: what every file's pool run receives. */
-static char **pool_options(int argc, char **argv, size_t *n)
+/* The figure options (issue 17): forest's only (value-taking, then the flag). */
+static const char *const plot_opts[] = {"--title", "--xlab", "--favours", "--group-labels", "--sort", "--xlim",
+                                        "--at", "--digits", "--size", "--dpi", "--annotate", "--svg-text",
+                                        "--no-overall-test"};
+
+static int is_plot_opt(const char *a, size_t nl)
+{
+    for (size_t j = 0; j < sizeof plot_opts / sizeof *plot_opts; j++)
+        if (strlen(plot_opts[j]) == nl && !strncmp(a, plot_opts[j], nl)) return 1;
+    return 0;
+}
+
+/* The user's options minus batch's own: what every file's pool run receives (plot = 0), or
+ * the figure options, which only forest receives (plot = 1). */
+static char **pool_options(int argc, char **argv, size_t *n, int plot)
 {
     static const char *const flags[] = {"--drop00", "--tau-common", "--no-intercept",
-                                        "--trimfill", "--contours", "--plots"};
+                                        "--trimfill", "--contours", "--plots", "--no-overall-test"};
     char **out = calloc((size_t)argc + 1, sizeof *out);
     if (!out) return NULL;
     *n = 0;
@@ -476,7 +494,7 @@ static char **pool_options(int argc, char **argv, size_t *n)
         size_t nl = has_eq ? (size_t)(strchr(a, '=') - a) : strlen(a);
         int own = (nl == 5 && !strncmp(a, "--out", 5)) || (nl == 6 && !strncmp(a, "--jobs", 6)) ||
                   (nl == 7 && !strncmp(a, "--shard", 7)) || !strcmp(a, "--plots");
-        if (!own) {
+        if (!own && is_plot_opt(a, nl) == plot) {
             out[(*n)++] = argv[i];
             if (takes_next) out[(*n)++] = argv[i + 1];
         }
@@ -526,9 +544,11 @@ int cmeta_cmd_batch(int argc, char **argv)
     long si = o.shard_n ? o.shard_i : 1, sn = o.shard_n ? o.shard_n : 1;
     for (size_t i = (size_t)(si - 1); i < files.n; i += (size_t)sn) sel[nsel++] = i;
 
+    cfg.pool_args = pool_options(argc, argv, &cfg.npool, 0);
+    cfg.plot_args = pool_options(argc, argv, &cfg.nplot, 1);
+    if (!cfg.pool_args || !cfg.plot_args) { rc = cli_failf(4, "out of memory"); goto done; }
+    if (cfg.nplot && !o.plots) { rc = cli_failf(1, "batch: %s needs --plots", cfg.plot_args[0]); goto done; }
     if ((rc = mkdir_p(o.outdir)) != 0) goto done;
-    cfg.pool_args = pool_options(argc, argv, &cfg.npool);
-    if (!cfg.pool_args) { rc = cli_failf(4, "out of memory"); goto done; }
     cfg.outdir = o.outdir;
     cfg.plots = o.plots;
 
@@ -556,6 +576,7 @@ int cmeta_cmd_batch(int argc, char **argv)
     free(spath);
 done:
     free(cfg.pool_args);
+    free(cfg.plot_args);
     free(sel);
     list_free(&files);
     cli_opts_free(&o);

@@ -1,4 +1,5 @@
 /* cmd_forest.c - `cmeta forest FILE -o F.svg|.png|.pdf`: forest plot (optionally by subgroup). */
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -7,6 +8,11 @@
 /* Render plot p to o->output atomically (temporary file, then rename). */
 int cli_plot_write(const cmeta_plot *p, const char *path)
 {
+    return cli_plot_write_opts(p, path, NULL);
+}
+
+int cli_plot_write_opts(const cmeta_plot *p, const char *path, const cmeta_render_opts *ro)
+{
     cmeta_plot_format fmt;
     cmeta_error err;
     cmeta_error_clear(&err);
@@ -14,7 +20,7 @@ int cli_plot_write(const cmeta_plot *p, const char *path)
     cli_out out;
     int rc = cli_out_open(&out, path);
     if (rc) return rc;
-    if (cmeta_plot_render_stream(p, fmt, out.fp, &err) != CMETA_OK) {
+    if (cmeta_plot_render_stream_opts(p, fmt, out.fp, ro, &err) != CMETA_OK) {
         cli_out_abort(&out);
         snprintf(err.file, sizeof err.file, "%s", path);
         return cli_fail(&err);
@@ -78,6 +84,10 @@ static int cli_forest_bayes(const cli_opts *o, const cmeta_data *d)
     cmeta_error err;
     cmeta_error_clear(&err);
     if (o->subgroup) return cli_failf(1, "forest: --bayes does not take --subgroup");
+    if (o->plot_title || o->xlab || o->favours[0] || o->group_labels[0] || o->sort || o->annotate || o->digits >= 0 ||
+        !isnan(o->xlim[0]) || o->nat || o->no_overall_test)
+        return cli_failf(1, "forest: --bayes takes only the drawing options --size, --dpi and --svg-text of the figure "
+                            "options");
     if (!o->tau_prior) return cli_failf(1, "forest: --bayes needs --tau-prior (see cmeta bayes --help)");
     if (cmeta_tau_prior_parse(o->tau_prior, &tp, &err) != CMETA_OK ||
         cmeta_mu_prior_parse(o->mu_prior ? o->mu_prior : "flat", &mp, &err) != CMETA_OK)
@@ -93,7 +103,11 @@ static int cli_forest_bayes(const cli_opts *o, const cmeta_data *d)
     else if (cmeta_bayes_forest_layout(b, (const char *const *)d->label, d->yi, d->vi, cmeta_text_measure_cairo, tm,
                                        &plot, &err) != CMETA_OK)
         rc = cli_fail(&err);
-    else rc = cli_plot_write(&plot, o->output);
+    else {
+        cmeta_render_opts ro;
+        cli_render_opts(o, &ro);
+        rc = cli_plot_write_opts(&plot, o->output, &ro);
+    }
     cmeta_plot_free(&plot);
     cmeta_text_measurer_free(tm);
     cmeta_bayes_free(b);
@@ -119,8 +133,21 @@ int cmeta_cmd_forest(int argc, char **argv)
     memset(&plot, 0, sizeof plot);
     sub_ctx sc;
     memset(&sc, 0, sizeof sc);
+    size_t *order = NULL;
+    cli_annot annot;
+    memset(&annot, 0, sizeof annot);
+    cmeta_render_opts ro;
+    cli_render_opts(&o, &ro);
     cmeta_error err;
     cmeta_error_clear(&err);
+    if (o.order && !o.forest_cumul) {
+        rc = cli_failf(1, "forest: --order needs --cumul (to sort the studies: --sort)");
+        goto done;
+    }
+    if (o.forest_loo || o.forest_cumul) {
+        rc = cli_forest_derived(&o, &ro);
+        goto done;
+    }
     rc = cli_load(&o, o.inputs[0], &t, &d, &w);
     if (rc) goto done;
     if (d->k == 0) {
@@ -184,15 +211,18 @@ int cmeta_cmd_forest(int argc, char **argv)
         rc = cli_failf(4, "out of memory");
         goto done;
     }
+    if ((rc = cli_forest_opts(&o, t, dp, fp, &fopt, &order, &annot))) goto done;
     if (cmeta_forest_layout(dp, fp, o.subgroup ? &fs : NULL, &fopt, cmeta_text_measure_cairo, tm, &plot,
                             &err) != CMETA_OK) {
         rc = cli_fail(&err);
         goto done;
     }
-    rc = cli_plot_write(&plot, o.output);
+    rc = cli_plot_write_opts(&plot, o.output, &ro);
     if (o.model_auto && rc == 0) fprintf(stderr, "cmeta: model chosen by --model auto: %s\n", reason);
     if (rc == 0) cli_print_warnings(&w);
 done:
+    free(order);
+    cli_annot_free(&annot);
     cmeta_plot_free(&plot);
     cmeta_text_measurer_free(tm);
     cmeta_plot_cleanup_at_exit();

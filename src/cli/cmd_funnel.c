@@ -74,6 +74,7 @@ int cmeta_cmd_funnel(int argc, char **argv)
     cmeta_funnel_opts_default(&fopt);
     fopt.contours = o.contours;
     fopt.level = fo.level;
+    cli_funnel_opts(&o, &fopt);
     if (cmeta_plot_backend_ready(&err) != CMETA_OK) {
         rc = cli_fail(&err);
         goto done;
@@ -87,7 +88,9 @@ int cmeta_cmd_funnel(int argc, char **argv)
         rc = cli_fail(&err);
         goto done;
     }
-    rc = cli_plot_write(&plot, o.output);
+    cmeta_render_opts ro;
+    cli_render_opts(&o, &ro);
+    rc = cli_plot_write_opts(&plot, o.output, &ro);
     if (rc == 0) cli_print_warnings(&w);
 done:
     free(idx);

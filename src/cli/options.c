@@ -270,11 +270,116 @@ static int set_shard(cli_opts *o, const char *v, double x)
     return 0;
 }
 
+/* issue 17: figure controls. Numbers are read as the input's cells are (cmeta_parse_double:
+ * '.' decimals whatever the locale). */
+static int set_title(cli_opts *o, const char *v, double x) { (void)x; o->plot_title = v; return 0; }
+static int set_xlab(cli_opts *o, const char *v, double x) { (void)x; o->xlab = v; return 0; }
+static int set_sort(cli_opts *o, const char *v, double x)
+{
+    (void)x;
+    if (!*v) return cli_opt_fail(o, "--sort: give estimate, weight or a column name");
+    o->sort = v;
+    return 0;
+}
+static int set_annotate(cli_opts *o, const char *v, double x) { (void)x; o->annotate = v; return 0; }
+/* "LEFT,RIGHT": two texts split at the one comma */
+static int split_pair(cli_opts *o, const char *name, const char *v, char *buf, size_t n, const char *out[2])
+{
+    const char *c = strchr(v, ',');
+    if (!c || strchr(c + 1, ','))
+        return cli_opt_fail(o, "%s: '%s' is not two texts separated by one comma (LEFT,RIGHT)", name, v);
+    snprintf(buf, n, "%s", v);
+    buf[c - v] = '\0';
+    out[0] = buf;
+    out[1] = buf + (c - v) + 1;
+    return 0;
+}
+static int set_favours(cli_opts *o, const char *v, double x)
+{
+    (void)x;
+    return split_pair(o, "--favours", v, o->fav_buf, sizeof o->fav_buf, o->favours);
+}
+static int set_group_labels(cli_opts *o, const char *v, double x)
+{
+    (void)x;
+    return split_pair(o, "--group-labels", v, o->grp_buf, sizeof o->grp_buf, o->group_labels);
+}
+/* numbers separated by commas into x[0..max-1]; their count, or -1 */
+static long num_list(const char *v, double *x, size_t max)
+{
+    size_t n = 0;
+    const char *p = v;
+    for (;;) {
+        size_t m = strcspn(p, ",");
+        char cell[64];
+        if (m == 0 || m >= sizeof cell || n == max) return -1;
+        memcpy(cell, p, m);
+        cell[m] = '\0';
+        if (cmeta_parse_double(cell, &x[n], NULL) != CMETA_OK) return -1;
+        n++;
+        if (!p[m]) break;
+        p += m + 1;
+    }
+    return (long)n;
+}
+static int set_xlim(cli_opts *o, const char *v, double x)
+{
+    (void)x;
+    double a[2];
+    if (num_list(v, a, 2) != 2 || !(a[1] > a[0]))
+        return cli_opt_fail(o, "--xlim: '%s' is not two increasing numbers A,B", v);
+    o->xlim[0] = a[0], o->xlim[1] = a[1];
+    return 0;
+}
+static int set_at(cli_opts *o, const char *v, double x)
+{
+    (void)x;
+    long n = num_list(v, o->at, 64);
+    if (n < 1) return cli_opt_fail(o, "--at: '%s' is not a list of up to 64 numbers T1,T2,...", v);
+    o->nat = (size_t)n;
+    return 0;
+}
+static int set_digits(cli_opts *o, const char *v, double x) { (void)v; o->digits = (int)x; return 0; }
+static int set_dpi(cli_opts *o, const char *v, double x) { (void)v; o->dpi = x; return 0; }
+/* WxH with a unit: in, cm, mm, pt or px (pixels at --dpi) */
+static int set_size(cli_opts *o, const char *v, double x)
+{
+    (void)x;
+    const char *xp = strpbrk(v, "xX");
+    size_t len = strlen(v);
+    static const char *const units[] = {"in", "cm", "mm", "pt", "px"};
+    const char *unit = NULL;
+    for (size_t i = 0; i < 5 && len > 2; i++)
+        if (!strcasecmp(v + len - 2, units[i])) unit = units[i];
+    char w[64], h[64];
+    if (xp && unit && (size_t)(xp - v) < sizeof w && (size_t)(v + len - 2 - xp - 1) < sizeof h) {
+        memcpy(w, v, (size_t)(xp - v));
+        w[xp - v] = '\0';
+        memcpy(h, xp + 1, (size_t)(v + len - 2 - xp - 1));
+        h[v + len - 2 - xp - 1] = '\0';
+        double a, b;
+        if (cmeta_parse_double(w, &a, NULL) == CMETA_OK && cmeta_parse_double(h, &b, NULL) == CMETA_OK && a > 0 &&
+            b > 0 && a < 1e5 && b < 1e5) {
+            o->size_w = a, o->size_h = b;
+            snprintf(o->size_unit, sizeof o->size_unit, "%s", unit);
+            return 0;
+        }
+    }
+    return cli_opt_fail(o, "--size: '%s' is not WxH with a unit in, cm, mm, pt or px (e.g. 8x6in, 1600x1200px)", v);
+}
+static int set_no_overall_test(cli_opts *o, const char *v, double x) { (void)v, (void)x; o->no_overall_test = 1; return 0; }
+static int set_forest_loo(cli_opts *o, const char *v, double x) { (void)v, (void)x; o->forest_loo = 1; return 0; }
+static int set_forest_cumul(cli_opts *o, const char *v, double x) { (void)v, (void)x; o->forest_cumul = 1; return 0; }
+static int set_svg_text(cli_opts *o, const char *v, double x) { (void)x; o->svg_outline = !strcasecmp(v, "outline"); return 0; }
+
 /* ---- options ------------------------------------------------------------------------------
  * One row per option. --help and the man page list a command's options by group, the groups in
  * the order they first appear here, the options in table order. */
 #define MEASURES "SMD SMDH SMD1 MD ROM MC SMCC SMCR SMCRH ROMC OR RR RD PETO AS PR PLN PLO PAS PFT COR UCOR ZCOR GEN"
 #define NONE 0, 0, 0, 0 /* no range */
+#define PLOTS (CMD_FOREST | CMD_FUNNEL | CMD_BATCH)   /* issue 17's figure controls */
+#define FORESTS (CMD_FOREST | CMD_BATCH)
+#define PLOTS_NEED NULL
 
 const cli_option cli_options[] = {
     /* name, alias, kind, meta, words, lo, hi, lo_open, hi_open, default, example, repeat, commands,
@@ -346,8 +451,8 @@ const cli_option cli_options[] = {
      "moderator columns: numeric ones as they are, text ones as factors (first level the reference)"},
     {"--no-intercept", NULL, OPT_FLAG, NULL, NULL, NONE, NULL, NULL, 0, MODS, "moderators", "--mods", NULL, NULL,
      set_no_intercept, "no intercept (a first factor then gets one column per level)"},
-    {"--order", NULL, OPT_COLUMN, "COL", NULL, NONE, NULL, "year", 0, CMD_CUMUL, "order", NULL, NULL, NULL,
-     set_order, "add studies by increasing COL (numeric or text; ties in file order)"},
+    {"--order", NULL, OPT_COLUMN, "COL", NULL, NONE, NULL, "year", 0, CMD_CUMUL | CMD_FOREST, "order", NULL, NULL, NULL,
+     set_order, "add studies by increasing COL (numeric or text; ties in file order); forest: with --cumul"},
     {"--layout", NULL, OPT_ENUM, "L", "metafor revman5", NONE, "metafor", "revman5", 0, CMD_FOREST, "plot", NULL,
      NULL, NULL, set_layout, "columns as metafor's forest or as RevMan 5 (the default with --preset revman5); "
                              "the headings name the method fitted"},
@@ -357,6 +462,42 @@ const cli_option cli_options[] = {
     {"--trimfill", NULL, OPT_FLAG, NULL, NULL, NONE, NULL, NULL, 0, CMD_FUNNEL, "plot", NULL, NULL, NULL,
      set_trimfill, "add the studies imputed by trim and fill (L0) as open circles; the summary line is the "
                    "adjusted estimate"},
+    {"--title", NULL, OPT_TEXT, "TEXT", NULL, NONE, NULL, "BCG vaccine", 0, PLOTS, "figure", PLOTS_NEED, NULL, NULL,
+     set_title, "title above the plot"},
+    {"--xlab", NULL, OPT_TEXT, "TEXT", NULL, NONE, NULL, "Risk ratio", 0, PLOTS, "figure", PLOTS_NEED, NULL, NULL,
+     set_xlab, "axis title (default: the measure's name)"},
+    {"--favours", NULL, OPT_TEXT, "LEFT,RIGHT", NULL, NONE, NULL, "Favours vaccine,Favours control", 0, FORESTS,
+     "figure", PLOTS_NEED, NULL, NULL, set_favours, "the texts under the axis, left and right of the null effect "
+     "(default for two-group measures: Favours treatment,Favours control)"},
+    {"--group-labels", NULL, OPT_TEXT, "TREAT,CONTROL", NULL, NONE, NULL, "Vaccinated,Control", 0, FORESTS, "figure",
+     PLOTS_NEED, NULL, NULL, set_group_labels, "names of the two groups over the data columns (default: "
+     "Experimental,Control)"},
+    {"--sort", NULL, OPT_TEXT, "KEY", NULL, NONE, NULL, "estimate", 0, FORESTS, "figure", PLOTS_NEED, NULL, NULL,
+     set_sort, "order of the studies: estimate (increasing, as metafor's order=\"obs\"), weight (heaviest first) "
+     "or a column of the input (increasing; numbers or text; ties and empty cells last in file order); within "
+     "subgroups"},
+    {"--xlim", NULL, OPT_TEXT, "A,B", NULL, NONE, NULL, "0.1,10", 0, PLOTS, "figure", PLOTS_NEED, NULL, NULL, set_xlim,
+     "axis limits on the scale shown (ratios for RR, OR; proportions for PLO ...); intervals beyond end in arrows"},
+    {"--at", NULL, OPT_TEXT, "T1,T2,..", NULL, NONE, NULL, "0.25,0.5,1,2", 0, PLOTS, "figure", PLOTS_NEED, NULL, NULL,
+     set_at, "axis ticks on the scale shown; without --xlim the axis spans them"},
+    {"--digits", NULL, OPT_INT, "N", NULL, 0, 10, 0, 0, "2", "3", 0, FORESTS, "figure", PLOTS_NEED, NULL, NULL,
+     set_digits, "decimals of the estimates, intervals and statistics printed in the plot"},
+    {"--size", NULL, OPT_TEXT, "WxH", NULL, NONE, NULL, "8x6in", 0, PLOTS, "figure", PLOTS_NEED, NULL, NULL, set_size,
+     "page size, W x H with a unit: in, cm, mm, pt or px (pixels at --dpi); the plot is scaled to fit, same "
+     "factor both ways, and centred (default: its own size)"},
+    {"--dpi", NULL, OPT_INT, "N", NULL, 10, 10000, 0, 0, "300", "600", 0, PLOTS, "figure", PLOTS_NEED, NULL, NULL,
+     set_dpi, "PNG resolution, pixels per inch, also written in the PNG (pHYs chunk)"},
+    {"--no-overall-test", NULL, OPT_FLAG, NULL, NULL, NONE, NULL, NULL, 0, FORESTS, "figure", PLOTS_NEED, NULL, NULL,
+     set_no_overall_test, "leave out the test for the overall effect (e.g. of p = 0.5 for a single proportion)"},
+    {"--annotate", NULL, OPT_LIST, "A,B", NULL, NONE, NULL, "year,effect", 0, FORESTS, "figure", PLOTS_NEED, NULL,
+     NULL, set_annotate, "the text columns shown, by name: data, weight, effect (the built-in ones; those not named "
+     "are left out) and columns of the input (after the study label)"},
+    {"--svg-text", NULL, OPT_ENUM, "T", "text outline", NONE, "text", "outline", 0, PLOTS, "figure", PLOTS_NEED, NULL,
+     NULL, set_svg_text, "SVG text as text elements naming the font (editable), or as glyph outlines"},
+    {"--loo", NULL, OPT_FLAG, NULL, NULL, NONE, NULL, NULL, 0, CMD_FOREST, "figure", NULL, "--subgroup", NULL,
+     set_forest_loo, "plot the leave-one-out estimates (as cmeta loo) instead of the studies"},
+    {"--cumul", NULL, OPT_FLAG, NULL, NULL, NONE, NULL, NULL, 0, CMD_FOREST, "figure", NULL, "--subgroup", NULL,
+     set_forest_cumul, "plot the cumulative estimates (as cmeta cumul; with --order COL) instead of the studies"},
     {"--plot", NULL, OPT_PATH, "F", NULL, NONE, NULL, "plot.svg", 0, CMD_GOSH | CMD_BAYES, "plot", NULL, NULL, NULL,
      set_plot, "gosh: the GOSH plot (estimate against I^2, counted in a grid, with histograms); bayes: the "
                "posterior of tau with its prior; .svg, .png or .pdf"},
@@ -608,6 +749,8 @@ int cli_parse(int argc, char **argv, cli_opts *o)
     cmeta_fit_opts_default(&o->fit);
     o->het_p = 0.10;
     o->jobs = 1;
+    o->xlim[0] = o->xlim[1] = NAN;
+    o->digits = -1;
     const cli_command *cmd = cli_find_command(argv[0]);
     if (!cmd) return cli_failf(1, "unknown command '%s' (see cmeta --help)", argv[0]);
     o->inputs = calloc((size_t)argc + 1, sizeof *o->inputs);

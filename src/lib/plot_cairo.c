@@ -30,7 +30,7 @@
 #ifndef CMETA_CAIRO_SONAME
 #define CMETA_CAIRO_SONAME "libcairo.so.2"
 #endif
-#define CAIRO_SYMS(X) X(cairo_arc) X(cairo_close_path) X(cairo_create) X(cairo_debug_reset_static_data) X(cairo_destroy) X(cairo_fill) X(cairo_fill_preserve) X(cairo_font_extents) X(cairo_image_surface_create) X(cairo_line_to) X(cairo_move_to) X(cairo_new_path) X(cairo_new_sub_path) X(cairo_paint) X(cairo_pdf_surface_create_for_stream) X(cairo_pdf_surface_set_metadata) X(cairo_rectangle) X(cairo_scale) X(cairo_select_font_face) X(cairo_set_dash) X(cairo_set_font_size) X(cairo_set_line_cap) X(cairo_set_line_join) X(cairo_set_line_width) X(cairo_set_source_rgb) X(cairo_show_text) X(cairo_status) X(cairo_status_to_string) X(cairo_stroke) X(cairo_surface_destroy) X(cairo_surface_finish) X(cairo_surface_status) X(cairo_surface_write_to_png_stream) X(cairo_svg_surface_create_for_stream) X(cairo_text_extents)
+#define CAIRO_SYMS(X) X(cairo_arc) X(cairo_close_path) X(cairo_create) X(cairo_debug_reset_static_data) X(cairo_destroy) X(cairo_fill) X(cairo_fill_preserve) X(cairo_font_extents) X(cairo_image_surface_create) X(cairo_line_to) X(cairo_move_to) X(cairo_new_path) X(cairo_new_sub_path) X(cairo_paint) X(cairo_pdf_surface_create_for_stream) X(cairo_pdf_surface_set_metadata) X(cairo_rectangle) X(cairo_scale) X(cairo_select_font_face) X(cairo_set_dash) X(cairo_set_font_size) X(cairo_set_line_cap) X(cairo_set_line_join) X(cairo_set_line_width) X(cairo_set_source_rgb) X(cairo_show_text) X(cairo_status) X(cairo_status_to_string) X(cairo_stroke) X(cairo_surface_destroy) X(cairo_surface_finish) X(cairo_surface_status) X(cairo_surface_write_to_png_stream) X(cairo_svg_surface_create_for_stream) X(cairo_text_extents) X(cairo_translate)
 #define CAIRO_FIELD(f) __typeof__(&f) f;
 #define CAIRO_NAME(f) #f,
 static struct {
@@ -83,7 +83,6 @@ static cmeta_status cairo_ready(cmeta_error *err)
 cmeta_status cmeta_plot_backend_ready(cmeta_error *err) { return cairo_ready(err); }
 
 #define FONT_FAMILY "DejaVu Sans"
-#define PNG_SCALE 2.0
 
 static void set_font(cairo_t *cr, double size, int bold)
 {
@@ -249,6 +248,80 @@ static cairo_status_t write_fp(void *closure, const unsigned char *data, unsigne
     return fwrite(data, 1, len, fp) == len ? CAIRO_STATUS_SUCCESS : CAIRO_STATUS_WRITE_ERROR;
 }
 
+/* A growing memory buffer (the PNG before its pHYs chunk is inserted). */
+typedef struct {
+    unsigned char *b;
+    size_t n, cap;
+} membuf;
+
+static cairo_status_t write_mem(void *closure, const unsigned char *data, unsigned int len)
+{
+    membuf *m = closure;
+    if (m->n + len > m->cap) {
+        size_t cap = m->cap ? m->cap : 65536;
+        while (cap < m->n + len) cap *= 2;
+        unsigned char *nb = cmeta_realloc(m->b, cap);
+        if (!nb) return CAIRO_STATUS_NO_MEMORY;
+        m->b = nb;
+        m->cap = cap;
+    }
+    memcpy(m->b + m->n, data, len);
+    m->n += len;
+    return CAIRO_STATUS_SUCCESS;
+}
+
+/* CRC-32 of PNG chunks (ISO 3309 polynomial 0xedb88320; PNG specification, Annex D). */
+static unsigned long png_crc(const unsigned char *b, size_t n)
+{
+    unsigned long c = 0xffffffffUL;
+    for (size_t i = 0; i < n; i++) {
+        c ^= b[i];
+        for (int k = 0; k < 8; k++) c = c & 1 ? 0xedb88320UL ^ (c >> 1) : c >> 1;
+    }
+    return c ^ 0xffffffffUL;
+}
+
+static void put32(unsigned char *b, unsigned long v)
+{
+    b[0] = (unsigned char)(v >> 24 & 0xff);
+    b[1] = (unsigned char)(v >> 16 & 0xff);
+    b[2] = (unsigned char)(v >> 8 & 0xff);
+    b[3] = (unsigned char)(v & 0xff);
+}
+
+static unsigned long get32(const unsigned char *b)
+{
+    return (unsigned long)b[0] << 24 | (unsigned long)b[1] << 16 | (unsigned long)b[2] << 8 | b[3];
+}
+
+/* Write the PNG in m to fp with a pHYs chunk right after IHDR (PNG specification 11.3.5.3:
+ * pixels per unit x and y, unit 1 = metre; it must precede IDAT) saying dpi; a pHYs chunk
+ * cairo may have written is dropped. 0, or -1 on a malformed PNG or a write error. */
+static int png_with_phys(const membuf *m, double dpi, FILE *fp)
+{
+    static const unsigned char sig[8] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
+    if (m->n < 8 + 25 || memcmp(m->b, sig, 8) || memcmp(m->b + 12, "IHDR", 4)) return -1;
+    if (fwrite(m->b, 1, 33, fp) != 33) return -1;
+    unsigned char ph[4 + 4 + 9 + 4];
+    unsigned long ppm = (unsigned long)lround(dpi / 0.0254);
+    put32(ph, 9);
+    memcpy(ph + 4, "pHYs", 4);
+    put32(ph + 8, ppm);
+    put32(ph + 12, ppm);
+    ph[16] = 1;
+    put32(ph + 17, png_crc(ph + 4, 13));
+    if (fwrite(ph, 1, sizeof ph, fp) != sizeof ph) return -1;
+    size_t at = 33;
+    while (at + 12 <= m->n) {
+        unsigned long len = get32(m->b + at);
+        if (len > m->n - at - 12) return -1;
+        size_t whole = 12 + (size_t)len;
+        if (memcmp(m->b + at + 4, "pHYs", 4) && fwrite(m->b + at, 1, whole, fp) != whole) return -1;
+        at += whole;
+    }
+    return at == m->n ? 0 : -1;
+}
+
 /* Case-insensitive ASCII comparison of an extension. */
 static int ext_is(const char *a, const char *b)
 {
@@ -272,23 +345,51 @@ cmeta_status cmeta_plot_format_from_path(const char *path, cmeta_plot_format *fm
                            path ? path : "(none)");
 }
 
-cmeta_status cmeta_plot_render_stream(const cmeta_plot *p, cmeta_plot_format fmt, FILE *fp,
-                                      cmeta_error *err)
+void cmeta_render_opts_default(cmeta_render_opts *o)
+{
+    memset(o, 0, sizeof *o);
+    o->dpi = 300;
+}
+
+cmeta_status cmeta_plot_render_stream_opts(const cmeta_plot *p, cmeta_plot_format fmt, FILE *fp,
+                                           const cmeta_render_opts *ro, cmeta_error *err)
 {
     if (!p || !fp || !(p->width > 0) || !(p->height > 0))
         return cmeta_error_set(err, CMETA_EUSAGE, "render: empty plot or no stream");
+    cmeta_render_opts o;
+    if (ro) o = *ro;
+    else cmeta_render_opts_default(&o);
+    if (!(o.dpi >= 10 && o.dpi <= 10000))
+        return cmeta_error_set(err, CMETA_EUSAGE, "render: the resolution must be 10 to 10000 dpi (got %g)", o.dpi);
+    if (!(o.width >= 0 && o.width < 1e6) || !(o.height >= 0 && o.height < 1e6))
+        return cmeta_error_set(err, CMETA_EUSAGE, "render: the page size must be positive and finite");
+    /* the page, and the plot scaled uniformly to fit it, centred */
+    double pw = o.width > 0 ? o.width : p->width, ph = o.height > 0 ? o.height : p->height;
+    double scale = fmin(pw / p->width, ph / p->height);
+    double ox = (pw - p->width * scale) / 2, oy = (ph - p->height * scale) / 2;
+    if (fmt == CMETA_PLOT_SVG && !o.svg_text_outline) {
+        if (cmeta__svg_write(p, fp, pw, ph, scale, ox, oy) != CMETA_OK || ferror(fp))
+            return cmeta_error_set(err, CMETA_EIO, "render: write error");
+        return CMETA_OK;
+    }
     cmeta_status cst = cairo_ready(err);
     if (cst != CMETA_OK) return cst;
+    const double px = o.dpi / 72; /* pixels per point */
+    /* whole pixels covering the page (8 x 6 in at 600 dpi: 4800 x 3600, not one more for
+     * the rounding of 600 / 72) */
+    const double npx = ceil(pw * px - 1e-6), npy = ceil(ph * px - 1e-6);
+    if (fmt == CMETA_PLOT_PNG && (npx > 32767 || npy > 32767))
+        return cmeta_error_set(err, CMETA_EUSAGE, "render: the picture would be %.0f x %.0f pixels (at most 32767 "
+                                                  "each): lower the resolution or the size", npx, npy);
     cairo_surface_t *s = NULL;
     switch (fmt) {
-    case CMETA_PLOT_SVG: s = CA(cairo_svg_surface_create_for_stream)(write_fp, fp, p->width, p->height); break;
+    case CMETA_PLOT_SVG: s = CA(cairo_svg_surface_create_for_stream)(write_fp, fp, pw, ph); break;
     case CMETA_PLOT_PDF:
-        s = CA(cairo_pdf_surface_create_for_stream)(write_fp, fp, p->width, p->height);
+        s = CA(cairo_pdf_surface_create_for_stream)(write_fp, fp, pw, ph);
         CA(cairo_pdf_surface_set_metadata)(s, CAIRO_PDF_METADATA_CREATOR, "cmeta " CMETA_VERSION);
         break;
     case CMETA_PLOT_PNG:
-        s = CA(cairo_image_surface_create)(CAIRO_FORMAT_RGB24, (int)ceil(p->width * PNG_SCALE),
-                                       (int)ceil(p->height * PNG_SCALE));
+        s = CA(cairo_image_surface_create)(CAIRO_FORMAT_RGB24, (int)npx, (int)npy);
         break;
     }
     if (!s || CA(cairo_surface_status)(s) != CAIRO_STATUS_SUCCESS) {
@@ -296,23 +397,40 @@ cmeta_status cmeta_plot_render_stream(const cmeta_plot *p, cmeta_plot_format fmt
         return cmeta_error_set(err, CMETA_ENOMEM, "render: cannot create the drawing surface");
     }
     cairo_t *cr = CA(cairo_create)(s);
-    if (fmt == CMETA_PLOT_PNG) CA(cairo_scale)(cr, PNG_SCALE, PNG_SCALE);
+    if (fmt == CMETA_PLOT_PNG) {
+        /* the white page first (draw paints only the plot's box once moved) */
+        CA(cairo_set_source_rgb)(cr, 1, 1, 1);
+        CA(cairo_paint)(cr);
+        CA(cairo_scale)(cr, px, px);
+    }
+    CA(cairo_translate)(cr, ox, oy);
+    CA(cairo_scale)(cr, scale, scale);
     draw(cr, p);
     cairo_status_t cs = CA(cairo_status)(cr);
     CA(cairo_destroy)(cr);
+    membuf mb = {NULL, 0, 0};
     if (cs == CAIRO_STATUS_SUCCESS) {
-        if (fmt == CMETA_PLOT_PNG) cs = CA(cairo_surface_write_to_png_stream)(s, write_fp, fp);
-        else {
+        if (fmt == CMETA_PLOT_PNG) {
+            cs = CA(cairo_surface_write_to_png_stream)(s, write_mem, &mb);
+            if (cs == CAIRO_STATUS_SUCCESS && png_with_phys(&mb, o.dpi, fp) != 0) cs = CAIRO_STATUS_WRITE_ERROR;
+        } else {
             CA(cairo_surface_finish)(s);
             cs = CA(cairo_surface_status)(s);
         }
     }
+    cmeta_free(mb.b);
     CA(cairo_surface_destroy)(s);
     if (cs == CAIRO_STATUS_WRITE_ERROR) return cmeta_error_set(err, CMETA_EIO, "render: write error");
+    if (cs == CAIRO_STATUS_NO_MEMORY) return cmeta_error_set(err, CMETA_ENOMEM, "render: out of memory");
     if (cs != CAIRO_STATUS_SUCCESS)
         return cmeta_error_set(err, CMETA_ENUMERIC, "render: %s", CA(cairo_status_to_string)(cs));
     if (ferror(fp)) return cmeta_error_set(err, CMETA_EIO, "render: write error");
     return CMETA_OK;
+}
+
+cmeta_status cmeta_plot_render_stream(const cmeta_plot *p, cmeta_plot_format fmt, FILE *fp, cmeta_error *err)
+{
+    return cmeta_plot_render_stream_opts(p, fmt, fp, NULL, err);
 }
 
 cmeta_status cmeta_plot_render(const cmeta_plot *p, const char *path, cmeta_error *err)

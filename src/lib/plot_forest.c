@@ -16,7 +16,8 @@
 #include "cmeta/report.h"
 #include "plot_internal.h"
 
-#define MAXCOL 12
+#define MAXCOL 16
+#define MAXANNOT 4
 
 void cmeta_forest_opts_default(cmeta_forest_opts *o)
 {
@@ -29,6 +30,9 @@ void cmeta_forest_opts_default(cmeta_forest_opts *o)
     o->show_weights = 1;
     o->show_pred = -1;
     o->random = -1;
+    o->xlim_lo = o->xlim_hi = NAN;
+    o->show_test = 1;
+    o->show_effect = 1;
 }
 
 typedef struct {
@@ -66,11 +70,12 @@ typedef struct {
     int revman, random, show_pred, log_scale, two_group;
     cmeta_transform_kind tk;    /* back-transformation of the numbers shown */
     double hn;                  /* harmonic mean n (inverse Freeman-Tukey) */
-    int ncol, col_label, col_data0, ndata, ngrp, col_weight, col_effect, col_plot;
+    int ncol, col_label, col_annot0, col_data0, ndata, ngrp, col_weight, col_effect, col_plot;
     column col[MAXCOL];
     row *rows;
     size_t nrows, caprows;
-    char hdr_effect[160], hdr_method[160], hdr_axis[200];
+    char hdr_effect[160], hdr_method[160], hdr_axis[1024];
+    size_t **gorder;            /* per subgroup, its studies in the order of o.order (or NULL) */
 } forest;
 
 /* ---- helpers ----------------------------------------------------------------------------- */
@@ -213,7 +218,7 @@ static void setup_columns(forest *f)
     const cmeta_data *d = f->d;
     cmeta_family fam = cmeta_measure_family(d->measure);
     int nd = 0;
-    if (f->o.show_data) {
+    if (f->o.show_data && !f->o.derived) {
         if (fam == CMETA_FAMILY_BIN2 && d->ai && d->bi && d->ci && d->di) nd = 2;
         else if (fam == CMETA_FAMILY_CONT2 && d->m1i && d->sd1i && d->n1i && d->m2i && d->sd2i && d->n2i)
             nd = 3;
@@ -224,8 +229,14 @@ static void setup_columns(forest *f)
     int c = 0;
     memset(f->col, 0, sizeof f->col);
     f->col_label = c;
-    f->col[c].h2 = f->revman ? "Study or Subgroup" : "Study";
+    f->col[c].h2 = f->o.derived == 1 ? "Study omitted" : f->o.derived == 2 ? "Study added"
+                 : f->revman ? "Study or Subgroup" : "Study";
     f->col[c++].align = CMETA_ANCHOR_LEFT;
+    f->col_annot0 = c; /* --annotate COL: the file's columns named, left-aligned */
+    for (size_t j = 0; j < f->o.nannot; j++) {
+        f->col[c].h2 = f->o.annot_head[j];
+        f->col[c++].align = CMETA_ANCHOR_LEFT;
+    }
     f->col_data0 = c;
     f->ndata = f->ngrp * nd;
     for (int g = 0; g < f->ngrp && nd; g++) {
@@ -262,17 +273,20 @@ static void setup_columns(forest *f)
     snprintf(f->hdr_effect, sizeof f->hdr_effect, "%s [%g%% CI]", mname, f->fit->level);
     snprintf(f->hdr_axis, sizeof f->hdr_axis, "%s%s", mname, f->log_scale ? " (log scale)" : "");
     f->col_weight = f->col_effect = -1;
+    if (f->o.derived) f->o.show_weights = 0;
     if (f->revman) {
         if (f->o.show_weights) {
             f->col_weight = c;
             f->col[c].h2 = "Weight";
             f->col[c++].align = CMETA_ANCHOR_RIGHT;
         }
-        f->col_effect = c;
-        f->col[c].h1 = mname;
-        f->col[c].h1_span = 1;
-        f->col[c].h2 = f->hdr_method;
-        f->col[c++].align = CMETA_ANCHOR_CENTER;
+        if (f->o.show_effect) {
+            f->col_effect = c;
+            f->col[c].h1 = mname;
+            f->col[c].h1_span = 1;
+            f->col[c].h2 = f->hdr_method;
+            f->col[c++].align = CMETA_ANCHOR_CENTER;
+        }
         f->col_plot = c;
         f->col[c].h1 = mname;
         f->col[c].h1_span = 1;
@@ -288,10 +302,13 @@ static void setup_columns(forest *f)
             f->col[c].h2 = "Weight";
             f->col[c++].align = CMETA_ANCHOR_RIGHT;
         }
-        f->col_effect = c;
-        f->col[c].h2 = f->hdr_effect;
-        f->col[c++].align = CMETA_ANCHOR_RIGHT;
+        if (f->o.show_effect) {
+            f->col_effect = c;
+            f->col[c].h2 = f->hdr_effect;
+            f->col[c++].align = CMETA_ANCHOR_RIGHT;
+        }
     }
+    if (f->o.xlab) snprintf(f->hdr_axis, sizeof f->hdr_axis, "%s", f->o.xlab);
     f->ncol = c;
 }
 
@@ -305,6 +322,10 @@ static cmeta_status study_row(forest *f, size_t i)
     char buf[256];
     cmeta_status st = set_cell_str(r, f->col_label, CMETA_ROLE_LABEL, d->label ? d->label[i] : "");
     if (st) return st;
+    for (size_t j = 0; j < f->o.nannot; j++) {
+        const char *a = f->o.annot[j] ? f->o.annot[j][i] : NULL;
+        if (a && *a && (st = set_cell_str(r, f->col_annot0 + (int)j, CMETA_ROLE_DATA, a))) return st;
+    }
     if (f->ndata == 2) {
         fmt_num(buf, sizeof buf, d->xi[i]);
         if ((st = set_cell_str(r, f->col_data0, CMETA_ROLE_DATA, buf))) return st;
@@ -331,11 +352,28 @@ static cmeta_status study_row(forest *f, size_t i)
     cmeta_study_ci(d->yi[i], d->vi[i], f->fit->level, &r->lb, &r->ub);
     r->weight = f->fit->weight ? f->fit->weight[i] : NAN;
     fmt_ci(f, buf, sizeof buf, r->yi, r->lb, r->ub);
-    if ((st = set_cell_str(r, f->col_effect, CMETA_ROLE_EFFECT, buf))) return st;
+    if (f->col_effect >= 0 && (st = set_cell_str(r, f->col_effect, CMETA_ROLE_EFFECT, buf))) return st;
     if (f->col_weight >= 0) {
         cmeta__fmt_fixed(buf, sizeof buf, r->weight, 1);
         if ((st = set_cell(r, f->col_weight, CMETA_ROLE_WEIGHT, "%s%%", buf))) return st;
     }
+    return CMETA_OK;
+}
+
+/* A leave-one-out / cumulative row: derived fit i, a square of fixed size (weight NAN). */
+static cmeta_status derived_row(forest *f, size_t i)
+{
+    row *r = add_row(f, ROW_STUDY, (long)i);
+    if (!r) return CMETA_ENOMEM;
+    char buf[256];
+    const cmeta_summary *s = &f->o.rows[i];
+    cmeta_status st = set_cell_str(r, f->col_label, CMETA_ROLE_LABEL, f->o.row_labels ? f->o.row_labels[i] : "");
+    if (st) return st;
+    r->yi = s->estimate;
+    r->lb = s->ci_lb;
+    r->ub = s->ci_ub;
+    fmt_ci(f, buf, sizeof buf, r->yi, r->lb, r->ub);
+    if (f->col_effect >= 0 && (st = set_cell_str(r, f->col_effect, CMETA_ROLE_EFFECT, buf))) return st;
     return CMETA_OK;
 }
 
@@ -358,7 +396,7 @@ static cmeta_status summary_row(forest *f, const cmeta_fit *fit, const size_t *i
     r->pub = fit->pi_ub;
     r->show_pi = f->show_pred && isfinite(r->plb) && isfinite(r->pub) && fit->k > 1;
     fmt_ci(f, buf, sizeof buf, r->est, r->clb, r->cub);
-    if ((st = set_cell_str(r, f->col_effect, CMETA_ROLE_EFFECT, buf))) return st;
+    if (f->col_effect >= 0 && (st = set_cell_str(r, f->col_effect, CMETA_ROLE_EFFECT, buf))) return st;
     double w = 0, tot[2] = {0, 0}, ev[2] = {0, 0};
     for (size_t j = 0; j < n; j++) {
         size_t i = idx ? idx[j] : j;
@@ -419,6 +457,13 @@ static cmeta_status build_rows(forest *f)
         snprintf(overall_buf, sizeof overall_buf, "Total (%g%% CI)", f->fit->level);
         overall = overall_buf;
     }
+    if (f->o.derived) {
+        for (size_t i = 0; i < f->o.nderived; i++)
+            if ((st = derived_row(f, i))) return st;
+        if (f->o.derived == 2) return CMETA_OK; /* cumulative: the last row is the full fit */
+        if (!add_row(f, ROW_BLANK, -1)) return CMETA_ENOMEM;
+        return summary_row(f, f->fit, NULL, d->k, -1, overall);
+    }
     if (sub && sub->ngroups) {
         for (size_t g = 0; g < sub->ngroups; g++) {
             const cmeta_forest_group *gr = &sub->group[g];
@@ -427,7 +472,7 @@ static cmeta_status build_rows(forest *f)
             r->bold = 1;
             if ((st = set_cell_str(r, f->col_label, CMETA_ROLE_GROUP, gr->name))) return st;
             for (size_t j = 0; j < gr->n; j++)
-                if ((st = study_row(f, gr->idx[j]))) return st;
+                if ((st = study_row(f, f->gorder ? f->gorder[g][j] : gr->idx[j]))) return st;
             if (gr->fit && gr->fit->beta) {
                 char lab[64];
                 if (f->revman) snprintf(lab, sizeof lab, "Subtotal (%g%% CI)", gr->fit->level);
@@ -436,16 +481,61 @@ static cmeta_status build_rows(forest *f)
                 fmt_het(f, buf, sizeof buf, gr->fit);
                 if ((st = free_row(f, CMETA_ROLE_STATS, (long)g, buf))) return st;
                 fmt_test(f, buf, sizeof buf, gr->fit);
-                if ((st = free_row(f, CMETA_ROLE_STATS, (long)g, buf))) return st;
+                if (f->o.show_test && (st = free_row(f, CMETA_ROLE_STATS, (long)g, buf))) return st;
             }
             if (!add_row(f, ROW_BLANK, -1)) return CMETA_ENOMEM;
         }
     } else {
         for (size_t i = 0; i < d->k; i++)
-            if ((st = study_row(f, i))) return st;
+            if ((st = study_row(f, f->o.order ? f->o.order[i] : i))) return st;
         if (!add_row(f, ROW_BLANK, -1)) return CMETA_ENOMEM;
     }
     return summary_row(f, f->fit, NULL, d->k, -1, overall);
+}
+
+/* The issue 17 options: limits and ticks inside the scale shown, the order a permutation,
+ * the annotation columns at most MAXANNOT. CMETA_OK or CMETA_EUSAGE with the reason. */
+static cmeta_status check_opts(forest *f, cmeta_error *err)
+{
+    const cmeta_forest_opts *o = &f->o;
+    const char *scale = cmeta__measure_shown_name(f->d->measure);
+    if (isfinite(o->xlim_lo) != isfinite(o->xlim_hi) || isnan(o->xlim_lo) != isnan(o->xlim_hi))
+        return cmeta_error_set(err, CMETA_EUSAGE, "forest plot: give both axis limits or neither");
+    if (isfinite(o->xlim_lo)) {
+        double a = cmeta__forward_transform(f->tk, o->xlim_lo, f->hn), b = cmeta__forward_transform(f->tk, o->xlim_hi, f->hn);
+        if (!isfinite(a) || !isfinite(b))
+            return cmeta_error_set(err, CMETA_EUSAGE, "forest plot: the axis limits %g, %g are not both on the %s scale%s",
+                                   o->xlim_lo, o->xlim_hi, scale, f->tk == CMETA_TRANS_EXP ? " (ratios are > 0)" : "");
+        if (!(b > a))
+            return cmeta_error_set(err, CMETA_EUSAGE, "forest plot: the axis limits %g, %g are not increasing",
+                                   o->xlim_lo, o->xlim_hi);
+    }
+    if (o->at && o->nat > 64) return cmeta_error_set(err, CMETA_EUSAGE, "forest plot: at most 64 ticks");
+    for (size_t j = 0; o->at && j < o->nat; j++)
+        if (!isfinite(cmeta__forward_transform(f->tk, o->at[j], f->hn)))
+            return cmeta_error_set(err, CMETA_EUSAGE, "forest plot: the tick %g is not on the %s scale%s", o->at[j],
+                                   scale, f->tk == CMETA_TRANS_EXP ? " (ratios are > 0)" : "");
+    if (o->order) {
+        unsigned char *seen = cmeta_calloc(f->d->k, 1);
+        if (!seen) return cmeta_error_set(err, CMETA_ENOMEM, "forest plot: out of memory");
+        int bad = 0;
+        for (size_t i = 0; i < f->d->k && !bad; i++) {
+            if (o->order[i] >= f->d->k || seen[o->order[i]]) bad = 1;
+            else seen[o->order[i]] = 1;
+        }
+        cmeta_free(seen);
+        if (bad) return cmeta_error_set(err, CMETA_EUSAGE, "forest plot: the order is not a permutation of the studies");
+    }
+    if (o->derived && (o->derived > 2 || !o->rows || o->nderived == 0 || o->nderived > f->d->k || o->order || o->nannot))
+        return cmeta_error_set(err, CMETA_EUSAGE, "forest plot: leave-one-out / cumulative rows missing, or "
+                                                  "combined with an order or annotation columns");
+    if (o->derived && f->sub && f->sub->ngroups)
+        return cmeta_error_set(err, CMETA_EUSAGE, "forest plot: leave-one-out / cumulative rows have no subgroups");
+    if (o->nannot > MAXANNOT)
+        return cmeta_error_set(err, CMETA_EUSAGE, "forest plot: at most %d annotation columns", MAXANNOT);
+    if (o->nannot && (!o->annot || !o->annot_head))
+        return cmeta_error_set(err, CMETA_EUSAGE, "forest plot: annotation columns without headings or texts");
+    return CMETA_OK;
 }
 
 /* ---- the layout -------------------------------------------------------------------------- */
@@ -537,7 +627,41 @@ static size_t axis_limits(forest *f, cmeta_plot *p, const column *pc, double *ti
     double wc = chi - clo;
     if (!(wc > 0)) wc = fmax(fabs(chi), 1) * 0.5;
     double lo = fmax(fmin(flo, clo), clo - wc), hi = fmin(fmax(fhi, chi), chi + wc);
-    size_t nt = cmeta__ticks_transf(lo, hi, f->tk, f->hn, ticks, 64, &p->lo, &p->hi);
+    size_t nt;
+    /* the caller's limits and ticks (on the scale shown; checked by cmeta_forest_layout) */
+    int has_xlim = isfinite(f->o.xlim_lo) && isfinite(f->o.xlim_hi);
+    double ulo = has_xlim ? cmeta__forward_transform(f->tk, f->o.xlim_lo, f->hn) : NAN;
+    double uhi = has_xlim ? cmeta__forward_transform(f->tk, f->o.xlim_hi, f->hn) : NAN;
+    if (f->o.at && f->o.nat) {
+        double at[64];
+        size_t na = 0;
+        for (size_t j = 0; j < f->o.nat && na < 64; j++) at[na++] = cmeta__forward_transform(f->tk, f->o.at[j], f->hn);
+        for (size_t a = 1; a < na; a++) /* ascending (insertion sort: at most 64) */
+            for (size_t b = a; b > 0 && at[b - 1] > at[b]; b--) {
+                double t = at[b];
+                at[b] = at[b - 1];
+                at[b - 1] = t;
+            }
+        if (!has_xlim) ulo = at[0], uhi = at[na - 1];
+        if (!(uhi > ulo)) { /* a single tick: an axis around it */
+            double d = fabs(ulo) > 0 ? fabs(ulo) * 0.5 : 1;
+            ulo -= d, uhi += d;
+        }
+        nt = 0;
+        double tol = (uhi - ulo) * 1e-9;
+        for (size_t j = 0; j < na; j++)
+            if (at[j] >= ulo - tol && at[j] <= uhi + tol && (nt == 0 || at[j] > ticks[nt - 1])) ticks[nt++] = at[j];
+        p->lo = ulo;
+        p->hi = uhi;
+    } else if (has_xlim) {
+        double t[64], alo, ahi, tol = (uhi - ulo) * 1e-9;
+        size_t n = cmeta__ticks_transf(ulo, uhi, f->tk, f->hn, t, 64, &alo, &ahi);
+        nt = 0;
+        for (size_t j = 0; j < n; j++)
+            if (t[j] >= ulo - tol && t[j] <= uhi + tol) ticks[nt++] = t[j];
+        p->lo = ulo;
+        p->hi = uhi;
+    } else nt = cmeta__ticks_transf(lo, hi, f->tk, f->hn, ticks, 64, &p->lo, &p->hi);
     p->log_scale = f->log_scale;
     p->transf = f->tk;
     p->transf_n = f->tk == CMETA_TRANS_IFT ? f->hn : NAN;
@@ -600,8 +724,19 @@ static cmeta_status layout(forest *f, cmeta_plot *p)
     double ticks[64];
     int has_null;
     size_t nt = axis_limits(f, p, pc, ticks, &has_null);
-    /* headings */
+    /* title (centred over the table) */
     double y = 0;
+    if (f->o.title && *f->o.title) {
+        double ts = fs * 1.2;
+        cmeta_text_extent te = {0, 0, 0};
+        f->measure(f->ctx, f->o.title, ts, 1, &te);
+        double tasc = te.ascent > 0 ? te.ascent : 0.8 * ts, tdesc = te.descent > 0 ? te.descent : 0.25 * ts;
+        if ((st = cmeta__plot_text(p, CMETA_ROLE_TITLE, -1, table_right / 2, y + tasc, CMETA_ANCHOR_CENTER, ts, 1,
+                                   f->o.title, f->measure, f->ctx)))
+            return st;
+        y += tasc + tdesc + rh * 0.5;
+    }
+    /* headings */
     if ((st = headings(f, p, rh, asc, desc, table_right, &y))) return st;
     double body_top = y;
 
@@ -654,7 +789,7 @@ static cmeta_status layout(forest *f, cmeta_plot *p)
             cmeta_prim *q = cmeta__plot_push(p, CMETA_PRIM_POLYGON, CMETA_ROLE_DIAMOND, r->index);
             if (!q) return CMETA_ENOMEM;
             double xl = cmeta_plot_xpos(p, fmax(r->clb, p->lo)), xr = cmeta_plot_xpos(p, fmin(r->cub, p->hi));
-            double xe = cmeta_plot_xpos(p, r->est);
+            double xe = cmeta_plot_xpos(p, fmin(fmax(r->est, p->lo), p->hi));
             q->np = 4;
             q->px[0] = xl, q->py[0] = yc;
             q->px[1] = xe, q->py[1] = yc - dh / 2;
@@ -724,7 +859,7 @@ static cmeta_status layout(forest *f, cmeta_plot *p)
         p->prim[p->n - 1].value = ticks[t];
     }
     y = lab_base + desc;
-    if (!f->revman) {
+    if (!f->revman || f->o.xlab) {
         y += rh * 0.15;
         double base = y + (rh - asc - desc) / 2 + asc;
         if ((st = text(f, p, CMETA_ROLE_AXISTITLE, -1, (p->ax0 + p->ax1) / 2, base, CMETA_ANCHOR_CENTER, 0,
@@ -748,9 +883,9 @@ static cmeta_status layout(forest *f, cmeta_plot *p)
     char l0[512], l1[512], l2[512];
     size_t nl = 0;
     fmt_het(f, l0, sizeof l0, f->fit);
-    lines[nl++] = l0;
+    if (f->o.derived != 2) lines[nl++] = l0;
     fmt_test(f, l1, sizeof l1, f->fit);
-    lines[nl++] = l1;
+    if (f->o.show_test && f->o.derived != 2) lines[nl++] = l1;
     if (f->sub && f->sub->ngroups) {
         char q[64], pv[64];
         cmeta__fmt_fixed(q, sizeof q, f->sub->Q_between, f->o.digits);
@@ -796,6 +931,7 @@ cmeta_status cmeta_forest_layout(const cmeta_data *d, const cmeta_fit *fit,
                     return cmeta_error_set(err, CMETA_EUSAGE, "forest plot: subgroup '%s' names study %zu of %zu",
                                            sub->group[g].name, sub->group[g].idx[j] + 1, d->k);
     forest f;
+    cmeta_status st0;
     memset(&f, 0, sizeof f);
     f.d = d;
     f.fit = fit;
@@ -818,10 +954,38 @@ cmeta_status cmeta_forest_layout(const cmeta_data *d, const cmeta_fit *fit,
     f.log_scale = f.tk == CMETA_TRANS_EXP;
     cmeta_family fam = cmeta_measure_family(d->measure);
     f.two_group = fam == CMETA_FAMILY_BIN2 || fam == CMETA_FAMILY_CONT2;
+    if ((st0 = check_opts(&f, err)) != CMETA_OK) return st0;
     setup_columns(&f);
-    cmeta_status st = build_rows(&f);
+    cmeta_status st = CMETA_OK;
+    if (f.o.order && sub && sub->ngroups) {
+        /* each subgroup's studies by their rank in o.order */
+        size_t *rank = cmeta_calloc(d->k, sizeof *rank);
+        f.gorder = cmeta_calloc(sub->ngroups, sizeof *f.gorder);
+        if (!rank || !f.gorder) st = CMETA_ENOMEM;
+        for (size_t i = 0; st == CMETA_OK && i < d->k; i++) rank[f.o.order[i]] = i;
+        for (size_t g = 0; st == CMETA_OK && g < sub->ngroups; g++) {
+            const cmeta_forest_group *gr = &sub->group[g];
+            f.gorder[g] = cmeta_calloc(gr->n ? gr->n : 1, sizeof **f.gorder);
+            if (!f.gorder[g]) {
+                st = CMETA_ENOMEM;
+                break;
+            }
+            memcpy(f.gorder[g], gr->idx, gr->n * sizeof *gr->idx);
+            for (size_t a = 1; a < gr->n; a++) /* insertion sort by rank (stable) */
+                for (size_t b = a; b > 0 && rank[f.gorder[g][b - 1]] > rank[f.gorder[g][b]]; b--) {
+                    size_t t = f.gorder[g][b];
+                    f.gorder[g][b] = f.gorder[g][b - 1];
+                    f.gorder[g][b - 1] = t;
+                }
+        }
+        cmeta_free(rank);
+    }
+    if (st == CMETA_OK) st = build_rows(&f);
     if (st == CMETA_OK) st = layout(&f, out);
     free_rows(&f);
+    if (f.gorder)
+        for (size_t g = 0; g < sub->ngroups; g++) cmeta_free(f.gorder[g]);
+    cmeta_free(f.gorder);
     if (st != CMETA_OK) {
         cmeta_plot_free(out);
         return cmeta_error_set(err, st, "forest plot: %s", cmeta_strerror(st));

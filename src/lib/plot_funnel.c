@@ -24,6 +24,7 @@ void cmeta_funnel_opts_default(cmeta_funnel_opts *o)
     o->height = 260;
     o->contours = 0;
     o->level = 95;
+    o->xlim_lo = o->xlim_hi = NAN;
 }
 
 /* Sutherland-Hodgman: clip polygon (n <= CMETA_PLOT_MAXPTS - 4 on entry is enough for a
@@ -153,7 +154,46 @@ cmeta_status cmeta_funnel_layout(const cmeta_data *d, const cmeta_fit *fit,
     if (tk == CMETA_TRANS_IFT && !(hn > 0)) tk = CMETA_TRANS_NONE; /* no ni: FT scale */
     int log_scale = tk == CMETA_TRANS_EXP;
     double xt[64];
-    size_t nxt = cmeta__ticks_transf(xlo, xhi, tk, hn, xt, 64, &out->lo, &out->hi);
+    size_t nxt;
+    /* the caller's limits and ticks, on the scale shown (as the forest plot's) */
+    int has_xlim = isfinite(o.xlim_lo) || isfinite(o.xlim_hi);
+    double ulo = NAN, uhi = NAN;
+    if (has_xlim) {
+        ulo = cmeta__forward_transform(tk, o.xlim_lo, hn);
+        uhi = cmeta__forward_transform(tk, o.xlim_hi, hn);
+        if (!isfinite(ulo) || !isfinite(uhi) || !(uhi > ulo))
+            return cmeta_error_set(err, CMETA_EUSAGE, "funnel plot: the axis limits %g, %g are not increasing values "
+                                   "on the scale shown%s", o.xlim_lo, o.xlim_hi, tk == CMETA_TRANS_EXP ? " (ratios are > 0)" : "");
+    }
+    if (o.at && o.nat) {
+        if (o.nat > 64) return cmeta_error_set(err, CMETA_EUSAGE, "funnel plot: at most 64 ticks");
+        size_t na = 0;
+        for (size_t j = 0; j < o.nat; j++) {
+            double v = cmeta__forward_transform(tk, o.at[j], hn);
+            if (!isfinite(v))
+                return cmeta_error_set(err, CMETA_EUSAGE, "funnel plot: the tick %g is not on the scale shown", o.at[j]);
+            size_t b = na++;
+            for (; b > 0 && xt[b - 1] > v; b--) xt[b] = xt[b - 1];
+            xt[b] = v;
+        }
+        if (!has_xlim) ulo = xt[0], uhi = xt[na - 1];
+        if (!(uhi > ulo)) {
+            double dd = fabs(ulo) > 0 ? fabs(ulo) * 0.5 : 1;
+            ulo -= dd, uhi += dd;
+        }
+        nxt = 0;
+        double tol = (uhi - ulo) * 1e-9;
+        for (size_t j = 0; j < na; j++)
+            if (xt[j] >= ulo - tol && xt[j] <= uhi + tol && (nxt == 0 || xt[j] > xt[nxt - 1])) xt[nxt++] = xt[j];
+        out->lo = ulo, out->hi = uhi;
+    } else if (has_xlim) {
+        double t[64], alo, ahi, tol = (uhi - ulo) * 1e-9;
+        size_t n = cmeta__ticks_transf(ulo, uhi, tk, hn, t, 64, &alo, &ahi);
+        nxt = 0;
+        for (size_t j = 0; j < n; j++)
+            if (t[j] >= ulo - tol && t[j] <= uhi + tol) xt[nxt++] = t[j];
+        out->lo = ulo, out->hi = uhi;
+    } else nxt = cmeta__ticks_transf(xlo, xhi, tk, hn, xt, 64, &out->lo, &out->hi);
     out->log_scale = log_scale;
     out->transf = tk;
     out->transf_n = tk == CMETA_TRANS_IFT ? hn : NAN;
@@ -195,15 +235,16 @@ cmeta_status cmeta_funnel_layout(const cmeta_data *d, const cmeta_fit *fit,
             TRY(cmeta__plot_line(out, CMETA_ROLE_REGION, s, px(&f, est), f.y0, px(&f, xe), py(&f, ye), 0.75, 2));
         }
     }
-    /* summary line */
-    TRY(cmeta__plot_line(out, CMETA_ROLE_ESTLINE, -1, px(&f, est), f.y0, px(&f, est), f.y1, 1, 0));
+    /* summary line (inside the axis) */
+    if (est >= out->lo && est <= out->hi)
+        TRY(cmeta__plot_line(out, CMETA_ROLE_ESTLINE, -1, px(&f, est), f.y0, px(&f, est), f.y1, 1, 0));
     /* points */
     const double r = f.fs * 0.3;
     for (size_t i = 0; i < d->k + nf; i++) {
         int filled = i >= d->k;
         double y = filled ? fill->yi[i - d->k] : d->yi[i];
         double v = filled ? fill->vi[i - d->k] : d->vi[i];
-        if (!isfinite(y) || !(v >= 0)) continue;
+        if (!isfinite(y) || !(v >= 0) || y < out->lo || y > out->hi) continue; /* off the axis (xlim) */
         PUSH(CMETA_PRIM_CIRCLE, filled ? CMETA_ROLE_FILLED : CMETA_ROLE_POINT, (long)(filled ? i - d->k : i));
         q->x = px(&f, y);
         q->y = py(&f, sqrt(v));
@@ -229,6 +270,14 @@ cmeta_status cmeta_funnel_layout(const cmeta_data *d, const cmeta_fit *fit,
         out->prim[out->n - 1].value = yt[t];
     }
     TRY(text(&f, CMETA_ROLE_AXISTITLE, 1, f.x0, f.y0 - (f.asc + f.desc) / 2 - 3 - f.desc, CMETA_ANCHOR_CENTER, "Standard Error"));
+    if (o.title && *o.title) { /* above "Standard Error", centred over the panel */
+        double ts = f.fs * 1.2, top = f.y0 - (f.asc + f.desc) / 2 - 3 - f.desc - f.asc;
+        cmeta_text_extent te = {0, 0, 0};
+        measure(measure_ctx, o.title, ts, 1, &te);
+        double tdesc = te.descent > 0 ? te.descent : 0.25 * ts;
+        TRY(cmeta__plot_text(out, CMETA_ROLE_TITLE, -1, (f.x0 + f.x1) / 2, top - lh * 0.5 - tdesc, CMETA_ANCHOR_CENTER,
+                             ts, 1, o.title, measure, measure_ctx));
+    }
     /* x ticks: thin labels until none touch */
     double lw[64];
     size_t stride = 1;
@@ -259,8 +308,9 @@ cmeta_status cmeta_funnel_layout(const cmeta_data *d, const cmeta_fit *fit,
         TRY(text(&f, CMETA_ROLE_TICKLABEL, (long)t, cx, lab_base, CMETA_ANCHOR_CENTER, lab));
         out->prim[out->n - 1].value = xt[t];
     }
-    char title[200];
-    snprintf(title, sizeof title, "%s%s",
+    char title[1024];
+    if (o.xlab) snprintf(title, sizeof title, "%s", o.xlab);
+    else snprintf(title, sizeof title, "%s%s",
              tk == CMETA_TRANS_NONE ? cmeta__measure_long_name(d->measure) : cmeta__measure_shown_name(d->measure),
              log_scale ? " (log scale)" : "");
     TRY(text(&f, CMETA_ROLE_AXISTITLE, 0, (f.x0 + f.x1) / 2, lab_base + f.desc + lh * 0.3 + f.asc,

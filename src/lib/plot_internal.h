@@ -62,4 +62,10 @@ void cmeta__plot_translate(cmeta_plot *p, double dx, double dy);
  * path). CMETA_OK, or CMETA_EIO with the reason in msg. */
 cmeta_status cmeta__cairo_open(const char *soname, void **fns, size_t n, char *msg, size_t nmsg);
 
+/* Write plot p as SVG 1.1 with text as <text> elements (plot_svg.c): a page of page_w x
+ * page_h points on which the plot is drawn scaled by scale and moved by (ox, oy).
+ * CMETA_EIO when the stream reports an error. */
+cmeta_status cmeta__svg_write(const cmeta_plot *p, FILE *fp, double page_w, double page_h, double scale,
+                              double ox, double oy);
+
 #endif

@@ -1,6 +1,13 @@
 /* report_derived.c - leave-one-out and cumulative fits: text as metafor's print of
  * leave1out()/cumul() (print.list.rma, digits 4; the tau2 column only for random effects),
- * JSON and CSV with the same columns. */
+ * JSON and CSV with the same columns.
+ * Transformed measures (ratios, PLO/PAS/PFT proportions, ZCOR) are also given back-transformed,
+ * as pool gives them (issue 17): estimate, CI and prediction interval through
+ * cmeta_back_transform (exp, inverse logit, sin^2, inverse Freeman-Tukey with the harmonic mean
+ * of all k studies' ni, tanh), as metafor's leave1out(res, transf = ...) / cumul(res, transf = ...)
+ * transform estimate, ci.lb and ci.ub. JSON: a "transformed" object per row; CSV: the columns
+ * estimate_bt, ci_lb_bt, ci_ub_bt, pi_lb_bt, pi_ub_bt (empty for untransformed measures, as
+ * pool's CSV); text: a second table under the first. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +23,9 @@ cmeta_status cmeta_report_derived(FILE *fp, cmeta_report_format fmt, const cmeta
     const char *reason = info->mc && info->mc->automatic ? info->mc->reason : NULL;
     int fe = !cmeta_fit_is_random(fo);
     int tt = fo->test != CMETA_TEST_Z;
+    cmeta_transform_kind tk = cmeta_measure_transform(d->measure);
+    double hn = tk == CMETA_TRANS_IFT ? cmeta_harmonic_n(d) : NAN;
+#define BT(x) cmeta_back_transform(tk, (x), hn)
     if (fmt == CMETA_REPORT_JSON) {
         int first = 1;
         fputc('{', fp);
@@ -49,6 +59,17 @@ cmeta_status cmeta_report_derived(FILE *fp, cmeta_report_format fmt, const cmeta
             double v[] = {(double)r->k, r->estimate, r->se, r->stat, r->pval, r->ci_lb, r->ci_ub, r->Q,
                           r->Q_df, r->Q_pval, r->tau2, r->I2, r->H2, r->pi_lb, r->pi_ub};
             for (size_t j = 0; j < sizeof v / sizeof v[0]; j++) cmeta_json_kv(fp, keys[j], v[j], &f2);
+            if (tk != CMETA_TRANS_NONE) {
+                int f3 = 1;
+                cmeta_json_key(fp, "transformed", &f2);
+                fputc('{', fp);
+                cmeta_json_key(fp, "transform", &f3);
+                cmeta_json_str(fp, cmeta_transform_label(tk));
+                const char *tkeys[] = {"estimate", "ci_lb", "ci_ub", "pi_lb", "pi_ub"};
+                double tv[] = {r->estimate, r->ci_lb, r->ci_ub, r->pi_lb, r->pi_ub};
+                for (size_t j = 0; j < 5; j++) cmeta_json_kv(fp, tkeys[j], BT(tv[j]), &f3);
+                fputc('}', fp);
+            }
             fputc('}', fp);
         }
         fputc(']', fp);
@@ -57,7 +78,8 @@ cmeta_status cmeta_report_derived(FILE *fp, cmeta_report_format fmt, const cmeta
         return CMETA_OK;
     }
     if (fmt == CMETA_REPORT_CSV) {
-        fprintf(fp, "%s,k,estimate,se,stat,pval,ci_lb,ci_ub,Q,Q_df,Q_pval,tau2,I2,H2,pi_lb,pi_ub\n", info->labkey);
+        fprintf(fp, "%s,k,estimate,se,stat,pval,ci_lb,ci_ub,Q,Q_df,Q_pval,tau2,I2,H2,pi_lb,pi_ub,estimate_bt,ci_lb_bt,"
+                    "ci_ub_bt,pi_lb_bt,pi_ub_bt\n", info->labkey);
         for (size_t i = 0; i < n; i++) {
             const cmeta_summary *r = &rows[i];
             cmeta_csv_field(fp, labels[i]);
@@ -66,6 +88,11 @@ cmeta_status cmeta_report_derived(FILE *fp, cmeta_report_format fmt, const cmeta
             for (size_t j = 0; j < sizeof v / sizeof v[0]; j++) {
                 fputc(',', fp);
                 cmeta_csv_num(fp, v[j]);
+            }
+            double tv[] = {r->estimate, r->ci_lb, r->ci_ub, r->pi_lb, r->pi_ub};
+            for (size_t j = 0; j < 5; j++) {
+                fputc(',', fp);
+                if (tk != CMETA_TRANS_NONE && isfinite(tv[j])) cmeta_csv_num(fp, BT(tv[j]));
             }
             fputc('\n', fp);
         }
@@ -103,5 +130,20 @@ cmeta_status cmeta_report_derived(FILE *fp, cmeta_report_format fmt, const cmeta
     cmeta_status st = cmeta_text_frame(fp, labels, n, names, nc, t.cell, 1, (size_t)-1);
     fputc('\n', fp);
     cmeta_text_table_free(&t);
+    if (st != CMETA_OK || tk == CMETA_TRANS_NONE) return st;
+    /* back-transformed: estimate, CI (and the prediction interval under random effects) */
+    const char *bnames[5] = {"estimate", "ci.lb", "ci.ub", "pi.lb", "pi.ub"};
+    size_t nb = fe ? 3 : 5;
+    if (cmeta_text_table_init(&t, n, nb) != CMETA_OK) return CMETA_ENOMEM;
+    for (size_t i = 0; i < n; i++) {
+        const cmeta_summary *r = &rows[i];
+        double v[5] = {r->estimate, r->ci_lb, r->ci_ub, r->pi_lb, r->pi_ub};
+        for (size_t j = 0; j < nb; j++) cmeta_text_table_num(&t, i, j, BT(v[j]), 4);
+    }
+    fprintf(fp, "Back-transformed (%s):\n\n", cmeta_transform_label(tk));
+    st = cmeta_text_frame(fp, labels, n, bnames, nb, t.cell, 1, (size_t)-1);
+    fputc('\n', fp);
+    cmeta_text_table_free(&t);
     return st;
+#undef BT
 }

@@ -15,8 +15,9 @@ expect_picture png "$TMP/u.png" "funnel contours" funnel $D/hackshaw.csv --conto
 expect_picture pdf "$TMP/u.pdf" "funnel trimfill" funnel $D/hackshaw.csv --trimfill -o "$TMP/u.pdf"
 expect_picture svg "$TMP/m.svg" "funnel MH trimfill" funnel $D/bcg.csv --measure OR --method MH --trimfill -o "$TMP/m.svg"
 
-# the SVG names the studies (cairo draws glyphs, so check the page size and a <path>)
-grep -q '<path' "$TMP/f.svg" && ok || bad "forest svg has no drawing"
+# the SVG keeps its text as text, naming the font (issue 17); outlines only on request
+grep -q '<text[^>]*font-family="'"'"'DejaVu Sans'"'"', sans-serif"[^>]*>Aronson</text>' "$TMP/f.svg" && ok || bad "forest svg: study label is not a <text>"
+grep -q '<path\|<use' "$TMP/f.svg" && bad "forest svg: glyph outlines without --svg-text outline" || ok
 
 expect_error 1 "-o F.svg|F.png|F.pdf is required" "forest without -o" forest $D/bcg.csv --measure RR
 expect_error 1 "-o F.svg|F.png|F.pdf is required" "funnel without -o" funnel $D/bcg.csv --measure RR

@@ -1,0 +1,159 @@
+/* cli_plotopts.c - issue 17's figure controls: from the parsed options to the library's
+ * forest, funnel and drawing options (forest, funnel and batch --plots). */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "cli.h"
+
+void cli_render_opts(const cli_opts *o, cmeta_render_opts *ro)
+{
+    cmeta_render_opts_default(ro);
+    if (o->dpi > 0) ro->dpi = o->dpi;
+    ro->svg_text_outline = o->svg_outline;
+    if (o->size_w > 0 && o->size_h > 0) {
+        /* points per unit: 72 per inch, 2.54 cm per inch; px at the resolution */
+        const char *u = o->size_unit;
+        double per = !strcmp(u, "in") ? 72 : !strcmp(u, "cm") ? 72 / 2.54 : !strcmp(u, "mm") ? 72 / 25.4
+                   : !strcmp(u, "px") ? 72 / ro->dpi : 1;
+        ro->width = o->size_w * per;
+        ro->height = o->size_h * per;
+    }
+}
+
+void cli_funnel_opts(const cli_opts *o, cmeta_funnel_opts *fo)
+{
+    fo->title = o->plot_title;
+    fo->xlab = o->xlab;
+    fo->xlim_lo = o->xlim[0];
+    fo->xlim_hi = o->xlim[1];
+    if (o->nat) {
+        fo->at = o->at;
+        fo->nat = o->nat;
+    }
+}
+
+void cli_annot_free(cli_annot *a)
+{
+    for (size_t j = 0; j < a->n; j++) free(a->cells[j]);
+    memset(a, 0, sizeof *a);
+}
+
+/* --sort: estimate, weight or a column; *order allocated (k entries). */
+static int sort_order(const cli_opts *o, const cmeta_table *t, const cmeta_data *d, const cmeta_fit *fit,
+                      size_t **order)
+{
+    size_t k = d->k;
+    double *key = calloc(k ? k : 1, sizeof *key);
+    const char **tkey = calloc(k ? k : 1, sizeof *tkey);
+    size_t *ord = calloc(k ? k : 1, sizeof *ord);
+    int rc = 0, numeric = 1;
+    if (!key || !tkey || !ord) {
+        rc = cli_failf(4, "out of memory");
+        goto done;
+    }
+    if (!strcasecmp(o->sort, "estimate")) {
+        for (size_t i = 0; i < k; i++) key[i] = d->yi[i];
+    } else if (!strcasecmp(o->sort, "weight")) {
+        for (size_t i = 0; i < k; i++) key[i] = fit && fit->weight ? -fit->weight[i] : 0; /* heaviest first */
+    } else {
+        long col = cmeta_table_find_raw(t, o->sort);
+        if (col < 0) {
+            rc = cli_failf(1, "--sort: no column '%s' in %s (or use estimate, weight)", o->sort, cmeta_table_name(t));
+            goto done;
+        }
+        /* numeric when every non-missing cell is a number, else text; empty cells last */
+        for (size_t i = 0; i < k; i++) {
+            const char *cell = cmeta_table_cell(t, d->row[i], (size_t)col);
+            if (cmeta_cell_is_missing(cell)) {
+                key[i] = NAN;
+                tkey[i] = NULL;
+                continue;
+            }
+            tkey[i] = cell;
+            if (numeric && cmeta_parse_double(cell, &key[i], NULL) != CMETA_OK) numeric = 0;
+        }
+    }
+    if ((numeric ? cmeta_order_numeric(key, k, ord) : cmeta_order_text((const char *const *)tkey, k, ord)) !=
+        CMETA_OK) {
+        rc = cli_failf(4, "out of memory");
+        goto done;
+    }
+    *order = ord;
+    ord = NULL;
+done:
+    free(key);
+    free(tkey);
+    free(ord);
+    return rc;
+}
+
+/* --annotate: the built-in columns named, and the file's columns as text columns. */
+static int annotate(const cli_opts *o, const cmeta_table *t, const cmeta_data *d, cmeta_forest_opts *fo,
+                    cli_annot *a)
+{
+    fo->show_data = fo->show_weights = fo->show_effect = 0;
+    const char *p = o->annotate;
+    while (*p) {
+        size_t m = strcspn(p, ",");
+        char name[256];
+        if (m == 0 || m >= sizeof name) return cli_failf(1, "--annotate: '%s' is not a list of names", o->annotate);
+        memcpy(name, p, m);
+        name[m] = '\0';
+        if (!strcasecmp(name, "data")) fo->show_data = 1;
+        else if (!strcasecmp(name, "weight") || !strcasecmp(name, "weights")) fo->show_weights = 1;
+        else if (!strcasecmp(name, "effect")) fo->show_effect = 1;
+        else {
+            long col = cmeta_table_find_raw(t, name);
+            if (col < 0)
+                return cli_failf(1, "--annotate: no column '%s' in %s (or use data, weight, effect)", name,
+                                 cmeta_table_name(t));
+            if (a->n == 4) return cli_failf(1, "--annotate: at most 4 columns of the input");
+            const char **cells = calloc(d->k ? d->k : 1, sizeof *cells);
+            if (!cells) return cli_failf(4, "out of memory");
+            for (size_t i = 0; i < d->k; i++) {
+                const char *c = cmeta_table_cell(t, d->row[i], (size_t)col);
+                cells[i] = cmeta_cell_is_missing(c) ? "" : c;
+            }
+            a->head[a->n] = cmeta_table_colname(t, (size_t)col);
+            a->cells[a->n++] = cells;
+        }
+        p += m;
+        if (*p == ',') p++;
+    }
+    fo->nannot = a->n;
+    fo->annot_head = a->head;
+    fo->annot = (const char *const *const *)a->cells;
+    return 0;
+}
+
+int cli_forest_opts(const cli_opts *o, const cmeta_table *t, const cmeta_data *d, const cmeta_fit *fit,
+                    cmeta_forest_opts *fo, size_t **order, cli_annot *annot)
+{
+    int rc;
+    fo->title = o->plot_title;
+    fo->xlab = o->xlab;
+    if (o->favours[0]) {
+        fo->favours_left = o->favours[0];
+        fo->favours_right = o->favours[1];
+    }
+    if (o->group_labels[0]) {
+        fo->group1 = o->group_labels[0];
+        fo->group2 = o->group_labels[1];
+    }
+    if (o->digits >= 0) fo->digits = o->digits;
+    fo->xlim_lo = o->xlim[0];
+    fo->xlim_hi = o->xlim[1];
+    if (o->nat) {
+        fo->at = o->at;
+        fo->nat = o->nat;
+    }
+    if (o->no_overall_test) fo->show_test = 0;
+    if (o->sort) {
+        if ((rc = sort_order(o, t, d, fit, order))) return rc;
+        fo->order = *order;
+    }
+    if (o->annotate && (rc = annotate(o, t, d, fo, annot))) return rc;
+    return 0;
+}
