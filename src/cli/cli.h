@@ -50,6 +50,7 @@ typedef struct {
     const char *mu_prior;     /* --mu-prior SPEC (bayes) */
     int hakn_ci_set;          /* --hakn-ci given (value in fit.hakn_ci; needs --test knha) */
     int forest_bayes;         /* --bayes (forest): shrinkage intervals beside the observed ones */
+    const char *ri_sweep;     /* --ri-sweep FROM:TO:STEP or a list (pool, forest; cli_risweep.c) */
 } cli_opts;
 
 /* Parse argv (argv[0] is the command name) by the option tables (options.c): an option the
@@ -136,6 +137,16 @@ int cli_pool_run(const cli_opts *o, const char *output, cli_pool_key *key);
 void cli_pool_key_set(cli_pool_key *key, const cmeta_fit *f);
 /* cmeta_cmd_pool with the key figures of a successful run in *key (batch's workers). */
 int cli_pool_main(int argc, char **argv, cli_pool_key *key);
+/* The unknown pre-post correlation (cli_risweep.c, issue 16): the --ri-sweep grid (a new array,
+ * sorted; 0, or the exit code with msg); cli_load for pool and forest, *ri_mode = 1 when the run
+ * is a sweep or the file has ri_lb/ri_ub (studies without ri kept for it); the report (forest:
+ * the plot to output); the sweep's plot to path. */
+int cli_ri_grid_parse(const char *s, double **grid, size_t *n, char *msg, size_t msglen);
+int cli_ri_load(const cli_opts *o, const char *path, cmeta_table **t, cmeta_data **d, cmeta_warnings *w,
+                int *ri_mode);
+int cli_risweep_report(const cli_opts *o, const char *output, const cmeta_table *t, const cmeta_data *d,
+                       cmeta_warnings *w, int forest);
+int cli_riplot_write(const char *path, const cmeta_ri_report *r);
 /* A writer's status: 0, or exit 4 with a message (out of memory). */
 int cli_report_status(cmeta_status st);
 

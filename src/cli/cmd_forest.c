@@ -121,10 +121,15 @@ int cmeta_cmd_forest(int argc, char **argv)
     memset(&sc, 0, sizeof sc);
     cmeta_error err;
     cmeta_error_clear(&err);
-    rc = cli_load(&o, o.inputs[0], &t, &d, &w);
+    int ri_mode = 0; /* --ri-sweep: the picture is the sweep's (cli_risweep.c) */
+    rc = o.ri_sweep ? cli_ri_load(&o, o.inputs[0], &t, &d, &w, &ri_mode) : cli_load(&o, o.inputs[0], &t, &d, &w);
     if (rc) goto done;
     if (d->k == 0) {
         rc = cli_failf(2, "%s: no study left to plot", o.inputs[0]);
+        goto done;
+    }
+    if (ri_mode) {
+        rc = cli_risweep_report(&o, o.output, t, d, &w, 1);
         goto done;
     }
     if (o.forest_bayes) { /* --bayes: shrinkage intervals beside the observed ones (issue 19) */
