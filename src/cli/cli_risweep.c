@@ -214,6 +214,9 @@ int cli_risweep_report(const cli_opts *o, const char *output, const cmeta_table 
     if (o->subgroup) return cli_failf(1, "--ri-sweep and ri_lb/ri_ub: not with --subgroup");
     if (o->model_auto) return cli_failf(1, "--ri-sweep and ri_lb/ri_ub: not with --model auto (the model would change with ri)");
     if (o->plot && !o->ri_sweep) return cli_failf(1, "--plot needs --ri-sweep here (the plot is the sweep's)");
+    if (!forest && !o->ri_sweep && o->format == CLI_FMT_CSV)
+        return cli_failf(1, "%s: ri_lb/ri_ub without --ri-sweep: --format csv writes the sweep's rows; use text or json "
+                            "for the range over the corners", o->inputs[0]);
     size_t k = d->k, n = 0, ntips = 0;
     double *grid = NULL;
     char msg[256];
