@@ -6,8 +6,8 @@
  * "how much does the pooled result depend on it?":
  *
  *   cmeta_ri_sweep   every study without a known ri takes the same assumed value r, for each r
- *                    of a grid; yi/vi of all grid points come from ONE cmeta_escalc call over
- *                    the k x n stacked studies, then each grid point is fitted exactly as a
+ *                    of a grid; yi/vi of all grid points come from one cmeta_escalc call over
+ *                    the k x n stacked studies (in blocks of 2^16 studies when larger), then each grid point is fitted exactly as a
  *                    separate run with that ri (cmeta_fit_subset), so a sweep row equals
  *                    `cmeta pool --ri r` to the last digit.
  *   cmeta_ri_tipping where the conclusions change along the grid: the confidence interval

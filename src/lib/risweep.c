@@ -28,6 +28,8 @@ const char *cmeta_tip_kind_name(cmeta_tip_kind k)
     return NULL;
 }
 
+#define SWEEP_STACK ((size_t)1 << 16) /* studies x grid points per escalc call of a sweep */
+
 /* Stacked escalc input for up to nb settings of the k studies. */
 typedef struct {
     size_t k, nb;
@@ -128,21 +130,27 @@ cmeta_status cmeta_ri_sweep(const cmeta_ri_studies *s, const double *grid, size_
     for (size_t g = 0; g < n; g++)
         if (!(grid[g] >= -1 && grid[g] <= 1))
             return cmeta_error_set(err, CMETA_EUSAGE, "ri sweep: %g is not a correlation in [-1, 1]", grid[g]);
+    /* grid points in blocks of at most SWEEP_STACK studies in all (memory stays bounded) */
+    size_t gb = s->k >= SWEEP_STACK ? 1 : SWEEP_STACK / s->k;
+    if (gb > n) gb = n;
     stack sk;
     size_t *idx = CMETA__NEW(size_t, s->k);
-    if (!idx || stack_alloc(&sk, s, n)) {
+    if (!idx || stack_alloc(&sk, s, gb)) {
         cmeta_free(idx);
         return cmeta_error_set(err, CMETA_ENOMEM, "out of memory");
     }
     for (size_t i = 0; i < s->k; i++) idx[i] = i;
-    for (size_t g = 0; g < n; g++)
-        for (size_t i = 0; i < s->k; i++) sk.r[g * s->k + i] = isnan(s->ri[i]) ? grid[g] : s->ri[i];
-    st = stack_escalc(&sk, s, n, err);
-    for (size_t g = 0; g < n && st == CMETA_OK; g++) {
-        cmeta_fit *f = NULL;
-        st = fit_row(s, sk.yi + g * s->k, sk.vi + g * s->k, idx, fo, &f, err);
-        if (st == CMETA_OK) point_from_fit(&out[g], grid[g], f);
-        cmeta_fit_free(f);
+    for (size_t g0 = 0; g0 < n && st == CMETA_OK; g0 += gb) {
+        size_t nb = n - g0 < gb ? n - g0 : gb;
+        for (size_t g = 0; g < nb; g++)
+            for (size_t i = 0; i < s->k; i++) sk.r[g * s->k + i] = isnan(s->ri[i]) ? grid[g0 + g] : s->ri[i];
+        st = stack_escalc(&sk, s, nb, err);
+        for (size_t g = 0; g < nb && st == CMETA_OK; g++) {
+            cmeta_fit *f = NULL;
+            st = fit_row(s, sk.yi + g * s->k, sk.vi + g * s->k, idx, fo, &f, err);
+            if (st == CMETA_OK) point_from_fit(&out[g0 + g], grid[g0 + g], f);
+            cmeta_fit_free(f);
+        }
     }
     stack_free(&sk);
     cmeta_free(idx);
@@ -270,7 +278,8 @@ cmeta_status cmeta_ri_box_eval(const cmeta_ri_studies *s, const double *lb, cons
     }
     int exhaustive = m <= BOX_EXHAUSTIVE_MAX;
     uint64_t N = exhaustive ? (uint64_t)1 << m : 2 + 2 * (uint64_t)m;
-    size_t nb = N < BOX_BLOCK ? (size_t)N : BOX_BLOCK;
+    size_t nb = k >= SWEEP_STACK / BOX_BLOCK ? (k >= SWEEP_STACK ? 1 : SWEEP_STACK / k) : BOX_BLOCK;
+    if ((uint64_t)nb > N) nb = (size_t)N;
     size_t *vary = CMETA__NEW(size_t, k), *idx = CMETA__NEW(size_t, k);
     double *est = cmeta__dnew(nb), *se = cmeta__dnew(nb), *tau2 = cmeta__dnew(nb);
     int *ok = CMETA__NEW(int, nb);
