@@ -278,6 +278,47 @@ static void test_brackets(void)
     CU_ASSERT_STRING_EQUAL(cmeta_tip_kind_name(CMETA_TIP_SIGN_CHANGE), "sign_change");
 }
 
+/* the plot: nothing overlaps or leaves the page; the band, the null and a root are drawn */
+static void test_plot_layout(void)
+{
+    morris m;
+    CU_ASSERT_FATAL(load(&m) == 0);
+    cmeta_ri_studies s = {CMETA_SMCR, NULL, m.k, m.m1i, m.sd1i, m.m2i, m.sd2i, m.ni, m.ri};
+    cmeta_fit_opts fo;
+    cmeta_fit_opts_default(&fo);
+    double g[15];
+    cmeta_ri_point p[15];
+    for (int i = 0; i < 15; i++) g[i] = -0.5 + 0.1 * i;
+    cmeta_error err;
+    cmeta_error_clear(&err);
+    cmeta_ri_tip *tips = NULL;
+    size_t nt = 0;
+    CU_ASSERT_EQUAL_FATAL(cmeta_ri_sweep(&s, g, 15, &fo, p, &err), CMETA_OK);
+    CU_ASSERT_EQUAL_FATAL(cmeta_ri_tipping(&s, p, 15, &fo, 1e-6, &tips, &nt, &err), CMETA_OK);
+    CU_ASSERT_EQUAL(nt, 1);
+    cmeta_ri_report r;
+    memset(&r, 0, sizeof r);
+    r.measure = CMETA_SMCR, r.k = m.k, r.k_swept = 7, r.fo = &fo, r.pts = p, r.n = 15, r.tips = tips, r.ntips = nt;
+    cmeta_plot pl;
+    CU_ASSERT_EQUAL_FATAL(cmeta_ri_plot_layout(&r, tu_fake_measure, NULL, &pl, &err), CMETA_OK);
+    tu_check_no_overlap(&pl);
+    size_t band = 0, points = 0, refl = 0;
+    for (size_t i = 0; i < pl.n; i++) {
+        band += pl.prim[i].role == CMETA_ROLE_REGION;
+        points += pl.prim[i].role == CMETA_ROLE_POINT;
+        refl += pl.prim[i].role == CMETA_ROLE_REFLINE;
+    }
+    CU_ASSERT_EQUAL(band, 14);
+    CU_ASSERT_EQUAL(points, 15);
+    CU_ASSERT_EQUAL(refl, 2); /* the null and the root */
+    CU_ASSERT(tu_has_text(&pl, "SMCR"));
+    cmeta_plot_free(&pl);
+    r.n = 0;
+    CU_ASSERT_EQUAL(cmeta_ri_plot_layout(&r, tu_fake_measure, NULL, &pl, &err), CMETA_EUSAGE);
+    cmeta_free(tips);
+    unload(&m);
+}
+
 int main(void)
 {
     if (CU_initialize_registry() != CUE_SUCCESS) return 1;
@@ -288,5 +329,6 @@ int main(void)
     CU_add_test(s, "beyond 20 studies: 2 + 2m corners", test_box_beyond_20);
     CU_add_test(s, "a variance of 0 names the study and ri", test_zero_variance);
     CU_add_test(s, "brackets without bisection", test_brackets);
+    CU_add_test(s, "plot layout", test_plot_layout);
     return tu_run();
 }
