@@ -249,6 +249,11 @@ int cli_risweep_report(const cli_opts *o, const char *output, const cmeta_table 
         ri[i] = lacks && !o->data.ri_set ? NAN : d->ri[i];
         k_swept += lacks && !o->data.ri_set;
     }
+    if (n && k_swept == 0 &&
+        cmeta_warn(w, "--ri-sweep: every study has its own ri, so every row is the same fit (the sweep moves only studies without one)") != CMETA_OK) {
+        rc = cli_failf(4, "out of memory");
+        goto done;
+    }
     int swap = (d->measure == CMETA_SMCR || d->measure == CMETA_SMCRH) && o->data.smcr_sd == CMETA_SMCR_SD_BASELINE;
     cmeta_ri_studies rs = {d->measure, &d->escalc, k, d->m1i, swap ? d->sd2i : d->sd1i, d->m2i,
                            swap ? d->sd1i : d->sd2i, d->ni, ri};

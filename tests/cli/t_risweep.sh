@@ -105,3 +105,6 @@ run_cmd pool "$Q" --measure SMCC --ri 0.3 --format json
 k=$(rs_json k)
 if [ "$rc" = 0 ] && [ "$k" = 10 ]; then ok; else bad "risweep: --ri with empty ri cells: k = $k, exit $rc"; fi
 expect_error 1 "--format csv writes the sweep's rows" "risweep: box as csv" pool "$P" --measure SMCC --ri 0.5 --format csv
+# every study with its own ri: said
+run_cmd pool $D/prepost_morris2008.csv --measure SMCC --ri-sweep 0,0.5
+if [ "$rc" = 0 ] && grep -q "every study has its own ri" "$TMP/err"; then ok; else bad "risweep: all ri known not said: $(cat "$TMP/err")"; fi
