@@ -42,7 +42,8 @@ typedef struct {
     int measure_set;          /* 0: infer from the columns (only GEN is inferred) */
     cmeta_measure measure;
     cmeta_escalc_opts escalc;
-    int ri_set;               /* --ri R given: used where the file has no ri column */
+    int ri_set;               /* --ri R given: used where the file has no ri column and, for the
+                               * pre/post measures, for an empty ri cell */
     double ri;
     cmeta_smcr_sd smcr_sd;    /* SD standardizing SMCR/SMCRH (default FOLLOWUP, see above) */
     /* reported statistics (cmeta/reported.h) */

@@ -64,6 +64,7 @@ typedef struct {
     int no_overall_test;      /* --no-overall-test */
     int svg_outline;          /* --svg-text outline */
     int forest_loo, forest_cumul; /* forest --loo / --cumul */
+    const char *ri_sweep;     /* --ri-sweep FROM:TO:STEP or a list (pool, forest; cli_risweep.c) */
 } cli_opts;
 
 /* Parse argv (argv[0] is the command name) by the option tables (options.c): an option the
@@ -171,6 +172,16 @@ int cli_forest_derived(const cli_opts *o, const cmeta_render_opts *ro);
 /* The funnel plot options of o (title, axis title, limits, ticks). */
 void cli_funnel_opts(const cli_opts *o, cmeta_funnel_opts *fo);
 
+/* The unknown pre-post correlation (cli_risweep.c, issue 16): the --ri-sweep grid (a new array,
+ * sorted; 0, or the exit code with msg); cli_load for pool and forest, *ri_mode = 1 when the run
+ * is a sweep or the file has ri_lb/ri_ub (studies without ri kept for it); the report (forest:
+ * the plot to output); the sweep's plot to path. */
+int cli_ri_grid_parse(const char *s, double **grid, size_t *n, char *msg, size_t msglen);
+int cli_ri_load(const cli_opts *o, const char *path, cmeta_table **t, cmeta_data **d, cmeta_warnings *w,
+                int *ri_mode);
+int cli_risweep_report(const cli_opts *o, const char *output, const cmeta_table *t, const cmeta_data *d,
+                       cmeta_warnings *w, int forest);
+int cli_riplot_write(const char *path, const cmeta_ri_report *r);
 /* A writer's status: 0, or exit 4 with a message (out of memory). */
 int cli_report_status(cmeta_status st);
 

@@ -114,6 +114,26 @@ static int cli_forest_bayes(const cli_opts *o, const cmeta_data *d)
     return rc;
 }
 
+/* The first figure control given (issue 17 flags), or NULL: the sweep plot of --ri-sweep does
+ * not take them, and an option a run does not use is an error. */
+static const char *figure_flag_given(const cli_opts *o)
+{
+    if (o->plot_title) return "--title";
+    if (o->xlab) return "--xlab";
+    if (o->favours[0]) return "--favours";
+    if (o->group_labels[0]) return "--group-labels";
+    if (o->sort) return "--sort";
+    if (!isnan(o->xlim[0])) return "--xlim";
+    if (o->nat) return "--at";
+    if (o->digits >= 0) return "--digits";
+    if (o->size_w > 0) return "--size";
+    if (o->dpi > 0) return "--dpi";
+    if (o->no_overall_test) return "--no-overall-test";
+    if (o->svg_outline) return "--svg-text";
+    if (o->annotate) return "--annotate";
+    return NULL;
+}
+
 int cmeta_cmd_forest(int argc, char **argv)
 {
     cli_opts o;
@@ -144,14 +164,29 @@ int cmeta_cmd_forest(int argc, char **argv)
         rc = cli_failf(1, "forest: --order needs --cumul (to sort the studies: --sort)");
         goto done;
     }
+    if ((o.forest_loo || o.forest_cumul) && (o.ri_sweep || o.forest_bayes)) {
+        rc = cli_failf(1, "forest: %s and %s do not go together (one picture per run)",
+                       o.forest_loo ? "--loo" : "--cumul", o.ri_sweep ? "--ri-sweep" : "--bayes");
+        goto done;
+    }
     if (o.forest_loo || o.forest_cumul) {
         rc = cli_forest_derived(&o, &ro);
         goto done;
     }
-    rc = cli_load(&o, o.inputs[0], &t, &d, &w);
+    int ri_mode = 0; /* --ri-sweep: the picture is the sweep's (cli_risweep.c) */
+    rc = o.ri_sweep ? cli_ri_load(&o, o.inputs[0], &t, &d, &w, &ri_mode) : cli_load(&o, o.inputs[0], &t, &d, &w);
     if (rc) goto done;
     if (d->k == 0) {
         rc = cli_failf(2, "%s: no study left to plot", o.inputs[0]);
+        goto done;
+    }
+    if (ri_mode && (o.forest_bayes || figure_flag_given(&o))) {
+        rc = cli_failf(1, "forest: --ri-sweep draws the sweep plot, which does not take %s",
+                       o.forest_bayes ? "--bayes" : figure_flag_given(&o));
+        goto done;
+    }
+    if (ri_mode) {
+        rc = cli_risweep_report(&o, o.output, t, d, &w, 1);
         goto done;
     }
     if (o.forest_bayes) { /* --bayes: shrinkage intervals beside the observed ones (issue 19) */

@@ -70,10 +70,19 @@ int cli_pool_run(const cli_opts *o, const char *output, cli_pool_key *key)
     cmeta_table *t = NULL;
     cmeta_data *d = NULL;
     cli_out out = {0};
-    int rc = cli_load(o, o->inputs[0], &t, &d, &w);
+    int ri_mode = 0; /* --ri-sweep, or ri_lb/ri_ub columns (cli_risweep.c); not in batch runs */
+    int rc = key ? cli_load(o, o->inputs[0], &t, &d, &w) : cli_ri_load(o, o->inputs[0], &t, &d, &w, &ri_mode);
     if (rc) goto done;
     if (d->k == 0) {
         rc = cli_failf(2, "%s: no study left to analyse", o->inputs[0]);
+        goto done;
+    }
+    if (ri_mode) {
+        rc = cli_risweep_report(o, output, t, d, &w, 0);
+        goto done;
+    }
+    if (o->plot) {
+        rc = cli_failf(1, "pool: --plot needs --ri-sweep (the plot is the sweep's)");
         goto done;
     }
     cmeta_studies s;

@@ -191,6 +191,18 @@ LIB_SET(set_fivenum, "--fivenum", cmeta_fivenum_from_name(v, &o->data.fivenum))
 static int set_ratio(cli_opts *o, const char *v, double x) { (void)v, (void)x; o->data.ratio = 1; return 0; }
 static int set_combine(cli_opts *o, const char *v, double x) { (void)x; o->data.combine = v; return 0; }
 static int set_ri(cli_opts *o, const char *v, double x) { (void)v; o->data.ri = x; o->data.ri_set = 1; return 0; }
+static int set_ri_sweep(cli_opts *o, const char *v, double x)
+{
+    (void)x;
+    double *g;
+    size_t n;
+    char msg[256];
+    int rc = cli_ri_grid_parse(v, &g, &n, msg, sizeof msg); /* checked here, parsed again by the run */
+    if (rc) return cli_opt_fail(o, "%s", msg);
+    free(g);
+    o->ri_sweep = v;
+    return 0;
+}
 static int set_preset(cli_opts *o, const char *v, double x)
 {
     (void)x;
@@ -397,7 +409,13 @@ const cli_option cli_options[] = {
      set_drop00, "leave out studies with no events (or only events) in both groups"},
     {"--ri", NULL, OPT_NUM, "R", NULL, -1, 1, 0, 0, NULL, "0.5", 0, ALL_CMDS, "effect sizes",
      "--measure=MC,SMCC,SMCR,SMCRH,ROMC", NULL, "the pre/post measures", set_ri,
-     "pre-post correlation for the pre/post measures when the file has no ri column"},
+     "pre-post correlation of the studies without one (no ri column, or an empty cell), for the pre/post "
+     "measures"},
+    {"--ri-sweep", NULL, OPT_TEXT, "FROM:TO:STEP", NULL, NONE, NULL, "0:0.9:0.1", 0, CMD_POOL | CMD_FOREST,
+     "effect sizes", "--measure=MC,SMCC,SMCR,SMCRH,ROMC", "--ri", "the pre/post measures", set_ri_sweep,
+     "re-pool with each assumed correlation (or a list: 0.2,0.5,0.8) for the studies without ri: a table with "
+     "the tipping points (pool; --plot F draws it), or that plot as forest's picture; see README, pre-post "
+     "correlation"},
     {"--smcr-sd", NULL, OPT_ENUM, "S", "followup baseline | follow-up post pre", NONE, "followup", "baseline", 0,
      ALL_CMDS, "effect sizes", "--measure=MC,SMCC,SMCR,SMCRH,ROMC", NULL, "the pre/post measures; SMCR and SMCRH use it", set_smcr_sd,
      "SD that standardizes SMCR and SMCRH: followup (sd1i, metafor's escalc on these columns) or baseline "
@@ -498,9 +516,10 @@ const cli_option cli_options[] = {
      set_forest_loo, "plot the leave-one-out estimates (as cmeta loo) instead of the studies"},
     {"--cumul", NULL, OPT_FLAG, NULL, NULL, NONE, NULL, NULL, 0, CMD_FOREST, "figure", NULL, "--subgroup", NULL,
      set_forest_cumul, "plot the cumulative estimates (as cmeta cumul; with --order COL) instead of the studies"},
-    {"--plot", NULL, OPT_PATH, "F", NULL, NONE, NULL, "plot.svg", 0, CMD_GOSH | CMD_BAYES, "plot", NULL, NULL, NULL,
+    {"--plot", NULL, OPT_PATH, "F", NULL, NONE, NULL, "plot.svg", 0, CMD_GOSH | CMD_BAYES | CMD_POOL, "plot", NULL, NULL, NULL,
      set_plot, "gosh: the GOSH plot (estimate against I^2, counted in a grid, with histograms); bayes: the "
-               "posterior of tau with its prior; .svg, .png or .pdf"},
+               "posterior of tau with its prior; pool (with --ri-sweep): estimate and CI against ri; .svg, .png "
+               "or .pdf"},
     {"--tau-prior", NULL, OPT_TEXT, "PRIOR", NULL, NONE, NULL, "halfnormal:0.5", 0, CMD_BAYES | CMD_FOREST,
      "bayes", NULL, NULL, NULL, set_tau_prior,
      "prior of tau (required by bayes; forest only with --bayes): halfnormal:S, halfcauchy:S, halft:S:DF, "

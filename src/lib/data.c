@@ -480,6 +480,10 @@ cmeta_status cmeta_data_from_table(const cmeta_table *t, const cmeta_data_opts *
             size_t c = (size_t)p.col[v];
             const char *cell = cmeta_table_cell(t, i, c);
             if (cmeta_cell_is_missing(cell)) {
+                if (v == V_RI && o->ri_set && cmeta_measure_family(m) == CMETA_FAMILY_PREPOST) {
+                    val[v] = o->ri; /* --ri: the correlation of studies without one (issue 16) */
+                    continue;
+                }
                 if (mlen < sizeof missing)
                     mlen += (size_t)snprintf(missing + mlen, sizeof missing - mlen, "%s%s",
                                              mlen ? ", " : "", vname[v]);

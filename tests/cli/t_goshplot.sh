@@ -25,4 +25,4 @@ expect_error 4 "cannot write" "gosh --plot unwritable" gosh $D/bcg.csv --measure
 [ -z "$(ls "$TMP/gx")" ] && ok || bad "gosh --plot unwritable left files: $(ls "$TMP/gx")"
 expect_error 1 "needs a file" "gosh --plot to stdout" gosh $D/bcg.csv --measure RR --plot -
 expect_error 1 "--plot needs a value" "gosh --plot without a value" gosh $D/bcg.csv --plot
-expect_error 1 "--plot is not an option of pool" "--plot elsewhere is not accepted silently" pool $D/bcg.csv --measure RR --plot "$TMP/gx/p.svg"
+expect_error 1 "--plot is not an option of funnel" "--plot elsewhere is not accepted silently" funnel $D/bcg.csv --measure RR --plot "$TMP/gx/p.svg" -o "$TMP/gx/f.svg"

@@ -144,7 +144,7 @@ for pair in "funnel --subgroup alloc" "pool --mods ablat" "pool --contours" "poo
     "pool --type parametric" "permtest --type parametric" "pool --shard 1/2" "pool --jobs 2" "forest --jobs 2" \
     "pool --trimfill" "forest --format json" "batch -o x" "escalc --method DL" "permtest --level 90" \
     "gosh --level 90" "influence --level 90" "funnel --test knha" "boot --test knha" "regress --model auto" \
-    "bias --model auto" "loo --order year" "pool --plot x.svg" "regress --subgroup alloc"; do
+    "bias --model auto" "loo --order year" "funnel --plot x.svg" "regress --subgroup alloc"; do
     set -- $pair
     c=$1
     shift
