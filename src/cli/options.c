@@ -255,6 +255,7 @@ static int set_hakn_ci(cli_opts *o, const char *v, double x) { o->hakn_ci_set = 
 static int set_out(cli_opts *o, const char *v, double x) { (void)x; o->outdir = v; return 0; }
 static int set_jobs(cli_opts *o, const char *v, double x) { (void)v; o->jobs = (long)x; return 0; }
 static int set_plots(cli_opts *o, const char *v, double x) { (void)v, (void)x; o->plots = 1; return 0; }
+static int set_durable(cli_opts *o, const char *v, double x) { (void)x; o->durable = v; return 0; }
 static int set_shard(cli_opts *o, const char *v, double x)
 {
     (void)x;
@@ -374,6 +375,10 @@ const cli_option cli_options[] = {
      "summary.shard-I-of-N.csv"},
     {"--plots", NULL, OPT_FLAG, NULL, NULL, NONE, NULL, NULL, 0, CMD_BATCH, "batch", NULL, NULL, NULL, set_plots,
      "also write a forest plot per file"},
+    {"--durable", NULL, OPT_ENUM, "D", "group per-file", NONE, "group", "per-file", 0, CMD_BATCH, "batch", NULL,
+     NULL, NULL, set_durable,
+     "how outputs are made durable before the commit: group (one syncfs per 256 files and one before the "
+     "summary) or per-file (an fsync of every file before its rename)"},
     {"--format", NULL, OPT_ENUM, "F", "text json csv", NONE, "text", "json", 0, TABULAR, "output", NULL, NULL,
      NULL, set_format, "output format (escalc writes CSV; gosh's csv is its rows)"},
     {"-o", "--output", OPT_PATH, "PATH", NULL, NONE, NULL, "out.txt", 0, ALL_CMDS & ~CMD_BATCH, "output", NULL,
