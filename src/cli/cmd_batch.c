@@ -525,11 +525,15 @@ typedef struct {
 
 static int spawn(batch_file *f, size_t idx, const batch_cfg *c, slot *s)
 {
-    char ename[64];
-    snprintf(ename, sizeof ename, "%s/.err.%zu", c->staging, idx);
+    char num[32];
+    snprintf(num, sizeof num, ".err.%zu", idx);
+    char *ename = path_join(c->staging, num, "");
+    if (!ename) return cli_failf(4, "out of memory");
     int fd = open(ename, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-    if (fd < 0) return cli_failf(4, "%s: cannot write: %s", c->staging, strerror(errno));
-    unlink(ename); /* the open descriptor is all that is needed */
+    int oe = errno;
+    if (fd >= 0) unlink(ename); /* the open descriptor is all that is needed */
+    free(ename);
+    if (fd < 0) return cli_failf(4, "%s: cannot write: %s", c->staging, strerror(oe));
     int kp[2];
     if (pipe(kp) != 0) {
         int e = errno;
@@ -558,6 +562,7 @@ static int spawn(batch_file *f, size_t idx, const batch_cfg *c, slot *s)
         sigaction(SIGINT, &sa, NULL);
         sigaction(SIGTERM, &sa, NULL);
         sigaction(SIGALRM, &sa, NULL);
+        sigaction(SIGCHLD, &sa, NULL);
         sigset_t none;
         sigemptyset(&none);
         sigprocmask(SIG_SETMASK, &none, NULL);
@@ -665,6 +670,8 @@ static void stop_workers(slot *slots, long jobs)
  * every GROUP finished files (and one before the commit). */
 #define GROUP 256
 
+static void on_child(int sig) { (void)sig; }
+
 /* Run every selected file, at most jobs at a time. 130 when interrupted (workers stopped). */
 static int run_all(file_list *l, const size_t *sel, size_t nsel, long jobs, const batch_cfg *c,
                    const outdir *od)
@@ -673,6 +680,23 @@ static int run_all(file_list *l, const size_t *sel, size_t nsel, long jobs, cons
     if (!slots) return cli_failf(4, "out of memory");
     size_t next = 0, running = 0, done = 0;
     int rc = 0;
+    /* SIGINT, SIGTERM and SIGCHLD are blocked but while the parent sleeps in sigsuspend, so
+     * that a signal can never fall between the check of cli_interrupt and the wait */
+    struct sigaction sa, old_chld;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_child;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGCHLD, &sa, &old_chld);
+    sigset_t block, old_mask, wait_mask;
+    sigemptyset(&block);
+    sigaddset(&block, SIGINT);
+    sigaddset(&block, SIGTERM);
+    sigaddset(&block, SIGCHLD);
+    sigprocmask(SIG_BLOCK, &block, &old_mask);
+    wait_mask = old_mask;
+    sigdelset(&wait_mask, SIGINT);
+    sigdelset(&wait_mask, SIGTERM);
+    sigdelset(&wait_mask, SIGCHLD);
     while (next < nsel || running > 0) {
         if (cli_interrupt) { rc = 130; break; }
         while (!rc && running < (size_t)jobs && next < nsel) {
@@ -685,7 +709,11 @@ static int run_all(file_list *l, const size_t *sel, size_t nsel, long jobs, cons
         }
         if (rc || running == 0) break;
         int ws;
-        pid_t pid = waitpid(-1, &ws, 0);
+        pid_t pid = waitpid(-1, &ws, WNOHANG);
+        if (pid == 0) {
+            sigsuspend(&wait_mask);
+            continue;
+        }
         if (pid < 0) {
             if (errno == EINTR) continue;
             rc = cli_failf(4, "waiting for workers: %s", strerror(errno));
@@ -703,6 +731,8 @@ static int run_all(file_list *l, const size_t *sel, size_t nsel, long jobs, cons
         if (od->durable_group && ++done % GROUP == 0) (void)syncfs(od->sfd);
     }
     stop_workers(slots, jobs);
+    sigprocmask(SIG_SETMASK, &old_mask, NULL);
+    sigaction(SIGCHLD, &old_chld, NULL);
     free(slots);
     return rc;
 }
