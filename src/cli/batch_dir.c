@@ -92,3 +92,24 @@ int cli_batch_classify(const batch_entry *e, const char **reason)
     else if (!e->readable) *reason = "not readable (permission denied)";
     return *reason ? BATCH_SKIP : BATCH_INPUT;
 }
+
+int cli_batch_commit_kind(const char *name)
+{
+    long pid;
+    if (!name[0] || name[0] == '.' || strchr(name, '/') || cli_batch_temp_name(name, &pid)) return BATCH_LEAVE;
+    return cli_batch_is_summary(name) ? BATCH_MOVE_LAST : BATCH_MOVE;
+}
+
+size_t cli_batch_stem(const char *path, char *out, size_t cap)
+{
+    const char *b = strrchr(path, '/');
+    b = b ? b + 1 : path;
+    size_t n = strlen(b);
+    if (cli_batch_ends_with_csv(b)) n -= 4;
+    if (n == 0) b = "input", n = 5;
+    if (n >= cap) n = cap - 1;
+    memcpy(out, b, n);
+    out[n] = '\0';
+    if (out[0] == '.') out[0] = '_';
+    return n;
+}

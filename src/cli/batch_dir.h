@@ -36,4 +36,15 @@ long cli_batch_staging_pid(const char *name);
  * staging; *pid = 0). */
 int cli_batch_temp_name(const char *name, long *pid);
 
+/* What the commit does with a name found in a staging directory: BATCH_MOVE (a per-file
+ * output: renamed into OUT), BATCH_MOVE_LAST (a summary: renamed after every other file),
+ * BATCH_LEAVE (the commit record, error files, temporary files: removed with staging). */
+enum { BATCH_LEAVE = 0, BATCH_MOVE = 1, BATCH_MOVE_LAST = 2 };
+int cli_batch_commit_kind(const char *name);
+
+/* The output stem of an input path into out (cap > 0 bytes; truncated to fit): its basename
+ * without ".csv"; "input" when that is empty; a leading '.' becomes '_' (so that STEM.json is
+ * never a hidden name, which the commit would leave behind). Returns the stem's length. */
+size_t cli_batch_stem(const char *path, char *out, size_t cap);
+
 #endif

@@ -151,18 +151,10 @@ static int assign_names(file_list *l)
 {
     for (size_t i = 0; i < l->n; i++) {
         if (l->v[i].skip) continue;
-        const char *b = strrchr(l->v[i].path, '/');
-        b = b ? b + 1 : l->v[i].path;
-        size_t n = strlen(b);
-        if (cli_batch_ends_with_csv(b)) n -= 4;
-        if (n == 0) b = "input", n = 5;
-        size_t cap = n + 24;
+        size_t cap = strlen(l->v[i].path) + 24;
         char *name = malloc(cap);
         if (!name) return -1;
-        memcpy(name, b, n);
-        name[n] = '\0';
-        /* a stem that would be one of batch's own names in OUT gets a suffix too */
-        if (cli_batch_is_summary(name) || name[0] == '.') snprintf(name + n, cap - n, "-2");
+        size_t n = cli_batch_stem(l->v[i].path, name, cap);
         for (unsigned long suffix = 2;; suffix++) {
             size_t j;
             for (j = 0; j < i; j++)
@@ -367,9 +359,9 @@ static size_t commit_staging(int dfd, const char *sname)
         struct dirent *e;
         while ((e = readdir(d)) != NULL) {
             const char *n = e->d_name;
-            long pid;
-            if (n[0] == '.' || cli_batch_temp_name(n, &pid)) continue; /* marker, errors, temps */
-            if (cli_batch_is_summary(n)) {
+            int kind = cli_batch_commit_kind(n);
+            if (kind == BATCH_LEAVE) continue; /* the record, error files, temporary files */
+            if (kind == BATCH_MOVE_LAST) {
                 char **v = realloc(sums, (nsums + 1) * sizeof *v);
                 if (v && (v[nsums] = strdup(n)) != NULL) sums = v, nsums++;
                 else if (v) sums = v;
