@@ -117,8 +117,12 @@ const cli_command cli_commands[] = {
      "                  (estimate on the analysis scale, as the JSON's `estimate`)\n"
      "  NAME.json       the result of `cmeta pool NAME.csv --format json` for each file that succeeded\n"
      "  NAME.svg        its forest plot, with --plots\n"
-     "A file that fails is reported in its row (status failed, error) and the run goes on.\n"
-     "Exit status: 0 all files ok; 2 some file failed; 1 usage error; 4 output not writable.\n"},
+     "A file that fails is reported in its row (status failed, error) and the run goes on; a\n"
+     "*.csv entry not analysed (hidden, a directory, a link loop, unreadable, OUT itself) is a row\n"
+     "with status skipped and the reason. A run locks OUT, writes into OUT/.cmeta-staging.PID and\n"
+     "commits (summary last): OUT holds the previous complete results or the new ones.\n"
+     "Exit status: 0 all files ok; 2 some file failed; 1 usage error; 4 output not writable or\n"
+     "OUT in use by another run; 130 interrupted (nothing committed).\n"},
 };
 const size_t cli_ncommands = sizeof cli_commands / sizeof *cli_commands;
 
