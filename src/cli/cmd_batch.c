@@ -14,9 +14,18 @@
  * Files are sorted by name (byte order, locale independent) before --shard I/N keeps every N-th
  * (positions I, I+N, ...), so each task of a Slurm/SGE job array gets a fixed, disjoint share.
  * With --shard the summary is OUT/summary.shard-I-of-N.csv, so shards can share one OUT.
- * Every file is written to a temporary name and renamed (the pool command's -o, cli_out_*).
+ * A *.csv entry of an input directory that is not analysed (hidden, a directory, a link loop,
+ * unreadable, OUT itself or its summary: batch_dir.c) is a row with status "skipped".
+ *
+ * A run is a transaction on OUT (issue 14): it holds a record lock on OUT/.cmeta-batch.lock;
+ * workers (own process group, PR_SET_PDEATHSIG) write only into OUT/.cmeta-staging.PID; the
+ * parent then writes the summary there, makes staging durable (--durable group: syncfs;
+ * per-file: each file fsync'ed by cli_out), writes the commit record .commit and moves the
+ * outputs into OUT, the summary last (commit_staging). Before the record nothing in OUT has
+ * changed; after it, the commit is finished by this run or, after a crash, by the next one
+ * (out_recover). SIGINT/SIGTERM before the record: workers killed, staging removed, exit 130.
  * Exit status: 0 every file ok, 2 at least one file failed (rows say which and why),
- * 1 usage error, 4 the output directory or the summary could not be written.
+ * 1 usage error, 4 OUT not writable or locked by another run, or an output not writable.
  */
 #define _GNU_SOURCE /* syncfs */
 #if defined(__has_include)
@@ -399,8 +408,9 @@ static size_t commit_staging(int dfd, const char *sname)
 
 /* Before the run's own work (OUT locked): finish the commit of any earlier run stopped during
  * its commit, remove the staging directories and temporary files of runs that ended without
- * committing; one warning line each. A run without --shard holds OUT alone, so everything of
- * that kind is stale; a shard run touches only what a finished process (kill -> ESRCH) left. */
+ * committing; one warning line each. A run without --shard holds OUT alone, so every staging
+ * directory is stale; a shard run touches only those a finished process (kill -> ESRCH) left.
+ * Temporary files NAME.tmp.PID.XXXXXX go only when their writer is gone. */
 static void out_recover(outdir *od)
 {
     DIR *d = opendir(od->dir);
@@ -417,7 +427,10 @@ static void out_recover(outdir *od)
             if (!temp) continue;
         }
         if (pid == (long)getpid()) continue;
-        if (!od->exclusive && (pid == 0 || kill((pid_t)pid, 0) == 0 || errno != ESRCH)) continue;
+        /* a temporary file may be another command's (cmeta pool -o OUT/x.json): only when its
+         * writer is gone; the old workers' error files (no PID) only when OUT is ours alone */
+        int gone = pid > 0 && kill((pid_t)pid, 0) != 0 && errno == ESRCH;
+        if (temp ? !(gone || (pid == 0 && od->exclusive)) : !(gone || od->exclusive)) continue;
         struct stat st;
         if (fstatat(od->dfd, n, &st, AT_SYMLINK_NOFOLLOW) != 0) continue;
         if (temp) {

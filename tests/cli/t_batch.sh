@@ -168,3 +168,13 @@ if poll "[ -e '$TB/sig/.cmeta-staging.$p1/t2.json' ]"; then
     else bad "batch: after SIGKILL: $(cat "$TMP/err"); $(ls -A "$TB/sig")"; fi
 else bad "batch: SIGKILL test: the run never reached the third file"; kill -KILL $p1; fi
 unblock; wait 2>/dev/null
+
+# temporary files of writers that are gone (and the error files of older versions) are removed
+# with a warning; a live writer's stays
+dead=$(sh -c 'echo $$')
+mkdir -p "$TB/tmpd"
+: >"$TB/tmpd/t1.json.tmp.$dead.AbC123"; : >"$TB/tmpd/.batch-err.tmp.x1Y2z3"; : >"$TB/tmpd/t9.json.tmp.$$.QwErTy"
+expect_exit 0 "batch: stale temporary files" batch "$TB/in/t1.csv" --out "$TB/tmpd"
+if grep -q 'removed 2 temporary files left by runs that ended without finishing' "$TMP/err" &&
+   [ "$(ls -A "$TB/tmpd" | grep -c tmp)" = 1 ] && [ -e "$TB/tmpd/t9.json.tmp.$$.QwErTy" ]; then ok
+else bad "batch: stale temporary files: $(cat "$TMP/err"); $(ls -A "$TB/tmpd")"; fi
