@@ -703,6 +703,9 @@ static int run_all(file_list *l, const size_t *sel, size_t nsel, long jobs, cons
     sigdelset(&wait_mask, SIGTERM);
     sigdelset(&wait_mask, SIGCHLD);
     while (next < nsel || running > 0) {
+        /* a signal that came while blocked (between waits) is taken here */
+        sigprocmask(SIG_SETMASK, &old_mask, NULL);
+        sigprocmask(SIG_BLOCK, &block, NULL);
         if (cli_interrupt) { rc = 130; break; }
         while (!rc && running < (size_t)jobs && next < nsel) {
             size_t j = 0;
