@@ -7,7 +7,8 @@
 #             the same work without waiting for the disk
 # and, when Rscript with metafor is present, an R loop of read.csv + escalc("SMD") + rma over
 # the same files (time of the loop inside R, without R's start-up; nothing written).
-# ROUNDS rounds, the variants interleaved within each round. Prints files/s per run.
+# ROUNDS rounds, the variants interleaved within each round. Prints files/s per run and the
+# CPU time per file (user + system, the workers included), which a loaded machine changes less.
 # usage: sh bench/batch_durable.sh [NFILES [ROUNDS]]   (CMETA, default ./build/cmeta; CC)
 set -u
 CMETA=${CMETA:-./build/cmeta}
@@ -42,11 +43,13 @@ run() { # NAME [env] -- args
     name=$1; shift
     rm -rf "$W/out"
     t0=$(now)
-    "$@" batch "$W/in" --out "$W/out" --measure SMD --jobs 2 $DUR >/dev/null 2>"$W/err"
+    /usr/bin/time -f "%U %S" -o "$W/cpu" "$@" batch "$W/in" --out "$W/out" --measure SMD --jobs 2 $DUR >/dev/null 2>"$W/err"
     rc=$?
     t1=$(now)
     rows=$(($(wc -l <"$W/out/summary.csv") - 1))
-    printf '  %-9s %s (exit %d, %d rows)\n' "$name" "$(rate "$t0" "$t1")" "$rc" "$rows"
+    cpu=$(awk '{ printf "%.2f", $1 + $2 }' "$W/cpu")
+    printf '  %-9s %s; CPU %s s = %.2f ms/file (exit %d, %d rows)\n' "$name" "$(rate "$t0" "$t1")" "$cpu" \
+        "$(awk -v c="$cpu" -v n="$N" 'BEGIN { print 1000 * c / n }')" "$rc" "$rows"
 }
 have_r=0
 command -v Rscript >/dev/null && Rscript -e 'suppressMessages(library(metafor))' >/dev/null 2>&1 && have_r=1
@@ -59,9 +62,10 @@ while [ $r -le "$ROUNDS" ]; do
     DUR="--durable group"; run floor env LD_PRELOAD="$W/nosync.so" "$CMETA"
     if [ $have_r = 1 ]; then
         Rscript -e 'suppressMessages(library(metafor)); fs <- list.files(commandArgs(TRUE)[1], full.names = TRUE)
-            t0 <- Sys.time(); for (f in fs) { d <- read.csv(f); e <- escalc("SMD", m1i = m1i, sd1i = sd1i, n1i = n1i,
+            c0 <- proc.time(); t0 <- Sys.time(); for (f in fs) { d <- read.csv(f); e <- escalc("SMD", m1i = m1i, sd1i = sd1i, n1i = n1i,
                 m2i = m2i, sd2i = sd2i, n2i = n2i, data = d); r <- rma(yi, vi, data = e) }
-            s <- as.numeric(Sys.time() - t0, units = "secs"); cat(sprintf("  R loop    %.2f s = %4.0f files/s (escalc + rma, in R)\n", s, length(fs) / s))' "$W/in"
+            s <- as.numeric(Sys.time() - t0, units = "secs"); c <- sum((proc.time() - c0)[1:2])
+            cat(sprintf("  R loop    %.2f s = %4.0f files/s; CPU %.2f s = %.2f ms/file (escalc + rma, in R)\n", s, length(fs) / s, c, 1000 * c / length(fs)))' "$W/in"
     fi
     r=$((r + 1))
 done

@@ -10,7 +10,8 @@
 #     the stopped run left, says so, and leaves no staging directory and no temporary file.
 # usage: sh tests/batch_kill.sh [TRIALS [SEED]]   (CMETA, default ./build/cmeta)
 # Prints one line per failure and a total; exit 1 on any failure. No timing is asserted: the
-# random moments are spread over 1.3 x the time of a full run measured first.
+# moment is when a random number M of the N files (0 <= M < 1.1 N) are in staging, plus a random
+# 0-0.1 s, so kills fall anywhere from start-up to the commit and after the run.
 set -u
 CMETA=${CMETA:-./build/cmeta}
 TRIALS=${1:-5}
@@ -47,13 +48,19 @@ start=$(now)
 nkill=0; nterm=0; nold=0; nnew=0; nmid=0; stopmax=0
 t=1
 while [ $t -le "$TRIALS" ]; do
-    set -- $(awk -v s="$SEED" -v t=$t -v full="$full" 'BEGIN { srand(s * 1000 + t); d = rand() * 1.3 * full
-        sig = rand() < 0.5 ? "KILL" : "TERM"; printf "%.3f %s\n", d, sig }')
-    delay=$1; sig=$2
+    set -- $(awk -v s="$SEED" -v t=$t -v n=$N 'BEGIN { srand(s * 1000 + t); m = int(rand() * 1.1 * n)
+        sig = rand() < 0.5 ? "KILL" : "TERM"; printf "%d %s %.3f\n", m, sig, rand() * 0.1 }')
+    m=$1; sig=$2; extra=$3
     new=$([ $cur = FE ] && echo DL || echo FE)
     $CMETA batch "$W/in" --out "$W/out" --method $new --jobs 2 >/dev/null 2>"$W/err" </dev/null &
     pid=$!
-    sleep "$delay"
+    # the moment: once M files are in staging (M > N: after the run), plus 0-0.1 s
+    while kill -0 $pid 2>/dev/null; do
+        [ "$(ls "$W/out/.cmeta-staging.$pid" 2>/dev/null | grep -c 'json$')" -ge "$m" ] && break
+        sleep 0.05
+    done
+    sleep "$extra"
+    delay="$m files + $extra"
     ts=$(now)
     kill -$sig $pid 2>/dev/null
     wait $pid 2>/dev/null
