@@ -8,7 +8,8 @@
 #   - no worker of the stopped run is still running (parent-death signal; polled, 30 s guard);
 #   - the next run (one shard of one file, same method as OUT's set) removes or finishes what
 #     the stopped run left, says so, and leaves no staging directory and no temporary file.
-# usage: sh tests/batch_kill.sh [TRIALS [SEED]]   (CMETA, default ./build/cmeta)
+# usage: sh tests/batch_kill.sh [TRIALS [SEED]]   (CMETA, default ./build/cmeta; BATCH_KILL_VERBOSE=1:
+# one line per trial)
 # Prints one line per failure and a total; exit 1 on any failure. No timing is asserted: the
 # moment is when a random number M of the N files (0 <= M < 1.1 N) are in staging, plus a random
 # 0-0.1 s, so kills fall anywhere from start-up to the commit and after the run.
@@ -94,6 +95,7 @@ while [ $t -le "$TRIALS" ]; do
     fi
     if ls -A "$W/out" | grep -q -e '^\.cmeta-staging' -e '\.tmp\.'; then bad "stale files after the next run: $(ls -A "$W/out" | grep -e staging -e tmp | head -3)"; fi
     same $cur || bad "after the next run OUT is not the complete $cur set (mid-commit $mid)"
+    [ -n "${BATCH_KILL_VERBOSE:-}" ] && echo "trial $t: SIG$sig at $delay s, exit $rc, OUT $([ $mid = 1 ] && echo mid-commit || echo "$cur"), failures so far $fail"
     t=$((t + 1))
 done
 end=$(now)
