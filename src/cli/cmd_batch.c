@@ -376,6 +376,10 @@ static size_t commit_staging(int dfd, const char *sname)
                 else if (v) sums = v;
                 continue;
             }
+            /* a replaced output keeps its mode (as cli_out does for -o) */
+            struct stat old;
+            if (fstatat(dfd, n, &old, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(old.st_mode))
+                (void)fchmodat(sfd, n, old.st_mode & 07777, 0);
             if (renameat(sfd, n, dfd, n) == 0) moved++;
         }
         closedir(d);
@@ -395,6 +399,9 @@ static size_t commit_staging(int dfd, const char *sname)
         free(list);
     }
     for (size_t i = 0; i < nsums; i++) {
+        struct stat old;
+        if (fstatat(dfd, sums[i], &old, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(old.st_mode))
+            (void)fchmodat(sfd, sums[i], old.st_mode & 07777, 0);
         if (renameat(sfd, sums[i], dfd, sums[i]) == 0) moved++;
         free(sums[i]);
     }

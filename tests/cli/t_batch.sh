@@ -178,3 +178,9 @@ expect_exit 0 "batch: stale temporary files" batch "$TB/in/t1.csv" --out "$TB/tm
 if grep -q 'removed 2 temporary files left by runs that ended without finishing' "$TMP/err" &&
    [ "$(ls -A "$TB/tmpd" | grep -c tmp)" = 1 ] && [ -e "$TB/tmpd/t9.json.tmp.$$.QwErTy" ]; then ok
 else bad "batch: stale temporary files: $(cat "$TMP/err"); $(ls -A "$TB/tmpd")"; fi
+
+# a replaced output keeps its mode (summary and JSON)
+chmod 600 "$TB/tmpd/t1.json" "$TB/tmpd/summary.csv"
+expect_exit 0 "batch: rerun over mode-600 outputs" batch "$TB/in/t1.csv" --out "$TB/tmpd"
+if [ "$(stat -c %a "$TB/tmpd/t1.json")" = 600 ] && [ "$(stat -c %a "$TB/tmpd/summary.csv")" = 600 ]; then ok
+else bad "batch: replaced outputs lost their mode: $(stat -c '%a %n' "$TB/tmpd/t1.json" "$TB/tmpd/summary.csv")"; fi
