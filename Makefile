@@ -67,6 +67,8 @@ DEB_PKGS := gcc make binutils pkg-config libgsl-dev libopenblas-dev libcsv-dev l
 
 
 .PHONY: deps-dev
+
+.PHONY: batch-kill killtest
 .PHONY: all deps run test check unit cli-test readme-test readme-update install uninstall install-test layers FORCE asan ubsan leakcheck bench examples lint format clean fuzz
 
 all: $(BUILD)/cmeta $(BUILD)/libcmeta.a $(BUILD)/libcmeta.so $(BUILD)/cmeta.1 $(BUILD)/cmeta.bash-completion
@@ -93,7 +95,7 @@ test: deps
 	@$(MAKE) --no-print-directory check
 
 check: all $(TEST_BIN)
-	@$(MAKE) --no-print-directory unit cli-test readme-test install-test layers
+	@$(MAKE) --no-print-directory unit cli-test readme-test install-test layers batch-kill
 
 # The library's layering from the objects' symbol tables, and a proof that the check fails
 # on a back-reference (tests/layers.sh).
@@ -107,6 +109,15 @@ unit: $(TEST_BIN)
 
 cli-test: $(BUILD)/cmeta $(NUMCMP)
 	@CMETA=./$(BUILD)/cmeta NUMCMP=./$(NUMCMP) sh tests/cli/run.sh
+
+# The batch kill test (tests/batch_kill.sh): SIGKILL/SIGTERM of a 300-file `cmeta batch` at
+# random moments, OUT checked after each (old or new complete set, workers gone, the next run
+# cleans up). check runs KILL_TRIALS (5); killtest runs 100 (result in bench/README.md).
+KILL_TRIALS ?= 5
+batch-kill: $(BUILD)/cmeta
+	@CMETA=./$(BUILD)/cmeta sh tests/batch_kill.sh $(KILL_TRIALS)
+killtest: $(BUILD)/cmeta
+	@CMETA=./$(BUILD)/cmeta sh tests/batch_kill.sh 100
 
 # Every ```console block of README.md run and its shown output compared (tests/readme.sh);
 # readme-update rewrites the shown outputs from the program (review with git diff).

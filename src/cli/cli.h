@@ -38,6 +38,7 @@ typedef struct {
     long jobs;                /* --jobs N */
     long shard_i, shard_n;    /* --shard I/N */
     int plots;                /* --plots */
+    const char *durable;      /* --durable per-file|group (batch) */
     const char *plot;         /* --plot F.svg|.png|.pdf (gosh) */
     unsigned long seed;       /* --seed S */
     int seed_set;
@@ -112,6 +113,15 @@ void cli_note_input(const char *path);
 int cli_out_open(cli_out *out, const char *path);      /* 0 ok, else exit code (printed) */
 int cli_out_commit(cli_out *out);                      /* 0 ok, else 4 (printed) */
 void cli_out_abort(cli_out *out);                      /* remove the temporary file */
+/* batch's workers (cmd_batch.c) write into a private staging directory: CLI_OUT_NOSYNC leaves
+ * out the fsync before the rename (batch --durable group makes the files durable with one
+ * syncfs per group), CLI_OUT_NOSCAN the scan for stale temporary files. cli_out_failures counts
+ * the outputs that could not be written (cli_out_open or cli_out_commit returned 4), so that a
+ * full disk is told apart from bad data. */
+#define CLI_OUT_NOSYNC 1
+#define CLI_OUT_NOSCAN 2
+extern int cli_out_flags;
+extern int cli_out_failures;
 
 /* gosh --plot (cli_goshplot.c): begin checks the picture format and opens the output (a
  * temporary file, so that an unwritable path fails before any work) and sets up the

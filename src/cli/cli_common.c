@@ -382,6 +382,9 @@ static void remove_stale_tmp(const char *dir, const char *base, const char *show
                 removed, removed == 1 ? "" : "s", shown, first, removed > 1 ? ", ..." : "");
 }
 
+int cli_out_flags = 0;
+int cli_out_failures = 0;
+
 int cli_out_open(cli_out *out, const char *path)
 {
     memset(out, 0, sizeof *out);
@@ -442,7 +445,7 @@ int cli_out_open(cli_out *out, const char *path)
                                 "its own)", o->shown, path);
         }
     }
-    remove_stale_tmp(dir, base_of(target), path);
+    if (!(cli_out_flags & CLI_OUT_NOSCAN)) remove_stale_tmp(dir, base_of(target), path);
     free(dir);
 
     size_t n = strlen(target);
@@ -463,6 +466,7 @@ int cli_out_open(cli_out *out, const char *path)
     int fd = mkstemp(out->tmp);
     if (fd < 0) {
         int e = errno;
+        cli_out_failures++;
         free(out->path);
         free(out->tmp);
         memset(out, 0, sizeof *out);
@@ -487,6 +491,7 @@ int cli_out_open(cli_out *out, const char *path)
         unregister_tmp(out->tmp);
         free(out->path);
         free(out->tmp);
+        cli_out_failures++;
         memset(out, 0, sizeof *out);
         return cli_failf(4, "%s: cannot write", path);
     }
@@ -517,13 +522,14 @@ int cli_out_commit(cli_out *out)
         return cli_failf(130, "interrupted: %s not written", "output");
     }
     if (fflush(out->fp) != 0) bad = 1;
-    if (!bad && fsync(fileno(out->fp)) != 0 && errno != EINVAL) bad = 1;
+    if (!bad && !(cli_out_flags & CLI_OUT_NOSYNC) && fsync(fileno(out->fp)) != 0 && errno != EINVAL) bad = 1;
     int e = errno;
     if (fclose(out->fp) != 0) bad = 1, e = errno;
     out->fp = NULL;
     if (!bad && rename(out->tmp, out->path) != 0) bad = 1, e = errno;
     if (bad) {
         unlink(out->tmp);
+        cli_out_failures++;
         cli_failf(4, "%s: write error: %s", out->name ? out->name : out->path, strerror(e));
     }
     unregister_tmp(out->tmp);

@@ -14,10 +14,20 @@
  * Files are sorted by name (byte order, locale independent) before --shard I/N keeps every N-th
  * (positions I, I+N, ...), so each task of a Slurm/SGE job array gets a fixed, disjoint share.
  * With --shard the summary is OUT/summary.shard-I-of-N.csv, so shards can share one OUT.
- * Every file is written to a temporary name and renamed (the pool command's -o, cli_out_*).
+ * A *.csv entry of an input directory that is not analysed (hidden, a directory, a link loop,
+ * unreadable, OUT itself or its summary: batch_dir.c) is a row with status "skipped".
+ *
+ * A run is a transaction on OUT (issue 14): it holds a record lock on OUT/.cmeta-batch.lock;
+ * workers (own process group, PR_SET_PDEATHSIG) write only into OUT/.cmeta-staging.PID; the
+ * parent then writes the summary there, makes staging durable (--durable group: syncfs;
+ * per-file: each file fsync'ed by cli_out), writes the commit record .commit and moves the
+ * outputs into OUT, the summary last (commit_staging). Before the record nothing in OUT has
+ * changed; after it, the commit is finished by this run or, after a crash, by the next one
+ * (out_recover). SIGINT/SIGTERM before the record: workers killed, staging removed, exit 130.
  * Exit status: 0 every file ok, 2 at least one file failed (rows say which and why),
- * 1 usage error, 4 the output directory or the summary could not be written.
+ * 1 usage error, 4 OUT not writable or locked by another run, or an output not writable.
  */
+#define _GNU_SOURCE /* syncfs */
 #if defined(__has_include)
 #if __has_include("cmeta/plot.h")
 #define BATCH_HAVE_PLOTS 1
@@ -30,20 +40,26 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <math.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
+#include <sys/time.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "batch_dir.h"
 #include "cli.h"
 
 typedef struct {
     char *path;      /* input path as given or found */
     char *name;      /* output stem: basename without .csv, made unique */
+    const char *skip; /* not analysed: why (static text), else NULL */
     /* result */
     int ok;
     double k, estimate, ci_lb, ci_ub, tau2, I2, Q_pval;
@@ -82,32 +98,49 @@ static void list_free(file_list *l)
     memset(l, 0, sizeof *l);
 }
 
-static int ends_with_csv(const char *s)
-{
-    size_t n = strlen(s);
-    if (n < 5) return 0; /* at least one character before ".csv" */
-    const char *e = s + n - 4;
-    return e[0] == '.' && (e[1] | 32) == 'c' && (e[2] | 32) == 's' && (e[3] | 32) == 'v';
-}
+/* The --out directory's identity (when it exists before the run): it is never scanned as
+ * input, and its own summaries are skipped when it is also an input directory. */
+typedef struct {
+    int exists;
+    dev_t dev;
+    ino_t ino;
+} dir_id;
 
-/* Add every regular *.csv file of directory dir (not recursive, hidden files skipped). */
-static int add_dir(file_list *l, const char *dir)
+/* Add every *.csv entry of directory dir (not recursive): regular readable files as inputs,
+ * the rest (hidden files, directories, symbolic link loops, unreadable files, the output
+ * directory and its summaries) as skipped rows with the reason (cli_batch_classify). */
+static int add_dir(file_list *l, const char *dir, const dir_id *out)
 {
     DIR *d = opendir(dir);
     if (!d) return cli_failf(4, "%s: cannot read directory: %s", dir, strerror(errno));
+    struct stat ds;
+    int dir_is_out = out->exists && fstat(dirfd(d), &ds) == 0 && ds.st_dev == out->dev && ds.st_ino == out->ino;
     struct dirent *e;
     int rc = 0;
     size_t dn = strlen(dir);
     while ((e = readdir(d)) != NULL) {
-        if (e->d_name[0] == '.' || !ends_with_csv(e->d_name)) continue;
+        if (!cli_batch_ends_with_csv(e->d_name)) continue;
         size_t len = dn + strlen(e->d_name) + 2;
         char *p = malloc(len);
         if (!p) { rc = cli_failf(4, "out of memory"); break; }
         if (dn && dir[dn - 1] == '/') snprintf(p, len, "%s%s", dir, e->d_name);
         else snprintf(p, len, "%s/%s", dir, e->d_name);
         struct stat st;
-        if (stat(p, &st) == 0 && S_ISREG(st.st_mode) && list_push(l, p) != 0)
-            rc = cli_failf(4, "out of memory");
+        batch_entry be = {0};
+        be.name = e->d_name;
+        if (stat(p, &st) != 0) be.stat_errno = errno ? errno : EIO;
+        else {
+            be.mode = st.st_mode;
+            be.readable = access(p, R_OK) == 0;
+            be.is_outdir = out->exists && st.st_dev == out->dev && st.st_ino == out->ino;
+        }
+        be.dir_is_outdir = dir_is_out;
+        const char *why;
+        int kind = cli_batch_classify(&be, &why);
+        if (kind != BATCH_IGNORE) {
+            if (list_push(l, p) != 0) rc = cli_failf(4, "out of memory");
+            else l->v[l->n - 1].skip = why;
+        }
         free(p);
         if (rc) break;
     }
@@ -122,24 +155,19 @@ static int cmp_path(const void *a, const void *b)
 
 /* Output stem of each file: its basename without ".csv"; a stem already used by an earlier
  * file (in sorted order) gets "-2", "-3", ... Computed on the whole sorted list, before
- * sharding, so every shard names a file the same way. */
+ * sharding, so every shard names a file the same way. Skipped entries get no name. */
 static int assign_names(file_list *l)
 {
     for (size_t i = 0; i < l->n; i++) {
-        const char *b = strrchr(l->v[i].path, '/');
-        b = b ? b + 1 : l->v[i].path;
-        size_t n = strlen(b);
-        if (ends_with_csv(b)) n -= 4;
-        if (n == 0) b = "input", n = 5;
-        size_t cap = n + 24;
+        if (l->v[i].skip) continue;
+        size_t cap = strlen(l->v[i].path) + 24;
         char *name = malloc(cap);
         if (!name) return -1;
-        memcpy(name, b, n);
-        name[n] = '\0';
+        size_t n = cli_batch_stem(l->v[i].path, name, cap);
         for (unsigned long suffix = 2;; suffix++) {
             size_t j;
             for (j = 0; j < i; j++)
-                if (strcmp(l->v[j].name, name) == 0) break;
+                if (l->v[j].name && strcmp(l->v[j].name, name) == 0) break;
             if (j == i) break;
             snprintf(name + n, cap - n, "-%lu", suffix);
         }
@@ -180,10 +208,8 @@ static char *path_join(const char *dir, const char *name, const char *ext)
     return p;
 }
 
-static char *read_whole(const char *path, size_t max)
+static char *read_whole_fd(int fd, size_t max)
 {
-    FILE *fp = fopen(path, "rb");
-    if (!fp) return NULL;
     size_t cap = 4096, n = 0;
     char *buf = malloc(cap);
     while (buf) {
@@ -194,11 +220,11 @@ static char *read_whole(const char *path, size_t max)
             buf = b;
             cap *= 2;
         }
-        size_t got = fread(buf + n, 1, cap - 1 - n, fp);
-        n += got;
-        if (got == 0) break;
+        ssize_t got = read(fd, buf + n, cap - 1 - n);
+        if (got < 0 && errno == EINTR) continue;
+        if (got <= 0) break;
+        n += (size_t)got;
     }
-    fclose(fp);
     if (buf) buf[n] = '\0';
     return buf;
 }
@@ -226,6 +252,222 @@ static char *error_text(const char *raw)
     return out;
 }
 
+/* ---- the output directory: lock, staging, commit, recovery ----------------------------- */
+
+/* The run's hold on OUT. A POSIX record lock on OUT/.cmeta-batch.lock (fcntl): a run without
+ * --shard write-locks the whole file; a --shard I/N run read-locks byte 0 (shards share OUT)
+ * and write-locks a byte of its own for I/N. Record locks are not inherited by fork, vanish
+ * with the process (even on SIGKILL), and F_GETLK names the holder's PID. */
+typedef struct {
+    const char *dir;
+    int dfd;          /* OUT, O_DIRECTORY */
+    int lockfd;
+    int exclusive;    /* no --shard: every other run is locked out */
+    char *staging;    /* OUT/.cmeta-staging.PID */
+    int sfd;          /* the staging directory */
+    char sname[48];   /* .cmeta-staging.PID */
+    int durable_group;
+} outdir;
+
+static int lock_range(int fd, short type, off_t start, off_t len, pid_t *holder)
+{
+    struct flock fl;
+    memset(&fl, 0, sizeof fl);
+    fl.l_type = type;
+    fl.l_whence = SEEK_SET;
+    fl.l_start = start;
+    fl.l_len = len;
+    if (fcntl(fd, F_SETLK, &fl) == 0) return 0;
+    if (errno != EACCES && errno != EAGAIN) return -1;
+    memset(&fl, 0, sizeof fl);
+    fl.l_type = type;
+    fl.l_whence = SEEK_SET;
+    fl.l_start = start;
+    fl.l_len = len;
+    *holder = fcntl(fd, F_GETLK, &fl) == 0 && fl.l_type != F_UNLCK ? fl.l_pid : 0;
+    return 1;
+}
+
+static int out_lock(outdir *od, long shard_i, long shard_n)
+{
+    od->lockfd = openat(od->dfd, ".cmeta-batch.lock", O_RDWR | O_CREAT | O_CLOEXEC, 0666);
+    if (od->lockfd < 0) return cli_failf(4, "%s: cannot write: %s", od->dir, strerror(errno));
+    pid_t holder = 0;
+    int r;
+    if (!shard_n) r = lock_range(od->lockfd, F_WRLCK, 0, 0, &holder);
+    else {
+        /* byte 1 + the pair's triangular number: one byte per (I, N), I <= N */
+        unsigned long long n = (unsigned long long)shard_n, i = (unsigned long long)shard_i;
+        off_t b = n < 3000000000ULL ? (off_t)(1 + n * (n - 1) / 2 + (i - 1)) : (off_t)1 << 62;
+        r = lock_range(od->lockfd, F_RDLCK, 0, 1, &holder);
+        if (r == 0) r = lock_range(od->lockfd, F_WRLCK, b, 1, &holder);
+    }
+    if (r < 0) return cli_failf(4, "%s: cannot lock .cmeta-batch.lock: %s", od->dir, strerror(errno));
+    if (r > 0) {
+        if (!holder) { /* another PID namespace: the holder wrote its PID into the file */
+            char buf[24] = "";
+            ssize_t got = pread(od->lockfd, buf, sizeof buf - 1, 0);
+            holder = got > 0 ? (pid_t)strtol(buf, NULL, 10) : 0;
+        }
+        if (holder > 0)
+            return cli_failf(4, "batch: %s is in use by another cmeta batch (PID %ld)", od->dir, (long)holder);
+        return cli_failf(4, "batch: %s is in use by another cmeta batch", od->dir);
+    }
+    if (!shard_n) { /* the holder's PID for people (F_GETLK is what the program uses) */
+        char buf[24];
+        int len = snprintf(buf, sizeof buf, "%ld\n", (long)getpid());
+        if (ftruncate(od->lockfd, 0) != 0 || pwrite(od->lockfd, buf, (size_t)len, 0) != len)
+            return cli_failf(4, "%s: cannot write: %s", od->dir, strerror(errno ? errno : EIO));
+    }
+    return 0;
+}
+
+/* Remove every entry of directory fd (one level: staging holds only files), then the
+ * directory itself (name in parent pfd). Returns the number of files removed. */
+static size_t remove_tree(int pfd, const char *name)
+{
+    int fd = openat(pfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    size_t n = 0;
+    if (fd >= 0) {
+        DIR *d = fdopendir(fd);
+        if (!d) close(fd);
+        else {
+            struct dirent *e;
+            while ((e = readdir(d)) != NULL) {
+                if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..")) continue;
+                if (unlinkat(dirfd(d), e->d_name, 0) == 0) n++;
+                else if (errno == EISDIR || errno == EPERM) n += remove_tree(dirfd(d), e->d_name);
+            }
+            closedir(d);
+        }
+    }
+    unlinkat(pfd, name, AT_REMOVEDIR);
+    return n;
+}
+
+#define COMMIT_MARK ".commit"
+
+/* Publish staging directory sname (in OUT) into OUT: the commit. It starts when
+ * sname/.commit exists (written by the run after every file of its set is in staging and
+ * durable); from then on the run's results are the new set, and this function, re-run by
+ * the next batch after a crash, finishes it: every per-file output moved into OUT (rename),
+ * OUT fsync'ed, the old outputs of files that failed this time removed (.commit lists them),
+ * the summary moved last, OUT fsync'ed, staging removed. Each step can be repeated, so a
+ * commit stopped anywhere is finished by the next run. Returns the number of files moved. */
+static size_t commit_staging(int dfd, const char *sname)
+{
+    int sfd = openat(dfd, sname, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (sfd < 0) return 0;
+    size_t moved = 0;
+    int fd2 = dup(sfd);
+    DIR *d = fd2 >= 0 ? fdopendir(fd2) : NULL;
+    if (!d && fd2 >= 0) close(fd2);
+    char **sums = NULL;
+    size_t nsums = 0;
+    if (d) {
+        struct dirent *e;
+        while ((e = readdir(d)) != NULL) {
+            const char *n = e->d_name;
+            int kind = cli_batch_commit_kind(n);
+            if (kind == BATCH_LEAVE) continue; /* the record, error files, temporary files */
+            if (kind == BATCH_MOVE_LAST) {
+                char **v = realloc(sums, (nsums + 1) * sizeof *v);
+                if (v && (v[nsums] = strdup(n)) != NULL) sums = v, nsums++;
+                else if (v) sums = v;
+                continue;
+            }
+            /* a replaced output keeps its mode (as cli_out does for -o) */
+            struct stat old;
+            if (fstatat(dfd, n, &old, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(old.st_mode))
+                (void)fchmodat(sfd, n, old.st_mode & 07777, 0);
+            if (renameat(sfd, n, dfd, n) == 0) moved++;
+        }
+        closedir(d);
+    }
+    (void)fsync(dfd);
+    /* the old outputs of files that failed in this run */
+    int mfd = openat(sfd, COMMIT_MARK, O_RDONLY | O_CLOEXEC);
+    if (mfd >= 0) {
+        char *list = read_whole_fd(mfd, (size_t)1 << 30);
+        close(mfd);
+        for (char *p = list, *nl; p && *p; p = nl + 1) {
+            nl = strchr(p, '\n');
+            if (!nl) break;
+            *nl = '\0';
+            if (*p && *p != '.' && !strchr(p, '/')) unlinkat(dfd, p, 0);
+        }
+        free(list);
+    }
+    for (size_t i = 0; i < nsums; i++) {
+        struct stat old;
+        if (fstatat(dfd, sums[i], &old, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(old.st_mode))
+            (void)fchmodat(sfd, sums[i], old.st_mode & 07777, 0);
+        if (renameat(sfd, sums[i], dfd, sums[i]) == 0) moved++;
+        free(sums[i]);
+    }
+    free(sums);
+    (void)fsync(dfd);
+    close(sfd);
+    remove_tree(dfd, sname);
+    (void)fsync(dfd);
+    return moved;
+}
+
+/* Before the run's own work (OUT locked): finish the commit of any earlier run stopped during
+ * its commit, remove the staging directories and temporary files of runs that ended without
+ * committing; one warning line each. A run without --shard holds OUT alone, so every staging
+ * directory is stale; a shard run touches only those a finished process (kill -> ESRCH) left.
+ * Temporary files NAME.tmp.PID.XXXXXX go only when their writer is gone. */
+static void out_recover(outdir *od)
+{
+    DIR *d = opendir(od->dir);
+    if (!d) return;
+    struct dirent *e;
+    size_t ntemp = 0;
+    char first[NAME_MAX + 1] = "";
+    while ((e = readdir(d)) != NULL) {
+        const char *n = e->d_name;
+        long pid = cli_batch_staging_pid(n);
+        int temp = 0;
+        if (!pid) {
+            temp = cli_batch_temp_name(n, &pid);
+            if (!temp) continue;
+        }
+        if (pid == (long)getpid()) continue;
+        /* a temporary file may be another command's (cmeta pool -o OUT/x.json): only when its
+         * writer is gone; the old workers' error files (no PID) only when OUT is ours alone */
+        int gone = pid > 0 && kill((pid_t)pid, 0) != 0 && errno == ESRCH;
+        if (temp ? !(gone || (pid == 0 && od->exclusive)) : !(gone || od->exclusive)) continue;
+        struct stat st;
+        if (fstatat(od->dfd, n, &st, AT_SYMLINK_NOFOLLOW) != 0) continue;
+        if (temp) {
+            if (S_ISREG(st.st_mode) && unlinkat(od->dfd, n, 0) == 0 && !ntemp++)
+                snprintf(first, sizeof first, "%s", n);
+            continue;
+        }
+        if (!S_ISDIR(st.st_mode)) continue;
+        char mark[NAME_MAX + 16];
+        snprintf(mark, sizeof mark, "%s/" COMMIT_MARK, n);
+        if (faccessat(od->dfd, mark, F_OK, AT_SYMLINK_NOFOLLOW) == 0) {
+            size_t m = commit_staging(od->dfd, n);
+            fprintf(stderr, "cmeta: warning: batch: %s: finished the commit of an earlier run (PID %ld) "
+                            "that stopped while committing its results (%zu file%s moved into place)\n",
+                    od->dir, pid, m, m == 1 ? "" : "s");
+        } else {
+            size_t m = remove_tree(od->dfd, n);
+            fprintf(stderr, "cmeta: warning: batch: %s: removed the uncommitted results of an earlier run "
+                            "(PID %ld) that ended without finishing (%s, %zu file%s); the results "
+                            "committed before it are unchanged\n",
+                    od->dir, pid, n, m, m == 1 ? "" : "s");
+        }
+    }
+    closedir(d);
+    if (ntemp)
+        fprintf(stderr, "cmeta: warning: batch: %s: removed %zu temporary file%s left by runs that ended "
+                        "without finishing (%s%s)\n",
+                od->dir, ntemp, ntemp == 1 ? "" : "s", first, ntemp > 1 ? ", ..." : "");
+}
+
 /* ---- one file in a child process ------------------------------------------------------- */
 
 typedef struct {
@@ -233,8 +475,11 @@ typedef struct {
     size_t npool;
     char **plot_args;  /* the figure options (issue 17), forwarded to forest only */
     size_t nplot;
-    const char *outdir;
+    const char *staging; /* where the workers write */
     int plots;
+    int durable_group;
+    pid_t parent;
+    int closefd[2];    /* the parent's descriptors a child closes (lock, OUT) */
 } batch_cfg;
 
 /* argv for a command: CMD <pool options> [<figure options> for forest] EXTRA... -- FILE (NULL
@@ -259,21 +504,20 @@ static char **command_argv(const char *cmd, const char *file, const batch_cfg *c
     return av;
 }
 
-/* Runs in the child: stderr already goes to the error file. Returns the exit code; on success
- * the pool run's key figures are in *key (sent to the parent through a pipe, never read back
- * from the output directory). */
+/* Runs in the child: stderr already goes to the error file. Writes NAME.json (and NAME.svg)
+ * into the staging directory only. Returns the exit code; on success the pool run's key
+ * figures are in *key (sent to the parent through a pipe, never read back from a file). */
 static int run_one(const batch_file *f, const batch_cfg *c, cli_pool_key *key)
 {
-    char *json = path_join(c->outdir, f->name, ".json");
+    char *json = path_join(c->staging, f->name, ".json");
     if (!json) return cli_failf(4, "out of memory");
-    unlink(json); /* a failed file must not leave an older run's result behind */
     int argc;
     char **av = command_argv("pool", f->path, c, &argc, "--format", "json", "-o", json);
     int rc = av ? cli_pool_main(argc, av, key) : cli_failf(4, "out of memory");
     free(av);
 #if BATCH_HAVE_PLOTS
     if (rc == 0 && c->plots) {
-        char *svg = path_join(c->outdir, f->name, ".svg");
+        char *svg = path_join(c->staging, f->name, ".svg");
         av = svg ? command_argv("forest", f->path, c, &argc, "-o", svg, NULL, NULL) : NULL;
         rc = av ? cmeta_cmd_forest(argc, av) : cli_failf(4, "out of memory");
         if (rc != 0) unlink(json); /* the file's outputs are all there or none */
@@ -285,31 +529,32 @@ static int run_one(const batch_file *f, const batch_cfg *c, cli_pool_key *key)
     return rc;
 }
 
+/* A worker's exit status when an output could not be written (disk full, I/O error): the
+ * whole run stops with exit 4, not a failed row. */
+#define WORKER_OUTPUT_FAILED 64
+
 typedef struct {
     pid_t pid;
     size_t file;
-    char *errpath;
+    int errfd;       /* the worker's stderr (a file in staging, read back by the parent) */
     int keyfd;       /* read end of the pipe the worker sends its cli_pool_key through */
 } slot;
 
 static int spawn(batch_file *f, size_t idx, const batch_cfg *c, slot *s)
 {
-    s->errpath = path_join(c->outdir, ".batch-err", ".tmp.XXXXXX");
-    if (!s->errpath) return cli_failf(4, "out of memory");
-    int fd = mkstemp(s->errpath);
-    if (fd < 0) {
-        int e = errno;
-        free(s->errpath);
-        s->errpath = NULL;
-        return cli_failf(4, "%s: cannot write: %s", c->outdir, strerror(e));
-    }
+    char num[32];
+    snprintf(num, sizeof num, ".err.%zu", idx);
+    char *ename = path_join(c->staging, num, "");
+    if (!ename) return cli_failf(4, "out of memory");
+    int fd = open(ename, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    int oe = errno;
+    if (fd >= 0) unlink(ename); /* the open descriptor is all that is needed */
+    free(ename);
+    if (fd < 0) return cli_failf(4, "%s: cannot write: %s", c->staging, strerror(oe));
     int kp[2];
     if (pipe(kp) != 0) {
         int e = errno;
         close(fd);
-        unlink(s->errpath);
-        free(s->errpath);
-        s->errpath = NULL;
         return cli_failf(4, "cannot start a worker process: %s", strerror(e));
     }
     fflush(NULL);
@@ -319,12 +564,27 @@ static int spawn(batch_file *f, size_t idx, const batch_cfg *c, slot *s)
         close(kp[0]);
         close(kp[1]);
         close(fd);
-        unlink(s->errpath);
-        free(s->errpath);
-        s->errpath = NULL;
         return cli_failf(4, "cannot start a worker process: %s", strerror(e));
     }
     if (pid == 0) {
+        /* a process group of its own (a terminal's Ctrl-C goes to the parent, which stops
+         * every worker), killed when the parent dies; the re-check covers a parent that died
+         * before prctl */
+        setpgid(0, 0);
+        prctl(PR_SET_PDEATHSIG, SIGKILL);
+        if (getppid() != c->parent) _exit(WORKER_OUTPUT_FAILED);
+        struct sigaction sa;
+        memset(&sa, 0, sizeof sa);
+        sa.sa_handler = SIG_DFL;
+        sigaction(SIGINT, &sa, NULL);
+        sigaction(SIGTERM, &sa, NULL);
+        sigaction(SIGALRM, &sa, NULL);
+        sigaction(SIGCHLD, &sa, NULL);
+        sigset_t none;
+        sigemptyset(&none);
+        sigprocmask(SIG_SETMASK, &none, NULL);
+        for (int i = 0; i < 2; i++)
+            if (c->closefd[i] >= 0) close(c->closefd[i]);
         int null = open("/dev/null", O_RDWR);
         if (null >= 0) {
             dup2(null, STDIN_FILENO);
@@ -332,36 +592,46 @@ static int spawn(batch_file *f, size_t idx, const batch_cfg *c, slot *s)
         }
         dup2(fd, STDERR_FILENO);
         close(kp[0]);
+        cli_out_flags = CLI_OUT_NOSCAN | (c->durable_group ? CLI_OUT_NOSYNC : 0);
+        cli_out_failures = 0;
         cli_pool_key key;
         int rc = run_one(f, c, &key);
         fflush(NULL);
+        if (rc != 0 && cli_out_failures) rc = WORKER_OUTPUT_FAILED;
         /* one write of less than PIPE_BUF bytes: atomic, and the pipe holds it */
-        if (rc == 0 && write(kp[1], &key, sizeof key) != (ssize_t)sizeof key) rc = 4;
+        if (rc == 0 && write(kp[1], &key, sizeof key) != (ssize_t)sizeof key) rc = WORKER_OUTPUT_FAILED;
         _exit(rc);
     }
+    setpgid(pid, pid); /* also here, so that it holds before the parent signals the group */
     close(kp[1]);
     s->keyfd = kp[0];
-    close(fd);
+    s->errfd = fd;
     s->pid = pid;
     s->file = idx;
     return 0;
 }
 
-/* Collect the result of a finished child. */
+/* Collect the result of a finished child. Returns 0, or 4 when the worker could not write
+ * its output (message printed), or 4 for out of memory. */
 static int finish(file_list *l, slot *s, int wstatus)
 {
     batch_file *f = &l->v[s->file];
-    char *raw = read_whole(s->errpath, 1 << 20);
-    unlink(s->errpath);
-    free(s->errpath);
-    s->errpath = NULL;
+    lseek(s->errfd, 0, SEEK_SET);
+    char *raw = read_whole_fd(s->errfd, 1 << 20);
+    close(s->errfd);
+    s->errfd = -1;
     char msg[160];
     msg[0] = '\0';
+    int rc = 0;
     if (WIFSIGNALED(wstatus))
         snprintf(msg, sizeof msg, "analysis crashed (signal %d)", WTERMSIG(wstatus));
     else if (!WIFEXITED(wstatus))
         snprintf(msg, sizeof msg, "analysis ended abnormally");
-    else if (WEXITSTATUS(wstatus) != 0) {
+    else if (WEXITSTATUS(wstatus) == WORKER_OUTPUT_FAILED) {
+        char *e = raw ? error_text(raw) : NULL;
+        rc = cli_failf(4, "batch: %s: %s", f->path, e && *e ? e : "the output could not be written");
+        free(e);
+    } else if (WEXITSTATUS(wstatus) != 0) {
         char *e = raw ? error_text(raw) : NULL;
         if (e && *e) f->error = e;
         else {
@@ -389,21 +659,66 @@ static int finish(file_list *l, slot *s, int wstatus)
     close(s->keyfd);
     s->keyfd = -1;
     free(raw);
-    if (!f->ok && !f->error) {
+    if (!rc && !f->ok && !f->error) {
         f->error = strdup(msg);
         if (!f->error) return cli_failf(4, "out of memory");
     }
-    return 0;
+    return rc;
 }
 
-/* Run every selected file, at most jobs at a time. */
-static int run_all(file_list *l, const size_t *sel, size_t nsel, long jobs, const batch_cfg *c)
+/* Stop every running worker (SIGKILL to its process group) and reap it. */
+static void stop_workers(slot *slots, long jobs)
+{
+    for (long j = 0; j < jobs; j++)
+        if (slots[j].pid > 0) {
+            kill(-slots[j].pid, SIGKILL);
+            kill(slots[j].pid, SIGKILL);
+        }
+    for (long j = 0; j < jobs; j++)
+        if (slots[j].pid > 0) {
+            while (waitpid(slots[j].pid, NULL, 0) < 0 && errno == EINTR) {}
+            close(slots[j].keyfd);
+            close(slots[j].errfd);
+            slots[j].pid = 0;
+        }
+}
+
+/* Files per group commit: with --durable group, one syncfs of the staging file system after
+ * every GROUP finished files (and one before the commit). */
+#define GROUP 256
+
+static void on_child(int sig) { (void)sig; }
+
+/* Run every selected file, at most jobs at a time. 130 when interrupted (workers stopped). */
+static int run_all(file_list *l, const size_t *sel, size_t nsel, long jobs, const batch_cfg *c,
+                   const outdir *od)
 {
     slot *slots = calloc((size_t)jobs, sizeof *slots);
     if (!slots) return cli_failf(4, "out of memory");
-    size_t next = 0, running = 0;
+    size_t next = 0, running = 0, done = 0;
     int rc = 0;
+    /* SIGINT, SIGTERM and SIGCHLD are blocked but while the parent sleeps in sigsuspend, so
+     * that a signal can never fall between the check of cli_interrupt and the wait */
+    struct sigaction sa, old_chld;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_child;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGCHLD, &sa, &old_chld);
+    sigset_t block, old_mask, wait_mask;
+    sigemptyset(&block);
+    sigaddset(&block, SIGINT);
+    sigaddset(&block, SIGTERM);
+    sigaddset(&block, SIGCHLD);
+    sigprocmask(SIG_BLOCK, &block, &old_mask);
+    wait_mask = old_mask;
+    sigdelset(&wait_mask, SIGINT);
+    sigdelset(&wait_mask, SIGTERM);
+    sigdelset(&wait_mask, SIGCHLD);
     while (next < nsel || running > 0) {
+        /* a signal that came while blocked (between waits) is taken here */
+        sigprocmask(SIG_SETMASK, &old_mask, NULL);
+        sigprocmask(SIG_BLOCK, &block, NULL);
+        if (cli_interrupt) { rc = 130; break; }
         while (!rc && running < (size_t)jobs && next < nsel) {
             size_t j = 0;
             while (slots[j].pid) j++;
@@ -412,9 +727,13 @@ static int run_all(file_list *l, const size_t *sel, size_t nsel, long jobs, cons
             next++;
             running++;
         }
-        if (running == 0) break;
+        if (rc || running == 0) break;
         int ws;
-        pid_t pid = waitpid(-1, &ws, 0);
+        pid_t pid = waitpid(-1, &ws, WNOHANG);
+        if (pid == 0) {
+            sigsuspend(&wait_mask);
+            continue;
+        }
         if (pid < 0) {
             if (errno == EINTR) continue;
             rc = cli_failf(4, "waiting for workers: %s", strerror(errno));
@@ -422,17 +741,24 @@ static int run_all(file_list *l, const size_t *sel, size_t nsel, long jobs, cons
         }
         for (size_t j = 0; j < (size_t)jobs; j++) {
             if (slots[j].pid != pid) continue;
-            int r = finish(l, &slots[j], ws);
-            if (r && !rc) rc = r;
             slots[j].pid = 0;
             running--;
+            int r = finish(l, &slots[j], ws);
+            if (r && !rc) rc = r;
             break;
         }
+        if (rc) break;
+        if (od->durable_group && ++done % GROUP == 0) (void)syncfs(od->sfd);
     }
+    stop_workers(slots, jobs);
+    sigprocmask(SIG_SETMASK, &old_mask, NULL);
+    sigaction(SIGCHLD, &old_chld, NULL);
     free(slots);
     return rc;
 }
 
+/* The summary: one row per selected entry, in sorted order; skipped inputs with status
+ * "skipped" and the reason. Written into staging (moved into OUT last, by the commit). */
 static int write_summary(const file_list *l, const size_t *sel, size_t nsel, const char *path)
 {
     cli_out out;
@@ -443,7 +769,11 @@ static int write_summary(const file_list *l, const size_t *sel, size_t nsel, con
     for (size_t i = 0; i < nsel; i++) {
         const batch_file *f = &l->v[sel[i]];
         cmeta_csv_field(fp, f->path);
-        if (f->ok) {
+        if (f->skip) {
+            fputs(",,,,,,,,skipped,", fp);
+            cmeta_csv_field(fp, f->skip);
+            fputc('\n', fp);
+        } else if (f->ok) {
             fputc(',', fp);
             cmeta_csv_num(fp, f->k);
             const double x[] = {f->estimate, f->ci_lb, f->ci_ub, f->tau2, f->I2, f->Q_pval};
@@ -459,6 +789,32 @@ static int write_summary(const file_list *l, const size_t *sel, size_t nsel, con
         }
     }
     return cli_out_commit(&out);
+}
+
+/* The commit record staging/.commit: the outputs to remove from OUT (those of the files that
+ * failed this time), written and made durable before anything in OUT changes. */
+static int write_commit_mark(const outdir *od, const file_list *l, const size_t *sel, size_t nsel, int plots)
+{
+    int fd = openat(od->sfd, COMMIT_MARK ".tmp", O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    if (fd < 0) return cli_failf(4, "%s: cannot write: %s", od->dir, strerror(errno));
+    FILE *fp = fdopen(fd, "w");
+    if (!fp) {
+        close(fd);
+        return cli_failf(4, "%s: cannot write: %s", od->dir, strerror(errno));
+    }
+    for (size_t i = 0; i < nsel; i++) {
+        const batch_file *f = &l->v[sel[i]];
+        if (f->skip || f->ok) continue;
+        fprintf(fp, "%s.json\n", f->name);
+        if (plots) fprintf(fp, "%s.svg\n", f->name);
+    }
+    int bad = fflush(fp) != 0 || ferror(fp) || fsync(fd) != 0;
+    int e = errno;
+    if (fclose(fp) != 0) bad = 1, e = errno;
+    if (!bad && renameat(od->sfd, COMMIT_MARK ".tmp", od->sfd, COMMIT_MARK) != 0) bad = 1, e = errno;
+    if (!bad && fsync(od->sfd) != 0) bad = 1, e = errno;
+    if (bad) return cli_failf(4, "%s: write error: %s", od->dir, strerror(e));
+    return 0;
 }
 
 /* The figure options (issue 17): forest's only (value-taking, then the flag). */
@@ -493,7 +849,8 @@ static char **pool_options(int argc, char **argv, size_t *n, int plot)
         int takes_next = !is_flag && !has_eq && i + 1 < argc;
         size_t nl = has_eq ? (size_t)(strchr(a, '=') - a) : strlen(a);
         int own = (nl == 5 && !strncmp(a, "--out", 5)) || (nl == 6 && !strncmp(a, "--jobs", 6)) ||
-                  (nl == 7 && !strncmp(a, "--shard", 7)) || !strcmp(a, "--plots");
+                  (nl == 7 && !strncmp(a, "--shard", 7)) || (nl == 9 && !strncmp(a, "--durable", 9)) ||
+                  !strcmp(a, "--plots");
         if (!own && is_plot_opt(a, nl) == plot) {
             out[(*n)++] = argv[i];
             if (takes_next) out[(*n)++] = argv[i + 1];
@@ -501,6 +858,37 @@ static char **pool_options(int argc, char **argv, size_t *n, int plot)
         if (takes_next) i++;
     }
     return out;
+}
+
+/* SIGINT, SIGTERM and the interrupt watchdog's SIGALRM wait while the commit runs. On
+ * unblocking after an interrupt the watchdog is disarmed and its pending alarm dropped: the
+ * caller exits with 130 itself, saying that the results were committed. */
+static void block_signals(int block)
+{
+    sigset_t s;
+    sigemptyset(&s);
+    sigaddset(&s, SIGINT);
+    sigaddset(&s, SIGTERM);
+    sigaddset(&s, SIGALRM);
+    if (!block && cli_interrupt) {
+        struct itimerval off = {{0, 0}, {0, 0}};
+        setitimer(ITIMER_REAL, &off, NULL);
+        struct sigaction sa, old;
+        memset(&sa, 0, sizeof sa);
+        sa.sa_handler = SIG_IGN;
+        sigaction(SIGALRM, &sa, &old); /* discards a pending SIGALRM */
+        sigaction(SIGALRM, &old, NULL);
+    }
+    sigprocmask(block ? SIG_BLOCK : SIG_UNBLOCK, &s, NULL);
+}
+
+/* Interrupted before the commit: the watchdog of cli_install_signals is not needed (the
+ * workers are stopped already); the staging directory goes, OUT is as before. */
+static int interrupted(outdir *od)
+{
+    struct itimerval off = {{0, 0}, {0, 0}};
+    setitimer(ITIMER_REAL, &off, NULL);
+    return cli_failf(130, "batch: interrupted: nothing committed; %s holds the results of the previous run", od->dir);
 }
 
 int cmeta_cmd_batch(int argc, char **argv)
@@ -514,6 +902,11 @@ int cmeta_cmd_batch(int argc, char **argv)
     file_list files = {0};
     size_t *sel = NULL;
     batch_cfg cfg = {0};
+    outdir od;
+    memset(&od, 0, sizeof od);
+    od.dfd = od.lockfd = od.sfd = -1;
+    char *spath = NULL;
+    size_t nsel = 0;
     if (!o.outdir) { rc = cli_failf(1, "batch: --out DIR is required"); goto done; }
     if (o.output) { rc = cli_failf(1, "batch: -o is not used (results go to the --out directory)"); goto done; }
     if (o.format != CLI_FMT_TEXT) {
@@ -525,12 +918,20 @@ int cmeta_cmd_batch(int argc, char **argv)
         goto done;
     }
     if (o.ninputs == 0) { rc = cli_failf(1, "batch: no input files (FILE... or DIR)"); goto done; }
+    dir_id out_id = {0};
+    struct stat ost;
+    if (stat(o.outdir, &ost) == 0 && S_ISDIR(ost.st_mode)) {
+        out_id.exists = 1;
+        out_id.dev = ost.st_dev;
+        out_id.ino = ost.st_ino;
+    }
     for (size_t i = 0; i < o.ninputs && !rc; i++) {
         const char *in = o.inputs[i];
         struct stat st;
         if (!strcmp(in, "-")) rc = cli_failf(1, "batch: reads files, not standard input");
-        else if (stat(in, &st) == 0 && S_ISDIR(st.st_mode)) rc = add_dir(&files, in);
-        else if (list_push(&files, in) != 0) rc = cli_failf(4, "out of memory");
+        else if (stat(in, &st) == 0 && S_ISDIR(st.st_mode)) {
+            rc = add_dir(&files, in, &out_id);
+        } else if (list_push(&files, in) != 0) rc = cli_failf(4, "out of memory");
         /* a missing or unreadable FILE is reported in its own row */
     }
     if (rc) goto done;
@@ -540,7 +941,6 @@ int cmeta_cmd_batch(int argc, char **argv)
 
     sel = malloc(files.n * sizeof *sel);
     if (!sel) { rc = cli_failf(4, "out of memory"); goto done; }
-    size_t nsel = 0;
     long si = o.shard_n ? o.shard_i : 1, sn = o.shard_n ? o.shard_n : 1;
     for (size_t i = (size_t)(si - 1); i < files.n; i += (size_t)sn) sel[nsel++] = i;
 
@@ -548,33 +948,97 @@ int cmeta_cmd_batch(int argc, char **argv)
     cfg.plot_args = pool_options(argc, argv, &cfg.nplot, 1);
     if (!cfg.pool_args || !cfg.plot_args) { rc = cli_failf(4, "out of memory"); goto done; }
     if (cfg.nplot && !o.plots) { rc = cli_failf(1, "batch: %s needs --plots", cfg.plot_args[0]); goto done; }
+    /* OUT: created, locked, cleared of what earlier runs left unfinished */
     if ((rc = mkdir_p(o.outdir)) != 0) goto done;
-    cfg.outdir = o.outdir;
-    cfg.plots = o.plots;
+    od.dir = o.outdir;
+    od.exclusive = !o.shard_n;
+    od.durable_group = !o.durable || strcmp(o.durable, "per-file") != 0;
+    od.dfd = open(o.outdir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (od.dfd < 0) { rc = cli_failf(4, "%s: cannot open: %s", o.outdir, strerror(errno)); goto done; }
+    if ((rc = out_lock(&od, o.shard_i, o.shard_n)) != 0) goto done;
+    out_recover(&od);
+    snprintf(od.sname, sizeof od.sname, ".cmeta-staging.%ld", (long)getpid());
+    od.staging = path_join(o.outdir, od.sname, "");
+    if (!od.staging) { rc = cli_failf(4, "out of memory"); goto done; }
+    if (mkdirat(od.dfd, od.sname, 0700) != 0 ||
+        (od.sfd = openat(od.dfd, od.sname, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0) {
+        rc = cli_failf(4, "%s: cannot write: %s", o.outdir, strerror(errno));
+        goto done;
+    }
 
-    rc = run_all(&files, sel, nsel, o.jobs, &cfg);
+    cfg.staging = od.staging;
+    cfg.plots = o.plots;
+    cfg.durable_group = od.durable_group;
+    cfg.parent = getpid();
+    cfg.closefd[0] = od.lockfd;
+    cfg.closefd[1] = od.dfd;
+
+    rc = run_all(&files, sel, nsel, o.jobs, &cfg, &od);
+    if (rc == 130) { rc = interrupted(&od); goto done; }
     if (rc) goto done;
 
+    /* the summary into staging; everything made durable (group: one syncfs) */
     char sname[96];
     if (o.shard_n) snprintf(sname, sizeof sname, "summary.shard-%ld-of-%ld", si, sn);
     else snprintf(sname, sizeof sname, "summary");
-    char *spath = path_join(o.outdir, sname, ".csv");
-    if (!spath) { rc = cli_failf(4, "out of memory"); goto done; }
-    rc = write_summary(&files, sel, nsel, spath);
+    char *stage_sum = path_join(od.staging, sname, ".csv");
+    spath = path_join(o.outdir, sname, ".csv");
+    if (!stage_sum || !spath) { free(stage_sum); rc = cli_failf(4, "out of memory"); goto done; }
+    cli_out_flags = CLI_OUT_NOSCAN | (od.durable_group ? CLI_OUT_NOSYNC : 0);
+    rc = write_summary(&files, sel, nsel, stage_sum);
+    cli_out_flags = 0;
+    free(stage_sum);
+    if (rc) goto done;
+    if (od.durable_group && syncfs(od.sfd) != 0) {
+        rc = cli_failf(4, "%s: write error: %s", o.outdir, strerror(errno));
+        goto done;
+    }
+    if (cli_interrupt) { rc = interrupted(&od); goto done; }
+
+    /* the commit: from the record on, the new set is the result (signals wait until it is
+     * in place; the steps are renames and two directory fsyncs) */
+    block_signals(1);
+    rc = write_commit_mark(&od, &files, sel, nsel, o.plots);
     if (!rc) {
-        size_t nfail = 0;
-        for (size_t i = 0; i < nsel; i++)
-            if (!files.v[sel[i]].ok) {
+        close(od.sfd);
+        od.sfd = -1;
+        commit_staging(od.dfd, od.sname);
+    }
+    block_signals(0);
+    if (rc) goto done;
+    {
+        size_t nfail = 0, nskip = 0;
+        for (size_t i = 0; i < nsel; i++) {
+            const batch_file *f = &files.v[sel[i]];
+            if (f->skip) {
+                nskip++;
+                fprintf(stderr, "cmeta: %s: skipped: %s\n", f->path, f->skip);
+            } else if (!f->ok) {
                 nfail++;
-                fprintf(stderr, "cmeta: %s: failed: %s\n", files.v[sel[i]].path, files.v[sel[i]].error);
+                fprintf(stderr, "cmeta: %s: failed: %s\n", f->path, f->error);
             }
-        printf("batch: %zu file%s, %zu ok, %zu failed; summary in %s\n", nsel, nsel == 1 ? "" : "s",
-               nsel - nfail, nfail, spath);
+        }
+        size_t nrun = nsel - nskip;
+        printf("batch: %zu file%s, %zu ok, %zu failed", nrun, nrun == 1 ? "" : "s", nrun - nfail, nfail);
+        if (nskip) printf(", %zu skipped", nskip);
+        printf("; summary in %s\n", spath);
         if (fflush(stdout) != 0) rc = 4;
+        else if (cli_interrupt) rc = cli_failf(130, "batch: interrupted after the commit: the new results are complete");
         else rc = nfail ? 2 : 0;
     }
-    free(spath);
 done:
+    if (od.sfd >= 0) close(od.sfd);
+    if (od.staging && od.dfd >= 0 && rc != 0 && faccessat(od.dfd, od.sname, F_OK, 0) == 0) {
+        /* not committed: staging goes (a commit record means it was committed: finish it) */
+        char mark[80];
+        snprintf(mark, sizeof mark, "%s/" COMMIT_MARK, od.sname);
+        if (faccessat(od.dfd, mark, F_OK, 0) == 0) commit_staging(od.dfd, od.sname);
+        else remove_tree(od.dfd, od.sname);
+    }
+    if (od.lockfd >= 0) close(od.lockfd);
+    if (od.dfd >= 0) close(od.dfd);
+    free(od.staging);
+    free(spath);
     free(cfg.pool_args);
     free(cfg.plot_args);
     free(sel);

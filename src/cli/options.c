@@ -117,8 +117,12 @@ const cli_command cli_commands[] = {
      "                  (estimate on the analysis scale, as the JSON's `estimate`)\n"
      "  NAME.json       the result of `cmeta pool NAME.csv --format json` for each file that succeeded\n"
      "  NAME.svg        its forest plot, with --plots\n"
-     "A file that fails is reported in its row (status failed, error) and the run goes on.\n"
-     "Exit status: 0 all files ok; 2 some file failed; 1 usage error; 4 output not writable.\n"},
+     "A file that fails is reported in its row (status failed, error) and the run goes on; a\n"
+     "*.csv entry not analysed (hidden, a directory, a link loop, unreadable, OUT itself) is a row\n"
+     "with status skipped and the reason. A run locks OUT, writes into OUT/.cmeta-staging.PID and\n"
+     "commits (summary last): OUT holds the previous complete results or the new ones.\n"
+     "Exit status: 0 all files ok; 2 some file failed; 1 usage error; 4 output not writable or\n"
+     "OUT in use by another run; 130 interrupted (nothing committed).\n"},
 };
 const size_t cli_ncommands = sizeof cli_commands / sizeof *cli_commands;
 
@@ -270,6 +274,7 @@ static int set_hakn_ci(cli_opts *o, const char *v, double x) { o->hakn_ci_set = 
 static int set_out(cli_opts *o, const char *v, double x) { (void)x; o->outdir = v; return 0; }
 static int set_jobs(cli_opts *o, const char *v, double x) { (void)v; o->jobs = (long)x; return 0; }
 static int set_plots(cli_opts *o, const char *v, double x) { (void)v, (void)x; o->plots = 1; return 0; }
+static int set_durable(cli_opts *o, const char *v, double x) { (void)x; o->durable = v; return 0; }
 static int set_shard(cli_opts *o, const char *v, double x)
 {
     (void)x;
@@ -547,6 +552,10 @@ const cli_option cli_options[] = {
      "summary.shard-I-of-N.csv"},
     {"--plots", NULL, OPT_FLAG, NULL, NULL, NONE, NULL, NULL, 0, CMD_BATCH, "batch", NULL, NULL, NULL, set_plots,
      "also write a forest plot per file"},
+    {"--durable", NULL, OPT_ENUM, "D", "group per-file", NONE, "group", "per-file", 0, CMD_BATCH, "batch", NULL,
+     NULL, NULL, set_durable,
+     "how outputs are made durable before the commit: group (one syncfs per 256 files and one before the "
+     "summary) or per-file (an fsync of every file before its rename)"},
     {"--format", NULL, OPT_ENUM, "F", "text json csv", NONE, "text", "json", 0, TABULAR, "output", NULL, NULL,
      NULL, set_format, "output format (escalc writes CSV; gosh's csv is its rows)"},
     {"-o", "--output", OPT_PATH, "PATH", NULL, NONE, NULL, "out.txt", 0, ALL_CMDS & ~CMD_BATCH, "output", NULL,

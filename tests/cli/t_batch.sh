@@ -77,3 +77,110 @@ run_cmd batch "$B/in/trial01.csv" --out "$B/out6" --plots
 if [ "$rc" = 1 ] && grep -q 'plots' "$TMP/err"; then ok
 elif [ "$rc" = 0 ] && [ -s "$B/out6/trial01.svg" ]; then ok
 else bad "batch --plots: exit $rc, $(cat "$TMP/err")"; fi
+
+# ---- batch as a transaction (issue 14): skipped inputs, --out inside the input, lock, signals,
+# write failures. Real processes are started and killed; a FIFO given as an input file keeps a
+# worker blocked in open(2) for as long as the test needs, so nothing depends on timing (each
+# wait is a poll with a generous guard).
+TB="$B/tx"
+mkdir -p "$TB/in"
+for i in 1 2 3; do printf 'study,yi,vi\nA,0.%d,0.02\nB,0.3,0.05\nC,0.2,0.04\n' $i >"$TB/in/t$i.csv"; done
+mkdir "$TB/in/dir.csv"; ln -s loop.csv "$TB/in/loop.csv"; cp "$TB/in/t1.csv" "$TB/in/.hidden.csv"
+# skipped inputs are rows with status skipped and the reason; exit 0 when the rest is ok
+expect_exit 0 "batch: skipped inputs" batch "$TB/in" --out "$TB/in"
+S="$TB/in/summary.csv"
+for w in '.hidden.csv,,,,,,,,skipped,hidden file' 'dir.csv,,,,,,,,skipped,"a directory' 'loop.csv,,,,,,,,skipped,symbolic link loop'; do
+    if grep -qF -- "$w" "$S" 2>/dev/null; then ok; else bad "batch: no skipped row '$w'"; fi
+done
+if grep -q 'skipped: symbolic link loop' "$TMP/err"; then ok; else bad "batch: skipped input not said on stderr"; fi
+# --out equal to the input directory: its summary is never read as a trial
+expect_exit 0 "batch: --out is the input directory" batch "$TB/in" --out "$TB/in"
+if grep -qF 'summary.csv,,,,,,,,skipped,a summary written by cmeta batch' "$S" && [ "$(grep -c ',ok,$' "$S")" = 3 ]
+then ok; else bad "batch: --out = input: $(cat "$S")"; fi
+# --out inside the input directory and named *.csv: skipped, not scanned
+mkdir "$TB/in2"; cp "$TB/in/t1.csv" "$TB/in/t2.csv" "$TB/in2/"
+expect_exit 0 "batch: --out inside the input" batch "$TB/in2" --out "$TB/in2/res.csv"
+expect_exit 0 "batch: --out inside the input, again" batch "$TB/in2" --out "$TB/in2/res.csv"
+if grep -qF 'res.csv,,,,,,,,skipped,the --out directory' "$TB/in2/res.csv/summary.csv" 2>/dev/null &&
+   [ "$(grep -c ',ok,$' "$TB/in2/res.csv/summary.csv")" = 2 ]; then ok
+else bad "batch: --out inside the input not skipped"; fi
+# --durable per-file gives the same files
+expect_exit 0 "batch --durable per-file" batch "$TB/in/t1.csv" "$TB/in/t2.csv" --out "$TB/pf" --durable per-file
+expect_exit 0 "batch --durable group" batch "$TB/in/t1.csv" "$TB/in/t2.csv" --out "$TB/gr"
+if cmp -s "$TB/pf/summary.csv" "$TB/gr/summary.csv" && cmp -s "$TB/pf/t2.json" "$TB/gr/t2.json"; then ok
+else bad "batch: --durable per-file and group differ"; fi
+expect_error 1 "--durable" "batch --durable bad word" batch "$TB/in/t1.csv" --out "$TB/pf" --durable never
+
+# a write failure (file size limit: every output larger than 512 bytes fails with EFBIG) is
+# exit 4, and the previous complete set stays
+cp "$TB/gr/summary.csv" "$TB/gr.before"
+(trap '' XFSZ; ulimit -f 1; exec $CMETA batch "$TB/in/t1.csv" "$TB/in/t3.csv" --out "$TB/gr" --method FE) \
+    >"$TMP/out" 2>"$TMP/err" </dev/null
+rc=$?
+if [ "$rc" = 4 ] && cmp -s "$TB/gr.before" "$TB/gr/summary.csv" && ! ls -a "$TB/gr" | grep -q 'staging\|tmp'; then ok
+else bad "batch: write failure: exit $rc (expected 4), $(head -c 300 "$TMP/err")"; fi
+
+# helpers: poll (up to ~30 s) for a condition; the processes of a run (workers are forked
+# copies of the parent, so they carry its command line with the unique --out path)
+poll() { n=0; while ! eval "$1"; do n=$((n + 1)); [ $n -gt 300 ] && return 1; sleep 0.1; done; return 0; }
+procs_of() { ps -eo pid=,args= | grep -F -- "$1" | grep -v grep | grep -c cmeta; }
+FIFO="$TB/wait.csv"
+mkfifo "$FIFO"
+unblock() { (exec 3<>"$FIFO") 2>/dev/null; }   # a writer that opens and closes: the reader sees EOF
+
+# a second run into a locked directory: exit 4 naming the holder's PID
+$CMETA batch "$FIFO" --out "$TB/lk" >/dev/null 2>&1 </dev/null &
+p1=$!
+if poll "[ \"\$(cat '$TB/lk/.cmeta-batch.lock' 2>/dev/null)\" = $p1 ]"; then
+    expect_error 4 "is in use by another cmeta batch (PID $p1)" "batch: locked --out" batch "$TB/in/t1.csv" --out "$TB/lk"
+else bad "batch: the first run never took the lock"; fi
+kill -TERM $p1 2>/dev/null; unblock; wait $p1
+
+# SIGTERM mid-batch: exit 130, the worker stopped, OUT exactly as before (old summary and
+# JSON), nothing of the run left
+expect_exit 0 "batch: first complete run" batch "$TB/in/t1.csv" "$TB/in/t2.csv" --out "$TB/sig"
+cp "$TB/sig/summary.csv" "$TB/sig.sum"; cp "$TB/sig/t1.json" "$TB/sig.t1"
+$CMETA batch "$TB/in/t1.csv" "$TB/in/t2.csv" "$FIFO" --out "$TB/sig" --method FE >/dev/null 2>"$TB/sig.err" </dev/null &
+p1=$!
+if poll "[ -e '$TB/sig/.cmeta-staging.$p1/t2.json' ]"; then
+    kill -TERM $p1; wait $p1; rc=$?
+    if [ "$rc" = 130 ] && grep -q 'interrupted: nothing committed' "$TB/sig.err"; then ok
+    else bad "batch: SIGTERM: exit $rc, $(cat "$TB/sig.err")"; fi
+    if poll "[ \$(procs_of '$TB/sig') = 0 ]"; then ok; else bad "batch: SIGTERM left workers running"; fi
+    if cmp -s "$TB/sig.sum" "$TB/sig/summary.csv" && cmp -s "$TB/sig.t1" "$TB/sig/t1.json" &&
+       [ "$(ls -A "$TB/sig" | tr '\n' ' ')" = ".cmeta-batch.lock summary.csv t1.json t2.json " ]; then ok
+    else bad "batch: SIGTERM changed OUT: $(ls -A "$TB/sig")"; fi
+else bad "batch: SIGTERM test: the run never reached the third file"; kill -TERM $p1; fi
+unblock; wait $p1 2>/dev/null
+
+# SIGKILL of the parent: the workers die with it (parent-death signal); the next run removes
+# the staging directory and says so; the previous results are unchanged
+$CMETA batch "$TB/in/t1.csv" "$TB/in/t2.csv" "$FIFO" --out "$TB/sig" --method FE >/dev/null 2>&1 </dev/null &
+p1=$!
+if poll "[ -e '$TB/sig/.cmeta-staging.$p1/t2.json' ]"; then
+    kill -KILL $p1; wait $p1 2>/dev/null
+    if poll "[ \$(procs_of '$TB/sig') = 0 ]"; then ok; else bad "batch: SIGKILL of the parent left workers running"; fi
+    if cmp -s "$TB/sig.sum" "$TB/sig/summary.csv" && cmp -s "$TB/sig.t1" "$TB/sig/t1.json"; then ok
+    else bad "batch: SIGKILL changed the committed results"; fi
+    expect_exit 0 "batch: run after SIGKILL" batch "$TB/in/t1.csv" "$TB/in/t2.csv" --out "$TB/sig"
+    if grep -q "removed the uncommitted results of an earlier run (PID $p1)" "$TMP/err" &&
+       [ "$(ls -A "$TB/sig" | tr '\n' ' ')" = ".cmeta-batch.lock summary.csv t1.json t2.json " ]; then ok
+    else bad "batch: after SIGKILL: $(cat "$TMP/err"); $(ls -A "$TB/sig")"; fi
+else bad "batch: SIGKILL test: the run never reached the third file"; kill -KILL $p1; fi
+unblock; wait 2>/dev/null
+
+# temporary files of writers that are gone (and the error files of older versions) are removed
+# with a warning; a live writer's stays
+dead=$(sh -c 'echo $$')
+mkdir -p "$TB/tmpd"
+: >"$TB/tmpd/t1.json.tmp.$dead.AbC123"; : >"$TB/tmpd/.batch-err.tmp.x1Y2z3"; : >"$TB/tmpd/t9.json.tmp.$$.QwErTy"
+expect_exit 0 "batch: stale temporary files" batch "$TB/in/t1.csv" --out "$TB/tmpd"
+if grep -q 'removed 2 temporary files left by runs that ended without finishing' "$TMP/err" &&
+   [ "$(ls -A "$TB/tmpd" | grep -c tmp)" = 1 ] && [ -e "$TB/tmpd/t9.json.tmp.$$.QwErTy" ]; then ok
+else bad "batch: stale temporary files: $(cat "$TMP/err"); $(ls -A "$TB/tmpd")"; fi
+
+# a replaced output keeps its mode (summary and JSON)
+chmod 600 "$TB/tmpd/t1.json" "$TB/tmpd/summary.csv"
+expect_exit 0 "batch: rerun over mode-600 outputs" batch "$TB/in/t1.csv" --out "$TB/tmpd"
+if [ "$(stat -c %a "$TB/tmpd/t1.json")" = 600 ] && [ "$(stat -c %a "$TB/tmpd/summary.csv")" = 600 ]; then ok
+else bad "batch: replaced outputs lost their mode: $(stat -c '%a %n' "$TB/tmpd/t1.json" "$TB/tmpd/summary.csv")"; fi
