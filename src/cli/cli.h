@@ -50,6 +50,8 @@ typedef struct {
     const char *mu_prior;     /* --mu-prior SPEC (bayes) */
     int hakn_ci_set;          /* --hakn-ci given (value in fit.hakn_ci; needs --test knha) */
     int forest_bayes;         /* --bayes (forest): shrinkage intervals beside the observed ones */
+    /* issue 15 */
+    int threads;              /* --threads N (gosh, boot, permtest); 0: the library's policy */
 } cli_opts;
 
 /* Parse argv (argv[0] is the command name) by the option tables (options.c): an option the
