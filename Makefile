@@ -170,6 +170,7 @@ $(NUMCMP): tests/numcmp.c
 bench: deps
 	@$(MAKE) --no-print-directory all $(BENCH_BIN)
 	@sh bench/run.sh
+	@echo; sh bench/threads.sh
 
 # ---- install ----------------------------------------------------------------------------
 # make install [PREFIX=/usr/local] [DESTDIR=staging root]; make uninstall with the same values.

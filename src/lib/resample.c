@@ -19,8 +19,9 @@ int cmeta__auto_threads(int requested, double reps, size_t k, int iterative,
 {
     if (requested > 0) return requested > 64 ? 64 : requested;
     double work_ns = reps * (double)k * (iterative ? 150.0 : 2.0);
-    int T = cmeta__cpus_available();
-    if (work_ns < min_ns || T < 1) return 1;
+    if (work_ns < min_ns) return 1;
+    int T = cmeta__cpus_free();
+    if (T < 1) return 1;
     if (nblocks < (unsigned long long)T) T = nblocks > 0 ? (int)nblocks : 1;
     return T;
 }

@@ -12,9 +12,9 @@
 
 /* Threads for a resampling run of `reps` replicates of k studies in `nblocks` blocks.
  * requested > 0: that many (the caller asked; at most 64). requested <= 0: the CPUs this
- * process may use (cmeta__cpus_available: affinity mask and cgroup CPU quota), but one
- * thread when the estimated single-thread work is below min_ns, and never more threads than
- * blocks. The work is estimated at 2 ns per replicate and study for FE/DL and 150 ns for
+ * process may use (affinity mask and cgroup CPU quota) that no other task keeps busy right
+ * now (cmeta__cpus_free), but one thread when the estimated single-thread work is below
+ * min_ns, and never more threads than blocks. The work is estimated at 2 ns per replicate and study for FE/DL and 150 ns for
  * the iterative estimators. The threads (threads.c) claim one block at a time and sleep when
  * idle, and the calling thread always works too, so a thread the system does not run costs
  * little; the callers pass min_ns = 1 ms (see bench/README.md, "Threads under load").

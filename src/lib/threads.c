@@ -117,6 +117,23 @@ int cmeta__cpus_available(void)
     return cpus;
 }
 
+int cmeta__cpus_free(void)
+{
+    int n = cmeta__cpus_available();
+    if (n <= 1) return 1;
+    /* /proc/loadavg: "0.50 0.40 0.30 R/T LASTPID", R the tasks runnable right now (this one
+       among them) */
+    FILE *f = fopen("/proc/loadavg", "r");
+    if (!f) return n;
+    double a, b, c;
+    long r = 0, t = 0;
+    int got = fscanf(f, "%lf %lf %lf %ld/%ld", &a, &b, &c, &r, &t);
+    fclose(f);
+    if (got != 5 || r < 1) return n;
+    long free_ = (long)n - (r - 1);
+    return free_ < 1 ? 1 : free_ > n ? n : (int)free_;
+}
+
 /* ---- runs ---------------------------------------------------------------------------- */
 
 typedef struct {
@@ -132,7 +149,6 @@ typedef struct {
     cmeta__work_fn work;
     cmeta__emit_fn emit;
     void *ctx;
-    volatile sig_atomic_t *intr;
 } par;
 
 typedef struct {
@@ -146,11 +162,9 @@ static void *worker(void *a)
     int tid = ((worker_arg *)a)->tid;
     pthread_mutex_lock(&p->mu);
     for (;;) {
+        /* *intr is polled by the calling thread only (a signal handler's flag), which then
+           sets stop */
         if (p->stop || p->next >= p->n) break;
-        if (p->intr && *p->intr) {
-            p->stop = 1;
-            break;
-        }
         if (p->emit && p->next >= p->emitted + p->nslots) {
             p->workers_wait++;
             pthread_cond_wait(&p->work_cv, &p->mu);
@@ -185,7 +199,6 @@ int cmeta__par_run(int T, uint64_t n, unsigned nslots, cmeta__work_fn work, cmet
     p.work = work;
     p.emit = emit;
     p.ctx = ctx;
-    p.intr = stop;
     unsigned char done1[64];
     p.done = emit ? (nslots <= sizeof done1 ? done1 : calloc(nslots, 1)) : NULL;
     if (emit && !p.done) T = 1;
@@ -223,6 +236,10 @@ int cmeta__par_run(int T, uint64_t n, unsigned nslots, cmeta__work_fn work, cmet
     } else {
         pthread_mutex_lock(&p.mu);
         for (;;) {
+            if (stop && *stop) {
+                rc = 2;
+                break;
+            }
             if (emit && p.emitted < n && p.done[p.emitted % nslots]) {
                 /* the next item in order is ready: hand it on (items in flight are in
                    [emitted, emitted + nslots), one per slot) */
@@ -240,12 +257,8 @@ int cmeta__par_run(int T, uint64_t n, unsigned nslots, cmeta__work_fn work, cmet
                 }
                 continue;
             }
-            if (emit ? p.emitted >= n : (p.next >= n || p.stop)) break;
-            if (stop && *stop) {
-                rc = 2;
-                break;
-            }
-            if (!p.stop && p.next < n && (!emit || p.next < p.emitted + nslots)) {
+            if (emit ? p.emitted >= n : p.next >= n) break;
+            if (p.next < n && (!emit || p.next < p.emitted + nslots)) {
                 uint64_t i = p.next++;
                 unsigned slot = emit ? (unsigned)(i % nslots) : 0;
                 pthread_mutex_unlock(&p.mu);
@@ -253,10 +266,6 @@ int cmeta__par_run(int T, uint64_t n, unsigned nslots, cmeta__work_fn work, cmet
                 pthread_mutex_lock(&p.mu);
                 if (emit) p.done[slot] = 1;
                 continue;
-            }
-            if (p.stop) { /* a worker saw *stop */
-                rc = 2;
-                break;
             }
             p.main_waits = 1;
             pthread_cond_wait(&p.main_cv, &p.mu);
@@ -270,8 +279,6 @@ int cmeta__par_run(int T, uint64_t n, unsigned nslots, cmeta__work_fn work, cmet
             pthread_cond_wait(&p.main_cv, &p.mu);
             p.main_waits = 0;
         }
-        if (rc == 0 && !emit && p.next < n) rc = 2;
-        if (rc == 0 && stop && *stop && p.next < n) rc = 2;
         pthread_mutex_unlock(&p.mu);
         for (int t = 0; t < started; t++) pthread_join(th[t], NULL);
         pthread_mutex_destroy(&p.mu);

@@ -15,6 +15,13 @@
  * cpu.cfs_quota_us / cpu.cfs_period_us; no quota: no cap). At least 1. Computed once. */
 int cmeta__cpus_available(void);
 
+/* Of those, the CPUs not busy right now: cmeta__cpus_available() less the other tasks the
+ * system has runnable at this moment (/proc/loadavg's running count, this task excluded), at
+ * least 1. A thread started on a CPU that another task keeps busy gets a share of it, and
+ * the run then waits at its end for the block that thread holds while it is not running
+ * (measured: bench/README.md, "Threads under load"). Read afresh on each call (~20 us). */
+int cmeta__cpus_free(void);
+
 /* work(ctx, item, slot, tid): one item; tid in [0, T) names the thread (0 = the caller), so
  * per-thread scratch is indexed by tid; slot is item % nslots (ordered runs) or 0. */
 typedef void (*cmeta__work_fn)(void *ctx, uint64_t item, unsigned slot, int tid);
@@ -30,7 +37,8 @@ typedef int (*cmeta__emit_fn)(void *ctx, uint64_t item, unsigned slot);
  *     on the calling thread in order 0, 1, ..., n-1 once work(i) returned. The calling thread
  *     emits what is ready and otherwise computes an item itself, so the run is never held
  *     up by a thread that is not running.
- * stop (may be NULL) is polled before each item is claimed.
+ * stop (may be NULL; a signal handler's flag) is polled by the calling thread before each item
+ * it claims or emits; once set, no thread claims another item.
  * Returns 0 when every item was done (and emitted), 1 when emit returned nonzero, 2 when
  * *stop was set (items claimed before then were finished; an unordered run's other items
  * were not). */
