@@ -281,7 +281,7 @@ static void run_block(const gosh_job *jb, gosh_ws *g, unsigned long long block, 
     }
 }
 
-/* Blocks per parallel region when no callback needs the rows (summary only). */
+/* Blocks per run of threads (cmeta__par_run) when no callback needs the rows (summary only). */
 #define GOSH_ROUND 1024ULL
 /* Slots per thread of an ordered run (rows wanted): blocks computed ahead of the one handed on. */
 #define GOSH_SLOTS_PER_THREAD 4u

@@ -55,7 +55,7 @@ static int next_perm(int *a, size_t n)
     return 1;
 }
 
-/* Blocks per parallel region when the replicates need no order. */
+/* Blocks per run of threads (cmeta__par_run) when the replicates need no order. */
 #define PT_ROUND 64u
 /* Blocks per thread of a round of exact permutations of the design rows (generated in
    sequence before the round). */
@@ -257,7 +257,7 @@ cmeta_status cmeta_permtest(const double *yi, const double *vi, size_t k, const 
        those runs go in rounds of PT_ROUND_ORDERED blocks per thread, the round's permutations
        generated first; every other run needs nothing in order (a replicate comes from its index or its
        block's generator, and counting is exact integer addition), so its blocks run in rounds
-       of up to PT_ROUND in one parallel region, threaded from ~1 ms of estimated work. */
+       of up to PT_ROUND in one run of threads (cmeta__par_run), threaded from ~1 ms of estimated work. */
     int in_order = !signflip && r->exact;
     uint64_t nblocks = (N + bs - 1) / bs;
     T = cmeta__auto_threads(o->threads, (double)N, k,
