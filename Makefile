@@ -20,7 +20,8 @@ STD     := -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE
 # Recursively expanded on purpose: evaluated only when a rule runs, i.e. after `make deps`.
 PKG_CFLAGS = $(shell pkg-config --cflags cairo 2>/dev/null)
 GSL_LIBS   = $(shell gsl-config --libs-without-cblas 2>/dev/null || echo -lgsl -lm)
-OPENMP  ?= -fopenmp
+# No OpenMP: the library's threads are its own (src/lib/threads.c: passive waiting, see there).
+OPENMP  ?=
 ALL_CFLAGS = $(STD) $(WARN) $(CFLAGS) -fPIC -fvisibility=hidden $(OPENMP) -Iinclude -Isrc/lib $(PKG_CFLAGS) -MMD -MP
 # OpenBLAS and cairo are not linked: the library opens each on first need behind one seam
 # (src/lib/linalg.c, src/lib/plot_cairo.c), told the soname -lopenblas / -lcairo would have
@@ -180,6 +181,7 @@ $(NUMCMP): tests/numcmp.c
 bench: deps
 	@$(MAKE) --no-print-directory all $(BENCH_BIN)
 	@sh bench/run.sh
+	@echo; sh bench/threads.sh
 
 # ---- install ----------------------------------------------------------------------------
 # make install [PREFIX=/usr/local] [DESTDIR=staging root]; make uninstall with the same values.

@@ -213,6 +213,11 @@ CMETA_EXPORT cmeta_status cmeta_report_permtest(FILE *fp, cmeta_report_format fm
  * if none). */
 CMETA_EXPORT void cmeta_report_gosh_header(FILE *fp);
 CMETA_EXPORT void cmeta_report_gosh_rows(FILE *fp, const cmeta_gosh_row *r, size_t n);
+/* The same rows as text in buf (room for n * CMETA_REPORT_GOSH_ROW_MAX bytes; no NUL added):
+ * the bytes written. Touches nothing else, so threads may format blocks at once (the prep of
+ * cmeta_gosh_stream). */
+#define CMETA_REPORT_GOSH_ROW_MAX 256
+CMETA_EXPORT size_t cmeta_report_gosh_rows_text(char *buf, const cmeta_gosh_row *r, size_t n);
 CMETA_EXPORT cmeta_status cmeta_report_gosh(FILE *fp, cmeta_report_format fmt, const cmeta_gosh_summary *sum,
                                             const cmeta_report_run *run, const char *output,
                                             const char *plot, const cmeta_warnings *w) CMETA_RESULT_USED;

@@ -12,7 +12,8 @@
  * cmeta_rma (model.h) is the one-replicate-at-a-time reference these kernels are tested
  * against.
  *
- * Threads (OpenMP) split blocks. Each block's random numbers come from a generator seeded
+ * Threads (threads.c: one block at a time, idle threads asleep, the calling thread working
+ * too) split blocks. Each block's random numbers come from a generator seeded
  * from (seed, block index), so every result depends on the seed only, never on the number
  * of threads. The products are small: run OpenBLAS single-threaded (OPENBLAS_NUM_THREADS=1
  * before it is loaded, as the cmeta program does); its own threads spin between calls.
@@ -44,7 +45,8 @@ typedef struct {
     double tol;              /* convergence of tau^2 iterations, default 1e-10 */
     int maxiter;             /* default 1000 */
     unsigned long seed;      /* random results depend on this only; default 1 */
-    int threads;             /* 0 = OpenMP's default; 1 = no threads */
+    int threads;             /* 0 = the CPUs this process may use (affinity mask, cgroup quota),
+                                one thread below ~1 ms of work; 1 = no threads */
     size_t block;            /* replicates per block; 0 = default (256; GOSH with FE or DL:
                                 512 exact, 4096 random subsets) */
     volatile sig_atomic_t *interrupt; /* polled between blocks: nonzero -> CMETA_EINTR */
@@ -98,14 +100,29 @@ typedef struct {
 
 /* subsets = 0: exact when 2^k - 1 <= 10^6, else 10^6 random subsets. k <= 62; exact mode
  * needs k <= 30 unless subsets asks for at least 2^k - 1. fn = NULL: summary only (every
- * subset is still fitted; the rows are not kept, and the blocks run in one parallel region,
- * threaded from ~1 ms of work); the summary is the same, bit for bit, as with a callback.
+ * subset is still fitted; the rows are not kept); the summary is the same, bit for bit, as with a callback.
  * When every fit fails (as gosh.rma, which stops there), CMETA_ENUMERIC, with the rows
  * already given to fn and the summary filled (its numbers NaN). */
 CMETA_EXPORT cmeta_status cmeta_gosh(const double *yi, const double *vi, size_t k,
                                      uint64_t subsets, const cmeta_resample_opts *o,
                                      cmeta_gosh_fn fn, void *ctx, cmeta_gosh_summary *sum,
                                      cmeta_error *err) CMETA_RESULT_USED;
+
+/* The rows of a GOSH run in two steps, for a caller whose work per row (formatting, say) may
+ * run on the computing threads: prep(ctx, slot, rows, n) is called on any thread, in any
+ * order, as soon as a block of rows is computed (prep may be NULL); emit(ctx, slot, rows, n)
+ * then on the calling thread, with the blocks in order, as cmeta_gosh's fn (nonzero stops:
+ * CMETA_EINTR). The prep and the emit of one block get the same slot (< CMETA_GOSH_SLOTS), a
+ * buffer of the caller's, and a slot goes to no other block before that emit returned.
+ * Rows, summary and statuses as cmeta_gosh. */
+#define CMETA_GOSH_SLOTS 32
+typedef void (*cmeta_gosh_prep_fn)(void *ctx, unsigned slot, const cmeta_gosh_row *rows, size_t n);
+typedef int (*cmeta_gosh_emit_fn)(void *ctx, unsigned slot, const cmeta_gosh_row *rows, size_t n);
+CMETA_EXPORT cmeta_status cmeta_gosh_stream(const double *yi, const double *vi, size_t k,
+                                            uint64_t subsets, const cmeta_resample_opts *o,
+                                            cmeta_gosh_prep_fn prep, cmeta_gosh_emit_fn emit,
+                                            void *ctx, cmeta_gosh_summary *sum,
+                                            cmeta_error *err) CMETA_RESULT_USED;
 
 /* ---- Permutation tests, as metafor 3.8 permutest.rma.uni -------------------------------- *
  * Without moderators: the signs of yi are flipped at random (yi* = s_i yi, s_i = +-1);

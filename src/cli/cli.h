@@ -66,6 +66,8 @@ typedef struct {
     int svg_outline;          /* --svg-text outline */
     int forest_loo, forest_cumul; /* forest --loo / --cumul */
     const char *ri_sweep;     /* --ri-sweep FROM:TO:STEP or a list (pool, forest; cli_risweep.c) */
+    /* issue 15 */
+    int threads;              /* --threads N (gosh, boot, permtest); 0: the library's policy */
 } cli_opts;
 
 /* Parse argv (argv[0] is the command name) by the option tables (options.c): an option the

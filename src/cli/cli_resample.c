@@ -29,8 +29,9 @@ int cli_progress(void *ctx, double done, double total)
     cli_progress_state *ps = ctx;
     if (cli_interrupt) return 1;
     double t = now(), el = t - ps->start;
-    if (el < 1.0 || t - ps->last < 0.1 || !isatty(2)) return 0;
-    ps->last = t;
+    if (el < 1.0 || t - ps->last < 0.1) return 0;
+    ps->last = t; /* isatty (a system call) at most every 0.1 s */
+    if (!isatty(2)) return 0;
     ps->shown = 1;
     double f = total > 0 ? done / total : 0, rate = done / el, left = rate > 0 ? (total - done) / rate : 0;
     char bar[31];
@@ -108,6 +109,7 @@ void cli_resample_opts(const cli_opts *o, const char *what, cli_progress_state *
     ro->tol = o->fit.tol;
     ro->maxiter = o->fit.maxiter;
     ro->seed = cli_seed(o);
+    ro->threads = o->threads;
     ro->interrupt = &cli_interrupt;
     cli_progress_init(ps, what);
     ro->progress = cli_progress;

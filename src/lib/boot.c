@@ -15,6 +15,7 @@
 #include "internal.h"
 #include "batchfit.h"
 #include "resample_internal.h"
+#include "threads.h"
 
 /* per thread: bf, Y, C, est, tau2, I2, ok, rng */
 typedef cmeta__rs_ws bt_ws;
@@ -142,6 +143,41 @@ static void draw_block(bt_ws *w, cmeta_boot_type type, size_t k, size_t n, doubl
     }
 }
 
+/* Blocks per round (progress between rounds). */
+#define BT_ROUND 64u
+
+/* A round's blocks as items of cmeta__par_run (threads.c). */
+typedef struct {
+    bt_ws *ws; /* per thread */
+    cmeta_boot_type type;
+    size_t k, bs;
+    uint64_t iter, b0;
+    double mu, t2;
+    const double *vi;
+    const cmeta_resample_opts *o;
+    double *est, *tau2, *I2; /* iter: every replicate's results */
+    int *ok;
+} bt_par;
+
+/* block b0 + rr on thread tid: its samples (from the block's own generator) and their fits */
+static void bt_work(void *c, uint64_t rr, unsigned slot, int tid)
+{
+    const bt_par *q = c;
+    (void)slot;
+    bt_ws *w = q->ws + tid;
+    uint64_t blk = q->b0 + rr, first = blk * q->bs;
+    size_t n = (size_t)((q->iter - first) < q->bs ? (q->iter - first) : q->bs);
+    gsl_rng_set(w->rng, cmeta__seed_mix(q->o->seed, blk));
+    draw_block(w, q->type, q->k, n, q->mu, q->t2, q->vi);
+    cmeta__bfit_out bo = {0};
+    bo.beta = q->est + first;
+    bo.tau2 = q->tau2 + first;
+    bo.I2 = q->I2 + first;
+    bo.ok = q->ok + first;
+    cmeta__bfit(w->bf, n, w->Y, NULL, q->vi, q->type == CMETA_BOOT_NONPARAMETRIC ? w->C : NULL,
+                q->o->method, q->o->tol, q->o->maxiter, 0, &bo);
+}
+
 cmeta_status cmeta_boot(const double *yi, const double *vi, size_t k, cmeta_boot_type type,
                         uint64_t iter, double level, const cmeta_resample_opts *o,
                         cmeta_boot_result *out, cmeta_error *err)
@@ -171,7 +207,7 @@ cmeta_status cmeta_boot(const double *yi, const double *vi, size_t k, cmeta_boot
     if (bs < k + 1) bs = k + 1; /* the observed fit and the jackknife run as one block */
     int T = cmeta__auto_threads(o->threads, (double)iter, k,
                                 o->method != CMETA_METHOD_FE && o->method != CMETA_METHOD_DL,
-                                (unsigned long long)((iter + bs - 1) / bs), 50e6);
+                                (unsigned long long)((iter + bs - 1) / bs), 1e6);
     cmeta_status st = CMETA_OK;
     bt_ws *ws = cmeta_calloc((size_t)T, sizeof *ws);
     double *tv[3] = {CMETA__NEW(double, iter), CMETA__NEW(double, iter), CMETA__NEW(double, iter)};
@@ -195,47 +231,47 @@ cmeta_status cmeta_boot(const double *yi, const double *vi, size_t k, cmeta_boot
     if ((st = observed_and_jackknife(ws, k, bs, vi, o, out, L, err)) != CMETA_OK) goto done;
     const double mu = out->estimate.t0, t2 = out->tau2.t0;
     uint64_t nblocks = (iter + bs - 1) / bs, done_n = 0;
-    for (uint64_t b0 = 0; b0 < nblocks; b0 += (uint64_t)T) {
-        if (o->interrupt && *o->interrupt) {
+    /* every replicate's results in its own place (so blocks may finish in any order), taken
+       in replicate order after each round: the same bits for any thread count */
+    double *aest = CMETA__NEW(double, iter), *atau2 = CMETA__NEW(double, iter),
+           *aI2 = CMETA__NEW(double, iter);
+    int *aok = CMETA__NEW(int, iter);
+    bt_par bp = {ws, type, k, bs, iter, 0, mu, t2, vi, o, aest, atau2, aI2, aok};
+    if (!aest || !atau2 || !aI2 || !aok) {
+        cmeta_free(aest);
+        cmeta_free(atau2);
+        cmeta_free(aI2);
+        cmeta_free(aok);
+        goto nomem;
+    }
+    for (uint64_t b0 = 0; b0 < nblocks; b0 += BT_ROUND) {
+        uint64_t nb = (nblocks - b0) < BT_ROUND ? (nblocks - b0) : BT_ROUND;
+        bp.b0 = b0;
+        if (cmeta__par_run(T, nb, 0, bt_work, NULL, &bp, o->interrupt) != 0) {
             st = cmeta_error_set(err, CMETA_EINTR, "interrupted");
-            goto done;
+            break;
         }
-        int nb = (int)((nblocks - b0) < (uint64_t)T ? (nblocks - b0) : (uint64_t)T);
-#pragma omp parallel for num_threads(T) schedule(static, 1) if (T > 1 && nb > 1)
-        for (int rr = 0; rr < nb; rr++) {
-            bt_ws *w = ws + rr;
-            uint64_t blk = b0 + (uint64_t)rr, first = blk * bs;
-            size_t n = (size_t)((iter - first) < bs ? (iter - first) : bs);
-            gsl_rng_set(w->rng, cmeta__seed_mix(o->seed, blk));
-            draw_block(w, type, k, n, mu, t2, vi);
-            cmeta__bfit_out bo = {0};
-            bo.beta = w->est;
-            bo.tau2 = w->tau2;
-            bo.I2 = w->I2;
-            bo.ok = w->ok;
-            cmeta__bfit(w->bf, n, w->Y, NULL, vi, type == CMETA_BOOT_NONPARAMETRIC ? w->C : NULL,
-                        o->method, o->tol, o->maxiter, 0, &bo);
-        }
-        for (int rr = 0; rr < nb; rr++) {
-            bt_ws *w = ws + rr;
-            uint64_t first = (b0 + (uint64_t)rr) * bs;
-            size_t n = (size_t)((iter - first) < bs ? (iter - first) : bs);
-            for (size_t i = 0; i < n; i++) {
-                if (!w->ok[i]) {
-                    out->failed++;
-                    continue;
-                }
-                double x[3] = {w->est[i], w->tau2[i], w->I2[i]};
-                for (int s = 0; s < 3; s++)
-                    if (isfinite(x[s])) tv[s][nt[s]++] = x[s];
+        uint64_t from = b0 * bs, to = (b0 + nb) * bs < iter ? (b0 + nb) * bs : iter;
+        for (uint64_t i = from; i < to; i++) {
+            if (!aok[i]) {
+                out->failed++;
+                continue;
             }
-            done_n += n;
+            double x[3] = {aest[i], atau2[i], aI2[i]};
+            for (int s = 0; s < 3; s++)
+                if (isfinite(x[s])) tv[s][nt[s]++] = x[s];
         }
+        done_n = to;
         if (o->progress && o->progress(o->progress_ctx, (double)done_n, (double)iter)) {
             st = cmeta_error_set(err, CMETA_EINTR, "interrupted");
-            goto done;
+            break;
         }
     }
+    cmeta_free(aest);
+    cmeta_free(atau2);
+    cmeta_free(aI2);
+    cmeta_free(aok);
+    if (st != CMETA_OK) goto done;
     {
         int bca = type == CMETA_BOOT_NONPARAMETRIC;
         summarise(&out->estimate, tv[0], nt[0], bca ? L[0] : NULL, k, level);

@@ -9,6 +9,7 @@
 #include "internal.h"
 #include "batchfit.h"
 #include "resample_internal.h"
+#include "threads.h"
 
 void cmeta_resample_opts_default(cmeta_resample_opts *o)
 {
@@ -280,8 +281,10 @@ static void run_block(const gosh_job *jb, gosh_ws *g, unsigned long long block, 
     }
 }
 
-/* Blocks per parallel region when no callback needs the rows (summary only). */
+/* Blocks per run of threads (cmeta__par_run) when no callback needs the rows (summary only). */
 #define GOSH_ROUND 1024ULL
+/* Slots per thread of an ordered run (rows wanted): blocks computed ahead of the one handed on. */
+#define GOSH_SLOTS_PER_THREAD 4u
 
 /* Summary of a block of rows: count, mean and sum of squared deviations of the estimate and
  * I2 over the rows that are ok, their min and max, and the failed rows. */
@@ -341,9 +344,72 @@ static void merge_summary(blk_sum *a, const blk_sum *b)
     if (b->imax > a->imax) a->imax = b->imax;
 }
 
-cmeta_status cmeta_gosh(const double *yi, const double *vi, size_t k, uint64_t subsets,
-                        const cmeta_resample_opts *o, cmeta_gosh_fn fn, void *ctx,
-                        cmeta_gosh_summary *sum, cmeta_error *err)
+/* The blocks of a run as items of cmeta__par_run (threads.c). */
+typedef struct {
+    const gosh_job *jb;
+    gosh_ws *ws;           /* per thread */
+    cmeta_gosh_row *rows;  /* per slot (ordered) or per thread (summary only), bs rows each */
+    blk_sum *bsum;         /* per slot (ordered) or per block of the round */
+    size_t bs;
+    unsigned long long b0; /* summary only: the round's first block */
+    cmeta_gosh_prep_fn prep;
+    cmeta_gosh_emit_fn emit;
+    cmeta_gosh_fn fn;
+    void *ctx;
+    blk_sum *run;
+    cmeta_gosh_summary *sum;
+    int progress_stop;
+} gosh_par;
+
+static size_t block_rows(const gosh_job *jb, unsigned long long blk, size_t bs)
+{
+    uint64_t first = blk * bs;
+    return (size_t)((jb->N - first) < bs ? (jb->N - first) : bs);
+}
+
+/* summary only: block b0 + item on thread tid, its summary in bsum[item] */
+static void work_summary(void *c, uint64_t item, unsigned slot, int tid)
+{
+    gosh_par *g = c;
+    (void)slot;
+    unsigned long long blk = g->b0 + item;
+    size_t n = block_rows(g->jb, blk, g->bs);
+    cmeta_gosh_row *rr = g->rows + (size_t)tid * g->bs;
+    run_block(g->jb, g->ws + tid, blk, blk * g->bs, n, rr);
+    block_summary(rr, n, g->bsum + item);
+}
+
+/* rows wanted: block `item` into its slot, summarised, and prepared by the caller's prep */
+static void work_rows(void *c, uint64_t item, unsigned slot, int tid)
+{
+    gosh_par *g = c;
+    size_t n = block_rows(g->jb, item, g->bs);
+    cmeta_gosh_row *rr = g->rows + (size_t)slot * g->bs;
+    run_block(g->jb, g->ws + tid, item, item * g->bs, n, rr);
+    block_summary(rr, n, g->bsum + slot);
+    if (g->prep) g->prep(g->ctx, slot, rr, n);
+}
+
+/* in block order, on the calling thread: merged into the summary (the same bits for any
+   thread count), handed to the caller, progress */
+static int emit_rows(void *c, uint64_t item, unsigned slot)
+{
+    gosh_par *g = c;
+    size_t n = block_rows(g->jb, item, g->bs);
+    cmeta_gosh_row *rr = g->rows + (size_t)slot * g->bs;
+    merge_summary(g->run, g->bsum + slot);
+    g->sum->subsets += n;
+    if (g->emit && g->emit(g->ctx, slot, rr, n)) return 1;
+    if (g->fn && g->fn(g->ctx, rr, n)) return 1;
+    const cmeta_resample_opts *o = g->jb->o;
+    if (o->progress && o->progress(o->progress_ctx, (double)g->sum->subsets, (double)g->jb->N)) return 1;
+    return 0;
+}
+
+static cmeta_status gosh_run(const double *yi, const double *vi, size_t k, uint64_t subsets,
+                             const cmeta_resample_opts *o, cmeta_gosh_prep_fn prep,
+                             cmeta_gosh_emit_fn emit, cmeta_gosh_fn fn, void *ctx,
+                             cmeta_gosh_summary *sum, cmeta_error *err)
 {
     cmeta_resample_opts def;
     if (!o) {
@@ -419,16 +485,22 @@ cmeta_status cmeta_gosh(const double *yi, const double *vi, size_t k, uint64_t s
        measured in bench/README.md); random subsets keep 4096, as each block's subsets come from
        its own generator seeded by (seed, block index): the same seed gives the same subsets */
     size_t bs = o->block ? o->block : (iterative ? 256 : jb.exact ? 512 : 4096);
-    /* With a callback, rounds of one block per thread: the callback gets the rows in order
-       between rounds. Without one (summary only), rounds of up to GOSH_ROUND blocks in one
-       parallel region, each thread with one row buffer it reuses. */
+    /* With rows wanted (fn or emit), an ordered run (threads.c): blocks computed (and
+       prepared, prep) on every thread into up to GOSH_SLOTS_PER_THREAD slots per thread, handed
+       on in order on the calling thread, which computes whenever the next block is not ready.
+       Without (summary only), rounds of up to GOSH_ROUND blocks in any order, each thread with
+       one row buffer it reuses; per-block summaries merged in block order either way. */
+    int rows_wanted = fn || emit;
     unsigned long long nblocks = (jb.N + bs - 1) / bs;
-    int T = cmeta__auto_threads(o->threads, (double)jb.N, k, iterative, nblocks, fn ? 50e6 : 1e6);
-    unsigned long long per_round = fn ? (unsigned long long)T : GOSH_ROUND;
+    int T = cmeta__auto_threads(o->threads, (double)jb.N, k, iterative, nblocks, 1e6);
+    unsigned nslots = (unsigned)T * GOSH_SLOTS_PER_THREAD;
+    if (nslots > CMETA_GOSH_SLOTS) nslots = CMETA_GOSH_SLOTS;
+    size_t nbuf = rows_wanted ? nslots : (size_t)T;
+    size_t nsum = rows_wanted ? nslots : (size_t)(GOSH_ROUND < nblocks ? GOSH_ROUND : nblocks);
     cmeta_status st = CMETA_OK;
     gosh_ws *ws = cmeta_calloc((size_t)T, sizeof *ws);
-    cmeta_gosh_row *rows = cmeta_calloc((size_t)T * bs, sizeof *rows);
-    blk_sum *bsum = cmeta_calloc((size_t)(per_round < nblocks ? per_round : nblocks), sizeof *bsum);
+    cmeta_gosh_row *rows = cmeta_calloc(nbuf * bs, sizeof *rows);
+    blk_sum *bsum = cmeta_calloc(nsum ? nsum : 1, sizeof *bsum);
     int bad = !ws || !rows || !bsum;
     for (int t = 0; !bad && t < T; t++) bad = ws_init(ws + t, &jb, bs) != 0;
     if (bad) {
@@ -440,35 +512,28 @@ cmeta_status cmeta_gosh(const double *yi, const double *vi, size_t k, uint64_t s
     blk_sum run = {0};
     run.emin = run.imin = INFINITY;
     run.emax = run.imax = -INFINITY;
-    for (unsigned long long b0 = 0; b0 < nblocks; b0 += per_round) {
-        if (o->interrupt && *o->interrupt) {
+    gosh_par gp = {&jb, ws, rows, bsum, bs, 0, prep, emit, fn, ctx, &run, sum, 0};
+    if (rows_wanted) {
+        if (cmeta__par_run(T, nblocks, nslots, work_rows, emit_rows, &gp, o->interrupt) != 0) {
             st = cmeta_error_set(err, CMETA_EINTR, "interrupted");
             goto done;
         }
-        int nb = (int)((nblocks - b0) < per_round ? (nblocks - b0) : per_round);
-#pragma omp parallel for num_threads(T) schedule(static) if (T > 1 && nb > 1)
-        for (int r = 0; r < nb; r++) {
-            int tid = fn ? r : cmeta__thread_num();
-            unsigned long long blk = b0 + (unsigned long long)r;
-            uint64_t first = blk * bs;
-            size_t n = (size_t)((jb.N - first) < bs ? (jb.N - first) : bs);
-            cmeta_gosh_row *rr = rows + (size_t)tid * bs;
-            run_block(&jb, ws + tid, blk, first, n, rr);
-            block_summary(rr, n, bsum + r);
-        }
-        for (int r = 0; r < nb; r++) {
-            uint64_t first = (b0 + (unsigned long long)r) * bs;
-            size_t n = (size_t)((jb.N - first) < bs ? (jb.N - first) : bs);
-            merge_summary(&run, bsum + r); /* in block order: the same bits for any T */
-            sum->subsets += n;
-            if (fn && fn(ctx, rows + (size_t)r * bs, n)) {
+    } else {
+        for (unsigned long long b0 = 0; b0 < nblocks; b0 += GOSH_ROUND) {
+            unsigned long long nb = (nblocks - b0) < GOSH_ROUND ? (nblocks - b0) : GOSH_ROUND;
+            gp.b0 = b0;
+            if (cmeta__par_run(T, nb, 0, work_summary, NULL, &gp, o->interrupt) != 0) {
                 st = cmeta_error_set(err, CMETA_EINTR, "interrupted");
                 goto done;
             }
-        }
-        if (o->progress && o->progress(o->progress_ctx, (double)sum->subsets, (double)jb.N)) {
-            st = cmeta_error_set(err, CMETA_EINTR, "interrupted");
-            goto done;
+            for (unsigned long long r = 0; r < nb; r++) {
+                merge_summary(&run, bsum + r); /* in block order: the same bits for any T */
+                sum->subsets += block_rows(&jb, b0 + r, bs);
+            }
+            if (o->progress && o->progress(o->progress_ctx, (double)sum->subsets, (double)jb.N)) {
+                st = cmeta_error_set(err, CMETA_EINTR, "interrupted");
+                goto done;
+            }
         }
     }
     sum->failed = run.failed;
@@ -491,4 +556,20 @@ done:
     cmeta_free(bsum);
     cmeta_free(jb.yc);
     return st;
+}
+
+cmeta_status cmeta_gosh(const double *yi, const double *vi, size_t k, uint64_t subsets,
+                        const cmeta_resample_opts *o, cmeta_gosh_fn fn, void *ctx,
+                        cmeta_gosh_summary *sum, cmeta_error *err)
+{
+    return gosh_run(yi, vi, k, subsets, o, NULL, NULL, fn, ctx, sum, err);
+}
+
+cmeta_status cmeta_gosh_stream(const double *yi, const double *vi, size_t k, uint64_t subsets,
+                               const cmeta_resample_opts *o, cmeta_gosh_prep_fn prep,
+                               cmeta_gosh_emit_fn emit, void *ctx, cmeta_gosh_summary *sum,
+                               cmeta_error *err)
+{
+    if (!emit) return cmeta_error_set(err, CMETA_EUSAGE, "gosh: missing argument");
+    return gosh_run(yi, vi, k, subsets, o, prep, emit, NULL, ctx, sum, err);
 }

@@ -19,6 +19,7 @@
 #include "internal.h"
 #include "batchfit.h"
 #include "resample_internal.h"
+#include "threads.h"
 #include "linalg.h"
 
 void cmeta_permtest_free(cmeta_permtest_result *r)
@@ -54,8 +55,11 @@ static int next_perm(int *a, size_t n)
     return 1;
 }
 
-/* Blocks per parallel region when the replicates need no order. */
+/* Blocks per run of threads (cmeta__par_run) when the replicates need no order. */
 #define PT_ROUND 64u
+/* Blocks per thread of a round of exact permutations of the design rows (generated in
+   sequence before the round). */
+#define PT_ROUND_ORDERED 8u
 
 /* The number of distinct replicates: 2^k sign vectors (capped at 2^1000), or the distinct
  * permutations of the design rows k! / prod(n_g!) over the groups g of identical rows (in
@@ -151,6 +155,47 @@ static void count_block(const pt_ws *w, size_t n, size_t p, const cmeta_permtest
     }
 }
 
+/* A round's blocks as items of cmeta__par_run (threads.c). */
+typedef struct {
+    cmeta_permtest_result *r;
+    const double *yi, *vi;
+    size_t k, p, bs;
+    uint64_t N, b0;
+    int signflip;
+    const int *labs;
+    const size_t *grp_rows, *grp_start;
+    pt_ws *ws;
+    const cmeta_resample_opts *o;
+    size_t qm_from;
+    double comptol;
+    uint64_t *tcnt;
+} pt_par;
+
+/* block b0 + rr of the round on thread tid: replicates, fits, counts (per thread: integer
+   sums, the same for any thread count) */
+static void pt_work(void *c, uint64_t rr, unsigned slot, int tid)
+{
+    const pt_par *q = c;
+    (void)slot;
+    size_t k = q->k, bs = q->bs;
+    pt_ws *w = q->ws + tid;
+    uint64_t blk = q->b0 + rr, first = blk * bs;
+    size_t n = (size_t)((q->N - first) < bs ? (q->N - first) : bs);
+    if (!q->r->exact) gsl_rng_set(w->rng, cmeta__seed_mix(q->o->seed, blk));
+    for (size_t i = 0; i < n; i++) {
+        make_replicate(q->r->exact, q->signflip, first + i, q->yi, q->vi, k,
+                       q->labs ? q->labs + ((size_t)rr * bs + i) * k : NULL, q->grp_rows,
+                       q->grp_start, w, w->Y + i * k, w->V + i * k);
+    }
+    cmeta__bfit_out fo = {0};
+    fo.zval = w->z;
+    fo.QM = w->QM;
+    fo.ok = w->ok;
+    cmeta__bfit(w->bf, n, w->Y, q->signflip ? NULL : w->V, q->vi, NULL, q->o->method, q->o->tol,
+                q->o->maxiter, q->qm_from, &fo);
+    count_block(w, n, q->p, q->r, q->comptol, q->tcnt + (size_t)tid * (q->p + 2));
+}
+
 cmeta_status cmeta_permtest(const double *yi, const double *vi, size_t k, const double *X,
                             size_t q, int intercept, uint64_t iter,
                             const cmeta_resample_opts *o, cmeta_permtest_result **out,
@@ -187,7 +232,7 @@ cmeta_status cmeta_permtest(const double *yi, const double *vi, size_t k, const 
     size_t bs = o->block ? o->block : 256;
     int T = 1; /* decided once the run is known to be exact or not */
     pt_ws *ws = NULL;
-    int *labs = NULL; /* exact permutations of a round: T*bs x k labels */
+    int *labs = NULL; /* exact permutations of a round: per_round*bs x k labels */
     uint64_t *cnt = NULL, *tcnt = NULL;
     if (!Xd || !lab || !lab0 || !grp_rows || !grp_start || !r) goto nomem;
     r->p = p;
@@ -209,16 +254,16 @@ cmeta_status cmeta_permtest(const double *yi, const double *vi, size_t k, const 
     r->iter = N;
 
     /* Exact permutations of the design rows come in sequence (each from the one before), so
-       those runs go in rounds of one block per thread, the round's permutations generated
-       first; every other run needs nothing in order (a replicate comes from its index or its
+       those runs go in rounds of PT_ROUND_ORDERED blocks per thread, the round's permutations
+       generated first; every other run needs nothing in order (a replicate comes from its index or its
        block's generator, and counting is exact integer addition), so its blocks run in rounds
-       of up to PT_ROUND in one parallel region, threaded from ~1 ms of estimated work. */
+       of up to PT_ROUND in one run of threads (cmeta__par_run), threaded from ~1 ms of estimated work. */
     int in_order = !signflip && r->exact;
     uint64_t nblocks = (N + bs - 1) / bs;
     T = cmeta__auto_threads(o->threads, (double)N, k,
                             o->method != CMETA_METHOD_FE && o->method != CMETA_METHOD_DL, nblocks,
-                            in_order ? 50e6 : 1e6);
-    uint64_t per_round = in_order ? (uint64_t)T : PT_ROUND;
+                            1e6);
+    uint64_t per_round = in_order ? (uint64_t)T * PT_ROUND_ORDERED : PT_ROUND;
     /* a meta-regression's batched fits need BLAS (dgemm): say so if it cannot be loaded */
     if (p > 1 && !cmeta__blas(err)) {
         st = CMETA_EIO;
@@ -258,7 +303,7 @@ cmeta_status cmeta_permtest(const double *yi, const double *vi, size_t k, const 
         r->QM_df = (double)(p - qm_from);
     }
     if (!signflip && r->exact) {
-        labs = CMETA__NEW(int, (size_t)T * bs * k);
+        labs = CMETA__NEW(int, (size_t)(per_round < nblocks ? per_round : nblocks) * bs * k);
         if (!labs) goto nomem;
         /* first permutation in lexicographic order: labels sorted */
         memcpy(lab, lab0, k * sizeof(int));
@@ -271,6 +316,8 @@ cmeta_status cmeta_permtest(const double *yi, const double *vi, size_t k, const 
     }
     const double comptol = sqrt(DBL_EPSILON);
     uint64_t done_n = 0;
+    pt_par pr = {r, yi, vi, k, p, bs, N, 0, signflip, labs, grp_rows, grp_start, ws, o, qm_from,
+                 comptol, tcnt};
     for (uint64_t b0 = 0; b0 < nblocks; b0 += per_round) {
         if (o->interrupt && *o->interrupt) {
             st = cmeta_error_set(err, CMETA_EINTR, "interrupted");
@@ -288,25 +335,10 @@ cmeta_status cmeta_permtest(const double *yi, const double *vi, size_t k, const 
                 }
             }
         }
-#pragma omp parallel for num_threads(T) schedule(static) if (T > 1 && nb > 1)
-        for (int rr = 0; rr < nb; rr++) {
-            int tid = cmeta__thread_num();
-            pt_ws *w = ws + tid;
-            uint64_t blk = b0 + (uint64_t)rr, first = blk * bs;
-            size_t n = (size_t)((N - first) < bs ? (N - first) : bs);
-            if (!r->exact) gsl_rng_set(w->rng, cmeta__seed_mix(o->seed, blk));
-            for (size_t i = 0; i < n; i++) {
-                make_replicate(r->exact, signflip, first + i, yi, vi, k,
-                               labs ? labs + ((size_t)rr * bs + i) * k : NULL, grp_rows,
-                               grp_start, w, w->Y + i * k, w->V + i * k);
-            }
-            cmeta__bfit_out fo = {0};
-            fo.zval = w->z;
-            fo.QM = w->QM;
-            fo.ok = w->ok;
-            cmeta__bfit(w->bf, n, w->Y, signflip ? NULL : w->V, vi, NULL, o->method, o->tol,
-                        o->maxiter, qm_from, &fo);
-            count_block(w, n, p, r, comptol, tcnt + (size_t)tid * (p + 2));
+        pr.b0 = b0;
+        if (cmeta__par_run(T, (uint64_t)nb, 0, pt_work, NULL, &pr, o->interrupt) != 0) {
+            st = cmeta_error_set(err, CMETA_EINTR, "interrupted");
+            goto done;
         }
         done_n = (b0 + (uint64_t)nb) * bs < N ? (b0 + (uint64_t)nb) * bs : N;
         if (o->progress && o->progress(o->progress_ctx, (double)done_n, (double)N)) {

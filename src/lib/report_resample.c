@@ -191,23 +191,37 @@ static char *put_u64(char *p, unsigned long long v)
     return p;
 }
 
+/* One CSV row at p (at most CMETA_REPORT_GOSH_ROW_MAX bytes); the end. As fprintf "%llu,%d,"
+   then cmeta_csv_num (%.17g, empty when not finite) per column. */
+static char *put_gosh_row(char *p, const cmeta_gosh_row *r)
+{
+    p = put_u64(p, (unsigned long long)r->mask);
+    *p++ = ',';
+    if (r->k < 0) *p++ = '-';
+    p = put_u64(p, (unsigned long long)(r->k < 0 ? -(long long)r->k : r->k));
+    const double v[5] = {r->estimate, r->Q, r->I2, r->H2, r->tau2};
+    for (int c = 0; c < 5; c++) {
+        *p++ = ',';
+        if (isfinite(v[c])) p += cmeta_fmt17g(p, 40, v[c]);
+    }
+    *p++ = '\n';
+    return p;
+}
+
 void cmeta_report_gosh_rows(FILE *fp, const cmeta_gosh_row *r, size_t n)
 {
-    char line[256];
+    char line[CMETA_REPORT_GOSH_ROW_MAX];
     for (size_t i = 0; i < n; i++) {
-        /* as fprintf "%llu,%d," then cmeta_csv_num (%.17g, empty when not finite) per column */
-        char *p = put_u64(line, (unsigned long long)r[i].mask);
-        *p++ = ',';
-        if (r[i].k < 0) *p++ = '-';
-        p = put_u64(p, (unsigned long long)(r[i].k < 0 ? -(long long)r[i].k : r[i].k));
-        const double v[5] = {r[i].estimate, r[i].Q, r[i].I2, r[i].H2, r[i].tau2};
-        for (int c = 0; c < 5; c++) {
-            *p++ = ',';
-            if (isfinite(v[c])) p += cmeta_fmt17g(p, 40, v[c]);
-        }
-        *p++ = '\n';
+        char *p = put_gosh_row(line, r + i);
         fwrite(line, 1, (size_t)(p - line), fp);
     }
+}
+
+size_t cmeta_report_gosh_rows_text(char *buf, const cmeta_gosh_row *r, size_t n)
+{
+    char *p = buf;
+    for (size_t i = 0; i < n; i++) p = put_gosh_row(p, r + i);
+    return (size_t)(p - buf);
 }
 
 cmeta_status cmeta_report_gosh(FILE *fp, cmeta_report_format fmt, const cmeta_gosh_summary *sum,

@@ -1,11 +1,8 @@
 /* resample.c - seeding and thread choice for the resampling analyses (see resample_internal.h). */
-#ifdef _OPENMP
-#include <omp.h>
-#endif
-
 #include <math.h>
 
 #include "resample_internal.h"
+#include "threads.h"
 
 unsigned long cmeta__seed_mix(unsigned long seed, unsigned long long stream)
 {
@@ -17,33 +14,16 @@ unsigned long cmeta__seed_mix(unsigned long seed, unsigned long long stream)
     return (unsigned long)(z & 0xFFFFFFFFUL) ? (unsigned long)(z & 0xFFFFFFFFUL) : 1UL;
 }
 
-int cmeta__thread_num(void)
-{
-#ifdef _OPENMP
-    return omp_get_thread_num();
-#else
-    return 0;
-#endif
-}
-
 int cmeta__auto_threads(int requested, double reps, size_t k, int iterative,
                         unsigned long long nblocks, double min_ns)
 {
-    if (requested > 0) return requested;
-#ifdef _OPENMP
+    if (requested > 0) return requested > 64 ? 64 : requested;
     double work_ns = reps * (double)k * (iterative ? 150.0 : 2.0);
-    int T = omp_get_max_threads();
-    if (work_ns < min_ns || T < 1) return 1;
+    if (work_ns < min_ns) return 1;
+    int T = cmeta__cpus_free();
+    if (T < 1) return 1;
     if (nblocks < (unsigned long long)T) T = nblocks > 0 ? (int)nblocks : 1;
     return T;
-#else
-    (void)reps;
-    (void)k;
-    (void)iterative;
-    (void)nblocks;
-    (void)min_ns;
-    return 1;
-#endif
 }
 
 cmeta_status cmeta__check_yivi(const char *who, const double *yi, const double *vi, size_t k,

@@ -11,23 +11,16 @@
 #include "batchfit.h"
 
 /* Threads for a resampling run of `reps` replicates of k studies in `nblocks` blocks.
- * requested > 0: that many (the caller asked). requested <= 0: OpenMP's maximum, but one
- * thread when the estimated single-thread work is below min_ns, and never more threads than
- * blocks. A run that hands rows to a callback in order works in rounds of one block per
- * thread with the callback between rounds: there threads cost more than they save below a
- * larger min_ns (the callers pass 50 ms) than for a run in one parallel region (GOSH summary
- * only, permutation tests but exact permutations of the design rows: 1 ms). The work is
- * estimated at 2 ns per replicate and study for FE/DL and 150 ns for the iterative
- * estimators; these constants and the thresholds were calibrated by the measurements in
- * bench/README.md ("Threads"). Results never depend on the thread count; this only decides
- * speed. */
+ * requested > 0: that many (the caller asked; at most 64). requested <= 0: the CPUs this
+ * process may use (affinity mask and cgroup CPU quota) that no other task keeps busy right
+ * now (cmeta__cpus_free), but one thread when the estimated single-thread work is below
+ * min_ns, and never more threads than blocks. The work is estimated at 2 ns per replicate and study for FE/DL and 150 ns for
+ * the iterative estimators. The threads (threads.c) claim one block at a time and sleep when
+ * idle, and the calling thread always works too, so a thread the system does not run costs
+ * little; the callers pass min_ns = 1 ms (see bench/README.md, "Threads under load").
+ * Results never depend on the thread count; this only decides speed. */
 int cmeta__auto_threads(int requested, double reps, size_t k, int iterative,
                         unsigned long long nblocks, double min_ns);
-
-/* The calling thread's number inside an OpenMP parallel region (0 outside, or without
- * OpenMP): which per-thread workspace a block uses. */
-int cmeta__thread_num(void);
-
 
 /* The one per-thread workspace of the resampling analyses (boot.c, permtest.c, gosh.c): the
  * batched fits and their buffers for a block of up to bmax replicates of k studies, and the
