@@ -50,6 +50,10 @@ typedef struct {
     const char *mu_prior;     /* --mu-prior SPEC (bayes) */
     int hakn_ci_set;          /* --hakn-ci given (value in fit.hakn_ci; needs --test knha) */
     int forest_bayes;         /* --bayes (forest): shrinkage intervals beside the observed ones */
+    /* issue 16: data as researchers have it */
+    const char *col;          /* --col NAME=COLUMN,... (checked for form by the parser) */
+    char sep;                 /* --sep: 0 auto, ',', ';', '\t' */
+    char decimal;             /* --decimal: 0 (= '.') or ',' */
 } cli_opts;
 
 /* Parse argv (argv[0] is the command name) by the option tables (options.c): an option the
@@ -67,6 +71,10 @@ int cli_start(int argc, char **argv, cli_opts *o);
  * prints the error line itself. *t and *d are to be freed by the caller. */
 int cli_load(const cli_opts *o, const char *path, cmeta_table **t, cmeta_data **d,
              cmeta_warnings *w);
+/* Read the input table with --sep/--decimal (a warning when auto found no comma) and apply
+ * --col. On failure nothing is left in *t. */
+cmeta_status cli_read_table(const cli_opts *o, const char *path, cmeta_table **t, cmeta_warnings *w,
+                            cmeta_error *err);
 
 /* Print "cmeta: <formatted error>" on stderr and return the exit code for its status. */
 int cli_fail(const cmeta_error *err);

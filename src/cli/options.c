@@ -206,6 +206,61 @@ static int set_seed(cli_opts *o, const char *v, double x)
     o->seed_set = 1;
     return 0;
 }
+/* --col NAME=COLUMN,...: the form, each name once, each column once (the columns themselves
+ * are checked against the file's header by cli_load) */
+static int set_col(cli_opts *o, const char *v, double x)
+{
+    (void)x;
+    const char *p = v;
+    while (*p) {
+        size_t n = strcspn(p, ","), eq = strcspn(p, "=");
+        if (eq == 0 || eq + 1 >= n)
+            return cli_opt_fail(o, "--col: '%.*s' is not NAME=COLUMN (e.g. --col m1i=MSC_mean,n1i=MSC_n)", (int)n, p);
+        for (const char *q = v; q < p;) {
+            size_t qn = strcspn(q, ","), qe = strcspn(q, "=");
+            int same_name = qe == eq && !strncasecmp(q, p, eq);
+            int same_col = qn - qe == n - eq && !strncasecmp(q + qe, p + eq, n - eq);
+            if (same_name && same_col) { /* the same mapping again */
+                q += qn + (q[qn] == ',');
+                continue;
+            }
+            if (same_name)
+                return cli_opt_fail(o, "--col maps %.*s twice ('%.*s' and '%.*s')", (int)eq, p, (int)(qn - qe - 1),
+                                    q + qe + 1, (int)(n - eq - 1), p + eq + 1);
+            if (same_col)
+                return cli_opt_fail(o, "--col maps %.*s and %.*s to one column '%.*s' (a column gives one value)",
+                                    (int)qe, q, (int)eq, p, (int)(n - eq - 1), p + eq + 1);
+            q += qn + (q[qn] == ',');
+        }
+        p += n + (p[n] == ',');
+    }
+    o->col = v;
+    return 0;
+}
+static int sep_decimal_clash(cli_opts *o)
+{
+    if (o->sep == ',' && o->decimal == ',')
+        return cli_opt_fail(o, "--decimal , needs a separator other than a comma (--sep ; or --sep tab)");
+    return 0;
+}
+static int set_sep(cli_opts *o, const char *v, double x)
+{
+    (void)x;
+    if (!strcasecmp(v, "auto")) o->sep = 0;
+    else if (!strcmp(v, ",") || !strcasecmp(v, "comma")) o->sep = ',';
+    else if (!strcmp(v, ";") || !strcasecmp(v, "semicolon")) o->sep = ';';
+    else if (!strcasecmp(v, "tab") || !strcmp(v, "\t") || !strcmp(v, "\\t")) o->sep = '\t';
+    else return cli_opt_fail(o, "--sep: '%s' is not one of auto , ; tab", v);
+    return sep_decimal_clash(o);
+}
+static int set_decimal(cli_opts *o, const char *v, double x)
+{
+    (void)x;
+    if (!strcmp(v, ".") || !strcasecmp(v, "point")) o->decimal = 0;
+    else if (!strcmp(v, ",") || !strcasecmp(v, "comma")) o->decimal = ',';
+    else return cli_opt_fail(o, "--decimal: '%s' is not one of . ,", v);
+    return sep_decimal_clash(o);
+}
 static int set_subgroup(cli_opts *o, const char *v, double x) { (void)x; o->subgroup = v; return 0; }
 static int set_tau_common(cli_opts *o, const char *v, double x) { (void)v, (void)x; o->tau_common = 1; return 0; }
 static int set_mods(cli_opts *o, const char *v, double x) { (void)x; o->mods = v; return 0; }
@@ -276,6 +331,14 @@ static int set_shard(cli_opts *o, const char *v, double x)
 const cli_option cli_options[] = {
     /* name, alias, kind, meta, words, lo, hi, lo_open, hi_open, default, example, repeat, commands,
        group, needs, conflicts, why, set, help */
+    {"--col", NULL, OPT_LIST, "NAME=COL,...", NULL, NONE, NULL, "m1i=MSC_mean", 1, ALL_CMDS, "input", NULL, NULL,
+     NULL, set_col, "read column COL of the file as NAME (a column name cmeta knows, e.g. m1i, study, or a name "
+                    "--mods, --subgroup, --order use)"},
+    {"--sep", NULL, OPT_TEXT, "S", NULL, NONE, "auto", ";", 0, ALL_CMDS, "input", NULL, NULL, NULL, set_sep,
+     "field separator: auto (from the header line, with a warning when not a comma), ',', ';' or tab"},
+    {"--decimal", NULL, OPT_TEXT, "D", NULL, NONE, NULL, ",", 0, ALL_CMDS, "input", NULL, NULL, NULL, set_decimal,
+     "decimal mark of the numbers: '.' (the default) or ',' (needs a separator other than a comma; numbers "
+     "written with a point are then refused)"},
     {"--measure", NULL, OPT_ENUM, "M", MEASURES, NONE, NULL, "RR", 0, ALL_CMDS, "effect sizes", NULL, NULL, NULL,
      set_measure, "effect measure (as metafor's escalc); required unless the file has yi with vi or sei (GEN)"},
     {"--vtype", NULL, OPT_ENUM, "T", "LS UB HO AV LS2 AVHO", NONE, "LS", "HO", 0, ALL_CMDS, "effect sizes", NULL,
