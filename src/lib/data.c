@@ -123,7 +123,10 @@ static cmeta_status missing_column(const cmeta_table *t, cmeta_measure m, int v,
                                    cmeta_error *err)
 {
     char head[256], msg[1024];
-    if (nmissing < 2) { /* one column short: its name says it all */
+    long col[NV];
+    find_columns(t, col);
+    /* one column short, or columns that fit another measure: the name says it all */
+    if (nmissing < 2 || fitting_from(col)) {
         if (valias[v][0])
             snprintf(msg, sizeof msg, "measure %s needs a column %s (or %s)", cmeta_measure_name(m),
                      vname[v], valias[v]);
