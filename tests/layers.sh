@@ -20,7 +20,7 @@ set -u
 LAYERS='
 0 status
 1 linalg dist
-2 table colmap effect data design
+2 table colmap effect data mixed design
 3 method llcheck tau2 qprofile hakn rma mh fit batchfit
 4 subgroup leave1out cumul regtest influence ranktest trimfill fsn resample boot permtest gosh bayes
 5 report* plot_*

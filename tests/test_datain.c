@@ -194,6 +194,87 @@ static void test_no_measure_message(void)
     cmeta_table_free(t);
 }
 
+/* mixed designs: each row by its own measure, as the rows of one measure read alone */
+static void test_mixed(void)
+{
+    static const char *mixed = "study,measure,m1i,sd1i,n1i,m2i,sd2i,n2i,ni,ri\n"
+                               "A,SMD,4.1,2.3,40,6.0,2.8,41,,\n"
+                               "B,smcr,5.2,3.1,,9.8,4.0,,15,0.55\n"
+                               "C,SMD,3.0,1.9,25,3.6,2.2,24,,\n"
+                               "D,SMCC,6.0,2.5,,11.2,3.6,,12,0.40\n";
+    cmeta_table *t = table_of(mixed);
+    cmeta_data_opts o;
+    cmeta_data_opts_default(&o);
+    cmeta_data *d = NULL;
+    cmeta_error e;
+    CU_ASSERT_EQUAL_FATAL(cmeta_data_load(t, &o, &d, NULL, &e), CMETA_OK);
+    CU_ASSERT_EQUAL(d->k, 4);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(d->measures);
+    cmeta_measure want[] = {CMETA_SMD, CMETA_SMCR, CMETA_SMD, CMETA_SMCC};
+    for (size_t s = 0; s < 4; s++) {
+        CU_ASSERT_EQUAL(d->measures[s], want[s]);
+        CU_ASSERT_EQUAL(d->row[s], s);
+        CU_ASSERT_EQUAL(d->yi[s], d->row_yi[s]);
+    }
+    char buf[128];
+    CU_ASSERT_STRING_EQUAL(cmeta_data_mix(d, buf, sizeof buf), "2 two-group SMD, 1 pre-post SMCR, 1 pre-post SMCC");
+    /* the same numbers as each measure's rows alone */
+    static const struct { const char *text; cmeta_measure m; size_t s; } alone[] = {
+        {"study,m1i,sd1i,n1i,m2i,sd2i,n2i\nA,4.1,2.3,40,6.0,2.8,41\n", CMETA_SMD, 0},
+        {"study,m1i,sd1i,m2i,sd2i,ni,ri\nB,5.2,3.1,9.8,4.0,15,0.55\n", CMETA_SMCR, 1},
+        {"study,m1i,sd1i,m2i,sd2i,ni,ri\nD,6.0,2.5,11.2,3.6,12,0.40\n", CMETA_SMCC, 3},
+    };
+    for (size_t a = 0; a < 3; a++) {
+        cmeta_table *ta = table_of(alone[a].text);
+        cmeta_data *da = NULL;
+        o.measure_set = 1;
+        o.measure = alone[a].m;
+        CU_ASSERT_EQUAL_FATAL(cmeta_data_from_table(ta, &o, &da, NULL, &e), CMETA_OK);
+        CU_ASSERT_EQUAL(da->yi[0], d->yi[alone[a].s]);
+        CU_ASSERT_EQUAL(da->vi[0], d->vi[alone[a].s]);
+        cmeta_data_free(da);
+        cmeta_table_free(ta);
+    }
+    /* subsets keep each study's measure */
+    size_t idx[] = {3, 0};
+    cmeta_data *sub = NULL;
+    CU_ASSERT_EQUAL_FATAL(cmeta_data_subset(d, idx, 2, &sub), CMETA_OK);
+    CU_ASSERT_EQUAL(sub->measures[0], CMETA_SMCC);
+    CU_ASSERT_EQUAL(sub->measures[1], CMETA_SMD);
+    cmeta_data_free(sub);
+    cmeta_data_free(d);
+    /* --measure agreeing with every row is fine; disagreeing is a usage error */
+    o.measure = CMETA_SMD;
+    d = NULL;
+    CU_ASSERT_EQUAL(cmeta_data_load(t, &o, &d, NULL, &e), CMETA_EUSAGE);
+    CU_ASSERT_EQUAL(e.line, 3);
+    cmeta_table_free(t);
+    /* another scale: refused at the first such row, naming every measure's lines */
+    t = table_of("study,measure,m1i,sd1i,n1i,m2i,sd2i,n2i\nA,SMD,1,1,10,2,1,10\nB,MD,1,1,10,2,1,10\n"
+                 "C,ROM,1,1,10,2,1,10\n");
+    o.measure_set = 0;
+    CU_ASSERT_EQUAL(cmeta_data_load(t, &o, &d, NULL, &e), CMETA_EDATA);
+    CU_ASSERT_EQUAL(e.line, 3);
+    CU_ASSERT_STRING_EQUAL(e.study, "B");
+    CU_ASSERT_PTR_NOT_NULL(strstr(e.message, "SMD at line 2; MD at line 3; ROM at line 4"));
+    cmeta_table_free(t);
+    /* MD and MC share a scale; so do ROM and ROMC, OR and PETO; RR and OR do not */
+    CU_ASSERT_EQUAL(cmeta_measure_scale(CMETA_MD), cmeta_measure_scale(CMETA_MC));
+    CU_ASSERT_EQUAL(cmeta_measure_scale(CMETA_ROM), cmeta_measure_scale(CMETA_ROMC));
+    CU_ASSERT_EQUAL(cmeta_measure_scale(CMETA_OR), cmeta_measure_scale(CMETA_PETO));
+    CU_ASSERT_NOT_EQUAL(cmeta_measure_scale(CMETA_RR), cmeta_measure_scale(CMETA_OR));
+    CU_ASSERT_NOT_EQUAL(cmeta_measure_scale(CMETA_MD), cmeta_measure_scale(CMETA_SMD));
+    /* no measure column: cmeta_data_from_table, measures NULL */
+    t = table_of("study,m1i,sd1i,n1i,m2i,sd2i,n2i\nA,4.1,2.3,40,6.0,2.8,41\n");
+    o.measure_set = 1;
+    o.measure = CMETA_MD;
+    CU_ASSERT_EQUAL_FATAL(cmeta_data_load(t, &o, &d, NULL, &e), CMETA_OK);
+    CU_ASSERT_PTR_NULL(d->measures);
+    CU_ASSERT_STRING_EQUAL(cmeta_data_mix(d, buf, sizeof buf), "");
+    cmeta_data_free(d);
+    cmeta_table_free(t);
+}
+
 int main(void)
 {
     if (CU_initialize_registry() != CUE_SUCCESS) return 1;
@@ -203,5 +284,6 @@ int main(void)
     CU_add_test(s, "--col mappings", test_map);
     CU_add_test(s, "data through mappings", test_data_through_map);
     CU_add_test(s, "no measure fits", test_no_measure_message);
+    CU_add_test(s, "mixed designs", test_mixed);
     return tu_run();
 }

@@ -350,11 +350,14 @@ const cli_option cli_options[] = {
      NULL, NULL, set_to, "which studies get the continuity correction"},
     {"--drop00", NULL, OPT_FLAG, NULL, NULL, NONE, NULL, NULL, 0, ALL_CMDS, "effect sizes", NULL, NULL, NULL,
      set_drop00, "leave out studies with no events (or only events) in both groups"},
+    /* --ri and --smcr-sd need a pre/post measure: --measure (checked by the parser: '?' = when
+     * --measure is given), or rows of a measure column (mixed designs: cli_load checks them) */
     {"--ri", NULL, OPT_NUM, "R", NULL, -1, 1, 0, 0, NULL, "0.5", 0, ALL_CMDS, "effect sizes",
-     "--measure=MC,SMCC,SMCR,SMCRH,ROMC", NULL, "the pre/post measures", set_ri,
-     "pre-post correlation for the pre/post measures when the file has no ri column"},
+     "?--measure=MC,SMCC,SMCR,SMCRH,ROMC", NULL, "the pre/post measures", set_ri,
+     "pre-post correlation for the pre/post measures when the file has no ri column (--measure, or the "
+     "pre/post rows of a measure column)"},
     {"--smcr-sd", NULL, OPT_ENUM, "S", "followup baseline | follow-up post pre", NONE, "followup", "baseline", 0,
-     ALL_CMDS, "effect sizes", "--measure=MC,SMCC,SMCR,SMCRH,ROMC", NULL, "the pre/post measures; SMCR and SMCRH use it", set_smcr_sd,
+     ALL_CMDS, "effect sizes", "?--measure=MC,SMCC,SMCR,SMCRH,ROMC", NULL, "the pre/post measures; SMCR and SMCRH use it", set_smcr_sd,
      "SD that standardizes SMCR and SMCRH: followup (sd1i, metafor's escalc on these columns) or baseline "
      "(sd2i, the pre-test SD of Becker 1988 and Morris 2008)"},
     {"--preset", NULL, OPT_ENUM, "P", "metafor revman5 revmanweb", NONE, "metafor", "revman5", 0, PRESETS, "model", NULL,
@@ -517,6 +520,7 @@ static void value_text(const cli_option *op, char *buf, size_t n)
 /* "--model auto", "--measure MC, SMCC, SMCR, SMCRH or ROMC" */
 static void needs_text(const char *needs, char *buf, size_t n)
 {
+    needs += needs[0] == '?'; /* "?--measure=...": only when --measure is given */
     const char *eqs = strchr(needs, '=');
     if (!eqs) {
         const cli_option *t = find_option(needs);
@@ -729,12 +733,15 @@ int cli_parse(int argc, char **argv, cli_opts *o)
         const cli_option *op = &cli_options[id];
         if (!count[id]) continue;
         if (op->needs) {
+            /* "?--measure=A,B": when --measure is given, one of A, B (a measure column may say it) */
+            int optional = op->needs[0] == '?';
+            const char *needs = op->needs + optional;
             char tn[64];
-            size_t nl = strcspn(op->needs, "=");
-            snprintf(tn, sizeof tn, "%.*s", (int)nl, op->needs);
+            size_t nl = strcspn(needs, "=");
+            snprintf(tn, sizeof tn, "%.*s", (int)nl, needs);
             const cli_option *t = find_option(tn);
             size_t tid = t ? (size_t)(t - cli_options) : cli_noptions;
-            int ok = t && count[tid] && (!op->needs[nl] || in_words(op->needs + nl + 1, val[tid]));
+            int ok = t && (count[tid] ? (!needs[nl] || in_words(needs + nl + 1, val[tid])) : optional);
             if (!ok) {
                 char need[160];
                 needs_text(op->needs, need, sizeof need);

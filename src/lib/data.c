@@ -240,6 +240,7 @@ void cmeta_data_free(cmeta_data *d)
     if (d->row_label)
         for (size_t i = 0; i < d->nrows; i++) cmeta_free(d->row_label[i]);
     cmeta_free(d->row_label);
+    cmeta_free(d->measures);
     cmeta_free(d);
 }
 
@@ -420,6 +421,7 @@ cmeta_status cmeta_data_from_table(const cmeta_table *t, const cmeta_data_opts *
             st = cmeta_error_set(err, CMETA_ENOMEM, "out of memory");
             break;
         }
+        if (o->rows && !o->rows[i]) continue; /* another measure's row (cmeta_data_load) */
         char missing[256] = "";
         size_t mlen = 0;
         double val[NV] = {0};
@@ -623,6 +625,14 @@ cmeta_status cmeta_data_subset(const cmeta_data *d, const size_t *idx, size_t n,
         }
         for (size_t s = 0; s < n; s++) a[s] = (*src)[idx[s]];
         *field_of(e, v) = a;
+    }
+    if (d->measures) {
+        e->measures = CMETA_ARRAY_NEW(cmeta_measure, n ? n : 1);
+        if (!e->measures) {
+            cmeta_data_free(e);
+            return CMETA_ENOMEM;
+        }
+        for (size_t s = 0; s < n; s++) e->measures[s] = d->measures[idx[s]];
     }
     for (size_t s = 0; s < n; s++) {
         size_t j = idx[s], row = d->row[j];

@@ -67,6 +67,7 @@ typedef struct {
     cmeta_transform_kind tk;    /* back-transformation of the numbers shown */
     double hn;                  /* harmonic mean n (inverse Freeman-Tukey) */
     int ncol, col_label, col_data0, ndata, ngrp, col_weight, col_effect, col_plot;
+    int col_design;             /* mixed designs (d->measures): each study's design, else -1 */
     column col[MAXCOL];
     row *rows;
     size_t nrows, caprows;
@@ -226,6 +227,12 @@ static void setup_columns(forest *f)
     f->col_label = c;
     f->col[c].h2 = f->revman ? "Study or Subgroup" : "Study";
     f->col[c++].align = CMETA_ANCHOR_LEFT;
+    f->col_design = -1;
+    if (d->measures) { /* mixed designs: "two-group SMD", "pre-post SMCR" beside the label */
+        f->col_design = c;
+        f->col[c].h2 = "Design";
+        f->col[c++].align = CMETA_ANCHOR_LEFT;
+    }
     f->col_data0 = c;
     f->ndata = f->ngrp * nd;
     for (int g = 0; g < f->ngrp && nd; g++) {
@@ -305,6 +312,9 @@ static cmeta_status study_row(forest *f, size_t i)
     char buf[256];
     cmeta_status st = set_cell_str(r, f->col_label, CMETA_ROLE_LABEL, d->label ? d->label[i] : "");
     if (st) return st;
+    if (f->col_design >= 0 &&
+        (st = set_cell_str(r, f->col_design, CMETA_ROLE_DATA, cmeta_measure_design(d->measures[i], buf, sizeof buf))))
+        return st;
     if (f->ndata == 2) {
         fmt_num(buf, sizeof buf, d->xi[i]);
         if ((st = set_cell_str(r, f->col_data0, CMETA_ROLE_DATA, buf))) return st;

@@ -104,3 +104,94 @@ expect_stderr 2 "cmeta: $DI/own.csv:1: measure SMD needs a column m1i (or mean1,
 # the suggested line works as it stands
 run_cmd pool $DI/own.csv --measure SMD --col $COLS
 if [ "$rc" = 0 ]; then ok; else bad "suggested --col line: exit $rc $(cat "$TMP/err")"; fi
+
+# ---- mixed designs (issue 16 item 4): a measure column; pooling equals metafor's rma() on the
+# concatenated escalc yi/vi (tests/reference/mixed/make.R wrote values.csv and studies.csv)
+MX=tests/reference/mixed
+# json_num FILE KEY [AFTER] : the first number under "KEY": in FILE (after the text AFTER)
+json_num() {
+    awk -v key="\"$2\":" -v after="${3:-}" 'BEGIN { RS = "\001" } {
+        s = $0
+        if (after != "") { i = index(s, after); if (!i) exit 1; s = substr(s, i) }
+        i = index(s, key); if (!i) exit 1
+        s = substr(s, i + length(key)); match(s, /^-?[0-9.eE+-]+/); print substr(s, 1, RLENGTH) }' "$1"
+}
+# close_to NAME GOT WANT RTOL ATOL
+close_to() {
+    if awk -v a="$2" -v b="$3" -v r="$4" -v t="$5" 'BEGIN { d = a - b; if (d < 0) d = -d
+        m = (a < 0 ? -a : a); n = (b < 0 ? -b : b); if (n > m) m = n
+        exit !(a != "" && (d <= r * m || d <= t)) }'; then ok; else bad "$1: got '$2', metafor $3"; fi
+}
+# values.csv rows: method,estimate,se,ci_lb,ci_ub,pval,tau2,I2,Q
+for method in REML DL FE; do
+    $CMETA pool $MX/mixed.csv --method $method --format json >"$DO/mx.json" 2>"$DO/mx.err"
+    [ $? = 0 ] || bad "mixed pool --method $method: $(cat "$DO/mx.err")"
+    row=$(grep "^\"$method\"," $MX/values.csv)
+    # closed forms (FE, DL) to 1e-8; REML iterative to 1e-6 (tau^2 absolute 1e-8)
+    rt=1e-8; [ $method = REML ] && rt=1e-6
+    i=2
+    for key in estimate se ci_lb ci_ub pval tau2 I2 Q; do
+        want=$(echo "$row" | cut -d, -f$i); i=$((i + 1))
+        close_to "mixed $method $key" "$(json_num "$DO/mx.json" $key)" "$want" $rt 1e-8
+    done
+done
+# every study's yi and vi is its own measure's escalc
+$CMETA escalc $MX/mixed.csv >"$DO/mx.csv" 2>/dev/null
+n=0
+tail -n +2 $MX/studies.csv >"$DO/studies"
+while IFS=, read -r st yi vi; do
+    n=$((n + 1))
+    line=$(sed -n "$((n + 1))p" "$DO/mx.csv")
+    gy=$(echo "$line" | awk -F, '{ print $(NF - 1) }'); gv=$(echo "$line" | awk -F, '{ print $NF }')
+    close_to "mixed escalc $st yi" "$gy" "$yi" 1e-10 0
+    close_to "mixed escalc $st vi" "$gv" "$vi" 1e-10 0
+done <"$DO/studies"
+if [ "$n" = 8 ]; then ok; else bad "mixed escalc: $n studies in the fixture"; fi
+# the label of the mix, in text and JSON, and each study's measure
+run_cmd pool $MX/mixed.csv
+if [ "$rc" = 0 ] && grep -qxF "Designs (k = 8): 3 two-group SMD, 5 pre-post SMCR" "$TMP/out"; then ok
+else bad "mixed text label: $(head -5 "$TMP/out")"; fi
+if grep -qF '"designs":"3 two-group SMD, 5 pre-post SMCR"' "$DO/mx.json" &&
+   grep -qF '{"study":"Pre-post B","measure":"SMCR","yi"' "$DO/mx.json"; then ok
+else bad "mixed JSON labels: $(head -c 300 "$DO/mx.json")"; fi
+# --subgroup measure ("smd" and "SMD" are one subgroup), against rma() on each design's rows
+$CMETA pool $MX/mixed.csv --subgroup measure --format json >"$DO/mxs.json" 2>/dev/null
+for m in SMD SMCR; do
+    row=$(grep "^\"REML_$m\"," $MX/values.csv)
+    i=2
+    for key in estimate se ci_lb ci_ub tau2; do
+        want=$(echo "$row" | cut -d, -f$i); i=$((i + 1))
+        [ $key = tau2 ] && want=$(echo "$row" | cut -d, -f7)
+        close_to "mixed subgroup $m $key" "$(json_num "$DO/mxs.json" $key "\"subgroup\":\"$m\"")" "$want" 1e-6 1e-8
+    done
+done
+if [ "$(grep -o '"subgroup":"[A-Za-z]*"' "$DO/mxs.json" | sort -u | wc -l)" = 2 ]; then ok
+else bad "mixed: subgroups by measure: $(grep -o '"subgroup":"[A-Za-z]*"' "$DO/mxs.json" | sort -u)"; fi
+# the forest plot shows each row's design
+run_cmd forest $MX/mixed.csv -o "$DO/mx.svg"
+if [ "$rc" = 0 ] && [ -s "$DO/mx.svg" ]; then ok
+else bad "mixed forest: exit $rc $(cat "$TMP/err")"; fi
+# refusals: an incompatible mix (exit 2, naming the rows), not a measure, --measure against the column
+sed 's/^RCT G,SMD/RCT G,MD/' $MX/mixed.csv >"$DO/inc.csv"
+expect_stderr 2 "cmeta: $DO/inc.csv:8:2: study 'RCT G': measures of different scales do not pool: SMD at lines 2, 4; SMCR at lines 3, 5, 6, 7, 9; MD at line 8 (analyse them apart; SMD SMDH SMD1 SMCC SMCR SMCRH pool together, as do MD MC, ROM ROMC, OR PETO)" \
+    "mixed: incompatible measures" pool "$DO/inc.csv"
+sed 's/^RCT G,SMD/RCT G,SMX/' $MX/mixed.csv >"$DO/badm.csv"
+expect_error 2 "badm.csv:8:2: study 'RCT G': measure: 'SMX' is not a measure" "mixed: unknown measure" pool "$DO/badm.csv"
+expect_error 1 "--measure SMD and the measure column (SMCR here) disagree" "mixed: --measure too" \
+    pool $MX/mixed.csv --measure SMD
+expect_error 1 "--method MH pools the 2x2 tables of one measure" "mixed: MH" pool $MX/mixed.csv --method MH
+# a row without a measure is left out with a warning; the others pool
+sed 's/^RCT G,SMD/RCT G,NA/' $MX/mixed.csv >"$DO/miss.csv"
+run_cmd pool "$DO/miss.csv"
+if [ "$rc" = 0 ] && grep -qF "study 'RCT G' (line 8) left out: missing measure" "$TMP/err" &&
+   grep -qxF "Designs (k = 7): 2 two-group SMD, 5 pre-post SMCR" "$TMP/out"; then ok
+else bad "mixed: missing measure: exit $rc $(cat "$TMP/err")"; fi
+# the measure column by another name
+sed '1s/measure/Design/' $MX/mixed.csv >"$DO/design.csv"
+$CMETA pool "$DO/design.csv" --col measure=Design --format json >"$DO/mxd.json" 2>/dev/null
+$CMETA pool $MX/mixed.csv --format json >"$DO/mx.json" 2>/dev/null
+close_to "mixed via --col measure=Design" "$(json_num "$DO/mxd.json" estimate)" "$(json_num "$DO/mx.json" estimate)" 0 0
+# --ri needs a pre/post row
+grep -v SMCR $MX/mixed.csv >"$DO/smd_only.csv"
+expect_error 1 "cmeta pool: --ri needs --measure MC, SMCC, SMCR, SMCRH or ROMC" "mixed: --ri without pre/post rows" \
+    pool "$DO/smd_only.csv" --ri 0.5
