@@ -564,6 +564,7 @@ static cmeta_status decide_sep(cmeta_table_reader *r, char sep, cmeta_error *err
 static cmeta_status feed_fmt(cmeta_table_reader *r, const char *s, size_t n, cmeta_error *err)
 {
     if (!r->sep_auto || r->sep) return feed_bytes(r, s, n, err);
+    if (!n) return CMETA_OK;
     if (r->interrupt && *r->interrupt) {
         reader_fail(r, CMETA_EINTR, 0, 0, "%s", "interrupted while reading");
         return reader_error(r, err);

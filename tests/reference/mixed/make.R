@@ -1,6 +1,7 @@
 # make.R - fixture of mixed-design pooling (issue 16 item 4): two-group SMD rows and pre/post
 # SMCR rows of one file, each escalc'ed by its own measure, concatenated in file order and
 # pooled by rma() - what cmeta pool does with a measure column.
+# The numbers of mixed.csv are synthetic (made up for the test), not from a publication.
 # Run from this directory: Rscript make.R  (metafor 3.8.1)
 suppressMessages(library(metafor))
 d <- read.csv("mixed.csv", stringsAsFactors = FALSE)
