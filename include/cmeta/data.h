@@ -53,6 +53,9 @@ typedef struct {
                                * with the same value merge their group 1 into the first such row
                                * (Cochrane Handbook Table 6.5.a; 2x2 counts add), whose control is
                                * used once; later arms may leave the control empty (NULL: none) */
+    const unsigned char *rows;/* NULL: every row; else only the table rows i with rows[i] != 0
+                               * (the others are neither read nor reported; cmeta_data_load
+                               * reads each measure's rows so) */
 } cmeta_data_opts;
 
 CMETA_EXPORT void cmeta_data_opts_default(cmeta_data_opts *o);
@@ -82,6 +85,9 @@ typedef struct {
                                * "fivenum:METHOD" "yi_vi" "est_ci" "est_se" "est_p" ("+combined" when arms were merged,
                                * "merged" for the arms merged into an earlier row); NULL for a
                                * row left out */
+    cmeta_measure *measures;  /* mixed designs (cmeta_data_load, a measure column): each
+                               * study's measure, all on one scale (measure is the first
+                               * row's); NULL when one measure holds for every study */
 } cmeta_data;
 
 /* Build the analysis data from a table. On CMETA_EDATA, err names file, line, column,
@@ -89,6 +95,35 @@ typedef struct {
 CMETA_EXPORT cmeta_status cmeta_data_from_table(const cmeta_table *t, const cmeta_data_opts *o,
                                                 cmeta_data **out, cmeta_warnings *w,
                                                 cmeta_error *err) CMETA_RESULT_USED;
+/* Mixed designs (issue 16): cmeta_data_from_table, unless the table has a column `measure`
+ * (found by cmeta_table_find_raw, so --col measure=Design names another): then each row's
+ * measure is its cell there (a measure name, any case; an empty or NA cell leaves the row out
+ * with a warning), the rows of each measure go through cmeta_data_from_table with that measure
+ * (one set of columns serves all: m1i sd1i n1i m2i sd2i n2i for two groups, m1i sd1i m2i sd2i
+ * ni ri for pre/post ...), and the studies are put back in file order with d->measures set.
+ * Measures pool together only on one scale (cmeta_measure_scale): an incompatible mix is
+ * CMETA_EDATA naming the rows of each. With o->measure_set the column must agree with it
+ * (CMETA_EUSAGE otherwise: which of the two is meant cannot be guessed). */
+CMETA_EXPORT cmeta_status cmeta_data_load(const cmeta_table *t, const cmeta_data_opts *o,
+                                          cmeta_data **out, cmeta_warnings *w,
+                                          cmeta_error *err) CMETA_RESULT_USED;
+/* The scale a measure's yi is on; measures with equal scales pool together:
+ *   standardized mean differences  SMD SMDH SMD1 SMCC SMCR SMCRH (Morris & DeShon 2002: the
+ *                                  two-group and the pre/post d estimate one effect size when
+ *                                  both are standardized by a raw-score SD; SMCC by the SD of
+ *                                  the change is the change-score metric, kept with them as
+ *                                  the issue asks and as meta-analyses of these designs do)
+ *   raw mean differences           MD MC
+ *   log ratios of means            ROM ROMC
+ *   log odds ratios                OR PETO
+ * every other measure is a scale of its own. */
+CMETA_EXPORT int cmeta_measure_scale(cmeta_measure m);
+/* "two-group SMD", "pre-post SMCR", "2x2 OR", "one-group PLO", "correlation ZCOR", "GEN". */
+CMETA_EXPORT const char *cmeta_measure_design(cmeta_measure m, char *buf, size_t n);
+/* The mix of a mixed-design data set, "3 two-group SMD, 5 pre-post SMCR" (measures in order of
+ * first appearance); "" when d->measures is NULL. */
+CMETA_EXPORT const char *cmeta_data_mix(const cmeta_data *d, char *buf, size_t n);
+
 /* A new data set holding studies idx[0..n-1] of d (for subgroups, leave-one-out...). */
 CMETA_EXPORT cmeta_status cmeta_data_subset(const cmeta_data *d, const size_t *idx, size_t n,
                                             cmeta_data **out) CMETA_RESULT_USED;

@@ -56,6 +56,33 @@ CMETA_EXPORT void cmeta_table_reader_free(cmeta_table_reader *r);
 CMETA_EXPORT void cmeta_table_reader_set_interrupt(cmeta_table_reader *r,
                                                    volatile sig_atomic_t *flag);
 
+/* The format of the text (before any data is fed): sep is the field separator (',', ';' or
+ * '\t'), or 0 to decide from the header line (the first line with more than blanks): the one
+ * of ',' ';' tab occurring most often in it outside quotes, a comma on a tie or when none does.
+ * decimal is '.' or ','; ',' needs a separator other than a comma (CMETA_EUSAGE otherwise, also
+ * when 0 decided on a comma). With ',' every cell that reads as a number with a decimal comma
+ * ("-1,5", "2,", ",5e-3") gets a point in its place, so that every reader of the table sees
+ * "-1.5"; a number written with a point is then refused (CMETA_EDATA at its cell: it may be a
+ * thousands separator). Defaults: ',' and '.'. */
+CMETA_EXPORT cmeta_status cmeta_table_reader_set_format(cmeta_table_reader *r, char sep, char decimal,
+                                                        cmeta_error *err) CMETA_RESULT_USED;
+/* cmeta_table_read_file_intr with a format (as cmeta_table_reader_set_format). */
+CMETA_EXPORT cmeta_status cmeta_table_read_file_fmt(const char *path, char sep, char decimal,
+                                                    volatile sig_atomic_t *flag, cmeta_table **out,
+                                                    cmeta_error *err) CMETA_RESULT_USED;
+/* The separator the table was read with (decided or given), and its decimal mark. */
+CMETA_EXPORT char cmeta_table_separator(const cmeta_table *t);
+CMETA_EXPORT char cmeta_table_decimal(const cmeta_table *t);
+
+/* --col NAME=COLUMN: the column named COLUMN in the header (as written, case-insensitively)
+ * is found as NAME from now on, by cmeta_table_find (a known column name or alias: NAME is
+ * taken as its canonical name, "sd.e" as sd1i) and cmeta_table_find_raw (any other name:
+ * a moderator, a subgroup); a mapped column no longer gives the name it has by itself.
+ * CMETA_EUSAGE, naming both, when COLUMN is not in the header, when NAME is mapped twice, or
+ * when two names are mapped to one column. */
+CMETA_EXPORT cmeta_status cmeta_table_map_column(cmeta_table *t, const char *name, const char *column,
+                                                 cmeta_error *err) CMETA_RESULT_USED;
+
 CMETA_EXPORT void cmeta_table_free(cmeta_table *t);
 
 CMETA_EXPORT const char *cmeta_table_name(const cmeta_table *t);

@@ -68,6 +68,10 @@ typedef struct {
     const char *ri_sweep;     /* --ri-sweep FROM:TO:STEP or a list (pool, forest; cli_risweep.c) */
     /* issue 15 */
     int threads;              /* --threads N (gosh, boot, permtest); 0: the library's policy */
+    /* issue 16: data as researchers have it */
+    const char *col;          /* --col NAME=COLUMN,... (checked for form by the parser) */
+    char sep;                 /* --sep: 0 auto, ',', ';', '\t' */
+    char decimal;             /* --decimal: 0 (= '.') or ',' */
 } cli_opts;
 
 /* Parse argv (argv[0] is the command name) by the option tables (options.c): an option the
@@ -85,6 +89,10 @@ int cli_start(int argc, char **argv, cli_opts *o);
  * prints the error line itself. *t and *d are to be freed by the caller. */
 int cli_load(const cli_opts *o, const char *path, cmeta_table **t, cmeta_data **d,
              cmeta_warnings *w);
+/* Read the input table with --sep/--decimal (a warning when auto found no comma) and apply
+ * --col. On failure nothing is left in *t. */
+cmeta_status cli_read_table(const cli_opts *o, const char *path, cmeta_table **t, cmeta_warnings *w,
+                            cmeta_error *err);
 
 /* Print "cmeta: <formatted error>" on stderr and return the exit code for its status. */
 int cli_fail(const cmeta_error *err);

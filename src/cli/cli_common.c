@@ -130,6 +130,32 @@ static void apply_preset(cli_opts *o, const cmeta_data *d)
     }
 }
 
+cmeta_status cli_read_table(const cli_opts *o, const char *path, cmeta_table **t, cmeta_warnings *w,
+                            cmeta_error *err)
+{
+    cmeta_status st = cmeta_table_read_file_fmt(path, o->sep, o->decimal ? o->decimal : '.',
+                                                &cli_interrupt, t, err);
+    if (st != CMETA_OK) return st;
+    if (!o->sep && cmeta_table_separator(*t) != ',' &&
+        cmeta_warn(w, "%s: fields separated by %s (seen in the header line; --sep to choose)",
+                   cmeta_table_name(*t), cmeta_table_separator(*t) == ';' ? "';'" : "tabs") != CMETA_OK)
+        st = cmeta_error_set(err, CMETA_ENOMEM, "out of memory");
+    /* --col NAME=COLUMN,... */
+    for (const char *p = o->col; st == CMETA_OK && p && *p;) {
+        size_t n = strcspn(p, ","), eq = strcspn(p, "=");
+        char name[128], col[512];
+        snprintf(name, sizeof name, "%.*s", (int)eq, p);
+        snprintf(col, sizeof col, "%.*s", (int)(n - eq - 1), p + eq + 1);
+        st = cmeta_table_map_column(*t, name, col, err);
+        p += n + (p[n] == ',');
+    }
+    if (st != CMETA_OK) {
+        cmeta_table_free(*t);
+        *t = NULL;
+    }
+    return st;
+}
+
 int cli_load(const cli_opts *oc, const char *path, cmeta_table **t, cmeta_data **d,
              cmeta_warnings *w)
 {
@@ -145,9 +171,9 @@ int cli_load(const cli_opts *oc, const char *path, cmeta_table **t, cmeta_data *
     cli_note_input(path);
     g_warn = w;
     snprintf(g_input_name, sizeof g_input_name, "%s", strcmp(path, "-") == 0 ? "<stdin>" : path);
-    cmeta_status st = cmeta_table_read_file_intr(path, &cli_interrupt, t, &err);
+    cmeta_status st = cli_read_table(o, path, t, w, &err);
     if (st != CMETA_OK) return cli_fail_status(st, &err);
-    st = cmeta_data_from_table(*t, &o->data, d, w, &err);
+    st = cmeta_data_load(*t, &o->data, d, w, &err);
     if (st != CMETA_OK) {
         cmeta_data_free(*d);
         *d = NULL;
@@ -158,6 +184,32 @@ int cli_load(const cli_opts *oc, const char *path, cmeta_table **t, cmeta_data *
         return cli_fail_status(st, &err);
     }
     apply_preset(o, *d);
+    /* --ri and --smcr-sd need a pre/post measure (--measure, or rows of a measure column) */
+    if (o->data.ri_set || o->smcr_sd_set) {
+        int pp = 0;
+        for (size_t i = 0; i < (*d)->k && !pp; i++)
+            pp = cmeta_measure_family((*d)->measures ? (*d)->measures[i] : (*d)->measure) == CMETA_FAMILY_PREPOST;
+        if (!pp && (*d)->k) {
+            cmeta_data_free(*d);
+            *d = NULL;
+            cmeta_table_free(*t);
+            *t = NULL;
+            fprintf(stderr, "cmeta %s: %s needs --measure MC, SMCC, SMCR, SMCRH or ROMC (the pre/post measures%s)\n",
+                    o->command, o->data.ri_set ? "--ri" : "--smcr-sd",
+                    o->data.ri_set ? "" : "; SMCR and SMCRH use it");
+            return 1;
+        }
+    }
+    /* Mantel-Haenszel and Peto pool the 2x2 tables of one measure */
+    if ((*d)->measures && (o->fit.method == CMETA_METHOD_MH || o->fit.method == CMETA_METHOD_PETO)) {
+        cmeta_data_free(*d);
+        *d = NULL;
+        cmeta_table_free(*t);
+        *t = NULL;
+        return cli_failf(1, "--method %s pools the 2x2 tables of one measure; a measure column "
+                            "mixes designs (use an inverse-variance method)",
+                         o->fit.method == CMETA_METHOD_MH ? "MH" : "PETO");
+    }
     /* a variance of 0 is a valid effect-size result (escalc prints it, as metafor's does) and
      * Mantel-Haenszel / Peto pool the 2x2 tables themselves, but no inverse-variance fit can
      * use it: say here which study and which input made it 0 */

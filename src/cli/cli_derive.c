@@ -29,8 +29,12 @@ int cli_split_subgroups(const cli_opts *o, const cmeta_table *t, const cmeta_dat
         rc = cli_failf(4, "out of memory");
         goto done;
     }
+    /* --subgroup by the measure column of a mixed design: by each study's measure as read
+     * ("smd" and "SMD" are one subgroup) */
+    int by_measure = d0->measures && col == cmeta_table_find_raw(t, "measure");
     for (size_t i = 0; i < k0; i++) {
-        const char *cell = cmeta_table_cell(t, d0->row[i], (size_t)col);
+        const char *cell = by_measure ? cmeta_measure_name(d0->measures[i])
+                                      : cmeta_table_cell(t, d0->row[i], (size_t)col);
         if (cmeta_cell_is_missing(cell)) {
             if (cmeta_warn(w, "study '%s' left out: no value in subgroup column '%s'", d0->label[i],
                            o->subgroup) != CMETA_OK) {

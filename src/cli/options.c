@@ -225,6 +225,61 @@ static int set_seed(cli_opts *o, const char *v, double x)
     o->seed_set = 1;
     return 0;
 }
+/* --col NAME=COLUMN,...: the form, each name once, each column once (the columns themselves
+ * are checked against the file's header by cli_load) */
+static int set_col(cli_opts *o, const char *v, double x)
+{
+    (void)x;
+    const char *p = v;
+    while (*p) {
+        size_t n = strcspn(p, ","), eq = strcspn(p, "=");
+        if (eq == 0 || eq + 1 >= n)
+            return cli_opt_fail(o, "--col: '%.*s' is not NAME=COLUMN (e.g. --col m1i=MSC_mean,n1i=MSC_n)", (int)n, p);
+        for (const char *q = v; q < p;) {
+            size_t qn = strcspn(q, ","), qe = strcspn(q, "=");
+            int same_name = qe == eq && !strncasecmp(q, p, eq);
+            int same_col = qn - qe == n - eq && !strncasecmp(q + qe, p + eq, n - eq);
+            if (same_name && same_col) { /* the same mapping again */
+                q += qn + (q[qn] == ',');
+                continue;
+            }
+            if (same_name)
+                return cli_opt_fail(o, "--col maps %.*s twice ('%.*s' and '%.*s')", (int)eq, p, (int)(qn - qe - 1),
+                                    q + qe + 1, (int)(n - eq - 1), p + eq + 1);
+            if (same_col)
+                return cli_opt_fail(o, "--col maps %.*s and %.*s to one column '%.*s' (a column gives one value)",
+                                    (int)qe, q, (int)eq, p, (int)(n - eq - 1), p + eq + 1);
+            q += qn + (q[qn] == ',');
+        }
+        p += n + (p[n] == ',');
+    }
+    o->col = v;
+    return 0;
+}
+static int sep_decimal_clash(cli_opts *o)
+{
+    if (o->sep == ',' && o->decimal == ',')
+        return cli_opt_fail(o, "--decimal , needs a separator other than a comma (--sep ; or --sep tab)");
+    return 0;
+}
+static int set_sep(cli_opts *o, const char *v, double x)
+{
+    (void)x;
+    if (!strcasecmp(v, "auto")) o->sep = 0;
+    else if (!strcmp(v, ",") || !strcasecmp(v, "comma")) o->sep = ',';
+    else if (!strcmp(v, ";") || !strcasecmp(v, "semicolon")) o->sep = ';';
+    else if (!strcasecmp(v, "tab") || !strcmp(v, "\t") || !strcmp(v, "\\t")) o->sep = '\t';
+    else return cli_opt_fail(o, "--sep: '%s' is not one of auto , ; tab", v);
+    return sep_decimal_clash(o);
+}
+static int set_decimal(cli_opts *o, const char *v, double x)
+{
+    (void)x;
+    if (!strcmp(v, ".") || !strcasecmp(v, "point")) o->decimal = 0;
+    else if (!strcmp(v, ",") || !strcasecmp(v, "comma")) o->decimal = ',';
+    else return cli_opt_fail(o, "--decimal: '%s' is not one of . ,", v);
+    return sep_decimal_clash(o);
+}
 static int set_subgroup(cli_opts *o, const char *v, double x) { (void)x; o->subgroup = v; return 0; }
 static int set_tau_common(cli_opts *o, const char *v, double x) { (void)v, (void)x; o->tau_common = 1; return 0; }
 static int set_mods(cli_opts *o, const char *v, double x) { (void)x; o->mods = v; return 0; }
@@ -402,6 +457,14 @@ static int set_svg_text(cli_opts *o, const char *v, double x) { (void)x; o->svg_
 const cli_option cli_options[] = {
     /* name, alias, kind, meta, words, lo, hi, lo_open, hi_open, default, example, repeat, commands,
        group, needs, conflicts, why, set, help */
+    {"--col", NULL, OPT_LIST, "NAME=COL,...", NULL, NONE, NULL, "m1i=MSC_mean", 1, ALL_CMDS, "input", NULL, NULL,
+     NULL, set_col, "read column COL of the file as NAME (a column name cmeta knows, e.g. m1i, study, or a name "
+                    "--mods, --subgroup, --order use)"},
+    {"--sep", NULL, OPT_TEXT, "S", NULL, NONE, "auto", ";", 0, ALL_CMDS, "input", NULL, NULL, NULL, set_sep,
+     "field separator: auto (from the header line, with a warning when not a comma), ',', ';' or tab"},
+    {"--decimal", NULL, OPT_TEXT, "D", NULL, NONE, NULL, ",", 0, ALL_CMDS, "input", NULL, NULL, NULL, set_decimal,
+     "decimal mark of the numbers: '.' (the default) or ',' (needs a separator other than a comma; numbers "
+     "written with a point are then refused)"},
     {"--measure", NULL, OPT_ENUM, "M", MEASURES, NONE, NULL, "RR", 0, ALL_CMDS, "effect sizes", NULL, NULL, NULL,
      set_measure, "effect measure (as metafor's escalc); required unless the file has yi with vi or sei (GEN)"},
     {"--vtype", NULL, OPT_ENUM, "T", "LS UB HO AV LS2 AVHO", NONE, "LS", "HO", 0, ALL_CMDS, "effect sizes", NULL,
@@ -413,17 +476,19 @@ const cli_option cli_options[] = {
      NULL, NULL, set_to, "which studies get the continuity correction"},
     {"--drop00", NULL, OPT_FLAG, NULL, NULL, NONE, NULL, NULL, 0, ALL_CMDS, "effect sizes", NULL, NULL, NULL,
      set_drop00, "leave out studies with no events (or only events) in both groups"},
+    /* --ri and --smcr-sd need a pre/post measure: --measure (checked by the parser: '?' = when
+     * --measure is given), or rows of a measure column (mixed designs: cli_load checks them) */
     {"--ri", NULL, OPT_NUM, "R", NULL, -1, 1, 0, 0, NULL, "0.5", 0, ALL_CMDS, "effect sizes",
-     "--measure=MC,SMCC,SMCR,SMCRH,ROMC", NULL, "the pre/post measures", set_ri,
+     "?--measure=MC,SMCC,SMCR,SMCRH,ROMC", NULL, "the pre/post measures", set_ri,
      "pre-post correlation of the studies without one (no ri column, or an empty cell), for the pre/post "
-     "measures"},
+     "measures (--measure, or the pre/post rows of a measure column)"},
     {"--ri-sweep", NULL, OPT_TEXT, "FROM:TO:STEP", NULL, NONE, NULL, "0:0.9:0.1", 0, CMD_POOL | CMD_FOREST,
      "effect sizes", "--measure=MC,SMCC,SMCR,SMCRH,ROMC", "--ri", "the pre/post measures", set_ri_sweep,
      "re-pool with each assumed correlation (or a list: 0.2,0.5,0.8) for the studies without ri: a table with "
      "the tipping points (pool; --plot F draws it), or that plot as forest's picture; see README, pre-post "
      "correlation"},
     {"--smcr-sd", NULL, OPT_ENUM, "S", "followup baseline | follow-up post pre", NONE, "followup", "baseline", 0,
-     ALL_CMDS, "effect sizes", "--measure=MC,SMCC,SMCR,SMCRH,ROMC", NULL, "the pre/post measures; SMCR and SMCRH use it", set_smcr_sd,
+     ALL_CMDS, "effect sizes", "?--measure=MC,SMCC,SMCR,SMCRH,ROMC", NULL, "the pre/post measures; SMCR and SMCRH use it", set_smcr_sd,
      "SD that standardizes SMCR and SMCRH: followup (sd1i, metafor's escalc on these columns) or baseline "
      "(sd2i, the pre-test SD of Becker 1988 and Morris 2008)"},
     {"--ratio", NULL, OPT_FLAG, NULL, NULL, NONE, NULL, NULL, 0, ALL_CMDS, "reported statistics", NULL, NULL, NULL,
@@ -641,6 +706,7 @@ static void value_text(const cli_option *op, char *buf, size_t n)
 /* "--model auto", "--measure MC, SMCC, SMCR, SMCRH or ROMC" */
 static void needs_text(const char *needs, char *buf, size_t n)
 {
+    needs += needs[0] == '?'; /* "?--measure=...": only when --measure is given */
     const char *eqs = strchr(needs, '=');
     if (!eqs) {
         const cli_option *t = find_option(needs);
@@ -751,12 +817,15 @@ static int check_requirements(cli_opts *o, const char **val, const int *count)
         const cli_option *op = &cli_options[id];
         if (!count[id]) continue;
         if (op->needs) {
+            /* "?--measure=A,B": when --measure is given, one of A, B (a measure column may say it) */
+            int optional = op->needs[0] == '?';
+            const char *needs = op->needs + optional;
             char tn[64];
-            size_t nl = strcspn(op->needs, "=");
-            snprintf(tn, sizeof tn, "%.*s", (int)nl, op->needs);
+            size_t nl = strcspn(needs, "=");
+            snprintf(tn, sizeof tn, "%.*s", (int)nl, needs);
             const cli_option *t = find_option(tn);
             size_t tid = t ? (size_t)(t - cli_options) : cli_noptions;
-            int ok = t && count[tid] && (!op->needs[nl] || in_words(op->needs + nl + 1, val[tid]));
+            int ok = t && (count[tid] ? (!needs[nl] || in_words(needs + nl + 1, val[tid])) : optional);
             if (!ok) {
                 char need[160];
                 needs_text(op->needs, need, sizeof need);

@@ -72,7 +72,8 @@ typedef struct cli_option {
     unsigned cmds;         /* the commands that take it (CMD_ bits) */
     const char *group;     /* heading it is listed under in --help and the man page */
     const char *needs;     /* only together with this option ("--model"), or with one of its words
-                              ("--measure=MC,SMCC"); NULL: stands alone */
+                              ("--measure=MC,SMCC"); a leading '?' ("?--measure=MC,SMCC"):
+                              the words only when that option is given; NULL: stands alone */
     const char *conflicts; /* never together with this option (NULL: none) */
     const char *why;       /* said after a needs/conflicts refusal, or NULL */
     /* stores the value in o: val as given (NULL for flags), x the checked number (OPT_NUM,

@@ -120,14 +120,28 @@ static cmeta_status fail_at(cmeta_error *err, const cmeta_table *t, long line, l
     return cmeta_error_set(err, st, "%s", msg);
 }
 
-static cmeta_status missing_column(const cmeta_table *t, cmeta_measure m, int v, cmeta_error *err)
+static cmeta_status missing_column(const cmeta_table *t, cmeta_measure m, int v, int nmissing,
+                                   cmeta_error *err)
 {
-    char msg[256];
+    char head[256], msg[1024];
+    long col[NV];
+    find_columns(t, col);
+    /* one column short, or columns that fit another measure: the name says it all */
+    if (nmissing < 2 || fitting_from(col)) {
+        if (valias[v][0])
+            snprintf(msg, sizeof msg, "measure %s needs a column %s (or %s)", cmeta_measure_name(m),
+                     vname[v], valias[v]);
+        else
+            snprintf(msg, sizeof msg, "measure %s needs a column %s", cmeta_measure_name(m), vname[v]);
+        return fail_at(err, t, cmeta_table_header_line(t), 0, NULL, CMETA_EDATA, msg);
+    }
+    /* several: the file's own names, probably; show them and a --col line */
     if (valias[v][0])
-        snprintf(msg, sizeof msg, "measure %s needs a column %s (or %s)", cmeta_measure_name(m),
+        snprintf(head, sizeof head, "measure %s needs a column %s (or %s); columns found", cmeta_measure_name(m),
                  vname[v], valias[v]);
     else
-        snprintf(msg, sizeof msg, "measure %s needs a column %s", cmeta_measure_name(m), vname[v]);
+        snprintf(head, sizeof head, "measure %s needs a column %s; columns found", cmeta_measure_name(m), vname[v]);
+    cmeta__no_measure_message(t, (int)cmeta_measure_family(m), head, msg, sizeof msg);
     return fail_at(err, t, cmeta_table_header_line(t), 0, NULL, CMETA_EDATA, msg);
 }
 
@@ -172,7 +186,7 @@ static cmeta_status make_plan(const cmeta_table *t, cmeta_measure m, const cmeta
     case CMETA_FAMILY_PROP: need = prop; break;
     case CMETA_FAMILY_COR: need = cor; break;
     case CMETA_FAMILY_GEN:
-        if (!has(p->col, V_YI)) return missing_column(t, m, V_YI, err);
+        if (!has(p->col, V_YI)) return missing_column(t, m, V_YI, 1, err);
         p->use[V_YI] = 1;
         if (has(p->col, V_VI)) p->use[V_VI] = 1;
         else if (has(p->col, V_SEI)) p->use[V_SEI] = 1;
@@ -180,8 +194,10 @@ static cmeta_status make_plan(const cmeta_table *t, cmeta_measure m, const cmeta
                             "measure GEN needs a column vi or sei (or seTE) beside yi");
         return CMETA_OK;
     }
+    int nmissing = 0;
+    for (const int *v = need; *v >= 0; v++) nmissing += !has(p->col, *v);
     for (const int *v = need; *v >= 0; v++) {
-        if (!has(p->col, *v)) return missing_column(t, m, *v, err);
+        if (!has(p->col, *v)) return missing_column(t, m, *v, nmissing, err);
         p->use[*v] = 1;
     }
     return CMETA_OK;
@@ -228,6 +244,7 @@ void cmeta_data_free(cmeta_data *d)
     if (d->row_yi_from)
         for (size_t i = 0; i < d->nrows; i++) cmeta_free(d->row_yi_from[i]);
     cmeta_free(d->row_yi_from);
+    cmeta_free(d->measures);
     cmeta_free(d);
 }
 
@@ -423,11 +440,11 @@ cmeta_status cmeta_data_from_table(const cmeta_table *t, const cmeta_data_opts *
             m = CMETA_GEN;
         } else {
             unsigned long bits = fitting_from(col);
-            char msg[512];
+            char msg[1024];
             size_t used = 0;
             if (!bits) {
-                snprintf(msg, sizeof msg, "--measure is required, and no measure fits the "
-                                          "columns (see cmeta escalc --help for the column names)");
+                cmeta__no_measure_message(t, -1, "--measure is required, and no measure fits the columns",
+                                          msg, sizeof msg);
             } else {
                 used = (size_t)snprintf(msg, sizeof msg, "--measure is required; the columns fit:");
                 int first = 1;
@@ -472,6 +489,7 @@ cmeta_status cmeta_data_from_table(const cmeta_table *t, const cmeta_data_opts *
             st = cmeta_error_set(err, CMETA_ENOMEM, "out of memory");
             break;
         }
+        if (o->rows && !o->rows[i]) continue; /* another measure's row (cmeta_data_load) */
         char missing[256] = "";
         size_t mlen = 0;
         double val[NV] = {0};
@@ -497,7 +515,13 @@ cmeta_status cmeta_data_from_table(const cmeta_table *t, const cmeta_data_opts *
                     st = cmeta_error_set(err, CMETA_ENOMEM, "out of memory");
                     break;
                 }
-                snprintf(msg, sizeof msg, "%s: %s", vname[v], e.message);
+                if (cmeta_table_decimal(t) == '.' && cmeta__decimal_comma_at(cell))
+                    snprintf(msg, sizeof msg, "%s: '%.40s' is not a number (the file seems to use "
+                             "decimal commas: add --decimal ,%s)", vname[v], cell,
+                             cmeta_table_separator(t) == ',' ? " and a separator other than a comma"
+                                                            : "");
+                else
+                    snprintf(msg, sizeof msg, "%s: %s", vname[v], e.message);
                 st = fail_at(err, t, cmeta_table_cell_line(t, i, c), (long)c + 1, d->row_label[i],
                              CMETA_EDATA, msg);
                 if (err) err->index = (long)i;
@@ -684,6 +708,14 @@ cmeta_status cmeta_data_subset(const cmeta_data *d, const size_t *idx, size_t n,
                 cmeta_data_free(e);
                 return CMETA_ENOMEM;
             }
+    }
+    if (d->measures) {
+        e->measures = CMETA_ARRAY_NEW(cmeta_measure, n ? n : 1);
+        if (!e->measures) {
+            cmeta_data_free(e);
+            return CMETA_ENOMEM;
+        }
+        for (size_t s = 0; s < n; s++) e->measures[s] = d->measures[idx[s]];
     }
     for (size_t s = 0; s < n; s++) {
         size_t j = idx[s], row = d->row[j];

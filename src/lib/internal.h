@@ -24,5 +24,14 @@ static inline cmeta_status cmeta__nomem(cmeta_error *err)
 
 /* Case-insensitive ASCII comparison (locale independent). */
 int cmeta__strcasecmp(const char *a, const char *b);
+/* table.c: 1 + the offset of the comma when cell reads as a number with a decimal comma
+ * ([blanks][+|-](digits,digits* | ,digits)[e[+|-]digits][blanks]), else 0. */
+size_t cmeta__decimal_comma_at(const char *cell);
+/* colmap.c: "HEAD (the columns found); closest: <kind> lacks <names>; ...; start from --col
+ * <names guessed from the file's>" into msg[n]; family (a cmeta_family) >= 0: the measure is
+ * given, only the --col line for its family follows the columns. */
+struct cmeta_table;
+void cmeta__no_measure_message(const struct cmeta_table *t, int family, const char *head,
+                               char *msg, size_t n);
 
 #endif

@@ -71,6 +71,7 @@ typedef struct {
     cmeta_transform_kind tk;    /* back-transformation of the numbers shown */
     double hn;                  /* harmonic mean n (inverse Freeman-Tukey) */
     int ncol, col_label, col_annot0, col_data0, ndata, ngrp, col_weight, col_effect, col_plot;
+    int col_design;             /* mixed designs (d->measures): each study's design, else -1 */
     column col[MAXCOL];
     row *rows;
     size_t nrows, caprows;
@@ -232,6 +233,12 @@ static void setup_columns(forest *f)
     f->col[c].h2 = f->o.derived == 1 ? "Study omitted" : f->o.derived == 2 ? "Study added"
                  : f->revman ? "Study or Subgroup" : "Study";
     f->col[c++].align = CMETA_ANCHOR_LEFT;
+    f->col_design = -1;
+    if (d->measures && !f->o.derived) { /* mixed designs: "two-group SMD", "pre-post SMCR" beside the label */
+        f->col_design = c;
+        f->col[c].h2 = "Design";
+        f->col[c++].align = CMETA_ANCHOR_LEFT;
+    }
     f->col_annot0 = c; /* --annotate COL: the file's columns named, left-aligned */
     for (size_t j = 0; j < f->o.nannot; j++) {
         f->col[c].h2 = f->o.annot_head[j];
@@ -322,6 +329,9 @@ static cmeta_status study_row(forest *f, size_t i)
     char buf[256];
     cmeta_status st = set_cell_str(r, f->col_label, CMETA_ROLE_LABEL, d->label ? d->label[i] : "");
     if (st) return st;
+    if (f->col_design >= 0 &&
+        (st = set_cell_str(r, f->col_design, CMETA_ROLE_DATA, cmeta_measure_design(d->measures[i], buf, sizeof buf))))
+        return st;
     for (size_t j = 0; j < f->o.nannot; j++) {
         const char *a = f->o.annot[j] ? f->o.annot[j][i] : NULL;
         if (a && *a && (st = set_cell_str(r, f->col_annot0 + (int)j, CMETA_ROLE_DATA, a))) return st;

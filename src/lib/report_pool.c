@@ -257,6 +257,11 @@ static void json_head(FILE *fp, const pool_ctx *c, const cmeta_fit *f, int *firs
     jnum(fp, "k", (double)f->k, first);
     cmeta_json_key(fp, "measure", first);
     cmeta_json_str(fp, cmeta_measure_name(c->d->measure));
+    if (c->d->measures) { /* mixed designs: "3 two-group SMD, 5 pre-post SMCR" */
+        char mix[256];
+        cmeta_json_key(fp, "designs", first);
+        cmeta_json_str(fp, cmeta_data_mix(c->d, mix, sizeof mix));
+    }
     cmeta_json_key(fp, "method", first);
     cmeta_json_str(fp, cmeta_method_name(f->method));
     cmeta_json_key(fp, "test", first);
@@ -286,6 +291,10 @@ static void json_studies(FILE *fp, const cmeta_data *d, const cmeta_fit *f, int 
         fputc('{', fp);
         cmeta_json_key(fp, "study", &f2);
         cmeta_json_str(fp, d->label[i]);
+        if (d->measures) {
+            cmeta_json_key(fp, "measure", &f2);
+            cmeta_json_str(fp, cmeta_measure_name(d->measures[i]));
+        }
         jnum(fp, "yi", d->yi[i], &f2);
         jnum(fp, "vi", d->vi[i], &f2);
         jnum(fp, "ci_lb", lo, &f2);
@@ -409,6 +418,10 @@ cmeta_status cmeta_report_pool(FILE *fp, cmeta_report_format fmt, const cmeta_da
     } else {
         text_reason(fp, &c);
         if (d->k == 1) fputs("\nNote: k = 1: the result is the single study itself.\n", fp);
+        if (d->measures) {
+            char mix[256];
+            fprintf(fp, "\nDesigns (k = %zu): %s\n", d->k, cmeta_data_mix(d, mix, sizeof mix));
+        }
         text_model(fp, f, fo);
         if (random || c.tk != CMETA_TRANS_NONE) st = text_predict(fp, &c, f, random);
         if (st == CMETA_OK) st = text_studies(fp, &c, d, f);

@@ -55,6 +55,9 @@ static const alias_entry aliases[] = {
 };
 #define NALIASES (sizeof aliases / sizeof *aliases)
 
+#define CMETA_TABLE_NAME_MAX 64 /* a --col name */
+#define CMETA_TABLE_MAXMAP 64   /* --col mappings per table */
+
 struct cmeta_table {
     char *name;
     size_t nrows, ncols;
@@ -65,6 +68,9 @@ struct cmeta_table {
     long header_line;
     long alias_col[NALIASES]; /* first column named aliases[i].alias, -1 when none: the
                                * lookups by canonical name cost O(1), not O(ncols) */
+    char sep, decimal;        /* the field separator used and the decimal mark (format) */
+    size_t nmap;              /* --col mappings (cmeta_table_map_column) */
+    struct { char name[CMETA_TABLE_NAME_MAX]; long col; } map[CMETA_TABLE_MAXMAP];
 };
 
 struct cmeta_table_reader {
@@ -97,6 +103,13 @@ struct cmeta_table_reader {
     size_t nrows;
     /* Ctrl-C: polled once per line piece fed (cmeta_table_reader_set_interrupt) */
     volatile sig_atomic_t *interrupt;
+    /* format: separator ('\0' until decided when sep_auto), decimal mark; with sep_auto the
+     * bytes up to the end of the header line are held in pend and the separator decided from
+     * them (cmeta_table_reader_set_format) */
+    char sep, decimal;
+    int sep_auto;
+    char *pend;
+    size_t plen, pcap;
     /* a failure seen inside a callback */
     int failed;
     cmeta_status st;
@@ -413,6 +426,8 @@ cmeta_table_reader *cmeta_table_reader_new(const char *name)
     csv_set_free_func(&r->p, cmeta_free);
     r->p_ok = 1;
     r->line = 1;
+    r->sep = ',';
+    r->decimal = '.';
     return r;
 }
 
@@ -426,6 +441,7 @@ void cmeta_table_reader_free(cmeta_table_reader *r)
     cmeta_free(r->off);
     cmeta_free(r->lines);
     cmeta_free(r->name);
+    cmeta_free(r->pend);
     cmeta_free(r);
 }
 
@@ -496,6 +512,146 @@ static cmeta_status feed_bytes(cmeta_table_reader *r, const char *s, size_t n, c
     return CMETA_OK;
 }
 
+/* ---- separator and decimal mark (--sep, --decimal) ------------------------------------- */
+
+/* --sep auto: the header line is the first line holding more than blanks (line breaks inside
+ * quotes belong to the line). Its separator is whichever of ',' ';' and tab occurs most often
+ * in it outside quotes; a comma on a tie or when none occurs (a file of one column). Returns 0
+ * while the header line is not complete (unless final). */
+static int header_sep(const char *s, size_t n, int final, char *sep)
+{
+    size_t i, nc = 0, ns = 0, nt = 0;
+    int inq = 0, seen = 0;
+    for (i = 0; i < n; i++) {
+        char c = s[i];
+        if (c == '"') inq = !inq, seen = 1;
+        else if (inq) continue;
+        else if (c == '\n' || c == '\r') {
+            if (seen) break;
+        } else if (c == ',') nc++, seen = 1;
+        else if (c == ';') ns++, seen = 1;
+        else if (c == '\t') nt++;
+        else if (c != ' ') seen = 1;
+    }
+    if (i == n && !final) return 0;
+    *sep = ns > nc && ns >= nt ? ';' : nt > nc && nt > ns ? '\t' : ',';
+    return 1;
+}
+
+static cmeta_status sep_decimal_clash(cmeta_table_reader *r, int detected, cmeta_error *err)
+{
+    reader_fail(r, CMETA_EUSAGE, detected ? r->header_line ? r->header_line : 1 : 0, 0, "%s",
+                detected ? "--decimal , needs fields separated by ';' or tabs, and the header line "
+                           "is separated by commas (use --sep ; or --sep tab if it is not)"
+                         : "--decimal , needs a separator other than a comma (--sep ; or --sep tab)");
+    return reader_error(r, err);
+}
+
+static cmeta_status decide_sep(cmeta_table_reader *r, char sep, cmeta_error *err)
+{
+    r->sep = sep;
+    csv_set_delim(&r->p, (unsigned char)sep);
+    if (sep == ',' && r->decimal == ',') return sep_decimal_clash(r, 1, err);
+    char *held = r->pend;
+    size_t n = r->plen;
+    r->pend = NULL;
+    r->plen = r->pcap = 0;
+    cmeta_status st = n ? feed_bytes(r, held, n, err) : CMETA_OK;
+    cmeta_free(held);
+    return st;
+}
+
+static cmeta_status feed_fmt(cmeta_table_reader *r, const char *s, size_t n, cmeta_error *err)
+{
+    if (!r->sep_auto || r->sep) return feed_bytes(r, s, n, err);
+    if (!n) return CMETA_OK;
+    if (r->interrupt && *r->interrupt) {
+        reader_fail(r, CMETA_EINTR, 0, 0, "%s", "interrupted while reading");
+        return reader_error(r, err);
+    }
+    if (grow((void **)&r->pend, &r->pcap, r->plen + n, 1)) {
+        reader_fail_nomem(r);
+        return reader_error(r, err);
+    }
+    memcpy(r->pend + r->plen, s, n);
+    r->plen += n;
+    char sep;
+    /* a NUL byte (a binary file, /dev/zero) is refused by feed_bytes as soon as it is read,
+     * and a header line of 16 MB is as good as complete: decide from what is held */
+    int now = memchr(s, '\0', n) != NULL || r->plen > ((size_t)1 << 24);
+    if (!header_sep(r->pend, r->plen, now, &sep)) return CMETA_OK;
+    return decide_sep(r, sep, err);
+}
+
+cmeta_status cmeta_table_reader_set_format(cmeta_table_reader *r, char sep, char decimal,
+                                           cmeta_error *err)
+{
+    if (!r) return cmeta_error_set(err, CMETA_EUSAGE, "no reader");
+    if ((sep && sep != ',' && sep != ';' && sep != '\t') || (decimal != '.' && decimal != ','))
+        return cmeta_error_set(err, CMETA_EUSAGE, "unknown separator or decimal mark");
+    r->decimal = decimal;
+    r->sep_auto = sep == 0;
+    r->sep = sep;
+    if (sep) {
+        csv_set_delim(&r->p, (unsigned char)sep);
+        if (sep == ',' && decimal == ',') return sep_decimal_clash(r, 0, err);
+    }
+    return CMETA_OK;
+}
+
+size_t cmeta__decimal_comma_at(const char *s)
+{
+    const char *p = s;
+    while (is_blank((unsigned char)*p)) p++;
+    if (*p == '+' || *p == '-') p++;
+    size_t nd = 0;
+    while (*p >= '0' && *p <= '9') p++, nd++;
+    if (*p != ',') return 0;
+    size_t at = (size_t)(p - s) + 1;
+    p++;
+    while (*p >= '0' && *p <= '9') p++, nd++;
+    if (!nd) return 0;
+    if (*p == 'e' || *p == 'E') {
+        p++;
+        if (*p == '+' || *p == '-') p++;
+        if (!(*p >= '0' && *p <= '9')) return 0;
+        while (*p >= '0' && *p <= '9') p++;
+    }
+    while (is_blank((unsigned char)*p)) p++;
+    return *p ? 0 : at;
+}
+
+/* --decimal ,: every cell that reads as a number with a decimal comma gets a point instead
+ * (in place: the same length), so that every reader of numbers sees one notation. A number
+ * written with a point is refused: in such a file "1.500" may be a thousands separator. */
+static cmeta_status decimal_commas(cmeta_table *t, cmeta_error *err)
+{
+    for (size_t i = 0; i < t->nrows * t->ncols; i++) {
+        char *cell = t->arena + t->off[i];
+        size_t at = cmeta__decimal_comma_at(cell);
+        if (at) {
+            cell[at - 1] = '.';
+            continue;
+        }
+        if (strchr(cell, '.') && cmeta_parse_double(cell, NULL, NULL) == CMETA_OK) {
+            if (err) {
+                cmeta_error_clear(err);
+                snprintf(err->file, sizeof err->file, "%s", t->name);
+                err->line = t->line[i];
+                err->column = (long)(i % t->ncols) + 1;
+            }
+            return cmeta_error_set(err, CMETA_EDATA,
+                                   "'%.40s' has a decimal point, and --decimal , says numbers use a "
+                                   "comma (a point may be a thousands separator here: write the "
+                                   "number with a comma)", cell);
+        }
+    }
+    return CMETA_OK;
+}
+
+char cmeta_table_separator(const cmeta_table *t) { return t ? t->sep : ','; }
+char cmeta_table_decimal(const cmeta_table *t) { return t ? t->decimal : '.'; }
+
 cmeta_status cmeta_table_reader_feed(cmeta_table_reader *r, const char *data, size_t len,
                                      cmeta_error *err)
 {
@@ -516,12 +672,12 @@ cmeta_status cmeta_table_reader_feed(cmeta_table_reader *r, const char *data, si
             if (r->bom_n) {
                 size_t held = r->bom_n;
                 r->bom_n = 0;
-                cmeta_status st = feed_bytes(r, (const char *)r->bom, held, err);
+                cmeta_status st = feed_fmt(r, (const char *)r->bom, held, err);
                 if (st != CMETA_OK) return st;
             }
         }
     }
-    return feed_bytes(r, data, len, err);
+    return feed_fmt(r, data, len, err);
 }
 
 cmeta_status cmeta_table_reader_finish(cmeta_table_reader *r, cmeta_table **out,
@@ -534,10 +690,16 @@ cmeta_status cmeta_table_reader_finish(cmeta_table_reader *r, cmeta_table **out,
         size_t held = r->bom_n;
         r->bom_done = 1;
         r->bom_n = 0;
-        cmeta_status st = feed_bytes(r, (const char *)r->bom, held, err);
+        cmeta_status st = feed_fmt(r, (const char *)r->bom, held, err);
         if (st != CMETA_OK) return st;
     }
     r->bom_done = 1;
+    if (r->sep_auto && !r->sep) {
+        char sep;
+        (void)header_sep(r->pend, r->plen, 1, &sep);
+        cmeta_status st = decide_sep(r, sep, err);
+        if (st != CMETA_OK) return st;
+    }
     if (csv_fini(&r->p, on_field, on_row, r) != 0 && !r->failed) {
         if (csv_error(&r->p) == CSV_EPARSE) {
             long start = r->nfields == 0 ? (r->row_start_line ? r->row_start_line : r->line)
@@ -570,9 +732,18 @@ cmeta_status cmeta_table_reader_finish(cmeta_table_reader *r, cmeta_table **out,
     t->line = r->lines;
     t->header_line = r->header_line;
     memcpy(t->alias_col, r->alias_col, sizeof t->alias_col);
+    t->sep = r->sep ? r->sep : ',';
+    t->decimal = r->decimal;
     r->arena = NULL;
     r->off = NULL;
     r->lines = NULL;
+    if (t->decimal == ',') {
+        cmeta_status st = decimal_commas(t, err);
+        if (st != CMETA_OK) {
+            cmeta_table_free(t);
+            return st;
+        }
+    }
     *out = t;
     return CMETA_OK;
 }
@@ -594,14 +765,19 @@ void cmeta_table_reader_set_interrupt(cmeta_table_reader *r, volatile sig_atomic
     if (r) r->interrupt = flag;
 }
 
-static cmeta_status read_stream(FILE *fp, const char *name, volatile sig_atomic_t *flag,
-                                cmeta_table **out, cmeta_error *err)
+static cmeta_status read_stream(FILE *fp, const char *name, char sep, char decimal,
+                                volatile sig_atomic_t *flag, cmeta_table **out, cmeta_error *err)
 {
     if (!out) return cmeta_error_set(err, CMETA_EUSAGE, "no output table");
     *out = NULL;
     cmeta_table_reader *r = cmeta_table_reader_new(name);
     if (!r) return cmeta_error_set(err, CMETA_ENOMEM, "out of memory");
     r->interrupt = flag;
+    cmeta_status fst = cmeta_table_reader_set_format(r, sep, decimal, err);
+    if (fst != CMETA_OK) {
+        cmeta_table_reader_free(r);
+        return fst;
+    }
     char *buf = cmeta_malloc(1 << 16);
     if (!buf) {
         cmeta_table_reader_free(r);
@@ -644,14 +820,21 @@ static cmeta_status read_stream(FILE *fp, const char *name, volatile sig_atomic_
 cmeta_status cmeta_table_read_stream(FILE *fp, const char *name, cmeta_table **out,
                                      cmeta_error *err)
 {
-    return read_stream(fp, name, NULL, out, err);
+    return read_stream(fp, name, ',', '.', NULL, out, err);
 }
 
 cmeta_status cmeta_table_read_file_intr(const char *path, volatile sig_atomic_t *flag,
                                         cmeta_table **out, cmeta_error *err)
 {
+    return cmeta_table_read_file_fmt(path, ',', '.', flag, out, err);
+}
+
+cmeta_status cmeta_table_read_file_fmt(const char *path, char sep, char decimal,
+                                       volatile sig_atomic_t *flag, cmeta_table **out,
+                                       cmeta_error *err)
+{
     if (!path || !out) return cmeta_error_set(err, CMETA_EUSAGE, "no file name");
-    if (strcmp(path, "-") == 0) return read_stream(stdin, "<stdin>", flag, out, err);
+    if (strcmp(path, "-") == 0) return read_stream(stdin, "<stdin>", sep, decimal, flag, out, err);
     FILE *fp = fopen(path, "rb");
     if (!fp) {
         int e = errno;
@@ -661,7 +844,7 @@ cmeta_status cmeta_table_read_file_intr(const char *path, volatile sig_atomic_t 
         }
         return cmeta_error_set(err, CMETA_EIO, "cannot open: %s", strerror(e));
     }
-    cmeta_status st = read_stream(fp, path, flag, out, err);
+    cmeta_status st = read_stream(fp, path, sep, decimal, flag, out, err);
     fclose(fp);
     return st;
 }
@@ -698,9 +881,86 @@ long cmeta_table_row_line(const cmeta_table *t, size_t row) { return cmeta_table
 
 long cmeta_table_header_line(const cmeta_table *t) { return t ? t->header_line : 0; }
 
+/* ---- --col mappings ------------------------------------------------------------------ */
+
+/* The name a mapping is kept under: the canonical name of a known column ("sd.e" -> "sd1i"),
+ * else the name as given (a moderator, a subgroup, a column another reader looks for). */
+static const char *map_key(const char *name)
+{
+    const char *c = cmeta_column_canonical(name);
+    return c ? c : name;
+}
+
+static long mapped(const cmeta_table *t, const char *name)
+{
+    const char *key = map_key(name);
+    for (size_t i = 0; i < t->nmap; i++)
+        if (cmeta__strcasecmp(t->map[i].name, key) == 0) return t->map[i].col;
+    return -1;
+}
+
+static int is_mapped_col(const cmeta_table *t, long col)
+{
+    for (size_t i = 0; i < t->nmap; i++)
+        if (t->map[i].col == col) return 1;
+    return 0;
+}
+
+cmeta_status cmeta_table_map_column(cmeta_table *t, const char *name, const char *column,
+                                    cmeta_error *err)
+{
+    if (!t || !name || !column || !*name || !*column)
+        return cmeta_error_set(err, CMETA_EUSAGE, "--col needs NAME=COLUMN");
+    const char *key = map_key(name);
+    if (strlen(key) >= CMETA_TABLE_NAME_MAX)
+        return cmeta_error_set(err, CMETA_EUSAGE, "--col %.40s...: name too long", key);
+    long col = -1;
+    for (size_t j = 0; j < t->ncols && col < 0; j++)
+        if (cmeta__strcasecmp(t->colnames[j], column) == 0) col = (long)j;
+    if (err) {
+        cmeta_error_clear(err);
+        snprintf(err->file, sizeof err->file, "%s", t->name);
+    }
+    if (col < 0) {
+        char cols[400];
+        size_t u = 0;
+        cols[0] = '\0';
+        for (size_t j = 0; j < t->ncols && u < sizeof cols; j++)
+            u += (size_t)snprintf(cols + u, sizeof cols - u, "%s%s", j ? ", " : "", t->colnames[j]);
+        if (u >= sizeof cols) memcpy(cols + sizeof cols - 5, "...", 4);
+        return cmeta_error_set(err, CMETA_EUSAGE,
+                               "--col %s=%s: the header has no column '%s' (columns: %s)", name,
+                               column, column, cols);
+    }
+    for (size_t i = 0; i < t->nmap; i++) {
+        if (cmeta__strcasecmp(t->map[i].name, key) == 0 && t->map[i].col == col) {
+            if (err) cmeta_error_clear(err);
+            return CMETA_OK; /* the same mapping again */
+        }
+        if (cmeta__strcasecmp(t->map[i].name, key) == 0)
+            return cmeta_error_set(err, CMETA_EUSAGE, "--col maps %s twice (to '%s' and '%s')", key,
+                                   t->colnames[t->map[i].col], column);
+        if (t->map[i].col == col)
+            return cmeta_error_set(err, CMETA_EUSAGE,
+                                   "--col maps %s and %s to one column '%s' (a column gives one value)",
+                                   t->map[i].name, key, column);
+    }
+    if (t->nmap >= CMETA_TABLE_MAXMAP)
+        return cmeta_error_set(err, CMETA_EUSAGE, "--col: more than %d mappings",
+                               CMETA_TABLE_MAXMAP);
+    snprintf(t->map[t->nmap].name, sizeof t->map[t->nmap].name, "%s", key);
+    t->map[t->nmap++].col = col;
+    if (err) cmeta_error_clear(err);
+    return CMETA_OK;
+}
+
 long cmeta_table_find_raw(const cmeta_table *t, const char *name)
 {
     if (!t || !name) return -1;
+    if (t->nmap) {
+        long m = mapped(t, name);
+        if (m >= 0) return m;
+    }
     long a = alias_index(name);
     if (a >= 0) return t->alias_col[a];
     for (size_t j = 0; j < t->ncols; j++)
@@ -713,6 +973,26 @@ long cmeta_table_find(const cmeta_table *t, const char *canonical)
     if (!t || !canonical) return -1;
     const char *want = cmeta_column_canonical(canonical);
     if (!want) return cmeta_table_find_raw(t, canonical);
+    if (t->nmap) {
+        /* a mapped name is its column; a column mapped to another name gives nothing else */
+        long m = mapped(t, want);
+        if (m >= 0) return m;
+        for (size_t j = 0; j < t->ncols; j++) {
+            if (is_mapped_col(t, (long)j)) continue;
+            long a = alias_index(t->colnames[j]);
+            if (a < 0 || strcmp(aliases[a].canonical, want) != 0) continue;
+            if (strcmp(want, "study") != 0) return (long)j;
+            /* label columns in priority order */
+            long best = -1, best_a = -1;
+            for (size_t k = j; k < t->ncols; k++) {
+                long ak = is_mapped_col(t, (long)k) ? -1 : alias_index(t->colnames[k]);
+                if (ak >= 0 && strcmp(aliases[ak].canonical, "study") == 0 && (best < 0 || ak < best_a))
+                    best = (long)k, best_a = ak;
+            }
+            return best;
+        }
+        return -1;
+    }
     if (strcmp(want, "study") == 0) {
         /* label columns in priority order: study, label, author, trial, studlab */
         for (size_t i = 0; i < NALIASES && strcmp(aliases[i].canonical, "study") == 0; i++)

@@ -25,6 +25,7 @@ value_of() {
 }
 # needed_args COMMAND NEEDS : the option (and value) that NEEDS names, e.g. --model auto
 needed_args() {
+    set -- "$1" "${2#\?}" # "?--measure=A,B": A or B when --measure is given
     nname=${2%%=*}
     if [ "$nname" != "$2" ]; then
         nval=${2#*=}
@@ -104,7 +105,17 @@ while IFS="$TAB" read -r cmd opt takes kind example repeat needs conflicts words
     val=$(value_of "$opt" "$kind" "$example")
     extra=""
     [ "$needs" != "-" ] && extra=$(needed_args "$cmd" "$needs")
-    if [ "$needs" != "-" ]; then
+    if [ "$needs" != "-" ] && [ "${needs#\?}" != "$needs" ]; then
+        # "?--measure=A,B": accepted without --measure, refused with another word of it
+        if [ "$kind" = flag ]; then run_cmd "$cmd" "$NOFILE" "$opt"; else run_cmd "$cmd" "$NOFILE" "$opt" "$val"; fi
+        if parse_ok "$cmd"; then ok; else bad "options: $cmd $opt without ${needs#\?} refused: $(cat "$TMP/err")"; fi
+        nname=${needs#\?}; nname=${nname%%=*}
+        printf '%s\n' "${needs#*=}" | tr ',' '\n' >"$O/w"
+        other=$(grep "^$cmd$TAB$nname$TAB" "$O/list" | cut -f9 | tr ',' '\n' | grep -vxF -f "$O/w" | head -1)
+        if [ "$kind" = flag ]; then run_cmd "$cmd" "$NOFILE" "$opt" "$nname" "$other"; else run_cmd "$cmd" "$NOFILE" "$opt" "$val" "$nname" "$other"; fi
+        if [ "$rc" = 1 ] && grep -q "^cmeta $cmd: $opt needs $nname" "$TMP/err"; then ok
+        else bad "options: $cmd $opt with $nname $other: exit $rc: $(cat "$TMP/err")"; fi
+    elif [ "$needs" != "-" ]; then
         if [ "$kind" = flag ]; then run_cmd "$cmd" "$NOFILE" "$opt"; else run_cmd "$cmd" "$NOFILE" "$opt" "$val"; fi
         if [ "$rc" = 1 ] && grep -q "^cmeta $cmd: $opt needs ${needs%%=*}" "$TMP/err"; then ok
         else bad "options: $cmd $opt without $needs: exit $rc: $(cat "$TMP/err")"; fi
