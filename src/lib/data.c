@@ -417,9 +417,11 @@ cmeta_status cmeta_data_from_table(const cmeta_table *t, const cmeta_data_opts *
                                              mlen ? ", " : "", vname[v]);
                 continue;
             }
-            cmeta_error e;
-            cmeta_error_clear(&e);
-            if (cmeta_parse_double(cell, &val[v], &e) != CMETA_OK) {
+            /* the happy path fills no error record: a bad cell is parsed again for it */
+            if (cmeta_parse_double(cell, &val[v], NULL) != CMETA_OK) {
+                cmeta_error e;
+                cmeta_error_clear(&e);
+                if (cmeta_parse_double(cell, &val[v], &e) == CMETA_OK) e.status = CMETA_EDATA;
                 char msg[sizeof e.message + 32];
                 if (e.status == CMETA_ENOMEM) {
                     st = cmeta_error_set(err, CMETA_ENOMEM, "out of memory");
