@@ -66,7 +66,8 @@ typedef struct {
     double *ai, *bi, *ci, *di;
     double *xi, *ni, *ri;
     double *row_yi, *row_vi;  /* length nrows: NaN for rows left out */
-    char **row_label;         /* length nrows */
+    char **row_label;         /* length nrows; one allocation with the texts the data owns
+                               * (others point at the table's cells): never freed one by one */
 } cmeta_data;
 
 /* Build the analysis data from a table. On CMETA_EDATA, err names file, line, column,

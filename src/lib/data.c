@@ -221,13 +221,14 @@ void cmeta_data_free(cmeta_data *d)
     cmeta_free(d->vi);
     cmeta_free(d->row_yi);
     cmeta_free(d->row_vi);
-    if (d->row_label)
-        for (size_t i = 0; i < d->nrows; i++) cmeta_free(d->row_label[i]);
-    cmeta_free(d->row_label);
+    cmeta_free(d->row_label); /* with the label texts it holds (see data_new) */
     cmeta_free(d);
 }
 
-static cmeta_data *data_new(size_t nrows, size_t k)
+/* row_label is one allocation: nrows pointers, then `text` bytes for the labels the data
+ * owns; a label from the table's label column points at the table's cell instead (the table
+ * outlives the data). No allocation per study (issue 15: memory per study). */
+static cmeta_data *data_new(size_t nrows, size_t k, size_t text)
 {
     cmeta_data *d = cmeta_calloc(1, sizeof *d);
     if (!d) return NULL;
@@ -239,7 +240,8 @@ static cmeta_data *data_new(size_t nrows, size_t k)
     d->vi = CMETA_ARRAY_NEW(double, k);
     d->row_yi = CMETA_ARRAY_NEW(double, nrows);
     d->row_vi = CMETA_ARRAY_NEW(double, nrows);
-    d->row_label = CMETA_ARRAY_NEW(char *, nrows);
+    if (nrows <= ((size_t)-1 - text) / sizeof(char *))
+        d->row_label = cmeta_calloc(1, nrows * sizeof(char *) + text);
     if (!d->row || !d->label || !d->yi || !d->vi || !d->row_yi || !d->row_vi || !d->row_label) {
         cmeta_data_free(d);
         return NULL;
@@ -248,16 +250,32 @@ static cmeta_data *data_new(size_t nrows, size_t k)
     return d;
 }
 
-/* Names of the study in row i: the label column's text, else "Study N". */
-static char *row_label(const cmeta_table *t, long label_col, size_t i)
+/* Names of the study in row i: the label column's text, else "Study N" (written at *text,
+ * which moves past it; NULL: only the bytes it needs are counted in *need). */
+static const char *row_label(const cmeta_table *t, long label_col, size_t i, char **text,
+                             size_t *need)
 {
     if (label_col >= 0) {
         const char *s = cmeta_table_cell(t, i, (size_t)label_col);
-        if (!cmeta_cell_is_missing(s)) return cmeta_strdup(s);
+        if (!cmeta_cell_is_missing(s)) return s;
     }
-    char buf[40];
-    snprintf(buf, sizeof buf, "Study %zu", i + 1);
-    return cmeta_strdup(buf);
+    char dig[24];
+    size_t n = 0, v = i + 1;
+    do {
+        dig[n++] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v);
+    if (!text) {
+        *need += 6 + n + 1;
+        return "";
+    }
+    char *p = *text, *out = p;
+    memcpy(p, "Study ", 6);
+    p += 6;
+    while (n) *p++ = dig[--n];
+    *p++ = '\0';
+    *text = p;
+    return out;
 }
 
 /* ---- mapping a rule broken back to its cell ---------------------------------------- */
@@ -382,7 +400,10 @@ cmeta_status cmeta_data_from_table(const cmeta_table *t, const cmeta_data_opts *
 
     size_t nrows = cmeta_table_nrows(t);
     long label_col = cmeta_table_find(t, "study");
-    cmeta_data *d = data_new(nrows, nrows); /* k shrinks below */
+    size_t text = 0;
+    for (size_t i = 0; i < nrows; i++) (void)row_label(t, label_col, i, NULL, &text);
+    cmeta_data *d = data_new(nrows, nrows, text); /* k shrinks below */
+    char *label_text = d ? (char *)(d->row_label + nrows) : NULL;
     double *raw[NV] = {0};
     if (!d) return cmeta_error_set(err, CMETA_ENOMEM, "out of memory");
     d->table = t;
@@ -399,11 +420,8 @@ cmeta_status cmeta_data_from_table(const cmeta_table *t, const cmeta_data_opts *
     /* read the cells */
     size_t k = 0;
     for (size_t i = 0; i < nrows && st == CMETA_OK; i++) {
-        d->row_label[i] = row_label(t, label_col, i);
-        if (!d->row_label[i]) {
-            st = cmeta_error_set(err, CMETA_ENOMEM, "out of memory");
-            break;
-        }
+        /* the table's own text is never written through this pointer */
+        d->row_label[i] = (char *)row_label(t, label_col, i, &label_text, NULL);
         char missing[256] = "";
         size_t mlen = 0;
         double val[NV] = {0};
@@ -581,17 +599,20 @@ cmeta_status cmeta_data_subset(const cmeta_data *d, const size_t *idx, size_t n,
     if (!d || (n && !idx)) return CMETA_EUSAGE;
     for (size_t s = 0; s < n; s++)
         if (idx[s] >= d->k) return CMETA_EUSAGE;
-    cmeta_data *e = data_new(d->nrows, n);
+    /* the labels are copied into e's own row_label block */
+    size_t text = 0;
+    for (size_t i = 0; i < d->nrows; i++) text += strlen(d->row_label[i]) + 1;
+    cmeta_data *e = data_new(d->nrows, n, text);
     if (!e) return CMETA_ENOMEM;
     e->table = d->table;
     e->measure = d->measure;
     e->escalc = d->escalc;
+    char *q = (char *)(e->row_label + d->nrows);
     for (size_t i = 0; i < d->nrows; i++) {
-        e->row_label[i] = cmeta_strdup(d->row_label[i]);
-        if (!e->row_label[i]) {
-            cmeta_data_free(e);
-            return CMETA_ENOMEM;
-        }
+        size_t len = strlen(d->row_label[i]) + 1;
+        memcpy(q, d->row_label[i], len);
+        e->row_label[i] = q;
+        q += len;
     }
     for (int v = 0; v < NV; v++) {
         double **src = field_of((cmeta_data *)d, v);
