@@ -37,8 +37,8 @@ static double q_and_slope(cmeta__lin *L, const double *y, const double *vi, doub
  * steps from t0, kept inside the bracket, which every evaluation shrinks; a step that would
  * leave it is a bisection instead (Numerical Recipes' rtsafe, Press et al. 2007, 9.4).
  * Stops when a step or the bracket is below 1e-13 relative, as the Brent search it replaced
- * (gsl_root_test_interval with reltol 1e-13); 5-8 evaluations where Brent from [0, tau2_max]
- * took ~18 (each O(k p^2)). NAN when Q cannot be evaluated. */
+ * (gsl_root_test_interval with reltol 1e-13); at k = 10^6, 10 evaluations for both bounds where
+ * Brent from [0, tau2_max] took 76 (each O(k p^2)). NAN when Q cannot be evaluated. */
 static double qp_root(cmeta__lin *L, const double *y, const double *vi, double target,
                       double lo, double hi, double t0)
 {
