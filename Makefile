@@ -182,6 +182,7 @@ bench: deps
 	@$(MAKE) --no-print-directory all $(BENCH_BIN)
 	@sh bench/run.sh
 	@echo; sh bench/threads.sh
+	@sh bench/run_large.sh
 
 # ---- install ----------------------------------------------------------------------------
 # make install [PREFIX=/usr/local] [DESTDIR=staging root]; make uninstall with the same values.

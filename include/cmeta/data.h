@@ -78,7 +78,8 @@ typedef struct {
     double *ai, *bi, *ci, *di;
     double *xi, *ni, *ri;
     double *row_yi, *row_vi;  /* length nrows: NaN for rows left out */
-    char **row_label;         /* length nrows */
+    char **row_label;         /* length nrows; one allocation with the texts the data owns
+                               * (others point at the table's cells): never freed one by one */
     char **row_yi_from;       /* length nrows, or NULL: the route that gave each row's yi/vi
                                * when the file has reported statistics (cmeta/reported.h):
                                * "mean_sd" "counts" "group_se" "group_ci" "group_se_ci"

@@ -238,9 +238,7 @@ void cmeta_data_free(cmeta_data *d)
     cmeta_free(d->vi);
     cmeta_free(d->row_yi);
     cmeta_free(d->row_vi);
-    if (d->row_label)
-        for (size_t i = 0; i < d->nrows; i++) cmeta_free(d->row_label[i]);
-    cmeta_free(d->row_label);
+    cmeta_free(d->row_label); /* with the label texts it holds (see data_new) */
     if (d->row_yi_from)
         for (size_t i = 0; i < d->nrows; i++) cmeta_free(d->row_yi_from[i]);
     cmeta_free(d->row_yi_from);
@@ -248,7 +246,10 @@ void cmeta_data_free(cmeta_data *d)
     cmeta_free(d);
 }
 
-static cmeta_data *data_new(size_t nrows, size_t k)
+/* row_label is one allocation: nrows pointers, then `text` bytes for the labels the data
+ * owns; a label from the table's label column points at the table's cell instead (the table
+ * outlives the data). No allocation per study (issue 15: memory per study). */
+static cmeta_data *data_new(size_t nrows, size_t k, size_t text)
 {
     cmeta_data *d = cmeta_calloc(1, sizeof *d);
     if (!d) return NULL;
@@ -260,7 +261,8 @@ static cmeta_data *data_new(size_t nrows, size_t k)
     d->vi = CMETA_ARRAY_NEW(double, k);
     d->row_yi = CMETA_ARRAY_NEW(double, nrows);
     d->row_vi = CMETA_ARRAY_NEW(double, nrows);
-    d->row_label = CMETA_ARRAY_NEW(char *, nrows);
+    if (nrows <= ((size_t)-1 - text) / sizeof(char *))
+        d->row_label = cmeta_calloc(1, nrows * sizeof(char *) + text);
     if (!d->row || !d->label || !d->yi || !d->vi || !d->row_yi || !d->row_vi || !d->row_label) {
         cmeta_data_free(d);
         return NULL;
@@ -269,16 +271,32 @@ static cmeta_data *data_new(size_t nrows, size_t k)
     return d;
 }
 
-/* Names of the study in row i: the label column's text, else "Study N". */
-static char *row_label(const cmeta_table *t, long label_col, size_t i)
+/* Names of the study in row i: the label column's text, else "Study N" (written at *text,
+ * which moves past it; NULL: only the bytes it needs are counted in *need). */
+static const char *row_label(const cmeta_table *t, long label_col, size_t i, char **text,
+                             size_t *need)
 {
     if (label_col >= 0) {
         const char *s = cmeta_table_cell(t, i, (size_t)label_col);
-        if (!cmeta_cell_is_missing(s)) return cmeta_strdup(s);
+        if (!cmeta_cell_is_missing(s)) return s;
     }
-    char buf[40];
-    snprintf(buf, sizeof buf, "Study %zu", i + 1);
-    return cmeta_strdup(buf);
+    char dig[24];
+    size_t n = 0, v = i + 1;
+    do {
+        dig[n++] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v);
+    if (!text) {
+        *need += 6 + n + 1;
+        return "";
+    }
+    char *p = *text, *out = p;
+    memcpy(p, "Study ", 6);
+    p += 6;
+    while (n) *p++ = dig[--n];
+    *p++ = '\0';
+    *text = p;
+    return out;
 }
 
 /* ---- mapping a rule broken back to its cell ---------------------------------------- */
@@ -371,17 +389,20 @@ static cmeta_status from_reported(const cmeta_table *t, const cmeta_data_opts *o
                        nrows ? "no studies with complete data (see the warnings)"
                              : "no studies with complete data (the file has no data rows)");
     }
-    cmeta_data *d = data_new(nrows, k);
+    long label_col = cmeta_table_find(t, "study");
+    size_t text = 0;
+    for (size_t i = 0; i < nrows; i++) (void)row_label(t, label_col, i, NULL, &text);
+    cmeta_data *d = data_new(nrows, k, text);
     if (!d) {
         cmeta__reported_free(&r);
         return cmeta_error_set(err, CMETA_ENOMEM, "out of memory");
     }
+    char *label_text = (char *)(d->row_label + nrows);
     d->table = t;
     d->measure = r.measure;
     d->escalc = o->escalc;
     d->row_yi_from = r.from; /* handed over */
     r.from = NULL;
-    long label_col = cmeta_table_find(t, "study");
     cmeta_measure measure = r.measure;
     cmeta_family fam = cmeta_measure_family(r.measure);
     static const int cont[] = {V_M1, V_SD1, V_N1, V_M2, V_SD2, V_N2}, bin[] = {V_AI, V_BI, V_CI, V_DI};
@@ -390,10 +411,8 @@ static cmeta_status from_reported(const cmeta_table *t, const cmeta_data_opts *o
     for (int j = 0; j < nkeep && st == CMETA_OK; j++)
         if (!(*field_of(d, keep[j]) = CMETA_ARRAY_NEW(double, k))) st = CMETA_ENOMEM;
     for (size_t i = 0, s = 0; i < nrows && st == CMETA_OK; i++) {
-        if (!(d->row_label[i] = row_label(t, label_col, i))) {
-            st = CMETA_ENOMEM;
-            break;
-        }
+        /* the table's own text is never written through this pointer */
+        d->row_label[i] = (char *)row_label(t, label_col, i, &label_text, NULL);
         if (!isfinite(r.yi[i]) || !isfinite(r.vi[i])) continue;
         d->row[s] = i;
         d->label[s] = d->row_label[i];
@@ -467,7 +486,10 @@ cmeta_status cmeta_data_from_table(const cmeta_table *t, const cmeta_data_opts *
 
     size_t nrows = cmeta_table_nrows(t);
     long label_col = cmeta_table_find(t, "study");
-    cmeta_data *d = data_new(nrows, nrows); /* k shrinks below */
+    size_t text = 0;
+    for (size_t i = 0; i < nrows; i++) (void)row_label(t, label_col, i, NULL, &text);
+    cmeta_data *d = data_new(nrows, nrows, text); /* k shrinks below */
+    char *label_text = d ? (char *)(d->row_label + nrows) : NULL;
     double *raw[NV] = {0};
     if (!d) return cmeta_error_set(err, CMETA_ENOMEM, "out of memory");
     d->table = t;
@@ -484,11 +506,8 @@ cmeta_status cmeta_data_from_table(const cmeta_table *t, const cmeta_data_opts *
     /* read the cells */
     size_t k = 0;
     for (size_t i = 0; i < nrows && st == CMETA_OK; i++) {
-        d->row_label[i] = row_label(t, label_col, i);
-        if (!d->row_label[i]) {
-            st = cmeta_error_set(err, CMETA_ENOMEM, "out of memory");
-            break;
-        }
+        /* the table's own text is never written through this pointer */
+        d->row_label[i] = (char *)row_label(t, label_col, i, &label_text, NULL);
         if (o->rows && !o->rows[i]) continue; /* another measure's row (cmeta_data_load) */
         char missing[256] = "";
         size_t mlen = 0;
@@ -507,9 +526,11 @@ cmeta_status cmeta_data_from_table(const cmeta_table *t, const cmeta_data_opts *
                                              mlen ? ", " : "", vname[v]);
                 continue;
             }
-            cmeta_error e;
-            cmeta_error_clear(&e);
-            if (cmeta_parse_double(cell, &val[v], &e) != CMETA_OK) {
+            /* the happy path fills no error record: a bad cell is parsed again for it */
+            if (cmeta_parse_double(cell, &val[v], NULL) != CMETA_OK) {
+                cmeta_error e;
+                cmeta_error_clear(&e);
+                if (cmeta_parse_double(cell, &val[v], &e) == CMETA_OK) e.status = CMETA_EDATA;
                 char msg[sizeof e.message + 32];
                 if (e.status == CMETA_ENOMEM) {
                     st = cmeta_error_set(err, CMETA_ENOMEM, "out of memory");
@@ -675,17 +696,20 @@ cmeta_status cmeta_data_subset(const cmeta_data *d, const size_t *idx, size_t n,
     if (!d || (n && !idx)) return CMETA_EUSAGE;
     for (size_t s = 0; s < n; s++)
         if (idx[s] >= d->k) return CMETA_EUSAGE;
-    cmeta_data *e = data_new(d->nrows, n);
+    /* the labels are copied into e's own row_label block */
+    size_t text = 0;
+    for (size_t i = 0; i < d->nrows; i++) text += strlen(d->row_label[i]) + 1;
+    cmeta_data *e = data_new(d->nrows, n, text);
     if (!e) return CMETA_ENOMEM;
     e->table = d->table;
     e->measure = d->measure;
     e->escalc = d->escalc;
+    char *q = (char *)(e->row_label + d->nrows);
     for (size_t i = 0; i < d->nrows; i++) {
-        e->row_label[i] = cmeta_strdup(d->row_label[i]);
-        if (!e->row_label[i]) {
-            cmeta_data_free(e);
-            return CMETA_ENOMEM;
-        }
+        size_t len = strlen(d->row_label[i]) + 1;
+        memcpy(q, d->row_label[i], len);
+        e->row_label[i] = q;
+        q += len;
     }
     for (int v = 0; v < NV; v++) {
         double **src = field_of((cmeta_data *)d, v);

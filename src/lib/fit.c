@@ -134,7 +134,11 @@ cmeta_status cmeta_fit_subset(const cmeta_studies *s, const size_t *idx, size_t 
     *out = NULL;
     if (!s || !idx || !opts || n == 0)
         return cmeta_error_set(err, CMETA_EUSAGE, "cmeta_fit_subset: no studies to fit");
-    return fit_dispatch(s, idx, n, opts, out, w, err);
+    /* every study in order: no copy of the inputs (memory per study at large k) */
+    size_t j = 0;
+    if (n == s->k)
+        while (j < n && idx[j] == j) j++;
+    return fit_dispatch(s, j == n ? NULL : idx, n, opts, out, w, err);
 }
 
 cmeta_status cmeta_fit_data(const cmeta_data *d, const cmeta_fit_opts *opts, cmeta_fit **out,

@@ -257,9 +257,8 @@ cmeta_status cmeta__lin_init(cmeta__lin *L, const double *X, size_t k, size_t p)
     L->inv = cmeta__dnew(p * p);
     L->beta = cmeta__dnew(p);
     L->S = cmeta__dnew(4 * p * p);
-    L->WX = cmeta__dnew(k * p);
     L->r = cmeta__dnew(k);
-    if (!L->w || !L->inv || !L->beta || !L->S || !L->WX || !L->r) {
+    if (!L->w || !L->inv || !L->beta || !L->S || !L->r) {
         cmeta__lin_free(L);
         return CMETA_ENOMEM;
     }
@@ -273,7 +272,6 @@ void cmeta__lin_free(cmeta__lin *L)
     cmeta_free(L->inv);
     cmeta_free(L->beta);
     cmeta_free(L->S);
-    cmeta_free(L->WX);
     cmeta_free(L->r);
     memset(L, 0, sizeof *L);
 }
@@ -282,14 +280,13 @@ int cmeta__lin_solve(cmeta__lin *L, const double *y)
 {
     size_t k = L->k, p = L->p;
     const double *X = L->X;
-    for (size_t i = 0; i < k; i++)
-        for (size_t a = 0; a < p; a++) L->WX[i * p + a] = L->w[i] * X[i * p + a];
+    /* w_i x_ia is formed where it is used (the same product each time): no k x p scratch */
     /* X'WX into S (lower triangle used by the factorisation) */
     double *M = L->S;
     for (size_t a = 0; a < p; a++)
         for (size_t b = 0; b <= a; b++) {
             double s = 0;
-            for (size_t i = 0; i < k; i++) s += L->WX[i * p + a] * X[i * p + b];
+            for (size_t i = 0; i < k; i++) s += L->w[i] * X[i * p + a] * X[i * p + b];
             M[a * p + b] = M[b * p + a] = s;
         }
     if (p == 1) {
@@ -312,7 +309,7 @@ int cmeta__lin_solve(cmeta__lin *L, const double *y)
             double s = 0;
             for (size_t b = 0; b < p; b++) {
                 double xwy = 0;
-                for (size_t i = 0; i < k; i++) xwy += L->WX[i * p + b] * y[i];
+                for (size_t i = 0; i < k; i++) xwy += L->w[i] * X[i * p + b] * y[i];
                 s += L->inv[a * p + b] * xwy;
             }
             L->beta[a] = s;

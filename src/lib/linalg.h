@@ -101,7 +101,6 @@ typedef struct {
     double *inv;     /* p x p: (X'WX)^-1 after cmeta__lin_solve */
     double *beta;    /* p: (X'WX)^-1 X'W y when cmeta__lin_solve got a y */
     double *S;       /* 4 p^2 scratch for cmeta__lin_sumPP */
-    double *WX;      /* k x p scratch */
     double *r;       /* k scratch: residuals */
     double logdet;   /* log det(X'WX) */
 } cmeta__lin;

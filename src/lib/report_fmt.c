@@ -7,6 +7,7 @@
 #include <gsl/gsl_cdf.h>
 
 #include "cmeta/report.h"
+#include "report_frame.h"
 
 /* ---- numbers ---------------------------------------------------------------------------- */
 
@@ -221,6 +222,48 @@ cmeta_status cmeta_text_frame(FILE *fp, const char *const *rownames, size_t nrow
         j0 = j1;
     }
     cmeta_free(cw);
+    return CMETA_OK;
+}
+
+cmeta_status cmeta__text_frame_rows(FILE *fp, const char *const *rownames, size_t nrows,
+                                    const char *const *colnames, size_t ncols,
+                                    cmeta__frame_row_fn row, void *arg, int gap, size_t wrap)
+{
+    char cell[16][CMETA_FMT_CELL];
+    size_t cw[16];
+    if (ncols > 16) return CMETA_EUSAGE;
+    size_t rw = 0;
+    for (size_t i = 0; rownames && i < nrows; i++)
+        if (width(rownames[i]) > rw) rw = width(rownames[i]);
+    for (size_t j = 0; j < ncols; j++) cw[j] = width(colnames[j]);
+    for (size_t i = 0; i < nrows; i++) {
+        row(arg, i, cell);
+        for (size_t j = 0; j < ncols; j++)
+            if (width(cell[j]) > cw[j]) cw[j] = width(cell[j]);
+    }
+    /* as cmeta_text_frame, the cells made again row by row */
+    for (size_t j0 = 0; j0 < ncols;) {
+        size_t j1 = j0, used = rw;
+        while (j1 < ncols && (j1 == j0 || used + (size_t)gap + cw[j1] < wrap)) used += (size_t)gap + cw[j1++];
+        pad(fp, rw);
+        for (size_t j = j0; j < j1; j++) {
+            pad(fp, (size_t)gap + cw[j] - width(colnames[j]));
+            cmeta_text_put(fp, colnames[j]);
+        }
+        fputs(" \n", fp);
+        for (size_t i = 0; i < nrows; i++) {
+            const char *r = rownames ? rownames[i] : "";
+            row(arg, i, cell);
+            cmeta_text_put(fp, r);
+            pad(fp, rw - width(r));
+            for (size_t j = j0; j < j1; j++) {
+                pad(fp, (size_t)gap + cw[j] - width(cell[j]));
+                cmeta_text_put(fp, cell[j]);
+            }
+            fputs(" \n", fp);
+        }
+        j0 = j1;
+    }
     return CMETA_OK;
 }
 

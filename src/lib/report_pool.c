@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "cmeta/report.h"
+#include "report_frame.h"
 
 typedef struct {
     const cmeta_data *d;
@@ -174,34 +175,44 @@ static cmeta_status text_predict(FILE *fp, const pool_ctx *c, const cmeta_fit *f
     return st;
 }
 
+typedef struct {
+    const pool_ctx *c;
+    const cmeta_data *d;
+    const cmeta_fit *f;
+} studies_arg;
+
+static void study_row(void *arg, size_t i, char (*cell)[CMETA_FMT_CELL])
+{
+    const studies_arg *a = arg;
+    double y = a->d->yi[i], lo, hi;
+    cmeta_study_ci(y, a->d->vi[i], a->f->level, &lo, &hi);
+    if (a->c->tk != CMETA_TRANS_NONE) {
+        y = bt(a->c, y);
+        lo = bt(a->c, lo);
+        hi = bt(a->c, hi);
+    }
+    cmeta_fmt_num(cell[0], CMETA_FMT_CELL, y, 4);
+    cmeta_fmt_num(cell[1], CMETA_FMT_CELL, lo, 4);
+    cmeta_fmt_num(cell[2], CMETA_FMT_CELL, hi, 4);
+    double w = a->f->weight ? a->f->weight[i] : NAN;
+    size_t n = cmeta_fmt_num(cell[3], CMETA_FMT_CELL, w, 2);
+    if (isfinite(w) && n + 1 < CMETA_FMT_CELL) cell[3][n] = '%', cell[3][n + 1] = '\0';
+}
+
+/* The study rows are formatted straight into the stream (two passes: widths, then rows), not
+ * kept as text: O(1) memory per study (issue 15). */
 static cmeta_status text_studies(FILE *fp, const pool_ctx *c, const cmeta_data *d, const cmeta_fit *f)
 {
     int tr = c->tk != CMETA_TRANS_NONE;
     size_t k = d->k;
     const char *names[4] = {tr ? bt_name(d->measure) : "estimate", "ci.lb", "ci.ub", "weight"};
-    cmeta_text_table t;
-    if (cmeta_text_table_init(&t, k, 4) != CMETA_OK) return CMETA_ENOMEM;
-    for (size_t i = 0; i < k; i++) {
-        double y = d->yi[i], lo, hi;
-        cmeta_study_ci(y, d->vi[i], f->level, &lo, &hi);
-        if (tr) {
-            y = bt(c, y);
-            lo = bt(c, lo);
-            hi = bt(c, hi);
-        }
-        cmeta_text_table_num(&t, i, 0, y, 4);
-        cmeta_text_table_num(&t, i, 1, lo, 4);
-        cmeta_text_table_num(&t, i, 2, hi, 4);
-        double w = f->weight ? f->weight[i] : NAN;
-        cmeta_text_table_num(&t, i, 3, w, 2);
-        if (isfinite(w)) strcat(t.buf[4 * i + 3], "%");
-    }
     char lv[32];
     cmeta_fmt_level(lv, sizeof lv, f->level);
     fprintf(fp, "Studies (%s):\n\n", lv);
-    cmeta_status st = cmeta_text_frame(fp, (const char *const *)d->label, k, names, 4, t.cell, 1, (size_t)-1);
+    studies_arg a = {c, d, f};
+    cmeta_status st = cmeta__text_frame_rows(fp, (const char *const *)d->label, k, names, 4,
+                                             study_row, &a, 1, (size_t)-1);
     fputc('\n', fp);
-    cmeta_text_table_free(&t);
     return st;
 }
 

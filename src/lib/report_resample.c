@@ -295,6 +295,63 @@ cmeta_status cmeta_report_gosh(FILE *fp, cmeta_report_format fmt, const cmeta_go
 
 /* ---- escalc --------------------------------------------------------------------------------- */
 
+/* escalc's rows go through a local buffer, one fwrite per ~64 KB: a cell is copied as
+ * cmeta_csv_field writes it (quoted only when it holds , " CR or LF, quotes doubled), a
+ * number as cmeta_csv_num (cmeta_fmt17g; nothing when not finite). */
+typedef struct {
+    FILE *fp;
+    size_t n;
+    char b[1 << 16];
+} esc_out;
+
+static void esc_flush(esc_out *o)
+{
+    if (o->n) fwrite(o->b, 1, o->n, o->fp);
+    o->n = 0;
+}
+
+static void esc_field(esc_out *o, const char *s)
+{
+    size_t len = strlen(s);
+    if (o->n + 2 * len + 3 > sizeof o->b) {
+        esc_flush(o);
+        if (2 * len + 3 > sizeof o->b) {
+            cmeta_csv_field(o->fp, s);
+            return;
+        }
+    }
+    char *p = o->b + o->n;
+    size_t i = 0;
+    for (; i < len; i++) {
+        char c = s[i];
+        if (c == ',' || c == '"' || c == '\r' || c == '\n') break;
+        p[i] = c;
+    }
+    if (i == len) {
+        o->n += len;
+        return;
+    }
+    *p++ = '"';
+    for (i = 0; i < len; i++) {
+        if (s[i] == '"') *p++ = '"';
+        *p++ = s[i];
+    }
+    *p++ = '"';
+    o->n = (size_t)(p - o->b);
+}
+
+static void esc_num(esc_out *o, double x)
+{
+    if (o->n + 40 > sizeof o->b) esc_flush(o);
+    if (isfinite(x)) o->n += (size_t)cmeta_fmt17g(o->b + o->n, 40, x);
+}
+
+static void esc_char(esc_out *o, char c)
+{
+    if (o->n + 1 > sizeof o->b) esc_flush(o);
+    o->b[o->n++] = c;
+}
+
 cmeta_status cmeta_report_escalc(FILE *fp, const cmeta_table *t, const cmeta_data *d)
 {
     size_t nc = cmeta_table_ncols(t), nr = cmeta_table_nrows(t);
@@ -307,26 +364,32 @@ cmeta_status cmeta_report_escalc(FILE *fp, const cmeta_table *t, const cmeta_dat
     if (vc < 0) fputs(",vi", fp);
     if (d->row_yi_from) fputs(",yi_from", fp); /* the route of each row (cmeta/reported.h) */
     fputc('\n', fp);
+    esc_out *o = cmeta_malloc(sizeof *o);
+    if (!o) return CMETA_ENOMEM;
+    o->fp = fp;
+    o->n = 0;
     for (size_t i = 0; i < nr; i++) {
         for (size_t j = 0; j < nc; j++) {
-            if (j) fputc(',', fp);
-            if ((long)j == yc) cmeta_csv_num(fp, d->row_yi[i]);
-            else if ((long)j == vc) cmeta_csv_num(fp, d->row_vi[i]);
-            else cmeta_csv_field(fp, cmeta_table_cell(t, i, j));
+            if (j) esc_char(o, ',');
+            if ((long)j == yc) esc_num(o, d->row_yi[i]);
+            else if ((long)j == vc) esc_num(o, d->row_vi[i]);
+            else esc_field(o, cmeta_table_cell(t, i, j));
         }
         if (yc < 0) {
-            fputc(',', fp);
-            cmeta_csv_num(fp, d->row_yi[i]);
+            esc_char(o, ',');
+            esc_num(o, d->row_yi[i]);
         }
         if (vc < 0) {
-            fputc(',', fp);
-            cmeta_csv_num(fp, d->row_vi[i]);
+            esc_char(o, ',');
+            esc_num(o, d->row_vi[i]);
         }
         if (d->row_yi_from) {
-            fputc(',', fp);
-            if (d->row_yi_from[i]) cmeta_csv_field(fp, d->row_yi_from[i]);
+            esc_char(o, ',');
+            if (d->row_yi_from[i]) esc_field(o, d->row_yi_from[i]);
         }
-        fputc('\n', fp);
+        esc_char(o, '\n');
     }
+    esc_flush(o);
+    cmeta_free(o);
     return CMETA_OK;
 }

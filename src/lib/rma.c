@@ -163,12 +163,24 @@ static cmeta_status fit_loglik(cmeta_fit *f, const double *vi, const double *Xf,
     }
     if (reml) {
         /* + 1/2 log|X'X| (metafor's REMLf = TRUE) */
+        /* log det X'X with cmeta__lin_solve's arithmetic at unit weights (the same bits),
+         * without a k-sized workspace (memory per study at large k) */
         double ldx = 0;
-        cmeta__lin U;
-        if (cmeta__lin_init(&U, Xf, k, p) != CMETA_OK) return CMETA_ENOMEM;
-        for (size_t i = 0; i < k; i++) U.w[i] = 1.0;
-        if (cmeta__lin_solve(&U, NULL) == 0) ldx = U.logdet;
-        cmeta__lin_free(&U);
+        double *M = cmeta__dnew(p * p);
+        if (!M) return CMETA_ENOMEM;
+        for (size_t a = 0; a < p; a++)
+            for (size_t b = 0; b <= a; b++) {
+                double sab = 0;
+                for (size_t i = 0; i < k; i++) sab += Xf[i * p + a] * Xf[i * p + b];
+                M[a * p + b] = M[b * p + a] = sab;
+            }
+        if (p == 1) {
+            double l = sqrt(M[0]);
+            if (M[0] > 0 && isfinite(l)) ldx = 2.0 * log(l);
+        } else if (cmeta__chol(M, p) == 0) {
+            ldx = cmeta__chol_logdet(M, p);
+        }
+        cmeta_free(M);
         f->ll = cmeta__loglik(1, (double)k - (double)p, slv, rss, ldw, ldx);
         f->deviance = -2.0 * f->ll;
     } else {
@@ -403,8 +415,6 @@ cmeta_status cmeta_rma(const double *yi, const double *vi, size_t k, const doubl
     f->method = opts->method;
     f->test = opts->test;
     f->level = opts->level;
-    if (cmeta__lin_init(&L, Xf, k, p) != CMETA_OK) { st = cmeta__nomem(err); goto fail; }
-    have_L = 1;
 
     if (opts->method == CMETA_METHOD_FE) {
         f->tau2 = 0.0;
@@ -432,6 +442,9 @@ cmeta_status cmeta_rma(const double *yi, const double *vi, size_t k, const doubl
     }
     f->tau = sqrt(f->tau2);
     if (opts->method == CMETA_METHOD_FE) f->tau2_ci_lb = f->tau2_ci_ub = NAN;
+    /* L made after the tau^2 estimation (which frees its own): one k-sized workspace at a time */
+    if (cmeta__lin_init(&L, Xf, k, p) != CMETA_OK) { st = cmeta__nomem(err); goto fail; }
+    have_L = 1;
     st = finish_fit(f, yi, yc, vi, Xf, intercept, opts, &L, w, err);
     if (st != CMETA_OK) goto fail;
 

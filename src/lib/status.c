@@ -181,6 +181,9 @@ void *cmeta_calloc(size_t count, size_t size)
 {
     if (size && count > (size_t)-1 / size) return NULL;
     size_t total = count * size;
+    /* the C library's calloc skips clearing memory fresh from the system (already zero):
+     * large arrays are then touched once, by their writer, not twice */
+    if (g_malloc == malloc && g_free == free) return calloc(total ? total : 1, 1);
     void *p = g_malloc(total ? total : 1);
     if (p) memset(p, 0, total);
     return p;

@@ -24,6 +24,7 @@
 #include <string.h>
 
 #include "internal.h"
+#include "numparse.h"
 
 /* ---- column names and aliases (cli.md "Input CSV") ------------------------------------ */
 
@@ -1021,14 +1022,19 @@ int cmeta_cell_is_missing(const char *cell)
 }
 
 /* Syntax checked here: [blanks][+|-](digits[.digits*] | .digits)[(e|E)[+|-]digits][blanks].
- * The number is then rewritten without a decimal point ("-12.5e3" -> "-125e2") so that
- * strtod's result (correctly rounded in glibc) cannot depend on the locale's radix. */
+ * Its value is cmeta__decimal_value's (numparse.c: strtod's result, correctly rounded in glibc,
+ * independent of the locale's radix). Nothing is formatted unless the cell is bad: the
+ * cell as shown in a message (at most 63 bytes, "..." when cut) is built only then. */
+static void shown_cell(char shown[64], const char *s)
+{
+    snprintf(shown, 64, "%s", s);
+    if (strlen(s) >= 64) memcpy(shown + 64 - 4, "...", 4);
+}
+
 cmeta_status cmeta_parse_double(const char *cell, double *out, cmeta_error *err)
 {
     const char *s = cell ? cell : "";
     char shown[64];
-    snprintf(shown, sizeof shown, "%s", s);
-    if (strlen(s) >= sizeof shown) memcpy(shown + sizeof shown - 4, "...", 4);
 
     const char *p = s;
     while (is_blank((unsigned char)*p)) p++;
@@ -1061,6 +1067,7 @@ cmeta_status cmeta_parse_double(const char *cell, double *out, cmeta_error *err)
     while (is_blank((unsigned char)*p)) p++;
     if (!ok || *p) {
         /* name the common cases */
+        shown_cell(shown, s);
         const char *q = s;
         while (is_blank((unsigned char)*q)) q++;
         if (*q == '+' || *q == '-') q++;
@@ -1072,34 +1079,13 @@ cmeta_status cmeta_parse_double(const char *cell, double *out, cmeta_error *err)
                                    "'%s' is not a number (use '.' as the decimal point)", shown);
         return cmeta_error_set(err, CMETA_EDATA, "'%s' is not a number", shown);
     }
-    /* digits without the point, leading zeros dropped */
-    char small[128], *buf = small;
-    size_t need = nint + nfrac + 32;
-    if (need > sizeof small) {
-        buf = cmeta_malloc(need);
-        if (!buf) return cmeta_error_set(err, CMETA_ENOMEM, "out of memory");
-    }
-    size_t k = 0;
-    if (neg) buf[k++] = '-';
-    size_t d0 = k;
-    for (const char *q = int_start; q < int_end; q++)
-        if (k > d0 || *q != '0') buf[k++] = *q;
-    for (const char *q = frac_start; q < frac_end; q++)
-        if (k > d0 || *q != '0') buf[k++] = *q;
     double x;
-    if (k == d0) {
-        x = neg ? -0.0 : 0.0;
-    } else {
-        long long e = exp10 - (long long)nfrac;
-        snprintf(buf + k, need - k, "e%lld", e);
-        errno = 0;
-        x = strtod(buf, NULL);
-        if (errno == ERANGE && (x > 1.0 || x < -1.0)) {
-            if (buf != small) cmeta_free(buf);
-            return cmeta_error_set(err, CMETA_EDATA, "'%s' is too large for a number", shown);
-        }
+    int r = cmeta__decimal_value(neg, int_start, int_end, frac_start, frac_end, exp10, &x);
+    if (r < 0) return cmeta_error_set(err, CMETA_ENOMEM, "out of memory");
+    if (r > 0) {
+        shown_cell(shown, s);
+        return cmeta_error_set(err, CMETA_EDATA, "'%s' is too large for a number", shown);
     }
-    if (buf != small) cmeta_free(buf);
     if (out) *out = x;
     return CMETA_OK;
 }
