@@ -16,5 +16,6 @@
 #include "bayes.h"
 
 #include "resample.h"
+#include "mv.h"
 
 #endif

@@ -1,0 +1,49 @@
+# make.R - fixtures of `cmeta mv` (issue 18) from metafor 3.8.1's rma.mv on metadat datasets.
+# Run from this directory: Rscript make.R. Writes the input files (*.csv, V files) and
+# expected.txt: one line per value, "CASE KEY VALUE" with 17 significant digits.
+# metafor's own optimiser stops at its defaults; these fits are refitted with tight control
+# (optim BFGS, reltol 1e-15) so the reference is the optimum, not metafor's stopping point.
+suppressMessages({library(metafor); library(metadat)})
+ctl <- list(optimizer = "optim", optmethod = "BFGS", reltol = 1e-15, maxit = 10000)
+out <- file("expected.txt", "w")
+emit <- function(case, fit) {
+  w <- function(key, x) for (j in seq_along(x)) writeLines(sprintf("%s %s%s %.17g", case, key,
+        if (length(x) > 1) paste0("[", j - 1, "]") else "", x[j]), out)
+  w("beta", as.vector(fit$beta)); w("se", fit$se); w("zval", fit$zval); w("pval", fit$pval)
+  w("ci_lb", fit$ci.lb); w("ci_ub", fit$ci.ub)
+  w("sigma2", fit$sigma2); w("nlvls", fit$s.nlevels)
+  w("QE", fit$QE); w("QEp", fit$QEp); w("QM", fit$QM); w("QMp", fit$QMp)
+  fs <- fitstats(fit)
+  w("ll", fs[1]); w("deviance", fs[2]); w("AIC", fs[3]); w("BIC", fs[4]); w("AICc", fs[5])
+}
+# 1. three-level (Konstantopoulos 2011): ~ 1 | district/school
+dat <- dat.konstantopoulos2011
+write.csv(dat, "konstantopoulos2011.csv", row.names = FALSE, quote = FALSE)
+emit("k3_reml", rma.mv(yi, vi, random = ~ 1 | district/school, data = dat, control = ctl))
+emit("k3_ml", rma.mv(yi, vi, random = ~ 1 | district/school, data = dat, method = "ML", control = ctl))
+emit("k3_year_t", rma.mv(yi, vi, mods = ~ year, random = ~ 1 | district/school, data = dat,
+                         test = "t", control = ctl))
+# crossed-as-separate components: district and study (two --random)
+emit("k3_two", rma.mv(yi, vi, random = list(~ 1 | district, ~ 1 | study), data = dat, control = ctl))
+# 2. multivariate with a known V (Berkey 1998): V from v1i/v2i, random = ~ 1 | trial/outcome
+dat <- dat.berkey1998
+V <- bldiag(lapply(split(dat[c("v1i", "v2i")], dat$trial), as.matrix))
+write.csv(dat[c("trial", "author", "year", "ni", "outcome", "yi", "vi")], "berkey1998.csv",
+          row.names = FALSE, quote = TRUE)
+write.table(V, "berkey1998_V.csv", sep = ",", row.names = FALSE, col.names = FALSE)
+ij <- which(V != 0 & row(V) >= col(V), arr.ind = TRUE)
+write.csv(data.frame(i = ij[, 1], j = ij[, 2], value = V[ij]), "berkey1998_Vlong.csv",
+          row.names = FALSE, quote = FALSE)
+emit("berkey_ml", rma.mv(yi, V, mods = ~ outcome - 1, random = ~ 1 | trial/outcome, data = dat,
+                         method = "ML", control = ctl))
+emit("berkey_reml", rma.mv(yi, V, mods = ~ outcome, random = ~ 1 | trial, data = dat, control = ctl))
+# 3. --rho/--cluster (Assink 2016): V = vcalc(vi, cluster = study, obs = esid, rho = 0.6)
+dat <- dat.assink2016
+write.csv(dat, "assink2016.csv", row.names = FALSE, quote = FALSE)
+V <- vcalc(vi, cluster = study, obs = esid, data = dat, rho = 0.6)
+emit("assink_rho", rma.mv(yi, V, random = ~ 1 | study/esid, data = dat, control = ctl))
+emit("assink_rho_mods", rma.mv(yi, V, mods = ~ deltype, random = ~ 1 | study/esid, data = dat,
+                               method = "ML", control = ctl))
+# esid crossed with study (esid labels reused across studies): one block of k rows
+emit("assink_crossed", rma.mv(yi, vi, random = list(~ 1 | study, ~ 1 | esid), data = dat, control = ctl))
+close(out)
