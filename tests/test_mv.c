@@ -1,7 +1,9 @@
 /* test_mv.c - multilevel / multivariate models (src/lib/mv.c) against metafor 3.8.1's rma.mv
  * (tests/reference/mv/make.R: konstantopoulos2011 three-level, berkey1998 with a V matrix,
  * assink2016 with V from vcalc(rho = 0.6) and with crossed factors). Tolerance 1e-6 relative
- * (iterative; the fixtures were fitted with optim BFGS reltol 1e-15). */
+ * (iterative; the fixtures were fitted with optim BFGS reltol 1e-15, whose score is still
+ * ~5e-6 there), and 1e-9 for sigma2, coefficients and SEs at the optimum found to rounding by
+ * Newton's method on the score in make.R (sigma2opt, betaopt, seopt, llopt). */
 #include <gsl/gsl_errno.h>
 #include <math.h>
 #include <stdio.h>
@@ -70,6 +72,25 @@ static void check(const char *cs, const cmeta_mv_fit *f)
         else snprintf(key, sizeof key, "nlvls");
         CU_ASSERT_EQUAL((double)f->nlvls[q], expect(cs, key));
     }
+    /* the optimum itself (make.R: Newton on the score from its definition), to 1e-9 */
+    for (size_t q = 0; q < f->s; q++) {
+        if (f->s > 1) snprintf(key, sizeof key, "sigma2opt[%zu]", q);
+        else snprintf(key, sizeof key, "sigma2opt");
+        snprintf(what, sizeof what, "%s %s", cs, key);
+        TU_ASSERT_CLOSE(f->sigma2[q], expect(cs, key), 1e-9, 1e-14, what);
+    }
+    for (size_t a = 0; a < f->p; a++) {
+        const char *nm[] = {"betaopt", "seopt"};
+        const double got[] = {f->beta[a], f->se[a]};
+        for (int j = 0; j < 2; j++) {
+            if (f->p > 1) snprintf(key, sizeof key, "%s[%zu]", nm[j], a);
+            else snprintf(key, sizeof key, "%s", nm[j]);
+            snprintf(what, sizeof what, "%s %s", cs, key);
+            TU_ASSERT_CLOSE(got[j], expect(cs, key), 1e-9, 1e-14, what);
+        }
+    }
+    snprintf(what, sizeof what, "%s llopt", cs);
+    TU_ASSERT_CLOSE(f->ll, expect(cs, "llopt"), 1e-12, 1e-12, what);
     const char *nm[] = {"QE", "QEp", "QM", "QMp", "ll", "deviance", "AIC", "BIC", "AICc"};
     const double got[] = {f->QE, f->QE_pval, f->QM, f->QM_pval, f->ll, f->deviance, f->AIC, f->BIC, f->AICc};
     for (int j = 0; j < 9; j++) {

@@ -6,7 +6,29 @@
 suppressMessages({library(metafor); library(metadat)})
 ctl <- list(optimizer = "optim", optmethod = "BFGS", reltol = 1e-15, maxit = 10000)
 out <- file("expected.txt", "w")
-emit <- function(case, fit) {
+# The optimum to rounding, independently of metafor's optimiser: Newton's method on the score
+# of the (restricted) likelihood from its textbook definition with dense k x k matrices
+# (Harville 1977): g_c = -1/2 tr(R G_c) + 1/2 y'P G_c P y, R = P (REML) or M^-1 (ML), the
+# Jacobian by central differences. Written as sigma2opt (and llopt, the fit's log-likelihood
+# there, from rma.mv with sigma2 fixed) so that the tests can check the optimum to 1e-8.
+polish <- function(fit, G, V) {
+  y <- c(fit$yi); X <- fit$X; reml <- fit$method == "REML"
+  score <- function(sg) {
+    M <- V; for (c in seq_along(G)) M <- M + sg[c] * G[[c]]
+    W <- solve(M); P <- W - W %*% X %*% solve(t(X) %*% W %*% X) %*% t(X) %*% W
+    R <- if (reml) P else W
+    sapply(G, function(Gc) -0.5 * sum(diag(R %*% Gc)) + 0.5 * c(t(y) %*% P %*% Gc %*% P %*% y))
+  }
+  sg <- fit$sigma2
+  for (it in 1:20) {
+    g <- score(sg); h <- 1e-6 * pmax(sg, 1e-4)
+    J <- sapply(seq_along(sg), function(j) { e <- replace(0 * sg, j, h[j]); (score(sg + e) - score(sg - e)) / (2 * h[j]) })
+    sg <- sg - solve(J, g)
+  }
+  sg
+}
+G_of <- function(...) { f <- interaction(..., drop = TRUE); outer(f, f, "==") * 1 }
+emit <- function(case, fit, G = NULL, V = NULL) {
   w <- function(key, x) for (j in seq_along(x)) writeLines(sprintf("%s %s%s %.17g", case, key,
         if (length(x) > 1) paste0("[", j - 1, "]") else "", x[j]), out)
   w("beta", as.vector(fit$beta)); w("se", fit$se); w("zval", fit$zval); w("pval", fit$pval)
@@ -15,16 +37,25 @@ emit <- function(case, fit) {
   w("QE", fit$QE); w("QEp", fit$QEp); w("QM", fit$QM); w("QMp", fit$QMp)
   fs <- fitstats(fit)
   w("ll", fs[1]); w("deviance", fs[2]); w("AIC", fs[3]); w("BIC", fs[4]); w("AICc", fs[5])
+  if (!is.null(G)) {
+    if (is.null(V)) V <- diag(fit$vi)
+    sg <- polish(fit, G, V)
+    w("sigma2opt", sg)
+    fx <- update(fit, sigma2 = sg)
+    w("llopt", c(logLik(fx))); w("betaopt", as.vector(fx$beta)); w("seopt", fx$se)
+  }
 }
 # 1. three-level (Konstantopoulos 2011): ~ 1 | district/school
 dat <- dat.konstantopoulos2011
 write.csv(dat, "konstantopoulos2011.csv", row.names = FALSE, quote = FALSE)
-emit("k3_reml", rma.mv(yi, vi, random = ~ 1 | district/school, data = dat, control = ctl))
-emit("k3_ml", rma.mv(yi, vi, random = ~ 1 | district/school, data = dat, method = "ML", control = ctl))
+G <- list(G_of(dat$district), G_of(dat$district, dat$school))
+emit("k3_reml", rma.mv(yi, vi, random = ~ 1 | district/school, data = dat, control = ctl), G)
+emit("k3_ml", rma.mv(yi, vi, random = ~ 1 | district/school, data = dat, method = "ML", control = ctl), G)
 emit("k3_year_t", rma.mv(yi, vi, mods = ~ year, random = ~ 1 | district/school, data = dat,
-                         test = "t", control = ctl))
+                         test = "t", control = ctl), G)
 # crossed-as-separate components: district and study (two --random)
-emit("k3_two", rma.mv(yi, vi, random = list(~ 1 | district, ~ 1 | study), data = dat, control = ctl))
+emit("k3_two", rma.mv(yi, vi, random = list(~ 1 | district, ~ 1 | study), data = dat, control = ctl),
+     list(G_of(dat$district), G_of(dat$study)))
 # 2. multivariate with a known V (Berkey 1998): V from v1i/v2i, random = ~ 1 | trial/outcome
 dat <- dat.berkey1998
 V <- bldiag(lapply(split(dat[c("v1i", "v2i")], dat$trial), as.matrix))
@@ -35,15 +66,18 @@ ij <- which(V != 0 & row(V) >= col(V), arr.ind = TRUE)
 write.csv(data.frame(i = ij[, 1], j = ij[, 2], value = V[ij]), "berkey1998_Vlong.csv",
           row.names = FALSE, quote = FALSE)
 emit("berkey_ml", rma.mv(yi, V, mods = ~ outcome - 1, random = ~ 1 | trial/outcome, data = dat,
-                         method = "ML", control = ctl))
-emit("berkey_reml", rma.mv(yi, V, mods = ~ outcome, random = ~ 1 | trial, data = dat, control = ctl))
+                         method = "ML", control = ctl), list(G_of(dat$trial), G_of(dat$trial, dat$outcome)), V)
+emit("berkey_reml", rma.mv(yi, V, mods = ~ outcome, random = ~ 1 | trial, data = dat, control = ctl),
+     list(G_of(dat$trial)), V)
 # 3. --rho/--cluster (Assink 2016): V = vcalc(vi, cluster = study, obs = esid, rho = 0.6)
 dat <- dat.assink2016
 write.csv(dat, "assink2016.csv", row.names = FALSE, quote = FALSE)
 V <- vcalc(vi, cluster = study, obs = esid, data = dat, rho = 0.6)
-emit("assink_rho", rma.mv(yi, V, random = ~ 1 | study/esid, data = dat, control = ctl))
+G <- list(G_of(dat$study), G_of(dat$study, dat$esid))
+emit("assink_rho", rma.mv(yi, V, random = ~ 1 | study/esid, data = dat, control = ctl), G, V)
 emit("assink_rho_mods", rma.mv(yi, V, mods = ~ deltype, random = ~ 1 | study/esid, data = dat,
-                               method = "ML", control = ctl))
+                               method = "ML", control = ctl), G, V)
 # esid crossed with study (esid labels reused across studies): one block of k rows
-emit("assink_crossed", rma.mv(yi, vi, random = list(~ 1 | study, ~ 1 | esid), data = dat, control = ctl))
+emit("assink_crossed", rma.mv(yi, vi, random = list(~ 1 | study, ~ 1 | esid), data = dat, control = ctl),
+     list(G_of(dat$study), G_of(dat$esid)))
 close(out)
