@@ -17,6 +17,7 @@
 
 #include "status.h"
 #include "model.h"
+#include "report.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -58,6 +59,7 @@ typedef struct {
     size_t *nlvls;               /* s: levels that occur */
     double QE, QE_df, QE_pval;   /* residual heterogeneity: y'Py with M = V (FE GLS) */
     double QM, QM_df, QM_pval;   /* omnibus Wald test of btt (F with test t: QM/m, df (m, k - p)) */
+    int intercept;               /* the model has an intercept (as given to cmeta_mv) */
     size_t btt_from;             /* 1-based first coefficient tested by QM (2 with an intercept, p > 1) */
     double ll, deviance, AIC, BIC, AICc; /* metafor's fitstats for the method */
     double ll_ML, ll_REML;       /* both, at this fit's estimates */
@@ -77,6 +79,13 @@ CMETA_EXPORT cmeta_status cmeta_mv(const double *y, const double *vi, size_t k,
                                    cmeta_warnings *w, cmeta_error *err) CMETA_RESULT_USED;
 
 CMETA_EXPORT void cmeta_mv_fit_free(cmeta_mv_fit *f);
+
+/* The fit as metafor's summary of an rma.mv fit prints it (text), or JSON / CSV (report layer,
+ * src/lib/report_mv.c). coef: p coefficient names; comp: s component names; measure: the
+ * effect measure's name for JSON (may be NULL). */
+CMETA_EXPORT cmeta_status cmeta_report_mv(FILE *fp, cmeta_report_format fmt, const cmeta_mv_fit *f,
+                                          const char *const *coef, const char *const *comp,
+                                          const char *measure, const cmeta_warnings *w);
 
 #ifdef __cplusplus
 }

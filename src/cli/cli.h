@@ -50,6 +50,12 @@ typedef struct {
     const char *mu_prior;     /* --mu-prior SPEC (bayes) */
     int hakn_ci_set;          /* --hakn-ci given (value in fit.hakn_ci; needs --test knha) */
     int forest_bayes;         /* --bayes (forest): shrinkage intervals beside the observed ones */
+    /* issue 18: mv */
+    const char *random[16];   /* --random SPEC, in the order given */
+    size_t nrandom;
+    double rho;               /* --rho R (with --cluster COL) */
+    const char *cluster;      /* --cluster COL */
+    const char *vfile;        /* --V FILE */
 } cli_opts;
 
 /* Parse argv (argv[0] is the command name) by the option tables (options.c): an option the
@@ -195,5 +201,6 @@ int cmeta_cmd_boot(int argc, char **argv);
 int cmeta_cmd_permtest(int argc, char **argv);
 int cmeta_cmd_gosh(int argc, char **argv);
 int cmeta_cmd_batch(int argc, char **argv);
+int cmeta_cmd_mv(int argc, char **argv);
 
 #endif

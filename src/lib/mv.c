@@ -472,8 +472,8 @@ cmeta_status cmeta_mv(const double *y, const double *vi, size_t k, const cmeta_m
         if (err) err->index = (long)r0;
         st = cmeta_error_set(err, CMETA_EDATA,
                              "the sampling covariance matrix V is not positive definite (in the "
-                             "block of %zu rows starting at row %zu)",
-                             c.bstart[bad + 1] - c.bstart[bad], r0 + 1);
+                             "block of %zu correlated rows that starts with this one)",
+                             c.bstart[bad + 1] - c.bstart[bad]);
         goto fail2;
     }
     if (rc == -2) {
@@ -573,6 +573,7 @@ cmeta_status cmeta_mv(const double *y, const double *vi, size_t k, const cmeta_m
         f->ci_ub[a] = f->beta[a] + crit * f->se[a];
     }
     /* QM: Wald test of coefficients btt_from..p (metafor .set.btt: 2:p with an intercept) */
+    f->intercept = intercept != 0;
     f->btt_from = intercept && p > 1 ? 2 : 1;
     {
         size_t m = p - (f->btt_from - 1), o = f->btt_from - 1;
