@@ -86,6 +86,17 @@ static void check(const char *cs, const cmeta_mv_fit *f)
         else snprintf(key, sizeof key, "nlvls");
         CU_ASSERT_EQUAL((double)f->nlvls[q], expect(cs, key));
     }
+    /* multilevel I^2 (metafor FAQ) */
+    for (size_t q = 0; q < f->s; q++) {
+        if (f->s > 1) snprintf(key, sizeof key, "I2[%zu]", q);
+        else snprintf(key, sizeof key, "I2");
+        snprintf(what, sizeof what, "%s %s", cs, key);
+        TU_ASSERT_CLOSE(f->I2[q], expect(cs, key), RTOL, 1e-12, what);
+        track(f->I2[q], expect(cs, key), what);
+    }
+    snprintf(what, sizeof what, "%s I2total", cs);
+    TU_ASSERT_CLOSE(f->I2_total, expect(cs, "I2total"), RTOL, 1e-12, what);
+    track(f->I2_total, expect(cs, "I2total"), what);
     /* the optimum itself (make.R: Newton on the score from its definition), to 1e-9 */
     for (size_t q = 0; q < f->s; q++) {
         if (f->s > 1) snprintf(key, sizeof key, "sigma2opt[%zu]", q);

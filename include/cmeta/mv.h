@@ -57,6 +57,9 @@ typedef struct {
     double df;                   /* k - p under test t, NAN under z */
     double *sigma2;              /* s */
     size_t *nlvls;               /* s: levels that occur */
+    /* multilevel I^2 in percent (metafor FAQ): 100 sigma2_c / (sum sigma2 + vtyp), total the sum,
+     * vtyp = (k - p) / tr(P) with P from W = V^-1 */
+    double *I2, I2_total, vtyp;
     double QE, QE_df, QE_pval;   /* residual heterogeneity: y'Py with M = V (FE GLS) */
     double QM, QM_df, QM_pval;   /* omnibus Wald test of btt (F with test t: QM/m, df (m, k - p)) */
     int intercept;               /* the model has an intercept (as given to cmeta_mv) */

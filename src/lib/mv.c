@@ -49,6 +49,7 @@ void cmeta_mv_fit_free(cmeta_mv_fit *f)
     cmeta_free(f->vb);
     cmeta_free(f->sigma2);
     cmeta_free(f->nlvls);
+    cmeta_free(f->I2);
     cmeta_free(f);
 }
 
@@ -460,8 +461,9 @@ cmeta_status cmeta_mv(const double *y, const double *vi, size_t k, const cmeta_m
     f->beta = cmeta__dnew(p), f->se = cmeta__dnew(p), f->stat = cmeta__dnew(p);
     f->pval = cmeta__dnew(p), f->ci_lb = cmeta__dnew(p), f->ci_ub = cmeta__dnew(p);
     f->vb = cmeta__dnew(p * p), f->sigma2 = cmeta__dnew(s), f->nlvls = CMETA__NEW(size_t, s);
+    f->I2 = cmeta__dnew(s);
     if (!f->beta || !f->se || !f->stat || !f->pval || !f->ci_lb || !f->ci_ub || !f->vb ||
-        !f->sigma2 || !f->nlvls)
+        !f->sigma2 || !f->nlvls || !f->I2)
         goto fail2;
 
     /* QE and log|V|: the fit with every sigma2 = 0 (metafor: FE GLS with V) */
@@ -484,6 +486,35 @@ cmeta_status cmeta_mv(const double *y, const double *vi, size_t k, const cmeta_m
     f->QE_df = (double)(k - p);
     f->QE_pval = cmeta__pchisq_upper(f->QE, f->QE_df);
     double llQE = -0.5 * (double)k * log(2 * M_PI) - 0.5 * c.logdetM;
+    /* the typical sampling variance of the multilevel I^2 (metafor FAQ, "I^2 for multilevel and
+     * multivariate models", after Nakagawa & Santos 2012): with W = V^-1 and
+     * P = W - W X (X'WX)^-1 X'W, v = (k - p) / tr(P); tr(P) = sum_b tr(W_b) - tr(A sum_b B_b'B_b),
+     * B_b = W_b X_b (A = (X'V^-1 X)^-1 of this evaluation, W_b its blocks) */
+    double vtyp;
+    {
+        double trW = 0, *BB = XX; /* p x p */
+        memset(BB, 0, p * p * sizeof *BB);
+        for (size_t b = 0; b < nb; b++) {
+            size_t n = c.bstart[b + 1] - c.bstart[b];
+            const size_t *rw = c.rows + c.bstart[b];
+            const double *Wm = c.Wb + c.moff[b];
+            for (size_t i = 0; i < n; i++) {
+                trW += Wm[i * n + i];
+                for (size_t a = 0; a < p; a++) {
+                    double t = 0;
+                    for (size_t j = 0; j < n; j++) t += Wm[i * n + j] * X[rw[j] * p + a];
+                    c.B[i * p + a] = t;
+                }
+            }
+            for (size_t i = 0; i < n; i++)
+                for (size_t a = 0; a < p; a++)
+                    for (size_t e = 0; e < p; e++) BB[a * p + e] += c.B[i * p + a] * c.B[i * p + e];
+        }
+        double t = 0;
+        for (size_t a = 0; a < p; a++)
+            for (size_t e = 0; e < p; e++) t += c.A[a * p + e] * BB[e * p + a];
+        vtyp = (double)(k - p) / (trW - t);
+    }
     /* start: metafor's sigma2.init */
     {
         double mean = 0, var = 0, hm = 0;
@@ -551,6 +582,13 @@ cmeta_status cmeta_mv(const double *y, const double *vi, size_t k, const cmeta_m
     f->level = opts->level;
     f->nblocks = nb, f->maxblock = nmax;
     memcpy(f->sigma2, sig, s * sizeof *sig);
+    {
+        double tot = 0;
+        for (size_t q = 0; q < s; q++) tot += sig[q];
+        f->vtyp = vtyp;
+        f->I2_total = 100 * tot / (tot + vtyp);
+        for (size_t q = 0; q < s; q++) f->I2[q] = 100 * sig[q] / (tot + vtyp);
+    }
     for (size_t q = 0; q < s; q++) {
         size_t n = 0;
         char *seen = CMETA__NEW(char, re[q].nlevels);

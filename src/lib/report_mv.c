@@ -168,6 +168,14 @@ static void mv_json(FILE *fp, const cmeta_mv_fit *f, const char *const *coef,
         fputc('}', fp);
     }
     fputc(']', fp);
+    cmeta_json_key(fp, "I2", &first);
+    {
+        int f2 = 1;
+        fputc('{', fp);
+        cmeta_json_kv(fp, "total", f->I2_total, &f2);
+        for (size_t q = 0; q < f->s; q++) cmeta_json_kv(fp, comp[q], f->I2[q], &f2);
+        fputc('}', fp);
+    }
     int tt = f->test == CMETA_TEST_T;
     struct { const char *k; double v; } kv[] = {
         {"df", tt ? f->df : NAN}, {"QE", f->QE}, {"QE_df", f->QE_df}, {"QE_pval", f->QE_pval},

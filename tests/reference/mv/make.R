@@ -35,6 +35,12 @@ emit <- function(case, fit, G = NULL, V = NULL) {
   w("ci_lb", fit$ci.lb); w("ci_ub", fit$ci.ub)
   w("sigma2", fit$sigma2); w("nlvls", fit$s.nlevels)
   w("QE", fit$QE); w("QEp", fit$QEp); w("QM", fit$QM); w("QMp", fit$QMp)
+  # multilevel I^2 as the metafor FAQ computes it (W = V^-1; with V diagonal W = diag(1/vi))
+  Vm <- if (is.null(V)) diag(fit$vi) else V
+  W <- solve(Vm); X <- fit$X
+  P <- W - W %*% X %*% solve(t(X) %*% W %*% X) %*% t(X) %*% W
+  vt <- (fit$k - fit$p) / sum(diag(P))
+  w("I2", 100 * fit$sigma2 / (sum(fit$sigma2) + vt)); w("I2total", 100 * sum(fit$sigma2) / (sum(fit$sigma2) + vt))
   fs <- fitstats(fit)
   w("ll", fs[1]); w("deviance", fs[2]); w("AIC", fs[3]); w("BIC", fs[4]); w("AICc", fs[5])
   if (!is.null(G)) {
