@@ -86,6 +86,17 @@ static void check(const char *cs, const cmeta_mv_fit *f)
         else snprintf(key, sizeof key, "nlvls");
         CU_ASSERT_EQUAL((double)f->nlvls[q], expect(cs, key));
     }
+    /* profile-likelihood CIs (confint.rma.mv), 1e-5 */
+    for (size_t q = 0; q < f->s; q++)
+        for (int b = 0; b < 2; b++) {
+            const char *nm = b ? "sigma2_ci_ub" : "sigma2_ci_lb";
+            double got = b ? f->sigma2_ci_ub[q] : f->sigma2_ci_lb[q];
+            if (f->s > 1) snprintf(key, sizeof key, "%s[%zu]", nm, q);
+            else snprintf(key, sizeof key, "%s", nm);
+            snprintf(what, sizeof what, "%s %s", cs, key);
+            TU_ASSERT_CLOSE(got, expect(cs, key), 1e-5, 1e-12, what);
+            track(got, expect(cs, key), what);
+        }
     /* multilevel I^2 (metafor FAQ) */
     for (size_t q = 0; q < f->s; q++) {
         if (f->s > 1) snprintf(key, sizeof key, "I2[%zu]", q);

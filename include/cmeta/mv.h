@@ -43,6 +43,7 @@ typedef struct {
     double level;         /* confidence level in percent, default 95 */
     double tol;           /* convergence: relative change of every sigma2, default 1e-12 */
     int maxiter;          /* default 1000 */
+    int profile_ci;       /* 1 (default): profile-likelihood CIs of the variance components */
 } cmeta_mv_opts;
 
 CMETA_EXPORT void cmeta_mv_opts_default(cmeta_mv_opts *o);
@@ -60,6 +61,10 @@ typedef struct {
     /* multilevel I^2 in percent (metafor FAQ): 100 sigma2_c / (sum sigma2 + vtyp), total the sum,
      * vtyp = (k - p) / tr(P) with P from W = V^-1 */
     double *I2, I2_total, vtyp;
+    /* profile-likelihood CIs (metafor's confint.rma.mv: 2 (ll_max - ll_profile) = qchisq(level, 1),
+     * searched in [0, max(10, 100 sigma2)]; NAN when not asked for) */
+    double *sigma2_ci_lb, *sigma2_ci_ub;
+    int sigma2_ci_ub_open;       /* an upper bound is the end of the search range */
     double QE, QE_df, QE_pval;   /* residual heterogeneity: y'Py with M = V (FE GLS) */
     double QM, QM_df, QM_pval;   /* omnibus Wald test of btt (F with test t: QM/m, df (m, k - p)) */
     int intercept;               /* the model has an intercept (as given to cmeta_mv) */

@@ -56,6 +56,7 @@ typedef struct {
     double rho;               /* --rho R (with --cluster COL) */
     const char *cluster;      /* --cluster COL */
     const char *vfile;        /* --V FILE */
+    int no_ci;                /* --no-ci: no profile CIs of the variance components */
 } cli_opts;
 
 /* Parse argv (argv[0] is the command name) by the option tables (options.c): an option the

@@ -496,6 +496,7 @@ int cmeta_cmd_mv(int argc, char **argv)
     mo.level = o.fit.level;
     mo.maxiter = o.fit.maxiter;
     mo.tol = o.fit.tol;
+    mo.profile_ci = !o.no_ci;
     st = cmeta_mv(y, v, n, cov, ncov, X, p, des->intercept, re, ncomp, &mo, &fit, &w, &err);
     if (st != CMETA_OK) {
         if (st == CMETA_EDATA && err.index >= 0 && (size_t)err.index < n) {

@@ -225,6 +225,7 @@ static int set_random(cli_opts *o, const char *v, double x)
     o->random[o->nrandom++] = v;
     return 0;
 }
+static int set_no_ci(cli_opts *o, const char *v, double x) { (void)v, (void)x; o->no_ci = 1; return 0; }
 static int set_rho(cli_opts *o, const char *v, double x) { (void)v; o->rho = x; return 0; }
 static int set_cluster(cli_opts *o, const char *v, double x) { (void)x; o->cluster = v; return 0; }
 static int set_vfile(cli_opts *o, const char *v, double x)
@@ -369,6 +370,8 @@ const cli_option cli_options[] = {
               "vcalc, basic case)"},
     {"--cluster", NULL, OPT_COLUMN, "COL", NULL, NONE, NULL, "district", 0, CMD_MV, "multilevel", "--rho", NULL,
      NULL, set_cluster, "the column whose rows share correlated sampling errors (with --rho)"},
+    {"--no-ci", NULL, OPT_FLAG, NULL, NULL, NONE, NULL, NULL, 0, CMD_MV, "multilevel", NULL, NULL, NULL, set_no_ci,
+     "skip the profile-likelihood CIs of the variance components (each bound costs some twenty refits)"},
     {"--order", NULL, OPT_COLUMN, "COL", NULL, NONE, NULL, "year", 0, CMD_CUMUL, "order", NULL, NULL, NULL,
      set_order, "add studies by increasing COL (numeric or text; ties in file order)"},
     {"--layout", NULL, OPT_ENUM, "L", "metafor revman5", NONE, "metafor", "revman5", 0, CMD_FOREST, "plot", NULL,

@@ -35,6 +35,7 @@ void cmeta_mv_opts_default(cmeta_mv_opts *o)
     o->level = 95;
     o->tol = 1e-12;
     o->maxiter = 1000;
+    o->profile_ci = 1;
 }
 
 void cmeta_mv_fit_free(cmeta_mv_fit *f)
@@ -50,6 +51,8 @@ void cmeta_mv_fit_free(cmeta_mv_fit *f)
     cmeta_free(f->sigma2);
     cmeta_free(f->nlvls);
     cmeta_free(f->I2);
+    cmeta_free(f->sigma2_ci_lb);
+    cmeta_free(f->sigma2_ci_ub);
     cmeta_free(f);
 }
 
@@ -313,6 +316,73 @@ static int solve_free(const double *I, const double *g, const int *fixed, size_t
     return 0;
 }
 
+/* Maximise the (restricted) log-likelihood over sigma2 >= 0 from sig (updated in place), the
+ * components with hold[q] (may be NULL) kept where they are. On return c is evaluated at sig.
+ * Returns the iterations, -1 without convergence, -2 when M became singular.
+ * Scratch: sig2, step (s), work (s * s + s), fixed (s). */
+static int optimise(mvctx *c, double *sig, const int *hold, int maxiter, double tol, double *sig2,
+                    double *step, double *work, int *fixed)
+{
+    size_t s = c->s;
+    if (evaluate(c, sig, 1, NULL) != 0) return -2;
+    int free_any = 0;
+    for (size_t q = 0; q < s; q++) free_any |= !(hold && hold[q]);
+    if (!free_any) return 0;
+    for (int it = 0; it < maxiter; it++) {
+        for (size_t q = 0; q < s; q++) fixed[q] = (hold && hold[q]) || (sig[q] == 0 && c->g[q] <= 0);
+        double ll0 = c->ll;
+        int accepted = 0;
+        for (int kind = 0; kind < 2 && !accepted; kind++) {
+            if (solve_free(kind == 0 ? c->Jobs : c->Ifis, c->g, fixed, s, step, work) != 0) continue;
+            double t = 1;
+            for (int h = 0; h < 60; h++, t *= 0.5) {
+                for (size_t q = 0; q < s; q++) {
+                    sig2[q] = sig[q] + t * step[q];
+                    if (sig2[q] < 0) sig2[q] = 0;
+                }
+                if (evaluate(c, sig2, 1, NULL) != 0) continue;
+                if (c->ll >= ll0 - 1e-13 * fabs(ll0)) {
+                    accepted = 1;
+                    break;
+                }
+            }
+        }
+        if (!accepted) /* no step improves: at the optimum to rounding */
+            return evaluate(c, sig, 1, NULL) != 0 ? -2 : it + 1;
+        double dmax = 0;
+        for (size_t q = 0; q < s; q++) {
+            double d = fabs(sig2[q] - sig[q]) / (fabs(sig2[q]) + 1e-8);
+            if (d > dmax) dmax = d;
+            sig[q] = sig2[q];
+        }
+        if (dmax <= tol) return it + 1;
+    }
+    return -1;
+}
+
+/* Profile confidence interval of sigma2_q (metafor's confint.rma.mv): the values x with
+ * 2 (ll_max - ll_q(x)) = qchisq(level, 1), ll_q(x) the log-likelihood maximised over the other
+ * components with sigma2_q = x; searched in [0, max(10, 100 sigma2_q)] as metafor (a bound
+ * the profile does not cross there is the end of the range, *open set). */
+typedef struct {
+    mvctx *c;
+    size_t q;
+    const double *est;
+    double *sig, *sig2, *step, *work, target;
+    int *fixed, *hold, maxiter, failed;
+    double tol;
+} profctx;
+
+static double profile_fn(double x, void *arg)
+{
+    profctx *P = arg;
+    memcpy(P->sig, P->est, P->c->s * sizeof(double));
+    P->sig[P->q] = x;
+    int it = optimise(P->c, P->sig, P->hold, P->maxiter, P->tol, P->sig2, P->step, P->work, P->fixed);
+    if (it < 0) P->failed = 1;
+    return P->c->ll - P->target;
+}
+
 cmeta_status cmeta_mv(const double *y, const double *vi, size_t k, const cmeta_mv_cov *cov,
                       size_t ncov, const double *X, size_t p, int intercept,
                       const cmeta_mv_random *re, size_t s, const cmeta_mv_opts *opts,
@@ -462,8 +532,9 @@ cmeta_status cmeta_mv(const double *y, const double *vi, size_t k, const cmeta_m
     f->pval = cmeta__dnew(p), f->ci_lb = cmeta__dnew(p), f->ci_ub = cmeta__dnew(p);
     f->vb = cmeta__dnew(p * p), f->sigma2 = cmeta__dnew(s), f->nlvls = CMETA__NEW(size_t, s);
     f->I2 = cmeta__dnew(s);
+    f->sigma2_ci_lb = cmeta__dnew(s), f->sigma2_ci_ub = cmeta__dnew(s);
     if (!f->beta || !f->se || !f->stat || !f->pval || !f->ci_lb || !f->ci_ub || !f->vb ||
-        !f->sigma2 || !f->nlvls || !f->I2)
+        !f->sigma2 || !f->nlvls || !f->I2 || !f->sigma2_ci_lb || !f->sigma2_ci_ub)
         goto fail2;
 
     /* QE and log|V|: the fit with every sigma2 = 0 (metafor: FE GLS with V) */
@@ -535,41 +606,9 @@ cmeta_status cmeta_mv(const double *y, const double *vi, size_t k, const cmeta_m
         if (!(total > 0.001 * (double)s)) total = 0.001 * (double)s;
         for (size_t q = 0; q < s; q++) sig[q] = total / (double)s;
     }
-    if (evaluate(&c, sig, 1, NULL) != 0) goto numfail;
-    int it = 0, conv = 0;
-    for (; it < opts->maxiter && !conv; it++) {
-        for (size_t q = 0; q < s; q++) fixed[q] = sig[q] == 0 && c.g[q] <= 0;
-        double ll0 = c.ll;
-        int accepted = 0;
-        for (int kind = 0; kind < 2 && !accepted; kind++) {
-            if (solve_free(kind == 0 ? c.Jobs : c.Ifis, c.g, fixed, s, step, work) != 0) continue;
-            double t = 1;
-            for (int h = 0; h < 60; h++, t *= 0.5) {
-                for (size_t q = 0; q < s; q++) {
-                    sig2[q] = sig[q] + t * step[q];
-                    if (sig2[q] < 0) sig2[q] = 0;
-                }
-                if (evaluate(&c, sig2, 1, NULL) != 0) continue;
-                if (c.ll >= ll0 - 1e-13 * fabs(ll0)) {
-                    accepted = 1;
-                    break;
-                }
-            }
-        }
-        if (!accepted) { /* no step improves: at the optimum to rounding */
-            if (evaluate(&c, sig, 1, NULL) != 0) goto numfail;
-            conv = 1;
-            break;
-        }
-        double dmax = 0;
-        for (size_t q = 0; q < s; q++) {
-            double d = fabs(sig2[q] - sig[q]) / (fabs(sig2[q]) + 1e-8);
-            if (d > dmax) dmax = d;
-            sig[q] = sig2[q];
-        }
-        if (dmax <= opts->tol) conv = 1;
-    }
-    if (!conv) {
+    int it = optimise(&c, sig, NULL, opts->maxiter, opts->tol, sig2, step, work, fixed);
+    if (it == -2) goto numfail;
+    if (it < 0) {
         st = cmeta_error_set(err, CMETA_ENUMERIC,
                              "the variance components did not converge in %d iterations",
                              opts->maxiter);
@@ -653,7 +692,42 @@ cmeta_status cmeta_mv(const double *y, const double *vi, size_t k, const cmeta_m
         f->BIC = -2 * c.llML + parms * log(n);
         f->AICc = -2 * c.llML + 2 * parms * nn / (nn - parms - 1);
     }
-    (void)w;
+    /* profile-likelihood CIs of the variance components */
+    for (size_t q = 0; q < s; q++) f->sigma2_ci_lb[q] = f->sigma2_ci_ub[q] = NAN;
+    if (opts->profile_ci) {
+        int *hold = CMETA__NEW(int, s);
+        double *est = cmeta__dnew(s);
+        if (!hold || !est) {
+            cmeta_free(hold), cmeta_free(est);
+            goto fail2;
+        }
+        memcpy(est, f->sigma2, s * sizeof *est);
+        double chi = cmeta__qchisq(1 - opts->level / 100, 1, 1);
+        profctx P = {&c, 0, est, sig, sig2, step, work, f->ll - chi / 2, fixed, hold,
+                     opts->maxiter, 0, opts->tol};
+        for (size_t q = 0; q < s && !P.failed; q++) {
+            memset(hold, 0, s * sizeof *hold);
+            hold[q] = 1;
+            P.q = q;
+            double root;
+            int bit;
+            /* lower: 0 when the profile at 0 stays above the target */
+            if (est[q] <= 0 || profile_fn(0, &P) >= 0) f->sigma2_ci_lb[q] = 0;
+            else if (cmeta__brent(profile_fn, &P, 0, est[q], 1e-12, 200, &root, &bit) == 0)
+                f->sigma2_ci_lb[q] = root;
+            double hi = est[q] * 100 > 10 ? est[q] * 100 : 10;
+            if (profile_fn(hi, &P) >= 0) {
+                f->sigma2_ci_ub[q] = hi;
+                f->sigma2_ci_ub_open = 1;
+            } else if (cmeta__brent(profile_fn, &P, est[q], hi, 1e-12, 200, &root, &bit) == 0)
+                f->sigma2_ci_ub[q] = root;
+        }
+        if (P.failed)
+            cmeta_warn(w, "the profile likelihood of a variance component did not converge: its CI is not given");
+        if (P.failed)
+            for (size_t q = 0; q < s; q++) f->sigma2_ci_lb[q] = f->sigma2_ci_ub[q] = NAN;
+        cmeta_free(hold), cmeta_free(est);
+    }
     st = CMETA_OK;
     *out = f;
     f = NULL;

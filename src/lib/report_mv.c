@@ -165,6 +165,8 @@ static void mv_json(FILE *fp, const cmeta_mv_fit *f, const char *const *coef,
         cmeta_json_kv(fp, "estimate", f->sigma2[q], &f2);
         cmeta_json_key(fp, "nlvls", &f2);
         fprintf(fp, "%zu", f->nlvls[q]);
+        cmeta_json_kv(fp, "ci_lb", f->sigma2_ci_lb[q], &f2);
+        cmeta_json_kv(fp, "ci_ub", f->sigma2_ci_ub[q], &f2);
         fputc('}', fp);
     }
     fputc(']', fp);

@@ -41,6 +41,10 @@ emit <- function(case, fit, G = NULL, V = NULL) {
   P <- W - W %*% X %*% solve(t(X) %*% W %*% X) %*% t(X) %*% W
   vt <- (fit$k - fit$p) / sum(diag(P))
   w("I2", 100 * fit$sigma2 / (sum(fit$sigma2) + vt)); w("I2total", 100 * sum(fit$sigma2) / (sum(fit$sigma2) + vt))
+  # profile-likelihood CIs (confint.rma.mv, uniroot tolerance 1e-12 instead of its 1.2e-4)
+  ci <- sapply(seq_along(fit$sigma2), function(j)
+    confint(fit, sigma2 = j, control = list(tol = 1e-12))$random[1, 2:3])
+  w("sigma2_ci_lb", ci[1, ]); w("sigma2_ci_ub", ci[2, ])
   fs <- fitstats(fit)
   w("ll", fs[1]); w("deviance", fs[2]); w("AIC", fs[3]); w("BIC", fs[4]); w("AICc", fs[5])
   if (!is.null(G)) {
