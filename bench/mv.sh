@@ -6,6 +6,8 @@
 # call alone (data already read). Not run by `make bench`; run from the source root:
 #   sh bench/mv.sh            10^3 and 10^4 (rma.mv dense at 10^3, sparse = TRUE at 10^4)
 #   BIG=1 sh bench/mv.sh      also 10^5 and 10^6 for cmeta (peak memory from /usr/bin/time)
+#   SKIP_R=1                  cmeta alone (rma.mv takes minutes at 10^3 and ~20 min at 10^4 here)
+# cmeta runs with --no-ci (rma.mv computes no CIs of the variance components either).
 set -u
 CMETA=${CMETA:-./build/cmeta}
 OUT=$(mktemp -d)
@@ -27,12 +29,12 @@ REOF
 for k in $sizes; do
     f=$OUT/k$k.csv
     t0=$(date +%s.%N)
-    /usr/bin/time -f "%M" -o "$OUT/mem" "$CMETA" mv "$f" --random cluster/es --format json >"$OUT/c$k.json" || exit 1
+    /usr/bin/time -f "%M" -o "$OUT/mem" "$CMETA" mv "$f" --random cluster/es --no-ci --format json >"$OUT/c$k.json" || exit 1
     t1=$(date +%s.%N)
     c=$(echo "$t1 - $t0" | bc)
     mem=$(cat "$OUT/mem")
     r="-"
-    if [ "$k" -le 10000 ] && command -v Rscript >/dev/null 2>&1; then
+    if [ "${SKIP_R:-0}" != 1 ] && [ "$k" -le 10000 ] && command -v Rscript >/dev/null 2>&1; then
         r=$(Rscript - "$f" "$k" <<'REOF'
 suppressMessages(library(metafor))
 a <- commandArgs(TRUE); d <- read.csv(a[1]); k <- as.numeric(a[2])
