@@ -58,6 +58,7 @@ typedef struct {
     double df;                   /* k - p under test t, NAN under z */
     double *sigma2;              /* s */
     size_t *nlvls;               /* s: levels that occur */
+    int *sigma2_fixed;           /* s: 1 for a single-level factor, fixed to 0 as metafor */
     /* multilevel I^2 in percent (metafor FAQ): 100 sigma2_c / (sum sigma2 + vtyp), total the sum,
      * vtyp = (k - p) / tr(P) with P from W = V^-1 */
     double *I2, I2_total, vtyp;
@@ -69,7 +70,8 @@ typedef struct {
     double QM, QM_df, QM_pval;   /* omnibus Wald test of btt (F with test t: QM/m, df (m, k - p)) */
     int intercept;               /* the model has an intercept (as given to cmeta_mv) */
     size_t btt_from;             /* 1-based first coefficient tested by QM (2 with an intercept, p > 1) */
-    double ll, deviance, AIC, BIC, AICc; /* metafor's fitstats for the method */
+    double ll, deviance, AIC, BIC, AICc; /* metafor's fitstats for the method (parameters: p and
+                                            the sigma2 not fixed) */
     double ll_ML, ll_REML;       /* both, at this fit's estimates */
     size_t nblocks, maxblock;    /* the block structure used */
     int iterations;

@@ -51,6 +51,7 @@ void cmeta_mv_fit_free(cmeta_mv_fit *f)
     cmeta_free(f->sigma2);
     cmeta_free(f->nlvls);
     cmeta_free(f->I2);
+    cmeta_free(f->sigma2_fixed);
     cmeta_free(f->sigma2_ci_lb);
     cmeta_free(f->sigma2_ci_ub);
     cmeta_free(f);
@@ -532,9 +533,10 @@ cmeta_status cmeta_mv(const double *y, const double *vi, size_t k, const cmeta_m
     f->pval = cmeta__dnew(p), f->ci_lb = cmeta__dnew(p), f->ci_ub = cmeta__dnew(p);
     f->vb = cmeta__dnew(p * p), f->sigma2 = cmeta__dnew(s), f->nlvls = CMETA__NEW(size_t, s);
     f->I2 = cmeta__dnew(s);
+    f->sigma2_fixed = CMETA__NEW(int, s);
     f->sigma2_ci_lb = cmeta__dnew(s), f->sigma2_ci_ub = cmeta__dnew(s);
     if (!f->beta || !f->se || !f->stat || !f->pval || !f->ci_lb || !f->ci_ub || !f->vb ||
-        !f->sigma2 || !f->nlvls || !f->I2 || !f->sigma2_ci_lb || !f->sigma2_ci_ub)
+        !f->sigma2 || !f->nlvls || !f->I2 || !f->sigma2_fixed || !f->sigma2_ci_lb || !f->sigma2_ci_ub)
         goto fail2;
 
     /* QE and log|V|: the fit with every sigma2 = 0 (metafor: FE GLS with V) */
@@ -606,7 +608,23 @@ cmeta_status cmeta_mv(const double *y, const double *vi, size_t k, const cmeta_m
         if (!(total > 0.001 * (double)s)) total = 0.001 * (double)s;
         for (size_t q = 0; q < s; q++) sig[q] = total / (double)s;
     }
-    int it = optimise(&c, sig, NULL, opts->maxiter, opts->tol, sig2, step, work, fixed);
+    /* a factor with a single level: its sigma2 is fixed to 0, as metafor ("Single-level factor(s)
+     * found in 'random' argument. Corresponding 'sigma2' value(s) fixed to 0.") */
+    size_t nfix = 0;
+    int *hold0 = CMETA__NEW(int, s);
+    if (!hold0) goto fail2;
+    for (size_t q = 0; q < s; q++) {
+        size_t first_level = re[q].level[0], one = 1;
+        for (size_t i = 1; i < k && one; i++) one = re[q].level[i] == first_level;
+        if (one) {
+            hold0[q] = 1, sig[q] = 0, nfix++;
+            f->sigma2_fixed[q] = 1;
+            cmeta_warn(w, "the random factor '%s' has a single level: its sigma2 is fixed to 0 (as metafor)",
+                       re[q].name ? re[q].name : "?");
+        }
+    }
+    int it = optimise(&c, sig, hold0, opts->maxiter, opts->tol, sig2, step, work, fixed);
+    cmeta_free(hold0);
     if (it == -2) goto numfail;
     if (it < 0) {
         st = cmeta_error_set(err, CMETA_ENUMERIC,
@@ -676,7 +694,7 @@ cmeta_status cmeta_mv(const double *y, const double *vi, size_t k, const cmeta_m
     /* fit statistics (metafor rma.mv: parms = p + s) */
     f->ll_ML = c.llML;
     f->ll_REML = c.llREML;
-    double parms = (double)(p + s);
+    double parms = (double)(p + s - nfix);
     if (c.reml) {
         double n = (double)(k - p), nn = n > parms + 2 ? n : parms + 2;
         f->ll = c.llREML;
@@ -706,7 +724,8 @@ cmeta_status cmeta_mv(const double *y, const double *vi, size_t k, const cmeta_m
         profctx P = {&c, 0, est, sig, sig2, step, work, f->ll - chi / 2, fixed, hold,
                      opts->maxiter, 0, opts->tol};
         for (size_t q = 0; q < s && !P.failed; q++) {
-            memset(hold, 0, s * sizeof *hold);
+            if (f->sigma2_fixed[q]) continue;
+            for (size_t r = 0; r < s; r++) hold[r] = f->sigma2_fixed[r];
             hold[q] = 1;
             P.q = q;
             double root;

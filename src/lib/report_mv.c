@@ -52,7 +52,7 @@ static cmeta_status mv_text(FILE *fp, const cmeta_mv_fit *f, const char *const *
             cmeta_text_table_num(&t, q, 0, f->sigma2[q], 4);
             cmeta_text_table_num(&t, q, 1, sqrt(f->sigma2[q]), 4);
             snprintf(t.buf[q * 5 + 2], CMETA_FMT_CELL, "%zu", f->nlvls[q]);
-            cmeta_text_table_str(&t, q, 3, "no");
+            cmeta_text_table_str(&t, q, 3, f->sigma2_fixed[q] ? "yes" : "no");
             cmeta_text_table_str(&t, q, 4, comp[q]);
         }
         st = cmeta_text_frame(fp, (const char *const *)rn, s, cols, 5, t.cell, 2, 80);

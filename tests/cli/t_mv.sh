@@ -29,3 +29,4 @@ expect_error 1 "--method must be REML or ML" "mv: --method DL refused" mv $M/kon
 expect_error 1 "--test must be z or t" "mv: --test knha refused" mv $M/konstantopoulos2011.csv --random district --test knha
 expect_error 1 "not supported yet" "mv: inner|outer refused" mv $M/berkey1998.csv --random "outcome|trial"
 expect_golden $G/mv_k3_noci.json "mv JSON: --no-ci" mv $M/konstantopoulos2011.csv --random district/school --no-ci --format json
+expect_golden $G/mv_single_level.txt "mv text: a single-level factor fixed to 0 (as metafor)" mv $D/mv_single_level.csv --random region --random district/school
