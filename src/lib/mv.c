@@ -416,6 +416,30 @@ cmeta_status cmeta_mv(const double *y, const double *vi, size_t k, const cmeta_m
         if (cov[a].i >= k || cov[a].j >= k || cov[a].i == cov[a].j || !isfinite(cov[a].value))
             return cmeta_error_set(err, CMETA_EUSAGE, "mv: bad covariance element");
 
+    /* two factors that group the rows identically cannot be told apart (the likelihood is flat
+     * along sigma2_q + sigma2_r): refused (metafor fits them and splits the sum arbitrarily) */
+    for (size_t q = 0; q < s; q++)
+        for (size_t r = q + 1; r < s; r++) {
+            size_t *mq = CMETA__NEW(size_t, re[q].nlevels), *mr = CMETA__NEW(size_t, re[r].nlevels);
+            int same = 1;
+            if (!mq || !mr) {
+                cmeta_free(mq), cmeta_free(mr);
+                return cmeta__nomem(err);
+            }
+            for (size_t L = 0; L < re[q].nlevels; L++) mq[L] = SIZE_MAX;
+            for (size_t L = 0; L < re[r].nlevels; L++) mr[L] = SIZE_MAX;
+            for (size_t i = 0; i < k && same; i++) {
+                size_t a = re[q].level[i], b = re[r].level[i];
+                if (mq[a] == SIZE_MAX && mr[b] == SIZE_MAX) mq[a] = b, mr[b] = a;
+                else same = mq[a] == b && mr[b] == a;
+            }
+            cmeta_free(mq), cmeta_free(mr);
+            if (same)
+                return cmeta_error_set(err, CMETA_EDATA,
+                                       "the random factors '%s' and '%s' group the effect sizes "
+                                       "identically: their variance components cannot be told apart",
+                                       re[q].name ? re[q].name : "?", re[r].name ? re[r].name : "?");
+        }
     mvctx c;
     memset(&c, 0, sizeof c);
     c.k = k, c.p = p, c.s = s, c.y = y, c.X = X, c.re = re;
