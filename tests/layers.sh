@@ -21,7 +21,7 @@ LAYERS='
 0 status
 1 linalg dist threads numparse
 2 table colmap effect data mixed design reported
-3 method llcheck tau2 qprofile hakn rma mh fit batchfit
+3 method llcheck tau2 qprofile hakn rma mh fit batchfit mv
 4 subgroup leave1out cumul regtest influence ranktest trimfill fsn resample boot permtest gosh bayes risweep
 5 report* plot_*
 '

@@ -17,5 +17,6 @@
 
 #include "resample.h"
 #include "risweep.h"
+#include "mv.h"
 
 #endif

@@ -72,6 +72,13 @@ typedef struct {
     const char *col;          /* --col NAME=COLUMN,... (checked for form by the parser) */
     char sep;                 /* --sep: 0 auto, ',', ';', '\t' */
     char decimal;             /* --decimal: 0 (= '.') or ',' */
+    /* issue 18: mv */
+    const char *random[16];   /* --random SPEC, in the order given */
+    size_t nrandom;
+    double rho;               /* --rho R (with --cluster COL) */
+    const char *cluster;      /* --cluster COL */
+    const char *vfile;        /* --V FILE */
+    int no_ci;                /* --no-ci: no profile CIs of the variance components */
 } cli_opts;
 
 /* Parse argv (argv[0] is the command name) by the option tables (options.c): an option the
@@ -261,5 +268,6 @@ int cmeta_cmd_boot(int argc, char **argv);
 int cmeta_cmd_permtest(int argc, char **argv);
 int cmeta_cmd_gosh(int argc, char **argv);
 int cmeta_cmd_batch(int argc, char **argv);
+int cmeta_cmd_mv(int argc, char **argv);
 
 #endif

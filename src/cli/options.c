@@ -123,17 +123,22 @@ const cli_command cli_commands[] = {
      "commits (summary last): OUT holds the previous complete results or the new ones.\n"
      "Exit status: 0 all files ok; 2 some file failed; 1 usage error; 4 output not writable or\n"
      "OUT in use by another run; 130 interrupted (nothing committed).\n"},
+    {"mv", CMD_MV, cmeta_cmd_mv, "FILE --random A/B [options]",
+     "multilevel and multivariate models (--random A/B)",
+     "Multilevel and multivariate meta-analysis (R metafor's rma.mv): random intercepts per level of\n"
+     "the --random factors (A/B nested: one component per level of nesting, as ~ 1 | A/B; several\n"
+     "--random: crossed), known sampling covariances (--rho R --cluster COL, or --V FILE), REML or ML.\n"},
 };
 const size_t cli_ncommands = sizeof cli_commands / sizeof *cli_commands;
 
 /* Sets of commands, by what they do. */
 #define ALL_CMDS  (CMD_ESCALC | CMD_POOL | CMD_LOO | CMD_CUMUL | CMD_REGRESS | CMD_INFLUENCE | CMD_BIAS | \
-                   CMD_FOREST | CMD_FUNNEL | CMD_BOOT | CMD_PERMTEST | CMD_GOSH | CMD_BATCH | CMD_BAYES)
+                   CMD_FOREST | CMD_FUNNEL | CMD_BOOT | CMD_PERMTEST | CMD_GOSH | CMD_BATCH | CMD_BAYES | CMD_MV)
 #define FITS      (ALL_CMDS & ~(CMD_ESCALC | CMD_BAYES))        /* fit a model by the frequentist estimators */
 #define POOLING   (CMD_POOL | CMD_LOO | CMD_CUMUL | CMD_FOREST | CMD_FUNNEL | CMD_BATCH) /* pool's fit */
-#define WITH_CI   (POOLING | CMD_REGRESS | CMD_BIAS | CMD_BOOT | CMD_BAYES)   /* print confidence intervals */
-#define WITH_TEST (CMD_POOL | CMD_LOO | CMD_CUMUL | CMD_FOREST | CMD_BATCH | CMD_REGRESS | CMD_INFLUENCE | CMD_BIAS)
-#define MODS      (CMD_REGRESS | CMD_INFLUENCE | CMD_PERMTEST)   /* moderators */
+#define WITH_CI   (POOLING | CMD_REGRESS | CMD_BIAS | CMD_BOOT | CMD_BAYES | CMD_MV)   /* print confidence intervals */
+#define WITH_TEST (CMD_POOL | CMD_LOO | CMD_CUMUL | CMD_FOREST | CMD_BATCH | CMD_REGRESS | CMD_INFLUENCE | CMD_BIAS | CMD_MV)
+#define MODS      (CMD_REGRESS | CMD_INFLUENCE | CMD_PERMTEST | CMD_MV)   /* moderators */
 #define PRESETS   (CMD_ESCALC | POOLING)                         /* what RevMan 5 does too */
 #define SEEDED    (CMD_BOOT | CMD_PERMTEST | CMD_GOSH)
 #define TABULAR   (ALL_CMDS & ~(CMD_FOREST | CMD_FUNNEL | CMD_BATCH)) /* --format */
@@ -285,6 +290,25 @@ static int set_tau_common(cli_opts *o, const char *v, double x) { (void)v, (void
 static int set_mods(cli_opts *o, const char *v, double x) { (void)x; o->mods = v; return 0; }
 static int set_no_intercept(cli_opts *o, const char *v, double x) { (void)v, (void)x; o->no_intercept = 1; return 0; }
 static int set_order(cli_opts *o, const char *v, double x) { (void)x; o->order = v; return 0; }
+static int set_random(cli_opts *o, const char *v, double x)
+{
+    (void)x;
+    if (!*v) return cli_opt_fail(o, "--random needs a factor column (A, or nested A/B)");
+    if (o->nrandom >= sizeof o->random / sizeof *o->random)
+        return cli_opt_fail(o, "--random is given more than %zu times", sizeof o->random / sizeof *o->random);
+    o->random[o->nrandom++] = v;
+    return 0;
+}
+static int set_no_ci(cli_opts *o, const char *v, double x) { (void)v, (void)x; o->no_ci = 1; return 0; }
+static int set_rho(cli_opts *o, const char *v, double x) { (void)v; o->rho = x; return 0; }
+static int set_cluster(cli_opts *o, const char *v, double x) { (void)x; o->cluster = v; return 0; }
+static int set_vfile(cli_opts *o, const char *v, double x)
+{
+    (void)x;
+    if (!*v) return cli_opt_fail(o, "--V needs a file name");
+    o->vfile = v;
+    return 0;
+}
 static int set_layout(cli_opts *o, const char *v, double x)
 {
     (void)x;
@@ -540,6 +564,21 @@ const cli_option cli_options[] = {
      "moderator columns: numeric ones as they are, text ones as factors (first level the reference)"},
     {"--no-intercept", NULL, OPT_FLAG, NULL, NULL, NONE, NULL, NULL, 0, MODS, "moderators", "--mods", NULL, NULL,
      set_no_intercept, "no intercept (a first factor then gets one column per level)"},
+    {"--random", NULL, OPT_TEXT, "A/B", NULL, NONE, NULL, "district/school", 1, CMD_MV, "multilevel", NULL, NULL,
+     NULL, set_random, "random intercepts per level of column A (A/B: and per level of B within A, any depth, as "
+                       "metafor's ~ 1 | A/B); repeated: crossed factors"},
+    {"--V", NULL, OPT_TEXT, "FILE", NULL, NONE, NULL, "V.csv", 0, CMD_MV, "multilevel", NULL, "--cluster",
+     "--V is the whole sampling covariance matrix", set_vfile,
+     "known sampling covariance matrix: a k x k CSV without header in the input's row order, or a long CSV "
+     "with header i,j,value (1-based input rows; one triangle or both; missing pairs 0; a diagonal not given "
+     "is the row's vi); not positive definite: data error"},
+    {"--rho", NULL, OPT_NUM, "R", NULL, -1, 1, 0, 0, NULL, "0.6", 0, CMD_MV, "multilevel", "--cluster", NULL, NULL,
+     set_rho, "assumed correlation of the sampling errors within a --cluster: v_ij = R sqrt(v_i v_j) (metafor's "
+              "vcalc, basic case)"},
+    {"--cluster", NULL, OPT_COLUMN, "COL", NULL, NONE, NULL, "district", 0, CMD_MV, "multilevel", "--rho", NULL,
+     NULL, set_cluster, "the column whose rows share correlated sampling errors (with --rho)"},
+    {"--no-ci", NULL, OPT_FLAG, NULL, NULL, NONE, NULL, NULL, 0, CMD_MV, "multilevel", NULL, NULL, NULL, set_no_ci,
+     "skip the profile-likelihood CIs of the variance components (each bound costs some twenty refits)"},
     {"--order", NULL, OPT_COLUMN, "COL", NULL, NONE, NULL, "year", 0, CMD_CUMUL | CMD_FOREST, "order", NULL, NULL, NULL,
      set_order, "add studies by increasing COL (numeric or text; ties in file order); forest: with --cumul"},
     {"--layout", NULL, OPT_ENUM, "L", "metafor revman5", NONE, "metafor", "revman5", 0, CMD_FOREST, "plot", NULL,

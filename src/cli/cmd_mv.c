@@ -1,0 +1,538 @@
+/* cmd_mv.c - `cmeta mv FILE --random A/B [--random C] [--mods ...] [--rho R --cluster COL |
+ * --V FILE]`: multilevel and multivariate models (metafor's rma.mv), printed like metafor's
+ * summary of an rma.mv fit (src/lib/report_mv.c). */
+#include <ctype.h>
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "cli.h"
+
+typedef struct {
+    const char *key;
+    size_t idx;
+} keyrow;
+
+static int keycmp(const void *a, const void *b)
+{
+    int c = strcmp(((const keyrow *)a)->key, ((const keyrow *)b)->key);
+    if (c) return c;
+    size_t x = ((const keyrow *)a)->idx, y = ((const keyrow *)b)->idx;
+    return x < y ? -1 : x > y;
+}
+
+/* the error at a cell of the input (FILE:LINE:COL: study 'X': msg) */
+static int cell_fail(const cmeta_table *t, const cmeta_data *d, size_t s, long col, const char *fmt,
+                     const char *arg)
+{
+    cmeta_error e;
+    cmeta_error_clear(&e);
+    size_t row = d->row[s];
+    snprintf(e.file, sizeof e.file, "%s", cmeta_table_name(t));
+    e.line = col >= 0 ? cmeta_table_cell_line(t, row, (size_t)col) : cmeta_table_row_line(t, row);
+    e.column = col >= 0 ? col + 1 : 0;
+    snprintf(e.study, sizeof e.study, "%s", d->label[s]);
+    cmeta_error_set(&e, CMETA_EDATA, fmt, arg);
+    return cli_fail(&e);
+}
+
+/* Level ids (0-based, in sorted order of the joined cells) of the rows (studies keep[0..n)) for
+ * the first `depth` columns of cols. */
+static int level_ids(const cmeta_table *t, const cmeta_data *d, const size_t *keep, size_t n,
+                     const long *cols, size_t depth, size_t *id, size_t *nlev)
+{
+    keyrow *kr = calloc(n ? n : 1, sizeof *kr);
+    char **keys = calloc(n ? n : 1, sizeof *keys);
+    int rc = 0;
+    if (!kr || !keys) {
+        rc = cli_failf(4, "out of memory");
+        goto done;
+    }
+    for (size_t i = 0; i < n; i++) {
+        size_t len = 1;
+        for (size_t j = 0; j < depth; j++) {
+            const char *cell = cmeta_table_cell(t, d->row[keep[i]], (size_t)cols[j]);
+            if (cmeta_cell_is_missing(cell)) {
+                rc = cell_fail(t, d, keep[i], cols[j], "no value of the --random factor '%s'",
+                               cmeta_table_colname(t, (size_t)cols[j]));
+                goto done;
+            }
+            len += strlen(cell) + 1;
+        }
+        char *k = malloc(len);
+        if (!k) {
+            rc = cli_failf(4, "out of memory");
+            goto done;
+        }
+        k[0] = '\0';
+        for (size_t j = 0; j < depth; j++) {
+            strcat(k, cmeta_table_cell(t, d->row[keep[i]], (size_t)cols[j]));
+            strcat(k, "\x1f");
+        }
+        keys[i] = k;
+        kr[i].key = k;
+        kr[i].idx = i;
+    }
+    qsort(kr, n, sizeof *kr, keycmp);
+    size_t m = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (i && strcmp(kr[i].key, kr[i - 1].key)) m++;
+        id[kr[i].idx] = m;
+    }
+    *nlev = n ? m + 1 : 0;
+done:
+    if (keys)
+        for (size_t i = 0; i < n; i++) free(keys[i]);
+    free(keys);
+    free(kr);
+    return rc;
+}
+
+/* a V file's error: FILE:LINE:COL: msg (exit 2) */
+static int vfail(const char *path, long line, long col, const char *msg)
+{
+    cmeta_error e;
+    cmeta_error_clear(&e);
+    snprintf(e.file, sizeof e.file, "%s", path);
+    e.line = line;
+    e.column = col;
+    cmeta_error_set(&e, CMETA_EDATA, "%s", msg);
+    return cli_fail(&e);
+}
+
+static char *trim(char *s)
+{
+    while (*s == ' ' || *s == '\t') s++;
+    size_t n = strlen(s);
+    while (n && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\r')) s[--n] = '\0';
+    return s;
+}
+
+static int parse_num(char *cell, double *x)
+{
+    char *c = trim(cell), *end;
+    if (!*c) return -1;
+    errno = 0;
+    *x = strtod(c, &end);
+    return *end || errno == ERANGE || !isfinite(*x) ? -1 : 0;
+}
+
+typedef struct {
+    size_t i, j; /* table rows, i <= j */
+    double v;
+    long line;
+} ventry;
+
+static int ventry_cmp(const void *a, const void *b)
+{
+    const ventry *x = a, *y = b;
+    if (x->i != y->i) return x->i < y->i ? -1 : 1;
+    if (x->j != y->j) return x->j < y->j ? -1 : 1;
+    return 0;
+}
+
+/* --V FILE: the entries (table rows) of a full N x N matrix without header, or of a long file
+ * with header i,j,value. 0, or the exit code (printed). */
+static int read_vfile(const char *path, size_t N, ventry **out, size_t *nout)
+{
+    FILE *fp = fopen(path, "r");
+    if (!fp) return cli_failf(4, "%s: cannot read: %s", path, strerror(errno));
+    cli_note_input(path);
+    char *line = NULL, msg[256];
+    size_t cap = 0, n = 0, ncap = 0;
+    ventry *E = NULL;
+    long ln = 0;
+    int rc = 0, longfmt = -1;
+    size_t mrow = 0;
+    ssize_t len;
+    while ((len = getline(&line, &cap, fp)) >= 0) {
+        ln++;
+        char *s = trim(line);
+        size_t l = strlen(s);
+        if (l && s[l - 1] == '\n') s[--l] = '\0';
+        s = trim(s);
+        if (!*s) continue;
+        if (longfmt < 0) {
+            double x;
+            char *cp = strdup(s), *c1 = cp ? strtok(cp, ",") : NULL;
+            longfmt = c1 && parse_num(c1, &x) != 0;
+            free(cp);
+            if (longfmt) {
+                char h[3][16] = {"", "", ""};
+                size_t f = 0;
+                for (char *tok = s, *nx; tok && f < 4; tok = nx, f++) {
+                    nx = strchr(tok, ',');
+                    if (nx) *nx++ = '\0';
+                    if (f < 3) snprintf(h[f], sizeof h[f], "%s", trim(tok));
+                    else f = 9;
+                }
+                if (f != 3 || strcasecmp(h[0], "i") || strcasecmp(h[1], "j") || strcasecmp(h[2], "value")) {
+                    rc = vfail(path, ln, 0, "a V file is a k x k matrix of numbers, or has the header i,j,value");
+                    goto done;
+                }
+                continue;
+            }
+        }
+        size_t col = 0;
+        double vals[3];
+        for (char *tok = s, *nx; tok; tok = nx, col++) {
+            nx = strchr(tok, ',');
+            if (nx) *nx++ = '\0';
+            double x;
+            if (parse_num(tok, &x) != 0) {
+                snprintf(msg, sizeof msg, "'%.60s' is not a number", trim(tok));
+                rc = vfail(path, ln, (long)col + 1, msg);
+                goto done;
+            }
+            if (longfmt) {
+                if (col >= 3) {
+                    rc = vfail(path, ln, (long)col + 1, "a long V file has three columns i,j,value");
+                    goto done;
+                }
+                vals[col] = x;
+                continue;
+            }
+            if (col >= N) {
+                snprintf(msg, sizeof msg, "the V matrix has more than %zu columns (the input has %zu rows)", N, N);
+                rc = vfail(path, ln, (long)col + 1, msg);
+                goto done;
+            }
+            if ((x != 0 || col == mrow) && col >= mrow) { /* the upper triangle and the diagonal */
+                if (n == ncap) {
+                    ncap = ncap ? 2 * ncap : 256;
+                    ventry *ne = realloc(E, ncap * sizeof *E);
+                    if (!ne) {
+                        rc = cli_failf(4, "out of memory");
+                        goto done;
+                    }
+                    E = ne;
+                }
+                E[n++] = (ventry){mrow, col, x, ln};
+            } else if (col < mrow) {
+                /* symmetry: V[mrow][col] must equal V[col][mrow] (kept from the earlier row) */
+                ventry key = {col, mrow, 0, 0};
+                ventry *hit = E ? bsearch(&key, E, n, sizeof *E, ventry_cmp) : NULL;
+                double up = hit ? hit->v : 0;
+                if (fabs(up - x) > 1e-12 * fmax(fabs(up), fabs(x))) {
+                    snprintf(msg, sizeof msg, "the V matrix is not symmetric: V[%zu,%zu] = %g but V[%zu,%zu] = %g",
+                             mrow + 1, col + 1, x, col + 1, mrow + 1, up);
+                    rc = vfail(path, ln, (long)col + 1, msg);
+                    goto done;
+                }
+            }
+        }
+        if (longfmt) {
+            if (col != 3) {
+                rc = vfail(path, ln, 0, "a long V file has three columns i,j,value");
+                goto done;
+            }
+            for (int a = 0; a < 2; a++)
+                if (vals[a] != floor(vals[a]) || vals[a] < 1 || vals[a] > (double)N) {
+                    snprintf(msg, sizeof msg, "%s = %g is not a row number of the input (1 to %zu)",
+                             a ? "j" : "i", vals[a], N);
+                    rc = vfail(path, ln, a + 1, msg);
+                    goto done;
+                }
+            size_t i = (size_t)vals[0] - 1, j = (size_t)vals[1] - 1;
+            if (i > j) {
+                size_t tt = i;
+                i = j, j = tt;
+            }
+            if (n == ncap) {
+                ncap = ncap ? 2 * ncap : 256;
+                ventry *ne = realloc(E, ncap * sizeof *E);
+                if (!ne) {
+                    rc = cli_failf(4, "out of memory");
+                    goto done;
+                }
+                E = ne;
+            }
+            E[n++] = (ventry){i, j, vals[2], ln};
+        } else {
+            if (col != N) {
+                snprintf(msg, sizeof msg, "row %zu of the V matrix has %zu columns; the input has %zu rows",
+                         mrow + 1, col, N);
+                rc = vfail(path, ln, 0, msg);
+                goto done;
+            }
+            mrow++;
+        }
+    }
+    if (ferror(fp)) {
+        rc = cli_failf(4, "%s: read error", path);
+        goto done;
+    }
+    if (longfmt <= 0 && mrow != N) {
+        snprintf(msg, sizeof msg, "the V matrix has %zu rows; the input has %zu", mrow, N);
+        rc = vfail(path, ln, 0, msg);
+        goto done;
+    }
+    if (longfmt == 1) {
+        /* one triangle or both: a pair given twice must agree */
+        qsort(E, n, sizeof *E, ventry_cmp);
+        size_t m = 0;
+        for (size_t a = 0; a < n; a++) {
+            if (m && E[m - 1].i == E[a].i && E[m - 1].j == E[a].j) {
+                if (fabs(E[m - 1].v - E[a].v) > 1e-12 * fmax(fabs(E[a].v), fabs(E[m - 1].v))) {
+                    snprintf(msg, sizeof msg, "V[%zu,%zu] is given twice with different values", E[a].i + 1,
+                             E[a].j + 1);
+                    rc = vfail(path, E[a].line, 3, msg);
+                    goto done;
+                }
+                continue;
+            }
+            E[m++] = E[a];
+        }
+        n = m;
+    }
+done:
+    free(line);
+    fclose(fp);
+    if (rc) {
+        free(E);
+        E = NULL;
+        n = 0;
+    }
+    *out = E;
+    *nout = n;
+    return rc;
+}
+
+int cmeta_cmd_mv(int argc, char **argv)
+{
+    cli_opts o;
+    int rc = cli_start(argc, argv, &o);
+    if (rc >= 0) return rc;
+    cmeta_table *t = NULL;
+    cmeta_data *d = NULL;
+    cmeta_design *des = NULL;
+    cmeta_mv_fit *fit = NULL;
+    double *y = NULL, *v = NULL, *X = NULL;
+    size_t *rowpos = NULL, ncomp = 0;
+    cmeta_mv_random re[64];
+    char *names[64] = {0};
+    cmeta_mv_cov *cov = NULL;
+    size_t ncov = 0;
+    ventry *E = NULL;
+    size_t nE = 0;
+    cmeta_warnings w;
+    cmeta_warnings_init(&w);
+    cmeta_error err;
+    cmeta_error_clear(&err);
+    if (o.nrandom == 0) {
+        rc = cli_failf(1, "mv: --random A (or nested A/B) is required (the random-effects factors)");
+        goto done;
+    }
+    if (o.fit.method != CMETA_METHOD_REML && o.fit.method != CMETA_METHOD_ML) {
+        rc = cli_failf(1, "mv: --method must be REML or ML (got %s)", cmeta_method_name(o.fit.method));
+        goto done;
+    }
+    if (o.fit.test != CMETA_TEST_Z && o.fit.test != CMETA_TEST_T) {
+        rc = cli_failf(1, "mv: --test must be z or t (got %s)", cmeta_test_name(o.fit.test));
+        goto done;
+    }
+    for (size_t r = 0; r < o.nrandom; r++)
+        if (strchr(o.random[r], '|')) {
+            rc = cli_failf(1, "mv: --random '%s': inner|outer structures (--struct) are not supported yet; "
+                              "give a factor A or nested factors A/B", o.random[r]);
+            goto done;
+        }
+    if ((rc = cli_load(&o, o.inputs[0], &t, &d, &w))) goto done;
+    cmeta_status st;
+    if (o.mods && *o.mods) st = cmeta_design_from_data(d, o.mods, !o.no_intercept, &des, &w, &err);
+    else st = cmeta_design_build(NULL, d->k, NULL, 0, (const char *const *)d->label, 1, &des, &w, &err);
+    if (st != CMETA_OK) {
+        rc = cli_fail_status(st, &err);
+        goto done;
+    }
+    size_t n = des->n, p = des->p;
+    y = malloc((n ? n : 1) * sizeof *y);
+    v = malloc((n ? n : 1) * sizeof *v);
+    X = cmeta_design_full(des);
+    if (!y || !v || !X) {
+        rc = cli_failf(4, "out of memory");
+        goto done;
+    }
+    for (size_t i = 0; i < n; i++) {
+        y[i] = d->yi[des->keep[i]];
+        v[i] = d->vi[des->keep[i]];
+    }
+    /* the random components: A/B/C gives A, A/B, A/B/C */
+    for (size_t r = 0; r < o.nrandom; r++) {
+        char *spec = strdup(o.random[r]);
+        long cols[16];
+        size_t depth = 0;
+        if (!spec) {
+            rc = cli_failf(4, "out of memory");
+            goto done;
+        }
+        for (char *tok = spec, *nx; tok; tok = nx) {
+            nx = strchr(tok, '/');
+            if (nx) *nx++ = '\0';
+            char *nm = trim(tok);
+            if (!*nm || depth == 16) {
+                rc = cli_failf(1, "mv: --random '%s': give column names separated by '/' (at most 16)", o.random[r]);
+                free(spec);
+                goto done;
+            }
+            long c = cmeta_table_find_raw(t, nm);
+            if (c < 0) {
+                cmeta_error_clear(&err);
+                cmeta_error_set(&err, CMETA_EDATA, "--random: no column '%s' in %s", nm, cmeta_table_name(t));
+                rc = cli_fail(&err);
+                free(spec);
+                goto done;
+            }
+            cols[depth++] = c;
+        }
+        free(spec);
+        for (size_t j = 1; j <= depth; j++) {
+            if (ncomp == 32) {
+                rc = cli_failf(1, "mv: at most 32 variance components");
+                goto done;
+            }
+            size_t len = 1;
+            for (size_t a = 0; a < j; a++) len += strlen(cmeta_table_colname(t, (size_t)cols[a])) + 1;
+            names[ncomp] = malloc(len);
+            size_t *id = malloc((n ? n : 1) * sizeof *id);
+            if (!names[ncomp] || !id) {
+                free(id);
+                rc = cli_failf(4, "out of memory");
+                goto done;
+            }
+            names[ncomp][0] = '\0';
+            for (size_t a = 0; a < j; a++) {
+                if (a) strcat(names[ncomp], "/");
+                strcat(names[ncomp], cmeta_table_colname(t, (size_t)cols[a]));
+            }
+            size_t nl = 0;
+            if ((rc = level_ids(t, d, des->keep, n, cols, j, id, &nl))) {
+                free(id);
+                goto done;
+            }
+            re[ncomp].name = names[ncomp];
+            re[ncomp].level = id;
+            re[ncomp].nlevels = nl;
+            ncomp++;
+        }
+    }
+    /* the sampling covariances */
+    if (o.cluster) {
+        long c = cmeta_table_find_raw(t, o.cluster);
+        if (c < 0) {
+            cmeta_error_set(&err, CMETA_EDATA, "--cluster: no column '%s' in %s", o.cluster, cmeta_table_name(t));
+            rc = cli_fail(&err);
+            goto done;
+        }
+        size_t *id = malloc((n ? n : 1) * sizeof *id), nl = 0;
+        keyrow *kr = malloc((n ? n : 1) * sizeof *kr);
+        if (!id || !kr) {
+            free(id), free(kr);
+            rc = cli_failf(4, "out of memory");
+            goto done;
+        }
+        if ((rc = level_ids(t, d, des->keep, n, &c, 1, id, &nl))) {
+            free(id), free(kr);
+            goto done;
+        }
+        /* rows by cluster, then every pair within a cluster */
+        size_t *cnt = calloc(nl + 1, sizeof *cnt), *ord = malloc((n ? n : 1) * sizeof *ord);
+        size_t npairs = 0;
+        if (!cnt || !ord) {
+            free(id), free(kr), free(cnt), free(ord);
+            rc = cli_failf(4, "out of memory");
+            goto done;
+        }
+        for (size_t i = 0; i < n; i++) cnt[id[i] + 1]++;
+        for (size_t g = 0; g < nl; g++) {
+            size_t m = cnt[g + 1];
+            npairs += m * (m - 1) / 2;
+            cnt[g + 1] += cnt[g];
+        }
+        for (size_t i = 0; i < n; i++) ord[cnt[id[i]]++] = i; /* cnt[g] ends at the start of g + 1 */
+        cov = malloc((npairs ? npairs : 1) * sizeof *cov);
+        if (!cov) {
+            free(id), free(kr), free(cnt), free(ord);
+            rc = cli_failf(4, "out of memory");
+            goto done;
+        }
+        for (size_t a = 0, g0 = 0; a < n; a = g0) {
+            g0 = a;
+            while (g0 < n && id[ord[g0]] == id[ord[a]]) g0++;
+            for (size_t b = a; b < g0; b++)
+                for (size_t e = b + 1; e < g0; e++)
+                    cov[ncov++] = (cmeta_mv_cov){ord[b], ord[e], o.rho * sqrt(v[ord[b]] * v[ord[e]])};
+        }
+        free(id), free(kr), free(cnt), free(ord);
+    } else if (o.vfile) {
+        size_t N = cmeta_table_nrows(t);
+        if ((rc = read_vfile(o.vfile, N, &E, &nE))) goto done;
+        rowpos = malloc((N ? N : 1) * sizeof *rowpos);
+        cov = malloc((nE ? nE : 1) * sizeof *cov);
+        if (!rowpos || !cov) {
+            rc = cli_failf(4, "out of memory");
+            goto done;
+        }
+        for (size_t r = 0; r < N; r++) rowpos[r] = (size_t)-1;
+        for (size_t i = 0; i < n; i++) rowpos[d->row[des->keep[i]]] = i;
+        for (size_t a = 0; a < nE; a++) {
+            size_t i = rowpos[E[a].i], j = rowpos[E[a].j];
+            if (i == (size_t)-1 || j == (size_t)-1) continue; /* a row left out of the analysis */
+            if (i == j) v[i] = E[a].v;
+            else cov[ncov++] = (cmeta_mv_cov){i, j, E[a].v};
+        }
+        for (size_t i = 0; i < n; i++)
+            if (!(v[i] > 0)) {
+                rc = cell_fail(t, d, des->keep[i], -1, "%s", "the diagonal of V (the sampling variance) must be positive");
+                goto done;
+            }
+    }
+    cmeta_mv_opts mo;
+    cmeta_mv_opts_default(&mo);
+    mo.method = o.fit.method;
+    mo.test = o.fit.test;
+    mo.level = o.fit.level;
+    mo.maxiter = o.fit.maxiter;
+    mo.tol = o.fit.tol;
+    mo.profile_ci = !o.no_ci;
+    st = cmeta_mv(y, v, n, cov, ncov, X, p, des->intercept, re, ncomp, &mo, &fit, &w, &err);
+    if (st != CMETA_OK) {
+        if (st == CMETA_EDATA && err.index >= 0 && (size_t)err.index < n) {
+            size_t s = des->keep[err.index];
+            char msg[sizeof err.message];
+            snprintf(msg, sizeof msg, "%s", err.message);
+            rc = cell_fail(t, d, s, -1, "%s", msg);
+        } else
+            rc = cli_fail_status(st, &err);
+        goto done;
+    }
+    cli_out out;
+    if ((rc = cli_out_open(&out, o.output))) goto done;
+    rc = cli_report_status(cmeta_report_mv(out.fp, (cmeta_report_format)o.format, fit,
+                                           (const char *const *)des->names, (const char *const *)names,
+                                           cmeta_measure_name(d->measure), &w));
+    if (rc) {
+        cli_out_abort(&out);
+        goto done;
+    }
+    rc = cli_out_commit(&out);
+    if (o.format != CLI_FMT_JSON) cli_print_warnings(&w);
+done:
+    for (size_t q = 0; q < ncomp; q++) free((void *)re[q].level);
+    for (size_t q = 0; q < 64; q++) free(names[q]);
+    free(cov);
+    free(E);
+    free(rowpos);
+    free(y);
+    free(v);
+    cmeta_free(X);
+    cmeta_mv_fit_free(fit);
+    cmeta_design_free(des);
+    cmeta_data_free(d);
+    cmeta_table_free(t);
+    cmeta_warnings_free(&w);
+    cli_opts_free(&o);
+    return rc;
+}

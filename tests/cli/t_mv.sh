@@ -1,0 +1,34 @@
+# cmeta mv (sourced by run.sh): multilevel and multivariate models. The numbers are metafor 3.8.1's
+# rma.mv (tests/reference/mv/make.R; tests/test_mv.c compares them to 1e-6, the optimum to 1e-9).
+D=tests/cli/data
+G=tests/cli/golden
+M=tests/reference/mv
+expect_golden $G/mv_k3.txt "mv text: three-level (Konstantopoulos 2011)" mv $M/konstantopoulos2011.csv --random district/school
+expect_golden $G/mv_k3_year_t.txt "mv text: ~ year, test t" mv $M/konstantopoulos2011.csv --random district/school --mods year --test t
+expect_golden $G/mv_k3_ml.json "mv JSON: ML" mv $M/konstantopoulos2011.csv --random district/school --method ML --format json
+expect_golden $G/mv_k3_year.csv "mv CSV" mv $M/konstantopoulos2011.csv --random district/school --mods year --format csv
+expect_golden $G/mv_berkey_ml.json "mv JSON: --V full matrix, no intercept" mv $M/berkey1998.csv --random trial/outcome --mods outcome --no-intercept --method ML --V $M/berkey1998_V.csv --format json
+expect_golden $G/mv_berkey_long.json "mv JSON: --V long format" mv $M/berkey1998.csv --random trial --mods outcome --V $M/berkey1998_Vlong.csv --format json
+expect_golden $G/mv_assink_rho.json "mv JSON: --rho --cluster" mv $M/assink2016.csv --random study/esid --rho 0.6 --cluster study --format json
+expect_golden $G/mv_assink_crossed.txt "mv text: crossed factors, ML, factor moderator" mv $M/assink2016.csv --random study --random esid --mods deltype --method ML
+# the same model from the full and the long V file
+run_cmd mv $M/berkey1998.csv --random trial --mods outcome --V $M/berkey1998_V.csv --format json
+cp "$TMP/out" "$TMP/mv_full.json"
+run_cmd mv $M/berkey1998.csv --random trial --mods outcome --V $M/berkey1998_Vlong.csv --format json
+if golden_differs "$TMP/mv_full.json" "$TMP/out"; then bad "mv: full and long V differ: $why"; else ok; fi
+expect_error 2 "not positive definite" "mv: V not positive definite" mv $M/berkey1998.csv --random trial --V $D/mv_V_notpd.csv
+expect_error 2 "mv_V_asym.csv:2:1: the V matrix is not symmetric: V[2,1] = 0.003 but V[1,2] = 0.004" "mv: V not symmetric" mv $M/berkey1998.csv --random trial --V $D/mv_V_asym.csv
+expect_error 2 "mv_V_small.csv:1: row 1 of the V matrix has 9 columns; the input has 10 rows" "mv: V of the wrong size" mv $M/berkey1998.csv --random trial --V $D/mv_V_small.csv
+expect_error 2 "mv_V_badlong.csv:3:2: j = 11 is not a row number of the input (1 to 10)" "mv: long V row out of range" mv $M/berkey1998.csv --random trial --V $D/mv_V_badlong.csv
+expect_error 2 "mv_V_text.csv:3:3: 'abc' is not a number" "mv: V cell not a number" mv $M/berkey1998.csv --random trial --V $D/mv_V_text.csv
+expect_error 4 "cannot read" "mv: V file missing" mv $M/berkey1998.csv --random trial --V $D/no-such-V.csv
+expect_error 2 "mv_missing_school.csv:5:2: study '4': no value of the --random factor 'school'" "mv: missing factor cell" mv $D/mv_missing_school.csv --random district/school
+expect_error 2 "--random: no column 'nosuch'" "mv: unknown --random column" mv $M/konstantopoulos2011.csv --random district/nosuch
+expect_error 1 "--random A (or nested A/B) is required" "mv: no --random" mv $M/konstantopoulos2011.csv
+expect_error 1 "--method must be REML or ML" "mv: --method DL refused" mv $M/konstantopoulos2011.csv --random district --method DL
+expect_error 1 "--test must be z or t" "mv: --test knha refused" mv $M/konstantopoulos2011.csv --random district --test knha
+expect_error 1 "not supported yet" "mv: inner|outer refused" mv $M/berkey1998.csv --random "outcome|trial"
+expect_golden $G/mv_k3_noci.json "mv JSON: --no-ci" mv $M/konstantopoulos2011.csv --random district/school --no-ci --format json
+expect_golden $G/mv_single_level.txt "mv text: a single-level factor fixed to 0 (as metafor)" mv $D/mv_single_level.csv --random region --random district/school
+expect_error 2 "the random factors 'district/school' and 'study' group the effect sizes identically" "mv: confounded factors refused" mv $M/konstantopoulos2011.csv --random district/school --random study
+expect_error 2 "V is not positive definite" "mv: --rho 1 makes V singular" mv $M/assink2016.csv --random study/esid --rho 1 --cluster study
