@@ -22,7 +22,7 @@ LAYERS='
 1 linalg dist
 2 table effect data design reported
 3 method llcheck tau2 qprofile hakn rma mh fit batchfit
-4 subgroup leave1out cumul regtest influence ranktest trimfill fsn resample boot permtest gosh bayes
+4 subgroup leave1out cumul regtest influence ranktest trimfill fsn resample boot permtest gosh bayes diagplot
 5 report* plot_*
 '
 # 6: the program (src/cli)

@@ -195,5 +195,6 @@ int cmeta_cmd_boot(int argc, char **argv);
 int cmeta_cmd_permtest(int argc, char **argv);
 int cmeta_cmd_gosh(int argc, char **argv);
 int cmeta_cmd_batch(int argc, char **argv);
+int cmeta_cmd_plot(int argc, char **argv);
 
 #endif

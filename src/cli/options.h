@@ -32,6 +32,7 @@ enum {
     CMD_GOSH = 1u << 11,
     CMD_BATCH = 1u << 12,
     CMD_BAYES = 1u << 13,
+    CMD_PLOT = 1u << 14,
 };
 
 typedef struct {
