@@ -1,4 +1,4 @@
-/* cmd_plot.c - `cmeta plot baujat|radial|qq FILE -o F.svg|.png|.pdf|.csv`: the diagnostic
+/* cmd_plot.c - `cmeta plot baujat|radial|qq|labbe FILE -o F.svg|.png|.pdf|.csv`: the diagnostic
  * plots of the pooled model (cmeta/diagplot.h); -o F.csv writes the plotted quantities. */
 #include <math.h>
 #include <stdlib.h>
@@ -13,6 +13,7 @@ static int kind_of(const char *s, cmeta_diagplot_kind *k)
     if (strcmp(s, "baujat") == 0) *k = CMETA_DIAG_BAUJAT;
     else if (strcmp(s, "radial") == 0) *k = CMETA_DIAG_RADIAL;
     else if (strcmp(s, "qq") == 0) *k = CMETA_DIAG_QQ;
+    else if (strcmp(s, "labbe") == 0) *k = CMETA_DIAG_LABBE;
     else return 0;
     return 1;
 }
@@ -29,8 +30,8 @@ static int write_csv(const cmeta_diagplot_data *dd, const cmeta_data *d, const c
     int rc = cli_out_open(&out, path);
     if (rc) return rc;
     FILE *fp = out.fp;
-    int radial = dd->kind == CMETA_DIAG_RADIAL;
-    fputs(radial ? "study,x,y,line,band_lb,band_ub\n" : "study,x,y\n", fp);
+    int radial = dd->kind == CMETA_DIAG_RADIAL, labbe = dd->kind == CMETA_DIAG_LABBE;
+    fputs(radial ? "study,x,y,line,band_lb,band_ub\n" : labbe ? "study,x,y,size,line\n" : "study,x,y\n", fp);
     for (size_t i = 0; i < dd->k; i++) {
         cmeta_csv_field(fp, d->label ? d->label[i] : "");
         fputc(',', fp);
@@ -45,6 +46,12 @@ static int write_csv(const cmeta_diagplot_data *dd, const cmeta_data *d, const c
             cmeta_csv_num(fp, l - dd->zcrit);
             fputc(',', fp);
             cmeta_csv_num(fp, l + dd->zcrit);
+        }
+        if (labbe) {
+            fputc(',', fp);
+            cmeta_csv_num(fp, dd->size[i]);
+            fputc(',', fp);
+            cmeta_csv_num(fp, dd->x[i] + dd->estimate);
         }
         fputc('\n', fp);
     }
@@ -69,7 +76,7 @@ int cmeta_cmd_plot(int argc, char **argv)
     if (rc >= 0) return rc;
     if (!have_kind) {
         cli_opts_free(&o);
-        return cli_failf(1, "plot: name the plot first: cmeta plot baujat|radial|qq FILE -o F.svg (see cmeta plot --help)");
+        return cli_failf(1, "plot: name the plot first: cmeta plot baujat|radial|qq|labbe FILE -o F.svg (see cmeta plot --help)");
     }
     int csv = o.output && is_csv(o.output);
     if (!csv && (rc = cli_plot_check_output(&o))) {

@@ -78,16 +78,19 @@ const cli_command cli_commands[] = {
     {"funnel", CMD_FUNNEL, cmeta_cmd_funnel, "FILE -o F.svg|F.png|F.pdf [options]",
      "funnel plot (-o F.svg|.png|.pdf)",
      "Funnel plot: estimates against standard errors, pseudo confidence region, summary line.\n"},
-    {"plot", CMD_PLOT, cmeta_cmd_plot, "baujat|radial|qq FILE -o F.svg|F.png|F.pdf|F.csv [options]",
-     "Baujat, radial (Galbraith) or normal Q-Q plot",
+    {"plot", CMD_PLOT, cmeta_cmd_plot, "baujat|radial|qq|labbe FILE -o F.svg|F.png|F.pdf|F.csv [options]",
+     "Baujat, radial (Galbraith), normal Q-Q or L'Abbe plot",
      "Diagnostic plots of the pooled model, as R metafor's baujat, radial and qqnorm draw them:\n"
      "  baujat  each study's contribution to Q, (yi - mu)^2 / (vi + tau^2), against its\n"
      "          influence on the estimate, (mu(-i) - mu)^2 / Var(mu(-i)), each point the study's number (1..k)\n"
      "  radial  zi = yi / sqrt(vi + tau^2) against xi = 1 / sqrt(vi + tau^2), the line\n"
      "          z = mu x and the band mu x +- z(1 - alpha/2)\n"
      "  qq      standardized residuals against normal quantiles, with the line y = x\n"
+     "  labbe   2x2 data (RR, OR, RD, AS): each study's treatment-arm event rate against its\n"
+     "          control-arm rate on the measure's scale (log, logit, raw, arcsine), sized by\n"
+     "          weight, with the lines y = x and y = x + estimate\n"
      "-o F.csv writes the plotted quantities instead of the picture (study, x, y; radial\n"
-     "also the line and band at each x).\n"},
+     "also the line and band at each x; labbe the point size and the line at each x).\n"},
     {"boot", CMD_BOOT, cmeta_cmd_boot, "FILE [--iter B] [--seed S] [options]",
      "bootstrap confidence intervals (--iter B --seed S)",
      "Bootstrap intervals for the pooled estimate, tau^2 and I^2. Nonparametric: studies\n"

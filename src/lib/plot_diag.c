@@ -2,7 +2,8 @@
  * panel with linear axes, the quantities from cmeta_diagplot_compute (diagplot.c), drawn as
  * metafor 3.8 draws them (baujat.rma: study labels at the points; radial.rma: grey band
  * mu x +- zcrit, solid line z = mu x, dotted band edges, x axis from 0 to 1.3 max x;
- * qqnorm.rma.uni: points and the line y = x). The secondary (arc) axis of radial.rma and the
+ * qqnorm.rma.uni: points and the line y = x; labbe.rma: grey circles sized by weight, largest
+ * drawn first, the solid line y = x and the dashed line y = x + estimate). The secondary (arc) axis of radial.rma and the
  * simulated envelope of qqnorm.rma.uni are not drawn. See cmeta/diagplot.h.
  */
 #include <math.h>
@@ -21,6 +22,7 @@
 typedef struct {
     cmeta_plot *out;
     double fs, W, H, asc, desc, lh, tl;
+    char xt[96], yt[96];
     cmeta_text_measure_fn measure;
     void *mctx;
 } page;
@@ -93,10 +95,36 @@ static cmeta_status data_line(const page *g, cmeta_prim_role role, long idx, dou
                             cmeta_plot_ypos(o, y2), width, dashed);
 }
 
+/* L'Abbe: circles of radius 2.5 pt times the size, largest first so that small ones stay visible */
+static cmeta_status sized_points(const page *g, const cmeta_diagplot_data *dd)
+{
+    cmeta_plot *o = g->out;
+    unsigned char *done = cmeta_calloc(dd->k ? dd->k : 1, 1);
+    if (!done) return CMETA_ENOMEM;
+    for (size_t n = 0; n < dd->k; n++) {
+        size_t best = dd->k;
+        for (size_t i = 0; i < dd->k; i++)
+            if (!done[i] && isfinite(dd->size[i]) && (best == dd->k || dd->size[i] > dd->size[best])) best = i;
+        if (best == dd->k) break;
+        done[best] = 1;
+        cmeta_prim *c = cmeta__plot_push(o, CMETA_PRIM_CIRCLE, CMETA_ROLE_POINT, (long)best);
+        if (!c) {
+            cmeta_free(done);
+            return CMETA_ENOMEM;
+        }
+        c->x = cmeta_plot_xpos(o, dd->x[best]), c->y = cmeta_plot_ypos(o, dd->y[best]);
+        c->w = 2.5 * dd->size[best], c->fill = 0.6, c->stroke = 0, c->line_width = 0.75;
+        c->value = dd->size[best];
+    }
+    cmeta_free(done);
+    return CMETA_OK;
+}
+
 static cmeta_status points(const page *g, const cmeta_diagplot_data *dd, const char *const *labels)
 {
     cmeta_plot *o = g->out;
     char num[32];
+    if (dd->kind == CMETA_DIAG_LABBE) return sized_points(g, dd);
     for (size_t i = 0; i < dd->k; i++) {
         if (!isfinite(dd->x[i]) || !isfinite(dd->y[i])) continue;
         double px = cmeta_plot_xpos(o, dd->x[i]), py = cmeta_plot_ypos(o, dd->y[i]);
@@ -132,6 +160,18 @@ static cmeta_status draw(page *g, const cmeta_diagplot_data *dd, const char *con
         range_of(dd->y, dd->k, ex, 4, &ylo, &yhi);
         xt = dd->fixed ? "x = 1/\u221av" : "x = 1/\u221a(v + \u03c4\u00b2)";
         yt = dd->fixed ? "z = y/\u221av" : "z = y/\u221a(v + \u03c4\u00b2)";
+    } else if (dd->kind == CMETA_DIAG_LABBE) {
+        /* both axes over both arms' range, as labbe.rma (with R's 4% widening) */
+        range_of(dd->x, dd->k, dd->y, dd->k, &xlo, &xhi);
+        double d = 0.04 * (xhi - xlo);
+        xlo -= d, xhi += d, ylo = xlo, yhi = xhi;
+        const char *sc = dd->measure == CMETA_RR   ? "Log Proportion"
+                         : dd->measure == CMETA_OR ? "Log Odds"
+                         : dd->measure == CMETA_RD ? "Proportion"
+                                                   : "Arcsine Transformed Proportion";
+        snprintf(g->xt, sizeof g->xt, "%s (Group 2, control)", sc);
+        snprintf(g->yt, sizeof g->yt, "%s (Group 1, treatment)", sc);
+        xt = g->xt, yt = g->yt;
     } else {
         range_of(dd->x, dd->k, NULL, 0, &xlo, &xhi);
         range_of(dd->y, dd->k, NULL, 0, &ylo, &yhi);
@@ -163,6 +203,11 @@ static cmeta_status draw(page *g, const cmeta_diagplot_data *dd, const char *con
         TRY(data_line(g, CMETA_ROLE_ESTLINE, -1, 0, 0, xhi, xhi * b, 1, 0));
         TRY(data_line(g, CMETA_ROLE_ESTLINE, 0, 0, -zc, xhi, -zc + xhi * b, 1, 2));
         TRY(data_line(g, CMETA_ROLE_ESTLINE, 1, 0, zc, xhi, zc + xhi * b, 1, 2));
+    } else if (dd->kind == CMETA_DIAG_LABBE) {
+        TRY(data_line(g, CMETA_ROLE_REFLINE, -1, o->lo, o->lo, o->hi, o->hi, 1, 0));
+        /* y = x + b for x in [line_lo, line_hi], clipped to the panel */
+        double c0 = fmax(fmax(dd->line_lo, o->lo), o->ylo - b), c1 = fmin(fmin(dd->line_hi, o->hi), o->yhi - b);
+        if (c0 < c1) TRY(data_line(g, CMETA_ROLE_ESTLINE, -1, c0, c0 + b, c1, c1 + b, 1, 1));
     } else if (dd->kind == CMETA_DIAG_QQ) {
         double a = fmax(o->lo, o->ylo), c = fmin(o->hi, o->yhi);
         if (a < c) TRY(data_line(g, CMETA_ROLE_REFLINE, -1, a, a, c, c, 1, 0));
@@ -179,8 +224,8 @@ cmeta_status cmeta_diagplot_layout(const cmeta_diagplot_data *dd, const char *co
     memset(out, 0, sizeof *out);
     if (!dd || !dd->x || !dd->y || !measure)
         return cmeta_error_set(err, CMETA_EUSAGE, "diagnostic plot: quantities and a text measure are required");
-    page g = {out, 10, 300, 300, 0, 0, 0, 3.5, measure, mctx};
-    if (dd->kind != CMETA_DIAG_RADIAL) g.H = 240, g.W = 320;
+    page g = {out, 10, 300, 300, 0, 0, 0, 3.5, "", "", measure, mctx};
+    if (dd->kind == CMETA_DIAG_BAUJAT || dd->kind == CMETA_DIAG_QQ) g.H = 240, g.W = 320;
     cmeta_text_extent fe = {0, 0, 0};
     measure(mctx, "Hg", g.fs, 0, &fe);
     g.asc = fe.ascent > 0 ? fe.ascent : 0.8 * g.fs;

@@ -1,4 +1,4 @@
-# cmeta plot baujat|radial|qq (sourced by run.sh): the plotted quantities (-o F.csv) against
+# cmeta plot baujat|radial|qq|labbe (sourced by run.sh): the plotted quantities (-o F.csv) against
 # metafor 3.8.1 (tests/reference/plots/make.R; tolerances: tests/cli/tolerances, diagplot_*),
 # the pictures, and the refusals.
 D=tests/cli/data
@@ -36,3 +36,19 @@ expect_error 1 "inverse-variance model" "plot qq MH" plot qq $D/bcg.csv --measur
 expect_error 2 "at least 2 studies" "plot one study" plot baujat $D/one.csv -o "$TMP/x.svg"
 [ -e "$TMP/x.svg" ] && bad "plot: a refused run left a file" || ok
 expect_exit 0 "plot --help" plot --help
+
+# L'Abbe (labbe.rma): per-arm rates on the measure's scale, sizes, the effect line
+Z=$R/labbe_zeros.csv
+expect_plotdata bcg_rr_reml labbe $D/bcg.csv --measure RR
+expect_plotdata bcg_or_dl labbe $D/bcg.csv --measure OR --method DL
+expect_plotdata bcg_rd_fe labbe $D/bcg.csv --measure RD --method FE
+expect_plotdata bcg_as_reml labbe $D/bcg.csv --measure AS
+expect_plotdata bcg_or_mh labbe $D/bcg.csv --measure OR --method MH
+expect_plotdata zeros_or_dl labbe $Z --measure OR --method DL
+expect_plotdata zeros_rr_fe labbe $Z --measure RR --method FE
+rm -f "$TMP/dp.csv"
+expect_picture svg "$TMP/l.svg" "plot labbe svg" plot labbe $D/bcg.csv --measure OR -o "$TMP/l.svg"
+expect_picture png "$TMP/l.png" "plot labbe RD png" plot labbe $D/bcg.csv --measure RD -o "$TMP/l.png"
+rm -f "$TMP/l.svg" "$TMP/l.png"
+expect_error 1 "measure RR, OR, RD or AS" "plot labbe MD" plot labbe $D/normand1999.csv --measure MD -o "$TMP/x.svg"
+expect_error 1 "measure RR, OR, RD or AS" "plot labbe PETO" plot labbe $D/bcg.csv --measure PETO -o "$TMP/x.svg"

@@ -48,3 +48,25 @@ for (nm in names(fits)) {
   }
 }
 invisible(dev.off())
+
+# L'Abbe plots (labbe.rma: per-arm escalc PLN/PLO/PR/PAS with the fit's add/to; x = control
+# arm, y = treatment arm, cex = the point size; line = x + estimate at each x). The fit takes
+# the 2x2 counts (labbe needs them); zeros.csv has single-zero arms (add 1/2 to "only0").
+zer <- read.csv(file.path(out, "labbe_zeros.csv"))
+lfits <- list(
+  bcg_rr_reml = list(rma(measure = "RR", ai = ai, bi = bi, ci = ci, di = di, data = bcg, control = ctl), bcg$study),
+  bcg_or_dl = list(rma(measure = "OR", ai = ai, bi = bi, ci = ci, di = di, data = bcg, method = "DL"), bcg$study),
+  bcg_rd_fe = list(rma(measure = "RD", ai = ai, bi = bi, ci = ci, di = di, data = bcg, method = "FE"), bcg$study),
+  bcg_as_reml = list(rma(measure = "AS", ai = ai, bi = bi, ci = ci, di = di, data = bcg, control = ctl), bcg$study),
+  bcg_or_mh = list(rma.mh(measure = "OR", ai = ai, bi = bi, ci = ci, di = di, data = bcg), bcg$study),
+  zeros_or_dl = list(rma(measure = "OR", ai = ai, bi = bi, ci = ci, di = di, data = zer, method = "DL"), zer$study),
+  zeros_rr_fe = list(rma(measure = "RR", ai = ai, bi = bi, ci = ci, di = di, data = zer, method = "FE"), zer$study)
+)
+pdf(NULL)
+for (nm in names(lfits)) {
+  fit <- lfits[[nm]][[1]]
+  l <- labbe(fit)
+  write_pts(paste0(nm, "_labbe"), lfits[[nm]][[2]], l$x, l$y,
+            data.frame(size = f17(l$cex), line = f17(l$x + c(fit$beta))))
+}
+invisible(dev.off())
