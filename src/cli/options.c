@@ -82,7 +82,7 @@ const cli_command cli_commands[] = {
      "Baujat, radial (Galbraith), normal Q-Q or L'Abbe plot",
      "Diagnostic plots of the pooled model, as R metafor's baujat, radial and qqnorm draw them:\n"
      "  baujat  each study's contribution to Q, (yi - mu)^2 / (vi + tau^2), against its\n"
-     "          influence on the estimate, (mu(-i) - mu)^2 / Var(mu(-i)), each point the study's number (1..k)\n"
+     "          influence on the estimate, (mu(-i) - mu)^2 / Var(mu(-i)), each point labelled with the study's number (1..k)\n"
      "  radial  zi = yi / sqrt(vi + tau^2) against xi = 1 / sqrt(vi + tau^2), the line\n"
      "          z = mu x and the band mu x +- z(1 - alpha/2)\n"
      "  qq      standardized residuals against normal quantiles, with the line y = x\n"

@@ -1,6 +1,7 @@
 /* plot_diag.c - layouts of the Baujat, radial (Galbraith) and normal Q-Q plots: one scatter
  * panel with linear axes, the quantities from cmeta_diagplot_compute (diagplot.c), drawn as
- * metafor 3.8 draws them (baujat.rma: study labels at the points; radial.rma: grey band
+ * metafor 3.8 draws them (baujat.rma: study numbers at the points (here beside them, placed so
+ * that no two overlap); radial.rma: grey band
  * mu x +- zcrit, solid line z = mu x, dotted band edges, x axis from 0 to 1.3 max x;
  * qqnorm.rma.uni: points and the line y = x; labbe.rma: grey circles sized by weight, largest
  * drawn first, the solid line y = x and the dashed line y = x + estimate). The secondary (arc) axis of radial.rma and the
@@ -120,6 +121,42 @@ static cmeta_status sized_points(const page *g, const cmeta_diagplot_data *dd)
     return CMETA_OK;
 }
 
+static int boxes_overlap(const double a[4], const double b[4])
+{
+    return a[0] < b[2] && b[0] < a[2] && a[1] < b[3] && b[1] < a[3];
+}
+
+/* Baujat labels (metafor writes each study's number at its point, where they may overlap):
+ * the label of the point at (px, py) goes to its right, else left, above, below, else
+ * further up or down in steps of a line, at the first place where it touches no text placed
+ * before it (tick labels, titles, other labels; label j of the plot, a text primitive just
+ * pushed). */
+static void place_label(const page *g, size_t j, double px, double py)
+{
+    cmeta_plot *o = g->out;
+    cmeta_prim *t = &o->prim[j];
+    const double gap = 3, mid = (g->asc - g->desc) / 2;
+    for (int step = 0; step < 400; step++) {
+        int side = step % 4, ring = step / 4;
+        double dy = (ring % 2 ? 1 : -1) * ((ring + 1) / 2) * g->lh;
+        switch (side) {
+        case 0: t->x = px + gap, t->y = py + mid + dy, t->anchor = CMETA_ANCHOR_LEFT; break;
+        case 1: t->x = px - gap, t->y = py + mid + dy, t->anchor = CMETA_ANCHOR_RIGHT; break;
+        case 2: t->x = px, t->y = py - gap - g->desc + dy, t->anchor = CMETA_ANCHOR_CENTER; break;
+        default: t->x = px, t->y = py + gap + g->asc + dy, t->anchor = CMETA_ANCHOR_CENTER; break;
+        }
+        double b[4], c[4];
+        cmeta_prim_text_box(t, b);
+        int clash = 0;
+        for (size_t q = 0; q < j && !clash; q++) {
+            if (o->prim[q].kind != CMETA_PRIM_TEXT) continue;
+            cmeta_prim_text_box(&o->prim[q], c);
+            clash = boxes_overlap(b, c);
+        }
+        if (!clash) return;
+    }
+}
+
 static cmeta_status points(const page *g, const cmeta_diagplot_data *dd, const char *const *labels)
 {
     cmeta_plot *o = g->out;
@@ -128,19 +165,19 @@ static cmeta_status points(const page *g, const cmeta_diagplot_data *dd, const c
     for (size_t i = 0; i < dd->k; i++) {
         if (!isfinite(dd->x[i]) || !isfinite(dd->y[i])) continue;
         double px = cmeta_plot_xpos(o, dd->x[i]), py = cmeta_plot_ypos(o, dd->y[i]);
-        if (dd->kind == CMETA_DIAG_BAUJAT) {
-            const char *s = labels && labels[i] ? labels[i] : NULL;
-            if (!s) {
-                snprintf(num, sizeof num, "%zu", i + 1);
-                s = num;
-            }
-            TRY(text(g, CMETA_ROLE_LABEL, (long)i, px, py + (g->asc - g->desc) / 2, CMETA_ANCHOR_CENTER, s));
-            continue;
-        }
         cmeta_prim *c = cmeta__plot_push(o, CMETA_PRIM_CIRCLE, CMETA_ROLE_POINT, (long)i);
         if (!c) return CMETA_ENOMEM;
-        c->x = px, c->y = py, c->w = 2.5, c->fill = 0, c->stroke = 0, c->line_width = 0.5;
+        int lab = dd->kind == CMETA_DIAG_BAUJAT;
+        c->x = px, c->y = py, c->w = lab ? 1.5 : 2.5, c->fill = 0, c->stroke = 0, c->line_width = 0.5;
         c->value = dd->y[i];
+        if (!lab) continue;
+        const char *s = labels && labels[i] ? labels[i] : NULL;
+        if (!s) {
+            snprintf(num, sizeof num, "%zu", i + 1);
+            s = num;
+        }
+        TRY(text(g, CMETA_ROLE_LABEL, (long)i, px, py, CMETA_ANCHOR_LEFT, s));
+        place_label(g, o->n - 1, px, py);
     }
     return CMETA_OK;
 }
