@@ -12,6 +12,7 @@
 #include "influence.h"
 #include "bias.h"
 #include "plot.h"
+#include "diagplot.h"
 #include "report.h"
 #include "bayes.h"
 

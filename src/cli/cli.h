@@ -269,5 +269,6 @@ int cmeta_cmd_permtest(int argc, char **argv);
 int cmeta_cmd_gosh(int argc, char **argv);
 int cmeta_cmd_batch(int argc, char **argv);
 int cmeta_cmd_mv(int argc, char **argv);
+int cmeta_cmd_plot(int argc, char **argv);
 
 #endif

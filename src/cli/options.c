@@ -78,6 +78,19 @@ const cli_command cli_commands[] = {
     {"funnel", CMD_FUNNEL, cmeta_cmd_funnel, "FILE -o F.svg|F.png|F.pdf [options]",
      "funnel plot (-o F.svg|.png|.pdf)",
      "Funnel plot: estimates against standard errors, pseudo confidence region, summary line.\n"},
+    {"plot", CMD_PLOT, cmeta_cmd_plot, "baujat|radial|qq|labbe FILE -o F.svg|F.png|F.pdf|F.csv [options]",
+     "Baujat, radial (Galbraith), normal Q-Q or L'Abbe plot",
+     "Diagnostic plots of the pooled model, as R metafor's baujat, radial and qqnorm draw them:\n"
+     "  baujat  each study's contribution to Q, (yi - mu)^2 / (vi + tau^2), against its\n"
+     "          influence on the estimate, (mu(-i) - mu)^2 / Var(mu(-i)), each point labelled with the study's number (1..k)\n"
+     "  radial  zi = yi / sqrt(vi + tau^2) against xi = 1 / sqrt(vi + tau^2), the line\n"
+     "          z = mu x and the band mu x +- z(1 - alpha/2)\n"
+     "  qq      standardized residuals against normal quantiles, with the line y = x\n"
+     "  labbe   2x2 data (RR, OR, RD, AS): each study's treatment-arm event rate against its\n"
+     "          control-arm rate on the measure's scale (log, logit, raw, arcsine), sized by\n"
+     "          weight, with the lines y = x and y = x + estimate\n"
+     "-o F.csv writes the plotted quantities instead of the picture (study, x, y; radial\n"
+     "also the line and band at each x; labbe the point size and the line at each x).\n"},
     {"boot", CMD_BOOT, cmeta_cmd_boot, "FILE [--iter B] [--seed S] [options]",
      "bootstrap confidence intervals (--iter B --seed S)",
      "Bootstrap intervals for the pooled estimate, tau^2 and I^2. Nonparametric: studies\n"
@@ -133,15 +146,17 @@ const size_t cli_ncommands = sizeof cli_commands / sizeof *cli_commands;
 
 /* Sets of commands, by what they do. */
 #define ALL_CMDS  (CMD_ESCALC | CMD_POOL | CMD_LOO | CMD_CUMUL | CMD_REGRESS | CMD_INFLUENCE | CMD_BIAS | \
-                   CMD_FOREST | CMD_FUNNEL | CMD_BOOT | CMD_PERMTEST | CMD_GOSH | CMD_BATCH | CMD_BAYES | CMD_MV)
+                   CMD_FOREST | CMD_FUNNEL | CMD_BOOT | CMD_PERMTEST | CMD_GOSH | CMD_BATCH | CMD_BAYES | CMD_MV | \
+                   CMD_PLOT)
 #define FITS      (ALL_CMDS & ~(CMD_ESCALC | CMD_BAYES))        /* fit a model by the frequentist estimators */
-#define POOLING   (CMD_POOL | CMD_LOO | CMD_CUMUL | CMD_FOREST | CMD_FUNNEL | CMD_BATCH) /* pool's fit */
+#define POOLING   (CMD_POOL | CMD_LOO | CMD_CUMUL | CMD_FOREST | CMD_FUNNEL | CMD_BATCH | CMD_PLOT) /* pool's fit */
 #define WITH_CI   (POOLING | CMD_REGRESS | CMD_BIAS | CMD_BOOT | CMD_BAYES | CMD_MV)   /* print confidence intervals */
-#define WITH_TEST (CMD_POOL | CMD_LOO | CMD_CUMUL | CMD_FOREST | CMD_BATCH | CMD_REGRESS | CMD_INFLUENCE | CMD_BIAS | CMD_MV)
+#define WITH_TEST (CMD_PLOT | CMD_POOL | CMD_LOO | CMD_CUMUL | CMD_FOREST | CMD_BATCH | CMD_REGRESS | CMD_INFLUENCE | \
+                   CMD_BIAS | CMD_MV)
 #define MODS      (CMD_REGRESS | CMD_INFLUENCE | CMD_PERMTEST | CMD_MV)   /* moderators */
 #define PRESETS   (CMD_ESCALC | POOLING)                         /* what RevMan 5 does too */
 #define SEEDED    (CMD_BOOT | CMD_PERMTEST | CMD_GOSH)
-#define TABULAR   (ALL_CMDS & ~(CMD_FOREST | CMD_FUNNEL | CMD_BATCH)) /* --format */
+#define TABULAR   (ALL_CMDS & ~(CMD_FOREST | CMD_FUNNEL | CMD_BATCH | CMD_PLOT)) /* --format */
 
 /* ---- set functions: the checked value into cli_opts ------------------------------------- */
 
@@ -668,8 +683,8 @@ const cli_option cli_options[] = {
     {"--format", NULL, OPT_ENUM, "F", "text json csv", NONE, "text", "json", 0, TABULAR, "output", NULL, NULL,
      NULL, set_format, "output format (escalc writes CSV; gosh's csv is its rows)"},
     {"-o", "--output", OPT_PATH, "PATH", NULL, NONE, NULL, "out.txt", 0, ALL_CMDS & ~CMD_BATCH, "output", NULL,
-     NULL, NULL, set_output, "write to PATH (atomically) instead of standard output; forest and funnel: the "
-                             "picture, .svg, .png or .pdf (required)"},
+     NULL, NULL, set_output, "write to PATH (atomically) instead of standard output; forest, funnel and plot: the "
+                             "picture, .svg, .png or .pdf (required; plot also .csv: the plotted values)"},
 };
 const size_t cli_noptions = sizeof cli_options / sizeof *cli_options;
 

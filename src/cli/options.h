@@ -33,6 +33,7 @@ enum {
     CMD_BATCH = 1u << 12,
     CMD_BAYES = 1u << 13,
     CMD_MV = 1u << 14,
+    CMD_PLOT = 1u << 15,
 };
 
 typedef struct {

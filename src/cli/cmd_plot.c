@@ -1,0 +1,152 @@
+/* cmd_plot.c - `cmeta plot baujat|radial|qq|labbe FILE -o F.svg|.png|.pdf|.csv`: the diagnostic
+ * plots of the pooled model (cmeta/diagplot.h); -o F.csv writes the plotted quantities. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "cli.h"
+
+static int kind_of(const char *s, cmeta_diagplot_kind *k)
+{
+    if (!s) return 0;
+    if (strcmp(s, "baujat") == 0) *k = CMETA_DIAG_BAUJAT;
+    else if (strcmp(s, "radial") == 0) *k = CMETA_DIAG_RADIAL;
+    else if (strcmp(s, "qq") == 0) *k = CMETA_DIAG_QQ;
+    else if (strcmp(s, "labbe") == 0) *k = CMETA_DIAG_LABBE;
+    else return 0;
+    return 1;
+}
+
+static int is_csv(const char *path)
+{
+    size_t n = strlen(path);
+    return n > 4 && strcasecmp(path + n - 4, ".csv") == 0;
+}
+
+static int write_csv(const cmeta_diagplot_data *dd, const cmeta_data *d, const char *path)
+{
+    cli_out out = {0};
+    int rc = cli_out_open(&out, path);
+    if (rc) return rc;
+    FILE *fp = out.fp;
+    int radial = dd->kind == CMETA_DIAG_RADIAL, labbe = dd->kind == CMETA_DIAG_LABBE;
+    fputs(radial ? "study,x,y,line,band_lb,band_ub\n" : labbe ? "study,x,y,size,line\n" : "study,x,y\n", fp);
+    for (size_t i = 0; i < dd->k; i++) {
+        cmeta_csv_field(fp, d->label ? d->label[i] : "");
+        fputc(',', fp);
+        cmeta_csv_num(fp, dd->x[i]);
+        fputc(',', fp);
+        cmeta_csv_num(fp, dd->y[i]);
+        if (radial) {
+            double l = dd->estimate * dd->x[i];
+            fputc(',', fp);
+            cmeta_csv_num(fp, l);
+            fputc(',', fp);
+            cmeta_csv_num(fp, l - dd->zcrit);
+            fputc(',', fp);
+            cmeta_csv_num(fp, l + dd->zcrit);
+        }
+        if (labbe) {
+            fputc(',', fp);
+            cmeta_csv_num(fp, dd->size[i]);
+            fputc(',', fp);
+            cmeta_csv_num(fp, dd->x[i] + dd->estimate);
+        }
+        fputc('\n', fp);
+    }
+    return cli_out_commit(&out);
+}
+
+int cmeta_cmd_plot(int argc, char **argv)
+{
+    cmeta_diagplot_kind kind = CMETA_DIAG_BAUJAT;
+    int have_kind = argc > 1 && kind_of(argv[1], &kind);
+    char **av = argv;
+    if (have_kind) { /* drop the plot's name: the rest parses as every command does */
+        av = malloc((size_t)argc * sizeof *av);
+        if (!av) return cli_failf(4, "out of memory");
+        av[0] = argv[0];
+        for (int i = 2; i < argc; i++) av[i - 1] = argv[i];
+        av[argc - 1] = NULL;
+    }
+    cli_opts o;
+    int rc = cli_start(have_kind ? argc - 1 : argc, av, &o);
+    if (av != argv) free(av);
+    if (rc >= 0) return rc;
+    if (!have_kind) {
+        cli_opts_free(&o);
+        return cli_failf(1, "plot: name the plot first: cmeta plot baujat|radial|qq|labbe FILE -o F.svg (see cmeta plot --help)");
+    }
+    int csv = o.output && is_csv(o.output);
+    if (!csv && (rc = cli_plot_check_output(&o))) {
+        cli_opts_free(&o);
+        return rc;
+    }
+    cmeta_warnings w;
+    cmeta_warnings_init(&w);
+    cmeta_table *t = NULL;
+    cmeta_data *d = NULL;
+    cmeta_fit *fit = NULL;
+    cmeta_text_measurer *tm = NULL;
+    size_t *idx = NULL;
+    cmeta_diagplot_data dd;
+    memset(&dd, 0, sizeof dd);
+    cmeta_plot plot;
+    memset(&plot, 0, sizeof plot);
+    cmeta_error err;
+    cmeta_error_clear(&err);
+    rc = cli_load(&o, o.inputs[0], &t, &d, &w);
+    if (rc) goto done;
+    if (d->k < 2) {
+        rc = cli_failf(2, "%s: the plot needs at least 2 studies (%zu left)", o.inputs[0], d->k);
+        goto done;
+    }
+    cmeta_studies s;
+    cmeta_studies_from_data(d, &o.data.escalc, &s);
+    cmeta_model_choice mc;
+    if ((rc = cli_choose_model(&o, &s, &mc))) goto done;
+    cmeta_fit_opts fo = mc.opts;
+    idx = malloc(d->k * sizeof *idx);
+    if (!idx) {
+        rc = cli_failf(4, "out of memory");
+        goto done;
+    }
+    for (size_t i = 0; i < d->k; i++) idx[i] = i;
+    if (cmeta_fit_subset(&s, idx, d->k, &fo, &fit, &w, &err) != CMETA_OK ||
+        cmeta_diagplot_compute(kind, &s, &fo, fit, &dd, &w, &err) != CMETA_OK) {
+        rc = cli_fail(&err);
+        goto done;
+    }
+    if (csv) {
+        rc = write_csv(&dd, d, o.output);
+    } else {
+        if (cmeta_plot_backend_ready(&err) != CMETA_OK) {
+            rc = cli_fail(&err);
+            goto done;
+        }
+        if (cmeta_text_measurer_new(&tm) != CMETA_OK) {
+            rc = cli_failf(4, "out of memory");
+            goto done;
+        }
+        if (cmeta_diagplot_layout(&dd, NULL, cmeta_text_measure_cairo, tm, &plot, &err) !=
+            CMETA_OK) {
+            rc = cli_fail(&err);
+            goto done;
+        }
+        rc = cli_plot_write(&plot, o.output);
+    }
+    if (rc == 0) cli_print_warnings(&w);
+done:
+    free(idx);
+    cmeta_plot_free(&plot);
+    cmeta_text_measurer_free(tm);
+    cmeta_plot_cleanup_at_exit();
+    cmeta_diagplot_data_free(&dd);
+    cmeta_fit_free(fit);
+    cmeta_data_free(d);
+    cmeta_table_free(t);
+    cmeta_warnings_free(&w);
+    cli_opts_free(&o);
+    return rc;
+}
