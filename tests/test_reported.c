@@ -20,7 +20,9 @@
  *      cmeta's range divisor is the approximation 2 qnorm((n - 0.375)/(n + 0.25)) (Wan eq 9, as
  *      metafor 4's conv.fivenum), so it is checked against the table within the approximation's
  *      error (1.45 % at n = 5, under 0.26 % from n = 15), not to the printed digits;
- *    - Cochrane Handbook Table 6.5.a (combining groups), applied group by group to three groups, on
+ *    - Wan et al. (2014) Table 2 (eta(n), for the IQR), as transcribed in the R package meta (the
+ *      paper's table page itself not seen), likewise within the approximation's error;
+    - Cochrane Handbook Table 6.5.a (combining groups), applied group by group to three groups, on
  *      StatsToDo's "Combine Means and SDs" page (www.statstodo.com/CombineMeansSDs.php, third-party,
  *      seen as stored; it cites Handbook chapter 6 section 6.5.2): (10, 11.8, 2.4), (20, 15.3, 3.2),
  *      (15, 8.4, 4.1) -> n 45, mean 12.2222, SD 4.5028. The Handbook's own table gives the formula
@@ -162,6 +164,33 @@ static void test_wan_table1(void)
     }
 }
 
+/* Wan et al. 2014 Table 2: eta(n), the expected interquartile range of n = 4Q + 1 standard normal
+ * values, Q = 1..50, printed to 3 decimals. The paper's table page was not seen; the values are
+ * those transcribed as "Wan2014.Table2" in the R package meta (G. Schwarzer), seen in the code
+ * index (its "Wan2014.Table1" beside it equals the Table 1 seen above digit for digit). With
+ * q1 0.25, median 0.5, q3 0.75 cmeta's SD is 0.5 / eta_approx(n) (Wan eq 16's approximation). */
+static void test_wan_table2(void)
+{
+    static const double eta[50] = {
+        0.990, 1.144, 1.206, 1.239, 1.260, 1.274, 1.284, 1.292, 1.298, 1.303,
+        1.307, 1.311, 1.313, 1.316, 1.318, 1.320, 1.322, 1.323, 1.324, 1.326,
+        1.327, 1.328, 1.329, 1.330, 1.330, 1.331, 1.332, 1.332, 1.333, 1.333,
+        1.334, 1.334, 1.335, 1.335, 1.336, 1.336, 1.336, 1.337, 1.337, 1.337,
+        1.338, 1.338, 1.338, 1.338, 1.339, 1.339, 1.339, 1.339, 1.339, 1.340};
+    for (int q = 1; q <= 50; q++) {
+        double n = 4 * q + 1, mean, sd;
+        int sk = -1;
+        CU_ASSERT_EQUAL(cmeta_fivenum_meansd(CMETA_FIVENUM_WAN, NAN, 0.25, 0.5, 0.75, NAN, n, &mean, &sd,
+                                             &sk, NULL), CMETA_OK);
+        CU_ASSERT_EQUAL(sk, 0);
+        TU_ASSERT_CLOSE(mean, 0.5, 1e-15, 0, "Wan: symmetric quartiles, mean = median");
+        /* measured: +0.445 % at n = 5, within 0.174 % from n = 9 */
+        char what[64];
+        snprintf(what, sizeof what, "Wan 2014 Table 2 eta(%g)", n);
+        TU_ASSERT_CLOSE(0.5 / sd, eta[q - 1], q == 1 ? 0.005 : 0.002, 0, what);
+    }
+}
+
 /* Cochrane Handbook Table 6.5.a (section 6.5.2.10) applied twice, as on StatsToDo's page
  * (www.statstodo.com/CombineMeansSDs.php): groups (n, mean, SD) = (10, 11.8, 2.4), (20, 15.3, 3.2),
  * (15, 8.4, 4.1) combine to n = 45, mean 12.2222, SD 4.5028 (printed to 4 decimals). */
@@ -260,6 +289,7 @@ int main(void)
     CU_add_test(s, "Cochrane Handbook 6.5.2.2 t divisor", test_handbook_t_divisor);
     CU_add_test(s, "Altman & Bland 2011 worked example", test_altman_bland);
     CU_add_test(s, "Wan 2014 Table 1 xi(n)", test_wan_table1);
+    CU_add_test(s, "Wan 2014 Table 2 eta(n) (as transcribed by R meta)", test_wan_table2);
     CU_add_test(s, "Cochrane Handbook Table 6.5.a worked three-group example", test_handbook_combine);
     CU_add_test(s, "errors and names", test_errors_and_names);
     CU_add_test(s, "routes through cmeta_data_from_table", test_data_routes);
