@@ -22,7 +22,7 @@
  *      error (1.45 % at n = 5, under 0.26 % from n = 15), not to the printed digits;
  *    - Wan et al. (2014) Table 2 (eta(n), for the IQR), as transcribed in the R package meta (the
  *      paper's table page itself not seen), likewise within the approximation's error;
-    - Cochrane Handbook Table 6.5.a (combining groups), applied group by group to three groups, on
+ *    - Cochrane Handbook Table 6.5.a (combining groups), applied group by group to three groups, on
  *      StatsToDo's "Combine Means and SDs" page (www.statstodo.com/CombineMeansSDs.php, third-party,
  *      seen as stored; it cites Handbook chapter 6 section 6.5.2): (10, 11.8, 2.4), (20, 15.3, 3.2),
  *      (15, 8.4, 4.1) -> n 45, mean 12.2222, SD 4.5028. The Handbook's own table gives the formula
