@@ -15,8 +15,20 @@
  *      P = 0.032 gives z = 2.141 and SE = 7.940 with their approximation
  *      z = -0.862 + sqrt(0.743 - 2.404 log P); cmeta takes the exact normal quantile (z = 2.1444),
  *      so SE agrees to 0.2 % (the error of their approximation), not to the printed digits.
- *    Wan et al. (2014) and Hozo et al. (2005) worked examples: not seen (no page of either paper
- *    with numbers was available here); their formulas are tested through make.R only. */
+ *    - Wan et al. (2014) Table 1 (values of xi(n), the expected range of n standard normals, for
+ *      n <= 50; seen at bmcmedresmethodol.biomedcentral.com/articles/10.1186/1471-2288-14-135/tables/1):
+ *      cmeta's range divisor is the approximation 2 qnorm((n - 0.375)/(n + 0.25)) (Wan eq 9, as
+ *      metafor 4's conv.fivenum), so it is checked against the table within the approximation's
+ *      error (1.45 % at n = 5, under 0.26 % from n = 15), not to the printed digits;
+ *    - Wan et al. (2014) Table 2 (eta(n), for the IQR), as transcribed in the R package meta (the
+ *      paper's table page itself not seen), likewise within the approximation's error;
+ *    - Cochrane Handbook Table 6.5.a (combining groups), applied group by group to three groups, on
+ *      StatsToDo's "Combine Means and SDs" page (www.statstodo.com/CombineMeansSDs.php, third-party,
+ *      seen as stored; it cites Handbook chapter 6 section 6.5.2): (10, 11.8, 2.4), (20, 15.3, 3.2),
+ *      (15, 8.4, 4.1) -> n 45, mean 12.2222, SD 4.5028. The Handbook's own table gives the formula
+ *      only; no worked example of it in the Handbook was seen.
+ *    Hozo et al. (2005): no worked numbers seen (its illustrative example, Figure 3, shows the
+ *    converted trials only as a forest plot image); its rules are tested through make.R only. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -126,6 +138,78 @@ static void test_altman_bland(void)
                     "ratio CI on the log scale");
 }
 
+/* Wan et al. 2014, BMC Med Res Methodol 14:135, Table 1 (page not seen; URL in the header):
+ * xi(n) = expected range of n standard normal values, printed to 3 decimals, n = 5..50. With
+ * min 0, median 0.5, max 1 (symmetric: not skewed) cmeta's SD is 1 / xi_approx(n). */
+static void test_wan_table1(void)
+{
+    static const double xi[46] = {
+        2.326, 2.534, 2.704, 2.847, 2.970, 3.078, 3.173, 3.259, 3.336, 3.407, 3.472, 3.532,
+        3.588, 3.640, 3.689, 3.735, 3.778, 3.819, 3.858, 3.895, 3.931, 3.964, 3.997, 4.027,
+        4.057, 4.086, 4.113, 4.139, 4.165, 4.189, 4.213, 4.236, 4.259, 4.280, 4.301, 4.322,
+        4.341, 4.361, 4.379, 4.398, 4.415, 4.433, 4.450, 4.466, 4.482, 4.498};
+    for (int n = 5; n <= 50; n++) {
+        double mean, sd;
+        int sk = -1;
+        CU_ASSERT_EQUAL(cmeta_fivenum_meansd(CMETA_FIVENUM_WAN, 0, NAN, 0.5, NAN, 1, n, &mean, &sd, &sk,
+                                             NULL), CMETA_OK);
+        CU_ASSERT_EQUAL(sk, 0);
+        TU_ASSERT_CLOSE(mean, 0.5, 1e-15, 0, "Wan: symmetric range, mean = median");
+        /* the approximation's error against the exact table (measured: +1.441 % at n = 5,
+         * +0.496 % at n = 10, +0.195 % at n = 15, -0.252 % at n = 50) */
+        double tol = n < 10 ? 0.015 : n < 15 ? 0.005 : 0.0026;
+        char what[64];
+        snprintf(what, sizeof what, "Wan 2014 Table 1 xi(%d)", n);
+        TU_ASSERT_CLOSE(1 / sd, xi[n - 5], tol, 0, what);
+    }
+}
+
+/* Wan et al. 2014 Table 2: eta(n), the expected interquartile range of n = 4Q + 1 standard normal
+ * values, Q = 1..50, printed to 3 decimals. The paper's table page was not seen; the values are
+ * those transcribed as "Wan2014.Table2" in the R package meta (G. Schwarzer), seen in the code
+ * index (its "Wan2014.Table1" beside it equals the Table 1 seen above digit for digit). With
+ * q1 0.25, median 0.5, q3 0.75 cmeta's SD is 0.5 / eta_approx(n) (Wan eq 16's approximation). */
+static void test_wan_table2(void)
+{
+    static const double eta[50] = {
+        0.990, 1.144, 1.206, 1.239, 1.260, 1.274, 1.284, 1.292, 1.298, 1.303,
+        1.307, 1.311, 1.313, 1.316, 1.318, 1.320, 1.322, 1.323, 1.324, 1.326,
+        1.327, 1.328, 1.329, 1.330, 1.330, 1.331, 1.332, 1.332, 1.333, 1.333,
+        1.334, 1.334, 1.335, 1.335, 1.336, 1.336, 1.336, 1.337, 1.337, 1.337,
+        1.338, 1.338, 1.338, 1.338, 1.339, 1.339, 1.339, 1.339, 1.339, 1.340};
+    for (int q = 1; q <= 50; q++) {
+        double n = 4 * q + 1, mean, sd;
+        int sk = -1;
+        CU_ASSERT_EQUAL(cmeta_fivenum_meansd(CMETA_FIVENUM_WAN, NAN, 0.25, 0.5, 0.75, NAN, n, &mean, &sd,
+                                             &sk, NULL), CMETA_OK);
+        CU_ASSERT_EQUAL(sk, 0);
+        TU_ASSERT_CLOSE(mean, 0.5, 1e-15, 0, "Wan: symmetric quartiles, mean = median");
+        /* measured: +0.445 % at n = 5, within 0.174 % from n = 9 */
+        char what[64];
+        snprintf(what, sizeof what, "Wan 2014 Table 2 eta(%g)", n);
+        TU_ASSERT_CLOSE(0.5 / sd, eta[q - 1], q == 1 ? 0.005 : 0.002, 0, what);
+    }
+}
+
+/* Cochrane Handbook Table 6.5.a (section 6.5.2.10) applied twice, as on StatsToDo's page
+ * (www.statstodo.com/CombineMeansSDs.php): groups (n, mean, SD) = (10, 11.8, 2.4), (20, 15.3, 3.2),
+ * (15, 8.4, 4.1) combine to n = 45, mean 12.2222, SD 4.5028 (printed to 4 decimals). */
+static void test_handbook_combine(void)
+{
+    double n, m, sd;
+    cmeta_combine_groups(10, 11.8, 2.4, 20, 15.3, 3.2, &n, &m, &sd);
+    cmeta_combine_groups(n, m, sd, 15, 8.4, 4.1, &n, &m, &sd);
+    TU_ASSERT_CLOSE(n, 45, 0, 0, "combined n");
+    TU_ASSERT_CLOSE(m, 12.2222, 0, 5.1e-5, "combined mean");
+    TU_ASSERT_CLOSE(sd, 4.5028, 0, 5.1e-5, "combined SD");
+    /* the order of the groups does not matter (one pooled sample) */
+    double n2, m2, sd2;
+    cmeta_combine_groups(15, 8.4, 4.1, 20, 15.3, 3.2, &n2, &m2, &sd2);
+    cmeta_combine_groups(10, 11.8, 2.4, n2, m2, sd2, &n2, &m2, &sd2);
+    TU_ASSERT_CLOSE(m2, m, 1e-13, 0, "order of combining: mean");
+    TU_ASSERT_CLOSE(sd2, sd, 1e-13, 0, "order of combining: SD");
+}
+
 static void test_errors_and_names(void)
 {
     double mean, sd;
@@ -204,6 +288,9 @@ int main(void)
     CU_add_test(s, "metafor 4 conv.fivenum documented example", test_metafor4_example);
     CU_add_test(s, "Cochrane Handbook 6.5.2.2 t divisor", test_handbook_t_divisor);
     CU_add_test(s, "Altman & Bland 2011 worked example", test_altman_bland);
+    CU_add_test(s, "Wan 2014 Table 1 xi(n)", test_wan_table1);
+    CU_add_test(s, "Wan 2014 Table 2 eta(n) (as transcribed by R meta)", test_wan_table2);
+    CU_add_test(s, "Cochrane Handbook Table 6.5.a worked three-group example", test_handbook_combine);
     CU_add_test(s, "errors and names", test_errors_and_names);
     CU_add_test(s, "routes through cmeta_data_from_table", test_data_routes);
     return tu_run();
