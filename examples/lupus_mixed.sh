@@ -13,7 +13,7 @@ V=tests/reference/mixed/lupus_values.csv
 echo "$F: pool --smcr-sd baseline --ri R (Deng 2017 SMD + Liang 2010 SMCR; ri assumed)"
 grep ',REML,' "$V" >"$EX_TMP/refs"
 incl=""
-while IFS=, read -r ri method lyi lvi est se lb ub rest; do
+while IFS=, read -r ri _ _ _ est _ lb ub _; do
     ri=$(round "$ri" 1)
     run m pool "$F" --smcr-sd baseline --ri "$ri" || { EX_MISS=$((EX_MISS + 1)); continue; }
     want="$(round "$est" 4) ($(round "$lb" 4), $(round "$ub" 4))"

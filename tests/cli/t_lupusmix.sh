@@ -26,8 +26,9 @@ lm_rows=0
 while IFS=, read -r ri method lyi lvi est se lb ub pval tau2 i2 q dyi dvi; do
     [ "$ri" = ri ] && continue
     lm_rows=$((lm_rows + 1))
-    $CMETA pool $LMF --smcr-sd baseline --ri "$ri" --method "$method" --format json >"$LMD/o.json" 2>"$LMD/e"
-    [ $? = 0 ] || { bad "lupus mixed ri $ri $method: $(cat "$LMD/e")"; continue; }
+    if ! $CMETA pool $LMF --smcr-sd baseline --ri "$ri" --method "$method" --format json >"$LMD/o.json" 2>"$LMD/e"; then
+        bad "lupus mixed ri $ri $method: $(cat "$LMD/e")"; continue
+    fi
     rt=1e-8; [ "$method" = REML ] && rt=1e-6
     set -- estimate "$est" se "$se" ci_lb "$lb" ci_ub "$ub" pval "$pval" tau2 "$tau2" I2 "$i2" Q "$q"
     while [ $# -gt 0 ]; do
