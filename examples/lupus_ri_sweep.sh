@@ -9,10 +9,9 @@
 #
 # To extend: add pre/post files to PREPOST (columns m1i sd1i = follow-up, m2i sd2i = baseline, ni,
 # and ri where it was reported: those studies keep their own), or give per-study bounds in
-# ri_lb/ri_ub columns to get the range over their corners. A mixed design (Deng 2017's RCT beside
-# Liang 2010 on SLEDAI, as the published lupus meta-analyses pool them) needs the per-row
-# `measure` column of issue 16 item 4; the sweep then moves only the pre/post rows, with the same
-# command.
+# ri_lb/ri_ub columns to get the range over their corners. The mixed design (Deng 2017's RCT beside
+# Liang 2010 on SLEDAI, as the published lupus meta-analyses pool them) is examples/lupus_mixed.sh:
+# a `measure` column, one `--ri` run per assumed value (--ri-sweep takes a single pre/post measure).
 . "$(dirname "$0")/lib.sh"
 L=datasets/lupus
 PREPOST="$L/liang2010_sledai.csv"
