@@ -548,7 +548,13 @@ int cmeta_cmd_mv(int argc, char **argv)
             if (cm[0] == '1' && !cm[1 + strspn(cm + 1, " ")])
                 st = cmeta_design_build(NULL, n, NULL, 0, (const char *const *)dsub->label, 1, &rdes, &w, &err);
             else
-                st = cmeta_design_from_data(dsub, o.cmp_mods, !o.no_intercept, &rdes, &w, &err);
+            {
+                /* its warnings (a row left out) become the error below */
+                cmeta_warnings w2;
+                cmeta_warnings_init(&w2);
+                st = cmeta_design_from_data(dsub, o.cmp_mods, !o.no_intercept, &rdes, &w2, &err);
+                cmeta_warnings_free(&w2);
+            }
             if (st != CMETA_OK) {
                 rc = cli_fail_status(st, &err);
                 goto done;
