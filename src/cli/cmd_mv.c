@@ -555,6 +555,11 @@ int cmeta_cmd_mv(int argc, char **argv)
                 st = cmeta_design_from_data(dsub, o.cmp_mods, !o.no_intercept, &rdes, &w2, &err);
                 cmeta_warnings_free(&w2);
             }
+            if (st != CMETA_OK && !strncmp(err.message, "--mods:", 7)) { /* name the option given */
+                char m2[sizeof err.message];
+                snprintf(m2, sizeof m2, "--compare-mods:%.*s", (int)(sizeof m2 - 16), err.message + 7);
+                snprintf(err.message, sizeof err.message, "%s", m2);
+            }
             if (st != CMETA_OK) {
                 rc = cli_fail_status(st, &err);
                 goto done;
@@ -584,7 +589,7 @@ int cmeta_cmd_mv(int argc, char **argv)
             goto done;
         }
         if ((st = cmeta_mv_compare_fits(fit, rfit, same_fixed, &cmp, &err)) != CMETA_OK) {
-            rc = cli_fail_status(st, &err);
+            rc = st == CMETA_EUSAGE ? cli_failf(1, "mv: %s", err.message) : cli_fail_status(st, &err);
             goto done;
         }
     }

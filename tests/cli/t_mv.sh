@@ -41,5 +41,5 @@ expect_error 1 "REML likelihoods of models with different fixed effects (moderat
 expect_error 1 "the same number of parameters" "mv: reduced model the same as the full one" mv $M/konstantopoulos2011.csv --random district/school --compare-random district/school --no-ci
 expect_error 1 "the reduced model has more parameters (3) than the full model (2)" "mv: reduced model larger" mv $M/konstantopoulos2011.csv --random district --compare-random district/school --no-ci
 expect_error 2 "--compare-random: no column 'nosuch'" "mv: unknown --compare-random column" mv $M/konstantopoulos2011.csv --random district/school --compare-random nosuch
-expect_error 2 "no column 'nosuch'" "mv: unknown --compare-mods column" mv $M/konstantopoulos2011.csv --random district/school --compare-mods nosuch --method ML
+expect_error 2 "--compare-mods: no column 'nosuch'" "mv: unknown --compare-mods column" mv $M/konstantopoulos2011.csv --random district/school --compare-mods nosuch --method ML
 expect_error 2 "mv_compare_missing.csv:4: study '3': no value of a --compare-mods moderator" "mv: --compare-mods moderator missing on a row of the full model" mv $D/mv_compare_missing.csv --random district/school --compare-mods x --method ML --no-ci
