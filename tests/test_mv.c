@@ -271,6 +271,90 @@ static void test_assink(void)
     tu_fixture_free(D);
 }
 
+/* "CASE KEY VALUE" lines of compare.txt (tests/reference/mv/compare.R: metafor's anova) */
+static double expect_cmp(const char *cs, const char *key)
+{
+    FILE *fp = fopen(tu_path("tests/reference/mv/compare.txt"), "r");
+    char c[64], kk[64];
+    double v, out = NAN;
+    if (!fp) return NAN;
+    while (fscanf(fp, "%63s %63s %lf", c, kk, &v) == 3)
+        if (!strcmp(c, cs) && !strcmp(kk, key)) out = v;
+    fclose(fp);
+    return out;
+}
+
+static void check_cmp(const char *cs, const cmeta_mv_compare *c)
+{
+    char what[128];
+    const char *nm[] = {"AIC", "BIC", "AICc", "ll", "df", "QE"};
+    const double *got[] = {c->AIC, c->BIC, c->AICc, c->ll, c->df, c->QE};
+    for (int j = 0; j < 6; j++)
+        for (int r = 0; r < 2; r++) {
+            char key[32];
+            snprintf(key, sizeof key, "%s_%s", nm[j], r ? "r" : "f");
+            snprintf(what, sizeof what, "%s %s", cs, key);
+            TU_ASSERT_CLOSE(got[j][r], expect_cmp(cs, key), RTOL, 1e-12, what);
+            track(got[j][r], expect_cmp(cs, key), what);
+        }
+    snprintf(what, sizeof what, "%s LRT", cs);
+    TU_ASSERT_CLOSE(c->LRT, expect_cmp(cs, "LRT"), RTOL, 1e-12, what);
+    track(c->LRT, expect_cmp(cs, "LRT"), what);
+    snprintf(what, sizeof what, "%s pval", cs);
+    TU_ASSERT_CLOSE(c->pval, expect_cmp(cs, "pval"), RTOL, 1e-300, what);
+    track(c->pval, expect_cmp(cs, "pval"), what);
+    CU_ASSERT_EQUAL(c->LRT_df, expect_cmp(cs, "df_f") - expect_cmp(cs, "df_r"));
+}
+
+/* likelihood-ratio comparisons (metafor's anova of two rma.mv fits) on Konstantopoulos 2011 */
+static void test_compare(void)
+{
+    tu_fixture *D = tu_fixture_load("tests/reference/mv/konstantopoulos2011.csv");
+    if (!D) return;
+    size_t k = D->nrows, n1, n2;
+    const char *c1[] = {"district"}, *c2[] = {"district", "school"};
+    size_t *l1 = levels(D, c1, 1, &n1), *l2 = levels(D, c2, 2, &n2);
+    cmeta_mv_random re[2] = {{"district", l1, n1}, {"district/school", l2, n2}};
+    double *X1 = malloc(k * sizeof *X1), *X2 = malloc(2 * k * sizeof *X2);
+    for (size_t i = 0; i < k; i++) {
+        X1[i] = 1;
+        X2[2 * i] = 1;
+        X2[2 * i + 1] = tu_num(D, i, "year");
+    }
+    cmeta_mv_compare c;
+    cmeta_error e;
+    const cmeta_method ms[2] = {CMETA_METHOD_REML, CMETA_METHOD_ML};
+    const char *cs[2] = {"k3_reml", "k3_ml"};
+    for (int m = 0; m < 2; m++) {
+        cmeta_mv_fit *f = fit(D, X1, 1, 1, re, 2, NULL, 0, ms[m], CMETA_TEST_Z);
+        cmeta_mv_fit *r = fit(D, X1, 1, 1, re, 1, NULL, 0, ms[m], CMETA_TEST_Z);
+        cmeta_error_clear(&e);
+        if (f && r) {
+            CU_ASSERT_EQUAL(cmeta_mv_compare_fits(f, r, 1, &c, &e), CMETA_OK);
+            check_cmp(cs[m], &c);
+            /* the reduced model given as the full one: refused, as the same model twice */
+            CU_ASSERT_EQUAL(cmeta_mv_compare_fits(r, f, 1, &c, &e), CMETA_EUSAGE);
+            CU_ASSERT_EQUAL(cmeta_mv_compare_fits(f, f, 1, &c, &e), CMETA_EUSAGE);
+            if (m == 0) /* REML with different fixed effects: refused */
+                CU_ASSERT_EQUAL(cmeta_mv_compare_fits(f, r, 0, &c, &e), CMETA_EUSAGE);
+        }
+        cmeta_mv_fit_free(f);
+        cmeta_mv_fit_free(r);
+    }
+    cmeta_mv_fit *f = fit(D, X2, 2, 1, re, 2, NULL, 0, CMETA_METHOD_ML, CMETA_TEST_Z);
+    cmeta_mv_fit *r = fit(D, X1, 1, 1, re, 2, NULL, 0, CMETA_METHOD_ML, CMETA_TEST_Z);
+    cmeta_mv_fit *r2 = fit(D, X1, 1, 1, re, 1, NULL, 0, CMETA_METHOD_ML, CMETA_TEST_Z);
+    if (f && r && r2) {
+        CU_ASSERT_EQUAL(cmeta_mv_compare_fits(f, r, 0, &c, &e), CMETA_OK);
+        check_cmp("year_ml", &c);
+        CU_ASSERT_EQUAL(cmeta_mv_compare_fits(f, r2, 0, &c, &e), CMETA_OK);
+        check_cmp("both_ml", &c);
+    }
+    cmeta_mv_fit_free(f), cmeta_mv_fit_free(r), cmeta_mv_fit_free(r2);
+    free(l1), free(l2), free(X1), free(X2);
+    tu_fixture_free(D);
+}
+
 int main(void)
 {
     gsl_set_error_handler_off();
@@ -279,6 +363,7 @@ int main(void)
     CU_add_test(s, "three-level (Konstantopoulos 2011) vs rma.mv", test_konstantopoulos);
     CU_add_test(s, "multivariate with V (Berkey 1998) vs rma.mv", test_berkey);
     CU_add_test(s, "vcalc rho and crossed factors (Assink 2016) vs rma.mv", test_assink);
+    CU_add_test(s, "likelihood-ratio comparisons vs metafor's anova", test_compare);
     int rc = tu_run();
     fprintf(stderr, "largest relative difference from rma.mv: %.2g (%s)\n", maxrel, maxwhat);
     return rc;

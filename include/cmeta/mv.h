@@ -97,6 +97,34 @@ CMETA_EXPORT cmeta_status cmeta_report_mv(FILE *fp, cmeta_report_format fmt, con
                                           const char *const *coef, const char *const *comp,
                                           const char *measure, const cmeta_warnings *w);
 
+/* Likelihood-ratio comparison of two fits of the same rows, y and V (metafor 3.8's anova of two
+ * rma.mv fits, test = "LRT"): index 0 the full model, 1 the reduced one. df is metafor's parms
+ * (the coefficients and the variance components not fixed); AIC, BIC, AICc and ll are each
+ * fit's statistics for its method; LRT = 2 (ll_full - ll_reduced) (the difference of the
+ * deviances; negative values set to 0), LRT_df = df[0] - df[1], pval = P(chi2(LRT_df) > LRT). */
+typedef struct {
+    cmeta_method method;
+    double df[2], AIC[2], BIC[2], AICc[2], ll[2], QE[2];
+    double LRT, LRT_df, pval;
+} cmeta_mv_compare;
+
+/* Compare full with reduced. same_fixed: the two models have the same design matrix X
+ * (metafor's identical(model.f$X, model.r$X)). CMETA_EUSAGE when the methods differ, when the
+ * reduced model does not have fewer parameters than the full one, when k differs, or under REML
+ * when the fixed effects differ (metafor 3.8 only warns there and prints a statistic it calls
+ * "not meaningful"; cmeta refuses and asks for ML). */
+CMETA_EXPORT cmeta_status cmeta_mv_compare_fits(const cmeta_mv_fit *full, const cmeta_mv_fit *reduced,
+                                                int same_fixed, cmeta_mv_compare *out,
+                                                cmeta_error *err) CMETA_RESULT_USED;
+
+/* As cmeta_report_mv, followed by the comparison (cmp may be NULL: none): text as metafor's
+ * print of the anova table; JSON key "compare" {"full": {df, AIC, BIC, AICc, logLik, QE},
+ * "reduced": {...}, "LRT", "df", "pval"}; CSV has the coefficients only. */
+CMETA_EXPORT cmeta_status cmeta_report_mv_compare(FILE *fp, cmeta_report_format fmt, const cmeta_mv_fit *f,
+                                                  const char *const *coef, const char *const *comp,
+                                                  const char *measure, const cmeta_mv_compare *cmp,
+                                                  const cmeta_warnings *w);
+
 #ifdef __cplusplus
 }
 #endif

@@ -79,6 +79,9 @@ typedef struct {
     const char *cluster;      /* --cluster COL */
     const char *vfile;        /* --V FILE */
     int no_ci;                /* --no-ci: no profile CIs of the variance components */
+    const char *cmp_random[16]; /* --compare-random SPEC: the reduced model's random effects */
+    size_t ncmp_random;
+    const char *cmp_mods;     /* --compare-mods LIST (or "1"): the reduced model's moderators */
 } cli_opts;
 
 /* Parse argv (argv[0] is the command name) by the option tables (options.c): an option the

@@ -300,6 +300,79 @@ done:
     return rc;
 }
 
+/* The random components of the specs (A/B/C gives A, A/B, A/B/C) on the rows keep[0..n):
+ * re[*ncomp..] and names[*ncomp..] (owned by the caller, freed there). 0, or the exit code. */
+static int build_random(const cmeta_table *t, const cmeta_data *d, const size_t *keep, size_t n,
+                        const char *const *specs, size_t nspecs, const char *opt, cmeta_mv_random *re,
+                        char **names, size_t *ncomp_io)
+{
+    size_t ncomp = *ncomp_io;
+    int rc = 0;
+    cmeta_error err;
+    cmeta_error_clear(&err);
+    for (size_t r = 0; r < nspecs; r++) {
+        char *spec = strdup(specs[r]);
+        long cols[16];
+        size_t depth = 0;
+        if (!spec) {
+            rc = cli_failf(4, "out of memory");
+            goto done;
+        }
+        for (char *tok = spec, *nx; tok; tok = nx) {
+            nx = strchr(tok, '/');
+            if (nx) *nx++ = '\0';
+            char *nm = trim(tok);
+            if (!*nm || depth == 16) {
+                rc = cli_failf(1, "mv: %s '%s': give column names separated by '/' (at most 16)", opt, specs[r]);
+                free(spec);
+                goto done;
+            }
+            long c = cmeta_table_find_raw(t, nm);
+            if (c < 0) {
+                cmeta_error_clear(&err);
+                cmeta_error_set(&err, CMETA_EDATA, "%s: no column '%s' in %s", opt, nm, cmeta_table_name(t));
+                rc = cli_fail(&err);
+                free(spec);
+                goto done;
+            }
+            cols[depth++] = c;
+        }
+        free(spec);
+        for (size_t j = 1; j <= depth; j++) {
+            if (ncomp == 32) {
+                rc = cli_failf(1, "mv: at most 32 variance components");
+                goto done;
+            }
+            size_t len = 1;
+            for (size_t a = 0; a < j; a++) len += strlen(cmeta_table_colname(t, (size_t)cols[a])) + 1;
+            names[ncomp] = malloc(len);
+            size_t *id = malloc((n ? n : 1) * sizeof *id);
+            if (!names[ncomp] || !id) {
+                free(id);
+                rc = cli_failf(4, "out of memory");
+                goto done;
+            }
+            names[ncomp][0] = '\0';
+            for (size_t a = 0; a < j; a++) {
+                if (a) strcat(names[ncomp], "/");
+                strcat(names[ncomp], cmeta_table_colname(t, (size_t)cols[a]));
+            }
+            size_t nl = 0;
+            if ((rc = level_ids(t, d, keep, n, cols, j, id, &nl))) {
+                free(id);
+                goto done;
+            }
+            re[ncomp].name = names[ncomp];
+            re[ncomp].level = id;
+            re[ncomp].nlevels = nl;
+            ncomp++;
+        }
+    }
+done:
+    *ncomp_io = ncomp;
+    return rc;
+}
+
 int cmeta_cmd_mv(int argc, char **argv)
 {
     cli_opts o;
@@ -311,8 +384,15 @@ int cmeta_cmd_mv(int argc, char **argv)
     cmeta_mv_fit *fit = NULL;
     double *y = NULL, *v = NULL, *X = NULL;
     size_t *rowpos = NULL, ncomp = 0;
-    cmeta_mv_random re[64];
-    char *names[64] = {0};
+    cmeta_mv_random re[64], re2[64];
+    char *names[64] = {0}, *names2[64] = {0};
+    size_t ncomp2 = 0;
+    cmeta_data *dsub = NULL;
+    cmeta_design *rdes = NULL;
+    cmeta_mv_fit *rfit = NULL;
+    double *X2 = NULL;
+    cmeta_mv_compare cmp;
+    int compare = o.ncmp_random > 0 || o.cmp_mods != NULL;
     cmeta_mv_cov *cov = NULL;
     size_t ncov = 0;
     ventry *E = NULL;
@@ -359,65 +439,7 @@ int cmeta_cmd_mv(int argc, char **argv)
         y[i] = d->yi[des->keep[i]];
         v[i] = d->vi[des->keep[i]];
     }
-    /* the random components: A/B/C gives A, A/B, A/B/C */
-    for (size_t r = 0; r < o.nrandom; r++) {
-        char *spec = strdup(o.random[r]);
-        long cols[16];
-        size_t depth = 0;
-        if (!spec) {
-            rc = cli_failf(4, "out of memory");
-            goto done;
-        }
-        for (char *tok = spec, *nx; tok; tok = nx) {
-            nx = strchr(tok, '/');
-            if (nx) *nx++ = '\0';
-            char *nm = trim(tok);
-            if (!*nm || depth == 16) {
-                rc = cli_failf(1, "mv: --random '%s': give column names separated by '/' (at most 16)", o.random[r]);
-                free(spec);
-                goto done;
-            }
-            long c = cmeta_table_find_raw(t, nm);
-            if (c < 0) {
-                cmeta_error_clear(&err);
-                cmeta_error_set(&err, CMETA_EDATA, "--random: no column '%s' in %s", nm, cmeta_table_name(t));
-                rc = cli_fail(&err);
-                free(spec);
-                goto done;
-            }
-            cols[depth++] = c;
-        }
-        free(spec);
-        for (size_t j = 1; j <= depth; j++) {
-            if (ncomp == 32) {
-                rc = cli_failf(1, "mv: at most 32 variance components");
-                goto done;
-            }
-            size_t len = 1;
-            for (size_t a = 0; a < j; a++) len += strlen(cmeta_table_colname(t, (size_t)cols[a])) + 1;
-            names[ncomp] = malloc(len);
-            size_t *id = malloc((n ? n : 1) * sizeof *id);
-            if (!names[ncomp] || !id) {
-                free(id);
-                rc = cli_failf(4, "out of memory");
-                goto done;
-            }
-            names[ncomp][0] = '\0';
-            for (size_t a = 0; a < j; a++) {
-                if (a) strcat(names[ncomp], "/");
-                strcat(names[ncomp], cmeta_table_colname(t, (size_t)cols[a]));
-            }
-            size_t nl = 0;
-            if ((rc = level_ids(t, d, des->keep, n, cols, j, id, &nl))) {
-                free(id);
-                goto done;
-            }
-            re[ncomp].name = names[ncomp];
-            re[ncomp].level = id;
-            re[ncomp].nlevels = nl;
-            ncomp++;
-        }
-    }
+    if ((rc = build_random(t, d, des->keep, n, o.random, o.nrandom, "--random", re, names, &ncomp))) goto done;
     /* the sampling covariances */
     if (o.cluster) {
         long c = cmeta_table_find_raw(t, o.cluster);
@@ -508,11 +530,74 @@ int cmeta_cmd_mv(int argc, char **argv)
             rc = cli_fail_status(st, &err);
         goto done;
     }
+    if (compare) {
+        /* the reduced model: its random effects (default the full model's) and moderators
+         * (default the full model's design), on the full model's rows with the same V */
+        const char *const *specs = o.ncmp_random ? o.cmp_random : o.random;
+        size_t nspecs = o.ncmp_random ? o.ncmp_random : o.nrandom;
+        if ((rc = build_random(t, d, des->keep, n, specs, nspecs, "--compare-random", re2, names2, &ncomp2)))
+            goto done;
+        const cmeta_design *rd = des;
+        if (o.cmp_mods) {
+            if ((st = cmeta_data_subset(d, des->keep, n, &dsub)) != CMETA_OK) {
+                rc = cli_fail_status(st, &err);
+                goto done;
+            }
+            const char *cm = o.cmp_mods;
+            while (*cm == ' ') cm++;
+            if (cm[0] == '1' && !cm[1 + strspn(cm + 1, " ")])
+                st = cmeta_design_build(NULL, n, NULL, 0, (const char *const *)dsub->label, 1, &rdes, &w, &err);
+            else
+            {
+                /* its warnings (a row left out) become the error below */
+                cmeta_warnings w2;
+                cmeta_warnings_init(&w2);
+                st = cmeta_design_from_data(dsub, o.cmp_mods, !o.no_intercept, &rdes, &w2, &err);
+                cmeta_warnings_free(&w2);
+            }
+            if (st != CMETA_OK && !strncmp(err.message, "--mods:", 7)) { /* name the option given */
+                char m2[sizeof err.message];
+                snprintf(m2, sizeof m2, "--compare-mods:%.*s", (int)(sizeof m2 - 16), err.message + 7);
+                snprintf(err.message, sizeof err.message, "%s", m2);
+            }
+            if (st != CMETA_OK) {
+                rc = cli_fail_status(st, &err);
+                goto done;
+            }
+            if (rdes->n != n) { /* a row without a value of a reduced model's moderator */
+                size_t i = 0;
+                while (i < rdes->n && rdes->keep[i] == i) i++;
+                rc = cell_fail(t, d, des->keep[i], -1, "%s",
+                               "no value of a --compare-mods moderator (the reduced model must use the full "
+                               "model's rows)");
+                goto done;
+            }
+            rd = rdes;
+            X2 = cmeta_design_full(rdes);
+            if (!X2) {
+                rc = cli_failf(4, "out of memory");
+                goto done;
+            }
+        }
+        /* metafor's identical(model.f$X, model.r$X) */
+        int same_fixed = rd->p == p && (!X2 || !memcmp(X, X2, n * p * sizeof *X));
+        cmeta_mv_opts ro = mo;
+        ro.profile_ci = 0;
+        st = cmeta_mv(y, v, n, cov, ncov, X2 ? X2 : X, rd->p, rd->intercept, re2, ncomp2, &ro, &rfit, &w, &err);
+        if (st != CMETA_OK) {
+            rc = cli_fail_status(st, &err);
+            goto done;
+        }
+        if ((st = cmeta_mv_compare_fits(fit, rfit, same_fixed, &cmp, &err)) != CMETA_OK) {
+            rc = st == CMETA_EUSAGE ? cli_failf(1, "mv: %s", err.message) : cli_fail_status(st, &err);
+            goto done;
+        }
+    }
     cli_out out;
     if ((rc = cli_out_open(&out, o.output))) goto done;
-    rc = cli_report_status(cmeta_report_mv(out.fp, (cmeta_report_format)o.format, fit,
-                                           (const char *const *)des->names, (const char *const *)names,
-                                           cmeta_measure_name(d->measure), &w));
+    rc = cli_report_status(cmeta_report_mv_compare(out.fp, (cmeta_report_format)o.format, fit,
+                                                   (const char *const *)des->names, (const char *const *)names,
+                                                   cmeta_measure_name(d->measure), compare ? &cmp : NULL, &w));
     if (rc) {
         cli_out_abort(&out);
         goto done;
@@ -522,6 +607,12 @@ int cmeta_cmd_mv(int argc, char **argv)
 done:
     for (size_t q = 0; q < ncomp; q++) free((void *)re[q].level);
     for (size_t q = 0; q < 64; q++) free(names[q]);
+    for (size_t q = 0; q < ncomp2; q++) free((void *)re2[q].level);
+    for (size_t q = 0; q < 64; q++) free(names2[q]);
+    cmeta_free(X2);
+    cmeta_mv_fit_free(rfit);
+    cmeta_design_free(rdes);
+    cmeta_data_free(dsub);
     free(cov);
     free(E);
     free(rowpos);

@@ -315,6 +315,17 @@ static int set_random(cli_opts *o, const char *v, double x)
     return 0;
 }
 static int set_no_ci(cli_opts *o, const char *v, double x) { (void)v, (void)x; o->no_ci = 1; return 0; }
+static int set_cmp_random(cli_opts *o, const char *v, double x)
+{
+    (void)x;
+    if (!*v) return cli_opt_fail(o, "--compare-random needs a factor column (A, or nested A/B)");
+    if (o->ncmp_random >= sizeof o->cmp_random / sizeof *o->cmp_random)
+        return cli_opt_fail(o, "--compare-random is given more than %zu times",
+                            sizeof o->cmp_random / sizeof *o->cmp_random);
+    o->cmp_random[o->ncmp_random++] = v;
+    return 0;
+}
+static int set_cmp_mods(cli_opts *o, const char *v, double x) { (void)x; o->cmp_mods = v; return 0; }
 static int set_rho(cli_opts *o, const char *v, double x) { (void)v; o->rho = x; return 0; }
 static int set_cluster(cli_opts *o, const char *v, double x) { (void)x; o->cluster = v; return 0; }
 static int set_vfile(cli_opts *o, const char *v, double x)
@@ -594,6 +605,13 @@ const cli_option cli_options[] = {
      NULL, set_cluster, "the column whose rows share correlated sampling errors (with --rho)"},
     {"--no-ci", NULL, OPT_FLAG, NULL, NULL, NONE, NULL, NULL, 0, CMD_MV, "multilevel", NULL, NULL, NULL, set_no_ci,
      "skip the profile-likelihood CIs of the variance components (each bound costs some twenty refits)"},
+    {"--compare-random", NULL, OPT_TEXT, "A/B", NULL, NONE, NULL, "district", 1, CMD_MV, "multilevel", NULL, NULL,
+     NULL, set_cmp_random, "likelihood-ratio test against a reduced model with these random effects (as --random; "
+                           "repeated: crossed; default: the full model's), fitted on the same rows, V and method "
+                           "(metafor's anova of two rma.mv fits)"},
+    {"--compare-mods", NULL, OPT_LIST, "A,B", NULL, NONE, NULL, "1", 1, CMD_MV, "multilevel", NULL, NULL, NULL,
+     set_cmp_mods, "likelihood-ratio test against a reduced model with these moderators (1: intercept only; "
+                   "default: the full model's); models with different moderators need --method ML"},
     {"--order", NULL, OPT_COLUMN, "COL", NULL, NONE, NULL, "year", 0, CMD_CUMUL | CMD_FOREST, "order", NULL, NULL, NULL,
      set_order, "add studies by increasing COL (numeric or text; ties in file order); forest: with --cumul"},
     {"--layout", NULL, OPT_ENUM, "L", "metafor revman5", NONE, "metafor", "revman5", 0, CMD_FOREST, "plot", NULL,

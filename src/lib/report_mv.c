@@ -125,8 +125,69 @@ static cmeta_status mv_text(FILE *fp, const cmeta_mv_fit *f, const char *const *
     return st;
 }
 
+/* metafor 3.8's print.anova.rma for two rma.mv fits (type LRT): a data frame printed with
+ * print(res.table, quote = FALSE, right = TRUE) through .print.table: row names left-aligned,
+ * every column right-aligned to its widest cell or name, one space between, a blank line
+ * before and after; the full model's LRT and pval cells are empty. */
+static void compare_text(FILE *fp, const cmeta_mv_compare *c)
+{
+    const char *cols[8] = {"df", "AIC", "BIC", "AICc", "logLik", "LRT", "pval", "QE"};
+    char cell[2][8][CMETA_FMT_CELL];
+    for (int r = 0; r < 2; r++) {
+        snprintf(cell[r][0], CMETA_FMT_CELL, "%.0f", c->df[r]);
+        cmeta_fmt_num(cell[r][1], CMETA_FMT_CELL, c->AIC[r], 4);
+        cmeta_fmt_num(cell[r][2], CMETA_FMT_CELL, c->BIC[r], 4);
+        cmeta_fmt_num(cell[r][3], CMETA_FMT_CELL, c->AICc[r], 4);
+        cmeta_fmt_num(cell[r][4], CMETA_FMT_CELL, c->ll[r], 4);
+        cmeta_fmt_num(cell[r][7], CMETA_FMT_CELL, c->QE[r], 4);
+    }
+    cell[0][5][0] = cell[0][6][0] = '\0';
+    cmeta_fmt_num(cell[1][5], CMETA_FMT_CELL, c->LRT, 4);
+    cmeta_fmt_pval(cell[1][6], CMETA_FMT_CELL, c->pval, 4);
+    int w[8];
+    for (int j = 0; j < 8; j++) {
+        size_t m = strlen(cols[j]);
+        for (int r = 0; r < 2; r++)
+            if (strlen(cell[r][j]) > m) m = strlen(cell[r][j]);
+        w[j] = (int)m;
+    }
+    fputs("\n       ", fp);
+    for (int j = 0; j < 8; j++) fprintf(fp, " %*s", w[j], cols[j]);
+    fputs(" \n", fp);
+    for (int r = 0; r < 2; r++) {
+        fputs(r ? "Reduced" : "Full   ", fp);
+        for (int j = 0; j < 8; j++) fprintf(fp, " %*s", w[j], cell[r][j]);
+        fputs(" \n", fp);
+    }
+    fputc('\n', fp);
+}
+
+static void compare_json(FILE *fp, const cmeta_mv_compare *c, int *first)
+{
+    cmeta_json_key(fp, "compare", first);
+    fputc('{', fp);
+    int f1 = 1;
+    for (int r = 0; r < 2; r++) {
+        cmeta_json_key(fp, r ? "reduced" : "full", &f1);
+        int f2 = 1;
+        fputc('{', fp);
+        cmeta_json_kv(fp, "df", c->df[r], &f2);
+        cmeta_json_kv(fp, "AIC", c->AIC[r], &f2);
+        cmeta_json_kv(fp, "BIC", c->BIC[r], &f2);
+        cmeta_json_kv(fp, "AICc", c->AICc[r], &f2);
+        cmeta_json_kv(fp, "logLik", c->ll[r], &f2);
+        cmeta_json_kv(fp, "QE", c->QE[r], &f2);
+        fputc('}', fp);
+    }
+    cmeta_json_kv(fp, "LRT", c->LRT, &f1);
+    cmeta_json_kv(fp, "df", c->LRT_df, &f1);
+    cmeta_json_kv(fp, "pval", c->pval, &f1);
+    fputc('}', fp);
+}
+
 static void mv_json(FILE *fp, const cmeta_mv_fit *f, const char *const *coef,
-                    const char *const *comp, const char *measure, const cmeta_warnings *w)
+                    const char *const *comp, const char *measure, const cmeta_mv_compare *cmp,
+                    const cmeta_warnings *w)
 {
     int first = 1;
     fputc('{', fp);
@@ -184,6 +245,7 @@ static void mv_json(FILE *fp, const cmeta_mv_fit *f, const char *const *coef,
         {"QM", f->QM}, {"QM_df", f->QM_df}, {"QM_df2", tt ? f->df : NAN}, {"QM_pval", f->QM_pval},
         {"ll", f->ll}, {"deviance", f->deviance}, {"AIC", f->AIC}, {"BIC", f->BIC}, {"AICc", f->AICc}};
     for (size_t i = 0; i < sizeof kv / sizeof *kv; i++) cmeta_json_kv(fp, kv[i].k, kv[i].v, &first);
+    if (cmp) compare_json(fp, cmp, &first);
     cmeta_json_warnings(fp, w, &first);
     fputs("}\n", fp);
 }
@@ -203,20 +265,33 @@ static void mv_csv(FILE *fp, const cmeta_mv_fit *f, const char *const *coef, con
     (void)comp;
 }
 
-cmeta_status cmeta_report_mv(FILE *fp, cmeta_report_format fmt, const cmeta_mv_fit *f,
-                             const char *const *coef, const char *const *comp, const char *measure,
-                             const cmeta_warnings *w)
+cmeta_status cmeta_report_mv_compare(FILE *fp, cmeta_report_format fmt, const cmeta_mv_fit *f,
+                                     const char *const *coef, const char *const *comp, const char *measure,
+                                     const cmeta_mv_compare *cmp, const cmeta_warnings *w)
 {
     if (!fp || !f || !coef || !comp) return CMETA_EUSAGE;
+    cmeta_status st;
     switch (fmt) {
     case CMETA_REPORT_TEXT:
-        return mv_text(fp, f, coef, comp);
+        st = mv_text(fp, f, coef, comp);
+        if (st == CMETA_OK && cmp) {
+            fputs("Likelihood-ratio test (full model above against the reduced model):\n", fp);
+            compare_text(fp, cmp);
+        }
+        return st;
     case CMETA_REPORT_JSON:
-        mv_json(fp, f, coef, comp, measure, w);
+        mv_json(fp, f, coef, comp, measure, cmp, w);
         return CMETA_OK;
     case CMETA_REPORT_CSV:
         mv_csv(fp, f, coef, comp);
         return CMETA_OK;
     }
     return CMETA_EUSAGE;
+}
+
+cmeta_status cmeta_report_mv(FILE *fp, cmeta_report_format fmt, const cmeta_mv_fit *f,
+                             const char *const *coef, const char *const *comp, const char *measure,
+                             const cmeta_warnings *w)
+{
+    return cmeta_report_mv_compare(fp, fmt, f, coef, comp, measure, NULL, w);
 }

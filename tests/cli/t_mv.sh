@@ -32,3 +32,14 @@ expect_golden $G/mv_k3_noci.json "mv JSON: --no-ci" mv $M/konstantopoulos2011.cs
 expect_golden $G/mv_single_level.txt "mv text: a single-level factor fixed to 0 (as metafor)" mv $D/mv_single_level.csv --random region --random district/school
 expect_error 2 "the random factors 'district/school' and 'study' group the effect sizes identically" "mv: confounded factors refused" mv $M/konstantopoulos2011.csv --random district/school --random study
 expect_error 2 "V is not positive definite" "mv: --rho 1 makes V singular" mv $M/assink2016.csv --random study/esid --rho 1 --cluster study
+# --compare-random / --compare-mods: metafor's anova of two rma.mv fits (tests/reference/mv/compare.R;
+# tests/test_mv.c compares the library's values with metafor's to 1e-6)
+expect_golden $G/mv_compare_k3.txt "mv text: LRT three- vs two-level (REML)" mv $M/konstantopoulos2011.csv --random district/school --compare-random district --no-ci
+expect_golden $G/mv_compare_year_ml.json "mv JSON: LRT of moderators and a level (ML)" mv $M/konstantopoulos2011.csv --random district/school --mods year --compare-mods 1 --compare-random district --method ML --no-ci --format json
+expect_golden $G/mv_compare_year_ml.txt "mv text: LRT of a moderator (ML)" mv $M/konstantopoulos2011.csv --random district/school --mods year --compare-mods 1 --method ML --no-ci
+expect_error 1 "REML likelihoods of models with different fixed effects (moderators) are not comparable; use --method ML" "mv: REML LRT of different moderators refused" mv $M/konstantopoulos2011.csv --random district/school --mods year --compare-mods 1 --no-ci
+expect_error 1 "the same number of parameters" "mv: reduced model the same as the full one" mv $M/konstantopoulos2011.csv --random district/school --compare-random district/school --no-ci
+expect_error 1 "the reduced model has more parameters (3) than the full model (2)" "mv: reduced model larger" mv $M/konstantopoulos2011.csv --random district --compare-random district/school --no-ci
+expect_error 2 "--compare-random: no column 'nosuch'" "mv: unknown --compare-random column" mv $M/konstantopoulos2011.csv --random district/school --compare-random nosuch
+expect_error 2 "--compare-mods: no column 'nosuch'" "mv: unknown --compare-mods column" mv $M/konstantopoulos2011.csv --random district/school --compare-mods nosuch --method ML
+expect_error 2 "mv_compare_missing.csv:4: study '3': no value of a --compare-mods moderator" "mv: --compare-mods moderator missing on a row of the full model" mv $D/mv_compare_missing.csv --random district/school --compare-mods x --method ML --no-ci
