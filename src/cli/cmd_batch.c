@@ -232,8 +232,9 @@ static char *read_whole_fd(int fd, size_t max)
 /* The error a child printed: its stderr lines without the "cmeta: " prefix, joined by "; ". */
 static char *error_text(const char *raw)
 {
+    /* each line break becomes "; " (one byte more), so at most 2n + 1 bytes */
     size_t n = strlen(raw);
-    char *out = malloc(n + 1), *o = out;
+    char *out = malloc(2 * n + 1), *o = out;
     if (!out) return NULL;
     const char *p = raw;
     while (*p) {
