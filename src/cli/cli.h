@@ -64,6 +64,7 @@ typedef struct {
     int digits;               /* --digits (-1: not given) */
     int no_overall_test;      /* --no-overall-test */
     int svg_outline;          /* --svg-text outline */
+    const char *rob_tool;     /* --rob-tool rob2|robins-i|robins-i-v2 (NULL: rob2) */
     int forest_loo, forest_cumul; /* forest --loo / --cumul */
     const char *ri_sweep;     /* --ri-sweep FROM:TO:STEP or a list (pool, forest; cli_risweep.c) */
     /* issue 15 */
@@ -190,6 +191,7 @@ typedef struct {
     size_t n;
     const char *head[4];
     const char **cells[4];
+    cmeta_rob_judgement *rob; /* risk-of-bias columns rob_D1..rob_Dn, rob_overall (cli_plotopts.c) */
 } cli_annot;
 int cli_forest_opts(const cli_opts *o, const cmeta_table *t, const cmeta_data *d, const cmeta_fit *fit,
                     cmeta_forest_opts *fo, size_t **order, cli_annot *annot);

@@ -482,6 +482,7 @@ static int set_size(cli_opts *o, const char *v, double x)
 static int set_no_overall_test(cli_opts *o, const char *v, double x) { (void)v, (void)x; o->no_overall_test = 1; return 0; }
 static int set_forest_loo(cli_opts *o, const char *v, double x) { (void)v, (void)x; o->forest_loo = 1; return 0; }
 static int set_forest_cumul(cli_opts *o, const char *v, double x) { (void)v, (void)x; o->forest_cumul = 1; return 0; }
+static int set_rob_tool(cli_opts *o, const char *v, double x) { (void)x; o->rob_tool = v; return 0; }
 static int set_svg_text(cli_opts *o, const char *v, double x) { (void)x; o->svg_outline = !strcasecmp(v, "outline"); return 0; }
 
 /* ---- options ------------------------------------------------------------------------------
@@ -637,6 +638,10 @@ const cli_option cli_options[] = {
      "are left out) and columns of the input (after the study label)"},
     {"--svg-text", NULL, OPT_ENUM, "T", "text outline", NONE, "text", "outline", 0, PLOTS, "figure", PLOTS_NEED, NULL,
      NULL, set_svg_text, "SVG text as text elements naming the font (editable), or as glyph outlines"},
+    {"--rob-tool", NULL, OPT_ENUM, "T", "rob2 robins-i robins-i-v2", NONE, "rob2", "robins-i", 0, CMD_FOREST, "figure",
+     NULL, NULL, NULL, set_rob_tool, "the risk-of-bias tool whose domains the legend names; the columns rob_D1..rob_Dn "
+     "(5 for rob2, 7 for the ROBINS-I tools) and rob_overall, when the input has them, are always drawn as "
+     "traffic lights"},
     {"--loo", NULL, OPT_FLAG, NULL, NULL, NONE, NULL, NULL, 0, CMD_FOREST, "figure", NULL, "--subgroup", NULL,
      set_forest_loo, "plot the leave-one-out estimates (as cmeta loo) instead of the studies"},
     {"--cumul", NULL, OPT_FLAG, NULL, NULL, NONE, NULL, NULL, 0, CMD_FOREST, "figure", NULL, "--subgroup", NULL,
