@@ -159,6 +159,60 @@ static void check_layout(const cmeta_data *d, const cmeta_fit *f, cmeta_forest_l
     CU_ASSERT_PTR_NOT_NULL(strstr(err.message, "ROBINS-I has 7"));
 }
 
+/* The summary bars: each domain's shares of the pooled model's weights (computed here from
+ * fit->weight), bars laid end to end from the axis origin, widths proportional to the shares. */
+static void check_summary(const cmeta_fit *f, int real)
+{
+    cmeta_text_measure_fn ms = real ? cmeta_text_measure_cairo : tu_fake_measure;
+    void *mc = real ? g_tm : NULL;
+    cmeta_plot p;
+    cmeta_error err;
+    double pct[6 * 6];
+    CU_ASSERT_EQUAL_FATAL(cmeta_rob_summary_layout(madeup, 6, 5, 1, f->weight, CMETA_ROB_TOOL_ROB2, pct, ms, mc, &p, &err),
+                          CMETA_OK);
+    const cmeta_prim *t0 = NULL, *t100 = NULL;
+    for (size_t q = 0; q < p.n; q++)
+        if (p.prim[q].role == CMETA_ROLE_TICK) {
+            if (p.prim[q].value == 0) t0 = &p.prim[q];
+            if (p.prim[q].value == 100) t100 = &p.prim[q];
+        }
+    CU_ASSERT_PTR_NOT_NULL_FATAL(t0);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(t100);
+    double full = t100->x - t0->x;
+    for (size_t j = 0; j < 6; j++) {
+        double want[6] = {0, 0, 0, 0, 0, 0}, tot = 0;
+        for (size_t i = 0; i < 6; i++) {
+            cmeta_rob_judgement jd = madeup[i * 6 + j];
+            if (jd == CMETA_ROB_NONE) continue;
+            want[jd] += f->weight[i];
+            tot += f->weight[i];
+        }
+        double sum = 0, x = t0->x;
+        for (int q = 1; q < 6; q++) {
+            CU_ASSERT_DOUBLE_EQUAL(pct[j * 6 + q], 100 * want[q] / tot, 1e-9);
+            sum += pct[j * 6 + q];
+        }
+        CU_ASSERT_DOUBLE_EQUAL(sum, 100, 1e-9);
+        /* bars of domain j, in drawing order, low first */
+        for (size_t q = 0; q < p.n; q++) {
+            const cmeta_prim *r = &p.prim[q];
+            if (r->kind != CMETA_PRIM_RECT || r->role != CMETA_ROLE_ROB || r->index != (long)j) continue;
+            CU_ASSERT_DOUBLE_EQUAL(r->x, x, 1e-9);
+            CU_ASSERT_DOUBLE_EQUAL(r->w, full * r->value / 100, 1e-9);
+            x += r->w;
+        }
+        CU_ASSERT_DOUBLE_EQUAL(x, t100->x, 1e-9);
+    }
+    /* overall (study F not assessed): E's share is w_E / (w_A + .. + w_E) */
+    CU_ASSERT_DOUBLE_EQUAL(pct[5 * 6 + CMETA_ROB_LOW],
+                           100 * f->weight[4] / (f->weight[0] + f->weight[1] + f->weight[2] + f->weight[3] + f->weight[4]),
+                           1e-9);
+    tu_check_no_overlap(&p);
+    cmeta_plot_free(&p);
+    CU_ASSERT_EQUAL(cmeta_rob_summary_layout(madeup, 6, 7, 1, f->weight, CMETA_ROB_TOOL_ROB2, pct, ms, mc, &p, &err),
+                    CMETA_EUSAGE);
+}
+
 static void test_layout(void)
 {
     cmeta_error err;
@@ -178,6 +232,7 @@ static void test_layout(void)
     for (int real = 0; real < 2; real++) {
         check_layout(d, f, CMETA_FOREST_METAFOR, real);
         check_layout(d, f, CMETA_FOREST_REVMAN5, real);
+        check_summary(f, real);
     }
     cmeta_fit_free(f);
     cmeta_data_free(d);
@@ -192,7 +247,7 @@ int main(void)
     if (CU_initialize_registry() != CUE_SUCCESS) return 1;
     CU_pSuite s = CU_add_suite("rob", NULL, NULL);
     CU_add_test(s, "risk of bias: judgements, domains, colours", test_parse);
-    CU_add_test(s, "risk of bias: traffic lights in both forest layouts", test_layout);
+    CU_add_test(s, "risk of bias: traffic lights in both forest layouts, weighted summary bars", test_layout);
     int rc = tu_run();
     cmeta_text_measurer_free(g_tm);
     cmeta_plot_cleanup_at_exit();

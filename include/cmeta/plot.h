@@ -178,6 +178,20 @@ CMETA_EXPORT const char *cmeta_rob_word(cmeta_rob_tool tool, cmeta_rob_judgement
 CMETA_EXPORT const char *cmeta_rob_symbol(cmeta_rob_judgement j);
 CMETA_EXPORT unsigned long cmeta_rob_colour(cmeta_rob_judgement j);
 
+/* Risk-of-bias summary (robvis's rob_summary(weighted = TRUE), RevMan's "risk of bias graph"):
+ * one horizontal bar per domain (and "Overall" when overall), split into the share of the
+ * weight w[i] (e.g. the studies' weights in the pooled model) of the studies judged low, some
+ * concerns, high, critical, unclear, left to right; studies not assessed in a domain (NONE) are
+ * left out of its bar. rob as in cmeta_forest_opts (k studies, nd + 1 per study). Writes the
+ * shares (percent, summing to 100 per bar with any study assessed) to pct[(nd + 1) * 6] when not
+ * NULL: pct[j * 6 + judgement]. Bars: CMETA_PRIM_RECT, role CMETA_ROLE_ROB, index = domain j,
+ * value = the share (percent), fill_rgb the judgement's colour; domain names CMETA_ROLE_LABEL
+ * (index j); 0-100% axis CMETA_ROLE_TICK / TICKLABEL; keys CMETA_ROLE_LEGEND. */
+CMETA_EXPORT cmeta_status cmeta_rob_summary_layout(const cmeta_rob_judgement *rob, size_t k, size_t nd, int overall,
+                                                   const double *w, cmeta_rob_tool tool, double *pct,
+                                                   cmeta_text_measure_fn measure, void *measure_ctx, cmeta_plot *out,
+                                                   cmeta_error *err) CMETA_RESULT_USED;
+
 typedef struct {
     cmeta_forest_layout_kind layout;  /* default METAFOR */
     double font_size;                 /* default 10 */

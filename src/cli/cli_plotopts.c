@@ -134,8 +134,8 @@ static int annotate(const cli_opts *o, const cmeta_table *t, const cmeta_data *d
  * (cmeta_rob_parse; empty or NA: not assessed, no circle). Drawn whenever the columns are there;
  * --rob-tool names the domains (default RoB 2). A cell that is no judgement is a data error
  * naming file, line, column and study (exit 2); a column count that does not fit the tool too. */
-static int rob_columns(const cli_opts *o, const cmeta_table *t, const cmeta_data *d, cmeta_forest_opts *fo,
-                       cli_annot *a)
+int cli_rob_columns(const cli_opts *o, const cmeta_table *t, const cmeta_data *d, cmeta_forest_opts *fo,
+                    cli_annot *a)
 {
     if (fo->derived)
         return o->rob_tool ? cli_failf(1, "--rob-tool: leave-one-out and cumulative plots have no risk-of-bias columns")
@@ -216,6 +216,6 @@ int cli_forest_opts(const cli_opts *o, const cmeta_table *t, const cmeta_data *d
         fo->order = *order;
     }
     if (o->annotate && (rc = annotate(o, t, d, fo, annot))) return rc;
-    if ((rc = rob_columns(o, t, d, fo, annot))) return rc;
+    if ((rc = cli_rob_columns(o, t, d, fo, annot))) return rc;
     return 0;
 }

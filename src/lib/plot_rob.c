@@ -24,6 +24,8 @@
  *   U+00D7), critical #820000 "!", no information #4EA1F7 "?".
  */
 #include <ctype.h>
+#include <math.h>
+#include <stdio.h>
 #include <string.h>
 #include <strings.h>
 
@@ -126,4 +128,130 @@ cmeta_status cmeta_rob_parse(const char *cell, cmeta_rob_tool tool, cmeta_rob_ju
     return cmeta_error_set(err, CMETA_EDATA, "risk of bias '%.*s' is not one of low, some concerns (moderate), "
                                              "high (serious), critical, unclear (no information), +, x, !, ?",
                            (int)(n > 40 ? 40 : n), s);
+}
+
+/* ---- the weighted summary bar chart -------------------------------------------------------- */
+
+static cmeta_status rs_text(cmeta_plot *p, cmeta_prim_role role, long index, double x, double y, cmeta_anchor a,
+                            double fs, int bold, const char *s, cmeta_text_measure_fn ms, void *mc)
+{
+    return cmeta__plot_text(p, role, index, x, y, a, fs, bold, s, ms, mc);
+}
+
+cmeta_status cmeta_rob_summary_layout(const cmeta_rob_judgement *rob, size_t k, size_t nd, int overall,
+                                      const double *w, cmeta_rob_tool tool, double *pct, cmeta_text_measure_fn measure,
+                                      void *measure_ctx, cmeta_plot *out, cmeta_error *err)
+{
+    if (!out) return cmeta_error_set(err, CMETA_EUSAGE, "risk-of-bias summary: no output plot given");
+    memset(out, 0, sizeof *out);
+    if (!rob || !w || !measure || k == 0)
+        return cmeta_error_set(err, CMETA_EUSAGE, "risk-of-bias summary: judgements, weights and a text measure are required");
+    if (nd != cmeta_rob_ndomains(tool))
+        return cmeta_error_set(err, CMETA_EUSAGE, "risk-of-bias summary: %zu domains, but the tool has %zu", nd,
+                               cmeta_rob_ndomains(tool));
+    for (size_t i = 0; i < k; i++)
+        if (!(w[i] >= 0) || !isfinite(w[i]))
+            return cmeta_error_set(err, CMETA_EUSAGE, "risk-of-bias summary: weight %zu is not a finite number >= 0", i + 1);
+    const double fs = 10;
+    cmeta_text_extent fe = {0, 0, 0};
+    measure(measure_ctx, "Hg", fs, 0, &fe);
+    const double asc = fe.ascent > 0 ? fe.ascent : 0.8 * fs, desc = fe.descent > 0 ? fe.descent : 0.25 * fs;
+    const double rh = (asc + desc) * 1.6, barw = 300, gap = fs;
+    size_t nbar = nd + (overall ? 1 : 0);
+    char buf[256];
+    /* the label column: widest "Dj: name" */
+    double lw = 0;
+    for (size_t j = 0; j < nbar; j++) {
+        if (j < nd) snprintf(buf, sizeof buf, "D%zu: %s", j + 1, cmeta_rob_domain_name(tool, j));
+        else snprintf(buf, sizeof buf, "Overall risk of bias");
+        cmeta_text_extent e = {0, 0, 0};
+        measure(measure_ctx, buf, fs, 0, &e);
+        if (e.width > lw) lw = e.width;
+    }
+    const double x0 = lw + gap;
+    cmeta_status st = CMETA_OK;
+    double y = 0;
+    static const cmeta_rob_judgement order[] = {CMETA_ROB_LOW, CMETA_ROB_SOME, CMETA_ROB_HIGH, CMETA_ROB_CRITICAL,
+                                                CMETA_ROB_UNCLEAR};
+    for (size_t j = 0; j < nbar && st == CMETA_OK; j++) {
+        size_t col = j < nd ? j : nd;
+        double share[6] = {0, 0, 0, 0, 0, 0}, tot = 0;
+        for (size_t i = 0; i < k; i++) {
+            cmeta_rob_judgement jd = rob[i * (nd + 1) + col];
+            if (jd <= CMETA_ROB_NONE || jd > CMETA_ROB_UNCLEAR) continue;
+            share[jd] += w[i];
+            tot += w[i];
+        }
+        for (int q = 0; q < 6; q++) share[q] = tot > 0 ? 100 * share[q] / tot : 0;
+        if (pct) memcpy(pct + col * 6, share, sizeof share);
+        if (j < nd) snprintf(buf, sizeof buf, "D%zu: %s", j + 1, cmeta_rob_domain_name(tool, j));
+        else snprintf(buf, sizeof buf, "Overall risk of bias");
+        double base = y + (rh - asc - desc) / 2 + asc;
+        if ((st = rs_text(out, CMETA_ROLE_LABEL, (long)col, 0, base, CMETA_ANCHOR_LEFT, fs, j == nd, buf, measure,
+                          measure_ctx)))
+            break;
+        double x = x0, bh = rh * 0.75;
+        for (size_t q = 0; q < sizeof order / sizeof *order; q++) {
+            double s = share[order[q]];
+            if (!(s > 0)) continue;
+            cmeta_prim *r = cmeta__plot_push(out, CMETA_PRIM_RECT, CMETA_ROLE_ROB, (long)col);
+            if (!r) {
+                st = CMETA_ENOMEM;
+                break;
+            }
+            r->x = x;
+            r->y = y + (rh - bh) / 2;
+            r->w = barw * s / 100;
+            r->h = bh;
+            r->fill_rgb = CMETA_RGB(cmeta_rob_colour(order[q]));
+            r->stroke = 0.3;
+            r->line_width = 0.5;
+            r->value = s;
+            r->dashed = 0;
+            x += r->w;
+        }
+        y += rh;
+    }
+    /* the axis: 0, 25, ..., 100% */
+    if (st == CMETA_OK) st = cmeta__plot_line(out, CMETA_ROLE_AXIS, -1, x0, y + 2, x0 + barw, y + 2, 1, 0);
+    for (int t = 0; t <= 4 && st == CMETA_OK; t++) {
+        double cx = x0 + barw * t / 4;
+        if ((st = cmeta__plot_line(out, CMETA_ROLE_TICK, t, cx, y + 2, cx, y + 2 + fs * 0.35, 1, 0))) break;
+        out->prim[out->n - 1].value = 25 * t;
+        snprintf(buf, sizeof buf, "%d%%", 25 * t);
+        if ((st = rs_text(out, CMETA_ROLE_TICKLABEL, t, cx, y + 4 + fs * 0.35 + asc, CMETA_ANCHOR_CENTER, fs, 0, buf,
+                          measure, measure_ctx)))
+            break;
+        out->prim[out->n - 1].value = 25 * t;
+    }
+    y += 4 + fs * 0.35 + asc + desc + rh * 0.5;
+    /* the keys */
+    double x = x0;
+    for (size_t q = 0; q < sizeof order / sizeof *order && st == CMETA_OK; q++) {
+        if (order[q] == CMETA_ROB_CRITICAL && tool == CMETA_ROB_TOOL_ROB2) continue;
+        cmeta_prim *r = cmeta__plot_push(out, CMETA_PRIM_RECT, CMETA_ROLE_LEGEND, (long)order[q]);
+        if (!r) {
+            st = CMETA_ENOMEM;
+            break;
+        }
+        r->x = x;
+        r->y = y + (rh - fs) / 2;
+        r->w = r->h = fs;
+        r->fill_rgb = CMETA_RGB(cmeta_rob_colour(order[q]));
+        r->stroke = 0.3;
+        r->line_width = 0.5;
+        const char *wd = cmeta_rob_word(tool, order[q]);
+        if ((st = rs_text(out, CMETA_ROLE_LEGEND, (long)order[q], x + fs * 1.4, y + (rh - asc - desc) / 2 + asc,
+                          CMETA_ANCHOR_LEFT, fs, 0, wd, measure, measure_ctx)))
+            break;
+        cmeta_text_extent e = {0, 0, 0};
+        measure(measure_ctx, wd, fs, 0, &e);
+        x += fs * 1.4 + e.width + fs * 1.5;
+    }
+    if (st != CMETA_OK) {
+        cmeta_plot_free(out);
+        return cmeta_error_set(err, st, "risk-of-bias summary: %s", cmeta_strerror(st));
+    }
+    cmeta__plot_finish(out, fs);
+    return CMETA_OK;
 }

@@ -43,3 +43,14 @@ expect_error 1 "--rob-tool: $D/bcg.csv has no risk-of-bias columns" "rob-tool wi
 expect_error 1 "--rob-tool: leave-one-out and cumulative plots have no risk-of-bias columns" "rob-tool with --loo" \
     forest $D/rob_madeup.csv --measure RR --loo --rob-tool rob2 -o "$F"
 expect_error 1 "--rob-tool" "rob-tool on pool" pool $D/rob_madeup.csv --measure RR --rob-tool rob2
+
+# plot rob-summary: the weighted bar chart; -o F.csv the shares. Overall low = study E's share of
+# the weights of A..E (F not assessed): metafor 3.8.1, weights(rma(yi, vi)) on
+# escalc("RR", ...) of rob_madeup.csv: 26.911357591984654 (REML converged tighter here: 1e-6)
+expect_picture png "$TMP/rs.png" "plot rob-summary png" plot rob-summary $D/rob_madeup.csv --measure RR -o "$TMP/rs.png"
+expect_exit 0 "plot rob-summary csv" plot rob-summary $D/rob_madeup.csv --measure RR -o "$TMP/rs.csv"
+v=$(grep '^Overall,Low,' "$TMP/rs.csv" | cut -d, -f3)
+awk -v v="$v" 'BEGIN { r = (v - 26.911357591984654) / 26.911357591984654; exit !(r < 1e-6 && r > -1e-6) }' && ok || bad "rob-summary Overall low $v"
+[ "$(grep -c '^D[1-5],' "$TMP/rs.csv")" = 20 ] && ok || bad "rob-summary: 5 domains x 4 judgements"
+expect_error 2 "needs the risk-of-bias columns" "rob-summary without columns" plot rob-summary $D/bcg.csv --measure RR -o "$TMP/rs.png"
+expect_error 1 "--rob-tool is for plot rob-summary" "rob-tool on baujat" plot baujat $D/rob_madeup.csv --measure RR --rob-tool rob2 -o "$TMP/b.png"
