@@ -54,3 +54,10 @@ awk -v v="$v" 'BEGIN { r = (v - 26.911357591984654) / 26.911357591984654; exit !
 [ "$(grep -c '^D[1-5],' "$TMP/rs.csv")" = 20 ] && ok || bad "rob-summary: 5 domains x 4 judgements"
 expect_error 2 "needs the risk-of-bias columns" "rob-summary without columns" plot rob-summary $D/bcg.csv --measure RR -o "$TMP/rs.png"
 expect_error 1 "--rob-tool is for plot rob-summary" "rob-tool on baujat" plot baujat $D/rob_madeup.csv --measure RR --rob-tool rob2 -o "$TMP/b.png"
+
+# batch --plots: the forest plots get the traffic lights; --rob-tool passes to forest only
+expect_exit 0 "batch --plots --rob-tool" batch --out "$TMP/rb" --plots --measure RR --rob-tool robins-i $D/rob_robins7.csv
+F="$TMP/rb/rob_robins7.svg"
+rob_has '>D7: Bias in selection of the reported result</text>' "batch --rob-tool robins-i"
+expect_error 1 "batch: --rob-tool needs --plots" "batch --rob-tool without --plots" \
+    batch --out "$TMP/rb2" --measure RR --rob-tool robins-i $D/rob_robins7.csv
