@@ -68,7 +68,10 @@ typedef enum {
     CMETA_ROLE_CELL,        /* GOSH: a grid cell (index = iy * nx + ix, value = its count) */
     CMETA_ROLE_HIST,        /* GOSH: marginal histogram bar (index j >= 0: estimate bar j;
                                index -1 - j: I^2 bar j; value = its count) */
-    CMETA_ROLE_TITLE        /* the plot's title (forest, funnel: opts title) */
+    CMETA_ROLE_TITLE,       /* the plot's title (forest, funnel: opts title) */
+    CMETA_ROLE_ROB          /* forest: risk-of-bias circle and its symbol (index = study, value =
+                               domain j, 0-based; the overall column is j = rob_ndomains); the
+                               legend's keys and texts are CMETA_ROLE_LEGEND */
 } cmeta_prim_role;
 
 typedef enum { CMETA_ANCHOR_LEFT, CMETA_ANCHOR_CENTER, CMETA_ANCHOR_RIGHT } cmeta_anchor;
@@ -93,7 +96,11 @@ typedef struct {
     int bold;
     cmeta_anchor anchor;
     double tw, ascent, descent;/* measured width and font ascent/descent */
+    unsigned long fill_rgb;    /* 0: fill is the grey level above; else CMETA_RGB(0xRRGGBB), a
+                                  colour fill (risk-of-bias circles) */
 } cmeta_prim;
+
+#define CMETA_RGB(hex) (0x1000000UL | (unsigned long)(hex))
 
 /* A laid-out plot. Owned by the caller of the layout function: free with cmeta_plot_free. */
 typedef struct {
@@ -141,6 +148,49 @@ typedef enum {
     CMETA_FOREST_METAFOR, /* Study | data | plot | Weight | estimate [CI] (as metafor forest) */
     CMETA_FOREST_REVMAN5  /* Study | Experimental | Control | Weight | "IV, Random (REML), 95% CI" | plot */
 } cmeta_forest_layout_kind;
+
+/* Risk-of-bias judgements (issue 17 item 4) and the tools whose domains the legend names. */
+typedef enum {
+    CMETA_ROB_NONE = 0,     /* empty cell: not assessed, no circle */
+    CMETA_ROB_LOW,          /* low ("Low"; ROBINS-I "Low") */
+    CMETA_ROB_SOME,         /* some concerns (RoB 2); moderate (ROBINS-I) */
+    CMETA_ROB_HIGH,         /* high (RoB 2); serious (ROBINS-I) */
+    CMETA_ROB_CRITICAL,     /* critical (ROBINS-I only) */
+    CMETA_ROB_UNCLEAR       /* unclear / no information */
+} cmeta_rob_judgement;
+
+typedef enum { CMETA_ROB_TOOL_ROB2, CMETA_ROB_TOOL_ROBINS_I, CMETA_ROB_TOOL_ROBINS_I_V2 } cmeta_rob_tool;
+
+/* A cell's judgement, case-insensitive, surrounding blanks ignored: "low", "+" -> LOW;
+ * "some concerns", "some", "moderate" -> SOME; "high", "serious", "x" -> HIGH; "critical",
+ * "!" -> CRITICAL; "unclear", "no information", "ni", "?" -> UNCLEAR; "" -> NONE. "-" is
+ * refused (it is high risk in RevMan 5 but some concerns in robvis), as is anything else and
+ * "critical" under RoB 2: CMETA_EDATA with the accepted words in err. */
+CMETA_EXPORT cmeta_status cmeta_rob_parse(const char *cell, cmeta_rob_tool tool, cmeta_rob_judgement *out,
+                                          cmeta_error *err) CMETA_RESULT_USED;
+/* Number of domains of a tool (5 RoB 2, 7 ROBINS-I and ROBINS-I V2) and the name of domain
+ * j (0-based), e.g. "Bias arising from the randomization process"; NULL out of range. */
+CMETA_EXPORT size_t cmeta_rob_ndomains(cmeta_rob_tool tool);
+CMETA_EXPORT const char *cmeta_rob_domain_name(cmeta_rob_tool tool, size_t j);
+/* The word a judgement is called by a tool ("Some concerns" for RoB 2, "Moderate" for
+ * ROBINS-I), the symbol drawn in its circle and its fill colour 0xRRGGBB (robvis). */
+CMETA_EXPORT const char *cmeta_rob_word(cmeta_rob_tool tool, cmeta_rob_judgement j);
+CMETA_EXPORT const char *cmeta_rob_symbol(cmeta_rob_judgement j);
+CMETA_EXPORT unsigned long cmeta_rob_colour(cmeta_rob_judgement j);
+
+/* Risk-of-bias summary (robvis's rob_summary(weighted = TRUE), RevMan's "risk of bias graph"):
+ * one horizontal bar per domain (and "Overall" when overall), split into the share of the
+ * weight w[i] (e.g. the studies' weights in the pooled model) of the studies judged low, some
+ * concerns, high, critical, unclear, left to right; studies not assessed in a domain (NONE) are
+ * left out of its bar. rob as in cmeta_forest_opts (k studies, nd + 1 per study). Writes the
+ * shares (percent, summing to 100 per bar with any study assessed) to pct[(nd + 1) * 6] when not
+ * NULL: pct[j * 6 + judgement]. Bars: CMETA_PRIM_RECT, role CMETA_ROLE_ROB, index = domain j,
+ * value = the share (percent), fill_rgb the judgement's colour; domain names CMETA_ROLE_LABEL
+ * (index j); 0-100% axis CMETA_ROLE_TICK / TICKLABEL; keys CMETA_ROLE_LEGEND. */
+CMETA_EXPORT cmeta_status cmeta_rob_summary_layout(const cmeta_rob_judgement *rob, size_t k, size_t nd, int overall,
+                                                   const double *w, cmeta_rob_tool tool, double *pct,
+                                                   cmeta_text_measure_fn measure, void *measure_ctx, cmeta_plot *out,
+                                                   cmeta_error *err) CMETA_RESULT_USED;
 
 typedef struct {
     cmeta_forest_layout_kind layout;  /* default METAFOR */
@@ -193,6 +243,16 @@ typedef struct {
     const cmeta_summary *rows;
     const char *const *row_labels;
     size_t nderived;
+    /* risk of bias (issue 17 item 4): rob_ndomains (= cmeta_rob_ndomains(rob_tool)) columns
+     * D1..Dn, and "Overall" when rob_overall, of coloured circles (traffic lights as RevMan 5
+     * and robvis) right of the table (metafor layout: after the estimate column; revman5: after
+     * the plot, as RevMan), with a legend naming the domains and the judgements under the plot.
+     * rob[i * (rob_ndomains + 1) + j] is study i's judgement in domain j (j = rob_ndomains:
+     * overall); 0 domains (default) draws none; derived rows have none. */
+    size_t rob_ndomains;
+    int rob_overall;
+    const cmeta_rob_judgement *rob;
+    cmeta_rob_tool rob_tool;
 } cmeta_forest_opts;
 
 CMETA_EXPORT void cmeta_forest_opts_default(cmeta_forest_opts *o);

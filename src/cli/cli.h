@@ -64,6 +64,7 @@ typedef struct {
     int digits;               /* --digits (-1: not given) */
     int no_overall_test;      /* --no-overall-test */
     int svg_outline;          /* --svg-text outline */
+    const char *rob_tool;     /* --rob-tool rob2|robins-i|robins-i-v2 (NULL: rob2) */
     int forest_loo, forest_cumul; /* forest --loo / --cumul */
     const char *ri_sweep;     /* --ri-sweep FROM:TO:STEP or a list (pool, forest; cli_risweep.c) */
     /* issue 15 */
@@ -193,10 +194,15 @@ typedef struct {
     size_t n;
     const char *head[4];
     const char **cells[4];
+    cmeta_rob_judgement *rob; /* risk-of-bias columns rob_D1..rob_Dn, rob_overall (cli_plotopts.c) */
 } cli_annot;
 int cli_forest_opts(const cli_opts *o, const cmeta_table *t, const cmeta_data *d, const cmeta_fit *fit,
                     cmeta_forest_opts *fo, size_t **order, cli_annot *annot);
 void cli_annot_free(cli_annot *a);
+/* The risk-of-bias columns rob_D1..rob_Dn, rob_overall of t into fo (rob_*; the judgements
+ * allocated into a->rob) when t has them; 0 or the exit code (message printed). */
+int cli_rob_columns(const cli_opts *o, const cmeta_table *t, const cmeta_data *d, cmeta_forest_opts *fo,
+                    cli_annot *a);
 /* forest --loo / --cumul (cli_forest_derived.c): the whole command after option checks. */
 int cli_forest_derived(const cli_opts *o, const cmeta_render_opts *ro);
 /* The funnel plot options of o (title, axis title, limits, ticks). */

@@ -104,8 +104,8 @@ int cli_forest_derived(const cli_opts *o, const cmeta_render_opts *ro)
     size_t *no_order = NULL;
     cli_annot no_annot;
     memset(&no_annot, 0, sizeof no_annot);
+    fopt.derived = cumulative ? 2 : 1; /* before: no risk-of-bias columns are read for derived rows */
     if ((rc = cli_forest_opts(o, t, d, fit, &fopt, &no_order, &no_annot))) goto done; /* none: refused above */
-    fopt.derived = cumulative ? 2 : 1;
     fopt.rows = rows;
     fopt.row_labels = labels;
     fopt.nderived = k;

@@ -37,6 +37,7 @@ void cli_funnel_opts(const cli_opts *o, cmeta_funnel_opts *fo)
 void cli_annot_free(cli_annot *a)
 {
     for (size_t j = 0; j < a->n; j++) free(a->cells[j]);
+    free(a->rob);
     memset(a, 0, sizeof *a);
 }
 
@@ -128,6 +129,66 @@ static int annotate(const cli_opts *o, const cmeta_table *t, const cmeta_data *d
     return 0;
 }
 
+/* Risk of bias (issue 17 item 4): the columns rob_D1..rob_Dn (consecutive, n the tool's number
+ * of domains) and rob_overall (optional), names case-insensitive; each cell a judgement
+ * (cmeta_rob_parse; empty or NA: not assessed, no circle). Drawn whenever the columns are there;
+ * --rob-tool names the domains (default RoB 2). A cell that is no judgement is a data error
+ * naming file, line, column and study (exit 2); a column count that does not fit the tool too. */
+int cli_rob_columns(const cli_opts *o, const cmeta_table *t, const cmeta_data *d, cmeta_forest_opts *fo,
+                    cli_annot *a)
+{
+    if (fo->derived)
+        return o->rob_tool ? cli_failf(1, "--rob-tool: leave-one-out and cumulative plots have no risk-of-bias columns")
+                           : 0;
+    cmeta_rob_tool tool = CMETA_ROB_TOOL_ROB2;
+    if (o->rob_tool && !strcasecmp(o->rob_tool, "robins-i")) tool = CMETA_ROB_TOOL_ROBINS_I;
+    else if (o->rob_tool && !strcasecmp(o->rob_tool, "robins-i-v2")) tool = CMETA_ROB_TOOL_ROBINS_I_V2;
+    const char *tname = tool == CMETA_ROB_TOOL_ROB2 ? "RoB 2" : tool == CMETA_ROB_TOOL_ROBINS_I ? "ROBINS-I" : "ROBINS-I V2";
+    long cols[9];
+    size_t nd = 0, nseen = 0;
+    for (size_t c = 0; c < cmeta_table_ncols(t); c++) {
+        const char *nm = cmeta_table_colname(t, c);
+        if (!strncasecmp(nm, "rob_d", 5) && nm[5] >= '0' && nm[5] <= '9') nseen++;
+    }
+    for (; nd < 8; nd++) {
+        char nm[16];
+        snprintf(nm, sizeof nm, "rob_D%zu", nd + 1);
+        if ((cols[nd] = cmeta_table_find_raw(t, nm)) < 0) break;
+    }
+    long ov = cmeta_table_find_raw(t, "rob_overall");
+    if (nd == 0 && nseen == 0 && ov < 0) {
+        if (o->rob_tool) return cli_failf(1, "--rob-tool: %s has no risk-of-bias columns rob_D1.. (and rob_overall)",
+                                          cmeta_table_name(t));
+        return 0;
+    }
+    size_t want = cmeta_rob_ndomains(tool);
+    if (nseen != nd || nd != want)
+        return cli_failf(2, "%s: risk-of-bias columns: %s has %zu domains, rob_D1..rob_D%zu, but the file has %zu%s%s",
+                         cmeta_table_name(t), tname, want, want, nseen, nseen == nd ? "" : " (not numbered 1, 2, ..)",
+                         tool == CMETA_ROB_TOOL_ROB2 && nseen == 7 ? " (ROBINS-I: --rob-tool robins-i or robins-i-v2)"
+                         : tool != CMETA_ROB_TOOL_ROB2 && nseen == 5 ? " (RoB 2: --rob-tool rob2)" : "");
+    cols[nd] = ov;
+    a->rob = calloc((d->k ? d->k : 1) * (nd + 1), sizeof *a->rob);
+    if (!a->rob) return cli_failf(4, "out of memory");
+    for (size_t i = 0; i < d->k; i++)
+        for (size_t j = 0; j <= nd; j++) {
+            if (cols[j] < 0) continue;
+            const char *cell = cmeta_table_cell(t, d->row[i], (size_t)cols[j]);
+            if (cmeta_cell_is_missing(cell)) continue;
+            cmeta_error err;
+            cmeta_error_clear(&err);
+            if (cmeta_rob_parse(cell, tool, &a->rob[i * (nd + 1) + j], &err) != CMETA_OK)
+                return cli_failf(2, "%s:%ld:%ld: study '%s': %s: %s", cmeta_table_name(t),
+                                 cmeta_table_cell_line(t, d->row[i], (size_t)cols[j]), cols[j] + 1,
+                                 d->label ? d->label[i] : "", cmeta_table_colname(t, (size_t)cols[j]), err.message);
+        }
+    fo->rob_ndomains = nd;
+    fo->rob_overall = ov >= 0;
+    fo->rob = a->rob;
+    fo->rob_tool = tool;
+    return 0;
+}
+
 int cli_forest_opts(const cli_opts *o, const cmeta_table *t, const cmeta_data *d, const cmeta_fit *fit,
                     cmeta_forest_opts *fo, size_t **order, cli_annot *annot)
 {
@@ -155,5 +216,6 @@ int cli_forest_opts(const cli_opts *o, const cmeta_table *t, const cmeta_data *d
         fo->order = *order;
     }
     if (o->annotate && (rc = annotate(o, t, d, fo, annot))) return rc;
+    if ((rc = cli_rob_columns(o, t, d, fo, annot))) return rc;
     return 0;
 }

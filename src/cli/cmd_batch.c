@@ -821,7 +821,7 @@ static int write_commit_mark(const outdir *od, const file_list *l, const size_t 
 /* The figure options (issue 17): forest's only (value-taking, then the flag). */
 static const char *const plot_opts[] = {"--title", "--xlab", "--favours", "--group-labels", "--sort", "--xlim",
                                         "--at", "--digits", "--size", "--dpi", "--annotate", "--svg-text",
-                                        "--no-overall-test"};
+                                        "--no-overall-test", "--rob-tool"};
 
 static int is_plot_opt(const char *a, size_t nl)
 {

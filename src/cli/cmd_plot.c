@@ -58,10 +58,77 @@ static int write_csv(const cmeta_diagplot_data *dd, const cmeta_data *d, const c
     return cli_out_commit(&out);
 }
 
+/* plot rob-summary: the weighted risk-of-bias bar chart of the input's rob_D1..rob_Dn,
+ * rob_overall columns, weighted by the studies' weights in the pooled model; -o F.csv writes the
+ * shares (domain, judgement, percent). */
+static int rob_summary(const cli_opts *o, const cmeta_table *t, const cmeta_data *d, const cmeta_fit *fit)
+{
+    cmeta_forest_opts fo;
+    cmeta_forest_opts_default(&fo);
+    cli_annot a;
+    memset(&a, 0, sizeof a);
+    cmeta_text_measurer *tm = NULL;
+    cmeta_plot plot;
+    memset(&plot, 0, sizeof plot);
+    cmeta_error err;
+    cmeta_error_clear(&err);
+    double pct[9 * 6];
+    int rc = cli_rob_columns(o, t, d, &fo, &a);
+    if (rc) goto done;
+    if (!fo.rob_ndomains) {
+        rc = cli_failf(2, "%s: plot rob-summary needs the risk-of-bias columns rob_D1..rob_Dn (and rob_overall)",
+                       cmeta_table_name(t));
+        goto done;
+    }
+    if (!fit->weight) {
+        rc = cli_failf(3, "plot rob-summary: the model has no study weights");
+        goto done;
+    }
+    if (cmeta_plot_backend_ready(&err) != CMETA_OK) {
+        rc = cli_fail(&err);
+        goto done;
+    }
+    if (cmeta_text_measurer_new(&tm) != CMETA_OK) {
+        rc = cli_failf(4, "out of memory");
+        goto done;
+    }
+    if (cmeta_rob_summary_layout(fo.rob, d->k, fo.rob_ndomains, fo.rob_overall, fit->weight, fo.rob_tool, pct,
+                                 cmeta_text_measure_cairo, tm, &plot, &err) != CMETA_OK) {
+        rc = cli_fail(&err);
+        goto done;
+    }
+    if (o->output && is_csv(o->output)) {
+        cli_out out = {0};
+        if ((rc = cli_out_open(&out, o->output))) goto done;
+        fputs("domain,judgement,percent\n", out.fp);
+        static const cmeta_rob_judgement js[] = {CMETA_ROB_LOW, CMETA_ROB_SOME, CMETA_ROB_HIGH, CMETA_ROB_CRITICAL,
+                                                 CMETA_ROB_UNCLEAR};
+        for (size_t j = 0; j <= fo.rob_ndomains; j++) {
+            if (j == fo.rob_ndomains && !fo.rob_overall) break;
+            for (size_t q = 0; q < sizeof js / sizeof *js; q++) {
+                if (js[q] == CMETA_ROB_CRITICAL && fo.rob_tool == CMETA_ROB_TOOL_ROB2) continue;
+                if (j < fo.rob_ndomains) fprintf(out.fp, "D%zu,", j + 1);
+                else fputs("Overall,", out.fp);
+                cmeta_csv_field(out.fp, cmeta_rob_word(fo.rob_tool, js[q]));
+                fputc(',', out.fp);
+                cmeta_csv_num(out.fp, pct[j * 6 + js[q]]);
+                fputc('\n', out.fp);
+            }
+        }
+        rc = cli_out_commit(&out);
+    } else rc = cli_plot_write(&plot, o->output);
+done:
+    cmeta_plot_free(&plot);
+    cmeta_text_measurer_free(tm);
+    cli_annot_free(&a);
+    return rc;
+}
+
 int cmeta_cmd_plot(int argc, char **argv)
 {
     cmeta_diagplot_kind kind = CMETA_DIAG_BAUJAT;
-    int have_kind = argc > 1 && kind_of(argv[1], &kind);
+    int is_rob = argc > 1 && strcmp(argv[1], "rob-summary") == 0;
+    int have_kind = argc > 1 && (is_rob || kind_of(argv[1], &kind));
     char **av = argv;
     if (have_kind) { /* drop the plot's name: the rest parses as every command does */
         av = malloc((size_t)argc * sizeof *av);
@@ -76,7 +143,11 @@ int cmeta_cmd_plot(int argc, char **argv)
     if (rc >= 0) return rc;
     if (!have_kind) {
         cli_opts_free(&o);
-        return cli_failf(1, "plot: name the plot first: cmeta plot baujat|radial|qq|labbe FILE -o F.svg (see cmeta plot --help)");
+        return cli_failf(1, "plot: name the plot first: cmeta plot baujat|radial|qq|labbe|rob-summary FILE -o F.svg (see cmeta plot --help)");
+    }
+    if (!is_rob && o.rob_tool) {
+        cli_opts_free(&o);
+        return cli_failf(1, "plot: --rob-tool is for plot rob-summary");
     }
     int csv = o.output && is_csv(o.output);
     if (!csv && (rc = cli_plot_check_output(&o))) {
@@ -113,6 +184,12 @@ int cmeta_cmd_plot(int argc, char **argv)
         goto done;
     }
     for (size_t i = 0; i < d->k; i++) idx[i] = i;
+    if (is_rob) {
+        if (cmeta_fit_subset(&s, idx, d->k, &fo, &fit, &w, &err) != CMETA_OK) rc = cli_fail(&err);
+        else rc = rob_summary(&o, t, d, fit);
+        if (rc == 0) cli_print_warnings(&w);
+        goto done;
+    }
     if (cmeta_fit_subset(&s, idx, d->k, &fo, &fit, &w, &err) != CMETA_OK ||
         cmeta_diagplot_compute(kind, &s, &fo, fit, &dd, &w, &err) != CMETA_OK) {
         rc = cli_fail(&err);

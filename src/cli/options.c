@@ -78,8 +78,8 @@ const cli_command cli_commands[] = {
     {"funnel", CMD_FUNNEL, cmeta_cmd_funnel, "FILE -o F.svg|F.png|F.pdf [options]",
      "funnel plot (-o F.svg|.png|.pdf)",
      "Funnel plot: estimates against standard errors, pseudo confidence region, summary line.\n"},
-    {"plot", CMD_PLOT, cmeta_cmd_plot, "baujat|radial|qq|labbe FILE -o F.svg|F.png|F.pdf|F.csv [options]",
-     "Baujat, radial (Galbraith), normal Q-Q or L'Abbe plot",
+    {"plot", CMD_PLOT, cmeta_cmd_plot, "baujat|radial|qq|labbe|rob-summary FILE -o F.svg|F.png|F.pdf|F.csv [options]",
+     "Baujat, radial (Galbraith), normal Q-Q, L'Abbe or risk-of-bias summary plot",
      "Diagnostic plots of the pooled model, as R metafor's baujat, radial and qqnorm draw them:\n"
      "  baujat  each study's contribution to Q, (yi - mu)^2 / (vi + tau^2), against its\n"
      "          influence on the estimate, (mu(-i) - mu)^2 / Var(mu(-i)), each point labelled with the study's number (1..k)\n"
@@ -90,7 +90,11 @@ const cli_command cli_commands[] = {
      "          control-arm rate on the measure's scale (log, logit, raw, arcsine), sized by\n"
      "          weight, with the lines y = x and y = x + estimate\n"
      "-o F.csv writes the plotted quantities instead of the picture (study, x, y; radial\n"
-     "also the line and band at each x; labbe the point size and the line at each x).\n"},
+     "also the line and band at each x; labbe the point size and the line at each x).\n"
+     "  rob-summary  the input's risk-of-bias columns rob_D1..rob_Dn, rob_overall as one bar per\n"
+     "          domain split into the shares of the pooled model's study weights judged low, some\n"
+     "          concerns, high, (critical,) unclear (robvis rob_summary(weighted = TRUE)); -o F.csv\n"
+     "          writes domain, judgement, percent; --rob-tool names the domains\n"},
     {"boot", CMD_BOOT, cmeta_cmd_boot, "FILE [--iter B] [--seed S] [options]",
      "bootstrap confidence intervals (--iter B --seed S)",
      "Bootstrap intervals for the pooled estimate, tau^2 and I^2. Nonparametric: studies\n"
@@ -493,6 +497,7 @@ static int set_size(cli_opts *o, const char *v, double x)
 static int set_no_overall_test(cli_opts *o, const char *v, double x) { (void)v, (void)x; o->no_overall_test = 1; return 0; }
 static int set_forest_loo(cli_opts *o, const char *v, double x) { (void)v, (void)x; o->forest_loo = 1; return 0; }
 static int set_forest_cumul(cli_opts *o, const char *v, double x) { (void)v, (void)x; o->forest_cumul = 1; return 0; }
+static int set_rob_tool(cli_opts *o, const char *v, double x) { (void)x; o->rob_tool = v; return 0; }
 static int set_svg_text(cli_opts *o, const char *v, double x) { (void)x; o->svg_outline = !strcasecmp(v, "outline"); return 0; }
 
 /* ---- options ------------------------------------------------------------------------------
@@ -655,6 +660,10 @@ const cli_option cli_options[] = {
      "are left out) and columns of the input (after the study label)"},
     {"--svg-text", NULL, OPT_ENUM, "T", "text outline", NONE, "text", "outline", 0, PLOTS, "figure", PLOTS_NEED, NULL,
      NULL, set_svg_text, "SVG text as text elements naming the font (editable), or as glyph outlines"},
+    {"--rob-tool", NULL, OPT_ENUM, "T", "rob2 robins-i robins-i-v2", NONE, "rob2", "robins-i", 0, CMD_FOREST | CMD_PLOT | CMD_BATCH, "figure",
+     NULL, NULL, NULL, set_rob_tool, "the risk-of-bias tool whose domains the legend names; the columns rob_D1..rob_Dn "
+     "(5 for rob2, 7 for the ROBINS-I tools) and rob_overall, when the input has them, are always drawn as "
+     "traffic lights"},
     {"--loo", NULL, OPT_FLAG, NULL, NULL, NONE, NULL, NULL, 0, CMD_FOREST, "figure", NULL, "--subgroup", NULL,
      set_forest_loo, "plot the leave-one-out estimates (as cmeta loo) instead of the studies"},
     {"--cumul", NULL, OPT_FLAG, NULL, NULL, NONE, NULL, NULL, 0, CMD_FOREST, "figure", NULL, "--subgroup", NULL,

@@ -158,8 +158,11 @@ static void grey(cairo_t *cr, double g) { CA(cairo_set_source_rgb)(cr, g, g, g);
 
 static void fill_stroke(cairo_t *cr, const cmeta_prim *q)
 {
-    if (q->fill >= 0) {
-        grey(cr, q->fill);
+    if (q->fill_rgb || q->fill >= 0) {
+        if (q->fill_rgb)
+            CA(cairo_set_source_rgb)(cr, (double)((q->fill_rgb >> 16) & 0xFF) / 255,
+                                     (double)((q->fill_rgb >> 8) & 0xFF) / 255, (double)(q->fill_rgb & 0xFF) / 255);
+        else grey(cr, q->fill);
         if (q->stroke >= 0) CA(cairo_fill_preserve)(cr);
         else CA(cairo_fill)(cr);
     }

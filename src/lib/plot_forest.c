@@ -16,7 +16,7 @@
 #include "cmeta/report.h"
 #include "plot_internal.h"
 
-#define MAXCOL 16
+#define MAXCOL 32
 #define MAXANNOT 4
 
 void cmeta_forest_opts_default(cmeta_forest_opts *o)
@@ -41,6 +41,7 @@ typedef struct {
     const char *h2;      /* heading line 2 */
     cmeta_anchor align;
     int is_plot;
+    int rob;             /* risk-of-bias column: domain rob - 1 (rob_ndomains + 1: overall); 0 none */
     double width, x;
 } column;
 
@@ -72,6 +73,8 @@ typedef struct {
     double hn;                  /* harmonic mean n (inverse Freeman-Tukey) */
     int ncol, col_label, col_annot0, col_data0, ndata, ngrp, col_weight, col_effect, col_plot;
     int col_design;             /* mixed designs (d->measures): each study's design, else -1 */
+    int col_rob0, nrob;         /* risk-of-bias columns col_rob0 .. col_rob0 + nrob - 1 (nrob 0: none) */
+    char rob_head[9][16];
     column col[MAXCOL];
     row *rows;
     size_t nrows, caprows;
@@ -315,6 +318,22 @@ static void setup_columns(forest *f)
             f->col[c++].align = CMETA_ANCHOR_RIGHT;
         }
     }
+    /* risk of bias: D1..Dn and Overall after the table (as RevMan 5's columns A-G right of the
+     * plot, and robvis's D1..Dn, Overall), under one spanning heading */
+    f->col_rob0 = c;
+    f->nrob = f->o.rob_ndomains && !f->o.derived ? (int)f->o.rob_ndomains + (f->o.rob_overall ? 1 : 0) : 0;
+    for (int j = 0; j < f->nrob; j++) {
+        column *k = &f->col[c++];
+        if (j == (int)f->o.rob_ndomains) snprintf(f->rob_head[j], sizeof f->rob_head[j], "Overall");
+        else snprintf(f->rob_head[j], sizeof f->rob_head[j], "D%d", j + 1);
+        if (j == 0) {
+            k->h1 = "Risk of bias";
+            k->h1_span = f->nrob;
+        }
+        k->h2 = f->rob_head[j];
+        k->align = CMETA_ANCHOR_CENTER;
+        k->rob = j + 1;
+    }
     if (f->o.xlab) snprintf(f->hdr_axis, sizeof f->hdr_axis, "%s", f->o.xlab);
     f->ncol = c;
 }
@@ -541,6 +560,14 @@ static cmeta_status check_opts(forest *f, cmeta_error *err)
                                                   "combined with an order or annotation columns");
     if (o->derived && f->sub && f->sub->ngroups)
         return cmeta_error_set(err, CMETA_EUSAGE, "forest plot: leave-one-out / cumulative rows have no subgroups");
+    if (o->rob_ndomains) {
+        if (o->rob_ndomains != cmeta_rob_ndomains(o->rob_tool) || !o->rob)
+            return cmeta_error_set(err, CMETA_EUSAGE, "forest plot: %zu risk-of-bias domains, but %s has %zu",
+                                   o->rob_ndomains,
+                                   o->rob_tool == CMETA_ROB_TOOL_ROB2 ? "RoB 2"
+                                   : o->rob_tool == CMETA_ROB_TOOL_ROBINS_I ? "ROBINS-I" : "ROBINS-I V2",
+                                   cmeta_rob_ndomains(o->rob_tool));
+    }
     if (o->nannot > MAXANNOT)
         return cmeta_error_set(err, CMETA_EUSAGE, "forest plot: at most %d annotation columns", MAXANNOT);
     if (o->nannot && (!o->annot || !o->annot_head))
@@ -578,7 +605,7 @@ static double column_widths(forest *f, double gap)
     /* column widths: widest text in each, headings included */
     for (int c = 0; c < f->ncol; c++) {
         column *k = &f->col[c];
-        k->width = k->is_plot ? f->o.plot_width : 0;
+        k->width = k->is_plot ? f->o.plot_width : k->rob ? f->o.font_size * 1.5 : 0;
         if (k->h2) {
             double w = width_of(f, k->h2, 1);
             if (w > k->width) k->width = w;
@@ -717,6 +744,68 @@ static cmeta_status headings(forest *f, cmeta_plot *p, double rh, double asc, do
     return CMETA_OK;
 }
 
+/* A risk-of-bias circle (judgement jd, robvis's colour) centred at (cx, yc), diameter 0.8 of
+ * the row height, with its symbol centred in it; nothing for an empty cell. */
+static cmeta_status rob_circle(forest *f, cmeta_plot *p, cmeta_prim_role role, long index, int domain, double cx,
+                               double yc, double rh, cmeta_rob_judgement jd)
+{
+    if (jd == CMETA_ROB_NONE) return CMETA_OK;
+    cmeta_prim *q = cmeta__plot_push(p, CMETA_PRIM_CIRCLE, role, index);
+    if (!q) return CMETA_ENOMEM;
+    q->x = cx;
+    q->y = yc;
+    q->w = rh * 0.4;
+    q->fill_rgb = CMETA_RGB(cmeta_rob_colour(jd));
+    q->stroke = 0.3;
+    q->line_width = 0.5;
+    q->value = domain;
+    double ss = f->o.font_size * 0.8;
+    cmeta_text_extent e = {0, 0, 0};
+    const char *sym = cmeta_rob_symbol(jd);
+    f->measure(f->ctx, sym, ss, 1, &e);
+    double sasc = e.ascent > 0 ? e.ascent : 0.8 * ss, sdesc = e.descent > 0 ? e.descent : 0.25 * ss;
+    /* the symbol's font box centred on the circle */
+    cmeta_status st = cmeta__plot_text(p, role, index, cx, yc + (sasc - sdesc) / 2, CMETA_ANCHOR_CENTER, ss, 1, sym,
+                                       f->measure, f->ctx);
+    if (st) return st;
+    p->prim[p->n - 1].value = domain;
+    if (jd == CMETA_ROB_CRITICAL) p->prim[p->n - 1].fill = 1; /* white on dark red */
+    return CMETA_OK;
+}
+
+/* The legend under the statistics: "Risk of bias legend", one line per domain ("D1: Bias arising
+ * from the randomization process"), then the judgements' circles with their words in a row
+ * (index = the judgement). */
+static cmeta_status rob_legend(forest *f, cmeta_plot *p, double rh, double asc, double desc, double *yp)
+{
+    cmeta_status st;
+    double y = *yp + rh * 0.3;
+    char buf[256];
+    double base = y + (rh - asc - desc) / 2 + asc;
+    if ((st = text(f, p, CMETA_ROLE_LEGEND, -1, 0, base, CMETA_ANCHOR_LEFT, 1, "Risk of bias legend"))) return st;
+    y += rh;
+    for (size_t j = 0; j < f->o.rob_ndomains; j++) {
+        base = y + (rh - asc - desc) / 2 + asc;
+        snprintf(buf, sizeof buf, "D%zu: %s", j + 1, cmeta_rob_domain_name(f->o.rob_tool, j));
+        if ((st = text(f, p, CMETA_ROLE_LEGEND, (long)j, 0, base, CMETA_ANCHOR_LEFT, 0, buf))) return st;
+        y += rh;
+    }
+    static const cmeta_rob_judgement keys[] = {CMETA_ROB_LOW, CMETA_ROB_SOME, CMETA_ROB_HIGH, CMETA_ROB_CRITICAL,
+                                               CMETA_ROB_UNCLEAR};
+    double x = rh * 0.4;
+    base = y + (rh - asc - desc) / 2 + asc;
+    for (size_t j = 0; j < sizeof keys / sizeof *keys; j++) {
+        if (keys[j] == CMETA_ROB_CRITICAL && f->o.rob_tool == CMETA_ROB_TOOL_ROB2) continue;
+        if ((st = rob_circle(f, p, CMETA_ROLE_LEGEND, (long)keys[j], -1, x, y + rh / 2, rh, keys[j]))) return st;
+        const char *w = cmeta_rob_word(f->o.rob_tool, keys[j]);
+        if ((st = text(f, p, CMETA_ROLE_LEGEND, (long)keys[j], x + rh * 0.6, base, CMETA_ANCHOR_LEFT, 0, w))) return st;
+        x += rh * 0.6 + width_of(f, w, 0) + f->o.font_size * 1.5 + rh * 0.4;
+    }
+    y += rh;
+    *yp = y;
+    return CMETA_OK;
+}
+
 static cmeta_status layout(forest *f, cmeta_plot *p)
 {
     const double fs = f->o.font_size;
@@ -772,6 +861,14 @@ static cmeta_status layout(forest *f, cmeta_plot *p)
             if ((st = text(f, p, r->role[c], idx, cell_x(k, k->align), base, k->align, r->bold, r->cell[c])))
                 return st;
         }
+        if (r->kind == ROW_STUDY && f->nrob)
+            for (int j = 0; j < f->nrob; j++) {
+                const column *k = &f->col[f->col_rob0 + j];
+                cmeta_rob_judgement jd = f->o.rob[(size_t)r->index * (f->o.rob_ndomains + 1) +
+                                                  (j < (int)f->o.rob_ndomains ? (size_t)j : f->o.rob_ndomains)];
+                if ((st = rob_circle(f, p, CMETA_ROLE_ROB, r->index, j, cell_x(k, CMETA_ANCHOR_CENTER), yc, rh, jd)))
+                    return st;
+            }
         if (r->kind == ROW_STUDY && isfinite(r->yi)) {
             double a = fmax(r->lb, p->lo), b = fmin(r->ub, p->hi);
             double xa = cmeta_plot_xpos(p, a), xb = cmeta_plot_xpos(p, b);
@@ -918,6 +1015,7 @@ static cmeta_status layout(forest *f, cmeta_plot *p)
         if ((st = text(f, p, CMETA_ROLE_STATS, -1, 0, base, CMETA_ANCHOR_LEFT, 0, buf))) return st;
         y += rh;
     }
+    if (f->nrob && (st = rob_legend(f, p, rh, asc, desc, &y))) return st;
     cmeta__plot_finish(p, fs);
     return CMETA_OK;
 }

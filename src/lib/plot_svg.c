@@ -51,7 +51,8 @@ static void colour(FILE *fp, double g)
 static void paint(FILE *fp, const cmeta_prim *q)
 {
     fputs(" fill=\"", fp);
-    if (q->fill >= 0) colour(fp, q->fill);
+    if (q->fill_rgb) fprintf(fp, "#%06lx", q->fill_rgb & 0xFFFFFFUL);
+    else if (q->fill >= 0) colour(fp, q->fill);
     else fputs("none", fp);
     fputs("\" stroke=\"", fp);
     if (q->stroke >= 0) {
