@@ -7,6 +7,9 @@
  *    mantissa's last place (scientific);
  *  - cmeta_fmt_pval and cmeta_fmt17g stay within their buffers; %.17g reads back exactly;
  *  - cmeta_text_frame with the label as row name and cell writes no raw control byte. */
+/* open_memstream is POSIX 2008: without this, -std=c11 leaves it undeclared, the implicit int
+ * truncates the FILE pointer and the first write crashes (make fuzz, CI of 2026-12-02) */
+#define _POSIX_C_SOURCE 200809L
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
