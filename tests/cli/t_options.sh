@@ -47,6 +47,9 @@ while IFS="$TAB" read -r cmd opt takes kind example repeat needs conflicts words
     case $cmd in '#'*) continue ;; esac
     npairs=$((npairs + 1))
     [ "$takes" = yes ] && { nyes=$((nyes + 1)); continue; }
+    # under valgrind (CMETA_LIGHT) one refused pair in 8: the refusal is one code path, and
+    # the ~1000 runs took 11 minutes of CI there (every pair runs in the normal and ASan suites)
+    [ -n "${CMETA_LIGHT:-}" ] && [ $((npairs % 8)) != 0 ] && continue
     # (builtins only in this loop: it runs some 250 times)
     case $kind in
     flag) run_cmd "$cmd" "$NOFILE" "$opt" ;;
