@@ -177,23 +177,11 @@ typedef struct {
     char **lev;   /* sorted levels (pointers into cells, not owned) */
 } modinfo;
 
-cmeta_status cmeta_design_build(const char *const *cells, size_t k,
-                                const char *const *modnames, size_t nmods,
-                                const char *const *labels, int intercept,
-                                cmeta_design **out, cmeta_warnings *w, cmeta_error *err)
+/* The studies kept (every moderator present) into keep[0..*n); a warning names each study left out. */
+static cmeta_status design_keep(const char *const *cells, size_t k, const char *const *modnames, size_t nmods,
+                                const char *const *labels, size_t *keep, size_t *n_out, cmeta_warnings *w,
+                                cmeta_error *err)
 {
-    *out = NULL;
-    cmeta_status st = CMETA_OK;
-    modinfo *mi = CMETA_ARRAY_NEW(modinfo, nmods);
-    size_t *keep = CMETA_ARRAY_NEW(size_t, k);
-    cmeta_design *d = cmeta_calloc(1, sizeof *d);
-    if (!mi || !keep || !d) {
-        st = cmeta_error_set(err, CMETA_ENOMEM, "out of memory");
-        goto fail;
-    }
-    d->intercept = intercept ? 1 : 0;
-
-    /* Studies kept: every moderator present. */
     size_t n = 0;
     for (size_t i = 0; i < k; i++) {
         size_t miss = nmods;
@@ -208,14 +196,21 @@ cmeta_status cmeta_design_build(const char *const *cells, size_t k,
             char lab[64];
             snprintf(lab, sizeof lab, "Study %zu", i + 1);
             if (cmeta_warn(w, "study '%s' left out: moderator '%s' is missing",
-                           labels && labels[i] ? labels[i] : lab, modnames[miss]) != CMETA_OK) {
-                st = cmeta_error_set(err, CMETA_ENOMEM, "out of memory");
-                goto fail;
-            }
+                           labels && labels[i] ? labels[i] : lab, modnames[miss]) != CMETA_OK)
+                return cmeta_error_set(err, CMETA_ENOMEM, "out of memory");
         }
     }
+    *n_out = n;
+    return CMETA_OK;
+}
 
-    /* Type and levels of each moderator (over the studies kept). */
+/* Type and levels of each moderator over the n studies kept: numeric when every cell parses as
+ * a number, else a factor with its sorted levels. *q_out: the number of columns of X (a numeric
+ * moderator 1; a factor its levels - 1, or all of them for the first factor without an
+ * intercept, as R's model.matrix codes ~ f - 1). */
+static cmeta_status design_types(const char *const *cells, size_t nmods, const size_t *keep, size_t n,
+                                 int intercept, modinfo *mi, size_t *q_out, cmeta_error *err)
+{
     size_t q = 0;
     int first_factor = 1;
     for (size_t j = 0; j < nmods; j++) {
@@ -232,10 +227,7 @@ cmeta_status cmeta_design_build(const char *const *cells, size_t k,
             continue;
         }
         mi[j].lev = CMETA_ARRAY_NEW(char *, n);
-        if (!mi[j].lev) {
-            st = cmeta_error_set(err, CMETA_ENOMEM, "out of memory");
-            goto fail;
-        }
+        if (!mi[j].lev) return cmeta_error_set(err, CMETA_ENOMEM, "out of memory");
         for (size_t a = 0; a < n; a++) {
             const char *c = cells[keep[a] * nmods + j];
             size_t l = 0;
@@ -247,7 +239,66 @@ cmeta_status cmeta_design_build(const char *const *cells, size_t k,
         q += (!intercept && first_factor) ? mi[j].nlev : mi[j].nlev - 1;
         first_factor = 0;
     }
+    *q_out = q;
+    return CMETA_OK;
+}
 
+/* The columns of X (n x q, row-major, without the intercept) and the coefficient names
+ * ("intrcpt", a numeric moderator's name, a factor's name followed by its level). */
+static cmeta_status design_fill(cmeta_design *d, const char *const *cells, const char *const *modnames,
+                                size_t nmods, const modinfo *mi, int intercept, cmeta_error *err)
+{
+    size_t n = d->n, q = d->q, c = 0, col = 0;
+    if (d->intercept && !(d->names[c++] = cmeta_strdup("intrcpt")))
+        return cmeta_error_set(err, CMETA_ENOMEM, "out of memory");
+    int first_factor = 1;
+    for (size_t j = 0; j < nmods; j++) {
+        if (mi[j].numeric) {
+            for (size_t a = 0; a < n; a++) {
+                double x = NAN;
+                if (cmeta_parse_double(cells[d->keep[a] * nmods + j], &x, NULL) != CMETA_OK) x = NAN;
+                d->X[a * q + col] = x;
+            }
+            if (!(d->names[c++] = cmeta_strdup(modnames[j])))
+                return cmeta_error_set(err, CMETA_ENOMEM, "out of memory");
+            col++;
+            continue;
+        }
+        size_t l0 = (!intercept && first_factor) ? 0 : 1;
+        first_factor = 0;
+        for (size_t l = l0; l < mi[j].nlev; l++) {
+            for (size_t a = 0; a < n; a++)
+                d->X[a * q + col] = strcmp(cells[d->keep[a] * nmods + j], mi[j].lev[l]) == 0;
+            size_t len = strlen(modnames[j]) + strlen(mi[j].lev[l]) + 1;
+            char *nm = cmeta_malloc(len);
+            if (!nm) return cmeta_error_set(err, CMETA_ENOMEM, "out of memory");
+            snprintf(nm, len, "%s%s", modnames[j], mi[j].lev[l]);
+            d->names[c++] = nm;
+            col++;
+        }
+    }
+    return CMETA_OK;
+}
+
+cmeta_status cmeta_design_build(const char *const *cells, size_t k,
+                                const char *const *modnames, size_t nmods,
+                                const char *const *labels, int intercept,
+                                cmeta_design **out, cmeta_warnings *w, cmeta_error *err)
+{
+    *out = NULL;
+    cmeta_status st = CMETA_OK;
+    modinfo *mi = CMETA_ARRAY_NEW(modinfo, nmods);
+    size_t *keep = CMETA_ARRAY_NEW(size_t, k);
+    cmeta_design *d = cmeta_calloc(1, sizeof *d);
+    if (!mi || !keep || !d) {
+        st = cmeta_error_set(err, CMETA_ENOMEM, "out of memory");
+        goto fail;
+    }
+    d->intercept = intercept ? 1 : 0;
+    size_t n = 0, q = 0;
+    if ((st = design_keep(cells, k, modnames, nmods, labels, keep, &n, w, err)) != CMETA_OK ||
+        (st = design_types(cells, nmods, keep, n, intercept, mi, &q, err)) != CMETA_OK)
+        goto fail;
     d->n = n;
     d->q = q;
     d->p = q + (size_t)d->intercept;
@@ -259,43 +310,7 @@ cmeta_status cmeta_design_build(const char *const *cells, size_t k,
         st = cmeta_error_set(err, CMETA_ENOMEM, "out of memory");
         goto fail;
     }
-    size_t c = 0;
-    if (d->intercept && !(d->names[c++] = cmeta_strdup("intrcpt"))) {
-        st = cmeta_error_set(err, CMETA_ENOMEM, "out of memory");
-        goto fail;
-    }
-    size_t col = 0;
-    first_factor = 1;
-    for (size_t j = 0; j < nmods; j++) {
-        if (mi[j].numeric) {
-            for (size_t a = 0; a < n; a++) {
-                double x = NAN;
-                if (cmeta_parse_double(cells[d->keep[a] * nmods + j], &x, NULL) != CMETA_OK) x = NAN;
-                d->X[a * q + col] = x;
-            }
-            if (!(d->names[c++] = cmeta_strdup(modnames[j]))) {
-                st = cmeta_error_set(err, CMETA_ENOMEM, "out of memory");
-                goto fail;
-            }
-            col++;
-            continue;
-        }
-        size_t l0 = (!intercept && first_factor) ? 0 : 1;
-        first_factor = 0;
-        for (size_t l = l0; l < mi[j].nlev; l++) {
-            for (size_t a = 0; a < n; a++)
-                d->X[a * q + col] = strcmp(cells[d->keep[a] * nmods + j], mi[j].lev[l]) == 0;
-            size_t len = strlen(modnames[j]) + strlen(mi[j].lev[l]) + 1;
-            char *nm = cmeta_malloc(len);
-            if (!nm) {
-                st = cmeta_error_set(err, CMETA_ENOMEM, "out of memory");
-                goto fail;
-            }
-            snprintf(nm, len, "%s%s", modnames[j], mi[j].lev[l]);
-            d->names[c++] = nm;
-            col++;
-        }
-    }
+    if ((st = design_fill(d, cells, modnames, nmods, mi, intercept, err)) != CMETA_OK) goto fail;
 
     if (n < d->p) {
         st = cmeta_error_set(err, CMETA_EDATA,
