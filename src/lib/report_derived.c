@@ -14,90 +14,104 @@
 
 #include "cmeta/report.h"
 
-cmeta_status cmeta_report_derived(FILE *fp, cmeta_report_format fmt, const cmeta_report_derived_info *info,
-                                  const char *const *labels, const cmeta_summary *rows, size_t n,
-                                  const cmeta_warnings *w)
+#define BT(x) cmeta_back_transform(tk, (x), hn)
+
+/* JSON: the settings, then one object per row (with "transformed" for transformed measures). */
+static cmeta_status derived_json(FILE *fp, const cmeta_report_derived_info *info, const char *const *labels,
+                                 const cmeta_summary *rows, size_t n, const cmeta_warnings *w,
+                                 cmeta_transform_kind tk, double hn)
 {
     const cmeta_fit_opts *fo = info->fo;
     const cmeta_data *d = info->d;
     const char *reason = info->mc && info->mc->automatic ? info->mc->reason : NULL;
-    int fe = !cmeta_fit_is_random(fo);
-    int tt = fo->test != CMETA_TEST_Z;
-    cmeta_transform_kind tk = cmeta_measure_transform(d->measure);
-    double hn = tk == CMETA_TRANS_IFT ? cmeta_harmonic_n(d) : NAN;
-#define BT(x) cmeta_back_transform(tk, (x), hn)
-    if (fmt == CMETA_REPORT_JSON) {
-        int first = 1;
+    int first = 1;
+    fputc('{', fp);
+    cmeta_json_kv(fp, "k", (double)d->k, &first);
+    cmeta_json_key(fp, "measure", &first);
+    cmeta_json_str(fp, cmeta_measure_name(d->measure));
+    cmeta_json_key(fp, "method", &first);
+    cmeta_json_str(fp, cmeta_method_name(fo->method));
+    cmeta_json_key(fp, "test", &first);
+    cmeta_json_str(fp, cmeta_test_name(fo->test));
+    cmeta_json_kv(fp, "level", fo->level, &first);
+    if (info->order) {
+        cmeta_json_key(fp, "order", &first);
+        cmeta_json_str(fp, info->order);
+    }
+    if (reason) {
+        cmeta_json_key(fp, "model_choice", &first);
+        cmeta_json_str(fp, reason);
+    }
+    cmeta_json_key(fp, info->listkey, &first);
+    fputc('[', fp);
+    for (size_t i = 0; i < n; i++) {
+        const cmeta_summary *r = &rows[i];
+        int f2 = 1;
+        if (i) fputc(',', fp);
         fputc('{', fp);
-        cmeta_json_kv(fp, "k", (double)d->k, &first);
-        cmeta_json_key(fp, "measure", &first);
-        cmeta_json_str(fp, cmeta_measure_name(d->measure));
-        cmeta_json_key(fp, "method", &first);
-        cmeta_json_str(fp, cmeta_method_name(fo->method));
-        cmeta_json_key(fp, "test", &first);
-        cmeta_json_str(fp, cmeta_test_name(fo->test));
-        cmeta_json_kv(fp, "level", fo->level, &first);
-        if (info->order) {
-            cmeta_json_key(fp, "order", &first);
-            cmeta_json_str(fp, info->order);
-        }
-        if (reason) {
-            cmeta_json_key(fp, "model_choice", &first);
-            cmeta_json_str(fp, reason);
-        }
-        cmeta_json_key(fp, info->listkey, &first);
-        fputc('[', fp);
-        for (size_t i = 0; i < n; i++) {
-            const cmeta_summary *r = &rows[i];
-            int f2 = 1;
-            if (i) fputc(',', fp);
+        cmeta_json_key(fp, info->labkey, &f2);
+        cmeta_json_str(fp, labels[i]);
+        const char *keys[] = {"k", "estimate", "se", "stat", "pval", "ci_lb", "ci_ub", "Q", "Q_df",
+                              "Q_pval", "tau2", "I2", "H2", "pi_lb", "pi_ub"};
+        double v[] = {(double)r->k, r->estimate, r->se, r->stat, r->pval, r->ci_lb, r->ci_ub, r->Q,
+                      r->Q_df, r->Q_pval, r->tau2, r->I2, r->H2, r->pi_lb, r->pi_ub};
+        for (size_t j = 0; j < sizeof v / sizeof v[0]; j++) cmeta_json_kv(fp, keys[j], v[j], &f2);
+        if (tk != CMETA_TRANS_NONE) {
+            int f3 = 1;
+            cmeta_json_key(fp, "transformed", &f2);
             fputc('{', fp);
-            cmeta_json_key(fp, info->labkey, &f2);
-            cmeta_json_str(fp, labels[i]);
-            const char *keys[] = {"k", "estimate", "se", "stat", "pval", "ci_lb", "ci_ub", "Q", "Q_df",
-                                  "Q_pval", "tau2", "I2", "H2", "pi_lb", "pi_ub"};
-            double v[] = {(double)r->k, r->estimate, r->se, r->stat, r->pval, r->ci_lb, r->ci_ub, r->Q,
-                          r->Q_df, r->Q_pval, r->tau2, r->I2, r->H2, r->pi_lb, r->pi_ub};
-            for (size_t j = 0; j < sizeof v / sizeof v[0]; j++) cmeta_json_kv(fp, keys[j], v[j], &f2);
-            if (tk != CMETA_TRANS_NONE) {
-                int f3 = 1;
-                cmeta_json_key(fp, "transformed", &f2);
-                fputc('{', fp);
-                cmeta_json_key(fp, "transform", &f3);
-                cmeta_json_str(fp, cmeta_transform_label(tk));
-                const char *tkeys[] = {"estimate", "ci_lb", "ci_ub", "pi_lb", "pi_ub"};
-                double tv[] = {r->estimate, r->ci_lb, r->ci_ub, r->pi_lb, r->pi_ub};
-                for (size_t j = 0; j < 5; j++) cmeta_json_kv(fp, tkeys[j], BT(tv[j]), &f3);
-                fputc('}', fp);
-            }
+            cmeta_json_key(fp, "transform", &f3);
+            cmeta_json_str(fp, cmeta_transform_label(tk));
+            const char *tkeys[] = {"estimate", "ci_lb", "ci_ub", "pi_lb", "pi_ub"};
+            double tv[] = {r->estimate, r->ci_lb, r->ci_ub, r->pi_lb, r->pi_ub};
+            for (size_t j = 0; j < 5; j++) cmeta_json_kv(fp, tkeys[j], BT(tv[j]), &f3);
             fputc('}', fp);
         }
-        fputc(']', fp);
-        cmeta_json_warnings(fp, w, &first);
-        fputs("}\n", fp);
-        return CMETA_OK;
+        fputc('}', fp);
     }
-    if (fmt == CMETA_REPORT_CSV) {
-        fprintf(fp, "%s,k,estimate,se,stat,pval,ci_lb,ci_ub,Q,Q_df,Q_pval,tau2,I2,H2,pi_lb,pi_ub,estimate_bt,ci_lb_bt,"
-                    "ci_ub_bt,pi_lb_bt,pi_ub_bt\n", info->labkey);
-        for (size_t i = 0; i < n; i++) {
-            const cmeta_summary *r = &rows[i];
-            cmeta_csv_field(fp, labels[i]);
-            double v[] = {(double)r->k, r->estimate, r->se, r->stat, r->pval, r->ci_lb, r->ci_ub, r->Q,
-                          r->Q_df, r->Q_pval, r->tau2, r->I2, r->H2, r->pi_lb, r->pi_ub};
-            for (size_t j = 0; j < sizeof v / sizeof v[0]; j++) {
-                fputc(',', fp);
-                cmeta_csv_num(fp, v[j]);
-            }
-            double tv[] = {r->estimate, r->ci_lb, r->ci_ub, r->pi_lb, r->pi_ub};
-            for (size_t j = 0; j < 5; j++) {
-                fputc(',', fp);
-                if (tk != CMETA_TRANS_NONE && isfinite(tv[j])) cmeta_csv_num(fp, BT(tv[j]));
-            }
-            fputc('\n', fp);
+    fputc(']', fp);
+    cmeta_json_warnings(fp, w, &first);
+    fputs("}\n", fp);
+    return CMETA_OK;
+}
+
+/* CSV: one row per fit, the back-transformed columns empty for untransformed measures. */
+static cmeta_status derived_csv(FILE *fp, const cmeta_report_derived_info *info, const char *const *labels,
+                                const cmeta_summary *rows, size_t n, const cmeta_warnings *w,
+                                 cmeta_transform_kind tk, double hn)
+{
+    (void)w;
+    fprintf(fp, "%s,k,estimate,se,stat,pval,ci_lb,ci_ub,Q,Q_df,Q_pval,tau2,I2,H2,pi_lb,pi_ub,estimate_bt,ci_lb_bt,"
+                "ci_ub_bt,pi_lb_bt,pi_ub_bt\n", info->labkey);
+    for (size_t i = 0; i < n; i++) {
+        const cmeta_summary *r = &rows[i];
+        cmeta_csv_field(fp, labels[i]);
+        double v[] = {(double)r->k, r->estimate, r->se, r->stat, r->pval, r->ci_lb, r->ci_ub, r->Q,
+                      r->Q_df, r->Q_pval, r->tau2, r->I2, r->H2, r->pi_lb, r->pi_ub};
+        for (size_t j = 0; j < sizeof v / sizeof v[0]; j++) {
+            fputc(',', fp);
+            cmeta_csv_num(fp, v[j]);
         }
-        return CMETA_OK;
+        double tv[] = {r->estimate, r->ci_lb, r->ci_ub, r->pi_lb, r->pi_ub};
+        for (size_t j = 0; j < 5; j++) {
+            fputc(',', fp);
+            if (tk != CMETA_TRANS_NONE && isfinite(tv[j])) cmeta_csv_num(fp, BT(tv[j]));
+        }
+        fputc('\n', fp);
     }
+    return CMETA_OK;
+}
+
+/* Text: metafor's print of leave1out()/cumul(), then the back-transformed table. */
+static cmeta_status derived_text(FILE *fp, const cmeta_report_derived_info *info, const char *const *labels,
+                                 const cmeta_summary *rows, size_t n, const cmeta_warnings *w,
+                                 cmeta_transform_kind tk, double hn)
+{
+    const cmeta_fit_opts *fo = info->fo;
+    const char *reason = info->mc && info->mc->automatic ? info->mc->reason : NULL;
+    int fe = !cmeta_fit_is_random(fo);
+    int tt = fo->test != CMETA_TEST_Z;
+    (void)w;
     const char *names[11];
     size_t nc = 0;
     names[nc++] = "estimate";
@@ -145,5 +159,16 @@ cmeta_status cmeta_report_derived(FILE *fp, cmeta_report_format fmt, const cmeta
     fputc('\n', fp);
     cmeta_text_table_free(&t);
     return st;
+}
 #undef BT
+
+cmeta_status cmeta_report_derived(FILE *fp, cmeta_report_format fmt, const cmeta_report_derived_info *info,
+                                  const char *const *labels, const cmeta_summary *rows, size_t n,
+                                  const cmeta_warnings *w)
+{
+    cmeta_transform_kind tk = cmeta_measure_transform(info->d->measure);
+    double hn = tk == CMETA_TRANS_IFT ? cmeta_harmonic_n(info->d) : NAN;
+    if (fmt == CMETA_REPORT_JSON) return derived_json(fp, info, labels, rows, n, w, tk, hn);
+    if (fmt == CMETA_REPORT_CSV) return derived_csv(fp, info, labels, rows, n, w, tk, hn);
+    return derived_text(fp, info, labels, rows, n, w, tk, hn);
 }
