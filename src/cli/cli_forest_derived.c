@@ -7,6 +7,39 @@
 
 #include "cli.h"
 
+/* The order of --cumul --order COL into ord, as cmeta cumul --order: numeric when every
+ * non-missing cell is a number, else text; empty cells last (with a warning), ties in file
+ * order. Returns an exit status (0: done). */
+static int cumul_order(const cli_opts *o, const cmeta_table *t, const cmeta_data *d, size_t *ord, cmeta_warnings *w)
+{
+    size_t k = d->k;
+    long col = cmeta_table_find_raw(t, o->order);
+    if (col < 0) return cli_failf(1, "--order: no column '%s' in %s", o->order, cmeta_table_name(t));
+    double *key = calloc(k, sizeof *key);
+    const char **tkey = calloc(k, sizeof *tkey);
+    int rc = 0, numeric = 1;
+    if (!key || !tkey) rc = cli_failf(4, "out of memory");
+    for (size_t i = 0; i < k && !rc; i++) {
+        const char *cell = cmeta_table_cell(t, d->row[i], (size_t)col);
+        if (cmeta_cell_is_missing(cell)) {
+            key[i] = NAN;
+            tkey[i] = NULL;
+            if (cmeta_warn(w, "study '%s' has no value in order column '%s': placed last", d->label[i], o->order) !=
+                CMETA_OK)
+                rc = cli_failf(4, "out of memory");
+            continue;
+        }
+        tkey[i] = cell;
+        if (numeric && cmeta_parse_double(cell, &key[i], NULL) != CMETA_OK) numeric = 0;
+    }
+    if (!rc && (numeric ? cmeta_order_numeric(key, k, ord) : cmeta_order_text((const char *const *)tkey, k, ord)) !=
+                   CMETA_OK)
+        rc = cli_failf(4, "out of memory");
+    free(key);
+    free(tkey);
+    return rc;
+}
+
 int cli_forest_derived(const cli_opts *o, const cmeta_render_opts *ro)
 {
     int cumulative = o->forest_cumul;
@@ -23,8 +56,6 @@ int cli_forest_derived(const cli_opts *o, const cmeta_render_opts *ro)
     cmeta_summary *rows = NULL;
     size_t *ord = NULL, *idx = NULL;
     const char **labels = NULL;
-    double *key = NULL;
-    const char **tkey = NULL;
     cmeta_text_measurer *tm = NULL;
     cmeta_plot plot;
     memset(&plot, 0, sizeof plot);
@@ -42,43 +73,12 @@ int cli_forest_derived(const cli_opts *o, const cmeta_render_opts *ro)
     ord = calloc(k, sizeof *ord);
     idx = calloc(k, sizeof *idx);
     labels = calloc(k, sizeof *labels);
-    key = calloc(k, sizeof *key);
-    tkey = calloc(k, sizeof *tkey);
-    if (!rows || !ord || !idx || !labels || !key || !tkey) {
+    if (!rows || !ord || !idx || !labels) {
         rc = cli_failf(4, "out of memory");
         goto done;
     }
     for (size_t i = 0; i < k; i++) ord[i] = idx[i] = i;
-    if (cumulative && o->order) {
-        /* as cmeta cumul --order: numeric when every non-missing cell is a number, else text;
-         * empty cells last (with a warning), ties in file order */
-        long col = cmeta_table_find_raw(t, o->order);
-        if (col < 0) {
-            rc = cli_failf(1, "--order: no column '%s' in %s", o->order, cmeta_table_name(t));
-            goto done;
-        }
-        int numeric = 1;
-        for (size_t i = 0; i < k; i++) {
-            const char *cell = cmeta_table_cell(t, d->row[i], (size_t)col);
-            if (cmeta_cell_is_missing(cell)) {
-                key[i] = NAN;
-                tkey[i] = NULL;
-                if (cmeta_warn(&w, "study '%s' has no value in order column '%s': placed last", d->label[i],
-                               o->order) != CMETA_OK) {
-                    rc = cli_failf(4, "out of memory");
-                    goto done;
-                }
-                continue;
-            }
-            tkey[i] = cell;
-            if (numeric && cmeta_parse_double(cell, &key[i], NULL) != CMETA_OK) numeric = 0;
-        }
-        if ((numeric ? cmeta_order_numeric(key, k, ord) : cmeta_order_text((const char *const *)tkey, k, ord)) !=
-            CMETA_OK) {
-            rc = cli_failf(4, "out of memory");
-            goto done;
-        }
-    }
+    if (cumulative && o->order && (rc = cumul_order(o, t, d, ord, &w))) goto done;
     cmeta_studies s;
     cmeta_studies_from_data(d, &o->data.escalc, &s);
     cmeta_model_choice mc;
@@ -131,8 +131,6 @@ done:
     free(ord);
     free(idx);
     free(labels);
-    free(key);
-    free(tkey);
     cmeta_fit_free(fit);
     cmeta_data_free(d);
     cmeta_table_free(t);
