@@ -93,6 +93,103 @@ static void xml_text(FILE *fp, const char *s)
     }
 }
 
+/* ` name="v"`: one numeric attribute */
+static void attr(FILE *fp, const char *name, double v)
+{
+    fprintf(fp, " %s=\"", name);
+    num(fp, v);
+    fputc('"', fp);
+}
+
+/* "x,y": one point of a points="" list */
+static void point(FILE *fp, double x, double y)
+{
+    num(fp, x);
+    fputc(',', fp);
+    num(fp, y);
+}
+
+static void svg_text(FILE *fp, const cmeta_prim *q)
+{
+    if (!q->text) return;
+    fputs("<text", fp);
+    attr(fp, "x", q->x);
+    attr(fp, "y", q->y);
+    fputs(" font-family=\"'DejaVu Sans', sans-serif\"", fp);
+    attr(fp, "font-size", q->size);
+    if (q->bold) fputs(" font-weight=\"bold\"", fp);
+    if (q->anchor == CMETA_ANCHOR_CENTER) fputs(" text-anchor=\"middle\"", fp);
+    else if (q->anchor == CMETA_ANCHOR_RIGHT) fputs(" text-anchor=\"end\"", fp);
+    fputs(" fill=\"", fp);
+    colour(fp, q->fill >= 0 ? q->fill : 0);
+    fputs("\" xml:space=\"preserve\">", fp);
+    xml_text(fp, q->text);
+    fputs("</text>\n", fp);
+}
+
+static void svg_shape(FILE *fp, const cmeta_prim *q)
+{
+    switch (q->kind) {
+    case CMETA_PRIM_TEXT: svg_text(fp, q); break;
+    case CMETA_PRIM_LINE: {
+        cmeta_prim l = *q;
+        if (l.stroke < 0) l.stroke = 0;
+        l.fill = -1;
+        fputs("<line", fp);
+        attr(fp, "x1", q->x);
+        attr(fp, "y1", q->y);
+        attr(fp, "x2", q->x2);
+        attr(fp, "y2", q->y2);
+        paint(fp, &l);
+        fputs("/>\n", fp);
+        break;
+    }
+    case CMETA_PRIM_POLYGON:
+        if (q->np < 2) break;
+        fputs("<polygon points=\"", fp);
+        for (size_t j = 0; j < q->np; j++) {
+            if (j) fputc(' ', fp);
+            point(fp, q->px[j], q->py[j]);
+        }
+        fputc('"', fp);
+        paint(fp, q);
+        fputs(" stroke-linejoin=\"miter\"/>\n", fp);
+        break;
+    case CMETA_PRIM_RECT:
+        fputs("<rect", fp);
+        attr(fp, "x", q->x);
+        attr(fp, "y", q->y);
+        attr(fp, "width", q->w);
+        attr(fp, "height", q->h);
+        paint(fp, q);
+        fputs("/>\n", fp);
+        break;
+    case CMETA_PRIM_CIRCLE:
+        fputs("<circle", fp);
+        attr(fp, "cx", q->x);
+        attr(fp, "cy", q->y);
+        attr(fp, "r", q->w);
+        paint(fp, q);
+        fputs("/>\n", fp);
+        break;
+    case CMETA_PRIM_ARROW: {
+        double dx = q->x - q->x2, dy = q->y - q->y2, len = hypot(dx, dy);
+        if (!(len > 0)) break;
+        double nx = -dy / len * q->h, ny = dx / len * q->h;
+        fputs("<polygon points=\"", fp);
+        point(fp, q->x, q->y);
+        fputc(' ', fp);
+        point(fp, q->x2 + nx, q->y2 + ny);
+        fputc(' ', fp);
+        point(fp, q->x2 - nx, q->y2 - ny);
+        fputs("\" fill=\"", fp);
+        colour(fp, q->fill >= 0 ? q->fill : 0);
+        fputs("\" stroke=\"none\"/>\n", fp);
+        break;
+    }
+    }
+}
+
 cmeta_status cmeta__svg_write(const cmeta_plot *p, FILE *fp, double page_w, double page_h, double scale,
                               double ox, double oy)
 {
@@ -105,11 +202,12 @@ cmeta_status cmeta__svg_write(const cmeta_plot *p, FILE *fp, double page_w, doub
     num(fp, page_w);
     fputc(' ', fp);
     num(fp, page_h);
-    fputs("\">\n<rect x=\"0\" y=\"0\" width=\"", fp);
-    num(fp, page_w);
-    fputs("\" height=\"", fp);
-    num(fp, page_h);
-    fputs("\" fill=\"#ffffff\" stroke=\"none\"/>\n", fp);
+    fputs("\">\n<rect", fp);
+    attr(fp, "x", 0);
+    attr(fp, "y", 0);
+    attr(fp, "width", page_w);
+    attr(fp, "height", page_h);
+    fputs(" fill=\"#ffffff\" stroke=\"none\"/>\n", fp);
     int g = scale != 1 || ox != 0 || oy != 0;
     if (g) {
         fputs("<g transform=\"translate(", fp);
@@ -120,104 +218,7 @@ cmeta_status cmeta__svg_write(const cmeta_plot *p, FILE *fp, double page_w, doub
         num_d(fp, scale, 6);
         fputs(")\">\n", fp);
     }
-    for (size_t i = 0; i < p->n; i++) {
-        const cmeta_prim *q = &p->prim[i];
-        switch (q->kind) {
-        case CMETA_PRIM_TEXT:
-            if (!q->text) break;
-            fputs("<text x=\"", fp);
-            num(fp, q->x);
-            fputs("\" y=\"", fp);
-            num(fp, q->y);
-            fputs("\" font-family=\"'DejaVu Sans', sans-serif\" font-size=\"", fp);
-            num(fp, q->size);
-            fputc('"', fp);
-            if (q->bold) fputs(" font-weight=\"bold\"", fp);
-            if (q->anchor == CMETA_ANCHOR_CENTER) fputs(" text-anchor=\"middle\"", fp);
-            else if (q->anchor == CMETA_ANCHOR_RIGHT) fputs(" text-anchor=\"end\"", fp);
-            fputs(" fill=\"", fp);
-            colour(fp, q->fill >= 0 ? q->fill : 0);
-            fputs("\" xml:space=\"preserve\">", fp);
-            xml_text(fp, q->text);
-            fputs("</text>\n", fp);
-            break;
-        case CMETA_PRIM_LINE: {
-            cmeta_prim l = *q;
-            if (l.stroke < 0) l.stroke = 0;
-            l.fill = -1;
-            fputs("<line x1=\"", fp);
-            num(fp, q->x);
-            fputs("\" y1=\"", fp);
-            num(fp, q->y);
-            fputs("\" x2=\"", fp);
-            num(fp, q->x2);
-            fputs("\" y2=\"", fp);
-            num(fp, q->y2);
-            fputc('"', fp);
-            paint(fp, &l);
-            fputs("/>\n", fp);
-            break;
-        }
-        case CMETA_PRIM_POLYGON:
-            if (q->np < 2) break;
-            fputs("<polygon points=\"", fp);
-            for (size_t j = 0; j < q->np; j++) {
-                if (j) fputc(' ', fp);
-                num(fp, q->px[j]);
-                fputc(',', fp);
-                num(fp, q->py[j]);
-            }
-            fputc('"', fp);
-            paint(fp, q);
-            fputs(" stroke-linejoin=\"miter\"/>\n", fp);
-            break;
-        case CMETA_PRIM_RECT:
-            fputs("<rect x=\"", fp);
-            num(fp, q->x);
-            fputs("\" y=\"", fp);
-            num(fp, q->y);
-            fputs("\" width=\"", fp);
-            num(fp, q->w);
-            fputs("\" height=\"", fp);
-            num(fp, q->h);
-            fputc('"', fp);
-            paint(fp, q);
-            fputs("/>\n", fp);
-            break;
-        case CMETA_PRIM_CIRCLE:
-            fputs("<circle cx=\"", fp);
-            num(fp, q->x);
-            fputs("\" cy=\"", fp);
-            num(fp, q->y);
-            fputs("\" r=\"", fp);
-            num(fp, q->w);
-            fputc('"', fp);
-            paint(fp, q);
-            fputs("/>\n", fp);
-            break;
-        case CMETA_PRIM_ARROW: {
-            double dx = q->x - q->x2, dy = q->y - q->y2, len = hypot(dx, dy);
-            if (!(len > 0)) break;
-            double nx = -dy / len * q->h, ny = dx / len * q->h;
-            fputs("<polygon points=\"", fp);
-            num(fp, q->x);
-            fputc(',', fp);
-            num(fp, q->y);
-            fputc(' ', fp);
-            num(fp, q->x2 + nx);
-            fputc(',', fp);
-            num(fp, q->y2 + ny);
-            fputc(' ', fp);
-            num(fp, q->x2 - nx);
-            fputc(',', fp);
-            num(fp, q->y2 - ny);
-            fputs("\" fill=\"", fp);
-            colour(fp, q->fill >= 0 ? q->fill : 0);
-            fputs("\" stroke=\"none\"/>\n", fp);
-            break;
-        }
-        }
-    }
+    for (size_t i = 0; i < p->n; i++) svg_shape(fp, &p->prim[i]);
     if (g) fputs("</g>\n", fp);
     fputs("</svg>\n", fp);
     if (ferror(fp)) return CMETA_EIO;
