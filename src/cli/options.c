@@ -662,7 +662,7 @@ const cli_option cli_options[] = {
      NULL, set_svg_text, "SVG text as text elements naming the font (editable), or as glyph outlines"},
     {"--rob-tool", NULL, OPT_ENUM, "T", "rob2 robins-i robins-i-v2", NONE, "rob2", "robins-i", 0, CMD_FOREST | CMD_PLOT | CMD_BATCH, "figure",
      NULL, NULL, NULL, set_rob_tool, "the risk-of-bias tool whose domains the legend names; the columns rob_D1..rob_Dn "
-     "(5 for rob2, 7 for the ROBINS-I tools) and rob_overall, when the input has them, are always drawn as "
+     "(5 for rob2, 7 for robins-i, 6 for robins-i-v2) and rob_overall, when the input has them, are always drawn as "
      "traffic lights"},
     {"--loo", NULL, OPT_FLAG, NULL, NULL, NONE, NULL, NULL, 0, CMD_FOREST, "figure", NULL, "--subgroup", NULL,
      set_forest_loo, "plot the leave-one-out estimates (as cmeta loo) instead of the studies"},
