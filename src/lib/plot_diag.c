@@ -519,11 +519,13 @@ static cmeta_status regplot_draw(page *g, const cmeta_regplot_data *rd, const ch
     size_t step = rd->npred > 200 ? rd->npred / 200 : 1;
     if (show_pi) TRY(band(g, rd, rd->pi_lb, rd->pi_ub, step, 0.95, 1));
     TRY(band(g, rd, rd->ci_lb, rd->ci_ub, step, 0.85, 0));
-    TRY(polyline(g, rd, rd->ci_lb, step, CMETA_ROLE_CI, 0, 1, 1));
-    TRY(polyline(g, rd, rd->ci_ub, step, CMETA_ROLE_CI, 1, 1, 1));
+    /* dashed and dotted edges in longer pieces, so that the pattern shows */
+    size_t dstep = rd->npred > 25 ? rd->npred / 25 : 1;
+    TRY(polyline(g, rd, rd->ci_lb, dstep, CMETA_ROLE_CI, 0, 1, 1));
+    TRY(polyline(g, rd, rd->ci_ub, dstep, CMETA_ROLE_CI, 1, 1, 1));
     if (show_pi) {
-        TRY(polyline(g, rd, rd->pi_lb, step, CMETA_ROLE_PRED, 0, 1, 2));
-        TRY(polyline(g, rd, rd->pi_ub, step, CMETA_ROLE_PRED, 1, 1, 2));
+        TRY(polyline(g, rd, rd->pi_lb, dstep, CMETA_ROLE_PRED, 0, 1, 2));
+        TRY(polyline(g, rd, rd->pi_ub, dstep, CMETA_ROLE_PRED, 1, 1, 2));
     }
     TRY(polyline(g, rd, rd->pred, step, CMETA_ROLE_ESTLINE, -1, 3, 0));
     /* points: grey circles with black edges, largest first (regplot: pch 21, bg "darkgray") */
@@ -533,8 +535,12 @@ static cmeta_status regplot_draw(page *g, const cmeta_regplot_data *rd, const ch
     TRY(sized_points(g, &tmp));
     for (size_t j = 0; j < o->n; j++)
         if (o->prim[j].kind == CMETA_PRIM_CIRCLE) o->prim[j].fill = 0.66;
+    /* y on the yi scale (regplot's ylab: "Log Risk Ratio" for RR) */
     char yt[96];
-    TRY(axes(g, xname && *xname ? xname : "Moderator", effect_title(rd->measure, yt, sizeof yt)));
+    if (cmeta_measure_transform(rd->measure) == CMETA_TRANS_EXP)
+        snprintf(yt, sizeof yt, "Log %s", cmeta__measure_long_name(rd->measure));
+    else snprintf(yt, sizeof yt, "%s", cmeta__measure_long_name(rd->measure));
+    TRY(axes(g, xname && *xname ? xname : "Moderator", yt));
     return CMETA_OK;
 }
 
