@@ -41,7 +41,10 @@ static void test_parse(void)
     CU_ASSERT_PTR_NOT_NULL(strstr(err.message, "'lowish'"));
     CU_ASSERT_EQUAL(cmeta_rob_ndomains(CMETA_ROB_TOOL_ROB2), 5);
     CU_ASSERT_EQUAL(cmeta_rob_ndomains(CMETA_ROB_TOOL_ROBINS_I), 7);
-    CU_ASSERT_EQUAL(cmeta_rob_ndomains(CMETA_ROB_TOOL_ROBINS_I_V2), 7);
+    CU_ASSERT_EQUAL(cmeta_rob_ndomains(CMETA_ROB_TOOL_ROBINS_I_V2), 6); /* no deviations domain in V2 */
+    CU_ASSERT_STRING_EQUAL(cmeta_rob_domain_name(CMETA_ROB_TOOL_ROBINS_I_V2, 3), "Bias due to missing data");
+    CU_ASSERT_STRING_EQUAL(cmeta_rob_domain_name(CMETA_ROB_TOOL_ROBINS_I_V2, 5), "Bias in selection of the reported result");
+    CU_ASSERT_PTR_NULL(cmeta_rob_domain_name(CMETA_ROB_TOOL_ROBINS_I_V2, 6));
     CU_ASSERT_STRING_EQUAL(cmeta_rob_domain_name(CMETA_ROB_TOOL_ROB2, 0), "Bias arising from the randomization process");
     CU_ASSERT_STRING_EQUAL(cmeta_rob_domain_name(CMETA_ROB_TOOL_ROBINS_I, 2), "Bias in classification of interventions");
     CU_ASSERT_STRING_EQUAL(cmeta_rob_domain_name(CMETA_ROB_TOOL_ROBINS_I_V2, 1), "Bias in classification of interventions");

@@ -168,7 +168,7 @@ typedef enum { CMETA_ROB_TOOL_ROB2, CMETA_ROB_TOOL_ROBINS_I, CMETA_ROB_TOOL_ROBI
  * "critical" under RoB 2: CMETA_EDATA with the accepted words in err. */
 CMETA_EXPORT cmeta_status cmeta_rob_parse(const char *cell, cmeta_rob_tool tool, cmeta_rob_judgement *out,
                                           cmeta_error *err) CMETA_RESULT_USED;
-/* Number of domains of a tool (5 RoB 2, 7 ROBINS-I and ROBINS-I V2) and the name of domain
+/* Number of domains of a tool (5 RoB 2, 7 ROBINS-I, 6 ROBINS-I V2) and the name of domain
  * j (0-based), e.g. "Bias arising from the randomization process"; NULL out of range. */
 CMETA_EXPORT size_t cmeta_rob_ndomains(cmeta_rob_tool tool);
 CMETA_EXPORT const char *cmeta_rob_domain_name(cmeta_rob_tool tool, size_t j);

@@ -64,6 +64,11 @@ typedef struct {
     int digits;               /* --digits (-1: not given) */
     int no_overall_test;      /* --no-overall-test */
     int svg_outline;          /* --svg-text outline */
+    int svg_text_set;         /* --svg-text given */
+    long reps;                /* --reps N (plot qq envelope; 0: not given, 1000) */
+    int no_envelope;          /* --no-envelope (plot qq) */
+    const char *plot_mod;     /* --plot-mod NAME (regress --plot) */
+    int plot_pi;              /* --plot-pi (regress --plot) */
     const char *rob_tool;     /* --rob-tool rob2|robins-i|robins-i-v2 (NULL: rob2) */
     int forest_loo, forest_cumul; /* forest --loo / --cumul */
     const char *ri_sweep;     /* --ri-sweep FROM:TO:STEP or a list (pool, forest; cli_risweep.c) */

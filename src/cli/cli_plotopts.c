@@ -165,8 +165,9 @@ int cli_rob_columns(const cli_opts *o, const cmeta_table *t, const cmeta_data *d
     if (nseen != nd || nd != want)
         return cli_failf(2, "%s: risk-of-bias columns: %s has %zu domains, rob_D1..rob_D%zu, but the file has %zu%s%s",
                          cmeta_table_name(t), tname, want, want, nseen, nseen == nd ? "" : " (not numbered 1, 2, ..)",
-                         tool == CMETA_ROB_TOOL_ROB2 && nseen == 7 ? " (ROBINS-I: --rob-tool robins-i or robins-i-v2)"
-                         : tool != CMETA_ROB_TOOL_ROB2 && nseen == 5 ? " (RoB 2: --rob-tool rob2)" : "");
+                         nseen == 7 && tool != CMETA_ROB_TOOL_ROBINS_I ? " (ROBINS-I: --rob-tool robins-i)"
+                         : nseen == 6 && tool != CMETA_ROB_TOOL_ROBINS_I_V2 ? " (ROBINS-I V2: --rob-tool robins-i-v2)"
+                         : nseen == 5 && tool != CMETA_ROB_TOOL_ROB2 ? " (RoB 2: --rob-tool rob2)" : "");
     cols[nd] = ov;
     a->rob = calloc((d->k ? d->k : 1) * (nd + 1), sizeof *a->rob);
     if (!a->rob) return cli_failf(4, "out of memory");

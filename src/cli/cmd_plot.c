@@ -1,5 +1,6 @@
-/* cmd_plot.c - `cmeta plot baujat|radial|qq|labbe FILE -o F.svg|.png|.pdf|.csv`: the diagnostic
- * plots of the pooled model (cmeta/diagplot.h); -o F.csv writes the plotted quantities. */
+/* cmd_plot.c - `cmeta plot baujat|radial|qq|labbe|drapery|rob-summary FILE -o F.svg|.png|.pdf|.csv`:
+ * the diagnostic plots of the pooled model (cmeta/diagplot.h); -o F.csv writes the plotted
+ * quantities. The drawing controls (--title --xlab --size --dpi --svg-text) apply to pictures. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -7,13 +8,16 @@
 
 #include "cli.h"
 
-static int kind_of(const char *s, cmeta_diagplot_kind *k)
+#define KIND_DRAPERY 100
+
+static int kind_of(const char *s, int *k)
 {
     if (!s) return 0;
     if (strcmp(s, "baujat") == 0) *k = CMETA_DIAG_BAUJAT;
     else if (strcmp(s, "radial") == 0) *k = CMETA_DIAG_RADIAL;
     else if (strcmp(s, "qq") == 0) *k = CMETA_DIAG_QQ;
     else if (strcmp(s, "labbe") == 0) *k = CMETA_DIAG_LABBE;
+    else if (strcmp(s, "drapery") == 0) *k = KIND_DRAPERY;
     else return 0;
     return 1;
 }
@@ -56,6 +60,44 @@ static int write_csv(const cmeta_diagplot_data *dd, const cmeta_data *d, const c
         fputc('\n', fp);
     }
     return cli_out_commit(&out);
+}
+
+/* drapery: one row per grid point: theta, the p-value of each study (columns named by the
+ * study labels), of the pooled estimate, and the prediction curve (empty for fixed effect) */
+static int write_drapery_csv(const cmeta_drapery_data *dd, const cmeta_data *d, const char *path)
+{
+    cli_out out = {0};
+    int rc = cli_out_open(&out, path);
+    if (rc) return rc;
+    FILE *fp = out.fp;
+    fputs("theta", fp);
+    for (size_t i = 0; i < dd->k; i++) {
+        char num[32];
+        snprintf(num, sizeof num, "Study %zu", i + 1);
+        fputc(',', fp);
+        cmeta_csv_field(fp, d->label && d->label[i] ? d->label[i] : num);
+    }
+    fputs(",pooled,prediction\n", fp);
+    for (size_t j = 0; j < dd->n; j++) {
+        cmeta_csv_num(fp, dd->theta[j]);
+        for (size_t i = 0; i < dd->k; i++) {
+            fputc(',', fp);
+            cmeta_csv_num(fp, dd->p[i * dd->n + j]);
+        }
+        fputc(',', fp);
+        cmeta_csv_num(fp, dd->pooled[j]);
+        fputc(',', fp);
+        if (dd->pred) cmeta_csv_num(fp, dd->pred[j]);
+        fputc('\n', fp);
+    }
+    return cli_out_commit(&out);
+}
+
+/* The drawing controls given, by name (the first one), or NULL. */
+static const char *figure_option(const cli_opts *o)
+{
+    return o->plot_title ? "--title" : o->xlab ? "--xlab" : o->size_w > 0 ? "--size" : o->dpi > 0 ? "--dpi"
+         : o->svg_text_set ? "--svg-text" : NULL;
 }
 
 /* plot rob-summary: the weighted risk-of-bias bar chart of the input's rob_D1..rob_Dn,
@@ -116,7 +158,11 @@ static int rob_summary(const cli_opts *o, const cmeta_table *t, const cmeta_data
             }
         }
         rc = cli_out_commit(&out);
-    } else rc = cli_plot_write(&plot, o->output);
+    } else {
+        cmeta_render_opts ro;
+        cli_render_opts(o, &ro);
+        rc = cli_plot_write_opts(&plot, o->output, &ro);
+    }
 done:
     cmeta_plot_free(&plot);
     cmeta_text_measurer_free(tm);
@@ -126,7 +172,7 @@ done:
 
 int cmeta_cmd_plot(int argc, char **argv)
 {
-    cmeta_diagplot_kind kind = CMETA_DIAG_BAUJAT;
+    int kind = CMETA_DIAG_BAUJAT;
     int is_rob = argc > 1 && strcmp(argv[1], "rob-summary") == 0;
     int have_kind = argc > 1 && (is_rob || kind_of(argv[1], &kind));
     char **av = argv;
@@ -143,13 +189,28 @@ int cmeta_cmd_plot(int argc, char **argv)
     if (rc >= 0) return rc;
     if (!have_kind) {
         cli_opts_free(&o);
-        return cli_failf(1, "plot: name the plot first: cmeta plot baujat|radial|qq|labbe|rob-summary FILE -o F.svg (see cmeta plot --help)");
+        return cli_failf(1, "plot: name the plot first: cmeta plot baujat|radial|qq|labbe|drapery|rob-summary FILE -o F.svg (see cmeta plot --help)");
     }
+    const char *pname = argv[1];
     if (!is_rob && o.rob_tool) {
         cli_opts_free(&o);
         return cli_failf(1, "plot: --rob-tool is for plot rob-summary");
     }
     int csv = o.output && is_csv(o.output);
+    /* options a plot does not use are refused */
+    const char *bad = NULL;
+    if (csv && figure_option(&o)) bad = figure_option(&o);
+    else if (is_rob && (o.plot_title || o.xlab)) bad = o.plot_title ? "--title" : "--xlab";
+    else if (kind != CMETA_DIAG_QQ || is_rob || csv)
+        bad = o.reps ? "--reps" : o.seed_set ? "--seed" : o.no_envelope ? "--no-envelope" : NULL;
+    if (bad) {
+        cli_opts_free(&o);
+        return cli_failf(1, "plot %s: %s does not apply%s", pname, bad,
+                         csv ? " to -o F.csv (the plotted values)"
+                         : !strcmp(bad, "--reps") || !strcmp(bad, "--seed") || !strcmp(bad, "--no-envelope")
+                             ? " (it is for the envelope of plot qq)"
+                             : " (rob-summary has no title or axis title)");
+    }
     if (!csv && (rc = cli_plot_check_output(&o))) {
         cli_opts_free(&o);
         return rc;
@@ -163,6 +224,8 @@ int cmeta_cmd_plot(int argc, char **argv)
     size_t *idx = NULL;
     cmeta_diagplot_data dd;
     memset(&dd, 0, sizeof dd);
+    cmeta_drapery_data dr;
+    memset(&dr, 0, sizeof dr);
     cmeta_plot plot;
     memset(&plot, 0, sizeof plot);
     cmeta_error err;
@@ -191,12 +254,21 @@ int cmeta_cmd_plot(int argc, char **argv)
         goto done;
     }
     if (cmeta_fit_subset(&s, idx, d->k, &fo, &fit, &w, &err) != CMETA_OK ||
-        cmeta_diagplot_compute(kind, &s, &fo, fit, &dd, &w, &err) != CMETA_OK) {
+        (kind == KIND_DRAPERY ? cmeta_drapery_compute(&s, &fo, fit, 1000, &dr, &err)
+                              : cmeta_diagplot_compute((cmeta_diagplot_kind)kind, &s, &fo, fit, &dd, &w, &err)) !=
+            CMETA_OK) {
+        rc = cli_fail(&err);
+        goto done;
+    }
+    /* qq: metafor's envelope (reps 1000, the fit's level), seed 1 unless given */
+    if (kind == CMETA_DIAG_QQ && !csv && !o.no_envelope &&
+        cmeta_diagplot_qq_envelope(&dd, &s, o.reps > 0 ? (size_t)o.reps : 1000, o.seed_set ? o.seed : 1, fo.level,
+                                   &err) != CMETA_OK) {
         rc = cli_fail(&err);
         goto done;
     }
     if (csv) {
-        rc = write_csv(&dd, d, o.output);
+        rc = kind == KIND_DRAPERY ? write_drapery_csv(&dr, d, o.output) : write_csv(&dd, d, o.output);
     } else {
         if (cmeta_plot_backend_ready(&err) != CMETA_OK) {
             rc = cli_fail(&err);
@@ -206,12 +278,16 @@ int cmeta_cmd_plot(int argc, char **argv)
             rc = cli_failf(4, "out of memory");
             goto done;
         }
-        if (cmeta_diagplot_layout(&dd, NULL, cmeta_text_measure_cairo, tm, &plot, &err) !=
-            CMETA_OK) {
+        cmeta_diagplot_opts po = {o.plot_title, o.xlab, NULL};
+        if ((kind == KIND_DRAPERY ? cmeta_drapery_layout(&dr, &po, cmeta_text_measure_cairo, tm, &plot, &err)
+                                  : cmeta_diagplot_layout_opts(&dd, NULL, &po, cmeta_text_measure_cairo, tm, &plot,
+                                                               &err)) != CMETA_OK) {
             rc = cli_fail(&err);
             goto done;
         }
-        rc = cli_plot_write(&plot, o.output);
+        cmeta_render_opts ro;
+        cli_render_opts(&o, &ro);
+        rc = cli_plot_write_opts(&plot, o.output, &ro);
     }
     if (rc == 0) cli_print_warnings(&w);
 done:
@@ -220,6 +296,7 @@ done:
     cmeta_text_measurer_free(tm);
     cmeta_plot_cleanup_at_exit();
     cmeta_diagplot_data_free(&dd);
+    cmeta_drapery_data_free(&dr);
     cmeta_fit_free(fit);
     cmeta_data_free(d);
     cmeta_table_free(t);

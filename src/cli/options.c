@@ -78,19 +78,25 @@ const cli_command cli_commands[] = {
     {"funnel", CMD_FUNNEL, cmeta_cmd_funnel, "FILE -o F.svg|F.png|F.pdf [options]",
      "funnel plot (-o F.svg|.png|.pdf)",
      "Funnel plot: estimates against standard errors, pseudo confidence region, summary line.\n"},
-    {"plot", CMD_PLOT, cmeta_cmd_plot, "baujat|radial|qq|labbe|rob-summary FILE -o F.svg|F.png|F.pdf|F.csv [options]",
-     "Baujat, radial (Galbraith), normal Q-Q, L'Abbe or risk-of-bias summary plot",
+    {"plot", CMD_PLOT, cmeta_cmd_plot, "baujat|radial|qq|labbe|drapery|rob-summary FILE -o F.svg|F.png|F.pdf|F.csv [options]",
+     "Baujat, radial (Galbraith), normal Q-Q, L'Abbe, drapery or risk-of-bias summary plot",
      "Diagnostic plots of the pooled model, as R metafor's baujat, radial and qqnorm draw them:\n"
      "  baujat  each study's contribution to Q, (yi - mu)^2 / (vi + tau^2), against its\n"
      "          influence on the estimate, (mu(-i) - mu)^2 / Var(mu(-i)), each point labelled with the study's number (1..k)\n"
      "  radial  zi = yi / sqrt(vi + tau^2) against xi = 1 / sqrt(vi + tau^2), the line\n"
      "          z = mu x and the band mu x +- z(1 - alpha/2)\n"
-     "  qq      standardized residuals against normal quantiles, with the line y = x\n"
+     "  qq      standardized residuals against normal quantiles, with the line y = x and\n"
+     "          metafor's simulated pseudo confidence envelope (--reps N, default 1000; --seed S,\n"
+     "          default 1; --no-envelope); not smoothed (metafor smooths it with supsmu)\n"
      "  labbe   2x2 data (RR, OR, RD, AS): each study's treatment-arm event rate against its\n"
      "          control-arm rate on the measure's scale (log, logit, raw, arcsine), sized by\n"
      "          weight, with the lines y = x and y = x + estimate\n"
+     "  drapery p-value functions (Ruecker & Schwarzer 2021; meta's drapery, p-value scale):\n"
+     "          2 (1 - Phi(|yi - theta| / sei)) per study, the pooled estimate's by the fit's\n"
+     "          test (z or t), the prediction region (random effects), the line p = 1 - level\n"
      "-o F.csv writes the plotted quantities instead of the picture (study, x, y; radial\n"
-     "also the line and band at each x; labbe the point size and the line at each x).\n"
+     "also the line and band at each x; labbe the point size and the line at each x; drapery one\n"
+     "row per theta: the p-value of every study, the pooled and the prediction curve).\n"
      "  rob-summary  the input's risk-of-bias columns rob_D1..rob_Dn, rob_overall as one bar per\n"
      "          domain split into the shares of the pooled model's study weights judged low, some\n"
      "          concerns, high, (critical,) unclear (robvis rob_summary(weighted = TRUE)); -o F.csv\n"
@@ -498,7 +504,17 @@ static int set_no_overall_test(cli_opts *o, const char *v, double x) { (void)v, 
 static int set_forest_loo(cli_opts *o, const char *v, double x) { (void)v, (void)x; o->forest_loo = 1; return 0; }
 static int set_forest_cumul(cli_opts *o, const char *v, double x) { (void)v, (void)x; o->forest_cumul = 1; return 0; }
 static int set_rob_tool(cli_opts *o, const char *v, double x) { (void)x; o->rob_tool = v; return 0; }
-static int set_svg_text(cli_opts *o, const char *v, double x) { (void)x; o->svg_outline = !strcasecmp(v, "outline"); return 0; }
+static int set_svg_text(cli_opts *o, const char *v, double x)
+{
+    (void)x;
+    o->svg_outline = !strcasecmp(v, "outline");
+    o->svg_text_set = 1;
+    return 0;
+}
+static int set_reps(cli_opts *o, const char *v, double x) { (void)v; o->reps = (long)x; return 0; }
+static int set_no_envelope(cli_opts *o, const char *v, double x) { (void)v, (void)x; o->no_envelope = 1; return 0; }
+static int set_plot_mod(cli_opts *o, const char *v, double x) { (void)x; o->plot_mod = v; return 0; }
+static int set_plot_pi(cli_opts *o, const char *v, double x) { (void)v, (void)x; o->plot_pi = 1; return 0; }
 
 /* ---- options ------------------------------------------------------------------------------
  * One row per option. --help and the man page list a command's options by group, the groups in
@@ -508,6 +524,7 @@ static int set_svg_text(cli_opts *o, const char *v, double x) { (void)x; o->svg_
 #define PLOTS (CMD_FOREST | CMD_FUNNEL | CMD_BATCH)   /* issue 17's figure controls */
 #define FORESTS (CMD_FOREST | CMD_BATCH)
 #define PLOTS_NEED NULL
+#define FIGS (PLOTS | CMD_PLOT | CMD_REGRESS) /* the drawing controls: also plot and regress --plot */
 
 const cli_option cli_options[] = {
     /* name, alias, kind, meta, words, lo, hi, lo_open, hi_open, default, example, repeat, commands,
@@ -628,9 +645,9 @@ const cli_option cli_options[] = {
     {"--trimfill", NULL, OPT_FLAG, NULL, NULL, NONE, NULL, NULL, 0, CMD_FUNNEL, "plot", NULL, NULL, NULL,
      set_trimfill, "add the studies imputed by trim and fill (L0) as open circles; the summary line is the "
                    "adjusted estimate"},
-    {"--title", NULL, OPT_TEXT, "TEXT", NULL, NONE, NULL, "BCG vaccine", 0, PLOTS, "figure", PLOTS_NEED, NULL, NULL,
+    {"--title", NULL, OPT_TEXT, "TEXT", NULL, NONE, NULL, "BCG vaccine", 0, FIGS, "figure", PLOTS_NEED, NULL, NULL,
      set_title, "title above the plot"},
-    {"--xlab", NULL, OPT_TEXT, "TEXT", NULL, NONE, NULL, "Risk ratio", 0, PLOTS, "figure", PLOTS_NEED, NULL, NULL,
+    {"--xlab", NULL, OPT_TEXT, "TEXT", NULL, NONE, NULL, "Risk ratio", 0, FIGS, "figure", PLOTS_NEED, NULL, NULL,
      set_xlab, "axis title (default: the measure's name)"},
     {"--favours", NULL, OPT_TEXT, "LEFT,RIGHT", NULL, NONE, NULL, "Favours vaccine,Favours control", 0, FORESTS,
      "figure", PLOTS_NEED, NULL, NULL, set_favours, "the texts under the axis, left and right of the null effect "
@@ -648,30 +665,41 @@ const cli_option cli_options[] = {
      set_at, "axis ticks on the scale shown; without --xlim the axis spans them"},
     {"--digits", NULL, OPT_INT, "N", NULL, 0, 10, 0, 0, "2", "3", 0, FORESTS, "figure", PLOTS_NEED, NULL, NULL,
      set_digits, "decimals of the estimates, intervals and statistics printed in the plot"},
-    {"--size", NULL, OPT_TEXT, "WxH", NULL, NONE, NULL, "8x6in", 0, PLOTS, "figure", PLOTS_NEED, NULL, NULL, set_size,
+    {"--size", NULL, OPT_TEXT, "WxH", NULL, NONE, NULL, "8x6in", 0, FIGS, "figure", PLOTS_NEED, NULL, NULL, set_size,
      "page size, W x H with a unit: in, cm, mm, pt or px (pixels at --dpi); the plot is scaled to fit, same "
      "factor both ways, and centred (default: its own size)"},
-    {"--dpi", NULL, OPT_INT, "N", NULL, 10, 10000, 0, 0, "300", "600", 0, PLOTS, "figure", PLOTS_NEED, NULL, NULL,
+    {"--dpi", NULL, OPT_INT, "N", NULL, 10, 10000, 0, 0, "300", "600", 0, FIGS, "figure", PLOTS_NEED, NULL, NULL,
      set_dpi, "PNG resolution, pixels per inch, also written in the PNG (pHYs chunk)"},
     {"--no-overall-test", NULL, OPT_FLAG, NULL, NULL, NONE, NULL, NULL, 0, FORESTS, "figure", PLOTS_NEED, NULL, NULL,
      set_no_overall_test, "leave out the test for the overall effect (e.g. of p = 0.5 for a single proportion)"},
     {"--annotate", NULL, OPT_LIST, "A,B", NULL, NONE, NULL, "year,effect", 0, FORESTS, "figure", PLOTS_NEED, NULL,
      NULL, set_annotate, "the text columns shown, by name: data, weight, effect (the built-in ones; those not named "
      "are left out) and columns of the input (after the study label)"},
-    {"--svg-text", NULL, OPT_ENUM, "T", "text outline", NONE, "text", "outline", 0, PLOTS, "figure", PLOTS_NEED, NULL,
+    {"--svg-text", NULL, OPT_ENUM, "T", "text outline", NONE, "text", "outline", 0, FIGS, "figure", PLOTS_NEED, NULL,
      NULL, set_svg_text, "SVG text as text elements naming the font (editable), or as glyph outlines"},
     {"--rob-tool", NULL, OPT_ENUM, "T", "rob2 robins-i robins-i-v2", NONE, "rob2", "robins-i", 0, CMD_FOREST | CMD_PLOT | CMD_BATCH, "figure",
      NULL, NULL, NULL, set_rob_tool, "the risk-of-bias tool whose domains the legend names; the columns rob_D1..rob_Dn "
-     "(5 for rob2, 7 for the ROBINS-I tools) and rob_overall, when the input has them, are always drawn as "
+     "(5 for rob2, 7 for robins-i, 6 for robins-i-v2) and rob_overall, when the input has them, are always drawn as "
      "traffic lights"},
     {"--loo", NULL, OPT_FLAG, NULL, NULL, NONE, NULL, NULL, 0, CMD_FOREST, "figure", NULL, "--subgroup", NULL,
      set_forest_loo, "plot the leave-one-out estimates (as cmeta loo) instead of the studies"},
     {"--cumul", NULL, OPT_FLAG, NULL, NULL, NONE, NULL, NULL, 0, CMD_FOREST, "figure", NULL, "--subgroup", NULL,
      set_forest_cumul, "plot the cumulative estimates (as cmeta cumul; with --order COL) instead of the studies"},
-    {"--plot", NULL, OPT_PATH, "F", NULL, NONE, NULL, "plot.svg", 0, CMD_GOSH | CMD_BAYES | CMD_POOL, "plot", NULL, NULL, NULL,
+    {"--plot", NULL, OPT_PATH, "F", NULL, NONE, NULL, "plot.svg", 0, CMD_GOSH | CMD_BAYES | CMD_POOL | CMD_REGRESS, "plot",
+     NULL, NULL, NULL,
      set_plot, "gosh: the GOSH plot (estimate against I^2, counted in a grid, with histograms); bayes: the "
-               "posterior of tau with its prior; pool (with --ri-sweep): estimate and CI against ri; .svg, .png "
+               "posterior of tau with its prior; pool (with --ri-sweep): estimate and CI against ri; regress: the "
+               "bubble plot (metafor's regplot: studies sized by weight, fitted line and its CI band); .svg, .png "
                "or .pdf"},
+    {"--plot-mod", NULL, OPT_TEXT, "NAME", NULL, NONE, NULL, "ablat", 0, CMD_REGRESS, "plot", "--plot", NULL, NULL,
+     set_plot_mod, "the moderator on the bubble plot's x axis (a coefficient name; required with more than one "
+                   "moderator, whose others are held at their means, as regplot's mod)"},
+    {"--plot-pi", NULL, OPT_FLAG, NULL, NULL, NONE, NULL, NULL, 0, CMD_REGRESS, "plot", "--plot", NULL, NULL,
+     set_plot_pi, "also draw the prediction band (regplot's pi = TRUE)"},
+    {"--reps", NULL, OPT_INT, "N", NULL, 2, 10000000, 0, 0, "1000", "10000", 0, CMD_PLOT, "plot", NULL, NULL, NULL,
+     set_reps, "plot qq: replicates of the simulated envelope (metafor's reps)"},
+    {"--no-envelope", NULL, OPT_FLAG, NULL, NULL, NONE, NULL, NULL, 0, CMD_PLOT, "plot", NULL, "--reps", NULL,
+     set_no_envelope, "plot qq: no simulated envelope (metafor's envelope = FALSE)"},
     {"--tau-prior", NULL, OPT_TEXT, "PRIOR", NULL, NONE, NULL, "halfnormal:0.5", 0, CMD_BAYES | CMD_FOREST,
      "bayes", NULL, NULL, NULL, set_tau_prior,
      "prior of tau (required by bayes; forest only with --bayes): halfnormal:S, halfcauchy:S, halft:S:DF, "
@@ -688,8 +716,9 @@ const cli_option cli_options[] = {
      "resampling", NULL, NULL, NULL, set_type, "resample the studies, or draw yi* ~ N(estimate, vi + tau^2)"},
     {"--subsets", NULL, OPT_INT, "N", NULL, 2, 1000000000, 0, 0, NULL, "1000", 0, CMD_GOSH, "resampling", NULL,
      NULL, NULL, set_subsets, "N random subsets instead of all 2^k - 1 (the default when 2^k - 1 <= 10^6)"},
-    {"--seed", NULL, OPT_SEED, "S", NULL, NONE, NULL, "42", 0, SEEDED, "resampling", NULL, NULL, NULL, set_seed,
-     "seed of the random numbers; without it one is made from the clock, and printed"},
+    {"--seed", NULL, OPT_SEED, "S", NULL, NONE, NULL, "42", 0, SEEDED | CMD_PLOT, "resampling", NULL, NULL, NULL, set_seed,
+     "seed of the random numbers; without it one is made from the clock, and printed (plot qq's envelope: "
+     "default 1, so that the figure is the same every run)"},
     {"--threads", NULL, OPT_INT, "N", NULL, 1, 64, 0, 0, NULL, "2", 0, SEEDED, "resampling", NULL, NULL, NULL,
      set_threads, "threads computing the replicates; without it, the CPUs this process may use (affinity "
                   "mask and cgroup CPU quota), one when the work is under ~1 ms. The results are the same "

@@ -13,11 +13,19 @@
  *   PMC10267093 Table 3): D1 confounding, D2 selection of participants into the study, D3
  *   classification of interventions, D4 deviations from intended interventions, D5 missing
  *   data, D6 measurement of outcomes, D7 selection of the reported result.
- *   ROBINS-I V2 (Sterne JAC, Higgins JPT et al., ROBINS-I V2 tool, riskofbias.info, 2024):
- *   classification of interventions moves to D2, selection of participants (now "into the
- *   study (or into the analysis)") to D3, and D6 reads "measurement of the outcome". The V2
- *   names are taken from the V2 tool as released; the stored references searched for this
- *   file did not contain its text, so check them against riskofbias.info before citing.
+ *   ROBINS-I V2 (Sterne JAC, Higgins JPT et al. The Risk Of Bias In Non-randomized Studies - of
+ *   Interventions, Version 2 (ROBINS-I V2): assessment tool for follow-up studies,
+ *   riskofbias.info/welcome/robins-i-v2; launch version 2024, revised 20 November 2025): SIX
+ *   domains. The V1 domain "deviations from intended interventions" is gone (its concerns moved
+ *   into confounding, variant B for per-protocol effects, and the other domains): D1 confounding,
+ *   D2 classification of interventions, D3 selection of participants into the study (or into
+ *   the analysis), D4 missing data, D5 measurement of the outcome, D6 selection of the
+ *   reported result. Checked against the tool's text (domain headings "Domain 1: Bias due to
+ *   confounding" .. "Domain 6: Bias in selection of the reported result") as transcribed in
+ *   two independent implementations: the 20 November 2025 tool document and the CoRATES
+ *   ROBINS-I V2 checklist map (github.com/InfinityBowman/corates,
+ *   packages/web/src/components/checklist/ROBINSIChecklist/checklist-map.js). cmeta until
+ *   issue 17 item 3 listed 7 V2 domains, keeping the V1 deviations domain as D4: wrong.
  * Colours and symbols: robvis's default ("cochrane") scheme (McGuinness LA, Higgins JPT.
  *   Risk-of-bias VISualization (robvis). Res Synth Methods 2021;12:55-61; the package's
  *   scale values): low #02C100 "+", some concerns #E2DF07 "-", high #BF0000 "x" (drawn as
@@ -41,13 +49,12 @@ static const char *const robins_i_domains[] = {
     "Bias due to missing data", "Bias in measurement of outcomes", "Bias in selection of the reported result"};
 static const char *const robins_i_v2_domains[] = {
     "Bias due to confounding", "Bias in classification of interventions",
-    "Bias in selection of participants into the study (or into the analysis)",
-    "Bias due to deviations from intended interventions", "Bias due to missing data",
+    "Bias in selection of participants into the study (or into the analysis)", "Bias due to missing data",
     "Bias in measurement of the outcome", "Bias in selection of the reported result"};
 
 size_t cmeta_rob_ndomains(cmeta_rob_tool tool)
 {
-    return tool == CMETA_ROB_TOOL_ROB2 ? 5 : 7;
+    return tool == CMETA_ROB_TOOL_ROB2 ? 5 : tool == CMETA_ROB_TOOL_ROBINS_I ? 7 : 6;
 }
 
 const char *cmeta_rob_domain_name(cmeta_rob_tool tool, size_t j)

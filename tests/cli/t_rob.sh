@@ -23,8 +23,16 @@ rob_has '>D7: Bias in selection of the reported result</text>' "robins-i legend"
 rob_has '>D3: Bias in classification of interventions</text>' "robins-i D3"
 rob_has '>Serious</text>' "robins-i judgement words"
 rob_has 'fill="#820000"' "critical circle"
-expect_picture svg "$F" "forest robins-i-v2" forest $D/rob_robins7.csv --measure RR --rob-tool robins-i-v2 --layout revman5 -o "$F"
+# ROBINS-I V2 has six domains (no "deviations from intended interventions"; src/lib/plot_rob.c)
+expect_picture svg "$F" "forest robins-i-v2" forest $D/rob_robinsv2.csv --measure RR --rob-tool robins-i-v2 --layout revman5 -o "$F"
 rob_has '>D2: Bias in classification of interventions</text>' "robins-i-v2 D2"
+rob_has '>D4: Bias due to missing data</text>' "robins-i-v2 D4"
+rob_has '>D6: Bias in selection of the reported result</text>' "robins-i-v2 D6"
+grep -qF 'deviations' "$F" && bad "robins-i-v2: no deviations domain" || ok
+expect_error 2 "ROBINS-I V2 has 6 domains, rob_D1..rob_D6, but the file has 7 (ROBINS-I: --rob-tool robins-i)" "rob count v2" \
+    forest $D/rob_robins7.csv --measure RR --rob-tool robins-i-v2 -o "$F"
+expect_error 2 "but the file has 6 (ROBINS-I V2: --rob-tool robins-i-v2)" "rob count 6 under rob2" \
+    forest $D/rob_robinsv2.csv --measure RR -o "$F"
 
 # refused: a word that is no judgement (file:line:column: study), '-', the count of columns
 expect_stderr 2 "cmeta: $D/rob_bad_word.csv:2:10: study 'Made-up trial A': rob_D5: risk of bias 'maybe' is not one of low, some concerns (moderate), high (serious), critical, unclear (no information), +, x, !, ?" \
