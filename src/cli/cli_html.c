@@ -65,7 +65,9 @@ void cli_html_num(FILE *fp, const char *src, int digits, double x, const char *p
     else snprintf(v, sizeof v, "null");
     if (digits < 0) cmeta_fmt_pval(shown, sizeof shown, x, 4);
     else cmeta_fmt_num(shown, sizeof shown, x, digits);
-    fprintf(fp, "%s\">%s</td>", v, shown);
+    fprintf(fp, "%s\">", v);
+    cli_html_text(fp, shown); /* "<.0001" */
+    fputs("</td>", fp);
 }
 
 void cli_html_bool(FILE *fp, const char *src, int v, const char *path, ...)
