@@ -156,8 +156,10 @@ static int cmp_path(const void *a, const void *b)
 
 /* Output stem of each file: its basename without ".csv"; a stem already used by an earlier
  * file (in sorted order) gets "-2", "-3", ... Computed on the whole sorted list, before
- * sharding, so every shard names a file the same way. Skipped entries get no name. */
-static int assign_names(file_list *l)
+ * sharding, so every shard names a file the same way. Skipped entries get no name. With
+ * --report (report = 1) a stem whose NAME.html would be the index page (index.csv,
+ * index.shard-1-of-2.csv) is taken too: it gets "-2". */
+static int assign_names(file_list *l, int report)
 {
     for (size_t i = 0; i < l->n; i++) {
         if (l->v[i].skip) continue;
@@ -169,7 +171,16 @@ static int assign_names(file_list *l)
             size_t j;
             for (j = 0; j < i; j++)
                 if (l->v[j].name && strcmp(l->v[j].name, name) == 0) break;
-            if (j == i) break;
+            int reserved = 0;
+            if (report && j == i) {
+                size_t nl = strlen(name);
+                char *h = malloc(nl + 6);
+                if (!h) return -1;
+                snprintf(h, nl + 6, "%s.html", name);
+                reserved = cli_batch_is_index(h);
+                free(h);
+            }
+            if (j == i && !reserved) break;
             snprintf(name + n, cap - n, "-%lu", suffix);
         }
         l->v[i].name = name;
@@ -1079,7 +1090,7 @@ int cmeta_cmd_batch(int argc, char **argv)
     if (rc) goto done;
     if (files.n == 0) { rc = cli_failf(1, "batch: no *.csv files found in the inputs given"); goto done; }
     qsort(files.v, files.n, sizeof *files.v, cmp_path);
-    if (assign_names(&files) != 0) { rc = cli_failf(4, "out of memory"); goto done; }
+    if (assign_names(&files, o.report) != 0) { rc = cli_failf(4, "out of memory"); goto done; }
 
     sel = malloc(files.n * sizeof *sel);
     if (!sel) { rc = cli_failf(4, "out of memory"); goto done; }

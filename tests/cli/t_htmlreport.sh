@@ -107,6 +107,10 @@ grep -q 'id="influence-note"' "$H/r.html" && grep -q 'id="bias-note"' "$H/r.html
     bad "report: MH: influence and bias should say why they are not computed"
 report_vs_json "report: BCG model auto" $BCG --measure RR --model auto --het-p 0.05 -- --measure RR --method REML
 grep -q 'id="model-choice"' "$H/r.html" && ok || bad "report: --model auto: the choice is not stated"
+report_vs_json "report: mixed designs" tests/reference/mixed/mixed.csv -- 
+report_vs_json "report: PFT (harmonic n)" datasets/lupus/responders_all.csv --measure PFT -- --measure PFT
+report_vs_json "report: tau-common, level 90, t" $BCG --measure RR --subgroup alloc --tau-common --level 90 --test t -- --measure RR --level 90 --test t
+grep -q 'data-path="$.tau2_common"' "$H/r.html" && ok || bad "report: --tau-common: the common tau^2 is not shown"
 report_vs_json "report: reported statistics" datasets/reported/routes_smd.csv --measure SMD -- --measure SMD
 grep -q '<th>yi from</th>' "$H/r.html" && ok || bad "report: no yi from column for reported statistics"
 
@@ -198,4 +202,9 @@ cp "$H/in/broken.csv" "$H/in/bcg.csv"
 run_cmd batch "$H/in" --out "$H/out" --measure RR --report
 [ "$rc" = 2 ] && [ ! -e "$H/out/bcg.html" ] && [ ! -e "$H/out/bcg.json" ] && [ -s "$H/out/b c#2.html" ] && ok ||
     bad "batch --report: the old report of a file that now fails is still there"
+# an input named index.csv: its report is index-2.html, the index page stays the index
+mkdir -p "$H/ix" && cp $BCG "$H/ix/index.csv"
+run_cmd batch "$H/ix" --out "$H/ixo" --measure RR --report
+[ "$rc" = 0 ] && [ -s "$H/ixo/index-2.html" ] && [ -s "$H/ixo/index-2.json" ] && grep -qF '<a href="index-2.html">' "$H/ixo/index.html" && ok ||
+    bad "batch --report: index.csv: $(ls "$H/ixo" | tr '\n' ' ')"
 expect_exit 1 "batch: --report takes no -o" batch "$H/in" --out "$H/out2" --report -o x.html
