@@ -69,7 +69,7 @@ DEB_PKGS := gcc make binutils pkg-config libgsl-dev libopenblas-dev libcsv-dev l
 
 .PHONY: deps-dev
 
-.PHONY: batch-kill killtest
+.PHONY: batch-kill killtest browser-test
 .PHONY: all deps run test check unit cli-test readme-test readme-update install uninstall install-test layers FORCE asan ubsan leakcheck bench examples lint format clean fuzz
 
 all: $(BUILD)/cmeta $(BUILD)/libcmeta.a $(BUILD)/libcmeta.so $(BUILD)/cmeta.1 $(BUILD)/cmeta.bash-completion
@@ -96,7 +96,7 @@ test: deps
 	@$(MAKE) --no-print-directory check
 
 check: all $(TEST_BIN)
-	@$(MAKE) --no-print-directory unit cli-test readme-test install-test layers batch-kill
+	@$(MAKE) --no-print-directory unit cli-test readme-test install-test layers batch-kill browser-test
 
 # The library's layering from the objects' symbol tables, and a proof that the check fails
 # on a back-reference (tests/layers.sh).
@@ -119,6 +119,12 @@ batch-kill: $(BUILD)/cmeta
 	@CMETA=./$(BUILD)/cmeta sh tests/batch_kill.sh $(KILL_TRIALS)
 killtest: $(BUILD)/cmeta
 	@CMETA=./$(BUILD)/cmeta sh tests/batch_kill.sh 100
+
+# The HTML reports in headless Chromium (tests/report_chromium.sh, driven by node through the
+# DevTools protocol): console errors, requests, overflow at 1280 and 390 px, print to PDF.
+# Skipped with a message (exit 0) when chromium or node is missing; no network install.
+browser-test: $(BUILD)/cmeta
+	@CMETA=./$(BUILD)/cmeta sh tests/report_chromium.sh
 
 # Every ```console block of README.md run and its shown output compared (tests/readme.sh);
 # readme-update rewrites the shown outputs from the program (review with git diff).

@@ -19,7 +19,7 @@ set -u
 # The layer list, bottom to top: a file (src/lib/NAME.c, shell patterns) and its layer.
 LAYERS='
 0 status
-1 linalg dist threads numparse
+1 linalg dist threads numparse sha256
 2 table colmap effect data mixed design reported
 3 method llcheck tau2 qprofile hakn rma mh fit batchfit mv
 4 subgroup leave1out cumul regtest influence ranktest trimfill fsn resample boot permtest gosh bayes risweep diagplot mv_compare

@@ -33,6 +33,11 @@
  * column), or -t TABLE: lines "GLOB KEY RTOL ATOL  reason..." ('#' comments); the rows whose GLOB
  * matches EXPECTED's file name apply, KEY '*' sets the file's default.
  * Exit 0 same, 1 different (one line on stdout: where, expected, got), 2 usage or I/O error.
+ *
+ *   numcmp --paths FILE.json
+ * lists every scalar of a JSON document, one line each: its path (as the json mode reports it,
+ * $.studies[3].ci_lb), a space, the value as written (strings with their quotes). Used to check
+ * the numbers an HTML report carries against the JSON of the same command (t_htmlreport.sh).
  * -v lists every number compared that is not byte-identical, with its differences (stderr).
  */
 #define _POSIX_C_SOURCE 200809L
@@ -272,6 +277,43 @@ static int cmp_json(const char *a, size_t na, const char *b, size_t nb)
     }
 }
 
+/* every scalar of a JSON text with its path (--paths) */
+static int list_paths(const char *a, size_t na)
+{
+    const char *pa = a, *ea = a + na;
+    frame st[256];
+    size_t depth = 0;
+    char path[1024];
+    for (;;) {
+        tok x = json_next(&pa, ea);
+        if (x.type == T_EOF) return 0;
+        if (x.type == T_BAD) {
+            json_path(st, depth, path, sizeof path);
+            printf("%s: not JSON\n", path);
+            return 1;
+        }
+        frame *top = depth ? &st[depth - 1] : NULL;
+        int is_key = top && !top->arr && top->want_key && x.type == T_STR;
+        if (x.type == T_PUNCT) {
+            char c = *x.s;
+            if (c == '{' || c == '[') {
+                if (depth == sizeof st / sizeof st[0]) return 2;
+                st[depth++] = (frame){c == '[', 0, NULL, 0, c == '{'};
+            } else if (c == '}' || c == ']') {
+                if (depth) depth--;
+            } else if (c == ',' && top) {
+                if (top->arr) top->index++;
+                else top->want_key = 1;
+            }
+        } else if (is_key) {
+            top->key = x.s + 1, top->klen = x.n - 2, top->want_key = 0;
+        } else {
+            json_path(st, depth, path, sizeof path);
+            printf("%s %.*s\n", path, (int)x.n, x.s);
+        }
+    }
+}
+
 /* ---- CSV ----------------------------------------------------------------------------------- */
 typedef struct {
     const char *s; /* raw field text (with its quotes) */
@@ -504,13 +546,24 @@ static int read_table(const char *path, const char *expected)
 static int usage(void)
 {
     fprintf(stderr, "usage: numcmp [--json|--csv|--text] [-r RTOL] [-a ATOL] [-k NAME=RTOL[:ATOL]]... "
-                    "[-t TABLE] [-v] EXPECTED ACTUAL\n");
+                    "[-t TABLE] [-v] EXPECTED ACTUAL\n       numcmp --paths FILE.json\n");
     return 2;
 }
 
 int main(int argc, char **argv)
 {
     int mode = 0; /* 0 by extension, 'j', 'c', 't' */
+    if (argc == 3 && !strcmp(argv[1], "--paths")) {
+        size_t n = 0;
+        char *a = read_all(argv[2], &n);
+        if (!a) {
+            fprintf(stderr, "numcmp: cannot read %s\n", argv[2]);
+            return 2;
+        }
+        int rc = list_paths(a, n);
+        free(a);
+        return rc;
+    }
     const char *table = NULL, *files[2];
     int nf = 0;
     for (int i = 1; i < argc; i++) {

@@ -40,6 +40,17 @@ int cli_batch_is_summary(const char *name)
     return p && strcmp(p, ".csv") == 0 && i <= n;
 }
 
+int cli_batch_is_index(const char *name)
+{
+    if (strcmp(name, "index.html") == 0) return 1;
+    if (strncmp(name, "index.shard-", 12) != 0) return 0;
+    long i, n;
+    const char *p = digits(name + 12, LONG_MAX, &i);
+    if (!p || strncmp(p, "-of-", 4) != 0) return 0;
+    p = digits(p + 4, LONG_MAX, &n);
+    return p && strcmp(p, ".html") == 0 && i <= n;
+}
+
 long cli_batch_staging_pid(const char *name)
 {
     static const char pre[] = ".cmeta-staging.";
@@ -97,7 +108,7 @@ int cli_batch_commit_kind(const char *name)
 {
     long pid;
     if (!name[0] || name[0] == '.' || strchr(name, '/') || cli_batch_temp_name(name, &pid)) return BATCH_LEAVE;
-    return cli_batch_is_summary(name) ? BATCH_MOVE_LAST : BATCH_MOVE;
+    return cli_batch_is_summary(name) || cli_batch_is_index(name) ? BATCH_MOVE_LAST : BATCH_MOVE;
 }
 
 size_t cli_batch_stem(const char *path, char *out, size_t cap)

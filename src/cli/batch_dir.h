@@ -29,6 +29,8 @@ int cli_batch_classify(const batch_entry *e, const char **reason);
 int cli_batch_ends_with_csv(const char *name);
 /* 1 when name is a summary batch writes: summary.csv or summary.shard-I-of-N.csv. */
 int cli_batch_is_summary(const char *name);
+/* 1 when name is the page batch --report writes: index.html or index.shard-I-of-N.html. */
+int cli_batch_is_index(const char *name);
 /* The PID of a staging directory name ".cmeta-staging.PID", else 0. */
 long cli_batch_staging_pid(const char *name);
 /* 1 when name is a temporary file a batch run or an older cmeta left in the output directory:
@@ -37,7 +39,7 @@ long cli_batch_staging_pid(const char *name);
 int cli_batch_temp_name(const char *name, long *pid);
 
 /* What the commit does with a name found in a staging directory: BATCH_MOVE (a per-file
- * output: renamed into OUT), BATCH_MOVE_LAST (a summary: renamed after every other file),
+ * output: renamed into OUT), BATCH_MOVE_LAST (a summary or the index page: renamed after every other file),
  * BATCH_LEAVE (the commit record, error files, temporary files: removed with staging). */
 enum { BATCH_LEAVE = 0, BATCH_MOVE = 1, BATCH_MOVE_LAST = 2 };
 int cli_batch_commit_kind(const char *name);

@@ -38,6 +38,7 @@ typedef struct {
     long jobs;                /* --jobs N */
     long shard_i, shard_n;    /* --shard I/N */
     int plots;                /* --plots */
+    int report;               /* --report (batch) */
     const char *durable;      /* --durable per-file|group (batch) */
     const char *plot;         /* --plot F.svg|.png|.pdf (gosh) */
     unsigned long seed;       /* --seed S */
@@ -284,5 +285,15 @@ int cmeta_cmd_gosh(int argc, char **argv);
 int cmeta_cmd_batch(int argc, char **argv);
 int cmeta_cmd_mv(int argc, char **argv);
 int cmeta_cmd_plot(int argc, char **argv);
+int cmeta_cmd_report(int argc, char **argv);
+
+/* report (cmd_report.c), also run by batch --report in its workers: ctx NULL for the command;
+ * batch passes the report's final path (shown in the record instead of the staging file's)
+ * and its own command line. */
+typedef struct {
+    const char *shown_output;
+    const char *batch_cmdline;
+} cli_report_ctx;
+int cli_report_main(int argc, char **argv, const cli_report_ctx *ctx);
 
 #endif

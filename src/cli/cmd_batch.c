@@ -55,6 +55,7 @@
 
 #include "batch_dir.h"
 #include "cli.h"
+#include "cli_html.h"
 
 typedef struct {
     char *path;      /* input path as given or found */
@@ -155,8 +156,10 @@ static int cmp_path(const void *a, const void *b)
 
 /* Output stem of each file: its basename without ".csv"; a stem already used by an earlier
  * file (in sorted order) gets "-2", "-3", ... Computed on the whole sorted list, before
- * sharding, so every shard names a file the same way. Skipped entries get no name. */
-static int assign_names(file_list *l)
+ * sharding, so every shard names a file the same way. Skipped entries get no name. With
+ * --report (report = 1) a stem whose NAME.html would be the index page (index.csv,
+ * index.shard-1-of-2.csv) is taken too: it gets "-2". */
+static int assign_names(file_list *l, int report)
 {
     for (size_t i = 0; i < l->n; i++) {
         if (l->v[i].skip) continue;
@@ -168,7 +171,16 @@ static int assign_names(file_list *l)
             size_t j;
             for (j = 0; j < i; j++)
                 if (l->v[j].name && strcmp(l->v[j].name, name) == 0) break;
-            if (j == i) break;
+            int reserved = 0;
+            if (report && j == i) {
+                size_t nl = strlen(name);
+                char *h = malloc(nl + 6);
+                if (!h) return -1;
+                snprintf(h, nl + 6, "%s.html", name);
+                reserved = cli_batch_is_index(h);
+                free(h);
+            }
+            if (j == i && !reserved) break;
             snprintf(name + n, cap - n, "-%lu", suffix);
         }
         l->v[i].name = name;
@@ -477,7 +489,10 @@ typedef struct {
     char **plot_args;  /* the figure options (issue 17), forwarded to forest only */
     size_t nplot;
     const char *staging; /* where the workers write */
+    const char *outdir;  /* OUT as given (the reports name their final path) */
+    const char *cmdline; /* the batch command line, for the reports' record */
     int plots;
+    int report;          /* --report: NAME.html per file (cmeta report) */
     int durable_group;
     pid_t parent;
     int closefd[2];    /* the parent's descriptors a child closes (lock, OUT) */
@@ -489,13 +504,19 @@ typedef struct {
 static char **command_argv(const char *cmd, const char *file, const batch_cfg *c, int *argc,
                            const char *e1, const char *e2, const char *e3, const char *e4)
 {
-    int forest = !strcmp(cmd, "forest");
-    char **av = calloc(c->npool + (forest ? c->nplot : 0) + 9, sizeof *av);
+    int forest = !strcmp(cmd, "forest"), report = !strcmp(cmd, "report");
+    char **av = calloc(c->npool + (forest || report ? c->nplot : 0) + 9, sizeof *av);
     if (!av) return NULL;
     int n = 0;
     av[n++] = (char *)cmd;
     for (size_t i = 0; i < c->npool; i++) av[n++] = c->pool_args[i];
     for (size_t i = 0; forest && i < c->nplot; i++) av[n++] = c->plot_args[i];
+    /* the report's forest plot takes --rob-tool of the figure options (the others are forest's) */
+    for (size_t i = 0; report && i < c->nplot; i++)
+        if (!strncmp(c->plot_args[i], "--rob-tool", 10)) {
+            av[n++] = c->plot_args[i];
+            if (!c->plot_args[i][10] && i + 1 < c->nplot) av[n++] = c->plot_args[++i];
+        }
     const char *extra[4] = {e1, e2, e3, e4};
     for (int i = 0; i < 4 && extra[i]; i++) av[n++] = (char *)extra[i];
     av[n++] = "--";
@@ -524,6 +545,24 @@ static int run_one(const batch_file *f, const batch_cfg *c, cli_pool_key *key)
         if (rc != 0) unlink(json); /* the file's outputs are all there or none */
         free(av);
         free(svg);
+    }
+    if (rc == 0 && c->report) {
+        char *html = path_join(c->staging, f->name, ".html");
+        char *shown = path_join(c->outdir, f->name, ".html");
+        av = html && shown ? command_argv("report", f->path, c, &argc, "-o", html, NULL, NULL) : NULL;
+        cli_report_ctx ctx = {shown, c->cmdline};
+        rc = av ? cli_report_main(argc, av, &ctx) : cli_failf(4, "out of memory");
+        if (rc != 0) { /* all or none */
+            unlink(json);
+            if (c->plots) {
+                char *svg = path_join(c->staging, f->name, ".svg");
+                if (svg) unlink(svg);
+                free(svg);
+            }
+        }
+        free(av);
+        free(html);
+        free(shown);
     }
 #endif
     free(json);
@@ -758,6 +797,116 @@ static int run_all(file_list *l, const size_t *sel, size_t nsel, long jobs, cons
     return rc;
 }
 
+/* The batch command line as one string, each argument quoted for a POSIX shell when it needs
+ * it (the reports' record; HTML-escaped where it is written). Caller frees. */
+static char *join_cmdline(int argc, char **argv)
+{
+    char *buf = NULL;
+    size_t n = 0;
+    FILE *fp = open_memstream(&buf, &n);
+    if (!fp) return NULL;
+    fputs("cmeta", fp);
+    for (int i = 0; i < argc; i++) {
+        const char *a = argv[i];
+        fputc(' ', fp);
+        int plain = *a != '\0';
+        for (const char *p = a; *p && plain; p++)
+            if (!strchr("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_./:=,+-@%", *p)) plain = 0;
+        if (plain) fputs(a, fp);
+        else {
+            fputc('\'', fp);
+            for (const char *p = a; *p; p++) {
+                if (*p == '\'') fputs("'\\''", fp);
+                else fputc(*p, fp);
+            }
+            fputc('\'', fp);
+        }
+    }
+    if (fclose(fp) != 0) {
+        free(buf);
+        return NULL;
+    }
+    return buf;
+}
+
+/* A file name as a relative URL: every byte but A-Z a-z 0-9 - . _ ~ percent-encoded (RFC 3986),
+ * so that '#', '?', ':' and spaces in a stem stay part of the name. */
+static void url_name(FILE *fp, const char *name, const char *ext)
+{
+    for (const unsigned char *p = (const unsigned char *)name; *p; p++) {
+        if ((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || strchr("-._~", *p))
+            fputc(*p, fp);
+        else fprintf(fp, "%%%02X", *p);
+    }
+    fputs(ext, fp);
+}
+
+/* index.html (--report): the summary as a page, each file that succeeded linking to its
+ * report NAME.html; numbers as summary.csv has them (data-v, %.17g). Written into staging
+ * and moved into OUT last, with the summary (cli_batch_commit_kind). */
+static int write_index(const file_list *l, const size_t *sel, size_t nsel, const char *path, const char *sname,
+                       const char *cmdline)
+{
+    cli_out out;
+    int rc = cli_out_open(&out, path);
+    if (rc) return rc;
+    FILE *fp = out.fp;
+    size_t nok = 0, nfail = 0, nskip = 0;
+    for (size_t i = 0; i < nsel; i++) {
+        const batch_file *f = &l->v[sel[i]];
+        if (f->skip) nskip++;
+        else if (f->ok) nok++;
+        else nfail++;
+    }
+    cli_html_head(fp, "cmeta batch: reports");
+    fputs("<h1>cmeta batch: reports</h1>\n<p>", fp);
+    fprintf(fp, "<span id=\"n-ok\">%zu</span> ok, <span id=\"n-failed\">%zu</span> failed, "
+                "<span id=\"n-skipped\">%zu</span> skipped. The same table as <a href=\"",
+            nok, nfail, nskip);
+    url_name(fp, sname, ".csv");
+    fprintf(fp, "\">%s.csv</a>; estimates on the analysis scale (as the JSON's <code>estimate</code>).</p>\n", sname);
+    fputs("<div class=\"scroll\"><table id=\"summary-table\">\n<thead><tr><th>file</th><th class=\"num\">k</th>"
+          "<th class=\"num\">estimate</th><th class=\"num\">ci.lb</th><th class=\"num\">ci.ub</th>"
+          "<th class=\"num\">tau\xc2\xb2</th><th class=\"num\">I\xc2\xb2 (%)</th><th class=\"num\">Q p-value</th>"
+          "<th>status</th><th>error</th></tr></thead>\n<tbody>\n",
+          fp);
+    for (size_t i = 0; i < nsel; i++) {
+        const batch_file *f = &l->v[sel[i]];
+        fprintf(fp, "<tr data-i=\"%zu\"><td class=\"file\">", i);
+        if (f->ok) {
+            fputs("<a href=\"", fp);
+            url_name(fp, f->name, ".html");
+            fputs("\">", fp);
+            cli_html_text(fp, f->path);
+            fputs("</a>", fp);
+        } else
+            cli_html_text(fp, f->path);
+        fputs("</td>", fp);
+        if (f->ok) {
+            cli_html_num(fp, "summary", 0, f->k, "$[%zu].k", i);
+            cli_html_num(fp, "summary", 4, f->estimate, "$[%zu].estimate", i);
+            cli_html_num(fp, "summary", 4, f->ci_lb, "$[%zu].ci_lb", i);
+            cli_html_num(fp, "summary", 4, f->ci_ub, "$[%zu].ci_ub", i);
+            cli_html_num(fp, "summary", 4, f->tau2, "$[%zu].tau2", i);
+            cli_html_num(fp, "summary", 2, f->I2, "$[%zu].I2", i);
+            cli_html_num(fp, "summary", -1, f->Q_pval, "$[%zu].Q_pval", i);
+            fputs("<td>ok</td><td></td>", fp);
+        } else {
+            fputs("<td></td><td></td><td></td><td></td><td></td><td></td><td></td><td>", fp);
+            fputs(f->skip ? "skipped" : "failed", fp);
+            fputs("</td><td>", fp);
+            cli_html_text(fp, f->skip ? f->skip : f->error);
+            fputs("</td>", fp);
+        }
+        fputs("</tr>\n", fp);
+    }
+    fputs("</tbody></table></div>\n<p class=\"note\">Written by <code>", fp);
+    cli_html_text(fp, cmdline);
+    fprintf(fp, "</code> (cmeta %s).</p>\n", cmeta_version());
+    cli_html_foot(fp);
+    return cli_out_commit(&out);
+}
+
 /* The summary: one row per selected entry, in sorted order; skipped inputs with status
  * "skipped" and the reason. Written into staging (moved into OUT last, by the commit). */
 static int write_summary(const file_list *l, const size_t *sel, size_t nsel, const char *path)
@@ -794,7 +943,8 @@ static int write_summary(const file_list *l, const size_t *sel, size_t nsel, con
 
 /* The commit record staging/.commit: the outputs to remove from OUT (those of the files that
  * failed this time), written and made durable before anything in OUT changes. */
-static int write_commit_mark(const outdir *od, const file_list *l, const size_t *sel, size_t nsel, int plots)
+static int write_commit_mark(const outdir *od, const file_list *l, const size_t *sel, size_t nsel, int plots,
+                             int report)
 {
     int fd = openat(od->sfd, COMMIT_MARK ".tmp", O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
     if (fd < 0) return cli_failf(4, "%s: cannot write: %s", od->dir, strerror(errno));
@@ -808,6 +958,7 @@ static int write_commit_mark(const outdir *od, const file_list *l, const size_t 
         if (f->skip || f->ok) continue;
         fprintf(fp, "%s.json\n", f->name);
         if (plots) fprintf(fp, "%s.svg\n", f->name);
+        if (report) fprintf(fp, "%s.html\n", f->name);
     }
     int bad = fflush(fp) != 0 || ferror(fp) || fsync(fd) != 0;
     int e = errno;
@@ -834,8 +985,8 @@ static int is_plot_opt(const char *a, size_t nl)
  * the figure options, which only forest receives (plot = 1). */
 static char **pool_options(int argc, char **argv, size_t *n, int plot)
 {
-    static const char *const flags[] = {"--drop00", "--tau-common", "--no-intercept",
-                                        "--trimfill", "--contours", "--plots", "--no-overall-test"};
+    static const char *const flags[] = {"--drop00", "--tau-common", "--no-intercept", "--trimfill",
+                                        "--contours", "--plots", "--no-overall-test", "--report", "--ratio"};
     char **out = calloc((size_t)argc + 1, sizeof *out);
     if (!out) return NULL;
     *n = 0;
@@ -851,7 +1002,7 @@ static char **pool_options(int argc, char **argv, size_t *n, int plot)
         size_t nl = has_eq ? (size_t)(strchr(a, '=') - a) : strlen(a);
         int own = (nl == 5 && !strncmp(a, "--out", 5)) || (nl == 6 && !strncmp(a, "--jobs", 6)) ||
                   (nl == 7 && !strncmp(a, "--shard", 7)) || (nl == 9 && !strncmp(a, "--durable", 9)) ||
-                  !strcmp(a, "--plots");
+                  !strcmp(a, "--plots") || !strcmp(a, "--report");
         if (!own && is_plot_opt(a, nl) == plot) {
             out[(*n)++] = argv[i];
             if (takes_next) out[(*n)++] = argv[i + 1];
@@ -906,7 +1057,7 @@ int cmeta_cmd_batch(int argc, char **argv)
     outdir od;
     memset(&od, 0, sizeof od);
     od.dfd = od.lockfd = od.sfd = -1;
-    char *spath = NULL;
+    char *spath = NULL, *cmdline = NULL;
     size_t nsel = 0;
     if (!o.outdir) { rc = cli_failf(1, "batch: --out DIR is required"); goto done; }
     if (o.output) { rc = cli_failf(1, "batch: -o is not used (results go to the --out directory)"); goto done; }
@@ -914,8 +1065,9 @@ int cmeta_cmd_batch(int argc, char **argv)
         rc = cli_failf(1, "batch: --format is not used (summary.csv plus one JSON file per input)");
         goto done;
     }
-    if (o.plots && !BATCH_HAVE_PLOTS) {
-        rc = cli_failf(1, "batch: --plots needs forest plots, which this build of cmeta lacks");
+    if ((o.plots || o.report) && !BATCH_HAVE_PLOTS) {
+        rc = cli_failf(1, "batch: %s needs forest plots, which this build of cmeta lacks",
+                       o.plots ? "--plots" : "--report");
         goto done;
     }
     if (o.ninputs == 0) { rc = cli_failf(1, "batch: no input files (FILE... or DIR)"); goto done; }
@@ -938,7 +1090,7 @@ int cmeta_cmd_batch(int argc, char **argv)
     if (rc) goto done;
     if (files.n == 0) { rc = cli_failf(1, "batch: no *.csv files found in the inputs given"); goto done; }
     qsort(files.v, files.n, sizeof *files.v, cmp_path);
-    if (assign_names(&files) != 0) { rc = cli_failf(4, "out of memory"); goto done; }
+    if (assign_names(&files, o.report) != 0) { rc = cli_failf(4, "out of memory"); goto done; }
 
     sel = malloc(files.n * sizeof *sel);
     if (!sel) { rc = cli_failf(4, "out of memory"); goto done; }
@@ -969,6 +1121,10 @@ int cmeta_cmd_batch(int argc, char **argv)
 
     cfg.staging = od.staging;
     cfg.plots = o.plots;
+    cfg.report = o.report;
+    cfg.outdir = o.outdir;
+    cfg.cmdline = cmdline = join_cmdline(argc, argv);
+    if (!cmdline) { rc = cli_failf(4, "out of memory"); goto done; }
     cfg.durable_group = od.durable_group;
     cfg.parent = getpid();
     cfg.closefd[0] = od.lockfd;
@@ -987,8 +1143,16 @@ int cmeta_cmd_batch(int argc, char **argv)
     if (!stage_sum || !spath) { free(stage_sum); rc = cli_failf(4, "out of memory"); goto done; }
     cli_out_flags = CLI_OUT_NOSCAN | (od.durable_group ? CLI_OUT_NOSYNC : 0);
     rc = write_summary(&files, sel, nsel, stage_sum);
-    cli_out_flags = 0;
     free(stage_sum);
+    if (!rc && o.report) { /* index.html: the summary as a page linking to the reports */
+        char iname[96];
+        if (o.shard_n) snprintf(iname, sizeof iname, "index.shard-%ld-of-%ld", si, sn);
+        else snprintf(iname, sizeof iname, "index");
+        char *stage_idx = path_join(od.staging, iname, ".html");
+        rc = stage_idx ? write_index(&files, sel, nsel, stage_idx, sname, cmdline) : cli_failf(4, "out of memory");
+        free(stage_idx);
+    }
+    cli_out_flags = 0;
     if (rc) goto done;
     if (od.durable_group && syncfs(od.sfd) != 0) {
         rc = cli_failf(4, "%s: write error: %s", o.outdir, strerror(errno));
@@ -999,7 +1163,7 @@ int cmeta_cmd_batch(int argc, char **argv)
     /* the commit: from the record on, the new set is the result (signals wait until it is
      * in place; the steps are renames and two directory fsyncs) */
     block_signals(1);
-    rc = write_commit_mark(&od, &files, sel, nsel, o.plots);
+    rc = write_commit_mark(&od, &files, sel, nsel, o.plots, o.report);
     if (!rc) {
         close(od.sfd);
         od.sfd = -1;
@@ -1040,6 +1204,7 @@ done:
     if (od.dfd >= 0) close(od.dfd);
     free(od.staging);
     free(spath);
+    free(cmdline);
     free(cfg.pool_args);
     free(cfg.plot_args);
     free(sel);

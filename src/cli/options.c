@@ -101,6 +101,17 @@ const cli_command cli_commands[] = {
      "          domain split into the shares of the pooled model's study weights judged low, some\n"
      "          concerns, high, (critical,) unclear (robvis rob_summary(weighted = TRUE)); -o F.csv\n"
      "          writes domain, judgement, percent; --rob-tool names the domains\n"},
+    {"report", CMD_REPORT, cmeta_cmd_report, "FILE -o F.html [options]",
+     "one self-contained HTML report of the whole analysis (-o F.html)",
+     "One HTML file (no script, no network: CSS and the plots inline, text as text) with the data as\n"
+     "read and the rows left out with the reason, the effect sizes, the model and heterogeneity, the\n"
+     "forest plot (by subgroup with --subgroup), the funnel plot with Egger's test, the rank\n"
+     "correlation test, trim and fill and fail-safe N, leave-one-out and influence tables, a methods\n"
+     "paragraph naming every convention with references, and a reproducibility record (cmeta version,\n"
+     "command line, the input's SHA-256, date in UTC; SOURCE_DATE_EPOCH fixes the date). Each number\n"
+     "is the one `cmeta pool`, `loo`, `influence` or `bias` prints with --format json (data-v and\n"
+     "data-path attributes give the value and its JSON path). --subgroup applies to the model and the\n"
+     "forest plot; the other analyses use every study.\n"},
     {"boot", CMD_BOOT, cmeta_cmd_boot, "FILE [--iter B] [--seed S] [options]",
      "bootstrap confidence intervals (--iter B --seed S)",
      "Bootstrap intervals for the pooled estimate, tau^2 and I^2. Nonparametric: studies\n"
@@ -157,16 +168,16 @@ const size_t cli_ncommands = sizeof cli_commands / sizeof *cli_commands;
 /* Sets of commands, by what they do. */
 #define ALL_CMDS  (CMD_ESCALC | CMD_POOL | CMD_LOO | CMD_CUMUL | CMD_REGRESS | CMD_INFLUENCE | CMD_BIAS | \
                    CMD_FOREST | CMD_FUNNEL | CMD_BOOT | CMD_PERMTEST | CMD_GOSH | CMD_BATCH | CMD_BAYES | CMD_MV | \
-                   CMD_PLOT)
+                   CMD_PLOT | CMD_REPORT)
 #define FITS      (ALL_CMDS & ~(CMD_ESCALC | CMD_BAYES))        /* fit a model by the frequentist estimators */
-#define POOLING   (CMD_POOL | CMD_LOO | CMD_CUMUL | CMD_FOREST | CMD_FUNNEL | CMD_BATCH | CMD_PLOT) /* pool's fit */
+#define POOLING   (CMD_POOL | CMD_LOO | CMD_CUMUL | CMD_FOREST | CMD_FUNNEL | CMD_BATCH | CMD_PLOT | CMD_REPORT) /* pool's fit */
 #define WITH_CI   (POOLING | CMD_REGRESS | CMD_BIAS | CMD_BOOT | CMD_BAYES | CMD_MV)   /* print confidence intervals */
-#define WITH_TEST (CMD_PLOT | CMD_POOL | CMD_LOO | CMD_CUMUL | CMD_FOREST | CMD_BATCH | CMD_REGRESS | CMD_INFLUENCE | \
+#define WITH_TEST (CMD_REPORT | CMD_PLOT | CMD_POOL | CMD_LOO | CMD_CUMUL | CMD_FOREST | CMD_BATCH | CMD_REGRESS | CMD_INFLUENCE | \
                    CMD_BIAS | CMD_MV)
 #define MODS      (CMD_REGRESS | CMD_INFLUENCE | CMD_PERMTEST | CMD_MV)   /* moderators */
 #define PRESETS   (CMD_ESCALC | POOLING)                         /* what RevMan 5 does too */
 #define SEEDED    (CMD_BOOT | CMD_PERMTEST | CMD_GOSH)
-#define TABULAR   (ALL_CMDS & ~(CMD_FOREST | CMD_FUNNEL | CMD_BATCH | CMD_PLOT)) /* --format */
+#define TABULAR   (ALL_CMDS & ~(CMD_FOREST | CMD_FUNNEL | CMD_BATCH | CMD_PLOT | CMD_REPORT)) /* --format */
 
 /* ---- set functions: the checked value into cli_opts ------------------------------------- */
 
@@ -390,6 +401,7 @@ static int set_out(cli_opts *o, const char *v, double x) { (void)x; o->outdir = 
 static int set_jobs(cli_opts *o, const char *v, double x) { (void)v; o->jobs = (long)x; return 0; }
 static int set_threads(cli_opts *o, const char *v, double x) { (void)v; o->threads = (int)x; return 0; }
 static int set_plots(cli_opts *o, const char *v, double x) { (void)v, (void)x; o->plots = 1; return 0; }
+static int set_report(cli_opts *o, const char *v, double x) { (void)v, (void)x; o->report = 1; return 0; }
 static int set_durable(cli_opts *o, const char *v, double x) { (void)x; o->durable = v; return 0; }
 static int set_shard(cli_opts *o, const char *v, double x)
 {
@@ -602,10 +614,10 @@ const cli_option cli_options[] = {
      "convergence tolerance of iterative estimators"},
     {"--maxiter", NULL, OPT_INT, "N", NULL, 1, 1000000, 0, 0, "1000", "1000", 0, FITS, "model", NULL, NULL, NULL,
      set_maxiter, "iteration limit of iterative estimators"},
-    {"--subgroup", NULL, OPT_COLUMN, "COL", NULL, NONE, NULL, "alloc", 0, CMD_POOL | CMD_FOREST | CMD_BATCH,
+    {"--subgroup", NULL, OPT_COLUMN, "COL", NULL, NONE, NULL, "alloc", 0, CMD_POOL | CMD_FOREST | CMD_BATCH | CMD_REPORT,
      "subgroups", NULL, NULL, NULL, set_subgroup, "one fit per value of column COL and the test for subgroup "
                                                    "differences"},
-    {"--tau-common", NULL, OPT_FLAG, NULL, NULL, NONE, NULL, NULL, 0, CMD_POOL | CMD_FOREST | CMD_BATCH,
+    {"--tau-common", NULL, OPT_FLAG, NULL, NULL, NONE, NULL, NULL, 0, CMD_POOL | CMD_FOREST | CMD_BATCH | CMD_REPORT,
      "subgroups", "--subgroup", NULL, NULL, set_tau_common,
      "subgroups share one tau^2 (as the meta package's tau.common)"},
     {"--mods", NULL, OPT_LIST, "A,B", NULL, NONE, NULL, "ablat", 1, MODS, "moderators", NULL, NULL, NULL, set_mods,
@@ -677,7 +689,7 @@ const cli_option cli_options[] = {
      "are left out) and columns of the input (after the study label)"},
     {"--svg-text", NULL, OPT_ENUM, "T", "text outline", NONE, "text", "outline", 0, FIGS, "figure", PLOTS_NEED, NULL,
      NULL, set_svg_text, "SVG text as text elements naming the font (editable), or as glyph outlines"},
-    {"--rob-tool", NULL, OPT_ENUM, "T", "rob2 robins-i robins-i-v2", NONE, "rob2", "robins-i", 0, CMD_FOREST | CMD_PLOT | CMD_BATCH, "figure",
+    {"--rob-tool", NULL, OPT_ENUM, "T", "rob2 robins-i robins-i-v2", NONE, "rob2", "robins-i", 0, CMD_FOREST | CMD_PLOT | CMD_BATCH | CMD_REPORT, "figure",
      NULL, NULL, NULL, set_rob_tool, "the risk-of-bias tool whose domains the legend names; the columns rob_D1..rob_Dn "
      "(5 for rob2, 7 for robins-i, 6 for robins-i-v2) and rob_overall, when the input has them, are always drawn as "
      "traffic lights"},
@@ -732,6 +744,9 @@ const cli_option cli_options[] = {
      "summary.shard-I-of-N.csv"},
     {"--plots", NULL, OPT_FLAG, NULL, NULL, NONE, NULL, NULL, 0, CMD_BATCH, "batch", NULL, NULL, NULL, set_plots,
      "also write a forest plot per file"},
+    {"--report", NULL, OPT_FLAG, NULL, NULL, NONE, NULL, NULL, 0, CMD_BATCH, "batch", NULL, NULL, NULL, set_report,
+     "also write an HTML report per file (as cmeta report: NAME.html) and index.html, the summary table linking to "
+     "them (index.shard-I-of-N.html with --shard)"},
     {"--durable", NULL, OPT_ENUM, "D", "group per-file", NONE, "group", "per-file", 0, CMD_BATCH, "batch", NULL,
      NULL, NULL, set_durable,
      "how outputs are made durable before the commit: group (one syncfs per 256 files and one before the "

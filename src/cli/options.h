@@ -34,6 +34,7 @@ enum {
     CMD_BAYES = 1u << 13,
     CMD_MV = 1u << 14,
     CMD_PLOT = 1u << 15,
+    CMD_REPORT = 1u << 16,
 };
 
 typedef struct {

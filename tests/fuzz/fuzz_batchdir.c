@@ -61,7 +61,9 @@ static void check_name(const char *name, int dir_is_out, unsigned attr)
     long tp;
     if (cli_batch_temp_name(name, &tp) && cli_batch_commit_kind(name) != BATCH_LEAVE) abort();
     if (name[0] == '.' && cli_batch_commit_kind(name) != BATCH_LEAVE) abort();
-    if (cli_batch_commit_kind(name) == BATCH_MOVE_LAST && !cli_batch_is_summary(name)) abort();
+    if (cli_batch_commit_kind(name) == BATCH_MOVE_LAST && !cli_batch_is_summary(name) && !cli_batch_is_index(name))
+        abort();
+    if (cli_batch_is_index(name) && cli_batch_commit_kind(name) != BATCH_MOVE_LAST) abort();
     /* the outputs of an input named NAME are moved by the commit, and are not summaries */
     size_t n = strlen(name);
     char *stem = malloc(n + 32);
@@ -78,6 +80,17 @@ static void check_name(const char *name, int dir_is_out, unsigned attr)
                                 cli_batch_staging_pid(o) || cli_batch_is_summary(o)))
             abort();
         free(o);
+    }
+    /* a report NAME.html is moved like the others unless it would be the index page, a name
+     * batch --report gives another stem (assign_names: "-2", ...) */
+    char *h = malloc(sl + 8);
+    if (h) {
+        snprintf(h, sl + 8, "%s.html", stem);
+        long p3;
+        if (!strchr(h, '/') && !cli_batch_is_index(h) &&
+            (cli_batch_commit_kind(h) != BATCH_MOVE || cli_batch_temp_name(h, &p3)))
+            abort();
+        free(h);
     }
     free(stem);
 }
