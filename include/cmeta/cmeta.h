@@ -19,5 +19,6 @@
 #include "resample.h"
 #include "risweep.h"
 #include "mv.h"
+#include "robust.h"
 
 #endif
