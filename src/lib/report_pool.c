@@ -456,10 +456,7 @@ cmeta_status cmeta_report_pool_robust(FILE *fp, cmeta_report_format fmt, const c
         text_model(fp, f, fo);
         if (random || c.tk != CMETA_TRANS_NONE) st = text_predict(fp, &c, f, random);
         if (st == CMETA_OK) st = text_studies(fp, &c, d, f);
-        if (st == CMETA_OK && r) {
-            fputc('\n', fp);
-            st = cmeta_report_robust_text(fp, r, intrcpt, cluster);
-        }
+        if (st == CMETA_OK && r) st = cmeta_report_robust_text(fp, r, intrcpt, cluster);
     }
     return st;
 }

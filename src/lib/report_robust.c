@@ -34,7 +34,7 @@ cmeta_status cmeta_report_robust_text(FILE *fp, const cmeta_robust_result *r, co
         cmeta_fmt_num(a, sizeof a, r->QM, 4);
         fmt_df(b, sizeof b, r, r->QM_df2);
         cmeta_fmt_pval_eq(c, sizeof c, "p-val", r->QM_pval);
-        fprintf(fp, "Test of Moderators (%s)%s:\nF(df1 = %.0f, df2 = %s) = %s, %s\n\n", d, cr1 ? "" : " (HTZ)",
+        fprintf(fp, "Test of Moderators (%s%s):\nF(df1 = %.0f, df2 = %s) = %s, %s\n\n", d, cr1 ? "" : "; HTZ",
                 r->QM_df, b, a, c);
     }
     const char *cols[8] = {"estimate", "se", "tval", "df", "pval", "ci.lb", "ci.ub", ""};
