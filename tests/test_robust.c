@@ -318,6 +318,57 @@ static void test_errors(void)
     CU_ASSERT_EQUAL(cmeta_robust(y, X, 6, 2, m, NULL, 0, three, 3, NULL, NULL, &err), CMETA_EUSAGE);
 }
 
+/* every allocation made to fail in turn: CMETA_ENOMEM, no crash, no leak (ASan / valgrind) */
+static long fail_at = -1, nalloc = 0;
+static void *failing_malloc(size_t n)
+{
+    if (fail_at >= 0 && nalloc++ == fail_at) return NULL;
+    return malloc(n);
+}
+static void *failing_realloc(void *p, size_t n)
+{
+    if (fail_at >= 0 && nalloc++ == fail_at) return NULL;
+    return realloc(p, n);
+}
+
+static void test_faults(void)
+{
+    double y[8] = {0.1, 0.3, -0.2, 0.5, 0.4, 0.0, 0.2, 0.3}, v[8] = {0.1, 0.2, 0.1, 0.3, 0.2, 0.1, 0.2, 0.1};
+    double X[16];
+    for (int i = 0; i < 8; i++) X[2 * i] = 1, X[2 * i + 1] = i % 3;
+    size_t lev[8] = {0, 0, 1, 1, 2, 2, 3, 3}, cl[8] = {0, 0, 0, 0, 1, 1, 2, 2};
+    cmeta_mv_random re[1] = {{"a", lev, 4}};
+    cmeta_mv_cov cov[2] = {{0, 1, 0.02}, {4, 5, 0.03}};
+    double sg[1] = {0.05};
+    cmeta_mv_fit f;
+    memset(&f, 0, sizeof f);
+    f.k = 8, f.p = 2, f.s = 1, f.sigma2 = sg, f.intercept = 1;
+    for (int t = 0; t < 2; t++) {
+        cmeta_robust_opts ro;
+        cmeta_robust_opts_default(&ro);
+        ro.type = t ? CMETA_ROBUST_CR1 : CMETA_ROBUST_CR2;
+        int done = 0;
+        for (fail_at = 0; !done && fail_at < 1000; fail_at++) {
+            nalloc = 0;
+            cmeta_set_allocator(failing_malloc, failing_realloc, NULL);
+            cmeta_robust_result *r = NULL;
+            cmeta_error err;
+            cmeta_error_clear(&err);
+            cmeta_status st = cmeta_robust_mv(&f, y, v, cov, 2, X, re, 1, cl, 3, &ro, &r, &err);
+            cmeta_set_allocator(NULL, NULL, NULL);
+            CU_ASSERT(st == CMETA_OK || st == CMETA_ENOMEM);
+            if (st == CMETA_ENOMEM) CU_ASSERT_PTR_NULL(r);
+            if (st == CMETA_OK) {
+                CU_ASSERT(isfinite(r->se[0]) && isfinite(r->QM));
+                done = nalloc <= fail_at; /* no allocation failed: every one has been tried */
+            }
+            cmeta_robust_free(r);
+        }
+        CU_ASSERT(done);
+    }
+    fail_at = -1;
+}
+
 static void test_linalg(void)
 {
     /* A = [[4, 1], [1, 3]]: eigenvalues (7 -/+ sqrt 5) / 2; A^-1/2 A A^-1/2 = I */
@@ -366,6 +417,7 @@ int main(void)
     CU_add_test(s, "Konstantopoulos 2011: three-level", test_konstantopoulos);
     CU_add_test(s, "Assink 2016: V from rho, factor moderator", test_assink);
     CU_add_test(s, "errors", test_errors);
+    CU_add_test(s, "allocation failures", test_faults);
     CU_add_test(s, "symmetric eigen, powers, products", test_linalg);
     CU_add_test(s, "agreement", test_report);
     int rc = tu_run();
