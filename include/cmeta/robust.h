@@ -103,7 +103,7 @@ CMETA_EXPORT void cmeta_robust_free(cmeta_robust_result *r);
 
 /* ---- report (src/lib/report_robust.c) ----
  * The robust results after a model's report: text as a block laid out like metafor's print of a
- * robust() fit; JSON the key "robust" {type, cluster, n_clusters, coefficients [{name, se, stat,
+ * robust() fit; JSON the key "robust" {type, cluster, n_clusters, coefficients [{name, estimate, se, stat,
  * df, pval, ci_lb, ci_ub}], QM, QM_df, QM_df2, QM_pval} (written with cmeta_json_key: *first as
  * for the other keys). coef: p names; cluster: the cluster column's name. */
 CMETA_EXPORT cmeta_status cmeta_report_robust_text(FILE *fp, const cmeta_robust_result *r,
