@@ -22,7 +22,7 @@ LAYERS='
 1 linalg dist threads numparse sha256
 2 table colmap effect data mixed design reported
 3 method llcheck tau2 qprofile hakn rma mh fit batchfit mv
-4 subgroup leave1out cumul regtest influence ranktest trimfill fsn resample boot permtest gosh bayes risweep diagplot mv_compare
+4 subgroup leave1out cumul regtest influence ranktest trimfill fsn resample boot permtest gosh bayes risweep diagplot mv_compare robust
 5 report* plot_*
 '
 # 6: the program (src/cli)

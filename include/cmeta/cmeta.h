@@ -20,5 +20,6 @@
 #include "risweep.h"
 #include "mv.h"
 #include "sha256.h"
+#include "robust.h"
 
 #endif

@@ -89,6 +89,8 @@ typedef struct {
     const char *cmp_random[16]; /* --compare-random SPEC: the reduced model's random effects */
     size_t ncmp_random;
     const char *cmp_mods;     /* --compare-mods LIST (or "1"): the reduced model's moderators */
+    const char *robust;       /* --robust COL: cluster-robust inference (pool, regress, mv) */
+    int robust_cr1;           /* --robust-type CR1 (default CR2) */
 } cli_opts;
 
 /* Parse argv (argv[0] is the command name) by the option tables (options.c): an option the
@@ -110,6 +112,17 @@ int cli_load(const cli_opts *o, const char *path, cmeta_table **t, cmeta_data **
  * --col. On failure nothing is left in *t. */
 cmeta_status cli_read_table(const cli_opts *o, const char *path, cmeta_table **t, cmeta_warnings *w,
                             cmeta_error *err);
+
+/* --robust COL (cli_robust.c). The cluster id of each analysed row (study keep[i] of d, keep NULL:
+ * study i), 0-based in sorted order of the values; *ids to be freed. An unknown column or an empty
+ * cell is a data error (printed). Returns 0 or the exit code. */
+int cli_robust_clusters(const cli_opts *o, const cmeta_table *t, const cmeta_data *d, const size_t *keep,
+                        size_t n, size_t **ids, size_t *ncl);
+/* The error of a cmeta_robust_* call (err->index: the analysed row), printed; the exit code. */
+int cli_robust_fail(const cli_opts *o, const cmeta_table *t, const cmeta_data *d, const size_t *keep, size_t n,
+                    cmeta_status st, const cmeta_error *err);
+/* The library's options from --robust-type and --level. */
+void cli_robust_opts(const cli_opts *o, int intercept, cmeta_robust_opts *ro);
 
 /* Print "cmeta: <formatted error>" on stderr and return the exit code for its status. */
 int cli_fail(const cmeta_error *err);

@@ -387,6 +387,8 @@ int cmeta_cmd_mv(int argc, char **argv)
     cmeta_mv_random re[64], re2[64];
     char *names[64] = {0}, *names2[64] = {0};
     size_t ncomp2 = 0;
+    size_t *rcl = NULL;
+    cmeta_robust_result *rob = NULL;
     cmeta_data *dsub = NULL;
     cmeta_design *rdes = NULL;
     cmeta_mv_fit *rfit = NULL;
@@ -593,11 +595,23 @@ int cmeta_cmd_mv(int argc, char **argv)
             goto done;
         }
     }
+    if (o.robust) {
+        size_t ncl = 0;
+        if ((rc = cli_robust_clusters(&o, t, d, des->keep, n, &rcl, &ncl))) goto done;
+        cmeta_robust_opts ro;
+        cli_robust_opts(&o, des->intercept, &ro);
+        st = cmeta_robust_mv(fit, y, v, cov, ncov, X, re, ncomp, rcl, ncl, &ro, &rob, &err);
+        if (st != CMETA_OK) {
+            rc = cli_robust_fail(&o, t, d, des->keep, n, st, &err);
+            goto done;
+        }
+    }
     cli_out out;
     if ((rc = cli_out_open(&out, o.output))) goto done;
-    rc = cli_report_status(cmeta_report_mv_compare(out.fp, (cmeta_report_format)o.format, fit,
-                                                   (const char *const *)des->names, (const char *const *)names,
-                                                   cmeta_measure_name(d->measure), compare ? &cmp : NULL, &w));
+    rc = cli_report_status(cmeta_report_mv_robust(out.fp, (cmeta_report_format)o.format, fit,
+                                                  (const char *const *)des->names, (const char *const *)names,
+                                                  cmeta_measure_name(d->measure), compare ? &cmp : NULL, rob,
+                                                  o.robust, &w));
     if (rc) {
         cli_out_abort(&out);
         goto done;
@@ -605,6 +619,8 @@ int cmeta_cmd_mv(int argc, char **argv)
     rc = cli_out_commit(&out);
     if (o.format != CLI_FMT_JSON) cli_print_warnings(&w);
 done:
+    cmeta_robust_free(rob);
+    free(rcl);
     for (size_t q = 0; q < ncomp; q++) free((void *)re[q].level);
     for (size_t q = 0; q < 64; q++) free(names[q]);
     for (size_t q = 0; q < ncomp2; q++) free((void *)re2[q].level);

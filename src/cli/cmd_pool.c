@@ -10,6 +10,34 @@
 
 /* ---- the command ---------------------------------------------------------------------------- */
 
+/* --robust COL: cluster-robust results for the intercept-only fit f of the studies of d */
+static int pool_robust(const cli_opts *o, const cmeta_table *t, const cmeta_data *d, const cmeta_fit *f,
+                       cmeta_robust_result **rob)
+{
+    if (f->method == CMETA_METHOD_MH || f->method == CMETA_METHOD_PETO)
+        return cli_failf(1, "pool: --robust needs an inverse-variance model (--method %s is not one)",
+                         cmeta_method_name(f->method));
+    if (f->k != d->k) return cli_failf(3, "pool: --robust: the fit has %zu studies, the data %zu", f->k, d->k);
+    size_t *cl = NULL, ncl = 0;
+    int rc = cli_robust_clusters(o, t, d, NULL, d->k, &cl, &ncl);
+    if (rc) return rc;
+    double *X = malloc((d->k ? d->k : 1) * sizeof *X);
+    if (!X) {
+        free(cl);
+        return cli_failf(4, "out of memory");
+    }
+    for (size_t i = 0; i < d->k; i++) X[i] = 1;
+    cmeta_robust_opts ro;
+    cli_robust_opts(o, 1, &ro);
+    cmeta_error err;
+    cmeta_error_clear(&err);
+    cmeta_status st = cmeta_robust_rma(f, d->yi, d->vi, X, cl, ncl, &ro, rob, &err);
+    if (st != CMETA_OK) rc = cli_robust_fail(o, t, d, NULL, d->k, st, &err);
+    free(X);
+    free(cl);
+    return rc;
+}
+
 /* The fit of every study (or of the subgroups) and its report on fp; *key, when not NULL, gets
  * the overall model's key figures (batch's summary row). Returns 0 or the exit code (printed). */
 static int pool_fit_report(FILE *fp, const cli_opts *o, const cmeta_table *t, const cmeta_data *d,
@@ -19,6 +47,9 @@ static int pool_fit_report(FILE *fp, const cli_opts *o, const cmeta_table *t, co
     const cmeta_model_choice *shown = o->model_auto ? mc : NULL;
     cmeta_report_format fmt = (cmeta_report_format)o->format;
     int rc = 0;
+    if (o->subgroup && o->robust)
+        return cli_failf(1, "pool: --robust does not combine with --subgroup (use regress --mods %s --robust %s)",
+                         o->subgroup, o->robust);
     if (o->subgroup) {
         cli_split sp;
         rc = cli_split_subgroups(o, t, d, fo, &sp, w);
@@ -46,8 +77,14 @@ static int pool_fit_report(FILE *fp, const cli_opts *o, const cmeta_table *t, co
         cmeta_fit_free(f);
         return cli_failf(4, "out of memory");
     }
-    rc = cli_report_status(cmeta_report_pool(fp, fmt, d, f, fo, shown, w));
+    cmeta_robust_result *rob = NULL;
+    if (o->robust && (rc = pool_robust(o, t, d, f, &rob))) {
+        cmeta_fit_free(f);
+        return rc;
+    }
+    rc = cli_report_status(cmeta_report_pool_robust(fp, fmt, d, f, fo, shown, rob, o->robust, w));
     if (key) cli_pool_key_set(key, f);
+    cmeta_robust_free(rob);
     cmeta_fit_free(f);
     return rc;
 }
@@ -75,6 +112,10 @@ int cli_pool_run(const cli_opts *o, const char *output, cli_pool_key *key)
     if (rc) goto done;
     if (d->k == 0) {
         rc = cli_failf(2, "%s: no study left to analyse", o->inputs[0]);
+        goto done;
+    }
+    if (ri_mode && o->robust) {
+        rc = cli_failf(1, "pool: --robust does not combine with an ri sweep");
         goto done;
     }
     if (ri_mode) {

@@ -68,7 +68,9 @@ int cmeta_cmd_regress(int argc, char **argv)
     cmeta_data *d = NULL;
     cmeta_design *des = NULL;
     cmeta_fit *fit = NULL;
-    double *y = NULL, *v = NULL;
+    double *y = NULL, *v = NULL, *X = NULL;
+    size_t *cl = NULL;
+    cmeta_robust_result *rob = NULL;
     cmeta_warnings w;
     cmeta_warnings_init(&w);
     cmeta_error err;
@@ -115,9 +117,26 @@ int cmeta_cmd_regress(int argc, char **argv)
         goto done;
     }
     if (o.plot && (rc = bubble(&o, des, y, v, fit, d->measure))) goto done;
+    if (o.robust) {
+        size_t ncl = 0;
+        if ((rc = cli_robust_clusters(&o, t, d, des->keep, des->n, &cl, &ncl))) goto done;
+        X = cmeta_design_full(des);
+        if (!X) {
+            rc = cli_failf(4, "out of memory");
+            goto done;
+        }
+        cmeta_robust_opts ro;
+        cli_robust_opts(&o, des->intercept, &ro);
+        st = cmeta_robust_rma(fit, y, v, X, cl, ncl, &ro, &rob, &err);
+        if (st != CMETA_OK) {
+            rc = cli_robust_fail(&o, t, d, des->keep, des->n, st, &err);
+            goto done;
+        }
+    }
     cli_out out;
     if ((rc = cli_out_open(&out, o.output))) goto done;
-    rc = cli_report_status(cmeta_report_regress(out.fp, (cmeta_report_format)o.format, fit, des, d, &w));
+    rc = cli_report_status(
+        cmeta_report_regress_robust(out.fp, (cmeta_report_format)o.format, fit, des, d, rob, o.robust, &w));
     if (rc) {
         cli_out_abort(&out);
         goto done;
@@ -125,6 +144,9 @@ int cmeta_cmd_regress(int argc, char **argv)
     rc = cli_out_commit(&out);
     if (o.format != CLI_FMT_JSON) cli_print_warnings(&w);
 done:
+    cmeta_robust_free(rob);
+    free(cl);
+    cmeta_free(X);
     free(y);
     free(v);
     cmeta_fit_free(fit);

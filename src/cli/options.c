@@ -326,6 +326,13 @@ static int set_tau_common(cli_opts *o, const char *v, double x) { (void)v, (void
 static int set_mods(cli_opts *o, const char *v, double x) { (void)x; o->mods = v; return 0; }
 static int set_no_intercept(cli_opts *o, const char *v, double x) { (void)v, (void)x; o->no_intercept = 1; return 0; }
 static int set_order(cli_opts *o, const char *v, double x) { (void)x; o->order = v; return 0; }
+static int set_robust(cli_opts *o, const char *v, double x) { (void)x; o->robust = v; return 0; }
+static int set_robust_type(cli_opts *o, const char *v, double x)
+{
+    (void)x;
+    o->robust_cr1 = !strcasecmp(v, "CR1");
+    return 0;
+}
 static int set_random(cli_opts *o, const char *v, double x)
 {
     (void)x;
@@ -646,6 +653,14 @@ const cli_option cli_options[] = {
     {"--compare-mods", NULL, OPT_LIST, "A,B", NULL, NONE, NULL, "1", 1, CMD_MV, "multilevel", NULL, NULL, NULL,
      set_cmp_mods, "likelihood-ratio test against a reduced model with these moderators (1: intercept only; "
                    "default: the full model's); models with different moderators need --method ML"},
+    {"--robust", NULL, OPT_COLUMN, "COL", NULL, NONE, NULL, "district", 0, CMD_POOL | CMD_REGRESS | CMD_MV,
+     "cluster-robust inference", NULL, NULL, NULL, set_robust,
+     "cluster-robust (sandwich) tests and CIs with the clusters of column COL, after the model's results "
+     "(CR2: clubSandwich's vcovCR, coef_test and Wald_test HTZ; CR1: metafor's robust)"},
+    {"--robust-type", NULL, OPT_ENUM, "T", "CR2 CR1", NONE, "CR2", "CR1", 0, CMD_POOL | CMD_REGRESS | CMD_MV,
+     "cluster-robust inference", "--robust", NULL, NULL, set_robust_type,
+     "CR2: bias-reduced sandwich with Satterthwaite df and the HTZ test; CR1: sandwich times n/(n - p), "
+     "df = n - p (n clusters, p coefficients)"},
     {"--order", NULL, OPT_COLUMN, "COL", NULL, NONE, NULL, "year", 0, CMD_CUMUL | CMD_FOREST, "order", NULL, NULL, NULL,
      set_order, "add studies by increasing COL (numeric or text; ties in file order); forest: with --cumul"},
     {"--layout", NULL, OPT_ENUM, "L", "metafor revman5", NONE, "metafor", "revman5", 0, CMD_FOREST, "plot", NULL,

@@ -164,6 +164,63 @@ int cmeta__xtwx_inv(const double *X, const double *w, size_t n, size_t p, double
     return 0;
 }
 
+/* ---- symmetric eigen-decomposition, powers, products ------------------------------------------- */
+
+cmeta_status cmeta__sym_eigen(double *A, size_t n, double *ev, double *work, cmeta_error *err)
+{
+    if (n == 0) return CMETA_OK;
+    if (n == 1) {
+        ev[0] = A[0];
+        A[0] = 1.0;
+        return CMETA_OK;
+    }
+    const cmeta__blas_table *B = cmeta__blas(err);
+    if (!B) return CMETA_EIO;
+    /* a symmetric row-major matrix is its own column-major transpose; dsyev returns the
+     * eigenvectors in the columns of a column-major matrix, i.e. in the rows of A as stored */
+    int m = (int)n, info = 0, lwork = (int)cmeta__sym_eigen_lwork(n);
+    B->dsyev("V", "L", &m, A, &m, ev, work, &lwork, &info, 1, 1);
+    if (info != 0)
+        return cmeta_error_set(err, CMETA_ENUMERIC, "symmetric eigen-decomposition failed (LAPACK dsyev info %d)",
+                               info);
+    for (size_t i = 0; i < n; i++) /* rows to columns */
+        for (size_t j = i + 1; j < n; j++) {
+            double t = A[i * n + j];
+            A[i * n + j] = A[j * n + i];
+            A[j * n + i] = t;
+        }
+    return CMETA_OK;
+}
+
+cmeta_status cmeta__sym_power(const double *A, size_t n, double power, double cut, double *out,
+                              double *work, cmeta_error *err)
+{
+    double *V = work, *ev = work + n * n;
+    memcpy(V, A, n * n * sizeof *A);
+    cmeta_status st = cmeta__sym_eigen(V, n, ev, ev + n, err);
+    if (st != CMETA_OK) return st;
+    for (size_t j = 0; j < n; j++) ev[j] = ev[j] > cut ? pow(ev[j], power) : 0.0;
+    for (size_t a = 0; a < n; a++)
+        for (size_t b = 0; b <= a; b++) {
+            double s = 0;
+            for (size_t j = 0; j < n; j++) s += V[a * n + j] * ev[j] * V[b * n + j];
+            out[a * n + b] = out[b * n + a] = s;
+        }
+    return CMETA_OK;
+}
+
+void cmeta__matmul(const double *A, int ta, const double *B, int tb, size_t m, size_t n, size_t kk,
+                   double *C)
+{
+    for (size_t i = 0; i < m; i++)
+        for (size_t j = 0; j < n; j++) {
+            double s = 0;
+            for (size_t l = 0; l < kk; l++)
+                s += (ta ? A[l * m + i] : A[i * kk + l]) * (tb ? B[j * kk + l] : B[l * n + j]);
+            C[i * n + j] = s;
+        }
+}
+
 /* ---- rank ------------------------------------------------------------------------------------ */
 
 /* Smallest eigenvalue of the p x p symmetric A (destroyed) into *ev0; LAPACK dsyev for

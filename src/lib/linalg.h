@@ -83,6 +83,29 @@ void cmeta__xtwy(const double *X, const double *w, const double *y, size_t n, si
 int cmeta__xtwx_inv(const double *X, const double *w, size_t n, size_t p, double *inv,
                     double *work);
 
+/* ---- symmetric eigen-decomposition, powers, products ------------------------------------------- */
+
+/* doubles of workspace cmeta__sym_eigen needs for an n x n matrix (LAPACK dsyev's lwork with a
+ * block size of 32, at least its minimum 3n - 1). */
+static inline size_t cmeta__sym_eigen_lwork(size_t n) { return n < 2 ? 1 : 34 * n; }
+/* Eigen-decomposition of the n x n symmetric A (row-major; LAPACK dsyev through the seam, no
+ * LAPACK for n = 1): ev gets the eigenvalues in ascending order and A the eigenvectors, column j
+ * (A[i * n + j], i = 0..n-1) the unit eigenvector of ev[j]. work: cmeta__sym_eigen_lwork(n)
+ * doubles. CMETA_OK; CMETA_EIO when LAPACK cannot be loaded; CMETA_ENUMERIC when dsyev fails
+ * (info != 0). err may be NULL. */
+cmeta_status cmeta__sym_eigen(double *A, size_t n, double *ev, double *work, cmeta_error *err);
+/* out = A^power for the n x n symmetric A (not changed) through its eigen-decomposition
+ * A = V diag(ev) V': V diag(f) V' with f_j = ev_j^power when ev_j > cut, else 0 (so a negative
+ * power gives the pseudo-inverse's power; clubSandwich's matrix_power with cut = 1e-12). work:
+ * n * n + n + cmeta__sym_eigen_lwork(n) doubles. Status as cmeta__sym_eigen. */
+cmeta_status cmeta__sym_power(const double *A, size_t n, double power, double cut, double *out,
+                              double *work, cmeta_error *err);
+/* C = op(A) op(B), row-major: op(A) is m x kk (A stored kk x m when ta), op(B) kk x n (B stored
+ * n x kk when tb), C m x n (not aliasing A or B). Plain loops: for the small blocks of the
+ * cluster-robust estimators. */
+void cmeta__matmul(const double *A, int ta, const double *B, int tb, size_t m, size_t n, size_t kk,
+                   double *C);
+
 /* ---- rank --------------------------------------------------------------------------------- */
 
 /* Full rank check as metafor (smallest eigenvalue of X'X <= 1e-7 refuses the model; LAPACK

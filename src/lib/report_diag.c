@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "cmeta/report.h"
+#include "cmeta/robust.h"
 
 /* R's print(data.frame) at its default width 80 (metafor's .print.table) */
 static cmeta_status frame80(FILE *fp, const char *const *rownames, size_t nrows, const char *const *colnames,
@@ -105,7 +106,7 @@ static cmeta_status regress_text(FILE *fp, const cmeta_fit *f, const cmeta_desig
 }
 
 static void regress_json(FILE *fp, const cmeta_fit *f, const cmeta_design *des, const cmeta_data *d,
-                       const cmeta_warnings *w)
+                         const cmeta_robust_result *r, const char *cluster, const cmeta_warnings *w)
 {
     int first = 1;
     fputc('{', fp);
@@ -153,19 +154,30 @@ static void regress_json(FILE *fp, const cmeta_fit *f, const cmeta_design *des, 
         cmeta_json_key(fp, kv[i].k, &first);
         cmeta_json_num(fp, kv[i].v);
     }
+    if (r) cmeta_report_robust_json(fp, r, (const char *const *)des->names, cluster, &first);
     cmeta_json_warnings(fp, w, &first);
     fputs("}\n", fp);
 }
 
-static void regress_csv(FILE *fp, const cmeta_fit *f, const cmeta_design *des)
+static void regress_csv(FILE *fp, const cmeta_fit *f, const cmeta_design *des, const cmeta_robust_result *r)
 {
-    fputs("name,estimate,se,stat,pval,ci_lb,ci_ub\n", fp);
+    fputs(r ? "name,estimate,se,stat,pval,ci_lb,ci_ub,robust_se,robust_stat,robust_df,robust_pval,robust_ci_lb,"
+              "robust_ci_ub\n"
+            : "name,estimate,se,stat,pval,ci_lb,ci_ub\n",
+          fp);
     for (size_t i = 0; i < f->p; i++) {
         cmeta_csv_field(fp, des->names[i]);
         const double v[] = {f->beta[i], f->se[i], f->stat[i], f->pval[i], f->ci_lb[i], f->ci_ub[i]};
         for (size_t j = 0; j < 6; j++) {
             fputc(',', fp);
             cmeta_csv_num(fp, v[j]);
+        }
+        if (r) {
+            const double rv[] = {r->se[i], r->stat[i], r->df[i], r->pval[i], r->ci_lb[i], r->ci_ub[i]};
+            for (size_t j = 0; j < 6; j++) {
+                fputc(',', fp);
+                cmeta_csv_num(fp, rv[j]);
+            }
         }
         fputc('\n', fp);
     }
@@ -504,9 +516,21 @@ static void bias_csv(FILE *fp, const cmeta_bias_report *r)
 cmeta_status cmeta_report_regress(FILE *fp, cmeta_report_format fmt, const cmeta_fit *f,
                                   const cmeta_design *des, const cmeta_data *d, const cmeta_warnings *w)
 {
-    if (fmt == CMETA_REPORT_JSON) regress_json(fp, f, des, d, w);
-    else if (fmt == CMETA_REPORT_CSV) regress_csv(fp, f, des);
-    else return regress_text(fp, f, des);
+    return cmeta_report_regress_robust(fp, fmt, f, des, d, NULL, NULL, w);
+}
+
+cmeta_status cmeta_report_regress_robust(FILE *fp, cmeta_report_format fmt, const cmeta_fit *f,
+                                         const cmeta_design *des, const cmeta_data *d,
+                                         const cmeta_robust_result *r, const char *cluster,
+                                         const cmeta_warnings *w)
+{
+    if (fmt == CMETA_REPORT_JSON) regress_json(fp, f, des, d, r, cluster, w);
+    else if (fmt == CMETA_REPORT_CSV) regress_csv(fp, f, des, r);
+    else {
+        cmeta_status st = regress_text(fp, f, des);
+        if (st == CMETA_OK && r) st = cmeta_report_robust_text(fp, r, (const char *const *)des->names, cluster);
+        return st;
+    }
     return CMETA_OK;
 }
 

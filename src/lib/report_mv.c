@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "cmeta/mv.h"
+#include "cmeta/robust.h"
 
 /* metafor's fit-statistics line: print(fs, quote = FALSE, print.gap = 2) of a named character
  * vector (every entry right-aligned to the widest name or value) through .print.table */
@@ -187,7 +188,7 @@ static void compare_json(FILE *fp, const cmeta_mv_compare *c, int *first)
 
 static void mv_json(FILE *fp, const cmeta_mv_fit *f, const char *const *coef,
                     const char *const *comp, const char *measure, const cmeta_mv_compare *cmp,
-                    const cmeta_warnings *w)
+                    const cmeta_robust_result *r, const char *cluster, const cmeta_warnings *w)
 {
     int first = 1;
     fputc('{', fp);
@@ -246,19 +247,31 @@ static void mv_json(FILE *fp, const cmeta_mv_fit *f, const char *const *coef,
         {"ll", f->ll}, {"deviance", f->deviance}, {"AIC", f->AIC}, {"BIC", f->BIC}, {"AICc", f->AICc}};
     for (size_t i = 0; i < sizeof kv / sizeof *kv; i++) cmeta_json_kv(fp, kv[i].k, kv[i].v, &first);
     if (cmp) compare_json(fp, cmp, &first);
+    if (r) cmeta_report_robust_json(fp, r, coef, cluster, &first);
     cmeta_json_warnings(fp, w, &first);
     fputs("}\n", fp);
 }
 
-static void mv_csv(FILE *fp, const cmeta_mv_fit *f, const char *const *coef, const char *const *comp)
+static void mv_csv(FILE *fp, const cmeta_mv_fit *f, const char *const *coef, const char *const *comp,
+                   const cmeta_robust_result *r)
 {
-    fputs("name,estimate,se,stat,pval,ci_lb,ci_ub\n", fp);
+    fputs(r ? "name,estimate,se,stat,pval,ci_lb,ci_ub,robust_se,robust_stat,robust_df,robust_pval,robust_ci_lb,"
+              "robust_ci_ub\n"
+            : "name,estimate,se,stat,pval,ci_lb,ci_ub\n",
+          fp);
     for (size_t i = 0; i < f->p; i++) {
         cmeta_csv_field(fp, coef[i]);
         const double v[] = {f->beta[i], f->se[i], f->stat[i], f->pval[i], f->ci_lb[i], f->ci_ub[i]};
         for (size_t j = 0; j < 6; j++) {
             fputc(',', fp);
             cmeta_csv_num(fp, v[j]);
+        }
+        if (r) {
+            const double rv[] = {r->se[i], r->stat[i], r->df[i], r->pval[i], r->ci_lb[i], r->ci_ub[i]};
+            for (size_t j = 0; j < 6; j++) {
+                fputc(',', fp);
+                cmeta_csv_num(fp, rv[j]);
+            }
         }
         fputc('\n', fp);
     }
@@ -269,6 +282,14 @@ cmeta_status cmeta_report_mv_compare(FILE *fp, cmeta_report_format fmt, const cm
                                      const char *const *coef, const char *const *comp, const char *measure,
                                      const cmeta_mv_compare *cmp, const cmeta_warnings *w)
 {
+    return cmeta_report_mv_robust(fp, fmt, f, coef, comp, measure, cmp, NULL, NULL, w);
+}
+
+cmeta_status cmeta_report_mv_robust(FILE *fp, cmeta_report_format fmt, const cmeta_mv_fit *f,
+                                    const char *const *coef, const char *const *comp, const char *measure,
+                                    const cmeta_mv_compare *cmp, const cmeta_robust_result *r,
+                                    const char *cluster, const cmeta_warnings *w)
+{
     if (!fp || !f || !coef || !comp) return CMETA_EUSAGE;
     cmeta_status st;
     switch (fmt) {
@@ -278,12 +299,13 @@ cmeta_status cmeta_report_mv_compare(FILE *fp, cmeta_report_format fmt, const cm
             fputs("Likelihood-ratio test (full model above against the reduced model):\n", fp);
             compare_text(fp, cmp);
         }
+        if (st == CMETA_OK && r) st = cmeta_report_robust_text(fp, r, coef, cluster);
         return st;
     case CMETA_REPORT_JSON:
-        mv_json(fp, f, coef, comp, measure, cmp, w);
+        mv_json(fp, f, coef, comp, measure, cmp, r, cluster, w);
         return CMETA_OK;
     case CMETA_REPORT_CSV:
-        mv_csv(fp, f, coef, comp);
+        mv_csv(fp, f, coef, comp, r);
         return CMETA_OK;
     }
     return CMETA_EUSAGE;

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "cmeta/report.h"
+#include "cmeta/robust.h"
 #include "report_frame.h"
 
 typedef struct {
@@ -409,6 +410,23 @@ cmeta_status cmeta_report_pool(FILE *fp, cmeta_report_format fmt, const cmeta_da
                                const cmeta_fit_opts *fo, const cmeta_model_choice *mc,
                                const cmeta_warnings *w)
 {
+    return cmeta_report_pool_robust(fp, fmt, d, f, fo, mc, NULL, NULL, w);
+}
+
+/* the robust results as a CSV row (type "robust") after the overall model's */
+static void csv_robust(FILE *fp, const pool_ctx *c, const cmeta_robust_result *r)
+{
+    char lab[96];
+    snprintf(lab, sizeof lab, "Robust (%s, %zu clusters)", cmeta_robust_type_name(r->type), r->n_clusters);
+    const double tail[6] = {r->stat[0], r->df[0], r->pval[0], NAN, NAN, NAN};
+    csv_row(fp, c, "robust", NULL, lab, (double)r->k, r->beta[0], r->se[0], r->ci_lb[0], r->ci_ub[0], NAN, tail);
+}
+
+cmeta_status cmeta_report_pool_robust(FILE *fp, cmeta_report_format fmt, const cmeta_data *d, const cmeta_fit *f,
+                                      const cmeta_fit_opts *fo, const cmeta_model_choice *mc,
+                                      const cmeta_robust_result *r, const char *cluster, const cmeta_warnings *w)
+{
+    static const char *const intrcpt[] = {"intrcpt"};
     pool_ctx c;
     pool_ctx_init(&c, d, mc);
     int random = fit_is_random(f, fo);
@@ -420,12 +438,14 @@ cmeta_status cmeta_report_pool(FILE *fp, cmeta_report_format fmt, const cmeta_da
         json_summary(fp, &c, f, &first);
         json_studies(fp, d, f, &first);
         json_extra(fp, &c, f, &first);
+        if (r) cmeta_report_robust_json(fp, r, intrcpt, cluster, &first);
         cmeta_json_warnings(fp, w, &first);
         fputs("}\n", fp);
     } else if (fmt == CMETA_REPORT_CSV) {
         fputs(csv_header, fp);
         for (size_t i = 0; i < d->k; i++) csv_study(fp, &c, d, i, NULL, f->level, f->weight ? f->weight[i] : NAN);
         csv_fit(fp, &c, f, NULL, random, 100);
+        if (r) csv_robust(fp, &c, r);
     } else {
         text_reason(fp, &c);
         if (d->k == 1) fputs("\nNote: k = 1: the result is the single study itself.\n", fp);
@@ -436,6 +456,7 @@ cmeta_status cmeta_report_pool(FILE *fp, cmeta_report_format fmt, const cmeta_da
         text_model(fp, f, fo);
         if (random || c.tk != CMETA_TRANS_NONE) st = text_predict(fp, &c, f, random);
         if (st == CMETA_OK) st = text_studies(fp, &c, d, f);
+        if (st == CMETA_OK && r) st = cmeta_report_robust_text(fp, r, intrcpt, cluster);
     }
     return st;
 }
