@@ -69,7 +69,7 @@ DEB_PKGS := gcc make binutils pkg-config libgsl-dev libopenblas-dev libcsv-dev l
 
 .PHONY: deps-dev
 
-.PHONY: batch-kill killtest browser-test
+.PHONY: batch-kill killtest browser-test deps-test
 .PHONY: all deps run test check unit cli-test readme-test readme-update install uninstall install-test layers FORCE asan ubsan leakcheck bench examples lint format clean fuzz
 
 all: $(BUILD)/cmeta $(BUILD)/libcmeta.a $(BUILD)/libcmeta.so $(BUILD)/cmeta.1 $(BUILD)/cmeta.bash-completion
@@ -92,8 +92,22 @@ run: deps
 	./$(BUILD)/cmeta forest datasets/lupus/responders.csv --measure PLO -o $(BUILD)/lupus-forest.svg
 	@echo "forest plot written to $(BUILD)/lupus-forest.svg"
 
-test: deps
+test: deps deps-test
 	@$(MAKE) --no-print-directory check
+
+# What `make test` adds for the browser test of the HTML reports (tests/report_chromium.sh):
+# Debian's chromium, and node (Debian's nodejs) when no node is on the PATH. As root they are
+# installed; otherwise the browser test says SKIP and the rest runs.
+TEST_PKGS := chromium
+deps-test: deps
+	@missing=""; for p in $(TEST_PKGS); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \
+	done; \
+	command -v node >/dev/null 2>&1 || missing="$$missing nodejs"; \
+	if [ -z "$$missing" ]; then :; \
+	elif [ "$$(id -u)" = 0 ]; then echo "deps-test: installing$$missing (the browser test of the reports)"; \
+	  apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q $$missing; \
+	else echo "deps-test: without$$missing the browser test is skipped; as root: apt-get install -y$$missing"; fi
 
 check: all $(TEST_BIN)
 	@$(MAKE) --no-print-directory unit cli-test readme-test install-test layers batch-kill browser-test
