@@ -538,7 +538,7 @@ const cli_option cli_options[] = {
      "pre-post correlation of the studies without one (no ri column, or an empty cell), for the pre/post "
      "measures (--measure, or the pre/post rows of a measure column)"},
     {"--ri-sweep", NULL, OPT_TEXT, "FROM:TO:STEP", NULL, NONE, NULL, "0:0.9:0.1", 0, CMD_POOL | CMD_FOREST,
-     "effect sizes", "--measure=MC,SMCC,SMCR,SMCRH,ROMC", "--ri", "the pre/post measures", set_ri_sweep,
+     "effect sizes", "?--measure=MC,SMCC,SMCR,SMCRH,ROMC", "--ri", "the pre/post measures", set_ri_sweep,
      "re-pool with each assumed correlation (or a list: 0.2,0.5,0.8) for the studies without ri: a table with "
      "the tipping points (pool; --plot F draws it), or that plot as forest's picture; see README, pre-post "
      "correlation"},
