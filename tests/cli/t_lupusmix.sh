@@ -109,8 +109,8 @@ EOB
 for kv in corners:"$corners" studies_varied:"$varied" estimate_min:"$emin" estimate_max:"$emax" pval_min:"$pmin" pval_max:"$pmax"; do
     lm_close "mixed box ${kv%%:*}" "$(lm_num "$LMD/box.json" "${kv%%:*}" '"ri_box"')" "${kv#*:}" 1e-6 0
 done
-grep -qF '"designs":"3 two-group SMD, 3 pre-post SMCR, 1 pre-post SMCC, 1 pre-post SMCRH"' "$LMD/box.json" && ok ||
-    bad "mixed sweep: designs not in the JSON: $(head -c 300 "$LMD/box.json")"
+if grep -qF '"designs":"3 two-group SMD, 3 pre-post SMCR, 1 pre-post SMCC, 1 pre-post SMCRH"' "$LMD/box.json"; then ok
+else bad "mixed sweep: designs not in the JSON: $(head -c 300 "$LMD/box.json")"; fi
 expect_golden "$T/golden/lupus_mixed_sweep.txt" "lupus mixed sweep text" pool "$LMF" --smcr-sd baseline --ri-sweep 0:0.9:0.3
 expect_picture svg "$LMD/lm.svg" "lupus mixed forest --ri-sweep" forest "$LMF" --smcr-sd baseline --ri-sweep 0:0.9:0.1 -o "$LMD/lm.svg"
 # refused: an interval on a two-group row; a sweep where no row is pre/post
