@@ -199,7 +199,17 @@ LIB_SET(set_test_lib, "--test", cmeta_test_from_name(v, &o->fit.test))
 LIB_SET(set_to_lib, "--to", cmeta_to_from_name(v, &o->data.escalc.to))
 LIB_SET(set_vtype_lib, "--vtype", cmeta_vtype_from_name(v, &o->data.escalc.vtype))
 LIB_SET(set_smcr_lib, "--smcr-sd", cmeta_smcr_sd_from_name(v, &o->data.smcr_sd))
-static int set_measure(cli_opts *o, const char *v, double x) { o->data.measure_set = 1; return set_measure_lib(o, v, x); }
+static int set_measure(cli_opts *o, const char *v, double x)
+{
+    o->data.measure_set = 1;
+    if (!strcasecmp(v, "HR")) { /* hazard ratios: log ratios as GEN, back-transformed (issue 16) */
+        o->data.measure = CMETA_GEN;
+        o->data.ratio = 1;
+        o->data.ratio_name = "HR";
+        return 0;
+    }
+    return set_measure_lib(o, v, x);
+}
 static int set_method(cli_opts *o, const char *v, double x) { o->method_set = 1; return set_method_lib(o, v, x); }
 static int set_test(cli_opts *o, const char *v, double x) { o->test_set = 1; return set_test_lib(o, v, x); }
 static int set_to(cli_opts *o, const char *v, double x) { o->to_set = 1; return set_to_lib(o, v, x); }
@@ -503,7 +513,7 @@ static int set_svg_text(cli_opts *o, const char *v, double x) { (void)x; o->svg_
 /* ---- options ------------------------------------------------------------------------------
  * One row per option. --help and the man page list a command's options by group, the groups in
  * the order they first appear here, the options in table order. */
-#define MEASURES "SMD SMDH SMD1 MD ROM MC SMCC SMCR SMCRH ROMC OR RR RD PETO AS PR PLN PLO PAS PFT COR UCOR ZCOR GEN"
+#define MEASURES "SMD SMDH SMD1 MD ROM MC SMCC SMCR SMCRH ROMC OR RR RD PETO AS PR PLN PLO PAS PFT COR UCOR ZCOR GEN HR"
 #define NONE 0, 0, 0, 0 /* no range */
 #define PLOTS (CMD_FOREST | CMD_FUNNEL | CMD_BATCH)   /* issue 17's figure controls */
 #define FORESTS (CMD_FOREST | CMD_BATCH)
@@ -521,7 +531,9 @@ const cli_option cli_options[] = {
      "decimal mark of the numbers: '.' (the default) or ',' (needs a separator other than a comma; numbers "
      "written with a point are then refused)"},
     {"--measure", NULL, OPT_ENUM, "M", MEASURES, NONE, NULL, "RR", 0, ALL_CMDS, "effect sizes", NULL, NULL, NULL,
-     set_measure, "effect measure (as metafor's escalc); required unless the file has yi with vi or sei (GEN)"},
+     set_measure, "effect measure (as metafor's escalc); required unless the file has yi with vi or sei (GEN). HR: "
+     "hazard ratios (est with ci_lb/ci_ub, sei or pval as ratios, or yi = log HR with vi or sei), pooled on "
+     "the log scale and back-transformed"},
     {"--vtype", NULL, OPT_ENUM, "T", "LS UB HO AV LS2 AVHO", NONE, "LS", "HO", 0, ALL_CMDS, "effect sizes", NULL,
      NULL, NULL, set_vtype, "sampling-variance formula, as metafor's vtype (HO = pooled SD, as Normand 1999)"},
     {"--add", NULL, OPT_NUM, "X", NULL, 0, INFINITY, 0, 0, "0.5", "0.5", 0, ALL_CMDS, "effect sizes", NULL, NULL,

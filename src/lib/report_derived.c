@@ -23,7 +23,7 @@ cmeta_status cmeta_report_derived(FILE *fp, cmeta_report_format fmt, const cmeta
     const char *reason = info->mc && info->mc->automatic ? info->mc->reason : NULL;
     int fe = !cmeta_fit_is_random(fo);
     int tt = fo->test != CMETA_TEST_Z;
-    cmeta_transform_kind tk = cmeta_measure_transform(d->measure);
+    cmeta_transform_kind tk = cmeta_data_transform(d);
     double hn = tk == CMETA_TRANS_IFT ? cmeta_harmonic_n(d) : NAN;
 #define BT(x) cmeta_back_transform(tk, (x), hn)
     if (fmt == CMETA_REPORT_JSON) {
@@ -31,7 +31,7 @@ cmeta_status cmeta_report_derived(FILE *fp, cmeta_report_format fmt, const cmeta
         fputc('{', fp);
         cmeta_json_kv(fp, "k", (double)d->k, &first);
         cmeta_json_key(fp, "measure", &first);
-        cmeta_json_str(fp, cmeta_measure_name(d->measure));
+        cmeta_json_str(fp, cmeta_data_measure_name(d));
         cmeta_json_key(fp, "method", &first);
         cmeta_json_str(fp, cmeta_method_name(fo->method));
         cmeta_json_key(fp, "test", &first);
