@@ -669,7 +669,8 @@ const cli_option cli_options[] = {
      set_no_overall_test, "leave out the test for the overall effect (e.g. of p = 0.5 for a single proportion)"},
     {"--annotate", NULL, OPT_LIST, "A,B", NULL, NONE, NULL, "year,effect", 0, FORESTS, "figure", PLOTS_NEED, NULL,
      NULL, set_annotate, "the text columns shown, by name: data, weight, effect (the built-in ones; those not named "
-     "are left out) and columns of the input (after the study label)"},
+     "are left out), columns of the input (after the study label) and yi_from (each row's route to its effect "
+     "size, with reported statistics)"},
     {"--svg-text", NULL, OPT_ENUM, "T", "text outline", NONE, "text", "outline", 0, PLOTS, "figure", PLOTS_NEED, NULL,
      NULL, set_svg_text, "SVG text as text elements naming the font (editable), or as glyph outlines"},
     {"--rob-tool", NULL, OPT_ENUM, "T", "rob2 robins-i robins-i-v2", NONE, "rob2", "robins-i", 0, CMD_FOREST | CMD_PLOT | CMD_BATCH, "figure",

@@ -197,6 +197,10 @@ static void study_row(void *arg, size_t i, char (*cell)[CMETA_FMT_CELL])
     double w = a->f->weight ? a->f->weight[i] : NAN;
     size_t n = cmeta_fmt_num(cell[3], CMETA_FMT_CELL, w, 2);
     if (isfinite(w) && n + 1 < CMETA_FMT_CELL) cell[3][n] = '%', cell[3][n + 1] = '\0';
+    if (a->d->row_yi_from) { /* each row's route (cmeta/reported.h), as escalc's yi_from column */
+        const char *r = a->d->row_yi_from[a->d->row[i]];
+        snprintf(cell[4], CMETA_FMT_CELL, "%s", r ? r : "");
+    }
 }
 
 /* The study rows are formatted straight into the stream (two passes: widths, then rows), not
@@ -205,12 +209,12 @@ static cmeta_status text_studies(FILE *fp, const pool_ctx *c, const cmeta_data *
 {
     int tr = c->tk != CMETA_TRANS_NONE;
     size_t k = d->k;
-    const char *names[4] = {tr ? bt_name(d) : "estimate", "ci.lb", "ci.ub", "weight"};
+    const char *names[5] = {tr ? bt_name(d) : "estimate", "ci.lb", "ci.ub", "weight", "yi_from"};
     char lv[32];
     cmeta_fmt_level(lv, sizeof lv, f->level);
     fprintf(fp, "Studies (%s):\n\n", lv);
     studies_arg a = {c, d, f};
-    cmeta_status st = cmeta__text_frame_rows(fp, (const char *const *)d->label, k, names, 4,
+    cmeta_status st = cmeta__text_frame_rows(fp, (const char *const *)d->label, k, names, d->row_yi_from ? 5 : 4,
                                              study_row, &a, 1, (size_t)-1);
     fputc('\n', fp);
     return st;

@@ -181,3 +181,16 @@ for f in hr_yivi.csv:--measure_HR hr_col.csv:; do
 done
 printf 'study,measure,est,ci_lb,ci_ub,yi,vi\nA,HR,0.72,0.55,0.94,,\nB,GEN,,,,0.1,0.02\n' >"$TMP/hr_gen.csv"
 expect_error 2 "HR and GEN rows in one file" "reported: HR and GEN rows" pool "$TMP/hr_gen.csv"
+
+# yi_from in the text study table of pool, and as a forest column (--annotate yi_from)
+run_cmd pool "$DR/routes_smd.csv" --measure SMD
+if [ "$rc" = 0 ] && grep -q '^ *estimate   ci.lb  ci.ub weight  *yi_from $' "$TMP/out" &&
+   grep -q '^Median both  .* 8.85% fivenum:luo-wan-shi $' "$TMP/out" && grep -q '^Est p  .*  est_p $' "$TMP/out"; then ok
+else bad "reported: yi_from in pool's study table: $(tail -15 "$TMP/out")"; fi
+run_cmd pool tests/cli/data/bcg.csv --measure RR
+if [ "$rc" = 0 ] && ! grep -q yi_from "$TMP/out"; then ok; else bad "reported: yi_from in a plain file's study table"; fi
+expect_picture svg "$TMP/route.svg" "reported forest --annotate yi_from" forest "$DR/routes_smd.csv" --measure SMD --annotate yi_from,effect -o "$TMP/route.svg"
+if grep -q '>Route</text>' "$TMP/route.svg" && grep -q '>fivenum:luo-wan-shi</text>' "$TMP/route.svg" && grep -q '>est_p</text>' "$TMP/route.svg"; then ok
+else bad "reported forest --annotate yi_from: no Route column"; fi
+expect_error 1 "--annotate yi_from: tests/cli/data/bcg.csv has no reported statistics" "reported: --annotate yi_from on a plain file" \
+    forest tests/cli/data/bcg.csv --measure RR --annotate yi_from -o "$TMP/route2.svg"
