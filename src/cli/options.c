@@ -552,8 +552,8 @@ const cli_option cli_options[] = {
     {"--ri-sweep", NULL, OPT_TEXT, "FROM:TO:STEP", NULL, NONE, NULL, "0:0.9:0.1", 0, CMD_POOL | CMD_FOREST,
      "effect sizes", "?--measure=MC,SMCC,SMCR,SMCRH,ROMC", "--ri", "the pre/post measures", set_ri_sweep,
      "re-pool with each assumed correlation (or a list: 0.2,0.5,0.8) for the studies without ri: a table with "
-     "the tipping points (pool; --plot F draws it), or that plot as forest's picture; see README, pre-post "
-     "correlation"},
+     "the tipping points (pool; --plot F draws it), or that plot as forest's picture; with a measure column "
+     "only its pre/post rows are swept; see README, pre-post correlation"},
     {"--smcr-sd", NULL, OPT_ENUM, "S", "followup baseline | follow-up post pre", NONE, "followup", "baseline", 0,
      ALL_CMDS, "effect sizes", "?--measure=MC,SMCC,SMCR,SMCRH,ROMC", NULL, "the pre/post measures; SMCR and SMCRH use it", set_smcr_sd,
      "SD that standardizes SMCR and SMCRH: followup (sd1i, metafor's escalc on these columns) or baseline "
