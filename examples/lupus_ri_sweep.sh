@@ -11,7 +11,7 @@
 # and ri where it was reported: those studies keep their own), or give per-study bounds in
 # ri_lb/ri_ub columns to get the range over their corners. The mixed design (Deng 2017's RCT beside
 # Liang 2010 on SLEDAI, as the published lupus meta-analyses pool them) is examples/lupus_mixed.sh:
-# a `measure` column, one `--ri` run per assumed value (--ri-sweep takes a single pre/post measure).
+# a `measure` column and the same sweep (only the pre/post row takes each ri).
 . "$(dirname "$0")/lib.sh"
 L=datasets/lupus
 PREPOST="$L/liang2010_sledai.csv"

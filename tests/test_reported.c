@@ -27,6 +27,12 @@
  *      seen as stored; it cites Handbook chapter 6 section 6.5.2): (10, 11.8, 2.4), (20, 15.3, 3.2),
  *      (15, 8.4, 4.1) -> n 45, mean 12.2222, SD 4.5028. The Handbook's own table gives the formula
  *      only; no worked example of it in the Handbook was seen.
+ *    - Cochrane Handbook (5.1 section 7.7.7.2; version 6 section 6.3.2), a P value to a standard
+ *      error: "the Z value that corresponds to a P value of 0.008 is Z = 2.652", SE = estimate / Z
+ *      (read as quoted on a third-party page; the Handbook page itself was not seen). Its t-based
+ *      example for a difference in means (5.1 section 7.7.3.3, version 6 6.5.2.3: MD 3.8, P = 0.008,
+ *      n 25 and 22, t(45) = 2.78, SE = 1.37) is a route cmeta does not take (est_p uses the normal
+ *      quantile, as Altman & Bland) and is not tested.
  *    Hozo et al. (2005): no worked numbers seen (its illustrative example, Figure 3, shows the
  *    converted trials only as a forest plot image); its rules are tested through make.R only. */
 #include <math.h>
@@ -136,6 +142,15 @@ static void test_altman_bland(void)
     /* on the log scale for ratios */
     TU_ASSERT_CLOSE(cmeta_vi_from_ci(exp(-1), exp(1), 95, 1), pow(1 / 1.959963984540054, 2), 1e-12, 0,
                     "ratio CI on the log scale");
+}
+
+/* Cochrane Handbook 5.1 7.7.7.2 / 6 6.3.2: P = 0.008 -> Z = 2.652 (3 decimals), SE = estimate / Z */
+static void test_handbook_p_to_z(void)
+{
+    double se = sqrt(cmeta_vi_from_p(1, 0.008));
+    TU_ASSERT_CLOSE(1 / se, 2.652, 0, 5e-4, "Handbook: Z for P = 0.008");
+    /* the SE of a ratio's log from its P value: the sign of the estimate does not matter */
+    TU_ASSERT_CLOSE(sqrt(cmeta_vi_from_p(-0.5, 0.008)), 0.5 / 2.652, 2e-4, 0, "Handbook: SE = |est| / Z");
 }
 
 /* Wan et al. 2014, BMC Med Res Methodol 14:135, Table 1 (page not seen; URL in the header):
@@ -288,6 +303,7 @@ int main(void)
     CU_add_test(s, "metafor 4 conv.fivenum documented example", test_metafor4_example);
     CU_add_test(s, "Cochrane Handbook 6.5.2.2 t divisor", test_handbook_t_divisor);
     CU_add_test(s, "Altman & Bland 2011 worked example", test_altman_bland);
+    CU_add_test(s, "Cochrane Handbook P value to Z (P = 0.008, Z = 2.652)", test_handbook_p_to_z);
     CU_add_test(s, "Wan 2014 Table 1 xi(n)", test_wan_table1);
     CU_add_test(s, "Wan 2014 Table 2 eta(n) (as transcribed by R meta)", test_wan_table2);
     CU_add_test(s, "Cochrane Handbook Table 6.5.a worked three-group example", test_handbook_combine);

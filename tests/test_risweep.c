@@ -112,6 +112,57 @@ static void test_sweep_vs_metafor(void)
     unload(&m);
 }
 
+/* Mixed designs (cmeta_ri_studies.measures): a study marked two-group keeps the yi/vi given
+ * (here those of SMCR at its own ri, so the sweep must equal the plain SMCR sweep), the pre/post
+ * studies are computed by their own measure; all SMCR with measures set = the plain sweep. */
+static void test_sweep_mixed(void)
+{
+    morris m;
+    CU_ASSERT_FATAL(load(&m) == 0);
+    size_t k = m.k;
+    double grid[] = {-0.5, 0, 0.45, 0.9};
+    cmeta_ri_point plain[4], mix[4];
+    cmeta_fit_opts fo;
+    cmeta_fit_opts_default(&fo);
+    fo.tol = 1e-12;
+    cmeta_ri_studies s;
+    memset(&s, 0, sizeof s);
+    s.measure = CMETA_SMCR, s.k = k, s.m1i = m.m1i, s.sd1i = m.sd1i, s.m2i = m.m2i, s.sd2i = m.sd2i;
+    s.ni = m.ni, s.ri = m.ri;
+    cmeta_error err;
+    cmeta_error_clear(&err);
+    CU_ASSERT_EQUAL_FATAL(cmeta_ri_sweep(&s, grid, 4, &fo, plain, &err), CMETA_OK);
+    /* the studies with their own ri: their SMCR yi/vi, then marked SMD */
+    double *yi = malloc(k * sizeof *yi), *vi = malloc(k * sizeof *vi);
+    cmeta_measure *ms = malloc(k * sizeof *ms);
+    CU_ASSERT_FATAL(yi && vi && ms);
+    cmeta_escalc_input in;
+    memset(&in, 0, sizeof in);
+    in.k = k, in.m1i = m.m1i, in.sd1i = m.sd1i, in.m2i = m.m2i, in.sd2i = m.sd2i, in.ni = m.ni, in.ri = m.ri;
+    CU_ASSERT_EQUAL_FATAL(cmeta_escalc(CMETA_SMCR, &in, NULL, yi, vi, NULL, &err), CMETA_OK);
+    size_t fixed = 0;
+    for (size_t i = 0; i < k; i++) {
+        ms[i] = CMETA_SMCR;
+        if (!isnan(m.ri[i]) && fixed < 3) ms[i] = CMETA_SMD, fixed++;
+    }
+    CU_ASSERT_EQUAL(fixed, 3);
+    s.measures = ms, s.yi = yi, s.vi = vi;
+    CU_ASSERT_EQUAL_FATAL(cmeta_ri_sweep(&s, grid, 4, &fo, mix, &err), CMETA_OK);
+    for (int g = 0; g < 4; g++) {
+        TU_ASSERT_CLOSE(mix[g].estimate, plain[g].estimate, 1e-8, 1e-12, "mixed sweep estimate");
+        TU_ASSERT_CLOSE(mix[g].se, plain[g].se, 1e-8, 1e-12, "mixed sweep se");
+        TU_ASSERT_CLOSE(mix[g].tau2, plain[g].tau2, 1e-6, 1e-10, "mixed sweep tau2");
+    }
+    /* one scale only; yi/vi needed */
+    ms[0] = CMETA_MD;
+    CU_ASSERT_EQUAL(cmeta_ri_sweep(&s, grid, 4, &fo, mix, &err), CMETA_EUSAGE);
+    ms[0] = CMETA_SMCR;
+    s.yi = NULL;
+    CU_ASSERT_EQUAL(cmeta_ri_sweep(&s, grid, 4, &fo, mix, &err), CMETA_EUSAGE);
+    free(yi), free(vi), free(ms);
+    unload(&m);
+}
+
 static void test_tipping_vs_metafor(void)
 {
     morris m;
@@ -199,7 +250,7 @@ static void test_box_beyond_20(void)
         m1[i] = 10 + (i % 5), s1[i] = 3 + 0.1 * i, m2[i] = 9 + (i % 3), s2[i] = 3.5, n[i] = 10 + i;
         ri[i] = NAN, lb[i] = 0.2, ub[i] = 0.8;
     }
-    cmeta_ri_studies s = {CMETA_MC, NULL, K, m1, s1, m2, s2, n, ri};
+    cmeta_ri_studies s = {CMETA_MC, NULL, K, m1, s1, m2, s2, n, ri, NULL, NULL, NULL};
     cmeta_fit_opts fo;
     cmeta_fit_opts_default(&fo);
     cmeta_ri_box b;
@@ -228,7 +279,7 @@ static void test_box_beyond_20(void)
 static void test_zero_variance(void)
 {
     double m1[2] = {3, 4}, s1[2] = {2, 1}, m2[2] = {1, 1}, s2[2] = {2, 1.5}, n[2] = {10, 12}, ri[2] = {NAN, 0.3};
-    cmeta_ri_studies s = {CMETA_MC, NULL, 2, m1, s1, m2, s2, n, ri};
+    cmeta_ri_studies s = {CMETA_MC, NULL, 2, m1, s1, m2, s2, n, ri, NULL, NULL, NULL};
     cmeta_fit_opts fo;
     cmeta_fit_opts_default(&fo);
     cmeta_ri_point p[3];
@@ -283,7 +334,7 @@ static void test_plot_layout(void)
 {
     morris m;
     CU_ASSERT_FATAL(load(&m) == 0);
-    cmeta_ri_studies s = {CMETA_SMCR, NULL, m.k, m.m1i, m.sd1i, m.m2i, m.sd2i, m.ni, m.ri};
+    cmeta_ri_studies s = {CMETA_SMCR, NULL, m.k, m.m1i, m.sd1i, m.m2i, m.sd2i, m.ni, m.ri, NULL, NULL, NULL};
     cmeta_fit_opts fo;
     cmeta_fit_opts_default(&fo);
     double g[15];
@@ -324,6 +375,7 @@ int main(void)
     if (CU_initialize_registry() != CUE_SUCCESS) return 1;
     CU_pSuite s = CU_add_suite("risweep", NULL, NULL);
     CU_add_test(s, "sweep rows = metafor escalc + rma at each ri", test_sweep_vs_metafor);
+    CU_add_test(s, "mixed designs: fixed two-group rows, pre/post rows swept", test_sweep_mixed);
     CU_add_test(s, "tipping points = uniroot on metafor's fits", test_tipping_vs_metafor);
     CU_add_test(s, "box over the corners = metafor over every corner", test_box_vs_metafor);
     CU_add_test(s, "beyond 20 studies: 2 + 2m corners", test_box_beyond_20);

@@ -47,7 +47,11 @@ typedef struct {
     double ri;
     cmeta_smcr_sd smcr_sd;    /* SD standardizing SMCR/SMCRH (default FOLLOWUP, see above) */
     /* reported statistics (cmeta/reported.h) */
-    int ratio;                /* est, ci_lb, ci_ub are ratios (OR RR HR ROM): logs taken */
+    int ratio;                /* est, ci_lb, ci_ub are ratios (OR RR HR ROM): logs taken; without
+                               * a measure (GEN) the results are back-transformed by exp and
+                               * named ratio_name (cmeta_data_transform, cmeta_data_measure_name) */
+    const char *ratio_name;   /* the name of such log ratios of measure GEN ("HR": --measure HR,
+                               * which also sets ratio); NULL: "ratio" when ratio is set */
     cmeta_fivenum_method fivenum; /* medians with IQR/range to means and SDs (default DEFAULT) */
     const char *combine;      /* column (by its name as written) marking arms of one trial: rows
                                * with the same value merge their group 1 into the first such row
@@ -89,7 +93,15 @@ typedef struct {
     cmeta_measure *measures;  /* mixed designs (cmeta_data_load, a measure column): each
                                * study's measure, all on one scale (measure is the first
                                * row's); NULL when one measure holds for every study */
+    char ratio_name[16];      /* measure GEN holding log ratios (opts ratio or ratio_name):
+                               * their name ("HR", "ratio"); "" otherwise */
 } cmeta_data;
+
+/* The back-transformation of d's results: the measure's (cmeta_measure_transform), or exp for
+ * log ratios given as measure GEN (d->ratio_name set: hazard ratios, e.g.). */
+CMETA_EXPORT cmeta_transform_kind cmeta_data_transform(const cmeta_data *d);
+/* The name results are labelled by: the measure's, or d->ratio_name ("HR") for such log ratios. */
+CMETA_EXPORT const char *cmeta_data_measure_name(const cmeta_data *d);
 
 /* Build the analysis data from a table. On CMETA_EDATA, err names file, line, column,
  * study and rule. Missing cells leave the study out with a warning naming it. */

@@ -54,10 +54,18 @@ extern "C" {
  * measure (for SMCR/SMCRH by the baseline SD: sd1i already the baseline SD, as cmeta/data.h
  * describes). ri[i] is the study's known correlation, NaN when it is not known (swept). */
 typedef struct {
-    cmeta_measure measure;            /* MC, SMCC, SMCR, SMCRH or ROMC */
+    cmeta_measure measure;            /* MC, SMCC, SMCR, SMCRH or ROMC (with measures: the
+                                       * measure the fits are labelled by, e.g. the first row's) */
     const cmeta_escalc_opts *escalc;  /* NULL = defaults */
     size_t k;
     const double *m1i, *sd1i, *m2i, *sd2i, *ni, *ri;
+    /* Mixed designs (a measure column, cmeta_data_load): NULL, or each study's measure, all on
+     * one scale (cmeta_measure_scale). A study whose measure is pre/post is computed with its
+     * own measure from m1i..ri as above; any other study (a two-group SMD, say) keeps yi[i],
+     * vi[i], which do not depend on ri (its m1i..ri are not read; give ri[i] a number so that
+     * it is not counted as swept). yi, vi: length k, needed with measures. */
+    const cmeta_measure *measures;
+    const double *yi, *vi;
 } cmeta_ri_studies;
 
 /* One fit of a sweep (metafor's names). */
@@ -130,6 +138,8 @@ typedef struct {
     const cmeta_ri_box *box;
     size_t k_box_fixed_swept;       /* box: studies without ri and interval, at the sweep's ends */
     double box_lo, box_hi;          /* ... that interval */
+    const char *designs;            /* mixed designs: the mix (cmeta_data_mix), named in place of
+                                     * the measure; NULL otherwise */
 } cmeta_ri_report;
 
 /* Text (tables as metafor prints numbers), JSON (keys ri_sweep, tipping_points, ri_box) or CSV

@@ -73,6 +73,8 @@ typedef struct {
     const char *rob_tool;     /* --rob-tool rob2|robins-i|robins-i-v2 (NULL: rob2) */
     int forest_loo, forest_cumul; /* forest --loo / --cumul */
     const char *ri_sweep;     /* --ri-sweep FROM:TO:STEP or a list (pool, forest; cli_risweep.c) */
+    int ri_probe;             /* cli_ri_load: --ri set as a placeholder to read a measure column's
+                               * pre/post rows without ri (cli_load then does not ask for --measure) */
     /* issue 15 */
     int threads;              /* --threads N (gosh, boot, permtest); 0: the library's policy */
     /* issue 16: data as researchers have it */

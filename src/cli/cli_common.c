@@ -185,7 +185,7 @@ int cli_load(const cli_opts *oc, const char *path, cmeta_table **t, cmeta_data *
     }
     apply_preset(o, *d);
     /* --ri and --smcr-sd need a pre/post measure (--measure, or rows of a measure column) */
-    if (o->data.ri_set || o->smcr_sd_set) {
+    if ((o->data.ri_set && !o->ri_probe) || o->smcr_sd_set) {
         int pp = 0;
         for (size_t i = 0; i < (*d)->k && !pp; i++)
             pp = cmeta_measure_family((*d)->measures ? (*d)->measures[i] : (*d)->measure) == CMETA_FAMILY_PREPOST;
@@ -195,8 +195,8 @@ int cli_load(const cli_opts *oc, const char *path, cmeta_table **t, cmeta_data *
             cmeta_table_free(*t);
             *t = NULL;
             fprintf(stderr, "cmeta %s: %s needs --measure MC, SMCC, SMCR, SMCRH or ROMC (the pre/post measures%s)\n",
-                    o->command, o->data.ri_set ? "--ri" : "--smcr-sd",
-                    o->data.ri_set ? "" : "; SMCR and SMCRH use it");
+                    o->command, o->data.ri_set && !o->ri_probe ? "--ri" : "--smcr-sd",
+                    o->data.ri_set && !o->ri_probe ? "" : "; SMCR and SMCRH use it");
             return 1;
         }
     }

@@ -105,10 +105,21 @@ static int annotate(const cli_opts *o, const cmeta_table *t, const cmeta_data *d
         if (!strcasecmp(name, "data")) fo->show_data = 1;
         else if (!strcasecmp(name, "weight") || !strcasecmp(name, "weights")) fo->show_weights = 1;
         else if (!strcasecmp(name, "effect")) fo->show_effect = 1;
-        else {
+        else if (!strcasecmp(name, "yi_from") && cmeta_table_find_raw(t, name) < 0) {
+            /* each row's route to its effect size (reported statistics: cmeta/reported.h) */
+            if (!d->row_yi_from)
+                return cli_failf(1, "--annotate yi_from: %s has no reported statistics (every row is read from its "
+                                    "measure's own columns)", cmeta_table_name(t));
+            if (a->n == 4) return cli_failf(1, "--annotate: at most 4 columns of the input");
+            const char **cells = calloc(d->k ? d->k : 1, sizeof *cells);
+            if (!cells) return cli_failf(4, "out of memory");
+            for (size_t i = 0; i < d->k; i++) cells[i] = d->row_yi_from[d->row[i]] ? d->row_yi_from[d->row[i]] : "";
+            a->head[a->n] = "Route";
+            a->cells[a->n++] = cells;
+        } else {
             long col = cmeta_table_find_raw(t, name);
             if (col < 0)
-                return cli_failf(1, "--annotate: no column '%s' in %s (or use data, weight, effect)", name,
+                return cli_failf(1, "--annotate: no column '%s' in %s (or use data, weight, effect, yi_from)", name,
                                  cmeta_table_name(t));
             if (a->n == 4) return cli_failf(1, "--annotate: at most 4 columns of the input");
             const char **cells = calloc(d->k ? d->k : 1, sizeof *cells);

@@ -117,20 +117,40 @@ static int has_range_cols(const cmeta_table *t)
     return cmeta_table_find_raw(t, "ri_lb") >= 0 || cmeta_table_find_raw(t, "ri_ub") >= 0;
 }
 
+/* Mixed designs: does d have a pre/post row (from a measure column)? */
+static int mixed_prepost(const cmeta_data *d)
+{
+    for (size_t i = 0; d && d->measures && i < d->k; i++)
+        if (cmeta_measure_family(d->measures[i]) == CMETA_FAMILY_PREPOST) return 1;
+    return 0;
+}
+
 int cli_ri_load(const cli_opts *oc, const char *path, cmeta_table **t, cmeta_data **d,
                 cmeta_warnings *w, int *ri_mode)
 {
     cli_opts *o = (cli_opts *)oc; /* as cli_load: the --ri placeholder is set and restored */
     *ri_mode = 0;
-    if (!is_prepost(o)) {
-        if (o->ri_sweep) return cli_failf(1, "--ri-sweep needs a pre/post measure (--measure MC, SMCC, SMCR, SMCRH or ROMC)");
+    int mixed = !o->data.measure_set; /* a measure column may hold pre/post rows */
+    if (!is_prepost(o) && !mixed) {
+        if (o->ri_sweep) return cli_failf(1, "--ri-sweep needs a pre/post measure (--measure MC, SMCC, SMCR, SMCRH or ROMC, "
+                                             "or pre/post rows in a measure column)");
         return cli_load(o, path, t, d, w);
     }
     int placeholder = !o->data.ri_set;
-    if (placeholder) o->data.ri_set = 1, o->data.ri = 0; /* keeps the studies without ri */
+    if (placeholder) o->data.ri_set = 1, o->data.ri = 0, o->ri_probe = mixed; /* keeps the studies without ri */
     int rc = cli_load(o, path, t, d, w);
-    if (placeholder) o->data.ri_set = 0, o->data.ri = 0;
+    if (placeholder) o->data.ri_set = 0, o->data.ri = 0, o->ri_probe = 0;
     if (rc) return rc;
+    if (mixed && !mixed_prepost(*d)) {
+        /* no pre/post rows: the placeholder changed nothing */
+        if (!o->ri_sweep) return 0;
+        cmeta_data_free(*d);
+        *d = NULL;
+        cmeta_table_free(*t);
+        *t = NULL;
+        return cli_failf(1, "--ri-sweep needs a pre/post measure (--measure MC, SMCC, SMCR, SMCRH or ROMC, "
+                            "or pre/post rows in a measure column)");
+    }
     if (o->ri_sweep || has_range_cols(*t)) {
         *ri_mode = 1;
         return 0;
@@ -143,7 +163,7 @@ int cli_ri_load(const cli_opts *oc, const char *path, cmeta_table **t, cmeta_dat
     cmeta_warnings_init(w);
     cmeta_error err;
     cmeta_error_clear(&err);
-    cmeta_status st = cmeta_data_from_table(*t, &o->data, d, w, &err);
+    cmeta_status st = cmeta_data_load(*t, &o->data, d, w, &err);
     if (st == CMETA_OK) st = cmeta_data_check_vi(*d, &err);
     if (st != CMETA_OK) {
         cmeta_data_free(*d);
@@ -208,6 +228,56 @@ static int read_ranges(const cmeta_table *t, const cmeta_data *d, double *lb, do
     return 0;
 }
 
+/* Mixed designs: the pre/post inputs of the studies d->measures marks pre/post, read again from
+ * the table by measure (as cmeta_data_load reads them, with ri 0 in place of a missing one), into
+ * arrays of length d->k (NaN for the other studies; SMCR/SMCRH by --smcr-sd as in a single run).
+ * mixed_in: m1 s1 m2 s2 n, each k long, in one allocation. */
+static int mixed_inputs(const cli_opts *o, const cmeta_table *t, const cmeta_data *d, double *buf)
+{
+    size_t k = d->k;
+    double *m1 = buf, *s1 = buf + k, *m2 = buf + 2 * k, *s2 = buf + 3 * k, *n = buf + 4 * k;
+    for (size_t i = 0; i < 5 * k; i++) buf[i] = NAN;
+    unsigned char *mask = calloc(d->nrows ? d->nrows : 1, 1);
+    if (!mask) return cli_failf(4, "out of memory");
+    int rc = 0;
+    for (int m = 0; m < CMETA_NMEASURES && !rc; m++) {
+        if (cmeta_measure_family((cmeta_measure)m) != CMETA_FAMILY_PREPOST) continue;
+        size_t c = 0;
+        memset(mask, 0, d->nrows ? d->nrows : 1);
+        for (size_t i = 0; i < k; i++)
+            if (d->measures[i] == (cmeta_measure)m) mask[d->row[i]] = 1, c++;
+        if (!c) continue;
+        cmeta_data_opts om = o->data;
+        om.measure_set = 1, om.measure = (cmeta_measure)m, om.rows = mask;
+        if (!om.ri_set) om.ri_set = 1, om.ri = 0; /* the placeholder of cli_ri_load */
+        cmeta_warnings w2; /* said once already, by the first reading */
+        cmeta_warnings_init(&w2);
+        cmeta_error err;
+        cmeta_error_clear(&err);
+        cmeta_data *p = NULL;
+        cmeta_status st = cmeta_data_from_table(t, &om, &p, &w2, &err);
+        cmeta_warnings_free(&w2);
+        if (st != CMETA_OK) {
+            rc = cli_fail_status(st, &err);
+        } else if (p->k != c) {
+            rc = cli_failf(4, "internal error: the pre/post rows of %s read %zu studies, not %zu",
+                           cmeta_measure_name((cmeta_measure)m), p->k, c);
+        } else {
+            int swap = (m == CMETA_SMCR || m == CMETA_SMCRH) && o->data.smcr_sd == CMETA_SMCR_SD_BASELINE;
+            for (size_t i = 0, j = 0; i < k; i++) {
+                if (d->measures[i] != (cmeta_measure)m) continue;
+                m1[i] = p->m1i[j], m2[i] = p->m2i[j], n[i] = p->ni[j];
+                s1[i] = swap ? p->sd2i[j] : p->sd1i ? p->sd1i[j] : NAN;
+                s2[i] = swap ? (p->sd1i ? p->sd1i[j] : NAN) : p->sd2i ? p->sd2i[j] : NAN;
+                j++;
+            }
+        }
+        cmeta_data_free(p);
+    }
+    free(mask);
+    return rc;
+}
+
 int cli_risweep_report(const cli_opts *o, const char *output, const cmeta_table *t, const cmeta_data *d,
                        cmeta_warnings *w, int forest)
 {
@@ -238,15 +308,33 @@ int cli_risweep_report(const cli_opts *o, const char *output, const cmeta_table 
     cli_out out = {0};
     int want_box = !forest && has_range_cols(t); /* the box is text: pool's */
     size_t k_swept = 0, k_box_swept = 0;
+    double *mixed_buf = NULL;
+    char mix[256] = "";
+    int smcr_rows = d->measure == CMETA_SMCR || d->measure == CMETA_SMCRH;
     if (!ri || !lb || !ub || (n && !pts)) {
         rc = cli_failf(4, "out of memory");
         goto done;
     }
+    /* mixed designs: the pre/post studies' inputs; the others keep their yi/vi */
+    if (d->measures) {
+        mixed_buf = malloc(5 * k * sizeof *mixed_buf);
+        if (!mixed_buf) {
+            rc = cli_failf(4, "out of memory");
+            goto done;
+        }
+        if ((rc = mixed_inputs(o, t, d, mixed_buf))) goto done;
+    }
     /* which studies have no ri of their own */
     long rcol = cmeta_table_find(t, "ri");
     for (size_t i = 0; i < k; i++) {
+        if (d->measures && cmeta_measure_family(d->measures[i]) != CMETA_FAMILY_PREPOST) {
+            ri[i] = 0; /* not read: a two-group study's yi/vi do not depend on ri */
+            continue;
+        }
         int lacks = rcol < 0 || cmeta_cell_is_missing(cmeta_table_cell(t, d->row[i], (size_t)rcol));
-        ri[i] = lacks && !o->data.ri_set ? NAN : d->ri[i];
+        double own = NAN;
+        if (!lacks && cmeta_parse_double(cmeta_table_cell(t, d->row[i], (size_t)rcol), &own, NULL) != CMETA_OK) own = NAN;
+        ri[i] = lacks && !o->data.ri_set ? NAN : lacks ? o->data.ri : d->ri ? d->ri[i] : own;
         k_swept += lacks && !o->data.ri_set;
     }
     if (n && k_swept == 0 &&
@@ -256,13 +344,29 @@ int cli_risweep_report(const cli_opts *o, const char *output, const cmeta_table 
     }
     int swap = (d->measure == CMETA_SMCR || d->measure == CMETA_SMCRH) && o->data.smcr_sd == CMETA_SMCR_SD_BASELINE;
     cmeta_ri_studies rs = {d->measure, &d->escalc, k, d->m1i, swap ? d->sd2i : d->sd1i, d->m2i,
-                           swap ? d->sd1i : d->sd2i, d->ni, ri};
+                           swap ? d->sd1i : d->sd2i, d->ni, ri, NULL, NULL, NULL};
+    if (d->measures) {
+        rs.m1i = mixed_buf, rs.sd1i = mixed_buf + k, rs.m2i = mixed_buf + 2 * k, rs.sd2i = mixed_buf + 3 * k;
+        rs.ni = mixed_buf + 4 * k;
+        rs.measures = d->measures, rs.yi = d->yi, rs.vi = d->vi;
+    }
     cmeta_error err;
     cmeta_error_clear(&err);
     cmeta_status st = CMETA_OK;
     if (want_box) {
         if ((rc = read_ranges(t, d, lb, ub))) goto done;
         for (size_t i = 0; i < k; i++) {
+            if (d->measures && cmeta_measure_family(d->measures[i]) != CMETA_FAMILY_PREPOST) {
+                char des[48];
+                if (!isnan(lb[i])) {
+                    rc = fail_study(t, d, i, cmeta_table_find_raw(t, "ri_lb"), "ri_lb/ri_ub apply to pre/post rows, "
+                                    "not to a %s row (its effect size does not depend on ri)",
+                                    cmeta_measure_design(d->measures[i], des, sizeof des));
+                    goto done;
+                }
+                lb[i] = ub[i] = ri[i];
+                continue;
+            }
             if (!isnan(lb[i])) continue;
             if (!isnan(ri[i])) lb[i] = ub[i] = ri[i];
             else if (n) lb[i] = grid[0], ub[i] = grid[n - 1], k_box_swept++;
@@ -291,7 +395,12 @@ int cli_risweep_report(const cli_opts *o, const char *output, const cmeta_table 
     cmeta_ri_report r;
     memset(&r, 0, sizeof r);
     r.measure = d->measure, r.k = k, r.k_swept = k_swept;
-    r.smcr_sd = (d->measure == CMETA_SMCR || d->measure == CMETA_SMCRH) ? cmeta_smcr_sd_name(o->data.smcr_sd) : NULL;
+    if (d->measures) {
+        cmeta_data_mix(d, mix, sizeof mix);
+        r.designs = mix;
+        for (size_t i = 0; i < k; i++) smcr_rows |= d->measures[i] == CMETA_SMCR || d->measures[i] == CMETA_SMCRH;
+    }
+    r.smcr_sd = smcr_rows ? cmeta_smcr_sd_name(o->data.smcr_sd) : NULL;
     r.fo = fo, r.pts = pts, r.n = n, r.tips = tips, r.ntips = ntips, r.tol = RI_ROOT_TOL;
     r.box = want_box ? &box : NULL;
     r.k_box_fixed_swept = k_box_swept;
@@ -308,7 +417,7 @@ int cli_risweep_report(const cli_opts *o, const char *output, const cmeta_table 
     }
     if (!rc && (forest || o->format != CLI_FMT_JSON)) cli_print_warnings(w);
 done:
-    free(grid), free(ri), free(lb), free(ub), free(pts);
+    free(grid), free(ri), free(lb), free(ub), free(pts), free(mixed_buf);
     cmeta_free(tips);
     return rc;
 }

@@ -216,7 +216,17 @@ LIB_SET(set_test_lib, "--test", cmeta_test_from_name(v, &o->fit.test))
 LIB_SET(set_to_lib, "--to", cmeta_to_from_name(v, &o->data.escalc.to))
 LIB_SET(set_vtype_lib, "--vtype", cmeta_vtype_from_name(v, &o->data.escalc.vtype))
 LIB_SET(set_smcr_lib, "--smcr-sd", cmeta_smcr_sd_from_name(v, &o->data.smcr_sd))
-static int set_measure(cli_opts *o, const char *v, double x) { o->data.measure_set = 1; return set_measure_lib(o, v, x); }
+static int set_measure(cli_opts *o, const char *v, double x)
+{
+    o->data.measure_set = 1;
+    if (!strcasecmp(v, "HR")) { /* hazard ratios: log ratios as GEN, back-transformed (issue 16) */
+        o->data.measure = CMETA_GEN;
+        o->data.ratio = 1;
+        o->data.ratio_name = "HR";
+        return 0;
+    }
+    return set_measure_lib(o, v, x);
+}
 static int set_method(cli_opts *o, const char *v, double x) { o->method_set = 1; return set_method_lib(o, v, x); }
 static int set_test(cli_opts *o, const char *v, double x) { o->test_set = 1; return set_test_lib(o, v, x); }
 static int set_to(cli_opts *o, const char *v, double x) { o->to_set = 1; return set_to_lib(o, v, x); }
@@ -538,7 +548,7 @@ static int set_plot_pi(cli_opts *o, const char *v, double x) { (void)v, (void)x;
 /* ---- options ------------------------------------------------------------------------------
  * One row per option. --help and the man page list a command's options by group, the groups in
  * the order they first appear here, the options in table order. */
-#define MEASURES "SMD SMDH SMD1 MD ROM MC SMCC SMCR SMCRH ROMC OR RR RD PETO AS PR PLN PLO PAS PFT COR UCOR ZCOR GEN"
+#define MEASURES "SMD SMDH SMD1 MD ROM MC SMCC SMCR SMCRH ROMC OR RR RD PETO AS PR PLN PLO PAS PFT COR UCOR ZCOR GEN HR"
 #define NONE 0, 0, 0, 0 /* no range */
 #define PLOTS (CMD_FOREST | CMD_FUNNEL | CMD_BATCH)   /* issue 17's figure controls */
 #define FORESTS (CMD_FOREST | CMD_BATCH)
@@ -557,7 +567,9 @@ const cli_option cli_options[] = {
      "decimal mark of the numbers: '.' (the default) or ',' (needs a separator other than a comma; numbers "
      "written with a point are then refused)"},
     {"--measure", NULL, OPT_ENUM, "M", MEASURES, NONE, NULL, "RR", 0, ALL_CMDS, "effect sizes", NULL, NULL, NULL,
-     set_measure, "effect measure (as metafor's escalc); required unless the file has yi with vi or sei (GEN)"},
+     set_measure, "effect measure (as metafor's escalc); required unless the file has yi with vi or sei (GEN). HR: "
+     "hazard ratios (est with ci_lb/ci_ub, sei or pval as ratios, or yi = log HR with vi or sei), pooled on "
+     "the log scale and back-transformed"},
     {"--vtype", NULL, OPT_ENUM, "T", "LS UB HO AV LS2 AVHO", NONE, "LS", "HO", 0, ALL_CMDS, "effect sizes", NULL,
      NULL, NULL, set_vtype, "sampling-variance formula, as metafor's vtype (HO = pooled SD, as Normand 1999)"},
     {"--add", NULL, OPT_NUM, "X", NULL, 0, INFINITY, 0, 0, "0.5", "0.5", 0, ALL_CMDS, "effect sizes", NULL, NULL,
@@ -574,10 +586,10 @@ const cli_option cli_options[] = {
      "pre-post correlation of the studies without one (no ri column, or an empty cell), for the pre/post "
      "measures (--measure, or the pre/post rows of a measure column)"},
     {"--ri-sweep", NULL, OPT_TEXT, "FROM:TO:STEP", NULL, NONE, NULL, "0:0.9:0.1", 0, CMD_POOL | CMD_FOREST,
-     "effect sizes", "--measure=MC,SMCC,SMCR,SMCRH,ROMC", "--ri", "the pre/post measures", set_ri_sweep,
+     "effect sizes", "?--measure=MC,SMCC,SMCR,SMCRH,ROMC", "--ri", "the pre/post measures", set_ri_sweep,
      "re-pool with each assumed correlation (or a list: 0.2,0.5,0.8) for the studies without ri: a table with "
-     "the tipping points (pool; --plot F draws it), or that plot as forest's picture; see README, pre-post "
-     "correlation"},
+     "the tipping points (pool; --plot F draws it), or that plot as forest's picture; with a measure column "
+     "only its pre/post rows are swept; see README, pre-post correlation"},
     {"--smcr-sd", NULL, OPT_ENUM, "S", "followup baseline | follow-up post pre", NONE, "followup", "baseline", 0,
      ALL_CMDS, "effect sizes", "?--measure=MC,SMCC,SMCR,SMCRH,ROMC", NULL, "the pre/post measures; SMCR and SMCRH use it", set_smcr_sd,
      "SD that standardizes SMCR and SMCRH: followup (sd1i, metafor's escalc on these columns) or baseline "
@@ -701,7 +713,8 @@ const cli_option cli_options[] = {
      set_no_overall_test, "leave out the test for the overall effect (e.g. of p = 0.5 for a single proportion)"},
     {"--annotate", NULL, OPT_LIST, "A,B", NULL, NONE, NULL, "year,effect", 0, FORESTS, "figure", PLOTS_NEED, NULL,
      NULL, set_annotate, "the text columns shown, by name: data, weight, effect (the built-in ones; those not named "
-     "are left out) and columns of the input (after the study label)"},
+     "are left out), columns of the input (after the study label) and yi_from (each row's route to its effect "
+     "size, with reported statistics)"},
     {"--svg-text", NULL, OPT_ENUM, "T", "text outline", NONE, "text", "outline", 0, FIGS, "figure", PLOTS_NEED, NULL,
      NULL, set_svg_text, "SVG text as text elements naming the font (editable), or as glyph outlines"},
     {"--rob-tool", NULL, OPT_ENUM, "T", "rob2 robins-i robins-i-v2", NONE, "rob2", "robins-i", 0, CMD_FOREST | CMD_PLOT | CMD_BATCH | CMD_REPORT, "figure",

@@ -403,7 +403,6 @@ static cmeta_status from_reported(const cmeta_table *t, const cmeta_data_opts *o
     d->escalc = o->escalc;
     d->row_yi_from = r.from; /* handed over */
     r.from = NULL;
-    cmeta_measure measure = r.measure;
     cmeta_family fam = cmeta_measure_family(r.measure);
     static const int cont[] = {V_M1, V_SD1, V_N1, V_M2, V_SD2, V_N2}, bin[] = {V_AI, V_BI, V_CI, V_DI};
     const int *keep = fam == CMETA_FAMILY_CONT2 ? cont : bin;
@@ -427,18 +426,38 @@ static cmeta_status from_reported(const cmeta_table *t, const cmeta_data_opts *o
         cmeta_data_free(d);
         return cmeta_error_set(err, CMETA_ENOMEM, "out of memory");
     }
-    if (o->ratio && measure == CMETA_GEN &&
-        cmeta_warn(w, "--ratio without --measure: the log ratios are analysed as measure GEN and "
-                      "not back-transformed (exponentiate the estimate and CI)") != CMETA_OK) {
-        cmeta_data_free(d);
-        return cmeta_error_set(err, CMETA_ENOMEM, "out of memory");
-    }
     *out = d;
     return CMETA_OK;
 }
 
+cmeta_transform_kind cmeta_data_transform(const cmeta_data *d)
+{
+    if (!d) return CMETA_TRANS_NONE;
+    return d->ratio_name[0] ? CMETA_TRANS_EXP : cmeta_measure_transform(d->measure);
+}
+
+const char *cmeta_data_measure_name(const cmeta_data *d)
+{
+    if (!d) return NULL;
+    return d->ratio_name[0] ? d->ratio_name : cmeta_measure_name(d->measure);
+}
+
+static cmeta_status data_from_table(const cmeta_table *t, const cmeta_data_opts *o,
+                                    cmeta_data **out, cmeta_warnings *w, cmeta_error *err);
+
 cmeta_status cmeta_data_from_table(const cmeta_table *t, const cmeta_data_opts *o,
                                    cmeta_data **out, cmeta_warnings *w, cmeta_error *err)
+{
+    cmeta_status st = data_from_table(t, o, out, w, err);
+    /* log ratios without a measure of their own (hazard ratios): pooled as GEN on the log scale,
+     * results back-transformed by exp and named (--ratio, --measure HR) */
+    if (st == CMETA_OK && o && *out && (*out)->measure == CMETA_GEN && (o->ratio || o->ratio_name))
+        snprintf((*out)->ratio_name, sizeof (*out)->ratio_name, "%s", o->ratio_name ? o->ratio_name : "ratio");
+    return st;
+}
+
+static cmeta_status data_from_table(const cmeta_table *t, const cmeta_data_opts *o,
+                                    cmeta_data **out, cmeta_warnings *w, cmeta_error *err)
 {
     cmeta_data_opts defaults;
     if (!out) return cmeta_error_set(err, CMETA_EUSAGE, "no output");
@@ -704,6 +723,7 @@ cmeta_status cmeta_data_subset(const cmeta_data *d, const size_t *idx, size_t n,
     e->table = d->table;
     e->measure = d->measure;
     e->escalc = d->escalc;
+    memcpy(e->ratio_name, d->ratio_name, sizeof e->ratio_name);
     char *q = (char *)(e->row_label + d->nrows);
     for (size_t i = 0; i < d->nrows; i++) {
         size_t len = strlen(d->row_label[i]) + 1;

@@ -54,7 +54,8 @@ const char *cmeta_data_mix(const cmeta_data *d, char *buf, size_t n)
         size_t c = 0;
         for (size_t j = s; j < d->k; j++) c += d->measures[j] == m;
         char des[48];
-        cmeta_measure_design(m, des, sizeof des);
+        if (m == CMETA_GEN && d->ratio_name[0]) snprintf(des, sizeof des, "%s", d->ratio_name); /* HR rows */
+        else cmeta_measure_design(m, des, sizeof des);
         if (u < n) u += (size_t)snprintf(buf + u, n - u, "%s%zu %s", u ? ", " : "", c, des);
     }
     return buf;
@@ -116,6 +117,7 @@ cmeta_status cmeta_data_load(const cmeta_table *t, const cmeta_data_opts *o, cme
     }
     /* each row's measure */
     int first = -1;
+    size_t hr_rows = 0, gen_rows = 0;
     for (size_t i = 0; i < nrows && st == CMETA_OK; i++) {
         const char *cell = cmeta_table_cell(t, i, (size_t)mcol);
         const char *lab = label_col >= 0 && !cmeta_cell_is_missing(cmeta_table_cell(t, i, (size_t)label_col))
@@ -136,9 +138,20 @@ cmeta_status cmeta_data_load(const cmeta_table *t, const cmeta_data_opts *o, cme
         while (n && (p[n - 1] == ' ' || p[n - 1] == '\t')) n--;
         snprintf(word, sizeof word, "%.*s", (int)(n < sizeof word ? n : sizeof word - 1), p);
         cmeta_measure m;
-        if (cmeta_measure_from_name(word, &m) != CMETA_OK) {
+        if (cmeta__strcasecmp(word, "HR") == 0) { /* hazard ratios: log ratios as GEN (as --measure HR) */
+            m = CMETA_GEN;
+            hr_rows++;
+        } else if (cmeta_measure_from_name(word, &m) != CMETA_OK) {
             snprintf(msg, sizeof msg, "%s: '%.40s' is not a measure (a measure column names each row's "
                      "measure: SMD, SMCR, MD, MC, OR, ...)", cmeta_table_colname(t, (size_t)mcol), cell);
+            st = at_cell(err, t, i, mcol, lab, CMETA_EDATA, msg);
+            break;
+        }
+        gen_rows += m == CMETA_GEN && cmeta__strcasecmp(word, "HR") != 0;
+        if (hr_rows && gen_rows) {
+            snprintf(msg, sizeof msg, "%s: HR and GEN rows in one file: HR rows give ratios (their logs "
+                     "pooled), GEN rows effects on their own scale; they do not pool",
+                     cmeta_table_colname(t, (size_t)mcol));
             st = at_cell(err, t, i, mcol, lab, CMETA_EDATA, msg);
             break;
         }
@@ -191,6 +204,7 @@ cmeta_status cmeta_data_load(const cmeta_table *t, const cmeta_data_opts *o, cme
         om.measure_set = 1;
         om.measure = (cmeta_measure)m;
         om.rows = mask;
+        if (m == CMETA_GEN && hr_rows) om.ratio = 1, om.ratio_name = "HR";
         st = cmeta_data_from_table(t, &om, &part[m], w, err);
         if (st == CMETA_EDATA && err && err->line == 0 && strncmp(err->message, "no stud", 7) == 0) {
             st = CMETA_OK; /* every row of this measure left out (the warnings say why) */
@@ -212,6 +226,7 @@ cmeta_status cmeta_data_load(const cmeta_table *t, const cmeta_data_opts *o, cme
     d->table = t;
     d->measure = (cmeta_measure)first;
     d->escalc = part[first] ? part[first]->escalc : o->escalc;
+    if (part[first]) memcpy(d->ratio_name, part[first]->ratio_name, sizeof d->ratio_name);
     d->nrows = nrows;
     d->k = k;
     d->row = CMETA_ARRAY_NEW(size_t, k);

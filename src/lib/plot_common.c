@@ -439,6 +439,22 @@ const char *cmeta__measure_shown_name(cmeta_measure m)
     }
 }
 
+/* log ratios as GEN (d->ratio_name): "Hazard Ratio" for HR, else "Ratio" */
+static const char *ratio_long_name(const cmeta_data *d)
+{
+    return strcmp(d->ratio_name, "HR") == 0 ? "Hazard Ratio" : "Ratio";
+}
+
+const char *cmeta__data_shown_name(const cmeta_data *d)
+{
+    return d->ratio_name[0] ? ratio_long_name(d) : cmeta__measure_shown_name(d->measure);
+}
+
+const char *cmeta__data_long_name(const cmeta_data *d)
+{
+    return d->ratio_name[0] ? ratio_long_name(d) : cmeta__measure_long_name(d->measure);
+}
+
 const char *cmeta__measure_long_name(cmeta_measure m)
 {
     switch (m) {

@@ -262,8 +262,7 @@ static void setup_columns(forest *f)
             k->align = CMETA_ANCHOR_RIGHT;
         }
     }
-    const char *mname = f->tk == CMETA_TRANS_NONE ? cmeta__measure_long_name(d->measure)
-                                                  : cmeta__measure_shown_name(d->measure);
+    const char *mname = f->tk == CMETA_TRANS_NONE ? cmeta__data_long_name(d) : cmeta__data_shown_name(d);
     /* RevMan's heading "IV, Random, 95% CI" names the pooling (IV, M-H, Peto) and the model; in
      * RevMan 5 a random-effects model is always DerSimonian-Laird with a z test. The heading says
      * so only when that is what was fitted and the caller vouches for RevMan's numbers
@@ -349,7 +348,9 @@ static cmeta_status study_row(forest *f, size_t i)
     cmeta_status st = set_cell_str(r, f->col_label, CMETA_ROLE_LABEL, d->label ? d->label[i] : "");
     if (st) return st;
     if (f->col_design >= 0 &&
-        (st = set_cell_str(r, f->col_design, CMETA_ROLE_DATA, cmeta_measure_design(d->measures[i], buf, sizeof buf))))
+        (st = set_cell_str(r, f->col_design, CMETA_ROLE_DATA,
+                           d->measures[i] == CMETA_GEN && d->ratio_name[0] ? d->ratio_name /* HR rows */
+                                                                           : cmeta_measure_design(d->measures[i], buf, sizeof buf))))
         return st;
     for (size_t j = 0; j < f->o.nannot; j++) {
         const char *a = f->o.annot[j] ? f->o.annot[j][i] : NULL;
@@ -527,7 +528,7 @@ static cmeta_status build_rows(forest *f)
 static cmeta_status check_opts(forest *f, cmeta_error *err)
 {
     const cmeta_forest_opts *o = &f->o;
-    const char *scale = cmeta__measure_shown_name(f->d->measure);
+    const char *scale = cmeta__data_shown_name(f->d);
     if (isfinite(o->xlim_lo) != isfinite(o->xlim_hi) || isnan(o->xlim_lo) != isnan(o->xlim_hi))
         return cmeta_error_set(err, CMETA_EUSAGE, "forest plot: give both axis limits or neither");
     if (isfinite(o->xlim_lo)) {
@@ -1056,7 +1057,7 @@ cmeta_status cmeta_forest_layout(const cmeta_data *d, const cmeta_fit *fit,
                                : !(fit->method == CMETA_METHOD_FE || fit->method == CMETA_METHOD_MH ||
                                    fit->method == CMETA_METHOD_PETO);
     f.show_pred = f.o.show_pred >= 0 ? f.o.show_pred : (!f.revman && f.random);
-    f.tk = cmeta_measure_transform(d->measure);
+    f.tk = cmeta_data_transform(d);
     f.hn = f.tk == CMETA_TRANS_IFT ? cmeta__harmonic_n(d) : NAN;
     if (f.tk == CMETA_TRANS_IFT && !(f.hn > 0)) f.tk = CMETA_TRANS_NONE; /* no ni: FT scale */
     f.log_scale = f.tk == CMETA_TRANS_EXP;

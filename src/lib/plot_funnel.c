@@ -266,7 +266,7 @@ static cmeta_status funnel_axes(funnel *f, const cmeta_data *d, const cmeta_funn
     char title[1024];
     if (o->xlab) snprintf(title, sizeof title, "%s", o->xlab);
     else snprintf(title, sizeof title, "%s%s",
-             tk == CMETA_TRANS_NONE ? cmeta__measure_long_name(d->measure) : cmeta__measure_shown_name(d->measure),
+             tk == CMETA_TRANS_NONE ? cmeta__data_long_name(d) : cmeta__data_shown_name(d),
              out->log_scale ? " (log scale)" : "");
     return text(f, CMETA_ROLE_AXISTITLE, 0, (f->x0 + f->x1) / 2, lab_base + f->desc + lh * 0.3 + f->asc,
                 CMETA_ANCHOR_CENTER, title);
@@ -363,7 +363,7 @@ cmeta_status cmeta_funnel_layout(const cmeta_data *d, const cmeta_fit *fit,
     double zr = o.contours ? zc[1] : z;
     xlo = fmin(xlo, fmin(est, centre - zr * yhi));
     xhi = fmax(xhi, fmax(est, centre + zr * yhi));
-    cmeta_transform_kind tk = cmeta_measure_transform(d->measure);
+    cmeta_transform_kind tk = cmeta_data_transform(d);
     double hn = tk == CMETA_TRANS_IFT ? cmeta__harmonic_n(d) : NAN;
     if (tk == CMETA_TRANS_IFT && !(hn > 0)) tk = CMETA_TRANS_NONE; /* no ni: FT scale */
     double xt[64];

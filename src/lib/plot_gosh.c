@@ -31,7 +31,7 @@ cmeta_status cmeta_gosh_bins_init(cmeta_gosh_bins *b, const cmeta_data *d, size_
         hi = fmax(hi, d->yi[i]);
     }
     if (!(lo <= hi)) return cmeta_error_set(err, CMETA_EDATA, "GOSH plot: no study with a finite estimate");
-    cmeta_transform_kind tk = cmeta_measure_transform(d->measure);
+    cmeta_transform_kind tk = cmeta_data_transform(d);
     double hn = tk == CMETA_TRANS_IFT ? cmeta__harmonic_n(d) : NAN;
     if (tk == CMETA_TRANS_IFT && !(hn > 0)) tk = CMETA_TRANS_NONE; /* no ni: the FT scale itself */
     double t[64], alo, ahi;

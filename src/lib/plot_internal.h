@@ -46,6 +46,9 @@ double cmeta__harmonic_n(const cmeta_data *d);
 /* Name of the measure on its back-transformed scale ("Proportion" for PLO, "Correlation"
  * for ZCOR; cmeta__measure_long_name otherwise). */
 const char *cmeta__measure_shown_name(cmeta_measure m);
+/* The same for a data set: log ratios as GEN (d->ratio_name) are "Hazard Ratio" (HR) or "Ratio". */
+const char *cmeta__data_shown_name(const cmeta_data *d);
+const char *cmeta__data_long_name(const cmeta_data *d);
 /* Tick label: the shortest fixed notation (up to 6 decimals) of x. */
 void cmeta__fmt_tick(char *buf, size_t n, double x);
 /* Fixed notation with d decimals, never "-0.00"; "NA" when not finite. */

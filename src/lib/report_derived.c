@@ -28,7 +28,7 @@ static cmeta_status derived_json(FILE *fp, const cmeta_report_derived_info *info
     fputc('{', fp);
     cmeta_json_kv(fp, "k", (double)d->k, &first);
     cmeta_json_key(fp, "measure", &first);
-    cmeta_json_str(fp, cmeta_measure_name(d->measure));
+    cmeta_json_str(fp, cmeta_data_measure_name(d));
     cmeta_json_key(fp, "method", &first);
     cmeta_json_str(fp, cmeta_method_name(fo->method));
     cmeta_json_key(fp, "test", &first);
@@ -166,7 +166,7 @@ cmeta_status cmeta_report_derived(FILE *fp, cmeta_report_format fmt, const cmeta
                                   const char *const *labels, const cmeta_summary *rows, size_t n,
                                   const cmeta_warnings *w)
 {
-    cmeta_transform_kind tk = cmeta_measure_transform(info->d->measure);
+    cmeta_transform_kind tk = cmeta_data_transform(info->d);
     double hn = tk == CMETA_TRANS_IFT ? cmeta_harmonic_n(info->d) : NAN;
     if (fmt == CMETA_REPORT_JSON) return derived_json(fp, info, labels, rows, n, w, tk, hn);
     if (fmt == CMETA_REPORT_CSV) return derived_csv(fp, info, labels, rows, n, w, tk, hn);

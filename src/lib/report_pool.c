@@ -48,7 +48,7 @@ static int fit_is_random(const cmeta_fit *f, const cmeta_fit_opts *o)
 static void pool_ctx_init(pool_ctx *c, const cmeta_data *d, const cmeta_model_choice *mc)
 {
     c->d = d;
-    c->tk = cmeta_measure_transform(d->measure);
+    c->tk = cmeta_data_transform(d); /* exp also for log ratios as GEN (--measure HR) */
     c->hn = cmeta_harmonic_n(d);
     c->mc = mc && mc->automatic ? mc : NULL;
 }
@@ -137,12 +137,12 @@ static void text_model(FILE *fp, const cmeta_fit *f, const cmeta_fit_opts *o)
 
 /* What the back-transformed values are called: the ratio for log-ratio measures, otherwise
  * the natural scale ("proportion" for PLO, PLN, PAS, PFT; "correlation" for ZCOR). */
-static const char *bt_name(cmeta_measure m)
+static const char *bt_name(const cmeta_data *d)
 {
-    switch (m) {
+    switch (d->measure) {
     case CMETA_PLO: case CMETA_PLN: case CMETA_PAS: case CMETA_PFT: return "proportion";
     case CMETA_ZCOR: return "correlation";
-    default: return cmeta_measure_name(m);
+    default: return cmeta_data_measure_name(d); /* "HR" for hazard ratios given as est/CI */
     }
 }
 
@@ -165,7 +165,7 @@ static cmeta_status text_predict(FILE *fp, const pool_ctx *c, const cmeta_fit *f
     for (size_t j = 0; j < n; j++)
         cmeta_fmt_num(cells[j], CMETA_FMT_CELL, (tr && strcmp(names[j], "se")) ? bt(c, v[j]) : v[j], 4);
     if (tr)
-        fprintf(fp, "Pooled %s (%s of the estimate):\n\n", bt_name(c->d->measure), cmeta_transform_label(c->tk));
+        fprintf(fp, "Pooled %s (%s of the estimate):\n\n", bt_name(c->d), cmeta_transform_label(c->tk));
     else
         fputs("Prediction:\n\n", fp);
     const char *cp[6];
@@ -198,6 +198,10 @@ static void study_row(void *arg, size_t i, char (*cell)[CMETA_FMT_CELL])
     double w = a->f->weight ? a->f->weight[i] : NAN;
     size_t n = cmeta_fmt_num(cell[3], CMETA_FMT_CELL, w, 2);
     if (isfinite(w) && n + 1 < CMETA_FMT_CELL) cell[3][n] = '%', cell[3][n + 1] = '\0';
+    if (a->d->row_yi_from) { /* each row's route (cmeta/reported.h), as escalc's yi_from column */
+        const char *r = a->d->row_yi_from[a->d->row[i]];
+        snprintf(cell[4], CMETA_FMT_CELL, "%s", r ? r : "");
+    }
 }
 
 /* The study rows are formatted straight into the stream (two passes: widths, then rows), not
@@ -206,12 +210,12 @@ static cmeta_status text_studies(FILE *fp, const pool_ctx *c, const cmeta_data *
 {
     int tr = c->tk != CMETA_TRANS_NONE;
     size_t k = d->k;
-    const char *names[4] = {tr ? bt_name(d->measure) : "estimate", "ci.lb", "ci.ub", "weight"};
+    const char *names[5] = {tr ? bt_name(d) : "estimate", "ci.lb", "ci.ub", "weight", "yi_from"};
     char lv[32];
     cmeta_fmt_level(lv, sizeof lv, f->level);
     fprintf(fp, "Studies (%s):\n\n", lv);
     studies_arg a = {c, d, f};
-    cmeta_status st = cmeta__text_frame_rows(fp, (const char *const *)d->label, k, names, 4,
+    cmeta_status st = cmeta__text_frame_rows(fp, (const char *const *)d->label, k, names, d->row_yi_from ? 5 : 4,
                                              study_row, &a, 1, (size_t)-1);
     fputc('\n', fp);
     return st;
@@ -268,7 +272,7 @@ static void json_head(FILE *fp, const pool_ctx *c, const cmeta_fit *f, int *firs
 {
     jnum(fp, "k", (double)f->k, first);
     cmeta_json_key(fp, "measure", first);
-    cmeta_json_str(fp, cmeta_measure_name(c->d->measure));
+    cmeta_json_str(fp, cmeta_data_measure_name(c->d));
     if (c->d->measures) { /* mixed designs: "3 two-group SMD, 5 pre-post SMCR" */
         char mix[256];
         cmeta_json_key(fp, "designs", first);
@@ -305,7 +309,8 @@ static void json_studies(FILE *fp, const cmeta_data *d, const cmeta_fit *f, int 
         cmeta_json_str(fp, d->label[i]);
         if (d->measures) {
             cmeta_json_key(fp, "measure", &f2);
-            cmeta_json_str(fp, cmeta_measure_name(d->measures[i]));
+            cmeta_json_str(fp, d->measures[i] == CMETA_GEN && d->ratio_name[0] ? d->ratio_name
+                                                                             : cmeta_measure_name(d->measures[i]));
         }
         jnum(fp, "yi", d->yi[i], &f2);
         jnum(fp, "vi", d->vi[i], &f2);

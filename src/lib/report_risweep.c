@@ -24,8 +24,8 @@ static void text_head(FILE *fp, const cmeta_ri_report *r)
 {
     char lev[32];
     cmeta_fmt_level(lev, sizeof lev, r->fo->level);
-    fprintf(fp, "Sensitivity to the pre-post correlation (%s", cmeta_measure_name(r->measure));
-    if (r->smcr_sd) fprintf(fp, " standardized by the %s SD", r->smcr_sd);
+    fprintf(fp, "Sensitivity to the pre-post correlation (%s", r->designs ? r->designs : cmeta_measure_name(r->measure));
+    if (r->smcr_sd) fprintf(fp, "%s standardized by the %s SD", r->designs ? "; SMCR/SMCRH" : "", r->smcr_sd);
     fprintf(fp, "; k = %zu; %s, %s, %s)\n", r->k, cmeta_method_name(r->fo->method),
             test_label(r->fo->test), lev);
 }
@@ -46,8 +46,12 @@ static cmeta_status text_sweep(FILE *fp, const cmeta_ri_report *r)
         cmeta_text_table_num(&t, i, 6, p->tau2, 4);
         cmeta_text_table_num(&t, i, 7, p->I2, 2);
     }
-    fprintf(fp, "\n%zu of the %zu studies have no ri and take each value of ri in turn; the others keep their own.\n\n",
-            r->k_swept, r->k);
+    if (r->designs)
+        fprintf(fp, "\n%zu of the %zu studies have no ri and take each value of ri in turn; the other pre/post\n"
+                    "studies keep their own, and the others' effect sizes do not depend on ri.\n\n", r->k_swept, r->k);
+    else
+        fprintf(fp, "\n%zu of the %zu studies have no ri and take each value of ri in turn; the others keep their own.\n\n",
+                r->k_swept, r->k);
     cmeta_status st = cmeta_text_frame(fp, NULL, r->n, cols, 8, (const char *const *)t.cell, 2, 10000);
     cmeta_text_table_free(&t);
     if (st != CMETA_OK) return st;
@@ -121,6 +125,10 @@ static void json_report(FILE *fp, const cmeta_ri_report *r, const cmeta_warnings
     fputc('{', fp);
     cmeta_json_key(fp, "measure", &first);
     cmeta_json_str(fp, cmeta_measure_name(r->measure));
+    if (r->designs) {
+        cmeta_json_key(fp, "designs", &first);
+        cmeta_json_str(fp, r->designs);
+    }
     if (r->smcr_sd) {
         cmeta_json_key(fp, "smcr_sd", &first);
         cmeta_json_str(fp, r->smcr_sd);

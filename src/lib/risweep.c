@@ -69,6 +69,53 @@ static int stack_alloc(stack *st, const cmeta_ri_studies *s, size_t nb)
 /* yi/vi of the first nb settings (st->r filled); CMETA_EDATA naming the study and its ri when
  * a sampling variance is not > 0 and finite (what cmeta_data_check_vi refuses in a single
  * run). */
+/* Mixed designs: the entries of each pre/post measure gathered, put through cmeta_escalc with
+ * that measure and scattered back (so that each study is computed exactly as a run with its own
+ * measure); the other studies take their fixed yi/vi. */
+static cmeta_status stack_escalc_mixed(stack *st, const cmeta_ri_studies *s, size_t nb,
+                                       const cmeta_escalc_opts *eo, cmeta_error *err)
+{
+    size_t N = st->k * nb;
+    size_t *at = CMETA__NEW(size_t, N ? N : 1);
+    double *b = cmeta__dnew(8 * (N ? N : 1));
+    cmeta_status cs = CMETA_OK;
+    if (!at || !b) {
+        cmeta_free(at), cmeta_free(b);
+        return cmeta_error_set(err, CMETA_ENOMEM, "out of memory");
+    }
+    for (size_t j = 0; j < N; j++) {
+        size_t i = j % st->k;
+        if (cmeta_measure_family(s->measures[i]) != CMETA_FAMILY_PREPOST)
+            st->yi[j] = s->yi[i], st->vi[j] = s->vi[i];
+    }
+    for (int m = 0; m < CMETA_NMEASURES && cs == CMETA_OK; m++) {
+        if (cmeta_measure_family((cmeta_measure)m) != CMETA_FAMILY_PREPOST) continue;
+        size_t c = 0;
+        for (size_t j = 0; j < N; j++)
+            if (s->measures[j % st->k] == (cmeta_measure)m) at[c++] = j;
+        if (!c) continue;
+        double *m1 = b, *s1 = b + c, *m2 = b + 2 * c, *s2 = b + 3 * c, *n = b + 4 * c, *r = b + 5 * c;
+        double *yi = b + 6 * c, *vi = b + 7 * c;
+        for (size_t q = 0; q < c; q++) {
+            size_t j = at[q];
+            m1[q] = st->m1[j], s1[q] = st->s1[j], m2[q] = st->m2[j], s2[q] = st->s2[j];
+            n[q] = st->n[j], r[q] = st->r[j];
+        }
+        cmeta_escalc_input in;
+        memset(&in, 0, sizeof in);
+        in.k = c;
+        in.m1i = m1, in.sd1i = s1, in.m2i = m2, in.sd2i = s2, in.ni = n, in.ri = r;
+        cs = cmeta_escalc((cmeta_measure)m, &in, eo, yi, vi, NULL, err);
+        if (cs != CMETA_OK) {
+            if (err && err->index >= 0 && (size_t)err->index < c) err->index = (long)(at[err->index] % st->k);
+            break;
+        }
+        for (size_t q = 0; q < c; q++) st->yi[at[q]] = yi[q], st->vi[at[q]] = vi[q];
+    }
+    cmeta_free(at), cmeta_free(b);
+    return cs;
+}
+
 static cmeta_status stack_escalc(stack *st, const cmeta_ri_studies *s, size_t nb, cmeta_error *err)
 {
     cmeta_escalc_input in;
@@ -78,9 +125,10 @@ static cmeta_status stack_escalc(stack *st, const cmeta_ri_studies *s, size_t nb
     else cmeta_escalc_opts_default(&eo);
     in.k = st->k * nb;
     in.m1i = st->m1, in.sd1i = st->s1, in.m2i = st->m2, in.sd2i = st->s2, in.ni = st->n, in.ri = st->r;
-    cmeta_status cs = cmeta_escalc(s->measure, &in, &eo, st->yi, st->vi, NULL, err);
+    cmeta_status cs = s->measures ? stack_escalc_mixed(st, s, nb, &eo, err)
+                                  : cmeta_escalc(s->measure, &in, &eo, st->yi, st->vi, NULL, err);
     if (cs != CMETA_OK) {
-        if (err && err->index >= 0) err->index = (long)((size_t)err->index % st->k);
+        if (!s->measures && err && err->index >= 0) err->index = (long)((size_t)err->index % st->k);
         return cs;
     }
     for (size_t j = 0; j < in.k; j++)
@@ -98,6 +146,18 @@ static cmeta_status check_studies(const cmeta_ri_studies *s, cmeta_error *err)
 {
     if (!s || !s->m1i || !s->m2i || !s->ni || !s->ri || s->k == 0)
         return cmeta_error_set(err, CMETA_EUSAGE, "ri sweep: no studies");
+    if (s->measures) { /* mixed designs: one scale, at least one pre/post study */
+        size_t pp = 0;
+        if (!s->yi || !s->vi) return cmeta_error_set(err, CMETA_EUSAGE, "ri sweep: mixed designs need yi and vi");
+        for (size_t i = 0; i < s->k; i++) {
+            if ((int)s->measures[i] < 0 || s->measures[i] >= CMETA_NMEASURES ||
+                cmeta_measure_scale(s->measures[i]) != cmeta_measure_scale(s->measures[0]))
+                return cmeta_error_set(err, CMETA_EUSAGE, "ri sweep: the studies' measures are not on one scale");
+            pp += cmeta_measure_family(s->measures[i]) == CMETA_FAMILY_PREPOST;
+        }
+        if (!pp) return cmeta_error_set(err, CMETA_EUSAGE, "ri sweep: no pre/post study");
+        return CMETA_OK;
+    }
     if (cmeta_measure_family(s->measure) != CMETA_FAMILY_PREPOST)
         return cmeta_error_set(err, CMETA_EUSAGE, "ri sweep: %s is not a pre/post measure",
                                cmeta_measure_name(s->measure));

@@ -195,3 +195,23 @@ close_to "mixed via --col measure=Design" "$(json_num "$DO/mxd.json" estimate)" 
 grep -v SMCR $MX/mixed.csv >"$DO/smd_only.csv"
 expect_error 1 "cmeta pool: --ri needs --measure MC, SMCC, SMCR, SMCRH or ROMC" "mixed: --ri without pre/post rows" \
     pool "$DO/smd_only.csv" --ri 0.5
+
+# A file of medians with quartiles and/or ranges (tests/reference/reported/make_medians.R: the
+# canonical groups as symmetric summaries whose conv.fivenum conversion gives back each mean and
+# SD) runs with one command and gives the canonical file's numbers (1e-10 relative)
+$CMETA pool $DI/canonical.csv --measure SMD --format json >"$DO/mc.json" 2>/dev/null
+run_cmd pool $DI/medians.csv --measure SMD --format json
+cp "$TMP/out" "$DO/mm.json"
+for key in estimate se ci_lb ci_ub pval tau2 I2 Q; do
+    a=$(grep -o "\"$key\":[-0-9.eE+]*" "$DO/mc.json" | head -n 1 | cut -d: -f2)
+    b=$(grep -o "\"$key\":[-0-9.eE+]*" "$DO/mm.json" | head -n 1 | cut -d: -f2)
+    if [ "$rc" = 0 ] && awk -v a="$a" -v b="$b" 'BEGIN { d = a - b; if (d < 0) d = -d; m = a < 0 ? -a : a
+        exit !(a != "" && b != "" && d <= 1e-10 * m + 1e-14) }'; then ok
+    else bad "medians file = canonical: $key $b, canonical $a; $(head -c 200 "$TMP/err")"; fi
+done
+$CMETA escalc $DI/canonical.csv --measure SMD 2>/dev/null | awk -F, 'NR > 1 { print $(NF - 1), $NF }' >"$DO/ec"
+$CMETA escalc $DI/medians.csv --measure SMD 2>/dev/null | awk -F, 'NR > 1 { print $(NF - 2), $(NF - 1), $NF }' >"$DO/em"
+if paste -d' ' "$DO/ec" "$DO/em" | awk 'function ad(x) { return x < 0 ? -x : x }
+       { n++; if (ad($1 - $3) > 1e-10 * ad($1) || ad($2 - $4) > 1e-10 * ad($2) || $5 !~ /^fivenum:luo-wan-shi$/) bad = 1 }
+       END { exit bad || n != 5 }'; then ok
+else bad "medians file: escalc yi/vi differ from the canonical file's: $(paste -d' ' "$DO/ec" "$DO/em")"; fi

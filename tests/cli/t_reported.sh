@@ -138,3 +138,59 @@ printf 'study,trial,ai,n1i,ci,n2i\nA,1,3,10,4,10\nB,1,5,10,,\n' >"$TMP/c3.csv"
 run_cmd escalc "$TMP/c3.csv" --measure OR --combine trial
 if [ "$rc" = 0 ] && grep -q '^A,1,3,10,4,10,0,0.625,counts+combined$' "$TMP/out"; then ok
 else bad "reported: --combine adds 2x2 counts: $(cat "$TMP/out")"; fi
+
+# Hazard ratios (--measure HR, or --ratio without a measure): the log HRs pooled, the results
+# back-transformed by exp and named, against rma + predict(transf = exp) (make.R, pooled_hr.csv)
+IFS=, read -r _ h_est h_se h_tau2 h_lb h_ub h_hr h_hlb h_hub _ <<EOF2
+$(sed -n 2p "$RR/pooled_hr.csv")
+EOF2
+for opts in "--measure HR" "--ratio" "--measure hr --ratio"; do
+    # shellcheck disable=SC2086
+    run_cmd pool "$DR/hazard_ratios.csv" $opts --format json
+    got=""
+    for key in estimate se tau2 ci_lb ci_ub; do got="$got $(grep -o "\"$key\":[-0-9.eE+]*" "$TMP/out" | head -n 1 | cut -d: -f2)"; done
+    tr=$(grep -o '"transformed":{[^}]*}' "$TMP/out")
+    for key in estimate ci_lb ci_ub; do got="$got $(echo "$tr" | grep -o "\"$key\":[-0-9.eE+]*" | cut -d: -f2)"; done
+    if [ "$rc" = 0 ] && echo "$got $h_est $h_se $h_tau2 $h_lb $h_ub $h_hr $h_hlb $h_hub" | awk '
+           function ad(x) { return x < 0 ? -x : x }
+           { for (i = 1; i <= 8; i++) if (ad($i - $(i + 8)) > 1e-6 * ad($(i + 8)) + 1e-10) exit 1 }'; then ok
+    else bad "reported HR pool $opts: rc $rc, got$got; $(head -c 300 "$TMP/err")"; fi
+    name=HR; [ "$opts" = --ratio ] && name=ratio
+    if grep -q "^{\"k\":4,\"measure\":\"$name\"," "$TMP/out" && grep -q '"transform":"exp"' "$TMP/out"; then ok
+    else bad "reported HR $opts: measure $name, exp: $(head -c 200 "$TMP/out")"; fi
+done
+run_cmd pool "$DR/hazard_ratios.csv" --measure HR
+if [ "$rc" = 0 ] && grep -q '^Pooled HR (exp of the estimate):' "$TMP/out" && grep -q '^ *HR  ci.lb  ci.ub weight' "$TMP/out" &&
+   grep -q '^Trial 1 0.7200 0.5507 0.9413' "$TMP/out" && ! grep -q 'not back-transformed' "$TMP/err"; then ok
+else bad "reported HR text: $(cat "$TMP/out" "$TMP/err")"; fi
+expect_picture svg "$TMP/hr.svg" "reported HR forest" forest "$DR/hazard_ratios.csv" --measure HR -o "$TMP/hr.svg"
+if grep -q 'Hazard Ratio (log scale)' "$TMP/hr.svg" && grep -q 'Hazard Ratio \[95% CI\]' "$TMP/hr.svg"; then ok
+else bad "reported HR forest: no 'Hazard Ratio' axis/heading"; fi
+# log HRs given as yi/sei with --measure HR, and HR rows of a measure column: the same numbers
+run_cmd escalc "$DR/hazard_ratios.csv" --measure HR
+awk -F, 'NR == 1 { print "study,yi,vi"; next } { print $1 "," $(NF - 2) "," $(NF - 1) }' "$TMP/out" >"$TMP/hr_yivi.csv"
+awk -F, 'NR == 1 { print "study,measure," substr($0, index($0, ",") + 1); next } { print $1 ",HR," substr($0, index($0, ",") + 1) }' \
+    "$DR/hazard_ratios.csv" >"$TMP/hr_col.csv"
+for f in hr_yivi.csv:--measure_HR hr_col.csv:; do
+    # shellcheck disable=SC2046
+    run_cmd pool "$TMP/${f%%:*}" $(echo "${f#*:}" | tr _ ' ') --format json
+    e=$(grep -o '"transformed":{[^}]*}' "$TMP/out" | grep -o '"estimate":[-0-9.eE+]*' | cut -d: -f2)
+    if [ "$rc" = 0 ] && awk -v a="$e" -v b="$h_hr" 'BEGIN { d = a - b; exit !(a != "" && (d < 0 ? -d : d) <= 1e-6 * b) }' &&
+       grep -q '"measure":"HR"' "$TMP/out"; then ok
+    else bad "reported HR from ${f%%:*}: rc $rc, HR '$e' (want $h_hr): $(head -c 300 "$TMP/err")"; fi
+done
+printf 'study,measure,est,ci_lb,ci_ub,yi,vi\nA,HR,0.72,0.55,0.94,,\nB,GEN,,,,0.1,0.02\n' >"$TMP/hr_gen.csv"
+expect_error 2 "HR and GEN rows in one file" "reported: HR and GEN rows" pool "$TMP/hr_gen.csv"
+
+# yi_from in the text study table of pool, and as a forest column (--annotate yi_from)
+run_cmd pool "$DR/routes_smd.csv" --measure SMD
+if [ "$rc" = 0 ] && grep -q '^ *estimate   ci.lb  ci.ub weight  *yi_from $' "$TMP/out" &&
+   grep -q '^Median both  .* 8.85% fivenum:luo-wan-shi $' "$TMP/out" && grep -q '^Est p  .*  est_p $' "$TMP/out"; then ok
+else bad "reported: yi_from in pool's study table: $(tail -15 "$TMP/out")"; fi
+run_cmd pool tests/cli/data/bcg.csv --measure RR
+if [ "$rc" = 0 ] && ! grep -q yi_from "$TMP/out"; then ok; else bad "reported: yi_from in a plain file's study table"; fi
+expect_picture svg "$TMP/route.svg" "reported forest --annotate yi_from" forest "$DR/routes_smd.csv" --measure SMD --annotate yi_from,effect -o "$TMP/route.svg"
+if grep -q '>Route</text>' "$TMP/route.svg" && grep -q '>fivenum:luo-wan-shi</text>' "$TMP/route.svg" && grep -q '>est_p</text>' "$TMP/route.svg"; then ok
+else bad "reported forest --annotate yi_from: no Route column"; fi
+expect_error 1 "--annotate yi_from: tests/cli/data/bcg.csv has no reported statistics" "reported: --annotate yi_from on a plain file" \
+    forest tests/cli/data/bcg.csv --measure RR --annotate yi_from -o "$TMP/route2.svg"

@@ -193,7 +193,15 @@ fit2 <- rma(fo$yi, fo$vi, method = "REML")
 pooled <- rbind(pooled, data.frame(file = "or_mixed.csv", options = "--measure OR --ratio", estimate = c(fit2$beta),
                                    se = fit2$se, tau2 = fit2$tau2, ci_lb = fit2$ci.lb, ci_ub = fit2$ci.ub))
 wcsv(pooled, "pooled.csv")
-cat("wrote fivenum.csv conversions.csv routes.csv pooled.csv\n")
+# hazard ratios (--measure HR, or --ratio without a measure): the log HRs pooled by rma, the
+# results back-transformed as predict(fit, transf = exp)
+fh <- out[out$file == "hazard_ratios.csv", ]
+fit3 <- rma(fh$yi, fh$vi, method = "REML")
+p3 <- predict(fit3, transf = exp)
+wcsv(data.frame(file = "hazard_ratios.csv", estimate = c(fit3$beta), se = fit3$se, tau2 = fit3$tau2,
+                ci_lb = fit3$ci.lb, ci_ub = fit3$ci.ub, hr = p3$pred, hr_ci_lb = p3$ci.lb, hr_ci_ub = p3$ci.ub,
+                hr_pi_lb = p3$pi.lb, hr_pi_ub = p3$pi.ub), "pooled_hr.csv")
+cat("wrote fivenum.csv conversions.csv routes.csv pooled.csv pooled_hr.csv\n")
 
 # ---- 5. datasets/lupus/deng2017_outcomes.csv (Deng 2017, one file of its outcomes): MD and RR ---
 dg <- read.csv("../../../datasets/lupus/deng2017_outcomes.csv", stringsAsFactors = FALSE, check.names = FALSE)
