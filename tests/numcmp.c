@@ -546,7 +546,7 @@ static int read_table(const char *path, const char *expected)
 static int usage(void)
 {
     fprintf(stderr, "usage: numcmp [--json|--csv|--text] [-r RTOL] [-a ATOL] [-k NAME=RTOL[:ATOL]]... "
-                    "[-t TABLE] [-v] EXPECTED ACTUAL\n       numcmp --paths FILE.json\n");
+                    "[-t TABLE] [-v] EXPECTED ACTUAL | numcmp --paths FILE.json\n");
     return 2;
 }
 
