@@ -639,6 +639,15 @@ static void test_mv_forest(void)
         CU_ASSERT_PTR_NOT_NULL(strstr(err.message, "--no-intercept"));
         CU_ASSERT_EQUAL(p.n, 0);
         mf.X = X;
+        /* no groups: no header rows, labels not indented (at the heading's x) */
+        CU_ASSERT_EQUAL_FATAL(cmeta_mv_forest_layout(d, f, &(cmeta_mv_forest){0, NULL, NULL, (const char *const *)lab,
+                                                     NULL, NULL, comp, X, NULL}, &o, ms, mc, &p, &err), CMETA_OK);
+        tu_check_no_overlap(&p);
+        CU_ASSERT_EQUAL(count(&p, CMETA_ROLE_GROUP), 0);
+        CU_ASSERT_EQUAL(count(&p, CMETA_ROLE_LABEL), k);
+        TU_ASSERT_CLOSE(find(&p, CMETA_ROLE_LABEL, 0)->x, find(&p, CMETA_ROLE_HEADING, 0)->x, 1e-12, 0, "not indented");
+        for (size_t i = 1; i < k; i++) CU_ASSERT(label_y(&p, (long)i) > label_y(&p, (long)i - 1));
+        cmeta_plot_free(&p);
         /* the axis limits and a group index out of range */
         o.xlim_lo = -2, o.xlim_hi = 2;
         CU_ASSERT_EQUAL_FATAL(cmeta_mv_forest_layout(d, f, &mf, &o, ms, mc, &p, &err), CMETA_OK);

@@ -303,7 +303,8 @@ CMETA_EXPORT cmeta_status cmeta_forest_layout(const cmeta_data *d, const cmeta_f
 
 /* The rows of a cmeta_mv fit grouped for the plot: group[i] (0 .. ngroups - 1) is row i's
  * level of the outer factor (the first --random factor), group_name[g] that level's name
- * (the bold header row); label[i] row i's label, drawn indented under its header. coef (p
+ * (the bold header row); label[i] row i's label, drawn indented under its header (ngroups 0:
+ * no header rows, the rows in data order, not indented; group may be NULL). coef (p
  * names) labels the diamonds of a cell-means model; comp (s names) the variance components
  * in the statistics line; note (NULL none) an extra line under them (e.g. the assumed
  * correlation of the sampling errors). X: the fit's k x p design (row-major), needed when

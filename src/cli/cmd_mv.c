@@ -430,16 +430,26 @@ static int mv_plot(const cli_opts *o, const cmeta_table *t, const cmeta_data *d,
         cols[depth++] = cmeta_table_find_raw(t, trim(tok));
     }
     long outc = cmeta_table_find_raw(t, "outcome");
-    /* groups by the outer column's cell, in order of first appearance (n is small enough for
-     * a linear search per new level; a level's rows share its first row's cell) */
+    /* groups by the outer column's cell, in order of first appearance; when that puts every
+     * row in a group of its own (--random outcome), by the --cluster column instead, and
+     * without a cluster there are no group rows */
     size_t ng = 0;
-    for (size_t i = 0; i < n; i++) {
-        const char *cell = cmeta_table_cell(t, d->row[des->keep[i]], (size_t)cols[0]);
-        size_t g = 0;
-        while (g < ng && strcmp(cell, cmeta_table_cell(t, d->row[des->keep[first[g]]], (size_t)cols[0]))) g++;
-        if (g == ng) first[ng++] = i;
-        grp[i] = g;
+    long gcol = cols[0];
+    for (int pass = 0; pass < 2; pass++) {
+        ng = 0;
+        for (size_t i = 0; i < n; i++) {
+            const char *cell = cmeta_table_cell(t, d->row[des->keep[i]], (size_t)gcol);
+            size_t g = 0;
+            /* a linear search per row: fine for a figure's rows */
+            while (g < ng && strcmp(cell, cmeta_table_cell(t, d->row[des->keep[first[g]]], (size_t)gcol))) g++;
+            if (g == ng) first[ng++] = i;
+            grp[i] = g;
+        }
+        if (ng < n || pass == 1) break;
+        if (o->cluster) gcol = cmeta_table_find_raw(t, o->cluster);
+        else break;
     }
+    int nogroups = ng == n;
     /* headers: the study label when constant within each level and distinct between levels */
     int use_label = 1;
     for (size_t i = 0; i < n && use_label; i++)
@@ -447,9 +457,9 @@ static int mv_plot(const cli_opts *o, const cmeta_table *t, const cmeta_data *d,
     for (size_t g = 0; g < ng && use_label; g++)
         for (size_t h = 0; h < g && use_label; h++)
             use_label = strcmp(d->label[des->keep[first[g]]], d->label[des->keep[first[h]]]) != 0;
-    const char *ocol = cmeta_table_colname(t, (size_t)cols[0]);
+    const char *ocol = cmeta_table_colname(t, (size_t)gcol);
     for (size_t g = 0; g < ng; g++) {
-        const char *cell = cmeta_table_cell(t, d->row[des->keep[first[g]]], (size_t)cols[0]);
+        const char *cell = cmeta_table_cell(t, d->row[des->keep[first[g]]], (size_t)gcol);
         char buf[1024];
         if (use_label) snprintf(buf, sizeof buf, "%s", d->label[des->keep[first[g]]]);
         else if (numeric_text(cell)) snprintf(buf, sizeof buf, "%s %s", ocol, cell);
@@ -471,7 +481,7 @@ static int mv_plot(const cli_opts *o, const cmeta_table *t, const cmeta_data *d,
         if (cell && !cmeta_cell_is_missing(cell)) {
             snprintf(buf, sizeof buf, "%s", cell);
             lhead = "outcome";
-        } else if (outc < 0 && depth > 1) {
+        } else if (outc < 0 && depth > 1 && gcol == cols[0]) {
             const char *c2 = cmeta_table_cell(t, row, (size_t)cols[depth - 1]);
             const char *nm = cmeta_table_colname(t, (size_t)cols[depth - 1]);
             if (numeric_text(c2)) snprintf(buf, sizeof buf, "%s %s", nm, c2);
@@ -488,7 +498,8 @@ static int mv_plot(const cli_opts *o, const cmeta_table *t, const cmeta_data *d,
         }
     }
     char heading[512];
-    snprintf(heading, sizeof heading, "%s / %s", use_label ? "study" : ocol, lhead);
+    if (nogroups) snprintf(heading, sizeof heading, "%s", lhead);
+    else snprintf(heading, sizeof heading, "%s / %s", use_label ? "study" : ocol, lhead);
     /* coefficient names for the diamonds of a cell-means model: "outcome = AL" for a factor's
      * column "outcomeAL" (--mods outcome --no-intercept) */
     const char *mods = o->mods ? o->mods : "";
@@ -525,7 +536,7 @@ static int mv_plot(const cli_opts *o, const cmeta_table *t, const cmeta_data *d,
         fo.at = o->at;
         fo.nat = o->nat;
     }
-    cmeta_mv_forest mf = {ng, (const char *const *)gname, grp, (const char *const *)lab, heading,
+    cmeta_mv_forest mf = {nogroups ? 0 : ng, (const char *const *)gname, grp, (const char *const *)lab, heading,
                           (const char *const *)coef, comp, X, note[0] ? note : NULL};
     if (cmeta_text_measurer_new(&tm) != CMETA_OK) {
         rc = cli_failf(4, "out of memory");

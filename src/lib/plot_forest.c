@@ -485,6 +485,8 @@ static cmeta_status build_rows_given(forest *f)
     const cmeta__forest_rows *fr = f->fr;
     cmeta_status st;
     char buf[256];
+    for (size_t i = 0; i < f->d->k && !fr->ngroups; i++) /* no groups: the rows as they are */
+        if ((st = study_row(f, i))) return st;
     for (size_t g = 0; g < fr->ngroups; g++) {
         row *r = add_row(f, ROW_GROUP, (long)g);
         if (!r) return CMETA_ENOMEM;
@@ -1168,14 +1170,14 @@ cmeta_status cmeta__forest_layout_rows(const cmeta_data *d, const cmeta_fit *fit
 {
     if (!out) return cmeta_error_set(err, CMETA_EUSAGE, "forest plot: no output plot given");
     memset(out, 0, sizeof *out);
-    if (!d || !fit || !fr || !measure || !fit->weight || !fr->ngroups || !fr->group_name || !fr->group ||
+    if (!d || !fit || !fr || !measure || !fit->weight || (fr->ngroups && (!fr->group_name || !fr->group)) ||
         !fr->label || (fr->nsum && (!fr->sum_label || !fr->est || !fr->ci_lb || !fr->ci_ub)) ||
         (fr->nstats && !fr->stats))
         return cmeta_error_set(err, CMETA_EUSAGE, "forest plot: data, fit, rows and a text measure are required");
     if (d->k == 0) return cmeta_error_set(err, CMETA_EDATA, "forest plot: no studies to plot");
     if (fit->k != d->k)
         return cmeta_error_set(err, CMETA_EUSAGE, "forest plot: the fit has %zu studies, the data %zu", fit->k, d->k);
-    for (size_t i = 0; i < d->k; i++)
+    for (size_t i = 0; i < d->k && fr->ngroups; i++)
         if (fr->group[i] >= fr->ngroups)
             return cmeta_error_set(err, CMETA_EUSAGE, "forest plot: row %zu is in group %zu of %zu", i + 1,
                                    fr->group[i] + 1, fr->ngroups);

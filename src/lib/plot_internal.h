@@ -74,6 +74,7 @@ cmeta_status cmeta__svg_write(const cmeta_plot *p, FILE *fp, double page_w, doub
  * fit->weight[i]); then nsum summary rows (diamonds: est, ci_lb, ci_ub; a prediction interval
  * where pi_lb/pi_ub are finite; the weight column sum_weight[j] when finite), labelled
  * sum_label[j], diamond index -1 when nsum is 1, else j; then the statistics lines stats[].
+ * ngroups 0: no header rows, the rows in data order (group may be NULL).
  * fit supplies k, level, method, test and weight only. */
 typedef struct {
     const char *label_heading;

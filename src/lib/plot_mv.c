@@ -44,8 +44,8 @@ cmeta_status cmeta_mv_forest_layout(const cmeta_data *d, const cmeta_mv_fit *fit
 {
     if (!out) return cmeta_error_set(err, CMETA_EUSAGE, "multilevel forest plot: no output plot given");
     memset(out, 0, sizeof *out);
-    if (!d || !fit || !mf || !measure || !fit->weight || !mf->group || !mf->group_name || !mf->label ||
-        mf->ngroups == 0)
+    if (!d || !fit || !mf || !measure || !fit->weight || (mf->ngroups && (!mf->group || !mf->group_name)) ||
+        !mf->label)
         return cmeta_error_set(err, CMETA_EUSAGE,
                                "multilevel forest plot: data, fit, groups, labels and a text measure are required");
     if (fit->k != d->k)
@@ -145,7 +145,7 @@ cmeta_status cmeta_mv_forest_layout(const cmeta_data *d, const cmeta_mv_fit *fit
     fr.group_name = mf->group_name;
     fr.group = mf->group;
     fr.label = mf->label;
-    fr.indent = (o && o->font_size > 0 ? o->font_size : 10) * 1.2;
+    fr.indent = mf->ngroups ? (o && o->font_size > 0 ? o->font_size : 10) * 1.2 : 0;
     fr.nsum = nsum;
     fr.sum_label = slab;
     fr.est = est, fr.ci_lb = clb, fr.ci_ub = cub, fr.pi_lb = plb, fr.pi_ub = pub, fr.sum_weight = sw;

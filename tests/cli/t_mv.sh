@@ -69,3 +69,7 @@ expect_error 1 "mv: --title belongs to the forest plot: give --plot" "mv: figure
 expect_error 1 "--plot needs a file of its own" "mv --plot -" mv $M/konstantopoulos2011.csv --random district --plot -
 expect_error 1 "--favours" "mv: --favours is not an mv option" mv $M/konstantopoulos2011.csv --random district --plot "$F" --favours a,b
 expect_exit 1 "mv --plot unknown extension" mv $M/konstantopoulos2011.csv --random district --plot "$TMP/x.gif"
+expect_picture svg "$F" "mv --plot: --random outcome grouped by --cluster" mv datasets/lupus/deng2017_mv.csv --random outcome --rho 0.6 --cluster study --plot "$F"
+mvsvg_has 'font-weight="bold" fill="#000000" xml:space="preserve">Deng 2017</text>' "mv --plot: the cluster as header"
+mvsvg_has '>study / outcome</text>' "mv --plot: heading with the cluster"
+mvsvg_has '>change in serum creatinine</text>' "mv --plot: outcome column as label"
