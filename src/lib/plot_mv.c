@@ -87,8 +87,8 @@ cmeta_status cmeta_mv_forest_layout(const cmeta_data *d, const cmeta_mv_fit *fit
         } else
             slab[j] = "RE Model";
     }
-    /* statistics lines: variance components (two more decimals than the estimates, as
-     * metafor's print of sigma2 has 4 at its default 2... here digits + 2), I^2, Q */
+    /* statistics lines: the variance components with two more decimals than the estimates
+     * (4 by default, as metafor prints sigma2), the multilevel I^2, the Q test with V */
     const char *stats[3];
     size_t nstats = 0;
     {
