@@ -552,6 +552,7 @@ static int mv_plot(const cli_opts *o, const cmeta_table *t, const cmeta_data *d,
 done:
     cmeta_plot_free(&plot);
     cmeta_text_measurer_free(tm);
+    if (tm) cmeta_plot_cleanup_at_exit(); /* the program owns the process */
     cmeta_data_free(dp);
     for (size_t i = 0; i < n && gname; i++) free(gname[i]);
     for (size_t i = 0; i < n && lab; i++) free(lab[i]);
