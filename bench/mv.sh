@@ -9,7 +9,7 @@
 #   SKIP_R=1                  cmeta alone (rma.mv takes minutes at 10^3 and ~20 min at 10^4 here)
 #   R_MAX=K                   rma.mv up to K effect sizes (default 10^4; BIG=1: 10^5, "where R
 #                             finishes": each rma.mv run is stopped after R_TIMEOUT seconds,
-#                             default 1800, and reported as not finished)
+#                             default 1800, and reported as not finished; an R error is printed)
 # The machine's load average is printed first and last (a shared machine inflates wall times).
 # cmeta runs with --no-ci (rma.mv computes no CIs of the variance components either).
 set -u
@@ -42,13 +42,16 @@ for k in $sizes; do
     read -r mem cpu <"$OUT/mem"
     r="-"
     if [ "${SKIP_R:-0}" != 1 ] && [ "$k" -le "$rmax" ] && command -v Rscript >/dev/null 2>&1; then
-        r=$(timeout "${R_TIMEOUT:-1800}" Rscript - "$f" "$k" <<'REOF'
+        r=$(timeout "${R_TIMEOUT:-1800}" Rscript - "$f" "$k" 2>"$OUT/rerr" <<'REOF'
 suppressMessages(library(metafor))
 a <- commandArgs(TRUE); d <- read.csv(a[1]); k <- as.numeric(a[2])
 t <- system.time(fit <- rma.mv(yi, vi, random = ~ 1 | cluster/es, data = d, sparse = k > 1000))[["elapsed"]]
 cat(sprintf("%.3f %.10g %.10g %.10g", t, fit$sigma2[1], fit$sigma2[2], fit$beta[1]))
 REOF
-) || r="not finished in ${R_TIMEOUT:-1800} s"
+)
+        rrc=$?
+        if [ $rrc = 124 ]; then r="not finished in ${R_TIMEOUT:-1800} s"
+        elif [ $rrc != 0 ]; then r="failed: $(grep -v '^Execution halted' "$OUT/rerr" | tr '\n' ' ')"; fi
     fi
     cs=$(sed 's/.*"sigma2":\[{"name":"cluster","estimate":\([^,]*\),.*"estimate":\([^,]*\),"nlvls".*/\1 \2/' "$OUT/c$k.json")
     printf 'k = %-8s cmeta %8.3f s wall, %s s user CPU (peak %6d KB; sigma2 %s)   rma.mv %s\n' "$k" "$c" "$cpu" "$mem" "$cs" "$r"
