@@ -16,6 +16,24 @@ for (o in c("remission", "complete_remission", "sledai_gt8_6m")) {
   r <- rma(measure = "RR", ai = ai, n1i = n1i, ci = ci, n2i = n2i, data = d)
   cat(o, ": "); f4(exp(c(r$b, r$ci.lb, r$ci.ub)))
 }
+# Deng 2017 as a multivariate model (examples/deng2017_mv.sh): the seven change-from-baseline
+# outcomes as Hedges' g, signed so that a positive g favours UC-MSC (SLEDAI, 24-h urine protein
+# and creatinine improve when they fall), ~ 1 | outcome with V = rho sqrt(vi vj) for every pair
+# (vcalc's basic case); rho is assumed, not reported.
+cat("Deng 2017 multivariate: rho, estimate, ci.lb, ci.ub, sigma2, pi.lb, pi.ub\n")
+d <- read.csv(paste0(L, "deng2017_outcomes.csv"))
+sgn <- c("Change in SLEDAI" = -1, "Change in 24-h protein" = -1, "Change in albumin" = 1, "Change in C3" = 1,
+         "Change in C4" = 1, "Change in creatinine" = -1, "Change in creatinine clearance" = 1)
+d <- escalc(measure = "SMD", m1i = m1i, sd1i = sd1i, n1i = n1i, m2i = m2i, sd2i = sd2i, n2i = n2i,
+            data = d[d$study %in% names(sgn), ])
+d$yi <- d$yi * sgn[d$study]
+for (rho in seq(0, 0.8, 0.2)) {
+  V <- vcalc(vi, cluster = rep(1, nrow(d)), obs = seq_len(nrow(d)), rho = rho, data = d)
+  r <- rma.mv(yi, V, random = ~ 1 | outcome, data = d,
+              control = list(optimizer = "optim", optmethod = "BFGS", reltol = 1e-15, maxit = 10000))
+  p <- predict(r)
+  cat("rho", sprintf("%.1f", rho), ""); f4(r$b, r$ci.lb, r$ci.ub, r$sigma2, p$pi.lb, p$pi.ub)
+}
 for (f in c("responders.csv", "responders_all.csv")) {
   d <- read.csv(paste0(L, f))
   r <- rma(measure = "PLO", xi = xi, ni = ni, data = d, control = ctl)

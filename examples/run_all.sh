@@ -3,7 +3,7 @@
 # at the printed precision, or if the C API example fails. Used by tests/cli/t_examples.sh.
 cd "$(dirname "$0")/.." || exit 4
 status=0
-for s in normand1999 raudenbush1985 deng2017 zhou2020_rule responders liang2010_prepost lupus_ri_sweep lupus_mixed lupus_published; do
+for s in normand1999 raudenbush1985 deng2017 deng2017_mv zhou2020_rule responders liang2010_prepost lupus_ri_sweep lupus_mixed lupus_published; do
     echo "=== examples/$s.sh"
     sh examples/$s.sh || { echo "examples/$s.sh: FAILED"; status=1; }
 done

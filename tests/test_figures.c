@@ -472,6 +472,202 @@ static void test_render(void)
     cmeta_table_free(t);
 }
 
+/* ---- the multilevel forest plot (cmeta_mv_forest_layout, issue 18 item 4) ---------------- */
+
+/* 0-based ids of the fixture's cells of the columns cols (joined), in order of first appearance */
+static size_t *mv_levels(const tu_fixture *D, const char *const *cols, size_t ncols, size_t *nlev)
+{
+    size_t n = D->nrows, m = 0;
+    size_t *id = calloc(n, sizeof *id);
+    char **key = calloc(n, sizeof *key);
+    for (size_t i = 0; i < n; i++) {
+        char buf[512] = "";
+        for (size_t c = 0; c < ncols; c++) {
+            strcat(buf, tu_str(D, i, cols[c]));
+            strcat(buf, "\x1f");
+        }
+        size_t j = 0;
+        while (j < m && strcmp(key[j], buf)) j++;
+        if (j == m) key[m++] = strdup(buf);
+        id[i] = j;
+    }
+    for (size_t j = 0; j < m; j++) free(key[j]);
+    free(key);
+    *nlev = m;
+    return id;
+}
+
+static void test_mv_forest(void)
+{
+    /* Konstantopoulos 2011: 56 schools in 11 districts, ~ 1 | district/school */
+    cmeta_table *t = NULL;
+    cmeta_data *d = load("tests/reference/mv/konstantopoulos2011.csv", CMETA_GEN, &t);
+    tu_fixture *D = tu_fixture_load("tests/reference/mv/konstantopoulos2011.csv");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(D);
+    size_t k = d->k, n1, n2;
+    CU_ASSERT_EQUAL_FATAL(k, 56);
+    const char *c1[] = {"district"}, *c2[] = {"district", "school"};
+    size_t *l1 = mv_levels(D, c1, 1, &n1), *l2 = mv_levels(D, c2, 2, &n2);
+    cmeta_mv_random re[2] = {{"district", l1, n1}, {"district/school", l2, n2}};
+    double *X = malloc(k * sizeof *X), *X2 = malloc(2 * k * sizeof *X2), *X3 = malloc(2 * k * sizeof *X3);
+    for (size_t i = 0; i < k; i++) {
+        X[i] = 1;
+        X2[2 * i] = 1, X2[2 * i + 1] = tu_num(D, i, "year");          /* a slope: refused */
+        X3[2 * i] = tu_num(D, i, "year") < 1990, X3[2 * i + 1] = !X3[2 * i]; /* cell means */
+    }
+    cmeta_mv_opts mo;
+    cmeta_mv_opts_default(&mo);
+    mo.profile_ci = 0;
+    cmeta_mv_fit *f = NULL, *f2 = NULL, *f3 = NULL;
+    cmeta_error err;
+    cmeta_error_clear(&err);
+    CU_ASSERT_EQUAL_FATAL(cmeta_mv(d->yi, d->vi, k, NULL, 0, X, 1, 1, re, 2, &mo, &f, NULL, &err), CMETA_OK);
+    CU_ASSERT_EQUAL_FATAL(cmeta_mv(d->yi, d->vi, k, NULL, 0, X2, 2, 1, re, 2, &mo, &f2, NULL, &err), CMETA_OK);
+    CU_ASSERT_EQUAL_FATAL(cmeta_mv(d->yi, d->vi, k, NULL, 0, X3, 2, 0, re, 2, &mo, &f3, NULL, &err), CMETA_OK);
+    /* groups: the districts in order of first appearance; labels "school N" */
+    char **gname = calloc(n1, sizeof *gname), **lab = calloc(k, sizeof *lab);
+    for (size_t i = 0; i < k; i++) {
+        char b[64];
+        snprintf(b, sizeof b, "school %s", tu_str(D, i, "school"));
+        lab[i] = strdup(b);
+        if (!gname[l1[i]]) {
+            snprintf(b, sizeof b, "district %s", tu_str(D, i, "district"));
+            gname[l1[i]] = strdup(b);
+        }
+    }
+    const char *coef[] = {"before 1990", "1990 or later"}, *comp[] = {"district", "district/school"};
+    cmeta_mv_forest mf = {n1, (const char *const *)gname, l1, (const char *const *)lab, "district / school",
+                          coef, comp, X, "a note"};
+    for (int real = 0; real < 2; real++) {
+        cmeta_text_measure_fn ms = real ? cmeta_text_measure_cairo : tu_fake_measure;
+        void *mc = real ? g_tm : NULL;
+        cmeta_forest_opts o;
+        cmeta_forest_opts_default(&o);
+        o.title = "Konstantopoulos 2011";
+        cmeta_plot p;
+        CU_ASSERT_EQUAL_FATAL(cmeta_mv_forest_layout(d, f, &mf, &o, ms, mc, &p, &err), CMETA_OK);
+        tu_check_no_overlap(&p);
+        /* a bold header per district, each above its schools, which are indented under it and
+         * come before the next header */
+        CU_ASSERT_EQUAL(count(&p, CMETA_ROLE_GROUP), n1);
+        CU_ASSERT_EQUAL(count(&p, CMETA_ROLE_LABEL), k);
+        CU_ASSERT_EQUAL(count(&p, CMETA_ROLE_SQUARE), k);
+        for (size_t g = 0; g < n1; g++) {
+            const cmeta_prim *h = find(&p, CMETA_ROLE_GROUP, (long)g);
+            CU_ASSERT_PTR_NOT_NULL_FATAL(h);
+            CU_ASSERT(h->bold);
+            CU_ASSERT_STRING_EQUAL(h->text, gname[g]);
+            const cmeta_prim *hn = g + 1 < n1 ? find(&p, CMETA_ROLE_GROUP, (long)g + 1) : NULL;
+            for (size_t i = 0; i < k; i++) {
+                if (l1[i] != g) continue;
+                const cmeta_prim *lb = find(&p, CMETA_ROLE_LABEL, (long)i);
+                CU_ASSERT(lb->y > h->y);
+                if (hn) CU_ASSERT(lb->y < hn->y);
+                CU_ASSERT(lb->x > h->x + 5); /* indented */
+                CU_ASSERT(!lb->bold);
+                CU_ASSERT_STRING_EQUAL(lb->text, lab[i]);
+            }
+        }
+        /* rows within a district in data order */
+        for (size_t i = 1; i < k; i++)
+            if (l1[i] == l1[i - 1]) CU_ASSERT(label_y(&p, (long)i) > label_y(&p, (long)i - 1));
+        /* squares: area proportional to the weight (side^2 / weight constant), centred on yi */
+        double ratio = NAN, wsum = 0;
+        for (size_t i = 0; i < k; i++) {
+            const cmeta_prim *q = find(&p, CMETA_ROLE_SQUARE, (long)i);
+            CU_ASSERT_PTR_NOT_NULL_FATAL(q);
+            TU_ASSERT_CLOSE(q->value, f->weight[i], 1e-15, 0, "square value = weight");
+            TU_ASSERT_CLOSE(q->w, q->h, 1e-12, 0, "square");
+            double r = q->w * q->w / f->weight[i];
+            if (isnan(ratio)) ratio = r;
+            TU_ASSERT_CLOSE(r, ratio, 1e-9, 0, "area / weight");
+            TU_ASSERT_CLOSE(q->x + q->w / 2, cmeta_plot_xpos(&p, d->yi[i]), 1e-9, 1e-9, "square at yi");
+            wsum += f->weight[i];
+        }
+        TU_ASSERT_CLOSE(wsum, 100, 1e-12, 0, "weights sum");
+        /* one diamond at the fit: estimate and CI; the prediction interval beyond it */
+        const cmeta_prim *dm = find(&p, CMETA_ROLE_DIAMOND, -1);
+        CU_ASSERT_PTR_NOT_NULL_FATAL(dm);
+        CU_ASSERT_EQUAL(count(&p, CMETA_ROLE_DIAMOND), 1);
+        TU_ASSERT_CLOSE(dm->px[0], cmeta_plot_xpos(&p, f->ci_lb[0]), 1e-9, 1e-9, "diamond left");
+        TU_ASSERT_CLOSE(dm->px[1], cmeta_plot_xpos(&p, f->beta[0]), 1e-9, 1e-9, "diamond centre");
+        TU_ASSERT_CLOSE(dm->px[2], cmeta_plot_xpos(&p, f->ci_ub[0]), 1e-9, 1e-9, "diamond right");
+        double one = 1, plb, pub, xmin = INFINITY, xmax = -INFINITY;
+        cmeta_mv_predict(f, &one, NULL, NULL, NULL, NULL, &plb, &pub);
+        for (size_t i = 0; i < p.n; i++)
+            if (p.prim[i].role == CMETA_ROLE_PRED && p.prim[i].kind == CMETA_PRIM_LINE)
+                xmin = fmin(xmin, fmin(p.prim[i].x, p.prim[i].x2)), xmax = fmax(xmax, fmax(p.prim[i].x, p.prim[i].x2));
+        TU_ASSERT_CLOSE(xmin, cmeta_plot_xpos(&p, plb), 1e-9, 1e-9, "PI lower end");
+        TU_ASSERT_CLOSE(xmax, cmeta_plot_xpos(&p, pub), 1e-9, 1e-9, "PI upper end");
+        /* the diamond under every row, the statistics under the axis */
+        for (size_t i = 0; i < k; i++) CU_ASSERT(dm->py[1] > label_y(&p, (long)i));
+        CU_ASSERT(tu_has_text(&p, "RE Model"));
+        CU_ASSERT(tu_has_text(&p, "Test for overall effect: z = 2.18, p = 0.0289"));
+        CU_ASSERT(tu_has_text(&p, "Heterogeneity: \u03c3\u00b2(district) = 0.0651, \u03c3\u00b2(district/school) = 0.0327"));
+        CU_ASSERT(tu_has_text(&p, "a note"));
+        CU_ASSERT(tu_has_text(&p, "district / school"));
+        CU_ASSERT_STRING_EQUAL(find(&p, CMETA_ROLE_TITLE, -1)->text, "Konstantopoulos 2011");
+        /* everything inside the page */
+        for (size_t i = 0; i < p.n; i++)
+            if (p.prim[i].kind == CMETA_PRIM_TEXT) {
+                double b[4];
+                cmeta_prim_text_box(&p.prim[i], b);
+                CU_ASSERT(b[0] >= 0 && b[2] <= p.width && b[1] >= 0 && b[3] <= p.height);
+            }
+        cmeta_plot_free(&p);
+        /* a cell-means model: one diamond per coefficient, labelled, each with its CI */
+        CU_ASSERT_EQUAL_FATAL(cmeta_mv_forest_layout(d, f3, &(cmeta_mv_forest){n1, (const char *const *)gname, l1,
+                                                     (const char *const *)lab, NULL, coef, comp, X3, NULL},
+                                                     &o, ms, mc, &p, &err), CMETA_OK);
+        tu_check_no_overlap(&p);
+        CU_ASSERT_EQUAL(count(&p, CMETA_ROLE_DIAMOND), 2);
+        for (long j = 0; j < 2; j++) {
+            const cmeta_prim *q = find(&p, CMETA_ROLE_DIAMOND, j);
+            CU_ASSERT_PTR_NOT_NULL_FATAL(q);
+            TU_ASSERT_CLOSE(q->px[1], cmeta_plot_xpos(&p, f3->beta[j]), 1e-9, 1e-9, "coefficient diamond");
+            TU_ASSERT_CLOSE(q->px[2], cmeta_plot_xpos(&p, f3->ci_ub[j]), 1e-9, 1e-9, "coefficient CI");
+            CU_ASSERT_EQUAL(q->fill, 0);
+        }
+        CU_ASSERT(tu_has_text(&p, "RE Model: before 1990") && tu_has_text(&p, "RE Model: 1990 or later"));
+        CU_ASSERT(tu_has_text(&p, "Test of the coefficients: QM (df = 2)"));
+        CU_ASSERT(tu_has_text(&p, "Residual heterogeneity:"));
+        CU_ASSERT(tu_has_text(&p, "Study")); /* default heading */
+        cmeta_plot_free(&p);
+        /* a slope: refused, nothing left allocated */
+        mf.X = X2;
+        CU_ASSERT_EQUAL(cmeta_mv_forest_layout(d, f2, &mf, &o, ms, mc, &p, &err), CMETA_EUSAGE);
+        CU_ASSERT_PTR_NOT_NULL(strstr(err.message, "--no-intercept"));
+        CU_ASSERT_EQUAL(p.n, 0);
+        mf.X = X;
+        /* no groups: no header rows, labels not indented (at the heading's x) */
+        CU_ASSERT_EQUAL_FATAL(cmeta_mv_forest_layout(d, f, &(cmeta_mv_forest){0, NULL, NULL, (const char *const *)lab,
+                                                     NULL, NULL, comp, X, NULL}, &o, ms, mc, &p, &err), CMETA_OK);
+        tu_check_no_overlap(&p);
+        CU_ASSERT_EQUAL(count(&p, CMETA_ROLE_GROUP), 0);
+        CU_ASSERT_EQUAL(count(&p, CMETA_ROLE_LABEL), k);
+        TU_ASSERT_CLOSE(find(&p, CMETA_ROLE_LABEL, 0)->x, find(&p, CMETA_ROLE_HEADING, 0)->x, 1e-12, 0, "not indented");
+        for (size_t i = 1; i < k; i++) CU_ASSERT(label_y(&p, (long)i) > label_y(&p, (long)i - 1));
+        cmeta_plot_free(&p);
+        /* the axis limits and a group index out of range */
+        o.xlim_lo = -2, o.xlim_hi = 2;
+        CU_ASSERT_EQUAL_FATAL(cmeta_mv_forest_layout(d, f, &mf, &o, ms, mc, &p, &err), CMETA_OK);
+        TU_ASSERT_CLOSE(p.lo, -2, 1e-15, 0, "xlim");
+        TU_ASSERT_CLOSE(p.hi, 2, 1e-15, 0, "xlim");
+        cmeta_plot_free(&p);
+        size_t bad = l1[3];
+        l1[3] = n1;
+        CU_ASSERT_EQUAL(cmeta_mv_forest_layout(d, f, &mf, &o, ms, mc, &p, &err), CMETA_EUSAGE);
+        l1[3] = bad;
+    }
+    for (size_t g = 0; g < n1; g++) free(gname[g]);
+    for (size_t i = 0; i < k; i++) free(lab[i]);
+    free(gname), free(lab), free(l1), free(l2), free(X), free(X2), free(X3);
+    cmeta_mv_fit_free(f), cmeta_mv_fit_free(f2), cmeta_mv_fit_free(f3);
+    tu_fixture_free(D);
+    cmeta_data_free(d);
+    cmeta_table_free(t);
+}
+
 int main(void)
 {
     gsl_set_error_handler_off();
@@ -485,6 +681,7 @@ int main(void)
     CU_add_test(s, "funnel: title, axis, limits, ticks", test_funnel_controls);
     CU_add_test(s, "forest: leave-one-out and cumulative rows", test_forest_derived);
     CU_add_test(s, "render: PNG pHYs and size, SVG text as text", test_render);
+    CU_add_test(s, "multilevel forest: groups, indent, squares by weight, diamonds, refusals", test_mv_forest);
     int rc = tu_run();
     cmeta_text_measurer_free(g_tm);
     cmeta_plot_cleanup_at_exit();

@@ -3,7 +3,8 @@
  * assink2016 with V from vcalc(rho = 0.6) and with crossed factors). Tolerance 1e-6 relative
  * (iterative; the fixtures were fitted with optim BFGS reltol 1e-15, whose score is still
  * ~5e-6 there), and 1e-9 for sigma2, coefficients and SEs at the optimum found to rounding by
- * Newton's method on the score in make.R (sigma2opt, betaopt, seopt, llopt). */
+ * Newton's method on the score in make.R (sigma2opt, betaopt, seopt, llopt). The rows' weights
+ * and predictions (weights.rma.mv, predict.rma.mv; tests/reference/mv/weights.R) to 1e-8. */
 #include <gsl/gsl_errno.h>
 #include <math.h>
 #include <stdio.h>
@@ -60,6 +61,60 @@ static size_t *levels(const tu_fixture *D, const char *const *cols, size_t ncols
     free(key);
     *nlev = m;
     return id;
+}
+
+/* "CASE KEY VALUE" lines of weights.txt (tests/reference/mv/weights.R: weights(fit) and
+ * predict(fit) of rma.mv at the optimum to rounding) */
+static double expect_w(const char *cs, const char *key)
+{
+    FILE *fp = fopen(tu_path("tests/reference/mv/weights.txt"), "r");
+    char c[64], kk[64];
+    double v, out = NAN;
+    if (!fp) return NAN;
+    while (fscanf(fp, "%63s %63s %lf", c, kk, &v) == 3)
+        if (!strcmp(c, cs) && !strcmp(kk, key)) out = v;
+    fclose(fp);
+    return out;
+}
+
+/* the rows' weights (metafor's weights.rma.mv) and the predictions with CI and prediction
+ * interval (predict.rma.mv; x = e_j for each of the np coefficients) to 1e-8 relative */
+static int nweights_checked = 0;
+static double wmaxrel = 0;
+static void wtrack(double got, double want)
+{
+    double r = fabs(got - want) / fmax(fabs(want), 1e-300);
+    if (isfinite(r) && r > wmaxrel) wmaxrel = r;
+}
+static void check_wp(const char *cs, const cmeta_mv_fit *f, size_t np)
+{
+    char key[64], what[128];
+    double sum = 0;
+    CU_ASSERT_PTR_NOT_NULL_FATAL(f->weight);
+    for (size_t i = 0; i < f->k; i++) {
+        snprintf(key, sizeof key, "weight[%zu]", i);
+        snprintf(what, sizeof what, "%s %s", cs, key);
+        TU_ASSERT_CLOSE(f->weight[i], expect_w(cs, key), 1e-8, 1e-14, what);
+        wtrack(f->weight[i], expect_w(cs, key));
+        sum += f->weight[i];
+        nweights_checked++;
+    }
+    TU_ASSERT_CLOSE(sum, 100, 1e-13, 0, "weights sum to 100");
+    for (size_t j = 0; j < np; j++) {
+        double x[8] = {0}, got[5];
+        x[j] = 1;
+        cmeta_mv_predict(f, x, &got[0], NULL, &got[1], &got[2], &got[3], &got[4]);
+        const char *nm[] = {"pred", "ci_lb", "ci_ub", "pi_lb", "pi_ub"};
+        for (int a = 0; a < 5; a++) {
+            snprintf(key, sizeof key, "%s[%zu]", nm[a], j);
+            snprintf(what, sizeof what, "%s %s", cs, key);
+            TU_ASSERT_CLOSE(got[a], expect_w(cs, key), 1e-8, 1e-14, what);
+            wtrack(got[a], expect_w(cs, key));
+            nweights_checked++;
+        }
+        /* the CI of predict(x = e_j) is the coefficient's */
+        TU_ASSERT_CLOSE(got[1], f->ci_lb[j], 1e-14, 1e-15, "predict CI = coefficient CI");
+    }
 }
 
 static void check(const char *cs, const cmeta_mv_fit *f)
@@ -173,12 +228,16 @@ static void test_konstantopoulos(void)
     cmeta_mv_fit *f = fit(D, X1, 1, 1, re, 2, NULL, 0, CMETA_METHOD_REML, CMETA_TEST_Z);
     if (f) {
         check("k3_reml", f);
+        check_wp("k3_reml", f, 1);
         CU_ASSERT_EQUAL(f->nblocks, 11);
         CU_ASSERT_EQUAL(f->maxblock, 11);
     }
     cmeta_mv_fit_free(f);
     f = fit(D, X1, 1, 1, re, 2, NULL, 0, CMETA_METHOD_ML, CMETA_TEST_Z);
     if (f) check("k3_ml", f);
+    cmeta_mv_fit_free(f);
+    f = fit(D, X1, 1, 1, re, 2, NULL, 0, CMETA_METHOD_ML, CMETA_TEST_T); /* t(k - 1) quantile */
+    if (f) check_wp("k3_ml_t", f, 1);
     cmeta_mv_fit_free(f);
     f = fit(D, X2, 2, 1, re, 2, NULL, 0, CMETA_METHOD_REML, CMETA_TEST_T);
     if (f) {
@@ -221,6 +280,9 @@ static void test_berkey(void)
     f = fit(D, Xb, 2, 1, re, 1, cov, nc, CMETA_METHOD_REML, CMETA_TEST_Z);
     if (f) check("berkey_reml", f);
     cmeta_mv_fit_free(f);
+    f = fit(D, Xa, 2, 0, re, 2, cov, nc, CMETA_METHOD_REML, CMETA_TEST_Z); /* cell means */
+    if (f) check_wp("berkey_cm", f, 2);
+    cmeta_mv_fit_free(f);
     /* a V that is not positive definite: a data error naming the block */
     cov[0].value = 10;
     double *y = tu_column(D, "yi"), *v = tu_column(D, "vi");
@@ -255,7 +317,10 @@ static void test_assink(void)
     }
     cmeta_mv_random re[2] = {{"study", l1, n1}, {"study/esid", l2, n2}};
     cmeta_mv_fit *f = fit(D, X1, 1, 1, re, 2, cov, nc, CMETA_METHOD_REML, CMETA_TEST_Z);
-    if (f) check("assink_rho", f);
+    if (f) {
+        check("assink_rho", f);
+        check_wp("assink_rho", f, 1);
+    }
     cmeta_mv_fit_free(f);
     f = fit(D, X3, 3, 1, re, 2, cov, nc, CMETA_METHOD_ML, CMETA_TEST_Z);
     if (f) check("assink_rho_mods", f);
@@ -366,5 +431,7 @@ int main(void)
     CU_add_test(s, "likelihood-ratio comparisons vs metafor's anova", test_compare);
     int rc = tu_run();
     fprintf(stderr, "largest relative difference from rma.mv: %.2g (%s)\n", maxrel, maxwhat);
+    fprintf(stderr, "weights and predictions checked against weights.txt at 1e-8: %d values, largest relative difference %.2g\n",
+            nweights_checked, wmaxrel);
     return rc;
 }

@@ -75,6 +75,10 @@ typedef struct {
     double ll_ML, ll_REML;       /* both, at this fit's estimates */
     size_t nblocks, maxblock;    /* the block structure used */
     int iterations;
+    /* k: percentage weights of the rows, metafor's weights.rma.mv (type "diagonal", its
+     * default): 100 w_i / sum_j w_j with w_i = (M^-1)_ii, M = V + sum_c sigma2_c G_c at the
+     * estimates (sizes the squares of cmeta_mv_forest_layout) */
+    double *weight;
 } cmeta_mv_fit;
 
 /* Fit the model. y, vi: k; cov: ncov off-diagonal elements of V (may be NULL / 0: V diagonal);
@@ -89,6 +93,15 @@ CMETA_EXPORT cmeta_status cmeta_mv(const double *y, const double *vi, size_t k,
                                    cmeta_warnings *w, cmeta_error *err) CMETA_RESULT_USED;
 
 CMETA_EXPORT void cmeta_mv_fit_free(cmeta_mv_fit *f);
+
+/* The prediction for a new effect size with moderators x (p values; for the intercept-only
+ * model x = {1}), as metafor 3.8's predict.rma.mv for models without inner|outer structures:
+ *     pred = x'b,  se = sqrt(x' vb x),  CI pred -+ crit se,
+ *     PI pred -+ crit sqrt(se^2 + sum_c sigma2_c),
+ * crit the normal (test z) or t(k - p) (test t) quantile of the fit's level. Any output
+ * pointer may be NULL. */
+CMETA_EXPORT void cmeta_mv_predict(const cmeta_mv_fit *f, const double *x, double *pred, double *se,
+                                   double *ci_lb, double *ci_ub, double *pi_lb, double *pi_ub);
 
 /* The fit as metafor's summary of an rma.mv fit prints it (text), or JSON / CSV (report layer,
  * src/lib/report_mv.c). coef: p coefficient names; comp: s component names; measure: the

@@ -23,6 +23,7 @@
 #include "resample.h"
 #include "bayes.h"
 #include "derive.h"
+#include "mv.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -297,6 +298,54 @@ CMETA_EXPORT cmeta_status cmeta_forest_layout(const cmeta_data *d, const cmeta_f
                                               const cmeta_forest_opts *o,
                                               cmeta_text_measure_fn measure, void *measure_ctx,
                                               cmeta_plot *out, cmeta_error *err) CMETA_RESULT_USED;
+
+/* ---- forest plot of a multilevel model (src/lib/plot_mv.c) ------------------------- */
+
+/* The rows of a cmeta_mv fit grouped for the plot: group[i] (0 .. ngroups - 1) is row i's
+ * level of the outer factor (the first --random factor), group_name[g] that level's name
+ * (the bold header row); label[i] row i's label, drawn indented under its header (ngroups 0:
+ * no header rows, the rows in data order, not indented; group may be NULL). coef (p
+ * names) labels the diamonds of a cell-means model; comp (s names) the variance components
+ * in the statistics line; note (NULL none) an extra line under them (e.g. the assumed
+ * correlation of the sampling errors). X: the fit's k x p design (row-major), needed when
+ * p > 1. label_heading: the label column's heading (NULL: "Study"). */
+typedef struct {
+    size_t ngroups;
+    const char *const *group_name;
+    const size_t *group;
+    const char *const *label;
+    const char *label_heading;
+    const char *const *coef;
+    const char *const *comp;
+    const double *X;
+    const char *note;
+} cmeta_mv_forest;
+
+/* Lay out the forest plot of a multilevel / multivariate fit (metafor's forest() of an rma.mv
+ * fit, with the rows grouped): under a bold header per level of the outer factor, that
+ * level's effect sizes (in data order), indented, each with its Wald CI yi -+ z sqrt(vi)
+ * and a square of area proportional to its weight fit->weight[i] (metafor's weights.rma.mv:
+ * diag(M^-1) normalised to 100 %); then the fit's diamond:
+ *   - intercept-only model (p = 1 with an intercept): one diamond "RE Model" with the
+ *     estimate, its CI and the prediction interval pred -+ crit sqrt(se^2 + sum sigma2)
+ *     (cmeta_mv_predict; dotted extension with end bars, as the forest plot's);
+ *   - a cell-means model (no intercept and every row of X a unit vector: one coefficient per
+ *     level of a factor, --mods F --no-intercept): one diamond per coefficient, labelled by
+ *     coef[j], with its CI and prediction interval (x = e_j);
+ *   - any other model with moderators is refused (CMETA_EUSAGE): its coefficients are
+ *     contrasts or slopes, not pooled effects, and no single diamond describes it.
+ * Statistics lines: the variance components with their multilevel I^2 and the Q test for
+ * (residual) heterogeneity; the test of the overall effect (z or t) or, for a cell-means
+ * model, of the coefficients (QM); the note. The options are the forest plot's (metafor
+ * layout only; title, xlab, xlim, at, digits, font size, plot width, show_test; data columns
+ * shown when d has them). d holds the k rows of the fit (yi, vi, the measure). Primitives as
+ * cmeta_forest_layout: CMETA_ROLE_GROUP (index g) for the headers, LABEL / SQUARE / CI
+ * (index = row i of d), DIAMOND / PRED / SUMMARY (index -1 for the single diamond, j for
+ * coefficient j). *out: free with cmeta_plot_free. */
+CMETA_EXPORT cmeta_status cmeta_mv_forest_layout(const cmeta_data *d, const cmeta_mv_fit *fit,
+                                                 const cmeta_mv_forest *mf, const cmeta_forest_opts *o,
+                                                 cmeta_text_measure_fn measure, void *measure_ctx,
+                                                 cmeta_plot *out, cmeta_error *err) CMETA_RESULT_USED;
 
 /* ---- funnel plot ------------------------------------------------------------------- */
 

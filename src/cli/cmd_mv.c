@@ -373,6 +373,194 @@ done:
     return rc;
 }
 
+/* A number (all digits, optionally signed / with a point): a level shown with its column name. */
+static int numeric_text(const char *s)
+{
+    char *end;
+    if (!*s) return 0;
+    (void)strtod(s, &end);
+    return *end == '\0';
+}
+
+/* The first figure control given without --plot (they belong to the plot), or NULL. */
+static const char *figure_flag_given(const cli_opts *o)
+{
+    if (o->plot_title) return "--title";
+    if (o->xlab) return "--xlab";
+    if (!isnan(o->xlim[0])) return "--xlim";
+    if (o->nat) return "--at";
+    if (o->digits >= 0) return "--digits";
+    if (o->size_w > 0) return "--size";
+    if (o->dpi > 0) return "--dpi";
+    if (o->svg_outline) return "--svg-text";
+    return NULL;
+}
+
+/* --plot F: the forest plot of the fit (cmeta_mv_forest_layout). The rows are grouped by the
+ * first column of the first --random factor (headers in order of first appearance: the study
+ * label when it is the same on every row of a level and differs between levels, else the
+ * level, "COL VALUE" when it is a number); each row is labelled by the input's `outcome`
+ * column, else the last column of that --random factor (when nested), else its study label
+ * when that differs within the level, else "ES j" (its place in the level). 0 or the exit code. */
+static int mv_plot(const cli_opts *o, const cmeta_table *t, const cmeta_data *d, const cmeta_design *des,
+                   const double *X, const cmeta_mv_fit *fit, const char *const *comp)
+{
+    size_t n = des->n, p = des->p;
+    int rc = 0;
+    cmeta_error err;
+    cmeta_error_clear(&err);
+    cmeta_data *dp = NULL;
+    cmeta_text_measurer *tm = NULL;
+    cmeta_plot plot;
+    memset(&plot, 0, sizeof plot);
+    size_t *grp = calloc(n ? n : 1, sizeof *grp), *first = calloc(n ? n : 1, sizeof *first);
+    char **gname = calloc(n ? n : 1, sizeof *gname), **lab = calloc(n ? n : 1, sizeof *lab);
+    char **coef = calloc(p, sizeof *coef);
+    char *spec = strdup(o->random[0]);
+    if (!grp || !first || !gname || !lab || !coef || !spec) {
+        rc = cli_failf(4, "out of memory");
+        goto done;
+    }
+    /* the first --random factor's columns (checked by build_random) */
+    long cols[16];
+    size_t depth = 0;
+    for (char *tok = spec, *nx; tok && depth < 16; tok = nx) {
+        nx = strchr(tok, '/');
+        if (nx) *nx++ = '\0';
+        cols[depth++] = cmeta_table_find_raw(t, trim(tok));
+    }
+    long outc = cmeta_table_find_raw(t, "outcome");
+    /* groups by the outer column's cell, in order of first appearance; when that puts every
+     * row in a group of its own (--random outcome), by the --cluster column instead, and
+     * without a cluster there are no group rows */
+    size_t ng = 0;
+    long gcol = cols[0];
+    for (int pass = 0; pass < 2; pass++) {
+        ng = 0;
+        for (size_t i = 0; i < n; i++) {
+            const char *cell = cmeta_table_cell(t, d->row[des->keep[i]], (size_t)gcol);
+            size_t g = 0;
+            /* a linear search per row: fine for a figure's rows */
+            while (g < ng && strcmp(cell, cmeta_table_cell(t, d->row[des->keep[first[g]]], (size_t)gcol))) g++;
+            if (g == ng) first[ng++] = i;
+            grp[i] = g;
+        }
+        if (ng < n || pass == 1) break;
+        if (o->cluster) gcol = cmeta_table_find_raw(t, o->cluster);
+        else break;
+    }
+    int nogroups = ng == n;
+    /* headers: the study label when constant within each level and distinct between levels */
+    int use_label = 1;
+    for (size_t i = 0; i < n && use_label; i++)
+        use_label = !strcmp(d->label[des->keep[i]], d->label[des->keep[first[grp[i]]]]);
+    for (size_t g = 0; g < ng && use_label; g++)
+        for (size_t h = 0; h < g && use_label; h++)
+            use_label = strcmp(d->label[des->keep[first[g]]], d->label[des->keep[first[h]]]) != 0;
+    const char *ocol = cmeta_table_colname(t, (size_t)gcol);
+    for (size_t g = 0; g < ng; g++) {
+        const char *cell = cmeta_table_cell(t, d->row[des->keep[first[g]]], (size_t)gcol);
+        char buf[1024];
+        if (use_label) snprintf(buf, sizeof buf, "%s", d->label[des->keep[first[g]]]);
+        else if (numeric_text(cell)) snprintf(buf, sizeof buf, "%s %s", ocol, cell);
+        else snprintf(buf, sizeof buf, "%s", cell);
+        if (!(gname[g] = strdup(buf))) {
+            rc = cli_failf(4, "out of memory");
+            goto done;
+        }
+    }
+    /* row labels */
+    const char *lhead = "effect size";
+    size_t *pos = first; /* reused: running count per level */
+    for (size_t g = 0; g < ng; g++) pos[g] = 0;
+    for (size_t i = 0; i < n; i++) {
+        size_t row = d->row[des->keep[i]];
+        char buf[1024];
+        pos[grp[i]]++;
+        const char *cell = outc >= 0 ? cmeta_table_cell(t, row, (size_t)outc) : NULL;
+        if (cell && !cmeta_cell_is_missing(cell)) {
+            snprintf(buf, sizeof buf, "%s", cell);
+            lhead = "outcome";
+        } else if (outc < 0 && depth > 1 && gcol == cols[0]) {
+            const char *c2 = cmeta_table_cell(t, row, (size_t)cols[depth - 1]);
+            const char *nm = cmeta_table_colname(t, (size_t)cols[depth - 1]);
+            if (numeric_text(c2)) snprintf(buf, sizeof buf, "%s %s", nm, c2);
+            else snprintf(buf, sizeof buf, "%s", c2);
+            lhead = nm;
+        } else if (!use_label && outc < 0) {
+            snprintf(buf, sizeof buf, "%s", d->label[des->keep[i]]);
+            lhead = "study";
+        } else
+            snprintf(buf, sizeof buf, "ES %zu", pos[grp[i]]);
+        if (!(lab[i] = strdup(buf))) {
+            rc = cli_failf(4, "out of memory");
+            goto done;
+        }
+    }
+    char heading[512];
+    if (nogroups) snprintf(heading, sizeof heading, "%s", lhead);
+    else snprintf(heading, sizeof heading, "%s / %s", use_label ? "study" : ocol, lhead);
+    /* coefficient names for the diamonds of a cell-means model: "outcome = AL" for a factor's
+     * column "outcomeAL" (--mods outcome --no-intercept) */
+    const char *mods = o->mods ? o->mods : "";
+    for (size_t a = 0; a < p; a++) {
+        const char *nm = des->names[a];
+        size_t ml = strlen(mods);
+        char buf[512];
+        if (ml && !strchr(mods, ',') && !strncmp(nm, mods, ml) && nm[ml])
+            snprintf(buf, sizeof buf, "%s = %s", mods, nm + ml);
+        else snprintf(buf, sizeof buf, "%s", nm);
+        if (!(coef[a] = strdup(buf))) {
+            rc = cli_failf(4, "out of memory");
+            goto done;
+        }
+    }
+    char note[512] = "";
+    if (o->cluster)
+        snprintf(note, sizeof note, "Sampling errors of the same %s correlated \u03c1 = %g (assumed, not reported)",
+                 o->cluster, o->rho);
+    else if (o->vfile) snprintf(note, sizeof note, "Sampling covariances from %s", o->vfile);
+    cmeta_status st = cmeta_data_subset(d, des->keep, n, &dp);
+    if (st != CMETA_OK) {
+        rc = cli_fail_status(st, &err);
+        goto done;
+    }
+    cmeta_forest_opts fo;
+    cmeta_forest_opts_default(&fo);
+    fo.title = o->plot_title;
+    fo.xlab = o->xlab;
+    if (o->digits >= 0) fo.digits = o->digits;
+    fo.xlim_lo = o->xlim[0];
+    fo.xlim_hi = o->xlim[1];
+    if (o->nat) {
+        fo.at = o->at;
+        fo.nat = o->nat;
+    }
+    cmeta_mv_forest mf = {nogroups ? 0 : ng, (const char *const *)gname, grp, (const char *const *)lab, heading,
+                          (const char *const *)coef, comp, X, note[0] ? note : NULL};
+    if (cmeta_text_measurer_new(&tm) != CMETA_OK) {
+        rc = cli_failf(4, "out of memory");
+        goto done;
+    }
+    if ((st = cmeta_mv_forest_layout(dp, fit, &mf, &fo, cmeta_text_measure_cairo, tm, &plot, &err)) != CMETA_OK) {
+        rc = st == CMETA_EUSAGE ? cli_failf(1, "mv: --plot: %s", err.message) : cli_fail_status(st, &err);
+        goto done;
+    }
+    cmeta_render_opts ro;
+    cli_render_opts(o, &ro);
+    rc = cli_plot_write_opts(&plot, o->plot, &ro);
+done:
+    cmeta_plot_free(&plot);
+    cmeta_text_measurer_free(tm);
+    if (tm) cmeta_plot_cleanup_at_exit(); /* the program owns the process */
+    cmeta_data_free(dp);
+    for (size_t i = 0; i < n && gname; i++) free(gname[i]);
+    for (size_t i = 0; i < n && lab; i++) free(lab[i]);
+    for (size_t a = 0; a < p && coef; a++) free(coef[a]);
+    free(gname), free(lab), free(coef), free(grp), free(first), free(spec);
+    return rc;
+}
+
 int cmeta_cmd_mv(int argc, char **argv)
 {
     cli_opts o;
@@ -414,6 +602,21 @@ int cmeta_cmd_mv(int argc, char **argv)
     if (o.fit.test != CMETA_TEST_Z && o.fit.test != CMETA_TEST_T) {
         rc = cli_failf(1, "mv: --test must be z or t (got %s)", cmeta_test_name(o.fit.test));
         goto done;
+    }
+    if (!o.plot && figure_flag_given(&o)) {
+        rc = cli_failf(1, "mv: %s belongs to the forest plot: give --plot F.svg|F.png|F.pdf", figure_flag_given(&o));
+        goto done;
+    }
+    if (o.plot) {
+        if (!strcmp(o.plot, "-") || (o.output && !strcmp(o.plot, o.output)) || !strcmp(o.plot, o.inputs[0])) {
+            rc = cli_failf(1, "mv: --plot needs a file of its own (not -, the input or the -o output)");
+            goto done;
+        }
+        cmeta_plot_format pf;
+        if (cmeta_plot_format_from_path(o.plot, &pf, &err) != CMETA_OK) {
+            rc = cli_fail(&err);
+            goto done;
+        }
     }
     for (size_t r = 0; r < o.nrandom; r++)
         if (strchr(o.random[r], '|')) {
@@ -606,6 +809,7 @@ int cmeta_cmd_mv(int argc, char **argv)
             goto done;
         }
     }
+    if (o.plot && (rc = mv_plot(&o, t, d, des, X, fit, (const char *const *)names))) goto done;
     cli_out out;
     if ((rc = cli_out_open(&out, o.output))) goto done;
     rc = cli_report_status(cmeta_report_mv_robust(out.fp, (cmeta_report_format)o.format, fit,

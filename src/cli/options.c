@@ -684,9 +684,9 @@ const cli_option cli_options[] = {
     {"--trimfill", NULL, OPT_FLAG, NULL, NULL, NONE, NULL, NULL, 0, CMD_FUNNEL, "plot", NULL, NULL, NULL,
      set_trimfill, "add the studies imputed by trim and fill (L0) as open circles; the summary line is the "
                    "adjusted estimate"},
-    {"--title", NULL, OPT_TEXT, "TEXT", NULL, NONE, NULL, "BCG vaccine", 0, FIGS, "figure", PLOTS_NEED, NULL, NULL,
+    {"--title", NULL, OPT_TEXT, "TEXT", NULL, NONE, NULL, "BCG vaccine", 0, FIGS | CMD_MV, "figure", PLOTS_NEED, NULL, NULL,
      set_title, "title above the plot"},
-    {"--xlab", NULL, OPT_TEXT, "TEXT", NULL, NONE, NULL, "Risk ratio", 0, FIGS, "figure", PLOTS_NEED, NULL, NULL,
+    {"--xlab", NULL, OPT_TEXT, "TEXT", NULL, NONE, NULL, "Risk ratio", 0, FIGS | CMD_MV, "figure", PLOTS_NEED, NULL, NULL,
      set_xlab, "axis title (default: the measure's name)"},
     {"--favours", NULL, OPT_TEXT, "LEFT,RIGHT", NULL, NONE, NULL, "Favours vaccine,Favours control", 0, FORESTS,
      "figure", PLOTS_NEED, NULL, NULL, set_favours, "the texts under the axis, left and right of the null effect "
@@ -698,16 +698,16 @@ const cli_option cli_options[] = {
      set_sort, "order of the studies: estimate (increasing, as metafor's order=\"obs\"), weight (heaviest first) "
      "or a column of the input (increasing; numbers or text; ties and empty cells last in file order); within "
      "subgroups"},
-    {"--xlim", NULL, OPT_TEXT, "A,B", NULL, NONE, NULL, "0.1,10", 0, PLOTS, "figure", PLOTS_NEED, NULL, NULL, set_xlim,
+    {"--xlim", NULL, OPT_TEXT, "A,B", NULL, NONE, NULL, "0.1,10", 0, PLOTS | CMD_MV, "figure", PLOTS_NEED, NULL, NULL, set_xlim,
      "axis limits on the scale shown (ratios for RR, OR; proportions for PLO ...); intervals beyond end in arrows"},
-    {"--at", NULL, OPT_TEXT, "T1,T2,..", NULL, NONE, NULL, "0.25,0.5,1,2", 0, PLOTS, "figure", PLOTS_NEED, NULL, NULL,
+    {"--at", NULL, OPT_TEXT, "T1,T2,..", NULL, NONE, NULL, "0.25,0.5,1,2", 0, PLOTS | CMD_MV, "figure", PLOTS_NEED, NULL, NULL,
      set_at, "axis ticks on the scale shown; without --xlim the axis spans them"},
-    {"--digits", NULL, OPT_INT, "N", NULL, 0, 10, 0, 0, "2", "3", 0, FORESTS, "figure", PLOTS_NEED, NULL, NULL,
+    {"--digits", NULL, OPT_INT, "N", NULL, 0, 10, 0, 0, "2", "3", 0, FORESTS | CMD_MV, "figure", PLOTS_NEED, NULL, NULL,
      set_digits, "decimals of the estimates, intervals and statistics printed in the plot"},
-    {"--size", NULL, OPT_TEXT, "WxH", NULL, NONE, NULL, "8x6in", 0, FIGS, "figure", PLOTS_NEED, NULL, NULL, set_size,
+    {"--size", NULL, OPT_TEXT, "WxH", NULL, NONE, NULL, "8x6in", 0, FIGS | CMD_MV, "figure", PLOTS_NEED, NULL, NULL, set_size,
      "page size, W x H with a unit: in, cm, mm, pt or px (pixels at --dpi); the plot is scaled to fit, same "
      "factor both ways, and centred (default: its own size)"},
-    {"--dpi", NULL, OPT_INT, "N", NULL, 10, 10000, 0, 0, "300", "600", 0, FIGS, "figure", PLOTS_NEED, NULL, NULL,
+    {"--dpi", NULL, OPT_INT, "N", NULL, 10, 10000, 0, 0, "300", "600", 0, FIGS | CMD_MV, "figure", PLOTS_NEED, NULL, NULL,
      set_dpi, "PNG resolution, pixels per inch, also written in the PNG (pHYs chunk)"},
     {"--no-overall-test", NULL, OPT_FLAG, NULL, NULL, NONE, NULL, NULL, 0, FORESTS, "figure", PLOTS_NEED, NULL, NULL,
      set_no_overall_test, "leave out the test for the overall effect (e.g. of p = 0.5 for a single proportion)"},
@@ -715,7 +715,7 @@ const cli_option cli_options[] = {
      NULL, set_annotate, "the text columns shown, by name: data, weight, effect (the built-in ones; those not named "
      "are left out), columns of the input (after the study label) and yi_from (each row's route to its effect "
      "size, with reported statistics)"},
-    {"--svg-text", NULL, OPT_ENUM, "T", "text outline", NONE, "text", "outline", 0, FIGS, "figure", PLOTS_NEED, NULL,
+    {"--svg-text", NULL, OPT_ENUM, "T", "text outline", NONE, "text", "outline", 0, FIGS | CMD_MV, "figure", PLOTS_NEED, NULL,
      NULL, set_svg_text, "SVG text as text elements naming the font (editable), or as glyph outlines"},
     {"--rob-tool", NULL, OPT_ENUM, "T", "rob2 robins-i robins-i-v2", NONE, "rob2", "robins-i", 0, CMD_FOREST | CMD_PLOT | CMD_BATCH | CMD_REPORT, "figure",
      NULL, NULL, NULL, set_rob_tool, "the risk-of-bias tool whose domains the legend names; the columns rob_D1..rob_Dn "
@@ -725,12 +725,12 @@ const cli_option cli_options[] = {
      set_forest_loo, "plot the leave-one-out estimates (as cmeta loo) instead of the studies"},
     {"--cumul", NULL, OPT_FLAG, NULL, NULL, NONE, NULL, NULL, 0, CMD_FOREST, "figure", NULL, "--subgroup", NULL,
      set_forest_cumul, "plot the cumulative estimates (as cmeta cumul; with --order COL) instead of the studies"},
-    {"--plot", NULL, OPT_PATH, "F", NULL, NONE, NULL, "plot.svg", 0, CMD_GOSH | CMD_BAYES | CMD_POOL | CMD_REGRESS, "plot",
+    {"--plot", NULL, OPT_PATH, "F", NULL, NONE, NULL, "plot.svg", 0, CMD_GOSH | CMD_BAYES | CMD_POOL | CMD_REGRESS | CMD_MV, "plot",
      NULL, NULL, NULL,
      set_plot, "gosh: the GOSH plot (estimate against I^2, counted in a grid, with histograms); bayes: the "
                "posterior of tau with its prior; pool (with --ri-sweep): estimate and CI against ri; regress: the "
-               "bubble plot (metafor's regplot: studies sized by weight, fitted line and its CI band); .svg, .png "
-               "or .pdf"},
+               "bubble plot (metafor's regplot: studies sized by weight, fitted line and its CI band); mv: the "
+               "forest plot, effect sizes under their outer cluster; .svg, .png or .pdf"},
     {"--plot-mod", NULL, OPT_TEXT, "NAME", NULL, NONE, NULL, "ablat", 0, CMD_REGRESS, "plot", "--plot", NULL, NULL,
      set_plot_mod, "the moderator on the bubble plot's x axis (a coefficient name; required with more than one "
                    "moderator, whose others are held at their means, as regplot's mod)"},

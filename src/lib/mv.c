@@ -54,7 +54,27 @@ void cmeta_mv_fit_free(cmeta_mv_fit *f)
     cmeta_free(f->sigma2_fixed);
     cmeta_free(f->sigma2_ci_lb);
     cmeta_free(f->sigma2_ci_ub);
+    cmeta_free(f->weight);
     cmeta_free(f);
+}
+
+void cmeta_mv_predict(const cmeta_mv_fit *f, const double *x, double *pred, double *se, double *ci_lb,
+                      double *ci_ub, double *pi_lb, double *pi_ub)
+{
+    size_t p = f->p;
+    double m = 0, v = 0, s2 = 0;
+    for (size_t a = 0; a < p; a++) {
+        m += x[a] * f->beta[a];
+        for (size_t e = 0; e < p; e++) v += x[a] * f->vb[a * p + e] * x[e];
+    }
+    for (size_t q = 0; q < f->s; q++) s2 += f->sigma2[q];
+    double crit = cmeta__qcrit(f->level, f->test == CMETA_TEST_T ? f->df : NAN), sd = sqrt(v);
+    if (pred) *pred = m;
+    if (se) *se = sd;
+    if (ci_lb) *ci_lb = m - crit * sd;
+    if (ci_ub) *ci_ub = m + crit * sd;
+    if (pi_lb) *pi_lb = m - crit * sqrt(v + s2);
+    if (pi_ub) *pi_ub = m + crit * sqrt(v + s2);
 }
 
 typedef struct {
@@ -658,6 +678,22 @@ cmeta_status cmeta_mv(const double *y, const double *vi, size_t k, const cmeta_m
     }
     /* final evaluation at the estimates */
     if (evaluate(&c, sig, 0, NULL) != 0) goto numfail;
+    /* the rows' weights: diag(M^-1) normalised to 100, metafor's weights.rma.mv (type =
+     * "diagonal"), from the blocks of W = M^-1 of this evaluation */
+    f->weight = cmeta__dnew(k);
+    if (!f->weight) goto fail2;
+    {
+        double tw = 0;
+        for (size_t b = 0; b < nb; b++) {
+            size_t n = c.bstart[b + 1] - c.bstart[b];
+            const double *Wm = c.Wb + c.moff[b];
+            for (size_t i = 0; i < n; i++) {
+                f->weight[c.rows[c.bstart[b] + i]] = Wm[i * n + i];
+                tw += Wm[i * n + i];
+            }
+        }
+        for (size_t i = 0; i < k; i++) f->weight[i] *= 100 / tw;
+    }
     f->iterations = it;
     f->k = k, f->p = p, f->s = s, f->method = opts->method, f->test = opts->test;
     f->level = opts->level;

@@ -122,19 +122,25 @@ void cmeta_text_measurer_free(cmeta_text_measurer *m)
 }
 
 /* width = the advance of the text (where the next text would start); ascent/descent of the
- * font, so that every row of a given size has the same box. */
+ * font, so that every row of a given size has the same box. Measured at 100 units and scaled
+ * to size: on the 1 x 1 measuring surface a 10-point font is 10 pixels, where hinting rounds
+ * every glyph's advance to whole pixels (a 100-character line of DejaVu Sans measured 543
+ * points at 10 px against 561 drawn at 300 dpi or in a PDF, so the end of a long left-aligned
+ * line was cut off the page); at 100 px the rounding error is below 0.3 %. */
 static void measure_with(cairo_t *cr, const char *text, double size, int bold, cmeta_text_extent *e)
 {
     cairo_text_extents_t te;
     cairo_font_extents_t fe;
-    set_font(cr, size, bold);
+    const double big = 100, f = size / big;
+    set_font(cr, big, bold);
     CA(cairo_text_extents)(cr, text, &te);
     CA(cairo_font_extents)(cr, &fe);
     e->width = te.x_advance;
     /* ink may reach a little past the advance (italics, some glyphs): keep the larger */
     if (te.x_bearing + te.width > e->width) e->width = te.x_bearing + te.width;
-    e->ascent = fe.ascent;
-    e->descent = fe.descent;
+    e->width *= f;
+    e->ascent = fe.ascent * f;
+    e->descent = fe.descent * f;
 }
 
 void cmeta_text_measure_cairo(void *ctx, const char *text, double size, int bold,

@@ -58,6 +58,7 @@ typedef struct {
     double yi, lb, ub, weight;  /* study */
     double est, clb, cub, plb, pub; /* summary */
     int show_pi;
+    double indent;              /* the label's indent (rows under a group header: cmeta__forest_rows) */
     double y0, y1;              /* placed: top and bottom */
 } row;
 
@@ -65,6 +66,7 @@ typedef struct {
     const cmeta_data *d;
     const cmeta_fit *fit;
     const cmeta_forest_subgroups *sub;
+    const cmeta__forest_rows *fr; /* rows given (multilevel forest plot), or NULL */
     cmeta_forest_opts o;
     cmeta_text_measure_fn measure;
     void *ctx;
@@ -235,6 +237,7 @@ static void setup_columns(forest *f)
     f->col_label = c;
     f->col[c].h2 = f->o.derived == 1 ? "Study omitted" : f->o.derived == 2 ? "Study added"
                  : f->revman ? "Study or Subgroup" : "Study";
+    if (f->fr && f->fr->label_heading) f->col[c].h2 = f->fr->label_heading;
     f->col[c++].align = CMETA_ANCHOR_LEFT;
     f->col_design = -1;
     if (d->measures && !f->o.derived) { /* mixed designs: "two-group SMD", "pre-post SMCR" beside the label */
@@ -345,8 +348,10 @@ static cmeta_status study_row(forest *f, size_t i)
     row *r = add_row(f, ROW_STUDY, (long)i);
     if (!r) return CMETA_ENOMEM;
     char buf[256];
-    cmeta_status st = set_cell_str(r, f->col_label, CMETA_ROLE_LABEL, d->label ? d->label[i] : "");
+    cmeta_status st = set_cell_str(r, f->col_label, CMETA_ROLE_LABEL,
+                                   f->fr ? f->fr->label[i] : d->label ? d->label[i] : "");
     if (st) return st;
+    if (f->fr) r->indent = f->fr->indent;
     if (f->col_design >= 0 &&
         (st = set_cell_str(r, f->col_design, CMETA_ROLE_DATA,
                            d->measures[i] == CMETA_GEN && d->ratio_name[0] ? d->ratio_name /* HR rows */
@@ -475,6 +480,46 @@ static cmeta_status free_row(forest *f, cmeta_prim_role role, long index, const 
     return set_cell_str(r, 0, role, text);
 }
 
+/* The rows of a cmeta__forest_rows: group headers with their rows, a blank row, the diamonds. */
+static cmeta_status build_rows_given(forest *f)
+{
+    const cmeta__forest_rows *fr = f->fr;
+    cmeta_status st;
+    char buf[256];
+    for (size_t i = 0; i < f->d->k && !fr->ngroups; i++) /* no groups: the rows as they are */
+        if ((st = study_row(f, i))) return st;
+    for (size_t g = 0; g < fr->ngroups; g++) {
+        row *r = add_row(f, ROW_GROUP, (long)g);
+        if (!r) return CMETA_ENOMEM;
+        r->bold = 1;
+        if ((st = set_cell_str(r, f->col_label, CMETA_ROLE_GROUP, fr->group_name[g]))) return st;
+        for (size_t i = 0; i < f->d->k; i++)
+            if (fr->group[i] == g && (st = study_row(f, i))) return st;
+    }
+    if (!add_row(f, ROW_BLANK, -1)) return CMETA_ENOMEM;
+    for (size_t j = 0; j < fr->nsum; j++) {
+        long index = fr->nsum == 1 ? -1 : (long)j;
+        row *r = add_row(f, ROW_SUMMARY, index);
+        if (!r) return CMETA_ENOMEM;
+        r->cell_index = -2 - index;
+        r->bold = 1;
+        if ((st = set_cell_str(r, f->col_label, CMETA_ROLE_SUMMARY, fr->sum_label[j]))) return st;
+        r->est = fr->est[j];
+        r->clb = fr->ci_lb[j];
+        r->cub = fr->ci_ub[j];
+        r->plb = fr->pi_lb ? fr->pi_lb[j] : NAN;
+        r->pub = fr->pi_ub ? fr->pi_ub[j] : NAN;
+        r->show_pi = f->show_pred && isfinite(r->plb) && isfinite(r->pub);
+        fmt_ci(f, buf, sizeof buf, r->est, r->clb, r->cub);
+        if (f->col_effect >= 0 && (st = set_cell_str(r, f->col_effect, CMETA_ROLE_EFFECT, buf))) return st;
+        if (f->col_weight >= 0 && fr->sum_weight && isfinite(fr->sum_weight[j])) {
+            cmeta__fmt_fixed(buf, sizeof buf, fr->sum_weight[j], 1);
+            if ((st = set_cell(r, f->col_weight, CMETA_ROLE_WEIGHT, "%s%%", buf))) return st;
+        }
+    }
+    return CMETA_OK;
+}
+
 static cmeta_status build_rows(forest *f)
 {
     const cmeta_data *d = f->d;
@@ -487,6 +532,7 @@ static cmeta_status build_rows(forest *f)
         snprintf(overall_buf, sizeof overall_buf, "Total (%g%% CI)", f->fit->level);
         overall = overall_buf;
     }
+    if (f->fr) return build_rows_given(f);
     if (f->o.derived) {
         for (size_t i = 0; i < f->o.nderived; i++)
             if ((st = derived_row(f, i))) return st;
@@ -614,7 +660,7 @@ static double column_widths(forest *f, double gap)
         for (size_t i = 0; i < f->nrows; i++) {
             const row *r = &f->rows[i];
             if (r->kind == ROW_FREE || !r->cell[c]) continue;
-            double w = width_of(f, r->cell[c], r->bold);
+            double w = width_of(f, r->cell[c], r->bold) + (c == f->col_label ? r->indent : 0);
             if (w > k->width) k->width = w;
         }
     }
@@ -859,8 +905,8 @@ static cmeta_status layout(forest *f, cmeta_plot *p)
             if (!r->cell[c]) continue;
             const column *k = &f->col[c];
             long idx = r->role[c] == CMETA_ROLE_GROUP || r->role[c] == CMETA_ROLE_LABEL ? r->index : r->cell_index;
-            if ((st = text(f, p, r->role[c], idx, cell_x(k, k->align), base, k->align, r->bold, r->cell[c])))
-                return st;
+            double x = cell_x(k, k->align) + (c == f->col_label ? r->indent : 0);
+            if ((st = text(f, p, r->role[c], idx, x, base, k->align, r->bold, r->cell[c]))) return st;
         }
         if (r->kind == ROW_STUDY && f->nrob)
             for (int j = 0; j < f->nrob; j++) {
@@ -903,7 +949,7 @@ static cmeta_status layout(forest *f, cmeta_plot *p)
             q->px[1] = xe, q->py[1] = yc - dh / 2;
             q->px[2] = xr, q->py[2] = yc;
             q->px[3] = xe, q->py[3] = yc + dh / 2;
-            q->fill = r->index >= 0 ? 0.45 : 0;
+            q->fill = r->index >= 0 && !f->fr ? 0.45 : 0;
             q->stroke = 0;
             if (r->show_pi) {
                 double pl = fmax(r->plb, p->lo), pu = fmin(r->pub, p->hi);
@@ -1010,6 +1056,12 @@ static cmeta_status layout(forest *f, cmeta_plot *p)
         }
         lines[nl++] = l2;
     }
+    if (f->fr) nl = 0; /* the lines given instead */
+    for (size_t i = 0; f->fr && i < f->fr->nstats; i++) {
+        double base = y + (rh - asc - desc) / 2 + asc;
+        if ((st = text(f, p, CMETA_ROLE_STATS, -1, 0, base, CMETA_ANCHOR_LEFT, 0, f->fr->stats[i]))) return st;
+        y += rh;
+    }
     for (size_t i = 0; i < nl; i++) {
         double base = y + (rh - asc - desc) / 2 + asc;
         snprintf(buf, sizeof buf, "%s", lines[i]);
@@ -1018,6 +1070,40 @@ static cmeta_status layout(forest *f, cmeta_plot *p)
     }
     if (f->nrob && (st = rob_legend(f, p, rh, asc, desc, &y))) return st;
     cmeta__plot_finish(p, fs);
+    return CMETA_OK;
+}
+
+/* The common set-up of a forest layout: options, scale, columns. */
+static cmeta_status forest_init(forest *f, const cmeta_data *d, const cmeta_fit *fit, const cmeta_forest_subgroups *sub,
+                                const cmeta__forest_rows *fr, const cmeta_forest_opts *o,
+                                cmeta_text_measure_fn measure, void *measure_ctx, cmeta_error *err)
+{
+    cmeta_status st0;
+    memset(f, 0, sizeof *f);
+    f->d = d;
+    f->fit = fit;
+    f->sub = sub;
+    f->fr = fr;
+    if (o) f->o = *o;
+    else cmeta_forest_opts_default(&f->o);
+    if (!(f->o.font_size > 0)) f->o.font_size = 10;
+    if (!(f->o.plot_width > 0)) f->o.plot_width = 220;
+    if (f->o.digits < 0 || f->o.digits > 10) f->o.digits = 2;
+    f->measure = measure;
+    f->ctx = measure_ctx;
+    f->revman = f->o.layout == CMETA_FOREST_REVMAN5;
+    f->random = f->o.random >= 0 ? f->o.random
+                                 : !(fit->method == CMETA_METHOD_FE || fit->method == CMETA_METHOD_MH ||
+                                     fit->method == CMETA_METHOD_PETO);
+    f->show_pred = f->o.show_pred >= 0 ? f->o.show_pred : (!f->revman && f->random);
+    f->tk = cmeta_data_transform(d);
+    f->hn = f->tk == CMETA_TRANS_IFT ? cmeta__harmonic_n(d) : NAN;
+    if (f->tk == CMETA_TRANS_IFT && !(f->hn > 0)) f->tk = CMETA_TRANS_NONE; /* no ni: FT scale */
+    f->log_scale = f->tk == CMETA_TRANS_EXP;
+    cmeta_family fam = cmeta_measure_family(d->measure);
+    f->two_group = fam == CMETA_FAMILY_BIN2 || fam == CMETA_FAMILY_CONT2;
+    if ((st0 = check_opts(f, err)) != CMETA_OK) return st0;
+    setup_columns(f);
     return CMETA_OK;
 }
 
@@ -1041,30 +1127,7 @@ cmeta_status cmeta_forest_layout(const cmeta_data *d, const cmeta_fit *fit,
                                            sub->group[g].name, sub->group[g].idx[j] + 1, d->k);
     forest f;
     cmeta_status st0;
-    memset(&f, 0, sizeof f);
-    f.d = d;
-    f.fit = fit;
-    f.sub = sub;
-    if (o) f.o = *o;
-    else cmeta_forest_opts_default(&f.o);
-    if (!(f.o.font_size > 0)) f.o.font_size = 10;
-    if (!(f.o.plot_width > 0)) f.o.plot_width = 220;
-    if (f.o.digits < 0 || f.o.digits > 10) f.o.digits = 2;
-    f.measure = measure;
-    f.ctx = measure_ctx;
-    f.revman = f.o.layout == CMETA_FOREST_REVMAN5;
-    f.random = f.o.random >= 0 ? f.o.random
-                               : !(fit->method == CMETA_METHOD_FE || fit->method == CMETA_METHOD_MH ||
-                                   fit->method == CMETA_METHOD_PETO);
-    f.show_pred = f.o.show_pred >= 0 ? f.o.show_pred : (!f.revman && f.random);
-    f.tk = cmeta_data_transform(d);
-    f.hn = f.tk == CMETA_TRANS_IFT ? cmeta__harmonic_n(d) : NAN;
-    if (f.tk == CMETA_TRANS_IFT && !(f.hn > 0)) f.tk = CMETA_TRANS_NONE; /* no ni: FT scale */
-    f.log_scale = f.tk == CMETA_TRANS_EXP;
-    cmeta_family fam = cmeta_measure_family(d->measure);
-    f.two_group = fam == CMETA_FAMILY_BIN2 || fam == CMETA_FAMILY_CONT2;
-    if ((st0 = check_opts(&f, err)) != CMETA_OK) return st0;
-    setup_columns(&f);
+    if ((st0 = forest_init(&f, d, fit, sub, NULL, o, measure, measure_ctx, err)) != CMETA_OK) return st0;
     cmeta_status st = CMETA_OK;
     if (f.o.order && sub && sub->ngroups) {
         /* each subgroup's studies by their rank in o.order */
@@ -1095,6 +1158,39 @@ cmeta_status cmeta_forest_layout(const cmeta_data *d, const cmeta_fit *fit,
     if (f.gorder)
         for (size_t g = 0; g < sub->ngroups; g++) cmeta_free(f.gorder[g]);
     cmeta_free(f.gorder);
+    if (st != CMETA_OK) {
+        cmeta_plot_free(out);
+        return cmeta_error_set(err, st, "forest plot: %s", cmeta_strerror(st));
+    }
+    return CMETA_OK;
+}
+
+cmeta_status cmeta__forest_layout_rows(const cmeta_data *d, const cmeta_fit *fit, const cmeta__forest_rows *fr,
+                                       const cmeta_forest_opts *o, cmeta_text_measure_fn measure, void *measure_ctx,
+                                       cmeta_plot *out, cmeta_error *err)
+{
+    if (!out) return cmeta_error_set(err, CMETA_EUSAGE, "forest plot: no output plot given");
+    memset(out, 0, sizeof *out);
+    if (!d || !fit || !fr || !measure || !fit->weight || (fr->ngroups && (!fr->group_name || !fr->group)) ||
+        !fr->label || (fr->nsum && (!fr->sum_label || !fr->est || !fr->ci_lb || !fr->ci_ub)) ||
+        (fr->nstats && !fr->stats))
+        return cmeta_error_set(err, CMETA_EUSAGE, "forest plot: data, fit, rows and a text measure are required");
+    if (d->k == 0) return cmeta_error_set(err, CMETA_EDATA, "forest plot: no studies to plot");
+    if (fit->k != d->k)
+        return cmeta_error_set(err, CMETA_EUSAGE, "forest plot: the fit has %zu studies, the data %zu", fit->k, d->k);
+    for (size_t i = 0; i < d->k && fr->ngroups; i++)
+        if (fr->group[i] >= fr->ngroups)
+            return cmeta_error_set(err, CMETA_EUSAGE, "forest plot: row %zu is in group %zu of %zu", i + 1,
+                                   fr->group[i] + 1, fr->ngroups);
+    if (o && (o->layout != CMETA_FOREST_METAFOR || o->order || o->derived || o->nannot || o->rob_ndomains))
+        return cmeta_error_set(err, CMETA_EUSAGE, "forest plot of given rows: the metafor layout only, without an "
+                                                  "order, derived rows, annotation or risk-of-bias columns");
+    forest f;
+    cmeta_status st = forest_init(&f, d, fit, NULL, fr, o, measure, measure_ctx, err);
+    if (st != CMETA_OK) return st;
+    st = build_rows(&f);
+    if (st == CMETA_OK) st = layout(&f, out);
+    free_rows(&f);
     if (st != CMETA_OK) {
         cmeta_plot_free(out);
         return cmeta_error_set(err, st, "forest plot: %s", cmeta_strerror(st));

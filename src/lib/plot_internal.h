@@ -71,4 +71,30 @@ cmeta_status cmeta__cairo_open(const char *soname, void **fns, size_t n, char *m
 cmeta_status cmeta__svg_write(const cmeta_plot *p, FILE *fp, double page_w, double page_h, double scale,
                               double ox, double oy);
 
+/* A forest plot whose rows are given rather than derived from a cmeta_fit (the multilevel
+ * forest plot, plot_mv.c): ngroups bold header rows, each followed by its rows i (group[i] = g,
+ * in data order) labelled label[i] and indented by indent points (square sized by
+ * fit->weight[i]); then nsum summary rows (diamonds: est, ci_lb, ci_ub; a prediction interval
+ * where pi_lb/pi_ub are finite; the weight column sum_weight[j] when finite), labelled
+ * sum_label[j], diamond index -1 when nsum is 1, else j; then the statistics lines stats[].
+ * ngroups 0: no header rows, the rows in data order (group may be NULL).
+ * fit supplies k, level, method, test and weight only. */
+typedef struct {
+    const char *label_heading;
+    size_t ngroups;
+    const char *const *group_name;
+    const size_t *group;
+    const char *const *label;
+    double indent;
+    size_t nsum;
+    const char *const *sum_label;
+    const double *est, *ci_lb, *ci_ub, *pi_lb, *pi_ub, *sum_weight;
+    size_t nstats;
+    const char *const *stats;
+} cmeta__forest_rows;
+
+cmeta_status cmeta__forest_layout_rows(const cmeta_data *d, const cmeta_fit *fit, const cmeta__forest_rows *fr,
+                                       const cmeta_forest_opts *o, cmeta_text_measure_fn measure, void *measure_ctx,
+                                       cmeta_plot *out, cmeta_error *err);
+
 #endif

@@ -43,3 +43,33 @@ expect_error 1 "the reduced model has more parameters (3) than the full model (2
 expect_error 2 "--compare-random: no column 'nosuch'" "mv: unknown --compare-random column" mv $M/konstantopoulos2011.csv --random district/school --compare-random nosuch
 expect_error 2 "--compare-mods: no column 'nosuch'" "mv: unknown --compare-mods column" mv $M/konstantopoulos2011.csv --random district/school --compare-mods nosuch --method ML
 expect_error 2 "mv_compare_missing.csv:4: study '3': no value of a --compare-mods moderator" "mv: --compare-mods moderator missing on a row of the full model" mv $D/mv_compare_missing.csv --random district/school --compare-mods x --method ML --no-ci
+# --plot: the forest plot of the fit (issue 18 item 4; the layout is tested in tests/test_figures.c,
+# the weights against metafor's weights.rma.mv in tests/test_mv.c)
+F="$TMP/mvplot.svg"
+mvsvg_has() { grep -qF -- "$1" "$F" && ok || bad "$2: the SVG lacks $1"; }
+expect_picture svg "$F" "mv --plot: three-level forest plot (SVG)" mv $M/konstantopoulos2011.csv --random district/school --no-ci --plot "$F" --title "Konstantopoulos 2011" --digits 3 --xlim -1.5,1.5 --at -1,0,1
+if golden_differs $G/mv_k3.txt "$TMP/out"; then bad "mv --plot: the text report changed: $why"; else ok; fi
+mvsvg_has '>district / school</text>' "mv --plot heading"
+mvsvg_has 'font-weight="bold" fill="#000000" xml:space="preserve">district 11</text>' "mv --plot: bold cluster header"
+mvsvg_has '>school 4</text>' "mv --plot: effect-size label"
+mvsvg_has '>RE Model</text>' "mv --plot: diamond"
+mvsvg_has '>0.185 [0.019, 0.350]</text>' "mv --plot: --digits, the fit's CI"
+mvsvg_has '>Konstantopoulos 2011</text>' "mv --plot: --title"
+mvsvg_has 'Test for overall effect: z = 2.185, p = 0.0289' "mv --plot: test"
+[ "$(grep -c '>-1</text>\|>0</text>\|>1</text>' "$F")" = 3 ] && ok || bad "mv --plot: --at ticks"
+expect_picture png "$TMP/mvplot.png" "mv --plot: PNG" mv $M/berkey1998.csv --random trial/outcome --mods outcome --no-intercept --V $M/berkey1998_V.csv --no-ci --plot "$TMP/mvplot.png" --dpi 100
+expect_picture pdf "$TMP/mvplot.pdf" "mv --plot: PDF, --rho note" mv $M/assink2016.csv --random study/esid --rho 0.6 --cluster study --no-ci --plot "$TMP/mvplot.pdf" --size 8x10in
+expect_picture svg "$F" "mv --plot: cell means" mv $M/berkey1998.csv --random trial/outcome --mods outcome --no-intercept --V $M/berkey1998_V.csv --no-ci --plot "$F"
+mvsvg_has '>RE Model: outcome = AL</text>' "mv --plot: a diamond per coefficient"
+mvsvg_has '>Pihlstrom et al.</text>' "mv --plot: the study label as the header"
+expect_picture svg "$F" "mv --plot: --rho" mv $M/assink2016.csv --random study/esid --rho 0.6 --cluster study --no-ci --plot "$F"
+mvsvg_has 'correlated ρ = 0.6 (assumed, not reported)' "mv --plot: the assumed correlation is said"
+expect_error 1 "plot the intercept-only model, or one coefficient per level of a factor" "mv --plot with a slope refused" mv $M/konstantopoulos2011.csv --random district/school --mods year --no-ci --plot "$F"
+expect_error 1 "mv: --title belongs to the forest plot: give --plot" "mv: figure option without --plot" mv $M/konstantopoulos2011.csv --random district --title x
+expect_error 1 "--plot needs a file of its own" "mv --plot -" mv $M/konstantopoulos2011.csv --random district --plot -
+expect_error 1 "--favours" "mv: --favours is not an mv option" mv $M/konstantopoulos2011.csv --random district --plot "$F" --favours a,b
+expect_exit 1 "mv --plot unknown extension" mv $M/konstantopoulos2011.csv --random district --plot "$TMP/x.gif"
+expect_picture svg "$F" "mv --plot: --random outcome grouped by --cluster" mv datasets/lupus/deng2017_mv.csv --random outcome --rho 0.6 --cluster study --plot "$F"
+mvsvg_has 'font-weight="bold" fill="#000000" xml:space="preserve">Deng 2017</text>' "mv --plot: the cluster as header"
+mvsvg_has '>study / outcome</text>' "mv --plot: heading with the cluster"
+mvsvg_has '>change in serum creatinine</text>' "mv --plot: outcome column as label"
