@@ -170,6 +170,8 @@ $(BUILD)/examples/%: examples/%.c $(BUILD)/libcmeta.a
 $(BUILD)/bench/%: bench/%.c $(BUILD)/libcmeta.a
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -o $@ $< $(BUILD)/libcmeta.a $(LIBS)
+# kernels.c times dgemm itself (the library opens OpenBLAS at run time; this program links it)
+$(BUILD)/bench/kernels: LIBS += -lopenblas
 
 examples: $(EX_BIN)
 
