@@ -21,7 +21,9 @@ size_t cmeta_fmt_num(char *buf, size_t n, double x, int digits)
     /* fixed while every integer digit shown is one the double holds (|x| < 1e15: at most 15
      * integer digits; 2^53 ~ 9.007e15); metafor's formatC(format = "f") goes on printing
      * the binary value's decimal expansion, digits no input had */
-    else {
+    else if (n >= 32 && digits <= 9 && (len = cmeta__fmt_f(buf, x, digits)) >= 0) {
+        /* the common case without printf (issue 15: the study table of 10^6 studies) */
+    } else {
         char f[64];
         int intd = 16;
         if (fabs(x) < 1e15) { /* at most 1 + 15 + 1 + 20 characters */
@@ -44,7 +46,9 @@ void cmeta_fmt_pval(char *buf, size_t n, double p, int digits)
     if (digits < 1) digits = 1;
     if (digits > CMETA_FMT_MAX_DIGITS) digits = CMETA_FMT_MAX_DIGITS;
     double cut = pow(10.0, -digits);
-    if (p >= cut) snprintf(buf, n, "%.*f", digits, p);
+    if (p >= cut) {
+        if (n < 32 || cmeta__fmt_f(buf, p, digits) < 0) snprintf(buf, n, "%.*f", digits, p);
+    }
     else snprintf(buf, n, "<.%0*d", digits, 1);
 }
 

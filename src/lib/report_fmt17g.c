@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "cmeta/report.h"
+#include "report_frame.h"
 
 __extension__ typedef unsigned __int128 u128;
 
@@ -125,6 +126,54 @@ int cmeta_fmt17g(char *buf, size_t n, double x)
         for (int i = 0; i < -X - 1; i++) *p++ = '0';
         memcpy(p, d, (size_t)nd);
         p += nd;
+    }
+    *p = '\0';
+    return (int)(p - buf);
+}
+
+/* cmeta__fmt_f: the bytes of snprintf "%.*f" (d decimals, 0 <= d <= 9) for finite |x| < 1e9,
+ * by the same exact arithmetic: |x| = m / 2^t (t = 1075 - biased exponent, any t >= 0 here),
+ * N = m 10^d / 2^t rounded half to even on the exact remainder (m 10^d < 2^53 10^9 < 2^83; for
+ * t >= 84 the quotient is below 2^-1, N = 0, and glibc prints the sign of a negative zero result
+ * too: "-0.0000"), then N's digits with the point d places from the right. Returns the length,
+ * or -1 when the value is outside that range (the caller uses snprintf). buf holds >= 32 bytes. */
+int cmeta__fmt_f(char *buf, double x, int d)
+{
+    uint64_t u;
+    memcpy(&u, &x, sizeof u);
+    int neg = (int)(u >> 63);
+    int be = (int)((u >> 52) & 0x7FF);
+    uint64_t frac = u & 0x000FFFFFFFFFFFFFULL;
+    if (d < 0 || d > 9 || be == 0x7FF || !(x < 1e9 && x > -1e9)) return -1;
+    uint64_t m = be ? frac | (1ULL << 52) : frac; /* subnormals: m / 2^1074 */
+    int t = be ? 1075 - be : 1074;
+    uint64_t N;
+    if (m == 0 || t >= 84) {
+        N = 0;
+    } else if (t <= 0) {
+        return -1; /* |x| >= 2^53: beyond 1e9 anyway */
+    } else {
+        u128 P = (u128)m * pow10_128(d);
+        u128 q = P >> t;
+        u128 r = P - (q << t);
+        u128 half = (u128)1 << (t - 1);
+        N = (uint64_t)q;
+        if (r > half || (r == half && (N & 1))) N++;
+    }
+    /* N < 1e9 10^9 + 1 < 2^63: digits, at least d + 1 of them */
+    char dig[24];
+    int nd = 0;
+    do {
+        dig[nd++] = (char)('0' + N % 10);
+        N /= 10;
+    } while (N);
+    while (nd < d + 1) dig[nd++] = '0';
+    char *p = buf;
+    if (neg) *p++ = '-';
+    for (int i = nd - 1; i >= d; i--) *p++ = dig[i];
+    if (d > 0) {
+        *p++ = '.';
+        for (int i = d - 1; i >= 0; i--) *p++ = dig[i];
     }
     *p = '\0';
     return (int)(p - buf);
