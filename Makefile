@@ -184,7 +184,8 @@ bench: deps
 	@$(MAKE) --no-print-directory all $(BENCH_BIN)
 	@sh bench/run.sh
 	@echo; sh bench/threads.sh
-	@sh bench/run_large.sh
+	@echo; sh bench/run_large.sh
+	@echo; sh bench/batch_durable.sh 2000 1
 
 # ---- install ----------------------------------------------------------------------------
 # make install [PREFIX=/usr/local] [DESTDIR=staging root]; make uninstall with the same values.

@@ -543,13 +543,16 @@ cmeta_status cmeta_data_from_table(const cmeta_table *t, const cmeta_data_opts *
         /* the table's own text is never written through this pointer */
         d->row_label[i] = (char *)row_label(t, label_col, i, &label_text, NULL);
         if (o->rows && !o->rows[i]) continue; /* another measure's row (cmeta_data_load) */
-        char missing[256] = "";
+        char missing[256];
         size_t mlen = 0;
-        double val[NV] = {0};
+        double val[NV];
+        missing[0] = '\0';
         for (int v = 0; v < NV && st == CMETA_OK; v++) {
             if (!p.use[v]) continue;
             size_t c = (size_t)p.col[v];
             const char *cell = cmeta_table_cell(t, i, c);
+            /* a number (the usual cell) first: a missing cell is never one */
+            if (cmeta_parse_double(cell, &val[v], NULL) == CMETA_OK) continue;
             if (cmeta_cell_is_missing(cell)) {
                 if (v == V_RI && o->ri_set && cmeta_measure_family(m) == CMETA_FAMILY_PREPOST) {
                     val[v] = o->ri; /* --ri: the correlation of studies without one (issue 16) */
@@ -561,7 +564,7 @@ cmeta_status cmeta_data_from_table(const cmeta_table *t, const cmeta_data_opts *
                 continue;
             }
             /* the happy path fills no error record: a bad cell is parsed again for it */
-            if (cmeta_parse_double(cell, &val[v], NULL) != CMETA_OK) {
+            {
                 cmeta_error e;
                 cmeta_error_clear(&e);
                 if (cmeta_parse_double(cell, &val[v], &e) == CMETA_OK) e.status = CMETA_EDATA;
