@@ -48,7 +48,7 @@ run() { # NAME [env] -- args
     /usr/bin/time -f "%U %S" -o "$W/cpu" "$@" batch "$W/in" --out "$W/out" --measure SMD --jobs 2 $DUR >/dev/null 2>"$W/err"
     rc=$?
     t1=$(now)
-    eval "wall_$name=\$(echo \"$t1 - $t0\" | bc -l)"
+    eval "wall_$(echo $name | tr -c "a-z\n" _)=\$(echo \"$t1 - $t0\" | bc -l)"
     rows=$(($(wc -l <"$W/out/summary.csv") - 1))
     cpu=$(awk '{ printf "%.2f", $1 + $2 }' "$W/cpu")
     printf '  %-9s %s; CPU %s s = %.2f ms/file (exit %d, %d rows)\n' "$name" "$(rate "$t0" "$t1")" "$cpu" \
