@@ -190,6 +190,8 @@ $(BUILD)/examples/%: examples/%.c $(BUILD)/libcmeta.a
 $(BUILD)/bench/%: bench/%.c $(BUILD)/libcmeta.a
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -o $@ $< $(BUILD)/libcmeta.a $(LIBS)
+# kernels.c times dgemm itself (the library opens OpenBLAS at run time; this program links it)
+$(BUILD)/bench/kernels: LIBS += -lopenblas
 
 examples: $(EX_BIN)
 
@@ -202,7 +204,8 @@ bench: deps
 	@$(MAKE) --no-print-directory all $(BENCH_BIN)
 	@sh bench/run.sh
 	@echo; sh bench/threads.sh
-	@sh bench/run_large.sh
+	@echo; sh bench/run_large.sh
+	@echo; sh bench/batch_durable.sh 2000 1
 
 # ---- install ----------------------------------------------------------------------------
 # make install [PREFIX=/usr/local] [DESTDIR=staging root]; make uninstall with the same values.

@@ -31,6 +31,7 @@ awk -v n="$N" 'BEGIN { s = 12345; print "study,yi,vi";
     s = (1103515245 * s + 12345) % 2147483648; v = s / 2147483648;
     printf "Study %d,%.6f,%.6f\n", i, -0.4 + 1.6 * (u - 0.5), 0.01 + 0.1 * v } }' >"$OUT/pool.csv"
 
+LOAD0=$(cut -d' ' -f1-3 /proc/loadavg)
 tm() { "$TIMEIT" "$RUNS" "$@" || { echo "failed: $*" >&2; exit 1; }; }
 t=$(tm ./build/bench/parse_floor "$OUT/smd.csv") || exit 1; set -- $t; f_esc=$1; fm_esc=$2
 t=$(tm "$CMETA" escalc "$OUT/smd.csv" --measure SMD) || exit 1; set -- $t; c_esc=$1; cm_esc=$2
@@ -65,7 +66,7 @@ fi
 
 ratio() { case "$1$2" in *-*) echo - ;; *) echo "$1 / $2" | bc -l | xargs printf '%.2f' ;; esac; }
 perstudy() { case "$1$2" in *-*) echo - ;; *) echo "($1 - $2) * 1024 / $N" | bc -l | xargs printf '%.0f' ;; esac; }
-echo "large inputs, $N rows (bench/run_large.sh): median (fastest) of $RUNS whole processes; R: the call alone, once"
+echo "large inputs, $N rows (bench/run_large.sh): median (fastest) of $RUNS whole processes; R: the call alone, once; load average at the start $LOAD0, now $(cut -d' ' -f1-3 /proc/loadavg)"
 printf "%-44s %15s %15s %8s %9s %9s\n" "work" "cmeta (s)" "floor (s)" "/floor" "R (s)" "R/cmeta"
 printf "%-44s %7.3f (%5.3f) %7.3f (%5.3f) %7sx %9s %8sx\n" "escalc SMD (target <= 1.5x floor, >= 5x R)" \
     "$c_esc" "$cm_esc" "$f_esc" "$fm_esc" "$(ratio "$c_esc" "$f_esc")" "$r_esc" "$(ratio "$r_esc" "$c_esc")"

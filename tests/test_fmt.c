@@ -11,6 +11,7 @@
 
 #include "testutil.h"
 #include "cmeta/report.h"
+#include "report_frame.h"
 
 static unsigned long long n_checked, n_bad;
 
@@ -97,11 +98,65 @@ static void test_random(void)
     CU_ASSERT(n_checked >= (unsigned long long)tu_scaled(4500000));
 }
 
+/* cmeta__fmt_f (cmeta_fmt_num's "%.*f") against snprintf: the same bytes, or -1 outside
+ * its range (|x| >= 1e9, not finite, d > 9) */
+static unsigned long long nf_checked, nf_bad, nf_fast;
+
+static void check_fixed(double x, int d)
+{
+    char a[64], b[64];
+    int la = cmeta__fmt_f(a, x, d);
+    nf_checked++;
+    if (la < 0) {
+        if (isfinite(x) && fabs(x) < 1e9 && d >= 0 && d <= 9 && nf_bad++ < 10)
+            fprintf(stderr, "cmeta__fmt_f(%a, %d) refused a value in its range\n", x, d);
+        return;
+    }
+    nf_fast++;
+    int lb = snprintf(b, sizeof b, "%.*f", d, x);
+    if (la != lb || strcmp(a, b) != 0) {
+        if (nf_bad++ < 10) fprintf(stderr, "cmeta__fmt_f(%a, %d): '%s', snprintf: '%s'\n", x, d, a, b);
+    }
+}
+
+static void test_fixed(void)
+{
+    nf_checked = nf_bad = nf_fast = 0;
+    double special[] = {0.0, -0.0, 1e-30, -1e-30, 0.5, 1.5, 2.5, -0.5, 0.125, 0.375, 0.00005,
+                        0.00015, 0.00025, -0.00005, 999999999.99999, 999999999.5, -999999999.5,
+                        1e9, -1e9, 1e9 - 0.5, INFINITY, -INFINITY, NAN, DBL_TRUE_MIN, DBL_MIN,
+                        0.1, 0.2, 0.3, 1.0 / 3, 2.0 / 3, 84.527484643821936, 0.044999999999999998};
+    for (size_t i = 0; i < sizeof special / sizeof special[0]; i++)
+        for (int d = 0; d <= 10; d++) {
+            check_fixed(special[i], d);
+            check_fixed(-special[i], d);
+            check_fixed(nextafter(special[i], 0), d);
+            check_fixed(nextafter(special[i], INFINITY), d);
+        }
+    /* exact ties at every digit position: k / 2^j and (k + 0.5) 10^-d */
+    for (long i = 0, n = tu_scaled(300000); i < n; i++) {
+        int d = (int)(rnd() % 10);
+        double x = ((double)(int64_t)(rnd() % 2000001 - 1000000) + 0.5) / pow(10.0, d);
+        check_fixed(x, d);
+        check_fixed(ldexp((double)(rnd() % 100000), -(int)(rnd() % 30)), d);
+    }
+    /* log-uniform |x| in [1e-12, 1e10], random bit patterns */
+    for (long i = 0, n = tu_scaled(1000000); i < n; i++) {
+        double v = (double)(rnd() >> 11) / 9007199254740992.0;
+        double x = pow(10.0, -12 + 22 * v);
+        check_fixed(rnd() & 1 ? x : -x, (int)(rnd() % 11));
+        check_fixed(from_bits(rnd()), (int)(rnd() % 10));
+    }
+    CU_ASSERT_EQUAL(nf_bad, 0);
+    CU_ASSERT(nf_fast > (unsigned long long)tu_scaled(1000000));
+}
+
 int main(void)
 {
     if (CU_initialize_registry() != CUE_SUCCESS) return 1;
     CU_pSuite s = CU_add_suite("cmeta_fmt17g vs snprintf %.17g", NULL, NULL);
     CU_add_test(s, "edge cases", test_edges);
     CU_add_test(s, "random values", test_random);
+    CU_add_test(s, "cmeta__fmt_f vs %.*f", test_fixed);
     return tu_run();
 }

@@ -81,7 +81,8 @@ typedef struct {
     double *m1i, *sd1i, *n1i, *m2i, *sd2i, *n2i;
     double *ai, *bi, *ci, *di;
     double *xi, *ni, *ri;
-    double *row_yi, *row_vi;  /* length nrows: NaN for rows left out */
+    double *row_yi, *row_vi;  /* length nrows: NaN for rows left out (when every row is a
+                               * study they may be yi and vi themselves, and label row_label) */
     char **row_label;         /* length nrows; one allocation with the texts the data owns
                                * (others point at the table's cells): never freed one by one */
     char **row_yi_from;       /* length nrows, or NULL: the route that gave each row's yi/vi

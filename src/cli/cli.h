@@ -164,6 +164,10 @@ void cli_out_abort(cli_out *out);                      /* remove the temporary f
 #define CLI_OUT_NOSCAN 2
 extern int cli_out_flags;
 extern int cli_out_failures;
+/* A batch worker runs many files in one process: before each, cli_run_reset forgets what the
+ * previous run noted (its inputs and outputs for the same-file checks, its warnings and input
+ * name, cli_out_failures), so that every file is analysed as by a process of its own. */
+void cli_run_reset(void);
 
 /* gosh --plot (cli_goshplot.c): begin checks the picture format and opens the output (a
  * temporary file, so that an unwritable path fails before any work) and sets up the

@@ -325,6 +325,22 @@ static int add_id(file_id **v, size_t *n, const file_id *id)
     return 0;
 }
 
+void cli_run_reset(void)
+{
+    for (size_t i = 0; i < g_nin; i++) free(g_in[i].shown);
+    for (size_t i = 0; i < g_nouts; i++) {
+        free(g_outs[i].shown);
+        free(g_outs[i].base);
+    }
+    free(g_in);
+    free(g_outs);
+    g_in = g_outs = NULL;
+    g_nin = g_nouts = 0;
+    g_warn = NULL;
+    g_input_name[0] = '\0';
+    cli_out_failures = 0;
+}
+
 /* An input, by what it is now (standard input when it is "-" and a file). */
 void cli_note_input(const char *path)
 {

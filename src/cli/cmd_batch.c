@@ -1,12 +1,13 @@
 /* cmd_batch.c - `cmeta batch FILE... | DIR --out DIR`: the pool analysis over many trial CSVs.
  *
  * Every input file is analysed exactly as `cmeta pool FILE OPTIONS --format json -o OUT/NAME.json`
- * would analyse it: each file runs in its own child process (fork), which calls the pool command
- with the user's options (cli_pool_main: the same in-process path as `cmeta pool`), so the
- * per-file JSON is the pool command's JSON by construction and a file that makes the analysis
- * fail - or even crash - costs only its own row. The parent keeps up to --jobs children running;
- * each child sends its key figures (cli_pool_key) through a pipe, or leaves the error line it
- * printed; the parent writes one summary row per input file, in sorted file order:
+ * would analyse it: worker processes (fork; up to --jobs, each taking one file after another,
+ * WORKER_FILES at most) call the pool command with the user's options (cli_pool_main: the same
+ * in-process path as `cmeta pool`), so the per-file JSON is the pool command's JSON by
+ * construction and a file that makes the analysis fail - or even crash - costs only its own
+ * row (a worker that dies is replaced). For each file a worker sends its key figures
+ * (cli_pool_key) through a pipe, or leaves the error line it printed; the parent writes one
+ * summary row per input file, in sorted file order:
  *
  *     file,k,estimate,ci_lb,ci_ub,tau2,I2,Q_pval,status,error
  *
@@ -42,6 +43,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <math.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -481,7 +483,7 @@ static void out_recover(outdir *od)
                 od->dir, ntemp, ntemp == 1 ? "" : "s", first, ntemp > 1 ? ", ..." : "");
 }
 
-/* ---- one file in a child process ------------------------------------------------------- */
+/* ---- files in worker processes ---------------------------------------------------------- */
 
 typedef struct {
     char **pool_args;  /* the user's pool options, forwarded to every file */
@@ -569,21 +571,69 @@ static int run_one(const batch_file *f, const batch_cfg *c, cli_pool_key *key)
     return rc;
 }
 
-/* A worker's exit status when an output could not be written (disk full, I/O error): the
- * whole run stops with exit 4, not a failed row. */
 #define WORKER_OUTPUT_FAILED 64
 
+/* Files a worker analyses before it is replaced by a fresh one: bounds what a long run could
+ * accumulate in one process (memory a failed analysis did not give back, caches). */
+#define WORKER_FILES 256
+
+/* A worker process analyses many files, one at a time (issue 15 item 4: a process per file cost
+ * ~2-9 ms of fork, page faults and exit, more than the analysis): the parent sends a file's
+ * index through cmdfd; the worker truncates its stderr file, runs the file as before (run_one)
+ * and answers through resfd with one worker_msg (< PIPE_BUF bytes: atomic). A worker that dies
+ * in a file (a crash, an exit) is seen as the end of resfd before its answer: the file gets the
+ * row a crashed process got before, and a new worker takes the next file. EOF on cmdfd ends an
+ * idle worker (exit 0). */
 typedef struct {
-    pid_t pid;
-    size_t file;
+    int rc;
+    cli_pool_key key;
+} worker_msg;
+
+typedef struct {
+    pid_t pid;       /* 0: no worker in this slot */
+    int busy;        /* a file sent, no answer yet */
+    size_t file;     /* the file being analysed */
+    size_t nsent;    /* files sent to this worker */
     int errfd;       /* the worker's stderr (a file in staging, read back by the parent) */
-    int keyfd;       /* read end of the pipe the worker sends its cli_pool_key through */
+    int cmdfd;       /* write end: file indices to the worker */
+    int resfd;       /* read end: the worker's answers */
 } slot;
 
-static int spawn(batch_file *f, size_t idx, const batch_cfg *c, slot *s)
+static ssize_t read_full(int fd, void *buf, size_t n)
 {
+    size_t got = 0;
+    while (got < n) {
+        ssize_t r = read(fd, (char *)buf + got, n - got);
+        if (r < 0 && errno == EINTR) continue;
+        if (r <= 0) return r < 0 ? -1 : (ssize_t)got;
+        got += (size_t)r;
+    }
+    return (ssize_t)got;
+}
+
+static void worker_loop(file_list *l, const batch_cfg *c, int cmdfd, int resfd)
+{
+    size_t idx;
+    while (read_full(cmdfd, &idx, sizeof idx) == (ssize_t)sizeof idx && idx < l->n) {
+        /* this file's stderr starts empty (the parent has read the previous one's) */
+        if (ftruncate(STDERR_FILENO, 0) != 0 || lseek(STDERR_FILENO, 0, SEEK_SET) != 0) _exit(WORKER_OUTPUT_FAILED);
+        cli_run_reset();
+        cli_out_flags = CLI_OUT_NOSCAN | (c->durable_group ? CLI_OUT_NOSYNC : 0);
+        worker_msg m;
+        memset(&m, 0, sizeof m);
+        m.rc = run_one(&l->v[idx], c, &m.key);
+        fflush(NULL);
+        if (m.rc != 0 && cli_out_failures) m.rc = WORKER_OUTPUT_FAILED;
+        if (write(resfd, &m, sizeof m) != (ssize_t)sizeof m) _exit(WORKER_OUTPUT_FAILED);
+    }
+    _exit(0);
+}
+
+static int spawn(file_list *l, slot *all, long nslots, size_t slot_i, const batch_cfg *c)
+{
+    slot *s = &all[slot_i];
     char num[32];
-    snprintf(num, sizeof num, ".err.%zu", idx);
+    snprintf(num, sizeof num, ".err.%zu", slot_i);
     char *ename = path_join(c->staging, num, "");
     if (!ename) return cli_failf(4, "out of memory");
     int fd = open(ename, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
@@ -591,9 +641,16 @@ static int spawn(batch_file *f, size_t idx, const batch_cfg *c, slot *s)
     if (fd >= 0) unlink(ename); /* the open descriptor is all that is needed */
     free(ename);
     if (fd < 0) return cli_failf(4, "%s: cannot write: %s", c->staging, strerror(oe));
-    int kp[2];
-    if (pipe(kp) != 0) {
+    int cp[2], rp[2];
+    if (pipe(cp) != 0) {
         int e = errno;
+        close(fd);
+        return cli_failf(4, "cannot start a worker process: %s", strerror(e));
+    }
+    if (pipe(rp) != 0) {
+        int e = errno;
+        close(cp[0]);
+        close(cp[1]);
         close(fd);
         return cli_failf(4, "cannot start a worker process: %s", strerror(e));
     }
@@ -601,8 +658,10 @@ static int spawn(batch_file *f, size_t idx, const batch_cfg *c, slot *s)
     pid_t pid = fork();
     if (pid < 0) {
         int e = errno;
-        close(kp[0]);
-        close(kp[1]);
+        close(cp[0]);
+        close(cp[1]);
+        close(rp[0]);
+        close(rp[1]);
         close(fd);
         return cli_failf(4, "cannot start a worker process: %s", strerror(e));
     }
@@ -625,85 +684,93 @@ static int spawn(batch_file *f, size_t idx, const batch_cfg *c, slot *s)
         sigprocmask(SIG_SETMASK, &none, NULL);
         for (int i = 0; i < 2; i++)
             if (c->closefd[i] >= 0) close(c->closefd[i]);
+        /* the other workers' descriptors (inherited from the parent): only the parent may
+         * hold their command pipes, so that closing one ends that worker */
+        for (long j = 0; j < nslots; j++)
+            if (all[j].pid > 0) {
+                close(all[j].cmdfd);
+                close(all[j].resfd);
+                close(all[j].errfd);
+            }
         int null = open("/dev/null", O_RDWR);
         if (null >= 0) {
             dup2(null, STDIN_FILENO);
             dup2(null, STDOUT_FILENO);
+            if (null > STDERR_FILENO) close(null);
         }
         dup2(fd, STDERR_FILENO);
-        close(kp[0]);
-        cli_out_flags = CLI_OUT_NOSCAN | (c->durable_group ? CLI_OUT_NOSYNC : 0);
-        cli_out_failures = 0;
-        cli_pool_key key;
-        int rc = run_one(f, c, &key);
-        fflush(NULL);
-        if (rc != 0 && cli_out_failures) rc = WORKER_OUTPUT_FAILED;
-        /* one write of less than PIPE_BUF bytes: atomic, and the pipe holds it */
-        if (rc == 0 && write(kp[1], &key, sizeof key) != (ssize_t)sizeof key) rc = WORKER_OUTPUT_FAILED;
-        _exit(rc);
+        close(cp[1]);
+        close(rp[0]);
+        worker_loop(l, c, cp[0], rp[1]);
     }
     setpgid(pid, pid); /* also here, so that it holds before the parent signals the group */
-    close(kp[1]);
-    s->keyfd = kp[0];
+    close(cp[0]);
+    close(rp[1]);
+    (void)fcntl(cp[1], F_SETFD, FD_CLOEXEC);
+    (void)fcntl(rp[0], F_SETFD, FD_CLOEXEC);
+    s->cmdfd = cp[1];
+    s->resfd = rp[0];
     s->errfd = fd;
     s->pid = pid;
-    s->file = idx;
+    s->busy = 0;
+    s->nsent = 0;
     return 0;
 }
 
-/* Collect the result of a finished child. Returns 0, or 4 when the worker could not write
- * its output (message printed), or 4 for out of memory. */
-static int finish(file_list *l, slot *s, int wstatus)
+/* Record the result of file f: how = 0 exit code code, 1 killed by signal code, 2 ended
+ * abnormally; key holds the figures when code is 0. Returns 0, or 4 when the worker could not
+ * write its output (message printed), or 4 for out of memory. */
+static int finish(file_list *l, slot *s, int how, int code, const cli_pool_key *key)
 {
     batch_file *f = &l->v[s->file];
     lseek(s->errfd, 0, SEEK_SET);
     char *raw = read_whole_fd(s->errfd, 1 << 20);
-    close(s->errfd);
-    s->errfd = -1;
     char msg[160];
     msg[0] = '\0';
     int rc = 0;
-    if (WIFSIGNALED(wstatus))
-        snprintf(msg, sizeof msg, "analysis crashed (signal %d)", WTERMSIG(wstatus));
-    else if (!WIFEXITED(wstatus))
+    if (how == 1)
+        snprintf(msg, sizeof msg, "analysis crashed (signal %d)", code);
+    else if (how == 2)
         snprintf(msg, sizeof msg, "analysis ended abnormally");
-    else if (WEXITSTATUS(wstatus) == WORKER_OUTPUT_FAILED) {
+    else if (code == WORKER_OUTPUT_FAILED) {
         char *e = raw ? error_text(raw) : NULL;
         rc = cli_failf(4, "batch: %s: %s", f->path, e && *e ? e : "the output could not be written");
         free(e);
-    } else if (WEXITSTATUS(wstatus) != 0) {
+    } else if (code != 0) {
         char *e = raw ? error_text(raw) : NULL;
         if (e && *e) f->error = e;
         else {
             free(e);
-            snprintf(msg, sizeof msg, "analysis failed with exit status %d", WEXITSTATUS(wstatus));
+            snprintf(msg, sizeof msg, "analysis failed with exit status %d", code);
         }
+    } else if (!key) {
+        snprintf(msg, sizeof msg, "the worker ended without sending its result");
     } else {
-        cli_pool_key key;
-        ssize_t got;
-        do got = read(s->keyfd, &key, sizeof key);
-        while (got < 0 && errno == EINTR);
-        if (got != (ssize_t)sizeof key)
-            snprintf(msg, sizeof msg, "the worker ended without sending its result");
-        else {
-            f->k = key.k;
-            f->estimate = key.estimate;
-            f->ci_lb = key.ci_lb;
-            f->ci_ub = key.ci_ub;
-            f->tau2 = key.tau2;
-            f->I2 = key.I2;
-            f->Q_pval = key.Q_pval;
-            f->ok = 1;
-        }
+        f->k = key->k;
+        f->estimate = key->estimate;
+        f->ci_lb = key->ci_lb;
+        f->ci_ub = key->ci_ub;
+        f->tau2 = key->tau2;
+        f->I2 = key->I2;
+        f->Q_pval = key->Q_pval;
+        f->ok = 1;
     }
-    close(s->keyfd);
-    s->keyfd = -1;
     free(raw);
     if (!rc && !f->ok && !f->error) {
         f->error = strdup(msg);
         if (!f->error) return cli_failf(4, "out of memory");
     }
     return rc;
+}
+
+static void slot_close(slot *s)
+{
+    close(s->cmdfd);
+    close(s->resfd);
+    close(s->errfd);
+    s->cmdfd = s->resfd = s->errfd = -1;
+    s->pid = 0;
+    s->busy = 0;
 }
 
 /* Stop every running worker (SIGKILL to its process group) and reap it. */
@@ -717,83 +784,126 @@ static void stop_workers(slot *slots, long jobs)
     for (long j = 0; j < jobs; j++)
         if (slots[j].pid > 0) {
             while (waitpid(slots[j].pid, NULL, 0) < 0 && errno == EINTR) {}
-            close(slots[j].keyfd);
-            close(slots[j].errfd);
-            slots[j].pid = 0;
+            slot_close(&slots[j]);
         }
+}
+
+/* An idle worker that has had its share ends (EOF on its commands) and is reaped. */
+static void retire(slot *s)
+{
+    close(s->cmdfd);
+    s->cmdfd = -1;
+    while (waitpid(s->pid, NULL, 0) < 0 && errno == EINTR) {}
+    slot_close(s);
 }
 
 /* Files per group commit: with --durable group, one syncfs of the staging file system after
  * every GROUP finished files (and one before the commit). */
 #define GROUP 256
 
-static void on_child(int sig) { (void)sig; }
-
 /* Run every selected file, at most jobs at a time. 130 when interrupted (workers stopped). */
 static int run_all(file_list *l, const size_t *sel, size_t nsel, long jobs, const batch_cfg *c,
                    const outdir *od)
 {
     slot *slots = calloc((size_t)jobs, sizeof *slots);
-    if (!slots) return cli_failf(4, "out of memory");
+    struct pollfd *pfd = calloc((size_t)jobs, sizeof *pfd);
+    size_t *pslot = calloc((size_t)jobs, sizeof *pslot);
+    if (!slots || !pfd || !pslot) {
+        free(slots);
+        free(pfd);
+        free(pslot);
+        return cli_failf(4, "out of memory");
+    }
+    for (long j = 0; j < jobs; j++) slots[j].cmdfd = slots[j].resfd = slots[j].errfd = -1;
     size_t next = 0, running = 0, done = 0;
-    int rc = 0;
-    /* SIGINT, SIGTERM and SIGCHLD are blocked but while the parent sleeps in sigsuspend, so
-     * that a signal can never fall between the check of cli_interrupt and the wait */
-    struct sigaction sa, old_chld;
+    int rc = 0, lost = 0;
+    /* SIGINT and SIGTERM are blocked but while the parent sleeps in ppoll, so that a signal
+     * can never fall between the check of cli_interrupt and the wait; SIGPIPE is ignored (a
+     * worker that died leaves its command pipe without a reader: seen by its answer pipe) */
+    struct sigaction sa, old_pipe;
     memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_child;
+    sa.sa_handler = SIG_IGN;
     sigemptyset(&sa.sa_mask);
-    sigaction(SIGCHLD, &sa, &old_chld);
+    sigaction(SIGPIPE, &sa, &old_pipe);
     sigset_t block, old_mask, wait_mask;
     sigemptyset(&block);
     sigaddset(&block, SIGINT);
     sigaddset(&block, SIGTERM);
-    sigaddset(&block, SIGCHLD);
     sigprocmask(SIG_BLOCK, &block, &old_mask);
     wait_mask = old_mask;
     sigdelset(&wait_mask, SIGINT);
     sigdelset(&wait_mask, SIGTERM);
-    sigdelset(&wait_mask, SIGCHLD);
     while (next < nsel || running > 0) {
         /* a signal that came while blocked (between waits) is taken here */
         sigprocmask(SIG_SETMASK, &old_mask, NULL);
         sigprocmask(SIG_BLOCK, &block, NULL);
         if (cli_interrupt) { rc = 130; break; }
-        while (!rc && running < (size_t)jobs && next < nsel) {
-            size_t j = 0;
-            while (slots[j].pid) j++;
-            rc = spawn(&l->v[sel[next]], sel[next], c, &slots[j]);
-            if (rc) break;
+        for (long j = 0; !rc && j < jobs && next < nsel; j++) {
+            slot *s = &slots[j];
+            if (s->busy) continue;
+            if (s->pid && s->nsent >= WORKER_FILES) retire(s);
+            if (!s->pid && (rc = spawn(l, slots, jobs, (size_t)j, c)) != 0) break;
+            size_t idx = sel[next];
+            if (write(s->cmdfd, &idx, sizeof idx) != (ssize_t)sizeof idx) {
+                /* the idle worker is gone (it could only have been killed): a new one */
+                kill(-s->pid, SIGKILL);
+                retire(s);
+                if (++lost > 8) rc = cli_failf(4, "cannot start a worker process: workers end at once");
+                j--;
+                continue;
+            }
+            lost = 0;
+            s->busy = 1;
+            s->file = idx;
+            s->nsent++;
             next++;
             running++;
         }
         if (rc || running == 0) break;
-        int ws;
-        pid_t pid = waitpid(-1, &ws, WNOHANG);
-        if (pid == 0) {
-            sigsuspend(&wait_mask);
-            continue;
-        }
-        if (pid < 0) {
+        nfds_t np = 0;
+        for (long j = 0; j < jobs; j++)
+            if (slots[j].busy) {
+                pfd[np].fd = slots[j].resfd;
+                pfd[np].events = POLLIN;
+                pfd[np].revents = 0;
+                pslot[np++] = (size_t)j;
+            }
+        int pr = ppoll(pfd, np, NULL, &wait_mask);
+        if (pr < 0) {
             if (errno == EINTR) continue;
             rc = cli_failf(4, "waiting for workers: %s", strerror(errno));
             break;
         }
-        for (size_t j = 0; j < (size_t)jobs; j++) {
-            if (slots[j].pid != pid) continue;
-            slots[j].pid = 0;
+        for (nfds_t i = 0; i < np && !rc; i++) {
+            if (!pfd[i].revents) continue;
+            slot *s = &slots[pslot[i]];
+            worker_msg m;
+            ssize_t got = read_full(s->resfd, &m, sizeof m);
+            int r;
+            if (got == (ssize_t)sizeof m) {
+                r = finish(l, s, 0, m.rc, m.rc == 0 ? &m.key : NULL);
+                s->busy = 0;
+            } else {
+                /* the worker ended inside the file: its status says how */
+                int ws = 0;
+                while (waitpid(s->pid, &ws, 0) < 0 && errno == EINTR) {}
+                if (WIFSIGNALED(ws)) r = finish(l, s, 1, WTERMSIG(ws), NULL);
+                else if (!WIFEXITED(ws)) r = finish(l, s, 2, 0, NULL);
+                else r = finish(l, s, 0, WEXITSTATUS(ws) ? WEXITSTATUS(ws) : 1, NULL);
+                slot_close(s);
+            }
             running--;
-            int r = finish(l, &slots[j], ws);
             if (r && !rc) rc = r;
-            break;
+            if (!rc && od->durable_group && ++done % GROUP == 0) (void)syncfs(od->sfd);
         }
         if (rc) break;
-        if (od->durable_group && ++done % GROUP == 0) (void)syncfs(od->sfd);
     }
     stop_workers(slots, jobs);
     sigprocmask(SIG_SETMASK, &old_mask, NULL);
-    sigaction(SIGCHLD, &old_chld, NULL);
+    sigaction(SIGPIPE, &old_pipe, NULL);
     free(slots);
+    free(pfd);
+    free(pslot);
     return rc;
 }
 

@@ -233,11 +233,13 @@ void cmeta_data_free(cmeta_data *d)
         if (f) cmeta_free(*f);
     }
     cmeta_free(d->row);
-    cmeta_free(d->label); /* pointers into row_label */
+    /* when every row is a study, row_yi, row_vi and label may be yi, vi and row_label
+     * themselves (cmeta_data_from_table: issue 15, memory per study) */
+    if (d->label != d->row_label) cmeta_free(d->label); /* pointers into row_label */
+    if (d->row_yi != d->yi) cmeta_free(d->row_yi);
+    if (d->row_vi != d->vi) cmeta_free(d->row_vi);
     cmeta_free(d->yi);
     cmeta_free(d->vi);
-    cmeta_free(d->row_yi);
-    cmeta_free(d->row_vi);
     cmeta_free(d->row_label); /* with the label texts it holds (see data_new) */
     if (d->row_yi_from)
         for (size_t i = 0; i < d->nrows; i++) cmeta_free(d->row_yi_from[i]);
@@ -248,8 +250,9 @@ void cmeta_data_free(cmeta_data *d)
 
 /* row_label is one allocation: nrows pointers, then `text` bytes for the labels the data
  * owns; a label from the table's label column points at the table's cell instead (the table
- * outlives the data). No allocation per study (issue 15: memory per study). */
-static cmeta_data *data_new(size_t nrows, size_t k, size_t text)
+ * outlives the data). No allocation per study (issue 15: memory per study). Without rows,
+ * row_yi and row_vi are left to the caller (set_rows). */
+static cmeta_data *data_new_rows(size_t nrows, size_t k, size_t text, int rows)
 {
     cmeta_data *d = cmeta_calloc(1, sizeof *d);
     if (!d) return NULL;
@@ -259,16 +262,47 @@ static cmeta_data *data_new(size_t nrows, size_t k, size_t text)
     d->label = CMETA_ARRAY_NEW(char *, k);
     d->yi = CMETA_ARRAY_NEW(double, k);
     d->vi = CMETA_ARRAY_NEW(double, k);
-    d->row_yi = CMETA_ARRAY_NEW(double, nrows);
-    d->row_vi = CMETA_ARRAY_NEW(double, nrows);
+    if (rows) {
+        d->row_yi = CMETA_ARRAY_NEW(double, nrows);
+        d->row_vi = CMETA_ARRAY_NEW(double, nrows);
+    }
     if (nrows <= ((size_t)-1 - text) / sizeof(char *))
         d->row_label = cmeta_calloc(1, nrows * sizeof(char *) + text);
-    if (!d->row || !d->label || !d->yi || !d->vi || !d->row_yi || !d->row_vi || !d->row_label) {
+    if (!d->row || !d->label || !d->yi || !d->vi || (rows && (!d->row_yi || !d->row_vi)) ||
+        !d->row_label) {
         cmeta_data_free(d);
         return NULL;
     }
-    for (size_t i = 0; i < nrows; i++) d->row_yi[i] = d->row_vi[i] = NAN;
+    for (size_t i = 0; rows && i < nrows; i++) d->row_yi[i] = d->row_vi[i] = NAN;
     return d;
+}
+
+static cmeta_data *data_new(size_t nrows, size_t k, size_t text)
+{
+    return data_new_rows(nrows, k, text, 1);
+}
+
+/* row_yi, row_vi (NaN for rows left out) and the labels of the k studies of d. When every row
+ * is a study (k = nrows, so row[s] = s), row_yi and row_vi are yi and vi and label is
+ * row_label: 24 bytes per study fewer (cmeta_data_free knows). */
+static int set_rows(cmeta_data *d)
+{
+    if (d->k == d->nrows) {
+        d->row_yi = d->yi;
+        d->row_vi = d->vi;
+        cmeta_free(d->label);
+        d->label = d->row_label;
+        return 0;
+    }
+    d->row_yi = CMETA_ARRAY_NEW(double, d->nrows);
+    d->row_vi = CMETA_ARRAY_NEW(double, d->nrows);
+    if (!d->row_yi || !d->row_vi) return -1;
+    for (size_t i = 0; i < d->nrows; i++) d->row_yi[i] = d->row_vi[i] = NAN;
+    for (size_t s = 0; s < d->k; s++) {
+        d->row_yi[d->row[s]] = d->yi[s];
+        d->row_vi[d->row[s]] = d->vi[s];
+    }
+    return 0;
 }
 
 /* Names of the study in row i: the label column's text, else "Study N" (written at *text,
@@ -507,7 +541,7 @@ static cmeta_status data_from_table(const cmeta_table *t, const cmeta_data_opts 
     long label_col = cmeta_table_find(t, "study");
     size_t text = 0;
     for (size_t i = 0; i < nrows; i++) (void)row_label(t, label_col, i, NULL, &text);
-    cmeta_data *d = data_new(nrows, nrows, text); /* k shrinks below */
+    cmeta_data *d = data_new_rows(nrows, nrows, text, 0); /* k shrinks below */
     char *label_text = d ? (char *)(d->row_label + nrows) : NULL;
     double *raw[NV] = {0};
     if (!d) return cmeta_error_set(err, CMETA_ENOMEM, "out of memory");
@@ -528,13 +562,16 @@ static cmeta_status data_from_table(const cmeta_table *t, const cmeta_data_opts 
         /* the table's own text is never written through this pointer */
         d->row_label[i] = (char *)row_label(t, label_col, i, &label_text, NULL);
         if (o->rows && !o->rows[i]) continue; /* another measure's row (cmeta_data_load) */
-        char missing[256] = "";
+        char missing[256];
         size_t mlen = 0;
-        double val[NV] = {0};
+        double val[NV];
+        missing[0] = '\0';
         for (int v = 0; v < NV && st == CMETA_OK; v++) {
             if (!p.use[v]) continue;
             size_t c = (size_t)p.col[v];
             const char *cell = cmeta_table_cell(t, i, c);
+            /* a number (the usual cell) first: a missing cell is never one */
+            if (cmeta_parse_double(cell, &val[v], NULL) == CMETA_OK) continue;
             if (cmeta_cell_is_missing(cell)) {
                 if (v == V_RI && o->ri_set && cmeta_measure_family(m) == CMETA_FAMILY_PREPOST) {
                     val[v] = o->ri; /* --ri: the correlation of studies without one (issue 16) */
@@ -546,7 +583,7 @@ static cmeta_status data_from_table(const cmeta_table *t, const cmeta_data_opts 
                 continue;
             }
             /* the happy path fills no error record: a bad cell is parsed again for it */
-            if (cmeta_parse_double(cell, &val[v], NULL) != CMETA_OK) {
+            {
                 cmeta_error e;
                 cmeta_error_clear(&e);
                 if (cmeta_parse_double(cell, &val[v], &e) == CMETA_OK) e.status = CMETA_EDATA;
@@ -644,8 +681,6 @@ static cmeta_status data_from_table(const cmeta_table *t, const cmeta_data_opts 
                 n_nonfinite++;
                 continue;
             }
-            d->row_yi[row] = d->yi[s];
-            d->row_vi[row] = d->vi[s];
             d->row[kk] = row;
             d->label[kk] = d->label[s];
             d->yi[kk] = d->yi[s];
@@ -694,6 +729,11 @@ static cmeta_status data_from_table(const cmeta_table *t, const cmeta_data_opts 
 
     /* hand the family's arrays over */
     d->k = k;
+    if (set_rows(d) != 0) {
+        for (int v = 0; v < NV; v++) cmeta_free(raw[v]);
+        cmeta_data_free(d);
+        return cmeta_error_set(err, CMETA_ENOMEM, "out of memory");
+    }
     cmeta_family fam = cmeta_measure_family(m);
     for (int v = 0; v < NV; v++) {
         double **f = field_of(d, v);

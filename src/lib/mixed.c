@@ -240,6 +240,7 @@ cmeta_status cmeta_data_load(const cmeta_table *t, const cmeta_data_opts *o, cme
     for (int m = 0; m < CMETA_NMEASURES && !d->row_label; m++)
         if (part[m]) { /* every part labels every row alike: take one part's labels */
             d->row_label = part[m]->row_label;
+            if (part[m]->label == part[m]->row_label) part[m]->label = NULL; /* the same block */
             part[m]->row_label = NULL;
         }
     size_t pos[CMETA_NMEASURES] = {0}, s = 0;

@@ -21,7 +21,9 @@ size_t cmeta_fmt_num(char *buf, size_t n, double x, int digits)
     /* fixed while every integer digit shown is one the double holds (|x| < 1e15: at most 15
      * integer digits; 2^53 ~ 9.007e15); metafor's formatC(format = "f") goes on printing
      * the binary value's decimal expansion, digits no input had */
-    else {
+    else if (n >= 32 && digits <= 9 && (len = cmeta__fmt_f(buf, x, digits)) >= 0) {
+        /* the common case without printf (issue 15: the study table of 10^6 studies) */
+    } else {
         char f[64];
         int intd = 16;
         if (fabs(x) < 1e15) { /* at most 1 + 15 + 1 + 20 characters */
@@ -44,7 +46,9 @@ void cmeta_fmt_pval(char *buf, size_t n, double p, int digits)
     if (digits < 1) digits = 1;
     if (digits > CMETA_FMT_MAX_DIGITS) digits = CMETA_FMT_MAX_DIGITS;
     double cut = pow(10.0, -digits);
-    if (p >= cut) snprintf(buf, n, "%.*f", digits, p);
+    if (p >= cut) {
+        if (n < 32 || cmeta__fmt_f(buf, p, digits) < 0) snprintf(buf, n, "%.*f", digits, p);
+    }
     else snprintf(buf, n, "<.%0*d", digits, 1);
 }
 
@@ -170,19 +174,32 @@ static size_t width(const char *s)
 void cmeta_text_put(FILE *fp, const char *s)
 {
     char e[8];
-    for (const unsigned char *p = (const unsigned char *)(s ? s : ""); *p; p++) {
-        if (*p == '\n' || *p == '\r' || *p == '\t') fputc(' ', fp);
-        else if (is_ctrl(*p)) {
-            const char c[2] = {(char)*p, 0};
+    const unsigned char *p = (const unsigned char *)(s ? s : "");
+    for (;;) {
+        /* the run of plain bytes in one write (a table of 10^6 studies: one call per cell,
+         * not per byte) */
+        const unsigned char *q = p;
+        while (*q && !is_ctrl(*q)) q++;
+        if (q > p) fwrite(p, 1, (size_t)(q - p), fp);
+        if (!*q) break;
+        if (*q == '\n' || *q == '\r' || *q == '\t') fputc(' ', fp);
+        else {
+            const char c[2] = {(char)*q, 0};
             cmeta_escape_ctrl(e, sizeof e, c);
             fputs(e, fp);
-        } else fputc(*p, fp);
+        }
+        p = q + 1;
     }
 }
 
 static void pad(FILE *fp, size_t n)
 {
-    while (n--) fputc(' ', fp);
+    static const char sp[32] = "                                ";
+    while (n) {
+        size_t k = n < sizeof sp ? n : sizeof sp;
+        fwrite(sp, 1, k, fp);
+        n -= k;
+    }
 }
 
 cmeta_status cmeta_text_frame(FILE *fp, const char *const *rownames, size_t nrows,

@@ -11,12 +11,12 @@
  * bare decimal point removed. Everything else (tiny, huge, subnormal, infinite, NaN,
  * exponent style) goes to snprintf itself, except zeros ("0", "-0"). tests/test_fmt.c compares both on millions of
  * values. */
-#include <math.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "cmeta/report.h"
+#include "report_frame.h"
 
 __extension__ typedef unsigned __int128 u128;
 
@@ -31,57 +31,87 @@ static u128 pow10_128(int s)
     return s <= 19 ? (u128)p[s] : (u128)p[19] * p[s - 19];
 }
 
+/* "00" "01" ... "99": two digits per step */
+static const char digit_pairs[201] =
+    "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+    "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
+    "8081828384858687888990919293949596979899";
+
+/* v < 10^8 as exactly 8 digits at d */
+static inline void put8(char *d, uint32_t v)
+{
+    uint32_t hi = v / 10000, lo = v % 10000;
+    memcpy(d, digit_pairs + 2 * (hi / 100), 2);
+    memcpy(d + 2, digit_pairs + 2 * (hi % 100), 2);
+    memcpy(d + 4, digit_pairs + 2 * (lo / 100), 2);
+    memcpy(d + 6, digit_pairs + 2 * (lo % 100), 2);
+}
+
 int cmeta_fmt17g(char *buf, size_t n, double x)
 {
-    double a = fabs(x);
-    int e2;
-    double f = frexp(a, &e2); /* a = f 2^e2, f in [0.5, 1) */
-    if (a == 0 && n >= 3) { /* "0" or "-0" */
+    uint64_t u;
+    memcpy(&u, &x, sizeof u);
+    int neg = (int)(u >> 63);
+    int be = (int)((u >> 52) & 0x7FF); /* biased exponent */
+    uint64_t frac = u & 0x000FFFFFFFFFFFFFULL;
+    if (be == 0 && frac == 0 && n >= 3) { /* "0" or "-0" */
         char *p = buf;
-        if (signbit(x)) *p++ = '-';
+        if (neg) *p++ = '-';
         *p++ = '0';
         *p = '\0';
         return (int)(p - buf);
     }
-    if (!(a > 0) || !isfinite(a) || e2 < -15 || e2 > 53 || n < 32)
-        return snprintf(buf, n, "%.17g", x);
-    uint64_t m = (uint64_t)ldexp(f, 53); /* exact: f has at most 53 significant bits */
-    int t = 53 - e2;                     /* a = m / 2^t, 0 <= t <= 68 */
-    /* decimal exponent X: 10^X <= a < 10^(X+1); start near log10(2^(e2-1)) and adjust */
-    int X = (int)floor((e2 - 1) * 0.30102999566398120);
-    const u128 lo = (u128)10000000000000000ULL, hi = (u128)100000000000000000ULL;
-    u128 q, r, half;
-    for (;;) {
-        int s = 16 - X; /* X in [-5, 15] here, so s in [1, 21] */
-        u128 P = (u128)m * pow10_128(s);
-        q = P >> t;
-        r = P - (q << t);
-        if (q < lo) X--;
-        else if (q >= hi) X++;
-        else break;
+    /* a normal |x| = m / 2^t with m = 2^52 + frac < 2^53 and t = 1075 - be; in frexp's terms
+     * |x| = f 2^e2 with e2 = be - 1022, and the fast path takes -15 <= e2 <= 53 */
+    int e2 = be - 1022;
+    if (be == 0 || be == 0x7FF || e2 < -15 || e2 > 53 || n < 32) return snprintf(buf, n, "%.17g", x);
+    uint64_t m = frac | (1ULL << 52);
+    int t = 1075 - be; /* 0 <= t <= 68 */
+    /* decimal exponent X: 10^X <= |x| < 10^(X+1). E = floor((e2 - 1) log10 2) (the shift by
+     * 2^18 and 78913 = floor(2^18 log10 2) give it exactly for |e2| < 1650) is X or X - 1,
+     * since 2^(e2-1) <= |x| < 2^e2. One product: N = floor(m 10^s / 2^t) with s = 16 - E
+     * (s <= 21: m 10^s < 2^53 10^21 < 2^123) has 17 digits when X = E and 18 when X = E + 1;
+     * r is its exact remainder. */
+    int E = ((e2 - 1) * 78913) >> 18; /* arithmetic shift: the floor for negatives too */
+    int s = 16 - E;
+    u128 P = (u128)m * pow10_128(s);
+    u128 q18 = P >> t;
+    u128 r = P - (q18 << t);
+    const uint64_t lo = 10000000000000000ULL, hi = 100000000000000000ULL;
+    uint64_t q;
+    int X, up;
+    if (q18 >= (u128)hi) {
+        /* X = E + 1: 17 digits are q18 / 10; the dropped digit and r decide the rounding
+         * (exact: the rest is (q18 % 10 + r / 2^t) / 10 of a unit) */
+        X = E + 1;
+        uint64_t q18s = (uint64_t)q18; /* < 10^18 */
+        q = q18s / 10;
+        unsigned last = (unsigned)(q18s - q * 10);
+        up = last > 5 || (last == 5 && (r != 0 || (q & 1)));
+    } else {
+        /* X = E: q18 holds exactly 17 digits; r / 2^t is the rest */
+        X = E;
+        q = (uint64_t)q18;
+        u128 half = t > 0 ? (u128)1 << (t - 1) : 0;
+        up = t > 0 && (r > half || (r == half && (q & 1)));
     }
-    half = t > 0 ? (u128)1 << (t - 1) : 0;
-    if (t > 0 && (r > half || (r == half && (q & 1)))) q++;
+    if (up) q++;
     if (q == hi) {
         q = lo;
         X++;
     }
     if (X < -4 || X >= 17) return snprintf(buf, n, "%.17g", x);
-    char d[17];
-    /* two independent halves (9 + 8 digits): shorter dependency chains */
-    uint32_t vh = (uint32_t)((uint64_t)q / 100000000u), vl = (uint32_t)((uint64_t)q % 100000000u);
-    for (int i = 7; i >= 0; i--) {
-        d[9 + i] = (char)('0' + vl % 10);
-        vl /= 10;
-        d[i + 1] = (char)('0' + vh % 10);
-        vh /= 10;
-    }
-    d[0] = (char)('0' + vh);
+    char d[24];
+    /* 17 digits: 1 + 8 + 8 */
+    uint64_t top = q / 100000000u;
+    d[0] = (char)('0' + top / 100000000u);
+    put8(d + 1, (uint32_t)(top % 100000000u));
+    put8(d + 9, (uint32_t)(q % 100000000u));
     int nd = 17; /* significant digits kept: trailing zeros after the point go */
     int intd = X >= 0 ? X + 1 : 0;
     while (nd > intd && d[nd - 1] == '0') nd--;
     char *p = buf;
-    if (signbit(x)) *p++ = '-';
+    if (neg) *p++ = '-';
     if (X >= 0) {
         memcpy(p, d, (size_t)intd);
         p += intd;
@@ -96,6 +126,54 @@ int cmeta_fmt17g(char *buf, size_t n, double x)
         for (int i = 0; i < -X - 1; i++) *p++ = '0';
         memcpy(p, d, (size_t)nd);
         p += nd;
+    }
+    *p = '\0';
+    return (int)(p - buf);
+}
+
+/* cmeta__fmt_f: the bytes of snprintf "%.*f" (d decimals, 0 <= d <= 9) for finite |x| < 1e9,
+ * by the same exact arithmetic: |x| = m / 2^t (t = 1075 - biased exponent, any t >= 0 here),
+ * N = m 10^d / 2^t rounded half to even on the exact remainder (m 10^d < 2^53 10^9 < 2^83; for
+ * t >= 84 the quotient is below 2^-1, N = 0, and glibc prints the sign of a negative zero result
+ * too: "-0.0000"), then N's digits with the point d places from the right. Returns the length,
+ * or -1 when the value is outside that range (the caller uses snprintf). buf holds >= 32 bytes. */
+int cmeta__fmt_f(char *buf, double x, int d)
+{
+    uint64_t u;
+    memcpy(&u, &x, sizeof u);
+    int neg = (int)(u >> 63);
+    int be = (int)((u >> 52) & 0x7FF);
+    uint64_t frac = u & 0x000FFFFFFFFFFFFFULL;
+    if (d < 0 || d > 9 || be == 0x7FF || !(x < 1e9 && x > -1e9)) return -1;
+    uint64_t m = be ? frac | (1ULL << 52) : frac; /* subnormals: m / 2^1074 */
+    int t = be ? 1075 - be : 1074;
+    uint64_t N;
+    if (m == 0 || t >= 84) {
+        N = 0;
+    } else if (t <= 0) {
+        return -1; /* |x| >= 2^53: beyond 1e9 anyway */
+    } else {
+        u128 P = (u128)m * pow10_128(d);
+        u128 q = P >> t;
+        u128 r = P - (q << t);
+        u128 half = (u128)1 << (t - 1);
+        N = (uint64_t)q;
+        if (r > half || (r == half && (N & 1))) N++;
+    }
+    /* N < 1e9 10^9 + 1 < 2^63: digits, at least d + 1 of them */
+    char dig[24];
+    int nd = 0;
+    do {
+        dig[nd++] = (char)('0' + N % 10);
+        N /= 10;
+    } while (N);
+    while (nd < d + 1) dig[nd++] = '0';
+    char *p = buf;
+    if (neg) *p++ = '-';
+    for (int i = nd - 1; i >= d; i--) *p++ = dig[i];
+    if (d > 0) {
+        *p++ = '.';
+        for (int i = d - 1; i >= 0; i--) *p++ = dig[i];
     }
     *p = '\0';
     return (int)(p - buf);

@@ -17,4 +17,8 @@ cmeta_status cmeta__text_frame_rows(FILE *fp, const char *const *rownames, size_
                                     const char *const *colnames, size_t ncols,
                                     cmeta__frame_row_fn row, void *arg, int gap, size_t wrap);
 
+/* snprintf(buf, n, "%.*f", d, x) for 0 <= d <= 9 and finite |x| < 1e9, byte for byte (exact
+ * arithmetic, report_fmt17g.c); -1 outside that range. buf holds at least 32 bytes. */
+int cmeta__fmt_f(char *buf, double x, int d);
+
 #endif

@@ -169,6 +169,20 @@ if poll "[ -e '$TB/sig/.cmeta-staging.$p1/t2.json' ]"; then
 else bad "batch: SIGKILL test: the run never reached the third file"; kill -KILL $p1; fi
 unblock; wait 2>/dev/null
 
+# a worker analyses many files (issue 15 item 4); one that dies inside a file (here: SIGKILL
+# while it waits in open(2) on the FIFO; SIGKILL, since ASan would catch a SIGSEGV and exit)
+# costs that file's row only, and a new worker takes the rest
+$CMETA batch "$TB/in/t1.csv" "$FIFO" "$TB/in/t2.csv" --out "$TB/crash" --jobs 1 >/dev/null 2>"$TB/crash.err" </dev/null &
+p1=$!
+if poll "[ -e '$TB/crash/.cmeta-staging.$p1/t1.json' ]" &&
+   poll "[ -n \"\$(ps -eo pid=,ppid= | awk -v p=$p1 '\$2 == p { print \$1 }')\" ]"; then
+    kill -KILL $(ps -eo pid=,ppid= | awk -v p=$p1 '$2 == p { print $1 }'); wait $p1; rc=$?
+    if [ "$rc" = 2 ] && grep -q 'wait.csv,,,,,,,,failed,analysis crashed (signal 9)' "$TB/crash/summary.csv" &&
+       [ "$(awk -F, '$9 == "ok"' "$TB/crash/summary.csv" | wc -l)" = 2 ]; then ok
+    else bad "batch: worker crash: exit $rc, $(cat "$TB/crash/summary.csv" "$TB/crash.err")"; fi
+else bad "batch: worker crash test: the run never reached the FIFO"; kill -TERM $p1; fi
+unblock; wait 2>/dev/null
+
 # temporary files of writers that are gone (and the error files of older versions) are removed
 # with a warning; a live writer's stays
 dead=$(sh -c 'echo $$')
