@@ -83,6 +83,8 @@ typedef struct {
     const char *cmp_random[16]; /* --compare-random SPEC: the reduced model's random effects */
     size_t ncmp_random;
     const char *cmp_mods;     /* --compare-mods LIST (or "1"): the reduced model's moderators */
+    const char *structure;    /* --struct S (an "inner|outer" --random term) */
+    const char *time_col;     /* --time COL (AR, HAR) */
 } cli_opts;
 
 /* Parse argv (argv[0] is the command name) by the option tables (options.c): an option the
