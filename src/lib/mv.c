@@ -1194,6 +1194,26 @@ cmeta_status cmeta_mv_ex(const double *y, const double *vi, size_t k, const cmet
                              opts->maxiter);
         goto fail2;
     }
+    /* a term model stopped where no step improves but the score is not ~0: the optimum lies on
+     * the boundary of the domain away from the box bounds (UN: a singular correlation matrix),
+     * which this parametrisation cannot follow; refused rather than reported */
+    if (term) {
+        double gmax = 0;
+        for (size_t q = 0; q < np; q++) {
+            if (hold0[q] || (sig[q] <= c.lo[q] && c.g[q] <= 0) || (sig[q] >= c.hi[q] && c.g[q] >= 0)) continue;
+            double gq = fabs(c.g[q]) * fmax(fabs(sig[q]), 1e-2);
+            if (gq > gmax) gmax = gq;
+        }
+        if (gmax > 1e-6) {
+            cmeta_free(hold0);
+            st = cmeta_error_set(err, CMETA_ENUMERIC,
+                                 "the %s estimates stop at the boundary of their domain (score %.2g): "
+                                 "for UN a singular correlation matrix, which cmeta's parametrisation "
+                                 "cannot reach; try HCS or fewer levels",
+                                 cmeta_mv_structure_name(term->structure), gmax);
+            goto fail2;
+        }
+    }
     /* final evaluation at the estimates */
     if (evaluate(&c, sig, 0, NULL) != 0) {
         cmeta_free(hold0);

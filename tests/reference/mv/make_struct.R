@@ -116,7 +116,8 @@ dl <- dl[order(dl$study, dl$time), ]
 dl <- dl[!is.na(dl$yi), ]
 rownames(dl) <- NULL
 V2 <- vcalc(vi, cluster = study, time1 = time, phi = 0.97, data = dl)
-write.csv(dl[c("study", "time", "yi", "vi", "mdur", "mbase")], "ishak2007_long.csv", row.names = FALSE, quote = TRUE)
+dl$tp <- paste0("t", dl$time) # the time point as a factor for --mods (cmeta takes a numeric column as numeric)
+write.csv(dl[c("study", "time", "tp", "yi", "vi", "mdur", "mbase")], "ishak2007_long.csv", row.names = FALSE, quote = TRUE)
 ij <- which(V2 != 0 & row(V2) > col(V2), arr.ind = TRUE)
 write.csv(data.frame(i = ij[, 1], j = ij[, 2], value = V2[ij]), "ishak2007_Vlong.csv",
           row.names = FALSE, quote = FALSE)
