@@ -652,6 +652,7 @@ static int optimise(mvctx *c, double *sig, const int *hold, int maxiter, double 
     int free_any = 0;
     for (size_t q = 0; q < s; q++) free_any |= !(hold && hold[q]);
     if (!free_any) return 0;
+    int stall = 0;
     for (int it = 0; it < maxiter; it++) {
         for (size_t q = 0; q < s; q++)
             fixed[q] = (hold && hold[q]) || (sig[q] <= c->lo[q] && c->g[q] <= 0) ||
@@ -683,6 +684,10 @@ static int optimise(mvctx *c, double *sig, const int *hold, int maxiter, double 
             sig[q] = sig2[q];
         }
         if (dmax <= tol) return it + 1;
+        /* steps accepted within rounding that lower the log-likelihood, three in a row: a creep
+         * along a bound (a variance at 0 whose likelihood is not differentiable there) */
+        stall = c->ll < ll0 ? stall + 1 : 0;
+        if (stall >= 3) return it + 1;
     }
     return -1;
 }

@@ -3,7 +3,7 @@
 # Run from this directory: Rscript make_struct.R. Writes the inputs (ishak2007_long.csv,
 # ishak2007_Vlong.csv; berkey1998.csv and its V come from make.R) and expected_struct.txt: one
 # line per value, "CASE KEY VALUE" with 17 significant digits.
-# The fits use tight control (optim BFGS, reltol 1e-15). Independently of metafor's optimiser,
+# The fits use tight control (optim BFGS or Nelder-Mead, reltol 1e-15). Independently of metafor's optimiser,
 # polish() finds the optimum to rounding: Newton's method on the score of the (restricted)
 # likelihood from its definition with dense k x k matrices (g_j = -1/2 tr(R dM_j) + 1/2 y'P dM_j P y,
 # R = P (REML) or M^-1 (ML), dM_j by central differences of M, which is smooth in the parameters,
@@ -12,6 +12,9 @@
 # the parameters fixed there, which checks that this G is metafor's).
 suppressMessages({library(metafor); library(metadat)})
 ctl <- list(optimizer = "optim", optmethod = "BFGS", reltol = 1e-15, maxit = 10000)
+# for Berkey's five trials BFGS stops ~1e-5 short of the optimum (UN's Cholesky parametrisation,
+# HCS); Nelder-Mead with reltol 1e-15 gets to ~1e-8 of it
+ctl_nm <- list(optimizer = "optim", optmethod = "Nelder-Mead", reltol = 1e-15, maxit = 100000)
 out <- file("expected_struct.txt", "w")
 
 # G of a structure (levels in sorted order) from tau2 and rho
@@ -101,11 +104,11 @@ dat <- dat.berkey1998
 V <- bldiag(lapply(split(dat[c("v1i", "v2i")], dat$trial), as.matrix))
 inner <- factor(dat$outcome); outer <- dat$trial
 for (st in c("UN", "CS", "HCS", "DIAG", "ID")) {
-  fit <- rma.mv(yi, V, mods = ~ outcome - 1, random = ~ outcome | trial, struct = st, data = dat, control = ctl)
+  fit <- rma.mv(yi, V, mods = ~ outcome - 1, random = ~ outcome | trial, struct = st, data = dat, control = ctl_nm)
   emit(paste0("berkey_", tolower(st)), fit, V, list(), st, inner, outer)
 }
 fit <- rma.mv(yi, V, mods = ~ outcome - 1, random = ~ outcome | trial, struct = "UN", data = dat,
-              method = "ML", control = ctl)
+              method = "ML", control = ctl_nm)
 emit("berkey_un_ml", fit, V, list(), "UN", inner, outer)
 
 # 2. Ishak 2007 (UPDRS change at up to four time points per study) in long format, sampling
