@@ -864,6 +864,7 @@ cmeta_status cmeta_mv_ex(const double *y, const double *vi, size_t k, const cmet
     c.reml = opts->method == CMETA_METHOD_REML;
     cmeta_status st = CMETA_ENOMEM;
     cmeta_mv_fit *f = NULL;
+    int *hold0 = NULL; /* the parameters fixed (metafor's rules) */
     size_t *par = CMETA__NEW(size_t, k), *first = NULL, *bof = CMETA__NEW(size_t, k),
            *pos = CMETA__NEW(size_t, k);
     size_t totlev = 0;
@@ -1136,7 +1137,7 @@ cmeta_status cmeta_mv_ex(const double *y, const double *vi, size_t k, const cmet
     /* a factor with a single level: its sigma2 is fixed to 0, as metafor ("Single-level factor(s)
      * found in 'random' argument. Corresponding 'sigma2' value(s) fixed to 0.") */
     size_t nfix = 0;
-    int *hold0 = CMETA__NEW(int, np);
+    hold0 = CMETA__NEW(int, np);
     if (!hold0) goto fail2;
     for (size_t q = 0; q < s; q++) {
         size_t first_level = re[q].level[0], one = 1;
@@ -1189,11 +1190,9 @@ cmeta_status cmeta_mv_ex(const double *y, const double *vi, size_t k, const cmet
     }
     int it = optimise(&c, sig, hold0, opts->maxiter, opts->tol, sig2, step, work, fixed);
     if (it == -2) {
-        cmeta_free(hold0);
         goto numfail;
     }
     if (it < 0) {
-        cmeta_free(hold0);
         st = cmeta_error_set(err, CMETA_ENUMERIC,
                              "the variance components did not converge in %d iterations",
                              opts->maxiter);
@@ -1210,7 +1209,6 @@ cmeta_status cmeta_mv_ex(const double *y, const double *vi, size_t k, const cmet
             if (gq > gmax) gmax = gq;
         }
         if (gmax > 1e-6) {
-            cmeta_free(hold0);
             st = cmeta_error_set(err, CMETA_ENUMERIC,
                                  "the %s estimates stop at the boundary of their domain (score %.2g): "
                                  "for UN a singular correlation matrix, which cmeta's parametrisation "
@@ -1221,7 +1219,6 @@ cmeta_status cmeta_mv_ex(const double *y, const double *vi, size_t k, const cmet
     }
     /* final evaluation at the estimates */
     if (evaluate(&c, sig, 0, NULL) != 0) {
-        cmeta_free(hold0);
         goto numfail;
     }
     f->iterations = it;
@@ -1313,7 +1310,7 @@ cmeta_status cmeta_mv_ex(const double *y, const double *vi, size_t k, const cmet
         int *hold = CMETA__NEW(int, np);
         double *est = cmeta__dnew(np);
         if (!hold || !est) {
-            cmeta_free(hold), cmeta_free(est), cmeta_free(hold0);
+            cmeta_free(hold), cmeta_free(est);
             goto fail2;
         }
         memcpy(est, sig, np * sizeof *est);
@@ -1354,7 +1351,6 @@ cmeta_status cmeta_mv_ex(const double *y, const double *vi, size_t k, const cmet
         }
         cmeta_free(hold), cmeta_free(est);
     }
-    cmeta_free(hold0);
     st = CMETA_OK;
     *out = f;
     f = NULL;
@@ -1363,7 +1359,7 @@ numfail:
     st = cmeta_error_set(err, CMETA_ENUMERIC, "the marginal covariance matrix became singular");
 fail2:
     cmeta_free(sig), cmeta_free(sig2), cmeta_free(step), cmeta_free(work), cmeta_free(XX);
-    cmeta_free(wk), cmeta_free(fixed);
+    cmeta_free(wk), cmeta_free(fixed), cmeta_free(hold0);
 fail:
     if (st == CMETA_ENOMEM) cmeta__nomem(err);
     cmeta_mv_fit_free(f);

@@ -65,7 +65,9 @@ polish <- function(fit, V, S, st, inner, outer) {
   }
   list(th = th, ns = ns, nt = nt, nr = nr, grad = max(abs(score(th))))
 }
-emit <- function(case, fit, V, S, st, inner, outer, ci = TRUE) {
+# cifit: the fit whose confint is taken (default fit; for Berkey the BFGS fit, since the profile
+# refits under Nelder-Mead often fail to converge)
+emit <- function(case, fit, V, S, st, inner, outer, ci = TRUE, cifit = fit) {
   w <- function(key, x) for (j in seq_along(x)) writeLines(sprintf("%s %s%s %.17g", case, key,
         if (length(x) > 1) paste0("[", j - 1, "]") else "", x[j]), out)
   w("beta", as.vector(fit$beta)); w("se", fit$se); w("zval", fit$zval); w("pval", fit$pval)
@@ -77,17 +79,32 @@ emit <- function(case, fit, V, S, st, inner, outer, ci = TRUE) {
   fs <- fitstats(fit)
   w("ll", fs[1]); w("deviance", fs[2]); w("AIC", fs[3]); w("BIC", fs[4]); w("AICc", fs[5])
   if (ci) {
-    # profile-likelihood CIs (confint.rma.mv, uniroot tolerance 1e-12 instead of its 1.2e-4)
-    cc <- control <- list(tol = 1e-12)
-    if (fit$withS) for (j in seq_along(fit$sigma2)) {
-      r <- confint(fit, sigma2 = j, control = cc)$random[1, 2:3]
-      w(paste0("sigma2_ci[", j - 1, "]"), r) }
-    for (j in seq_along(fit$tau2)) if (!fit$vc.fix$tau2[j]) {
-      r <- confint(fit, tau2 = j, control = cc)$random[1, 2:3]
-      w(paste0("tau2_ci[", j - 1, "]"), r) }
-    if (!(st %in% c("ID", "DIAG"))) for (j in seq_along(fit$rho)) if (!fit$vc.fix$rho[j]) {
-      r <- confint(fit, rho = j, control = cc)$random[1, 2:3]
-      w(paste0("rho_ci[", j - 1, "]"), r) }
+    # profile-likelihood CIs (confint.rma.mv, uniroot tolerance 1e-12 instead of its 1.2e-4).
+    # Each bound inside the search range is verified: the refit with the component fixed there
+    # must have 2 (ll_max - ll) = qchisq(0.95, 1) to 1e-6; a bound where it does not (a refit
+    # inside confint that failed) is written NA, with the refit's distance from the cut as
+    # KEY_miss (the tests skip NA)
+    cc <- list(tol = 1e-12)
+    target <- c(logLik(cifit)) - qchisq(0.95, 1) / 2
+    one <- function(comp, j, n) {
+      r <- do.call(confint, c(list(cifit, control = cc), setNames(list(j), comp)))$random[1, 2:3]
+      for (b in 1:2) {
+        x <- r[b]
+        ends <- if (comp != "rho") c(0, Inf) else if (st %in% c("AR", "HAR")) c(min(0, cifit$rho[j]), 1) else c(-1, 1)
+        if (is.na(x) || x %in% ends || (b == 2 && comp != "rho" && x >= max(10, 100 * cifit[[comp]][j]))) next
+        fixed <- replace(rep(NA_real_, n), j, x)
+        rf <- do.call(update, c(list(cifit), setNames(list(fixed), comp)))
+        miss <- c(logLik(rf)) - target
+        if (abs(miss) > 1e-6) {
+          r[b] <- NA
+          writeLines(sprintf("%s %s_ci[%d][%d]_miss %.17g", case, comp, j - 1, b - 1, miss), out)
+        }
+      }
+      w(paste0(comp, "_ci[", j - 1, "]"), r)
+    }
+    if (fit$withS) for (j in seq_along(fit$sigma2)) one("sigma2", j, length(fit$sigma2))
+    for (j in seq_along(fit$tau2)) if (!fit$vc.fix$tau2[j]) one("tau2", j, length(fit$tau2))
+    if (!(st %in% c("ID", "DIAG"))) for (j in seq_along(fit$rho)) if (!fit$vc.fix$rho[j]) one("rho", j, length(fit$rho))
   }
   pl <- polish(fit, V, S, st, inner, outer)
   th <- pl$th
@@ -105,11 +122,14 @@ V <- bldiag(lapply(split(dat[c("v1i", "v2i")], dat$trial), as.matrix))
 inner <- factor(dat$outcome); outer <- dat$trial
 for (st in c("UN", "CS", "HCS", "DIAG", "ID")) {
   fit <- rma.mv(yi, V, mods = ~ outcome - 1, random = ~ outcome | trial, struct = st, data = dat, control = ctl_nm)
-  emit(paste0("berkey_", tolower(st)), fit, V, list(), st, inner, outer)
+  fb <- rma.mv(yi, V, mods = ~ outcome - 1, random = ~ outcome | trial, struct = st, data = dat, control = ctl)
+  emit(paste0("berkey_", tolower(st)), fit, V, list(), st, inner, outer, cifit = fb)
 }
 fit <- rma.mv(yi, V, mods = ~ outcome - 1, random = ~ outcome | trial, struct = "UN", data = dat,
               method = "ML", control = ctl_nm)
-emit("berkey_un_ml", fit, V, list(), "UN", inner, outer)
+fb <- rma.mv(yi, V, mods = ~ outcome - 1, random = ~ outcome | trial, struct = "UN", data = dat,
+             method = "ML", control = ctl)
+emit("berkey_un_ml", fit, V, list(), "UN", inner, outer, cifit = fb)
 
 # 2. Ishak 2007 (UPDRS change at up to four time points per study) in long format, sampling
 # errors AR(1) over time with phi = 0.97 (vcalc, as metafor's help page of dat.ishak2007)
@@ -137,7 +157,10 @@ emit("ishak_ar_ml", fit, V2, list(), "AR", inner, outer)
 fit <- rma.mv(yi, V2, mods = ~ factor(time) - 1, random = ~ time | study, struct = "HCS", data = dl, control = ctl)
 emit("ishak_hcs", fit, V2, list(), "HCS", inner, outer, ci = FALSE)
 # a random intercept per study and an AR term: list(~ 1 | study, ~ time | study)
+# (BFGS stops ~1e-5 short here: the estimates by Nelder-Mead, the CIs from the BFGS fit)
 fit <- rma.mv(yi, V2, mods = ~ factor(time) - 1, random = list(~ 1 | study, ~ time | study),
-              struct = "AR", data = dl, control = ctl)
-emit("ishak_s_ar", fit, V2, list(outer(outer, outer, "==") * 1), "AR", inner, outer)
+              struct = "AR", data = dl, control = ctl_nm)
+fb <- rma.mv(yi, V2, mods = ~ factor(time) - 1, random = list(~ 1 | study, ~ time | study),
+             struct = "AR", data = dl, control = ctl)
+emit("ishak_s_ar", fit, V2, list(outer(outer, outer, "==") * 1), "AR", inner, outer, cifit = fb)
 close(out)
