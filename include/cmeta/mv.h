@@ -30,6 +30,45 @@ typedef struct {
     size_t nlevels;       /* levels (every value of level[] is below it) */
 } cmeta_mv_random;
 
+/* The structure of an `inner | outer` term (metafor's struct argument of rma.mv): the effect
+ * sizes of one level of the outer factor (a study) share a random vector u ~ N(0, G) indexed by
+ * the levels of the inner factor (outcomes, time points): Cov = G[inner_i][inner_j] when rows i
+ * and j have the same outer level, 0 otherwise. G (L x L, L inner levels) is
+ *   CS    tau2 on the diagonal, rho tau2 off it                      (tau2, rho)
+ *   HCS   tau2_a on the diagonal, rho sqrt(tau2_a tau2_b) off it      (L tau2, rho)
+ *   UN    tau2_a on the diagonal, rho_ab sqrt(tau2_a tau2_b) off it   (L tau2, L(L-1)/2 rho)
+ *   AR    tau2 rho^|a - b|  (a, b: the levels' places in time order)  (tau2, rho)
+ *   HAR   sqrt(tau2_a tau2_b) rho^|a - b|                              (L tau2, rho)
+ *   ID    tau2 I                                                      (tau2)
+ *   DIAG  diag(tau2_a)                                                (L tau2) */
+typedef enum {
+    CMETA_MV_CS,
+    CMETA_MV_HCS,
+    CMETA_MV_UN,
+    CMETA_MV_AR,
+    CMETA_MV_HAR,
+    CMETA_MV_ID,
+    CMETA_MV_DIAG
+} cmeta_mv_structure;
+
+/* "CS", "HCS", ...; NULL for an unknown value. */
+CMETA_EXPORT const char *cmeta_mv_structure_name(cmeta_mv_structure s);
+/* The structure named (case-insensitive); 0, or -1 for an unknown name. */
+CMETA_EXPORT int cmeta_mv_structure_parse(const char *name, cmeta_mv_structure *out);
+
+/* One `inner | outer` term. inner[i] is row i's inner level, 0..ninner-1 in the order of G
+ * (metafor: the sorted levels of the inner variable; for AR and HAR the time order, level a
+ * being time point a, equally spaced as metafor's AR); every level must occur. */
+typedef struct {
+    cmeta_mv_structure structure;
+    const char *inner_name, *outer_name;  /* the factors' names (copied into the fit) */
+    const size_t *inner;                  /* k */
+    size_t ninner;
+    const char *const *inner_labels;      /* ninner labels (copied; may be NULL: "1", "2", ...) */
+    const size_t *outer;                  /* k */
+    size_t nouter;                        /* every value of outer[] is below it */
+} cmeta_mv_term;
+
 /* An off-diagonal element of V: Cov(e_i, e_j) = value (i != j, 0-based rows; V[j][i] is the
  * same element, give it once). */
 typedef struct {
@@ -79,6 +118,23 @@ typedef struct {
      * default): 100 w_i / sum_j w_j with w_i = (M^-1)_ii, M = V + sum_c sigma2_c G_c at the
      * estimates (sizes the squares of cmeta_mv_forest_layout) */
     double *weight;
+    /* the `inner | outer` term (has_term 0: none, the rest 0 / NULL). Estimates in the order of
+     * the inner levels; rho: CS, HCS, AR, HAR one value; UN the L(L-1)/2 correlations in
+     * metafor's order (lower triangle by columns: (2,1), (3,1), ..., (L,1), (3,2), ...); ID, DIAG
+     * none. *_fixed: fixed (as metafor: to 0) rather than estimated; CIs NAN when not computed,
+     * the *_open flags an end of the search range. */
+    int has_term;
+    cmeta_mv_structure structure;
+    char *inner_name, *outer_name;
+    char **inner_labels;         /* ninner */
+    size_t ninner, nouter;       /* levels of the inner factor, of the outer factor that occur */
+    size_t ntau2, nrho;
+    double *tau2, *rho;
+    int *tau2_fixed, *rho_fixed;
+    size_t *k_lvl;               /* ninner: outer levels in which each inner level occurs */
+    size_t *k_comb;              /* nrho (UN): outer levels in which both levels of the pair occur */
+    double *tau2_ci_lb, *tau2_ci_ub, *rho_ci_lb, *rho_ci_ub;
+    int *tau2_ci_open, *rho_ci_open; /* bit 1: the lower bound, bit 2: the upper one */
 } cmeta_mv_fit;
 
 /* Fit the model. y, vi: k; cov: ncov off-diagonal elements of V (may be NULL / 0: V diagonal);
@@ -91,6 +147,21 @@ CMETA_EXPORT cmeta_status cmeta_mv(const double *y, const double *vi, size_t k,
                                    int intercept, const cmeta_mv_random *re, size_t s,
                                    const cmeta_mv_opts *opts, cmeta_mv_fit **out,
                                    cmeta_warnings *w, cmeta_error *err) CMETA_RESULT_USED;
+
+/* As cmeta_mv with an `inner | outer` term (term may be NULL: cmeta_mv; with a term, s may be
+ * 0). The parameters are estimated on their natural scale (tau2 >= 0, rho in [-1, 1], for UN
+ * the correlation matrix positive semidefinite, M positive definite) by Newton's method on the
+ * exact score and observed information (see mv.c). At most 64 variance and correlation
+ * parameters in all. A level of the inner factor found in a single outer level gets tau2 fixed
+ * to 0 (HCS, UN, DIAG, HAR), rho is fixed to 0 when the inner factor has a single level or
+ * every outer level a single row (CS, HCS, AR, HAR), and a UN correlation of two levels that
+ * never occur in the same outer level is fixed to 0: each with a warning, as metafor. */
+CMETA_EXPORT cmeta_status cmeta_mv_ex(const double *y, const double *vi, size_t k,
+                                      const cmeta_mv_cov *cov, size_t ncov, const double *X, size_t p,
+                                      int intercept, const cmeta_mv_random *re, size_t s,
+                                      const cmeta_mv_term *term, const cmeta_mv_opts *opts,
+                                      cmeta_mv_fit **out, cmeta_warnings *w,
+                                      cmeta_error *err) CMETA_RESULT_USED;
 
 CMETA_EXPORT void cmeta_mv_fit_free(cmeta_mv_fit *f);
 

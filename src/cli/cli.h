@@ -93,6 +93,8 @@ typedef struct {
     const char *cmp_mods;     /* --compare-mods LIST (or "1"): the reduced model's moderators */
     const char *robust;       /* --robust COL: cluster-robust inference (pool, regress, mv) */
     int robust_cr1;           /* --robust-type CR1 (default CR2) */
+    const char *structure;    /* --struct S (an "inner|outer" --random term) */
+    const char *time_col;     /* --time COL (AR, HAR) */
 } cli_opts;
 
 /* Parse argv (argv[0] is the command name) by the option tables (options.c): an option the

@@ -311,6 +311,7 @@ static int build_random(const cmeta_table *t, const cmeta_data *d, const size_t 
     cmeta_error err;
     cmeta_error_clear(&err);
     for (size_t r = 0; r < nspecs; r++) {
+        if (strchr(specs[r], '|')) continue; /* the inner|outer term: build_term */
         char *spec = strdup(specs[r]);
         long cols[16];
         size_t depth = 0;
@@ -561,6 +562,169 @@ done:
     return rc;
 }
 
+/* an inner|outer term and what it owns */
+typedef struct {
+    cmeta_mv_term t;
+    size_t *inner, *outer;
+    char **labels;
+    char *iname, *oname;
+} term_buf;
+
+static void term_free(term_buf *b)
+{
+    if (b->labels)
+        for (size_t a = 0; a < b->t.ninner; a++) free(b->labels[a]);
+    free(b->labels), free(b->inner), free(b->outer), free(b->iname), free(b->oname);
+    memset(b, 0, sizeof *b);
+}
+
+typedef struct {
+    double v;
+    size_t idx;
+} numrow;
+
+static int numcmp_rows(const void *a, const void *b)
+{
+    const numrow *x = a, *y = b;
+    if (x->v != y->v) return x->v < y->v ? -1 : 1;
+    return x->idx < y->idx ? -1 : x->idx > y->idx;
+}
+
+/* The `INNER|OUTER` term among the specs (at most one) on the rows keep[0..n): its levels.
+ * The inner levels are sorted as R's factor() sorts them: numerically when every value is a
+ * number, else as text (byte order); AR and HAR order them by time (--time COL, default the
+ * inner column, numeric; one time per level). *has: a term was found. 0, or the exit code. */
+static int build_term(const cmeta_table *t, const cmeta_data *d, const size_t *keep, size_t n,
+                      const char *const *specs, size_t nspecs, const char *opt, cmeta_mv_structure st,
+                      const char *time_col, term_buf *b, int *has)
+{
+    *has = 0;
+    const char *spec = NULL;
+    for (size_t r = 0; r < nspecs; r++)
+        if (strchr(specs[r], '|')) {
+            if (spec) return cli_failf(1, "mv: %s: one \"INNER|OUTER\" term at most", opt);
+            spec = specs[r];
+        }
+    if (!spec) return 0;
+    char *cp = strdup(spec);
+    if (!cp) return cli_failf(4, "out of memory");
+    char *bar = strchr(cp, '|');
+    *bar = '\0';
+    char *in = trim(cp), *out = trim(bar + 1);
+    if (!*in || !*out || strchr(in, '/') || strchr(out, '/') || strchr(out, '|')) {
+        free(cp);
+        return cli_failf(1, "mv: %s '%s': an inner|outer term is two column names, INNER|OUTER", opt, spec);
+    }
+    long ci = cmeta_table_find_raw(t, in), co = cmeta_table_find_raw(t, out);
+    int rc = 0;
+    cmeta_error err;
+    cmeta_error_clear(&err);
+    if (ci < 0 || co < 0) {
+        cmeta_error_set(&err, CMETA_EDATA, "%s: no column '%s' in %s", opt, ci < 0 ? in : out, cmeta_table_name(t));
+        free(cp);
+        return cli_fail(&err);
+    }
+    b->iname = strdup(in), b->oname = strdup(out);
+    free(cp);
+    b->inner = malloc((n ? n : 1) * sizeof *b->inner);
+    b->outer = malloc((n ? n : 1) * sizeof *b->outer);
+    numrow *nr = malloc((n ? n : 1) * sizeof *nr);
+    size_t *lev = malloc((n ? n : 1) * sizeof *lev), nl = 0, no = 0;
+    if (!b->iname || !b->oname || !b->inner || !b->outer || !nr || !lev) {
+        rc = cli_failf(4, "out of memory");
+        goto done;
+    }
+    if ((rc = level_ids(t, d, keep, n, &co, 1, b->outer, &no))) goto done;
+    if ((rc = level_ids(t, d, keep, n, &ci, 1, lev, &nl))) goto done; /* text order, for now */
+    /* numeric inner values (every one) sort numerically, as R's factor() of a number */
+    int timed = st == CMETA_MV_AR || st == CMETA_MV_HAR;
+    long ct = time_col ? cmeta_table_find_raw(t, time_col) : ci;
+    if (ct < 0) {
+        cmeta_error_set(&err, CMETA_EDATA, "--time: no column '%s' in %s", time_col, cmeta_table_name(t));
+        rc = cli_fail(&err);
+        goto done;
+    }
+    int numeric = 1;
+    for (size_t i = 0; i < n && numeric; i++) {
+        cmeta_error e2;
+        numeric = cmeta_parse_double(cmeta_table_cell(t, d->row[keep[i]], (size_t)ci), &nr[i].v, &e2) == CMETA_OK;
+    }
+    if (timed) { /* the time of each row: the --time column, or the inner column */
+        for (size_t i = 0; i < n; i++) {
+            cmeta_error e2;
+            const char *cell = cmeta_table_cell(t, d->row[keep[i]], (size_t)ct);
+            if (cmeta_parse_double(cell, &nr[i].v, &e2) != CMETA_OK) {
+                char msg[200];
+                snprintf(msg, sizeof msg, "--struct %s needs numeric time points: '%%s' in column '%s' is not a "
+                         "number%s", cmeta_mv_structure_name(st), cmeta_table_colname(t, (size_t)ct),
+                         time_col ? "" : " (give --time COL to order the inner levels by a numeric column)");
+                rc = cell_fail(t, d, keep[i], ct, msg, cell);
+                goto done;
+            }
+        }
+        numeric = 1;
+    }
+    if (numeric) {
+        /* levels in the order of their value; with --time, one time per inner level */
+        for (size_t i = 0; i < n; i++) nr[i].idx = i;
+        qsort(nr, n, sizeof *nr, numcmp_rows);
+        size_t *rank = malloc((nl ? nl : 1) * sizeof *rank), m = 0;
+        double *tv = malloc((nl ? nl : 1) * sizeof *tv);
+        if (!rank || !tv) {
+            free(rank), free(tv);
+            rc = cli_failf(4, "out of memory");
+            goto done;
+        }
+        for (size_t a = 0; a < nl; a++) rank[a] = SIZE_MAX;
+        for (size_t r = 0; r < n; r++) {
+            size_t i = nr[r].idx, a = lev[i];
+            if (rank[a] == SIZE_MAX) {
+                if (!time_col && m && tv[m - 1] == nr[r].v) rank[a] = m - 1; /* "1" and "1.0": one level */
+                else tv[m] = nr[r].v, rank[a] = m++;
+            } else if (tv[rank[a]] != nr[r].v) {
+                free(rank), free(tv);
+                rc = cell_fail(t, d, keep[i], ct, "%s", "--time: a level of the inner factor has two different times");
+                goto done;
+            }
+        }
+        if (time_col)
+            for (size_t a = 1; a < m; a++)
+                if (tv[a] == tv[a - 1]) {
+                    free(rank), free(tv);
+                    rc = cli_failf(2, "mv: --time: two levels of '%s' have the same time %g", b->iname, tv[a]);
+                    goto done;
+                }
+        for (size_t i = 0; i < n; i++) b->inner[i] = rank[lev[i]];
+        nl = m;
+        free(rank), free(tv);
+    } else
+        memcpy(b->inner, lev, n * sizeof *lev);
+    b->labels = calloc(nl ? nl : 1, sizeof *b->labels);
+    if (!b->labels) {
+        rc = cli_failf(4, "out of memory");
+        goto done;
+    }
+    b->t.ninner = nl; /* for term_free */
+    for (size_t i = 0; i < n; i++) {
+        size_t a = b->inner[i];
+        if (b->labels[a]) continue;
+        b->labels[a] = strdup(cmeta_table_cell(t, d->row[keep[i]], (size_t)ci));
+        if (!b->labels[a]) {
+            rc = cli_failf(4, "out of memory");
+            goto done;
+        }
+    }
+    b->t.structure = st;
+    b->t.inner_name = b->iname, b->t.outer_name = b->oname;
+    b->t.inner = b->inner, b->t.outer = b->outer;
+    b->t.inner_labels = (const char *const *)b->labels;
+    b->t.nouter = no;
+    *has = 1;
+done:
+    free(nr), free(lev);
+    return rc;
+}
+
 int cmeta_cmd_mv(int argc, char **argv)
 {
     cli_opts o;
@@ -582,6 +746,9 @@ int cmeta_cmd_mv(int argc, char **argv)
     cmeta_mv_fit *rfit = NULL;
     double *X2 = NULL;
     cmeta_mv_compare cmp;
+    term_buf tb, tb2;
+    int has_term = 0, has_term2 = 0;
+    memset(&tb, 0, sizeof tb), memset(&tb2, 0, sizeof tb2);
     int compare = o.ncmp_random > 0 || o.cmp_mods != NULL;
     cmeta_mv_cov *cov = NULL;
     size_t ncov = 0;
@@ -618,12 +785,30 @@ int cmeta_cmd_mv(int argc, char **argv)
             goto done;
         }
     }
-    for (size_t r = 0; r < o.nrandom; r++)
-        if (strchr(o.random[r], '|')) {
-            rc = cli_failf(1, "mv: --random '%s': inner|outer structures (--struct) are not supported yet; "
-                              "give a factor A or nested factors A/B", o.random[r]);
+    /* an inner|outer term: --struct (default CS, as metafor) applies to it only */
+    cmeta_mv_structure mst = CMETA_MV_CS;
+    {
+        size_t nbar = 0;
+        for (size_t r = 0; r < o.nrandom; r++) nbar += strchr(o.random[r], '|') != NULL;
+        if (o.structure && !nbar) {
+            rc = cli_failf(1, "mv: --struct applies to an --random \"INNER|OUTER\" term (none given)");
             goto done;
         }
+        if (nbar > 1) {
+            rc = cli_failf(1, "mv: --random: one \"INNER|OUTER\" term at most");
+            goto done;
+        }
+        if (o.structure && cmeta_mv_structure_parse(o.structure, &mst) != 0) {
+            rc = cli_failf(1, "mv: --struct '%s' is not known", o.structure);
+            goto done;
+        }
+        for (size_t r = 0; r < o.ncmp_random; r++)
+            if (strchr(o.cmp_random[r], '|') && !nbar) {
+                rc = cli_failf(1, "mv: --compare-random '%s': an inner|outer term needs one in --random too "
+                                  "(the two share --struct)", o.cmp_random[r]);
+                goto done;
+            }
+    }
     if ((rc = cli_load(&o, o.inputs[0], &t, &d, &w))) goto done;
     cmeta_status st;
     if (o.mods && *o.mods) st = cmeta_design_from_data(d, o.mods, !o.no_intercept, &des, &w, &err);
@@ -645,6 +830,8 @@ int cmeta_cmd_mv(int argc, char **argv)
         v[i] = d->vi[des->keep[i]];
     }
     if ((rc = build_random(t, d, des->keep, n, o.random, o.nrandom, "--random", re, names, &ncomp))) goto done;
+    if ((rc = build_term(t, d, des->keep, n, o.random, o.nrandom, "--random", mst, o.time_col, &tb, &has_term)))
+        goto done;
     /* the sampling covariances */
     if (o.cluster) {
         long c = cmeta_table_find_raw(t, o.cluster);
@@ -724,7 +911,8 @@ int cmeta_cmd_mv(int argc, char **argv)
     mo.maxiter = o.fit.maxiter;
     mo.tol = o.fit.tol;
     mo.profile_ci = !o.no_ci;
-    st = cmeta_mv(y, v, n, cov, ncov, X, p, des->intercept, re, ncomp, &mo, &fit, &w, &err);
+    st = cmeta_mv_ex(y, v, n, cov, ncov, X, p, des->intercept, re, ncomp, has_term ? &tb.t : NULL, &mo, &fit,
+                     &w, &err);
     if (st != CMETA_OK) {
         if (st == CMETA_EDATA && err.index >= 0 && (size_t)err.index < n) {
             size_t s = des->keep[err.index];
@@ -742,6 +930,13 @@ int cmeta_cmd_mv(int argc, char **argv)
         size_t nspecs = o.ncmp_random ? o.ncmp_random : o.nrandom;
         if ((rc = build_random(t, d, des->keep, n, specs, nspecs, "--compare-random", re2, names2, &ncomp2)))
             goto done;
+        if ((rc = build_term(t, d, des->keep, n, specs, nspecs, "--compare-random", mst, o.time_col, &tb2,
+                             &has_term2)))
+            goto done;
+        if (!ncomp2 && !has_term2) {
+            rc = cli_failf(1, "mv: --compare-random: the reduced model needs a random effect");
+            goto done;
+        }
         const cmeta_design *rd = des;
         if (o.cmp_mods) {
             if ((st = cmeta_data_subset(d, des->keep, n, &dsub)) != CMETA_OK) {
@@ -788,7 +983,8 @@ int cmeta_cmd_mv(int argc, char **argv)
         int same_fixed = rd->p == p && (!X2 || !memcmp(X, X2, n * p * sizeof *X));
         cmeta_mv_opts ro = mo;
         ro.profile_ci = 0;
-        st = cmeta_mv(y, v, n, cov, ncov, X2 ? X2 : X, rd->p, rd->intercept, re2, ncomp2, &ro, &rfit, &w, &err);
+        st = cmeta_mv_ex(y, v, n, cov, ncov, X2 ? X2 : X, rd->p, rd->intercept, re2, ncomp2,
+                         has_term2 ? &tb2.t : NULL, &ro, &rfit, &w, &err);
         if (st != CMETA_OK) {
             rc = cli_fail_status(st, &err);
             goto done;
@@ -825,6 +1021,7 @@ int cmeta_cmd_mv(int argc, char **argv)
 done:
     cmeta_robust_free(rob);
     free(rcl);
+    term_free(&tb), term_free(&tb2);
     for (size_t q = 0; q < ncomp; q++) free((void *)re[q].level);
     for (size_t q = 0; q < 64; q++) free(names[q]);
     for (size_t q = 0; q < ncomp2; q++) free((void *)re2[q].level);

@@ -353,6 +353,8 @@ static int set_random(cli_opts *o, const char *v, double x)
     return 0;
 }
 static int set_no_ci(cli_opts *o, const char *v, double x) { (void)v, (void)x; o->no_ci = 1; return 0; }
+static int set_struct(cli_opts *o, const char *v, double x) { (void)x; o->structure = v; return 0; }
+static int set_time(cli_opts *o, const char *v, double x) { (void)x; o->time_col = v; return 0; }
 static int set_cmp_random(cli_opts *o, const char *v, double x)
 {
     (void)x;
@@ -645,7 +647,17 @@ const cli_option cli_options[] = {
      set_no_intercept, "no intercept (a first factor then gets one column per level)"},
     {"--random", NULL, OPT_TEXT, "A/B", NULL, NONE, NULL, "district/school", 1, CMD_MV, "multilevel", NULL, NULL,
      NULL, set_random, "random intercepts per level of column A (A/B: and per level of B within A, any depth, as "
-                       "metafor's ~ 1 | A/B); repeated: crossed factors"},
+                       "metafor's ~ 1 | A/B); repeated: crossed factors; \"INNER|OUTER\" (once): a correlated "
+                       "random effect per level of INNER within each level of OUTER, structured by --struct"},
+    {"--struct", NULL, OPT_ENUM, "S", "CS HCS UN AR HAR ID DIAG", NONE, "CS", "UN", 0, CMD_MV, "multilevel", NULL,
+     NULL, NULL, set_struct,
+     "the covariance structure of an --random \"INNER|OUTER\" term (metafor's struct): CS compound symmetry, "
+     "HCS heteroscedastic CS, UN unstructured, AR / HAR (heteroscedastic) AR(1) over equally spaced time "
+     "points, ID, DIAG"},
+    {"--time", NULL, OPT_COLUMN, "COL", NULL, NONE, NULL, "time", 0, CMD_MV, "multilevel", "--struct=AR,HAR", NULL,
+     NULL, set_time,
+     "numeric column that orders the inner levels in time for AR / HAR (default: the inner column itself, "
+     "which must then be numeric, as metafor)"},
     {"--V", NULL, OPT_TEXT, "FILE", NULL, NONE, NULL, "V.csv", 0, CMD_MV, "multilevel", NULL, "--cluster",
      "--V is the whole sampling covariance matrix", set_vfile,
      "known sampling covariance matrix: a k x k CSV without header in the input's row order, or a long CSV "

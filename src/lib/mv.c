@@ -55,6 +55,14 @@ void cmeta_mv_fit_free(cmeta_mv_fit *f)
     cmeta_free(f->sigma2_ci_lb);
     cmeta_free(f->sigma2_ci_ub);
     cmeta_free(f->weight);
+    if (f->inner_labels)
+        for (size_t a = 0; a < f->ninner; a++) cmeta_free(f->inner_labels[a]);
+    cmeta_free(f->inner_labels);
+    cmeta_free(f->inner_name), cmeta_free(f->outer_name);
+    cmeta_free(f->tau2), cmeta_free(f->rho), cmeta_free(f->tau2_fixed), cmeta_free(f->rho_fixed);
+    cmeta_free(f->k_lvl), cmeta_free(f->k_comb);
+    cmeta_free(f->tau2_ci_lb), cmeta_free(f->tau2_ci_ub), cmeta_free(f->rho_ci_lb), cmeta_free(f->rho_ci_ub);
+    cmeta_free(f->tau2_ci_open), cmeta_free(f->rho_ci_open);
     cmeta_free(f);
 }
 
@@ -96,7 +104,133 @@ typedef struct {
     /* results of the last evaluation */
     double *XWX, *A, *XWy, *beta, *g, *Jobs, *Ifis, *H, *K, *S, *bu, *trWG, *quad, *T1;
     double ll, llML, llREML, rss, logdetM, logdetXWX;
+    /* parameters: np = s sigma2, then the term's nt tau2 and nr rho (term NULL: np = s) */
+    size_t np, nt, nr, L;
+    const cmeta_mv_term *term;
+    double *lo, *hi;       /* np: bounds */
+    double *G;             /* L x L: the term's G at the last evaluation */
+    double *Rc;            /* L x L scratch (UN: the correlation matrix's factor) */
+    /* the generic derivatives (term models), per block: D_j = dM/dtheta_j, W D_j, D_j B,
+     * W D_j B, D_j Py; sums of the second-derivative terms */
+    double *Dm, *WD, *DB, *WDB, *U, *tr2, *q2, *H2;
 } mvctx;
+
+/* ---- the `inner | outer` term: G and its derivatives, one cell (a, b) at a time ----
+ * th: the full parameter vector (term parameters from c->s). For the heteroscedastic
+ * structures G_ab = s_a s_b c_ab (s_a = sqrt(tau2_a), c_ab the correlation: rho, rho_ab or
+ * rho^|a-b|), so dG_ab/dtau2_a = c_ab s_b / (2 s_a); at tau2_a = 0 that derivative is taken as 0
+ * (the likelihood is not differentiable there; the component then sits at its bound). */
+static int hetero(cmeta_mv_structure st)
+{
+    return st == CMETA_MV_HCS || st == CMETA_MV_UN || st == CMETA_MV_HAR || st == CMETA_MV_DIAG;
+}
+
+/* metafor's order of the UN correlations: the lower triangle by columns (a > b, 0-based) */
+static size_t un_index(size_t L, size_t a, size_t b)
+{
+    if (a < b) {
+        size_t t = a;
+        a = b, b = t;
+    }
+    return b * L - b * (b + 1) / 2 + (a - b - 1);
+}
+
+/* the correlation factor c_ab (a != b) and its first and second derivatives in its rho
+ * parameter (index *ri, SIZE_MAX when there is none) */
+static double corr_ab(const mvctx *c, const double *th, size_t a, size_t b, size_t *ri, double *d1,
+                      double *d2)
+{
+    const double *rho = th + c->s + c->nt;
+    size_t d = a > b ? a - b : b - a;
+    *d1 = *d2 = 0;
+    *ri = SIZE_MAX;
+    switch (c->term->structure) {
+    case CMETA_MV_CS:
+    case CMETA_MV_HCS:
+        if (!c->nr) return 0;
+        *ri = c->s + c->nt, *d1 = 1;
+        return rho[0];
+    case CMETA_MV_UN: {
+        size_t q = un_index(c->L, a, b);
+        *ri = c->s + c->nt + q, *d1 = 1;
+        return rho[q];
+    }
+    case CMETA_MV_AR:
+    case CMETA_MV_HAR:
+        if (!c->nr) return 0;
+        *ri = c->s + c->nt;
+        *d1 = (double)d * pow(rho[0], (double)(d - 1));
+        *d2 = d >= 2 ? (double)(d * (d - 1)) * pow(rho[0], (double)(d - 2)) : 0;
+        return pow(rho[0], (double)d);
+    default:
+        return 0;
+    }
+}
+
+static double G_cell(const mvctx *c, const double *th, size_t a, size_t b)
+{
+    const double *t2 = th + c->s;
+    cmeta_mv_structure st = c->term->structure;
+    size_t ri;
+    double d1, d2;
+    if (a == b) return hetero(st) ? t2[a] : t2[0];
+    double r = corr_ab(c, th, a, b, &ri, &d1, &d2);
+    if (hetero(st)) return r == 0 ? 0 : r * sqrt(t2[a] * t2[b]);
+    return t2[0] * r;
+}
+
+/* the nonzero first derivatives of G_ab: parameter indexes jj, values vv; returns how many (<= 3) */
+static size_t dG_cell(const mvctx *c, const double *th, size_t a, size_t b, size_t *jj, double *vv)
+{
+    const double *t2 = th + c->s;
+    cmeta_mv_structure st = c->term->structure;
+    size_t n = 0, ri;
+    double d1, d2;
+    if (a == b) {
+        jj[0] = c->s + (hetero(st) ? a : 0), vv[0] = 1;
+        return 1;
+    }
+    if (st == CMETA_MV_ID || st == CMETA_MV_DIAG) return 0;
+    double r = corr_ab(c, th, a, b, &ri, &d1, &d2);
+    if (hetero(st)) {
+        double sa = sqrt(t2[a]), sb = sqrt(t2[b]);
+        if (sa > 0) jj[n] = c->s + a, vv[n++] = r * sb / (2 * sa);
+        if (sb > 0) jj[n] = c->s + b, vv[n++] = r * sa / (2 * sb);
+        if (ri != SIZE_MAX) jj[n] = ri, vv[n++] = sa * sb * d1;
+    } else {
+        jj[n] = c->s, vv[n++] = r;
+        if (ri != SIZE_MAX) jj[n] = ri, vv[n++] = t2[0] * d1;
+    }
+    return n;
+}
+
+/* the nonzero second derivatives of G_ab: pairs (j1 <= j2), values; returns how many (<= 6) */
+static size_t d2G_cell(const mvctx *c, const double *th, size_t a, size_t b, size_t *j1, size_t *j2,
+                       double *vv)
+{
+    const double *t2 = th + c->s;
+    cmeta_mv_structure st = c->term->structure;
+    size_t n = 0, ri;
+    double d1, d2;
+    if (a == b || st == CMETA_MV_ID || st == CMETA_MV_DIAG) return 0;
+    double r = corr_ab(c, th, a, b, &ri, &d1, &d2);
+    if (hetero(st)) {
+        double sa = sqrt(t2[a]), sb = sqrt(t2[b]);
+        size_t ja = c->s + a, jb = c->s + b;
+        if (sa > 0) j1[n] = j2[n] = ja, vv[n++] = -r * sb / (4 * sa * sa * sa);
+        if (sb > 0) j1[n] = j2[n] = jb, vv[n++] = -r * sa / (4 * sb * sb * sb);
+        if (sa > 0 && sb > 0) j1[n] = ja < jb ? ja : jb, j2[n] = ja < jb ? jb : ja, vv[n++] = r / (4 * sa * sb);
+        if (ri != SIZE_MAX) {
+            if (sa > 0) j1[n] = ja, j2[n] = ri, vv[n++] = d1 * sb / (2 * sa);
+            if (sb > 0) j1[n] = jb, j2[n] = ri, vv[n++] = d1 * sa / (2 * sb);
+            if (d2 != 0) j1[n] = j2[n] = ri, vv[n++] = sa * sb * d2;
+        }
+    } else if (ri != SIZE_MAX) {
+        j1[n] = c->s, j2[n] = ri, vv[n++] = d1;
+        if (d2 != 0) j1[n] = j2[n] = ri, vv[n++] = t2[0] * d2;
+    }
+    return n;
+}
 
 static size_t uf_find(size_t *par, size_t i)
 {
@@ -107,11 +241,172 @@ static size_t uf_find(size_t *par, size_t i)
     return i;
 }
 
-/* One evaluation at sigma2 (s values). deriv: also score and information.
- * Returns 0, -1 when a block of M is not positive definite (*badblock set), -2 when X'WX is. */
+/* The generic derivative sums of one block (models with a term): every parameter's
+ * D_j = dM/dtheta_j formed as a dense n x n matrix (sigma2: the 0/1 matrix of shared levels;
+ * term parameters: dG/dtheta_j on the pairs of rows with the same outer level), then the same
+ * sums as for the random intercepts (T1, S, K, H, bu, quad, trWG) and, for the observed
+ * information, those of the second derivatives d2M/dtheta_j dtheta_l:
+ *   tr2 = tr(W d2M), q2 = (Py)'d2M(Py), H2 = B'd2M B. */
+static void gen_block(mvctx *c, const double *th, size_t n, const size_t *rw, const double *W,
+                      const double *Pr)
+{
+    size_t np = c->np, p = c->p, nm = c->nmax, s = c->s, L = c->L;
+    const size_t *in = c->term->inner, *ou = c->term->outer;
+    const double *B = c->B;
+    size_t jj[3], j1[6], j2[6];
+    double vv[6];
+    (void)L;
+    for (size_t j = 0; j < np; j++) memset(c->Dm + j * nm * nm, 0, n * n * sizeof(double));
+    for (size_t q = 0; q < s; q++) {
+        const size_t *lv = c->re[q].level;
+        double *D = c->Dm + q * nm * nm;
+        for (size_t i = 0; i < n; i++)
+            for (size_t m = 0; m < n; m++) D[i * n + m] = lv[rw[i]] == lv[rw[m]];
+    }
+    for (size_t i = 0; i < n; i++)
+        for (size_t m = 0; m < n; m++) {
+            if (ou[rw[i]] != ou[rw[m]]) continue;
+            size_t nd = dG_cell(c, th, in[rw[i]], in[rw[m]], jj, vv);
+            for (size_t e = 0; e < nd; e++) c->Dm[jj[e] * nm * nm + i * n + m] += vv[e];
+        }
+    for (size_t j = 0; j < np; j++) {
+        const double *D = c->Dm + j * nm * nm;
+        double *WDj = c->WD + j * nm * nm, *DBj = c->DB + j * nm * p, *WDBj = c->WDB + j * nm * p,
+               *Uj = c->U + j * nm, *Hj = c->H + j * p * p;
+        for (size_t i = 0; i < n; i++)
+            for (size_t m = 0; m < n; m++) {
+                double t = 0;
+                for (size_t l = 0; l < n; l++) t += W[i * n + l] * D[l * n + m];
+                WDj[i * n + m] = t;
+            }
+        for (size_t i = 0; i < n; i++) c->trWG[j] += WDj[i * n + i];
+        for (size_t i = 0; i < n; i++)
+            for (size_t a = 0; a < p; a++) {
+                double t = 0;
+                for (size_t l = 0; l < n; l++) t += D[i * n + l] * B[l * p + a];
+                DBj[i * p + a] = t;
+            }
+        for (size_t i = 0; i < n; i++)
+            for (size_t a = 0; a < p; a++) {
+                double t = 0;
+                for (size_t l = 0; l < n; l++) t += W[i * n + l] * DBj[l * p + a];
+                WDBj[i * p + a] = t;
+            }
+        for (size_t i = 0; i < n; i++) {
+            double t = 0;
+            for (size_t l = 0; l < n; l++) t += D[i * n + l] * Pr[l];
+            Uj[i] = t;
+            c->quad[j] += Pr[i] * t;
+        }
+        for (size_t i = 0; i < n; i++)
+            for (size_t a = 0; a < p; a++) {
+                c->bu[j * p + a] += B[i * p + a] * Uj[i];
+                for (size_t e = 0; e < p; e++) Hj[a * p + e] += B[i * p + a] * DBj[i * p + e];
+            }
+    }
+    for (size_t j = 0; j < np; j++)
+        for (size_t l = 0; l <= j; l++) {
+            const double *WDj = c->WD + j * nm * nm, *WDl = c->WD + l * nm * nm;
+            const double *Uj = c->U + j * nm, *Ul = c->U + l * nm;
+            double t1 = 0, sv = 0;
+            for (size_t i = 0; i < n; i++)
+                for (size_t m = 0; m < n; m++) t1 += WDj[i * n + m] * WDl[m * n + i];
+            for (size_t i = 0; i < n; i++) {
+                double t = 0;
+                for (size_t m = 0; m < n; m++) t += W[i * n + m] * Ul[m];
+                sv += Uj[i] * t;
+            }
+            c->T1[j * np + l] += t1;
+            c->S[j * np + l] += sv;
+            double *Kjl = c->K + (j * np + l) * p * p;
+            const double *DBj = c->DB + j * nm * p, *WDBl = c->WDB + l * nm * p;
+            for (size_t i = 0; i < n; i++)
+                for (size_t a = 0; a < p; a++)
+                    for (size_t e = 0; e < p; e++) Kjl[a * p + e] += DBj[i * p + a] * WDBl[i * p + e];
+        }
+    for (size_t i = 0; i < n; i++)
+        for (size_t m = 0; m < n; m++) {
+            if (ou[rw[i]] != ou[rw[m]]) continue;
+            size_t nd = d2G_cell(c, th, in[rw[i]], in[rw[m]], j1, j2, vv);
+            for (size_t e = 0; e < nd; e++) {
+                size_t idx = j2[e] * np + j1[e]; /* j1 <= j2 */
+                c->tr2[idx] += W[m * n + i] * vv[e];
+                c->q2[idx] += Pr[i] * vv[e] * Pr[m];
+                double *H2 = c->H2 + idx * p * p;
+                for (size_t a = 0; a < p; a++)
+                    for (size_t b = 0; b < p; b++) H2[a * p + b] += vv[e] * B[i * p + a] * B[m * p + b];
+            }
+        }
+}
+
+/* score, Fisher and observed information of a term model from gen_block's sums:
+ *   g_j   = -1/2 tr(R D_j) + 1/2 (Py)'D_j(Py)
+ *   I_jl  = 1/2 tr(R D_j R D_l)                                     (Fisher)
+ *   J_jl  = -1/2 tr(R D_j R D_l) + (D_j Py)'P(D_l Py) + 1/2 tr(R d2M_jl)
+ *           - 1/2 (Py)'d2M_jl(Py)             (observed: minus the Hessian of the log-likelihood)
+ * with R = P (REML) or W (ML), traces through P as in the header of this file. */
+static void gen_finish(mvctx *c)
+{
+    size_t np = c->np, p = c->p;
+    const double *A = c->A;
+    for (size_t q = 0; q < np; q++) {
+        double tr = c->trWG[q];
+        const double *Hq = c->H + q * p * p;
+        if (c->reml)
+            for (size_t a = 0; a < p; a++)
+                for (size_t e = 0; e < p; e++) tr -= A[a * p + e] * Hq[e * p + a];
+        c->g[q] = -0.5 * tr + 0.5 * c->quad[q];
+        for (size_t d = 0; d <= q; d++) {
+            size_t idx = q * np + d;
+            double T = c->T1[idx], t2 = c->tr2[idx];
+            if (c->reml) {
+                const double *Kqd = c->K + idx * p * p, *Hd = c->H + d * p * p, *H2 = c->H2 + idx * p * p;
+                double tk = 0, th = 0, tt = 0;
+                for (size_t a = 0; a < p; a++)
+                    for (size_t e = 0; e < p; e++) {
+                        tk += A[a * p + e] * Kqd[e * p + a];
+                        tt += A[a * p + e] * H2[e * p + a];
+                        double x1 = 0, x2 = 0;
+                        for (size_t f = 0; f < p; f++) {
+                            x1 += A[a * p + f] * Hq[f * p + e];
+                            x2 += A[e * p + f] * Hd[f * p + a];
+                        }
+                        th += x1 * x2;
+                    }
+                T = T - 2 * tk + th;
+                t2 -= tt;
+            }
+            double uPu = c->S[idx];
+            for (size_t a = 0; a < p; a++)
+                for (size_t e = 0; e < p; e++) uPu -= c->bu[q * p + a] * A[a * p + e] * c->bu[d * p + e];
+            c->Ifis[q * np + d] = c->Ifis[d * np + q] = 0.5 * T;
+            c->Jobs[q * np + d] = c->Jobs[d * np + q] = -0.5 * T + uPu + 0.5 * t2 - 0.5 * c->q2[idx];
+        }
+    }
+}
+
+/* One evaluation at the parameters (np values: sigma2, then the term's). deriv: also score
+ * and information. Returns 0, -1 when a block of M is not positive definite (*badblock set) or
+ * the term's parameters are outside their domain, -2 when X'WX is not. */
 static int evaluate(mvctx *c, const double *sig, int deriv, size_t *badblock)
 {
     size_t p = c->p, s = c->s;
+    if (c->term) {
+        size_t L = c->L;
+        for (size_t a = 0; a < L; a++)
+            for (size_t b = 0; b < L; b++) c->G[a * L + b] = G_cell(c, sig, a, b);
+        if (c->term->structure == CMETA_MV_UN) {
+            /* the correlation matrix must be positive semidefinite (metafor's Cholesky
+             * parametrisation of UN); a ridge of 1e-10 lets a correlation reach +-1 */
+            for (size_t a = 0; a < L; a++)
+                for (size_t b = 0; b < L; b++)
+                    c->Rc[a * L + b] = a == b ? 1 + 1e-10 : sig[s + c->nt + un_index(L, a, b)];
+            if (cmeta__chol(c->Rc, L) != 0) {
+                if (badblock) *badblock = SIZE_MAX;
+                return -1;
+            }
+        }
+    }
     memset(c->XWX, 0, p * p * sizeof(double));
     memset(c->XWy, 0, p * sizeof(double));
     c->logdetM = 0;
@@ -127,6 +422,12 @@ static int evaluate(mvctx *c, const double *sig, int deriv, size_t *badblock)
             for (size_t i = 0; i < n; i++)
                 for (size_t j = 0; j < n; j++)
                     if (lv[rw[i]] == lv[rw[j]]) M[i * n + j] += sig[q];
+        }
+        if (c->term) {
+            const size_t *in = c->term->inner, *ou = c->term->outer;
+            for (size_t i = 0; i < n; i++)
+                for (size_t j = 0; j < n; j++)
+                    if (ou[rw[i]] == ou[rw[j]]) M[i * n + j] += c->G[in[rw[i]] * c->L + in[rw[j]]];
         }
         if (cmeta__chol(M, n) != 0) {
             if (badblock) *badblock = b;
@@ -162,7 +463,19 @@ static int evaluate(mvctx *c, const double *sig, int deriv, size_t *badblock)
     }
     /* pass 2: residuals, Py, and the derivative sums */
     c->rss = 0;
-    if (deriv) {
+    if (deriv && c->term) {
+        size_t np = c->np;
+        memset(c->trWG, 0, np * sizeof(double));
+        memset(c->quad, 0, np * sizeof(double));
+        memset(c->T1, 0, np * np * sizeof(double));
+        memset(c->S, 0, np * np * sizeof(double));
+        memset(c->H, 0, np * p * p * sizeof(double));
+        memset(c->K, 0, np * np * p * p * sizeof(double));
+        memset(c->bu, 0, np * p * sizeof(double));
+        memset(c->tr2, 0, np * np * sizeof(double));
+        memset(c->q2, 0, np * np * sizeof(double));
+        memset(c->H2, 0, np * np * p * p * sizeof(double));
+    } else if (deriv) {
         memset(c->trWG, 0, s * sizeof(double));
         memset(c->quad, 0, s * sizeof(double));
         memset(c->T1, 0, s * s * sizeof(double));
@@ -195,6 +508,10 @@ static int evaluate(mvctx *c, const double *sig, int deriv, size_t *badblock)
                 for (size_t j = 0; j < n; j++) t += W[i * n + j] * c->X[rw[j] * p + a];
                 c->B[i * p + a] = t;
             }
+        if (c->term) {
+            gen_block(c, sig, n, rw, W, Pr);
+            continue;
+        }
         size_t loff = 0;
         for (size_t q = 0; q < s; q++) {
             const size_t *lv = c->re[q].level;
@@ -275,6 +592,10 @@ static int evaluate(mvctx *c, const double *sig, int deriv, size_t *badblock)
                 0.5 * c->logdetXWX - 0.5 * c->rss;
     c->ll = c->reml ? c->llREML : c->llML;
     if (!deriv) return 0;
+    if (c->term) {
+        gen_finish(c);
+        return 0;
+    }
     /* score, Fisher and observed information */
     for (size_t q = 0; q < s; q++) {
         double tr = c->trWG[q];
@@ -337,20 +658,25 @@ static int solve_free(const double *I, const double *g, const int *fixed, size_t
     return 0;
 }
 
-/* Maximise the (restricted) log-likelihood over sigma2 >= 0 from sig (updated in place), the
- * components with hold[q] (may be NULL) kept where they are. On return c is evaluated at sig.
- * Returns the iterations, -1 without convergence, -2 when M became singular.
- * Scratch: sig2, step (s), work (s * s + s), fixed (s). */
+/* Maximise the (restricted) log-likelihood over the parameters within their bounds
+ * [c->lo, c->hi] (sigma2, tau2 >= 0, rho in [-1, 1]) from sig (updated in place), the ones
+ * with hold[q] (may be NULL) kept where they are. A parameter at a bound whose score points
+ * outside stays there (active set). On return c is evaluated at sig. Returns the iterations,
+ * -1 without convergence, -2 when M became singular. Scratch: sig2, step (np), work
+ * (np * np + np), fixed (np). */
 static int optimise(mvctx *c, double *sig, const int *hold, int maxiter, double tol, double *sig2,
                     double *step, double *work, int *fixed)
 {
-    size_t s = c->s;
+    size_t s = c->np;
     if (evaluate(c, sig, 1, NULL) != 0) return -2;
     int free_any = 0;
     for (size_t q = 0; q < s; q++) free_any |= !(hold && hold[q]);
     if (!free_any) return 0;
+    int stall = 0;
     for (int it = 0; it < maxiter; it++) {
-        for (size_t q = 0; q < s; q++) fixed[q] = (hold && hold[q]) || (sig[q] == 0 && c->g[q] <= 0);
+        for (size_t q = 0; q < s; q++)
+            fixed[q] = (hold && hold[q]) || (sig[q] <= c->lo[q] && c->g[q] <= 0) ||
+                       (sig[q] >= c->hi[q] && c->g[q] >= 0);
         double ll0 = c->ll;
         int accepted = 0;
         for (int kind = 0; kind < 2 && !accepted; kind++) {
@@ -359,7 +685,8 @@ static int optimise(mvctx *c, double *sig, const int *hold, int maxiter, double 
             for (int h = 0; h < 60; h++, t *= 0.5) {
                 for (size_t q = 0; q < s; q++) {
                     sig2[q] = sig[q] + t * step[q];
-                    if (sig2[q] < 0) sig2[q] = 0;
+                    if (sig2[q] < c->lo[q]) sig2[q] = c->lo[q];
+                    if (sig2[q] > c->hi[q]) sig2[q] = c->hi[q];
                 }
                 if (evaluate(c, sig2, 1, NULL) != 0) continue;
                 if (c->ll >= ll0 - 1e-13 * fabs(ll0)) {
@@ -377,6 +704,10 @@ static int optimise(mvctx *c, double *sig, const int *hold, int maxiter, double 
             sig[q] = sig2[q];
         }
         if (dmax <= tol) return it + 1;
+        /* steps accepted within rounding that lower the log-likelihood, three in a row: a creep
+         * along a bound (a variance at 0 whose likelihood is not differentiable there) */
+        stall = c->ll < ll0 ? stall + 1 : 0;
+        if (stall >= 3) return it + 1;
     }
     return -1;
 }
@@ -397,17 +728,84 @@ typedef struct {
 static double profile_fn(double x, void *arg)
 {
     profctx *P = arg;
-    memcpy(P->sig, P->est, P->c->s * sizeof(double));
+    memcpy(P->sig, P->est, P->c->np * sizeof(double));
     P->sig[P->q] = x;
     int it = optimise(P->c, P->sig, P->hold, P->maxiter, P->tol, P->sig2, P->step, P->work, P->fixed);
     if (it < 0) P->failed = 1;
     return P->c->ll - P->target;
 }
 
+/* One end of the CI of parameter P->q from its estimate est toward end (natural: the end of
+ * the parameter's domain there). As metafor's confint.rma.mv: when the profile cannot be
+ * evaluated at end (M singular), end moves toward est by (est - end) / 10, at most 10 times;
+ * when the profile at end stays above the target, the bound is end (*open when end is not
+ * natural); else the root between end and est (Brent, 1e-12). 0, or -1 (*out unchanged). */
+static int profile_bound(profctx *P, double est, double end, double natural, double *out, int *open)
+{
+    *open = 0;
+    if (end == est) {
+        *out = end;
+        return 0;
+    }
+    double step = (est - end) / 10;
+    for (int i = 0; i < 10 && !P->failed; i++, end += step) {
+        memcpy(P->sig, P->est, P->c->np * sizeof(double));
+        P->sig[P->q] = end;
+        int it = optimise(P->c, P->sig, P->hold, P->maxiter, P->tol, P->sig2, P->step, P->work, P->fixed);
+        if (it == -2) continue;
+        if (it < 0) {
+            P->failed = 1;
+            return -1;
+        }
+        if (P->c->ll - P->target >= 0) {
+            *out = end;
+            *open = end != natural;
+            return 0;
+        }
+        double root;
+        int bit;
+        if (cmeta__brent(profile_fn, P, end < est ? end : est, end < est ? est : end, 1e-12, 200, &root,
+                         &bit) != 0 || P->failed)
+            return -1;
+        *out = root;
+        return 0;
+    }
+    return -1;
+}
+
 cmeta_status cmeta_mv(const double *y, const double *vi, size_t k, const cmeta_mv_cov *cov,
                       size_t ncov, const double *X, size_t p, int intercept,
                       const cmeta_mv_random *re, size_t s, const cmeta_mv_opts *opts,
                       cmeta_mv_fit **out, cmeta_warnings *w, cmeta_error *err)
+{
+    return cmeta_mv_ex(y, vi, k, cov, ncov, X, p, intercept, re, s, NULL, opts, out, w, err);
+}
+
+static const char *const struct_names[] = {"CS", "HCS", "UN", "AR", "HAR", "ID", "DIAG"};
+
+const char *cmeta_mv_structure_name(cmeta_mv_structure st)
+{
+    return (unsigned)st < 7 ? struct_names[st] : NULL;
+}
+
+int cmeta_mv_structure_parse(const char *name, cmeta_mv_structure *out)
+{
+    for (int i = 0; i < 7 && name; i++) {
+        const char *a = name, *b = struct_names[i];
+        while (*a && *b && (*a == *b || *a == *b - 'A' + 'a')) a++, b++;
+        if (!*a && !*b) {
+            *out = (cmeta_mv_structure)i;
+            return 0;
+        }
+    }
+    return -1;
+}
+
+cmeta_status cmeta_mv_ex(const double *y, const double *vi, size_t k, const cmeta_mv_cov *cov,
+                         size_t ncov, const double *X, size_t p, int intercept,
+                         const cmeta_mv_random *re, size_t s, const cmeta_mv_term *term,
+                         const cmeta_mv_opts *opts, cmeta_mv_fit **out, cmeta_warnings *w,
+                         cmeta_error *err)
 {
     *out = NULL;
     cmeta_mv_opts dop;
@@ -419,7 +817,26 @@ cmeta_status cmeta_mv(const double *y, const double *vi, size_t k, const cmeta_m
         return cmeta_error_set(err, CMETA_EUSAGE, "mv: the method must be REML or ML");
     if (opts->test != CMETA_TEST_Z && opts->test != CMETA_TEST_T)
         return cmeta_error_set(err, CMETA_EUSAGE, "mv: the test must be z or t");
-    if (s < 1 || s > 32) return cmeta_error_set(err, CMETA_EUSAGE, "mv: 1 to 32 variance components");
+    if ((!term && s < 1) || s > 32) return cmeta_error_set(err, CMETA_EUSAGE, "mv: 1 to 32 variance components");
+    /* the term: its parameters (metafor's tau2s and rhos) */
+    size_t L = term ? term->ninner : 0, nt = 0, nr = 0;
+    if (term) {
+        if (!cmeta_mv_structure_name(term->structure) || L < 1 || term->nouter < 1 || !term->inner ||
+            !term->outer)
+            return cmeta_error_set(err, CMETA_EUSAGE, "mv: bad inner|outer term");
+        if (L > 64) return cmeta_error_set(err, CMETA_EUSAGE, "mv: at most 64 levels of the inner factor");
+        cmeta_mv_structure st = term->structure;
+        nt = hetero(st) ? L : 1;
+        nr = st == CMETA_MV_ID || st == CMETA_MV_DIAG ? 0 : st == CMETA_MV_UN ? L * (L - 1) / 2 : 1;
+        if (s + nt + nr > 64)
+            return cmeta_error_set(err, CMETA_EUSAGE,
+                                   "mv: too many variance and correlation parameters (%zu; at most 64)",
+                                   s + nt + nr);
+        for (size_t i = 0; i < k; i++)
+            if (term->inner[i] >= L || term->outer[i] >= term->nouter)
+                return cmeta_error_set(err, CMETA_EUSAGE, "mv: level out of range");
+    }
+    size_t np = s + nt + nr;
     if (k <= p)
         return cmeta_error_set(err, CMETA_EDATA,
                                "too few effect sizes for the model: %zu, with %zu coefficients", k, p);
@@ -446,8 +863,8 @@ cmeta_status cmeta_mv(const double *y, const double *vi, size_t k, const cmeta_m
                 cmeta_free(mq), cmeta_free(mr);
                 return cmeta__nomem(err);
             }
-            for (size_t L = 0; L < re[q].nlevels; L++) mq[L] = SIZE_MAX;
-            for (size_t L = 0; L < re[r].nlevels; L++) mr[L] = SIZE_MAX;
+            for (size_t l = 0; l < re[q].nlevels; l++) mq[l] = SIZE_MAX;
+            for (size_t l = 0; l < re[r].nlevels; l++) mr[l] = SIZE_MAX;
             for (size_t i = 0; i < k && same; i++) {
                 size_t a = re[q].level[i], b = re[r].level[i];
                 if (mq[a] == SIZE_MAX && mr[b] == SIZE_MAX) mq[a] = b, mr[b] = a;
@@ -463,13 +880,16 @@ cmeta_status cmeta_mv(const double *y, const double *vi, size_t k, const cmeta_m
     mvctx c;
     memset(&c, 0, sizeof c);
     c.k = k, c.p = p, c.s = s, c.y = y, c.X = X, c.re = re;
+    c.np = np, c.nt = nt, c.nr = nr, c.L = L, c.term = term;
     c.reml = opts->method == CMETA_METHOD_REML;
     cmeta_status st = CMETA_ENOMEM;
     cmeta_mv_fit *f = NULL;
+    int *hold0 = NULL; /* the parameters fixed (metafor's rules) */
     size_t *par = CMETA__NEW(size_t, k), *first = NULL, *bof = CMETA__NEW(size_t, k),
            *pos = CMETA__NEW(size_t, k);
     size_t totlev = 0;
     for (size_t q = 0; q < s; q++) totlev += re[q].nlevels;
+    if (term) totlev += term->nouter;
     first = CMETA__NEW(size_t, totlev);
     c.map = CMETA__NEW(size_t, totlev);
     if (!par || !first || !bof || !pos || !c.map) goto fail;
@@ -480,12 +900,18 @@ cmeta_status cmeta_mv(const double *y, const double *vi, size_t k, const cmeta_m
         size_t off = 0;
         for (size_t q = 0; q < s; q++) {
             for (size_t i = 0; i < k; i++) {
-                size_t L = off + re[q].level[i];
-                if (first[L] == SIZE_MAX) first[L] = i;
-                else par[uf_find(par, i)] = uf_find(par, first[L]);
+                size_t Lq = off + re[q].level[i];
+                if (first[Lq] == SIZE_MAX) first[Lq] = i;
+                else par[uf_find(par, i)] = uf_find(par, first[Lq]);
             }
             off += re[q].nlevels;
         }
+        if (term) /* the rows of one outer level */
+            for (size_t i = 0; i < k; i++) {
+                size_t Lx = off + term->outer[i];
+                if (first[Lx] == SIZE_MAX) first[Lx] = i;
+                else par[uf_find(par, i)] = uf_find(par, first[Lx]);
+            }
     }
     for (size_t a = 0; a < ncov; a++)
         if (cov[a].value != 0) {
@@ -536,18 +962,33 @@ cmeta_status cmeta_mv(const double *y, const double *vi, size_t k, const cmeta_m
     c.lsum = cmeta__dnew(nmax * (p > 1 ? p : 1));
     c.tmp = cmeta__dnew(nmax * nmax > p * p ? nmax * nmax : p * p);
     c.XWX = cmeta__dnew(p * p), c.A = cmeta__dnew(p * p), c.XWy = cmeta__dnew(p);
-    c.beta = cmeta__dnew(p), c.g = cmeta__dnew(s), c.Jobs = cmeta__dnew(s * s);
-    c.Ifis = cmeta__dnew(s * s), c.H = cmeta__dnew(s * p * p), c.K = cmeta__dnew(s * s * p * p);
-    c.S = cmeta__dnew(s * s), c.bu = cmeta__dnew(s * p), c.trWG = cmeta__dnew(s);
-    c.quad = cmeta__dnew(s), c.T1 = cmeta__dnew(s * s);
-    double *sig = cmeta__dnew(s), *sig2 = cmeta__dnew(s), *step = cmeta__dnew(s),
-           *work = cmeta__dnew(s * s + s), *XX = cmeta__dnew(p * p), *wk = cmeta__dnew(p * p);
-    int *fixed = CMETA__NEW(int, s);
+    c.beta = cmeta__dnew(p), c.g = cmeta__dnew(np), c.Jobs = cmeta__dnew(np * np);
+    c.Ifis = cmeta__dnew(np * np), c.H = cmeta__dnew(np * p * p), c.K = cmeta__dnew(np * np * p * p);
+    c.S = cmeta__dnew(np * np), c.bu = cmeta__dnew(np * p), c.trWG = cmeta__dnew(np);
+    c.quad = cmeta__dnew(np), c.T1 = cmeta__dnew(np * np);
+    c.lo = cmeta__dnew(np), c.hi = cmeta__dnew(np);
+    {
+        size_t tn = term ? np : 0; /* the generic derivatives' scratch: term models only */
+        c.G = cmeta__dnew(L * L), c.Rc = cmeta__dnew(L * L);
+        c.Dm = cmeta__dnew(tn * nmax * nmax), c.WD = cmeta__dnew(tn * nmax * nmax);
+        c.DB = cmeta__dnew(tn * nmax * p), c.WDB = cmeta__dnew(tn * nmax * p);
+        c.U = cmeta__dnew(tn * nmax), c.tr2 = cmeta__dnew(tn * tn), c.q2 = cmeta__dnew(tn * tn);
+        c.H2 = cmeta__dnew(tn * tn * p * p);
+    }
+    double *sig = cmeta__dnew(np), *sig2 = cmeta__dnew(np), *step = cmeta__dnew(np),
+           *work = cmeta__dnew(np * np + np), *XX = cmeta__dnew(p * p), *wk = cmeta__dnew(p * p);
+    int *fixed = CMETA__NEW(int, np);
     if (!c.Vb || !c.Wb || !c.lid || !c.nl || !c.Rs || !c.B || !c.GB || !c.QB || !c.u || !c.Pr ||
         !c.lsum || !c.tmp || !c.XWX || !c.A || !c.XWy || !c.beta || !c.g || !c.Jobs || !c.Ifis ||
         !c.H || !c.K || !c.S || !c.bu || !c.trWG || !c.quad || !c.T1 || !sig || !sig2 || !step ||
-        !work || !XX || !wk || !fixed)
+        !work || !XX || !wk || !fixed || !c.lo || !c.hi || !c.G || !c.Rc || !c.Dm || !c.WD ||
+        !c.DB || !c.WDB || !c.U || !c.tr2 || !c.q2 || !c.H2)
         goto fail2;
+    for (size_t q = 0; q < np; q++) {
+        int isrho = q >= s + nt;
+        c.lo[q] = isrho ? -1 : 0;
+        c.hi[q] = isrho ? 1 : INFINITY;
+    }
     /* V by block */
     for (size_t i = 0; i < k; i++) {
         size_t b = bof[i], n = c.bstart[b + 1] - c.bstart[b];
@@ -632,9 +1073,69 @@ cmeta_status cmeta_mv(const double *y, const double *vi, size_t k, const cmeta_m
             for (size_t e = 0; e < p; e++) t += c.A[a * p + e] * BB[e * p + a];
         vtyp = (double)(k - p) / (trW - t);
     }
-    /* start: metafor's sigma2.init */
+    /* the term's bookkeeping: k.lvl (outer levels holding each inner level), the pairs'
+     * co-occurrences (UN), the outer levels that occur */
+    if (term) {
+        f->has_term = 1;
+        f->structure = term->structure;
+        f->ninner = L, f->ntau2 = nt, f->nrho = nr;
+        f->inner_name = cmeta_strdup(term->inner_name ? term->inner_name : "inner");
+        f->outer_name = cmeta_strdup(term->outer_name ? term->outer_name : "outer");
+        f->inner_labels = CMETA__NEW(char *, L);
+        f->tau2 = cmeta__dnew(nt), f->rho = cmeta__dnew(nr);
+        f->tau2_fixed = CMETA__NEW(int, nt), f->rho_fixed = CMETA__NEW(int, nr);
+        f->k_lvl = CMETA__NEW(size_t, L), f->k_comb = CMETA__NEW(size_t, nr);
+        f->tau2_ci_lb = cmeta__dnew(nt), f->tau2_ci_ub = cmeta__dnew(nt);
+        f->rho_ci_lb = cmeta__dnew(nr), f->rho_ci_ub = cmeta__dnew(nr);
+        f->tau2_ci_open = CMETA__NEW(int, nt), f->rho_ci_open = CMETA__NEW(int, nr);
+        if (!f->inner_name || !f->outer_name || !f->inner_labels || !f->tau2 || !f->rho ||
+            !f->tau2_fixed || !f->rho_fixed || !f->k_lvl || !f->k_comb || !f->tau2_ci_lb ||
+            !f->tau2_ci_ub || !f->rho_ci_lb || !f->rho_ci_ub || !f->tau2_ci_open || !f->rho_ci_open)
+            goto fail2;
+        for (size_t a = 0; a < L; a++) {
+            char buf[32];
+            snprintf(buf, sizeof buf, "%zu", a + 1);
+            f->inner_labels[a] = cmeta_strdup(term->inner_labels ? term->inner_labels[a] : buf);
+            if (!f->inner_labels[a]) goto fail2;
+        }
+        /* rows by outer level (its block holds them all) */
+        unsigned char *has = CMETA__NEW(unsigned char, L);
+        size_t *seen_outer = CMETA__NEW(size_t, term->nouter);
+        if (!has || !seen_outer) {
+            cmeta_free(has), cmeta_free(seen_outer);
+            goto fail2;
+        }
+        size_t nouter = 0;
+        for (size_t b = 0; b < nb; b++) {
+            size_t n = c.bstart[b + 1] - c.bstart[b];
+            const size_t *rw = c.rows + c.bstart[b];
+            for (size_t i = 0; i < n; i++) {
+                size_t o = term->outer[rw[i]];
+                if (seen_outer[o] == b + 1) continue; /* this outer level done in this block */
+                seen_outer[o] = b + 1, nouter++;
+                memset(has, 0, L);
+                for (size_t j = i; j < n; j++)
+                    if (term->outer[rw[j]] == o) has[term->inner[rw[j]]] = 1;
+                for (size_t a = 0; a < L; a++) {
+                    f->k_lvl[a] += has[a];
+                    if (term->structure == CMETA_MV_UN)
+                        for (size_t e = a + 1; e < L; e++)
+                            if (has[a] && has[e]) f->k_comb[un_index(L, a, e)]++;
+                }
+            }
+        }
+        cmeta_free(has), cmeta_free(seen_outer);
+        f->nouter = nouter;
+        for (size_t a = 0; a < L; a++)
+            if (!f->k_lvl[a]) {
+                st = cmeta_error_set(err, CMETA_EUSAGE, "mv: level %zu of the inner factor does not occur", a + 1);
+                goto fail2;
+            }
+    }
+    /* start: metafor's sigma2.init: total = max(0.001 (number of sigma2 and tau2), var(y - X b_FE)
+     * - 1 / mean(1 / vi)) shared equally; every rho 0.5 */
     {
-        double mean = 0, var = 0, hm = 0;
+        double mean = 0, var = 0, hm = 0, nv = (double)(s + nt);
         for (size_t i = 0; i < k; i++) {
             double r = y[i];
             for (size_t a = 0; a < p; a++) r -= X[i * p + a] * c.beta[a];
@@ -649,13 +1150,14 @@ cmeta_status cmeta_mv(const double *y, const double *vi, size_t k, const cmeta_m
         }
         var /= (double)(k - 1);
         double total = var - 1 / (hm / (double)k);
-        if (!(total > 0.001 * (double)s)) total = 0.001 * (double)s;
-        for (size_t q = 0; q < s; q++) sig[q] = total / (double)s;
+        if (!(total > 0.001 * nv)) total = 0.001 * nv;
+        for (size_t q = 0; q < s + nt; q++) sig[q] = total / nv;
+        for (size_t q = s + nt; q < np; q++) sig[q] = 0.5;
     }
     /* a factor with a single level: its sigma2 is fixed to 0, as metafor ("Single-level factor(s)
      * found in 'random' argument. Corresponding 'sigma2' value(s) fixed to 0.") */
     size_t nfix = 0;
-    int *hold0 = CMETA__NEW(int, s);
+    hold0 = CMETA__NEW(int, np);
     if (!hold0) goto fail2;
     for (size_t q = 0; q < s; q++) {
         size_t first_level = re[q].level[0], one = 1;
@@ -667,14 +1169,73 @@ cmeta_status cmeta_mv(const double *y, const double *vi, size_t k, const cmeta_m
                        re[q].name ? re[q].name : "?");
         }
     }
+    /* the term's fixed parameters, as metafor's .process.G.afterrmna */
+    if (term) {
+        cmeta_mv_structure sst = term->structure;
+        int cor1 = sst == CMETA_MV_CS || sst == CMETA_MV_HCS || sst == CMETA_MV_AR || sst == CMETA_MV_HAR;
+        if (hetero(sst)) {
+            int any = 0;
+            for (size_t a = 0; a < L; a++)
+                if (f->k_lvl[a] == 1) hold0[s + a] = 1, sig[s + a] = 0, any = 1;
+            if (any)
+                cmeta_warn(w, "a level of the inner factor '%s' occurs in a single level of '%s': its "
+                              "tau2 is fixed to 0 (as metafor)", f->inner_name, f->outer_name);
+        }
+        if (cor1 && nr && L == 1) {
+            hold0[s + nt] = 1, sig[s + nt] = 0;
+            cmeta_warn(w, "the inner factor '%s' has a single level: rho is fixed to 0 (as metafor)", f->inner_name);
+        } else if (cor1 && nr && f->nouter == k) {
+            hold0[s + nt] = 1, sig[s + nt] = 0;
+            cmeta_warn(w, "each level of '%s' holds a single row: rho is fixed to 0 (as metafor)", f->outer_name);
+        }
+        if (sst == CMETA_MV_UN) {
+            int any = 0;
+            for (size_t q = 0; q < nr; q++)
+                if (f->k_comb[q] == 0) hold0[s + nt + q] = 1, sig[s + nt + q] = 0, any = 1;
+            if (any)
+                cmeta_warn(w, "two levels of the inner factor '%s' never occur in the same level of '%s': "
+                              "their rho is fixed to 0 (as metafor)", f->inner_name, f->outer_name);
+        }
+        /* the bivariate model: a tau2 fixed to 0 fixes rho to 0 */
+        if (L == 2 && nr && (hold0[s] || (nt == 2 && hold0[s + 1])))
+            hold0[s + nt] = 1, sig[s + nt] = 0;
+        for (size_t q = s; q < np; q++) {
+            nfix += hold0[q] != 0;
+            if (q < s + nt) f->tau2_fixed[q - s] = hold0[q];
+            else f->rho_fixed[q - s - nt] = hold0[q];
+        }
+        /* a start outside UN's domain (rho = 0.5 with some fixed to 0): all rho 0 */
+        if (evaluate(&c, sig, 0, NULL) == -1)
+            for (size_t q = s + nt; q < np; q++) sig[q] = 0;
+    }
     int it = optimise(&c, sig, hold0, opts->maxiter, opts->tol, sig2, step, work, fixed);
-    cmeta_free(hold0);
-    if (it == -2) goto numfail;
+    if (it == -2) {
+        goto numfail;
+    }
     if (it < 0) {
         st = cmeta_error_set(err, CMETA_ENUMERIC,
                              "the variance components did not converge in %d iterations",
                              opts->maxiter);
         goto fail2;
+    }
+    /* a term model stopped where no step improves but the score is not ~0: the optimum lies on
+     * the boundary of the domain away from the box bounds (UN: a singular correlation matrix),
+     * which this parametrisation cannot follow; refused rather than reported */
+    if (term) {
+        double gmax = 0;
+        for (size_t q = 0; q < np; q++) {
+            if (hold0[q] || (sig[q] <= c.lo[q] && c.g[q] <= 0) || (sig[q] >= c.hi[q] && c.g[q] >= 0)) continue;
+            double gq = fabs(c.g[q]) * fmax(fabs(sig[q]), 1e-2);
+            if (gq > gmax) gmax = gq;
+        }
+        if (gmax > 1e-6) {
+            st = cmeta_error_set(err, CMETA_ENUMERIC,
+                                 "the %s estimates stop at the boundary of their domain (score %.2g): "
+                                 "for UN a singular correlation matrix, which cmeta's parametrisation "
+                                 "cannot reach; try HCS or fewer levels",
+                                 cmeta_mv_structure_name(term->structure), gmax);
+            goto fail2;
+        }
     }
     /* final evaluation at the estimates */
     if (evaluate(&c, sig, 0, NULL) != 0) goto numfail;
@@ -699,12 +1260,17 @@ cmeta_status cmeta_mv(const double *y, const double *vi, size_t k, const cmeta_m
     f->level = opts->level;
     f->nblocks = nb, f->maxblock = nmax;
     memcpy(f->sigma2, sig, s * sizeof *sig);
+    if (term) {
+        memcpy(f->tau2, sig + s, nt * sizeof *sig);
+        memcpy(f->rho, sig + s + nt, nr * sizeof *sig);
+    }
     {
         double tot = 0;
         for (size_t q = 0; q < s; q++) tot += sig[q];
         f->vtyp = vtyp;
-        f->I2_total = 100 * tot / (tot + vtyp);
-        for (size_t q = 0; q < s; q++) f->I2[q] = 100 * sig[q] / (tot + vtyp);
+        /* the multilevel I^2 is defined for random intercepts only: NAN with a term */
+        f->I2_total = term ? NAN : 100 * tot / (tot + vtyp);
+        for (size_t q = 0; q < s; q++) f->I2[q] = term ? NAN : 100 * sig[q] / (tot + vtyp);
     }
     for (size_t q = 0; q < s; q++) {
         size_t n = 0;
@@ -754,7 +1320,7 @@ cmeta_status cmeta_mv(const double *y, const double *vi, size_t k, const cmeta_m
     /* fit statistics (metafor rma.mv: parms = p + s) */
     f->ll_ML = c.llML;
     f->ll_REML = c.llREML;
-    double parms = (double)(p + s - nfix);
+    double parms = (double)(p + np - nfix);
     if (c.reml) {
         double n = (double)(k - p), nn = n > parms + 2 ? n : parms + 2;
         f->ll = c.llREML;
@@ -770,41 +1336,53 @@ cmeta_status cmeta_mv(const double *y, const double *vi, size_t k, const cmeta_m
         f->BIC = -2 * c.llML + parms * log(n);
         f->AICc = -2 * c.llML + 2 * parms * nn / (nn - parms - 1);
     }
-    /* profile-likelihood CIs of the variance components */
+    /* profile-likelihood CIs of the variance components, tau2 and rho */
     for (size_t q = 0; q < s; q++) f->sigma2_ci_lb[q] = f->sigma2_ci_ub[q] = NAN;
+    for (size_t q = 0; q < nt; q++) f->tau2_ci_lb[q] = f->tau2_ci_ub[q] = NAN;
+    for (size_t q = 0; q < nr; q++) f->rho_ci_lb[q] = f->rho_ci_ub[q] = NAN;
     if (opts->profile_ci) {
-        int *hold = CMETA__NEW(int, s);
-        double *est = cmeta__dnew(s);
+        int *hold = CMETA__NEW(int, np);
+        double *est = cmeta__dnew(np);
         if (!hold || !est) {
             cmeta_free(hold), cmeta_free(est);
             goto fail2;
         }
-        memcpy(est, f->sigma2, s * sizeof *est);
+        memcpy(est, sig, np * sizeof *est);
         double chi = cmeta__qchisq(1 - opts->level / 100, 1, 1);
         profctx P = {&c, 0, est, sig, sig2, step, work, f->ll - chi / 2, fixed, hold,
                      opts->maxiter, 0, opts->tol};
-        for (size_t q = 0; q < s && !P.failed; q++) {
-            if (f->sigma2_fixed[q]) continue;
-            for (size_t r = 0; r < s; r++) hold[r] = f->sigma2_fixed[r];
+        cmeta_mv_structure sst = term ? term->structure : CMETA_MV_CS;
+        for (size_t q = 0; q < np && !P.failed; q++) {
+            if (hold0[q]) continue;
+            memcpy(hold, hold0, np * sizeof *hold);
             hold[q] = 1;
             P.q = q;
-            double root;
-            int bit;
-            /* lower: 0 when the profile at 0 stays above the target */
-            if (est[q] <= 0 || profile_fn(0, &P) >= 0) f->sigma2_ci_lb[q] = 0;
-            else if (cmeta__brent(profile_fn, &P, 0, est[q], 1e-12, 200, &root, &bit) == 0)
-                f->sigma2_ci_lb[q] = root;
-            double hi = est[q] * 100 > 10 ? est[q] * 100 : 10;
-            if (profile_fn(hi, &P) >= 0) {
-                f->sigma2_ci_ub[q] = hi;
-                f->sigma2_ci_ub_open = 1;
-            } else if (cmeta__brent(profile_fn, &P, est[q], hi, 1e-12, 200, &root, &bit) == 0)
-                f->sigma2_ci_ub[q] = root;
+            double lb = NAN, ub = NAN, e = est[q];
+            int open = 0, isrho = q >= s + nt;
+            /* the search range of metafor's confint.rma.mv: variances [0, max(10, 100 est)]
+             * (10 when est <= sqrt(eps)); rho [-1, 1] (CS, HCS, UN) or [min(0, est), 1] (AR, HAR) */
+            double lo_end = isrho ? (sst == CMETA_MV_AR || sst == CMETA_MV_HAR ? fmin(0, e) : -1) : 0;
+            double hi_end = isrho ? 1 : (e <= 1.4901161193847656e-08 ? 10 : fmax(10, 100 * e));
+            int open1 = 0, open2 = 0;
+            (void)profile_bound(&P, e, lo_end, isrho ? -1 : 0, &lb, &open1);
+            (void)profile_bound(&P, e, hi_end, isrho ? 1 : INFINITY, &ub, &open2);
+            open = open1 | (open2 ? 2 : 0);
+            if (q < s) {
+                f->sigma2_ci_lb[q] = lb, f->sigma2_ci_ub[q] = ub;
+                if (open & 2) f->sigma2_ci_ub_open = 1;
+            } else if (!isrho) {
+                f->tau2_ci_lb[q - s] = lb, f->tau2_ci_ub[q - s] = ub, f->tau2_ci_open[q - s] = open;
+            } else {
+                f->rho_ci_lb[q - s - nt] = lb, f->rho_ci_ub[q - s - nt] = ub;
+                f->rho_ci_open[q - s - nt] = open;
+            }
         }
-        if (P.failed)
+        if (P.failed) {
             cmeta_warn(w, "the profile likelihood of a variance component did not converge: its CI is not given");
-        if (P.failed)
             for (size_t q = 0; q < s; q++) f->sigma2_ci_lb[q] = f->sigma2_ci_ub[q] = NAN;
+            for (size_t q = 0; q < nt; q++) f->tau2_ci_lb[q] = f->tau2_ci_ub[q] = NAN;
+            for (size_t q = 0; q < nr; q++) f->rho_ci_lb[q] = f->rho_ci_ub[q] = NAN;
+        }
         cmeta_free(hold), cmeta_free(est);
     }
     st = CMETA_OK;
@@ -815,7 +1393,7 @@ numfail:
     st = cmeta_error_set(err, CMETA_ENUMERIC, "the marginal covariance matrix became singular");
 fail2:
     cmeta_free(sig), cmeta_free(sig2), cmeta_free(step), cmeta_free(work), cmeta_free(XX);
-    cmeta_free(wk), cmeta_free(fixed);
+    cmeta_free(wk), cmeta_free(fixed), cmeta_free(hold0);
 fail:
     if (st == CMETA_ENOMEM) cmeta__nomem(err);
     cmeta_mv_fit_free(f);
@@ -826,6 +1404,8 @@ fail:
     cmeta_free(c.lsum), cmeta_free(c.tmp), cmeta_free(c.XWX), cmeta_free(c.A), cmeta_free(c.XWy);
     cmeta_free(c.beta), cmeta_free(c.g), cmeta_free(c.Jobs), cmeta_free(c.Ifis), cmeta_free(c.H);
     cmeta_free(c.K), cmeta_free(c.S), cmeta_free(c.bu), cmeta_free(c.trWG), cmeta_free(c.quad);
-    cmeta_free(c.T1);
+    cmeta_free(c.T1), cmeta_free(c.lo), cmeta_free(c.hi), cmeta_free(c.G), cmeta_free(c.Rc);
+    cmeta_free(c.Dm), cmeta_free(c.WD), cmeta_free(c.DB), cmeta_free(c.WDB), cmeta_free(c.U);
+    cmeta_free(c.tr2), cmeta_free(c.q2), cmeta_free(c.H2);
     return st;
 }

@@ -12,8 +12,14 @@
 static double parms(const cmeta_mv_fit *f)
 {
     size_t nfix = 0;
+    size_t n = f->p + f->s;
     for (size_t q = 0; q < f->s; q++) nfix += f->sigma2_fixed[q] != 0;
-    return (double)(f->p + f->s - nfix);
+    if (f->has_term) { /* an inner|outer term: its tau2 and rho not fixed (metafor's parms) */
+        n += f->ntau2 + f->nrho;
+        for (size_t q = 0; q < f->ntau2; q++) nfix += f->tau2_fixed[q] != 0;
+        for (size_t q = 0; q < f->nrho; q++) nfix += f->rho_fixed[q] != 0;
+    }
+    return (double)(n - nfix);
 }
 
 cmeta_status cmeta_mv_compare_fits(const cmeta_mv_fit *full, const cmeta_mv_fit *reduced, int same_fixed,

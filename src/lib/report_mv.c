@@ -7,6 +7,16 @@
 #include "cmeta/mv.h"
 #include "cmeta/robust.h"
 
+/* metafor's position of the UN correlation of levels a != b (lower triangle by columns) */
+static size_t un_pos(size_t L, size_t a, size_t b)
+{
+    if (a < b) {
+        size_t t = a;
+        a = b, b = t;
+    }
+    return b * L - b * (b + 1) / 2 + (a - b - 1);
+}
+
 /* metafor's fit-statistics line: print(fs, quote = FALSE, print.gap = 2) of a named character
  * vector (every entry right-aligned to the widest name or value) through .print.table */
 static void fitstats_text(FILE *fp, const cmeta_mv_fit *f)
@@ -26,6 +36,115 @@ static void fitstats_text(FILE *fp, const cmeta_mv_fit *f)
     fputs("   \n", fp);
 }
 
+/* R's abbreviate(x) (minlength 4) for the UN table's column names: spaces after the first
+ * character dropped, then lower-case vowels from the right, then lower-case letters from the
+ * right (a word's first letter kept), then any character from the right but the first. */
+static void abbreviate4(const char *x, char *out, size_t cap)
+{
+    char b[CMETA_FMT_CELL];
+    snprintf(b, sizeof b, "%s", x);
+    size_t n = strlen(b);
+    for (int pass = 0; pass < 4 && n > 4; pass++)
+        for (size_t i = n; i-- > 1 && n > 4;) {
+            char ch = b[i];
+            int first = b[i - 1] == ' ';
+            int drop = pass == 0   ? ch == ' '
+                       : pass == 1 ? !first && strchr("aeiou", ch) && ch
+                       : pass == 2 ? !first && ch >= 'a' && ch <= 'z'
+                                   : 1;
+            if (drop) {
+                memmove(b + i, b + i + 1, n - i);
+                n--;
+            }
+        }
+    snprintf(out, cap, "%s", b);
+}
+
+/* metafor's print of an `inner | outer` term (print.rma.mv, withG) */
+static cmeta_status term_text(FILE *fp, const cmeta_mv_fit *f)
+{
+    size_t L = f->ninner, nt = f->ntau2, nr = f->nrho;
+    cmeta_mv_structure st = f->structure;
+    size_t wi = strlen(f->inner_name), wo = strlen(f->outer_name), mw = wi > wo ? wi : wo;
+    fputs("outer factor: ", fp);
+    cmeta_text_put(fp, f->outer_name);
+    fprintf(fp, "%*s (nlvls = %zu)\ninner factor: ", (int)(mw - wo), "", f->nouter);
+    cmeta_text_put(fp, f->inner_name);
+    fprintf(fp, "%*s (nlvls = %zu)\n\n", (int)(mw - wi), "", L);
+    cmeta_status stt = CMETA_OK;
+    int hom = st == CMETA_MV_CS || st == CMETA_MV_AR || st == CMETA_MV_ID;
+    int onerho = st == CMETA_MV_CS || st == CMETA_MV_AR || st == CMETA_MV_HCS || st == CMETA_MV_HAR;
+    size_t nrows = nt + (onerho ? 1 : 0), nc = hom ? 3 : 5;
+    cmeta_text_table t;
+    if (cmeta_text_table_init(&t, nrows, nc) != CMETA_OK) return CMETA_ENOMEM;
+    char **rn = cmeta_calloc(nrows, sizeof *rn), *rbuf = cmeta_calloc(nrows, 32);
+    if (!rn || !rbuf) {
+        cmeta_free(rn), cmeta_free(rbuf), cmeta_text_table_free(&t);
+        return CMETA_ENOMEM;
+    }
+    for (size_t q = 0; q < nrows; q++) rn[q] = rbuf + 32 * q;
+    for (size_t q = 0; q < nt; q++) {
+        if (hom) snprintf(rn[q], 32, "tau^2    ");
+        else if (nt == 1) snprintf(rn[q], 32, st == CMETA_MV_UN ? "tau^2" : "tau^2   ");
+        else snprintf(rn[q], 32, "tau^2.%zu  ", q + 1);
+        cmeta_text_table_num(&t, q, 0, f->tau2[q], 4);
+        cmeta_text_table_num(&t, q, 1, sqrt(f->tau2[q]), 4);
+        if (hom) cmeta_text_table_str(&t, q, 2, f->tau2_fixed[q] ? "yes" : "no");
+        else {
+            snprintf(t.buf[q * nc + 2], CMETA_FMT_CELL, "%zu", f->k_lvl[q]);
+            cmeta_text_table_str(&t, q, 3, f->tau2_fixed[q] ? "yes" : "no");
+            cmeta_text_table_str(&t, q, 4, f->inner_labels[q]);
+        }
+    }
+    if (onerho) {
+        snprintf(rn[nt], 32, "rho");
+        if (nr) cmeta_text_table_num(&t, nt, 0, f->rho[0], 4);
+        else cmeta_text_table_str(&t, nt, 0, "0");
+        cmeta_text_table_str(&t, nt, hom ? 2 : 3, !nr || f->rho_fixed[0] ? "yes" : "no");
+    }
+    const char *ch[3] = {"estim", "sqrt", "fixed"}, *cht[5] = {"estim", "sqrt", "k.lvl", "fixed", "level"};
+    stt = cmeta_text_frame(fp, (const char *const *)rn, nrows, hom ? ch : cht, nc, t.cell, 2, 80);
+    cmeta_free(rn), cmeta_free(rbuf), cmeta_text_table_free(&t);
+    if (stt != CMETA_OK || st != CMETA_MV_UN) return stt;
+    /* UN: the correlations (lower triangle, 1 on the diagonal) beside, after an empty column,
+     * the number of outer levels holding both levels (upper) and whether rho is fixed (lower) */
+    fputc('\n', fp);
+    size_t n2 = 2 * L + 1, Lr = L < 2 ? 2 : L; /* metafor shows a 2 x 2 table for a single level */
+    n2 = 2 * Lr + 1;
+    if (cmeta_text_table_init(&t, Lr, n2) != CMETA_OK) return CMETA_ENOMEM;
+    char **cn = cmeta_calloc(n2, sizeof *cn), *cbuf = cmeta_calloc(n2, CMETA_FMT_CELL);
+    const char **rl = cmeta_calloc(Lr, sizeof *rl);
+    if (!cn || !cbuf || !rl) {
+        cmeta_free(cn), cmeta_free(cbuf), cmeta_free(rl), cmeta_text_table_free(&t);
+        return CMETA_ENOMEM;
+    }
+    for (size_t a = 0; a < Lr; a++) {
+        char ab[CMETA_FMT_CELL - 8];
+        const char *lab = a < L ? f->inner_labels[a] : "NA";
+        abbreviate4(lab, ab, sizeof ab);
+        cn[a] = cbuf + a * CMETA_FMT_CELL, cn[Lr + 1 + a] = cbuf + (Lr + 1 + a) * CMETA_FMT_CELL;
+        snprintf(cn[a], CMETA_FMT_CELL, "rho.%s", ab);
+        snprintf(cn[Lr + 1 + a], CMETA_FMT_CELL, "%s", ab);
+        rl[a] = lab;
+    }
+    cn[Lr] = cbuf + Lr * CMETA_FMT_CELL;
+    for (size_t a = 0; a < Lr; a++)
+        for (size_t b = 0; b < Lr; b++) {
+            size_t q = a != b && L >= 2 ? un_pos(L, a, b) : 0;
+            if (a == b) {
+                cmeta_text_table_str(&t, a, b, "1");
+                cmeta_text_table_str(&t, a, Lr + 1 + b, "-");
+            } else if (a > b) {
+                if (L >= 2) cmeta_text_table_num(&t, a, b, f->rho[q], 4);
+                cmeta_text_table_str(&t, a, Lr + 1 + b, L >= 2 && !f->rho_fixed[q] ? "no" : "yes");
+            } else if (L >= 2)
+                snprintf(t.buf[a * n2 + Lr + 1 + b], CMETA_FMT_CELL, "%zu", f->k_comb[q]);
+        }
+    stt = cmeta_text_frame(fp, rl, Lr, (const char *const *)cn, n2, t.cell, 2, 80);
+    cmeta_free(cn), cmeta_free(cbuf), cmeta_free(rl), cmeta_text_table_free(&t);
+    return stt;
+}
+
 static cmeta_status mv_text(FILE *fp, const cmeta_mv_fit *f, const char *const *coef,
                             const char *const *comp)
 {
@@ -35,7 +154,7 @@ static cmeta_status mv_text(FILE *fp, const cmeta_mv_fit *f, const char *const *
             cmeta_method_name(f->method));
     fitstats_text(fp, f);
     fputs("\nVariance Components:\n\n", fp);
-    {
+    if (f->s) {
         size_t s = f->s;
         const char *cols[5] = {"estim", "sqrt", "nlvls", "fixed", "factor"};
         cmeta_text_table t;
@@ -59,8 +178,12 @@ static cmeta_status mv_text(FILE *fp, const cmeta_mv_fit *f, const char *const *
         st = cmeta_text_frame(fp, (const char *const *)rn, s, cols, 5, t.cell, 2, 80);
         cmeta_free(rn), cmeta_free(rbuf), cmeta_text_table_free(&t);
         if (st != CMETA_OK) return st;
+        fputc('\n', fp);
     }
-    fputc('\n', fp);
+    if (f->has_term) {
+        if ((st = term_text(fp, f)) != CMETA_OK) return st;
+        fputc('\n', fp);
+    }
     int intonly = f->intercept && f->p == 1; /* metafor's int.only */
     cmeta_fmt_num(a, sizeof a, f->QE, 4);
     cmeta_fmt_pval_eq(c, sizeof c, "p-val", f->QE_pval);
@@ -186,6 +309,87 @@ static void compare_json(FILE *fp, const cmeta_mv_compare *c, int *first)
     fputc('}', fp);
 }
 
+static void json_nums(FILE *fp, const char *key, const double *x, size_t n, int *first)
+{
+    cmeta_json_key(fp, key, first);
+    fputc('[', fp);
+    for (size_t i = 0; i < n; i++) {
+        if (i) fputc(',', fp);
+        cmeta_json_num(fp, x[i]);
+    }
+    fputc(']', fp);
+}
+
+/* rho as JSON: one value (CS, HCS, AR, HAR), none (ID, DIAG), or for UN the L x L matrix as
+ * rows (diag: the diagonal's value, 1 for the estimates, null for CIs) */
+static void json_rho(FILE *fp, const char *key, const cmeta_mv_fit *f, const double *x, double diag, int *first)
+{
+    if (f->structure != CMETA_MV_UN) {
+        json_nums(fp, key, x, f->nrho, first);
+        return;
+    }
+    size_t L = f->ninner;
+    cmeta_json_key(fp, key, first);
+    fputc('[', fp);
+    for (size_t a = 0; a < L; a++) {
+        fputs(a ? ",[" : "[", fp);
+        for (size_t b = 0; b < L; b++) {
+            if (b) fputc(',', fp);
+            cmeta_json_num(fp, a == b ? diag : x[un_pos(L, a, b)]);
+        }
+        fputc(']', fp);
+    }
+    fputc(']', fp);
+}
+
+static void term_json(FILE *fp, const cmeta_mv_fit *f, int *first)
+{
+    cmeta_json_key(fp, "struct", first);
+    cmeta_json_str(fp, cmeta_mv_structure_name(f->structure));
+    cmeta_json_key(fp, "inner", first);
+    cmeta_json_str(fp, f->inner_name);
+    cmeta_json_key(fp, "outer", first);
+    cmeta_json_str(fp, f->outer_name);
+    cmeta_json_key(fp, "nlvls_inner", first);
+    fprintf(fp, "%zu", f->ninner);
+    cmeta_json_key(fp, "nlvls_outer", first);
+    fprintf(fp, "%zu", f->nouter);
+    cmeta_json_key(fp, "inner_levels", first);
+    fputc('[', fp);
+    for (size_t a = 0; a < f->ninner; a++) {
+        if (a) fputc(',', fp);
+        cmeta_json_str(fp, f->inner_labels[a]);
+    }
+    fputc(']', fp);
+    cmeta_json_key(fp, "k_lvl", first);
+    fputc('[', fp);
+    for (size_t a = 0; a < f->ninner; a++) fprintf(fp, a ? ",%zu" : "%zu", f->k_lvl[a]);
+    fputc(']', fp);
+    json_nums(fp, "tau2", f->tau2, f->ntau2, first);
+    cmeta_json_key(fp, "tau2_fixed", first);
+    fputc('[', fp);
+    for (size_t q = 0; q < f->ntau2; q++) fprintf(fp, "%s%s", q ? "," : "", f->tau2_fixed[q] ? "true" : "false");
+    fputc(']', fp);
+    json_nums(fp, "tau2_ci_lb", f->tau2_ci_lb, f->ntau2, first);
+    json_nums(fp, "tau2_ci_ub", f->tau2_ci_ub, f->ntau2, first);
+    json_rho(fp, "rho", f, f->rho, 1, first);
+    cmeta_json_key(fp, "rho_fixed", first);
+    fputc('[', fp);
+    if (f->structure == CMETA_MV_UN)
+        for (size_t a = 0; a < f->ninner; a++) {
+            fputs(a ? ",[" : "[", fp);
+            for (size_t b = 0; b < f->ninner; b++)
+                fprintf(fp, "%s%s", b ? "," : "",
+                        a == b ? "true" : f->rho_fixed[un_pos(f->ninner, a, b)] ? "true" : "false");
+            fputc(']', fp);
+        }
+    else
+        for (size_t q = 0; q < f->nrho; q++) fprintf(fp, "%s%s", q ? "," : "", f->rho_fixed[q] ? "true" : "false");
+    fputc(']', fp);
+    json_rho(fp, "rho_ci_lb", f, f->rho_ci_lb, NAN, first);
+    json_rho(fp, "rho_ci_ub", f, f->rho_ci_ub, NAN, first);
+}
+
 static void mv_json(FILE *fp, const cmeta_mv_fit *f, const char *const *coef,
                     const char *const *comp, const char *measure, const cmeta_mv_compare *cmp,
                     const cmeta_robust_result *r, const char *cluster, const cmeta_warnings *w)
@@ -232,6 +436,7 @@ static void mv_json(FILE *fp, const cmeta_mv_fit *f, const char *const *coef,
         fputc('}', fp);
     }
     fputc(']', fp);
+    if (f->has_term) term_json(fp, f, &first);
     cmeta_json_key(fp, "I2", &first);
     {
         int f2 = 1;

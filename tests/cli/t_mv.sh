@@ -27,7 +27,6 @@ expect_error 2 "--random: no column 'nosuch'" "mv: unknown --random column" mv $
 expect_error 1 "--random A (or nested A/B) is required" "mv: no --random" mv $M/konstantopoulos2011.csv
 expect_error 1 "--method must be REML or ML" "mv: --method DL refused" mv $M/konstantopoulos2011.csv --random district --method DL
 expect_error 1 "--test must be z or t" "mv: --test knha refused" mv $M/konstantopoulos2011.csv --random district --test knha
-expect_error 1 "not supported yet" "mv: inner|outer refused" mv $M/berkey1998.csv --random "outcome|trial"
 expect_golden $G/mv_k3_noci.json "mv JSON: --no-ci" mv $M/konstantopoulos2011.csv --random district/school --no-ci --format json
 expect_golden $G/mv_single_level.txt "mv text: a single-level factor fixed to 0 (as metafor)" mv $D/mv_single_level.csv --random region --random district/school
 expect_error 2 "the random factors 'district/school' and 'study' group the effect sizes identically" "mv: confounded factors refused" mv $M/konstantopoulos2011.csv --random district/school --random study
