@@ -798,6 +798,13 @@ int cmeta_cmd_mv(int argc, char **argv)
             rc = cli_failf(1, "mv: --random: one \"INNER|OUTER\" term at most");
             goto done;
         }
+        if (nbar && o.robust) {
+            /* cmeta_robust_mv builds M from V and the intercept components only: with a term it
+             * would weight by the wrong M (and move the estimates), so it is refused */
+            rc = cli_failf(1, "mv: --robust with an \"INNER|OUTER\" term (--struct) is not implemented; "
+                              "use --robust with --random intercept terms");
+            goto done;
+        }
         if (o.structure && cmeta_mv_structure_parse(o.structure, &mst) != 0) {
             rc = cli_failf(1, "mv: --struct '%s' is not known", o.structure);
             goto done;

@@ -30,6 +30,7 @@ expect_golden $G/mv_struct_compare.txt "mv text: LRT of UN against ~ 1 | trial" 
 expect_error 1 "--struct applies to an --random \"INNER|OUTER\" term (none given)" "mv: --struct without inner|outer" mv $BK --random trial --struct UN
 expect_error 1 "--struct" "mv: unknown --struct" mv $BK --random "outcome|trial" --struct CAR
 expect_error 1 "one \"INNER|OUTER\" term at most" "mv: two inner|outer terms" mv $BK --random "outcome|trial" --random "outcome|author"
+expect_error 1 "--robust with an \"INNER|OUTER\" term (--struct) is not implemented" "mv: --robust with a term refused (its M would leave the term out)" mv $BK --random "outcome|trial" --struct UN --robust trial
 expect_error 1 "an inner|outer term is two column names" "mv: nested inner|outer" mv $BK --random "outcome|trial/author"
 expect_error 1 "an inner|outer term is two column names" "mv: empty outer" mv $BK --random "outcome|"
 expect_error 2 "--random: no column 'nosuch'" "mv: unknown inner column" mv $BK --random "nosuch|trial"
