@@ -422,14 +422,26 @@ static int mv_plot(const cli_opts *o, const cmeta_table *t, const cmeta_data *d,
         rc = cli_failf(4, "out of memory");
         goto done;
     }
-    /* the first --random factor's columns (checked by build_random) */
+    /* the first --random factor's columns (checked by build_random); an "INNER|OUTER" term
+     * groups by OUTER and labels by INNER, as the nested A/B does by A and B */
     long cols[16];
     size_t depth = 0;
-    for (char *tok = spec, *nx; tok && depth < 16; tok = nx) {
-        nx = strchr(tok, '/');
-        if (nx) *nx++ = '\0';
-        cols[depth++] = cmeta_table_find_raw(t, trim(tok));
-    }
+    char *bar = strchr(spec, '|');
+    if (bar) {
+        *bar = '\0';
+        cols[depth++] = cmeta_table_find_raw(t, trim(bar + 1));
+        cols[depth++] = cmeta_table_find_raw(t, trim(spec));
+    } else
+        for (char *tok = spec, *nx; tok && depth < 16; tok = nx) {
+            nx = strchr(tok, '/');
+            if (nx) *nx++ = '\0';
+            cols[depth++] = cmeta_table_find_raw(t, trim(tok));
+        }
+    for (size_t c = 0; c < depth; c++)
+        if (cols[c] < 0) {
+            rc = cli_failf(1, "mv: --plot: no column for the --random term '%s'", o->random[0]);
+            goto done;
+        }
     long outc = cmeta_table_find_raw(t, "outcome");
     /* groups by the outer column's cell, in order of first appearance; when that puts every
      * row in a group of its own (--random outcome), by the --cluster column instead, and

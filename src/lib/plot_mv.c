@@ -105,7 +105,17 @@ cmeta_status cmeta_mv_forest_layout(const cmeta_data *d, const cmeta_mv_fit *fit
         cmeta__fmt_fixed(i2, sizeof i2, fit->I2_total, 1);
         cmeta__fmt_fixed(qe, sizeof qe, fit->QE, digits);
         fmt_p(pv, sizeof pv, fit->QE_pval);
-        if (u < n) snprintf(b + u, n - u, "I\u00b2 = %s%%, Q = %s (df = %g), %s", i2, qe, fit->QE_df, pv);
+        /* with an INNER|OUTER term: its tau^2 in place of the sigma^2, and no I^2 (defined for
+         * random intercepts only) */
+        for (size_t a = 0; fit->has_term && a < fit->ntau2 && u < n; a++) {
+            char v[64];
+            cmeta__fmt_fixed(v, sizeof v, fit->tau2[a], digits + 2);
+            if (fit->ntau2 == 1) u += (size_t)snprintf(b + u, n - u, "\u03c4\u00b2 = %s, ", v);
+            else u += (size_t)snprintf(b + u, n - u, "\u03c4\u00b2(%s) = %s, ",
+                                       fit->inner_labels ? fit->inner_labels[a] : "?", v);
+        }
+        if (u < n && isfinite(fit->I2_total)) u += (size_t)snprintf(b + u, n - u, "I\u00b2 = %s%%, ", i2);
+        if (u < n) snprintf(b + u, n - u, "Q = %s (df = %g), %s", qe, fit->QE_df, pv);
         stats[nstats++] = b;
     }
     if (!o || o->show_test) {

@@ -39,3 +39,9 @@ expect_error 2 "is not a number" "mv: --time not numeric" mv $IS --random "tp|st
 expect_error 1 "--time" "mv: --time without AR/HAR" mv $BK --random "outcome|trial" --struct UN --time year
 expect_error 2 "two different times" "mv: --time not constant within a level" mv $IS --random "study|tp" --struct AR --time time
 expect_error 1 "needs one in --random too" "mv: --compare-random inner|outer without one in the full model" mv $BK --random trial --compare-random "outcome|trial" --method ML
+# --plot with an INNER|OUTER term: rows grouped by OUTER, labelled by INNER (or the outcome
+# column), tau^2 in the heterogeneity line and no I^2 (null with a term)
+F=$TMP/mvstruct_plot.svg
+expect_picture svg "$F" "mv --struct UN --plot" mv $BK --random "outcome|trial" --struct UN --plot "$F"
+if [ -s "$F" ] && grep -q '>Pihlstrom et al.<' "$F" && grep -q '>PD<' "$F" && grep -q 'τ²(AL) = 0.0327' "$F" &&
+    ! grep -q 'I² = ' "$F"; then ok; else bad "mv --struct UN --plot: group headers, labels or the tau^2 line missing"; fi
