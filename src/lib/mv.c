@@ -385,72 +385,85 @@ static void gen_finish(mvctx *c)
     }
 }
 
-/* One evaluation at the parameters (np values: sigma2, then the term's). deriv: also score
- * and information. Returns 0, -1 when a block of M is not positive definite (*badblock set) or
- * the term's parameters are outside their domain, -2 when X'WX is not. */
-static int evaluate(mvctx *c, const double *sig, int deriv, size_t *badblock)
+/* The term's G at the parameters into c->G; for UN, check that the correlations form a
+ * positive semidefinite matrix. 0, or -1 (*badblock = SIZE_MAX) outside the domain. */
+static int term_G(mvctx *c, const double *sig, size_t *badblock)
 {
-    size_t p = c->p, s = c->s;
-    if (c->term) {
-        size_t L = c->L;
+    size_t s = c->s, L = c->L;
+    for (size_t a = 0; a < L; a++)
+        for (size_t b = 0; b < L; b++) c->G[a * L + b] = G_cell(c, sig, a, b);
+    if (c->term->structure == CMETA_MV_UN) {
+        /* the correlation matrix must be positive semidefinite (metafor's Cholesky
+         * parametrisation of UN); a ridge of 1e-10 lets a correlation reach +-1 */
         for (size_t a = 0; a < L; a++)
-            for (size_t b = 0; b < L; b++) c->G[a * L + b] = G_cell(c, sig, a, b);
-        if (c->term->structure == CMETA_MV_UN) {
-            /* the correlation matrix must be positive semidefinite (metafor's Cholesky
-             * parametrisation of UN); a ridge of 1e-10 lets a correlation reach +-1 */
-            for (size_t a = 0; a < L; a++)
-                for (size_t b = 0; b < L; b++)
-                    c->Rc[a * L + b] = a == b ? 1 + 1e-10 : sig[s + c->nt + un_index(L, a, b)];
-            if (cmeta__chol(c->Rc, L) != 0) {
-                if (badblock) *badblock = SIZE_MAX;
-                return -1;
-            }
-        }
-    }
-    memset(c->XWX, 0, p * p * sizeof(double));
-    memset(c->XWy, 0, p * sizeof(double));
-    c->logdetM = 0;
-    /* pass 1: W by block, X'WX, X'Wy */
-    for (size_t b = 0; b < c->nb; b++) {
-        size_t n = c->bstart[b + 1] - c->bstart[b];
-        const size_t *rw = c->rows + c->bstart[b];
-        double *M = c->tmp, *W = c->Wb + c->moff[b];
-        memcpy(M, c->Vb + c->moff[b], n * n * sizeof(double));
-        for (size_t q = 0; q < s; q++) {
-            if (sig[q] == 0) continue;
-            const size_t *lv = c->re[q].level;
-            for (size_t i = 0; i < n; i++)
-                for (size_t j = 0; j < n; j++)
-                    if (lv[rw[i]] == lv[rw[j]]) M[i * n + j] += sig[q];
-        }
-        if (c->term) {
-            const size_t *in = c->term->inner, *ou = c->term->outer;
-            for (size_t i = 0; i < n; i++)
-                for (size_t j = 0; j < n; j++)
-                    if (ou[rw[i]] == ou[rw[j]]) M[i * n + j] += c->G[in[rw[i]] * c->L + in[rw[j]]];
-        }
-        if (cmeta__chol(M, n) != 0) {
-            if (badblock) *badblock = b;
+            for (size_t b = 0; b < L; b++)
+                c->Rc[a * L + b] = a == b ? 1 + 1e-10 : sig[s + c->nt + un_index(L, a, b)];
+        if (cmeta__chol(c->Rc, L) != 0) {
+            if (badblock) *badblock = SIZE_MAX;
             return -1;
         }
-        c->logdetM += cmeta__chol_logdet(M, n);
-        cmeta__chol_inv(M, n, W);
-        /* B = W X_b, then X'WX += X_b'B, X'Wy += B'y_b */
+    }
+    return 0;
+}
+
+/* B = W X_b for block rows rw (n of them) into c->B */
+static void form_B(mvctx *c, size_t n, const size_t *rw, const double *W)
+{
+    size_t p = c->p;
+    for (size_t i = 0; i < n; i++)
+        for (size_t a = 0; a < p; a++) {
+            double t = 0;
+            for (size_t j = 0; j < n; j++) t += W[i * n + j] * c->X[rw[j] * p + a];
+            c->B[i * p + a] = t;
+        }
+}
+
+/* Pass 1 for block b: M_b, its inverse W_b (into c->Wb), log|M| and the block's share of
+ * X'WX and X'Wy. 0, or -1 (*badblock = b) when M_b is not positive definite. */
+static int pass1_block(mvctx *c, const double *sig, size_t b, size_t *badblock)
+{
+    size_t p = c->p, s = c->s;
+    size_t n = c->bstart[b + 1] - c->bstart[b];
+    const size_t *rw = c->rows + c->bstart[b];
+    double *M = c->tmp, *W = c->Wb + c->moff[b];
+    memcpy(M, c->Vb + c->moff[b], n * n * sizeof(double));
+    for (size_t q = 0; q < s; q++) {
+        if (sig[q] == 0) continue;
+        const size_t *lv = c->re[q].level;
         for (size_t i = 0; i < n; i++)
-            for (size_t a = 0; a < p; a++) {
-                double t = 0;
-                for (size_t j = 0; j < n; j++) t += W[i * n + j] * c->X[rw[j] * p + a];
-                c->B[i * p + a] = t;
-            }
-        for (size_t i = 0; i < n; i++) {
-            const double *x = c->X + rw[i] * p;
-            double yi = c->y[rw[i]];
-            for (size_t a = 0; a < p; a++) {
-                c->XWy[a] += c->B[i * p + a] * yi;
-                for (size_t e = 0; e < p; e++) c->XWX[a * p + e] += x[a] * c->B[i * p + e];
-            }
+            for (size_t j = 0; j < n; j++)
+                if (lv[rw[i]] == lv[rw[j]]) M[i * n + j] += sig[q];
+    }
+    if (c->term) {
+        const size_t *in = c->term->inner, *ou = c->term->outer;
+        for (size_t i = 0; i < n; i++)
+            for (size_t j = 0; j < n; j++)
+                if (ou[rw[i]] == ou[rw[j]]) M[i * n + j] += c->G[in[rw[i]] * c->L + in[rw[j]]];
+    }
+    if (cmeta__chol(M, n) != 0) {
+        if (badblock) *badblock = b;
+        return -1;
+    }
+    c->logdetM += cmeta__chol_logdet(M, n);
+    cmeta__chol_inv(M, n, W);
+    /* B = W X_b, then X'WX += X_b'B, X'Wy += B'y_b */
+    form_B(c, n, rw, W);
+    for (size_t i = 0; i < n; i++) {
+        const double *x = c->X + rw[i] * p;
+        double yi = c->y[rw[i]];
+        for (size_t a = 0; a < p; a++) {
+            c->XWy[a] += c->B[i * p + a] * yi;
+            for (size_t e = 0; e < p; e++) c->XWX[a * p + e] += x[a] * c->B[i * p + e];
         }
     }
+    return 0;
+}
+
+/* A = (X'WX)^-1 (symmetrised first), log|X'WX| and beta = A X'Wy; 0, or -2 when X'WX is not
+ * positive definite */
+static int solve_beta(mvctx *c)
+{
+    size_t p = c->p;
     for (size_t a = 0; a < p; a++) /* symmetric in exact arithmetic */
         for (size_t e = 0; e < a; e++)
             c->XWX[a * p + e] = c->XWX[e * p + a] = 0.5 * (c->XWX[a * p + e] + c->XWX[e * p + a]);
@@ -461,9 +474,14 @@ static int evaluate(mvctx *c, const double *sig, int deriv, size_t *badblock)
         for (size_t e = 0; e < p; e++) t += c->A[a * p + e] * c->XWy[e];
         c->beta[a] = t;
     }
-    /* pass 2: residuals, Py, and the derivative sums */
-    c->rss = 0;
-    if (deriv && c->term) {
+    return 0;
+}
+
+/* zero the derivative sums that pass 2 accumulates */
+static void zero_sums(mvctx *c)
+{
+    size_t p = c->p, s = c->s;
+    if (c->term) {
         size_t np = c->np;
         memset(c->trWG, 0, np * sizeof(double));
         memset(c->quad, 0, np * sizeof(double));
@@ -475,7 +493,7 @@ static int evaluate(mvctx *c, const double *sig, int deriv, size_t *badblock)
         memset(c->tr2, 0, np * np * sizeof(double));
         memset(c->q2, 0, np * np * sizeof(double));
         memset(c->H2, 0, np * np * p * p * sizeof(double));
-    } else if (deriv) {
+    } else {
         memset(c->trWG, 0, s * sizeof(double));
         memset(c->quad, 0, s * sizeof(double));
         memset(c->T1, 0, s * s * sizeof(double));
@@ -484,119 +502,94 @@ static int evaluate(mvctx *c, const double *sig, int deriv, size_t *badblock)
         memset(c->K, 0, s * s * p * p * sizeof(double));
         memset(c->bu, 0, s * p * sizeof(double));
     }
-    for (size_t b = 0; b < c->nb; b++) {
-        size_t n = c->bstart[b + 1] - c->bstart[b], nm = c->nmax;
-        const size_t *rw = c->rows + c->bstart[b];
-        const double *W = c->Wb + c->moff[b];
-        double *r = c->tmp, *Pr = c->Pr;
+}
+
+/* The derivative sums of one block for the random intercepts (no term): per component the
+ * local level ids, W's row sums per level (Rs), trWG, quad, u = G Py, G B, W G B, H and bu;
+ * then per pair T1, S and K (see the header of this file) */
+static void ri_block(mvctx *c, size_t n, const size_t *rw, const double *W, const double *Pr)
+{
+    size_t p = c->p, s = c->s, nm = c->nmax;
+    size_t loff = 0;
+    for (size_t q = 0; q < s; q++) {
+        const size_t *lv = c->re[q].level;
+        size_t *map = c->map + loff, *lid = c->lid + q * nm, m = 0;
+        loff += c->re[q].nlevels;
         for (size_t i = 0; i < n; i++) {
-            double t = c->y[rw[i]];
-            for (size_t a = 0; a < p; a++) t -= c->X[rw[i] * p + a] * c->beta[a];
-            r[i] = t;
+            size_t L = lv[rw[i]];
+            if (map[L] == SIZE_MAX) map[L] = m++;
+            lid[i] = map[L];
         }
-        for (size_t i = 0; i < n; i++) {
-            double t = 0;
-            for (size_t j = 0; j < n; j++) t += W[i * n + j] * r[j];
-            Pr[i] = t;
-            c->rss += r[i] * t;
-        }
-        if (!deriv) continue;
-        /* B = W X_b again (pass 1's was overwritten by later blocks) */
+        for (size_t i = 0; i < n; i++) map[lv[rw[i]]] = SIZE_MAX;
+        c->nl[q] = m;
+        /* Rs_q[i][g] = sum_{j in g} W_ij; tr(W G_q) = sum_i Rs_q[i][lid_i] */
+        double *R = c->Rs + q * nm * nm;
+        memset(R, 0, n * m * sizeof(double));
+        for (size_t i = 0; i < n; i++)
+            for (size_t j = 0; j < n; j++) R[i * m + lid[j]] += W[i * n + j];
+        for (size_t i = 0; i < n; i++) c->trWG[q] += R[i * m + lid[i]];
+        /* level sums of Py: quad = sum_g (sum_{i in g} Py_i)^2, u = G_q Py */
+        double *ls = c->lsum;
+        memset(ls, 0, m * sizeof(double));
+        for (size_t i = 0; i < n; i++) ls[lid[i]] += Pr[i];
+        for (size_t g = 0; g < m; g++) c->quad[q] += ls[g] * ls[g];
+        double *u = c->u + q * nm;
+        for (size_t i = 0; i < n; i++) u[i] = ls[lid[i]];
+        /* GB_q = G_q B (level sums of B's rows) */
+        double *GB = c->GB + q * nm * p;
+        memset(c->lsum, 0, m * p * sizeof(double));
+        for (size_t i = 0; i < n; i++)
+            for (size_t a = 0; a < p; a++) c->lsum[lid[i] * p + a] += c->B[i * p + a];
+        for (size_t i = 0; i < n; i++)
+            for (size_t a = 0; a < p; a++) GB[i * p + a] = c->lsum[lid[i] * p + a];
+        /* QB_q = W G_q B = W GB_q */
+        double *QB = c->QB + q * nm * p;
         for (size_t i = 0; i < n; i++)
             for (size_t a = 0; a < p; a++) {
                 double t = 0;
-                for (size_t j = 0; j < n; j++) t += W[i * n + j] * c->X[rw[j] * p + a];
-                c->B[i * p + a] = t;
+                for (size_t j = 0; j < n; j++) t += W[i * n + j] * GB[j * p + a];
+                QB[i * p + a] = t;
             }
-        if (c->term) {
-            gen_block(c, sig, n, rw, W, Pr);
-            continue;
-        }
-        size_t loff = 0;
-        for (size_t q = 0; q < s; q++) {
-            const size_t *lv = c->re[q].level;
-            size_t *map = c->map + loff, *lid = c->lid + q * nm, m = 0;
-            loff += c->re[q].nlevels;
+        /* H_q += B'G_q B; bu_q += B'u_q */
+        double *Hq = c->H + q * p * p;
+        for (size_t i = 0; i < n; i++)
+            for (size_t a = 0; a < p; a++) {
+                c->bu[q * p + a] += c->B[i * p + a] * u[i];
+                for (size_t e = 0; e < p; e++) Hq[a * p + e] += c->B[i * p + a] * GB[i * p + e];
+            }
+    }
+    for (size_t q = 0; q < s; q++)
+        for (size_t d = 0; d <= q; d++) {
+            /* T1 += tr(W G_q W G_d) = sum_ij Rs_q[i][lid_q j] Rs_d[j][lid_d i] */
+            const double *Rq = c->Rs + q * nm * nm, *Rd = c->Rs + d * nm * nm;
+            const size_t *lq = c->lid + q * nm, *ld = c->lid + d * nm;
+            size_t mq = c->nl[q], md = c->nl[d];
+            double t1 = 0, sv = 0;
+            for (size_t i = 0; i < n; i++)
+                for (size_t j = 0; j < n; j++) t1 += Rq[i * mq + lq[j]] * Rd[j * md + ld[i]];
+            c->T1[q * s + d] += t1;
+            /* S += u_q' W u_d */
+            const double *uq = c->u + q * nm, *ud = c->u + d * nm;
             for (size_t i = 0; i < n; i++) {
-                size_t L = lv[rw[i]];
-                if (map[L] == SIZE_MAX) map[L] = m++;
-                lid[i] = map[L];
+                double t = 0;
+                for (size_t j = 0; j < n; j++) t += W[i * n + j] * ud[j];
+                sv += uq[i] * t;
             }
-            for (size_t i = 0; i < n; i++) map[lv[rw[i]]] = SIZE_MAX;
-            c->nl[q] = m;
-            /* Rs_q[i][g] = sum_{j in g} W_ij; tr(W G_q) = sum_i Rs_q[i][lid_i] */
-            double *R = c->Rs + q * nm * nm;
-            memset(R, 0, n * m * sizeof(double));
+            c->S[q * s + d] += sv;
+            /* K_qd += (G_q B)'(W G_d B) */
+            double *Kqd = c->K + (q * s + d) * p * p;
+            const double *GBq = c->GB + q * nm * p, *QBd = c->QB + d * nm * p;
             for (size_t i = 0; i < n; i++)
-                for (size_t j = 0; j < n; j++) R[i * m + lid[j]] += W[i * n + j];
-            for (size_t i = 0; i < n; i++) c->trWG[q] += R[i * m + lid[i]];
-            /* level sums of Py: quad = sum_g (sum_{i in g} Py_i)^2, u = G_q Py */
-            double *ls = c->lsum;
-            memset(ls, 0, m * sizeof(double));
-            for (size_t i = 0; i < n; i++) ls[lid[i]] += Pr[i];
-            for (size_t g = 0; g < m; g++) c->quad[q] += ls[g] * ls[g];
-            double *u = c->u + q * nm;
-            for (size_t i = 0; i < n; i++) u[i] = ls[lid[i]];
-            /* GB_q = G_q B (level sums of B's rows) */
-            double *GB = c->GB + q * nm * p;
-            memset(c->lsum, 0, m * p * sizeof(double));
-            for (size_t i = 0; i < n; i++)
-                for (size_t a = 0; a < p; a++) c->lsum[lid[i] * p + a] += c->B[i * p + a];
-            for (size_t i = 0; i < n; i++)
-                for (size_t a = 0; a < p; a++) GB[i * p + a] = c->lsum[lid[i] * p + a];
-            /* QB_q = W G_q B = W GB_q */
-            double *QB = c->QB + q * nm * p;
-            for (size_t i = 0; i < n; i++)
-                for (size_t a = 0; a < p; a++) {
-                    double t = 0;
-                    for (size_t j = 0; j < n; j++) t += W[i * n + j] * GB[j * p + a];
-                    QB[i * p + a] = t;
-                }
-            /* H_q += B'G_q B; bu_q += B'u_q */
-            double *Hq = c->H + q * p * p;
-            for (size_t i = 0; i < n; i++)
-                for (size_t a = 0; a < p; a++) {
-                    c->bu[q * p + a] += c->B[i * p + a] * u[i];
-                    for (size_t e = 0; e < p; e++) Hq[a * p + e] += c->B[i * p + a] * GB[i * p + e];
-                }
+                for (size_t a = 0; a < p; a++)
+                    for (size_t e = 0; e < p; e++) Kqd[a * p + e] += GBq[i * p + a] * QBd[i * p + e];
         }
-        for (size_t q = 0; q < s; q++)
-            for (size_t d = 0; d <= q; d++) {
-                /* T1 += tr(W G_q W G_d) = sum_ij Rs_q[i][lid_q j] Rs_d[j][lid_d i] */
-                const double *Rq = c->Rs + q * nm * nm, *Rd = c->Rs + d * nm * nm;
-                const size_t *lq = c->lid + q * nm, *ld = c->lid + d * nm;
-                size_t mq = c->nl[q], md = c->nl[d];
-                double t1 = 0, sv = 0;
-                for (size_t i = 0; i < n; i++)
-                    for (size_t j = 0; j < n; j++) t1 += Rq[i * mq + lq[j]] * Rd[j * md + ld[i]];
-                c->T1[q * s + d] += t1;
-                /* S += u_q' W u_d */
-                const double *uq = c->u + q * nm, *ud = c->u + d * nm;
-                for (size_t i = 0; i < n; i++) {
-                    double t = 0;
-                    for (size_t j = 0; j < n; j++) t += W[i * n + j] * ud[j];
-                    sv += uq[i] * t;
-                }
-                c->S[q * s + d] += sv;
-                /* K_qd += (G_q B)'(W G_d B) */
-                double *Kqd = c->K + (q * s + d) * p * p;
-                const double *GBq = c->GB + q * nm * p, *QBd = c->QB + d * nm * p;
-                for (size_t i = 0; i < n; i++)
-                    for (size_t a = 0; a < p; a++)
-                        for (size_t e = 0; e < p; e++) Kqd[a * p + e] += GBq[i * p + a] * QBd[i * p + e];
-            }
-    }
-    double l2pi = log(2 * M_PI);
-    c->llML = -0.5 * (double)c->k * l2pi - 0.5 * c->logdetM - 0.5 * c->rss;
-    c->llREML = -0.5 * (double)(c->k - p) * l2pi + 0.5 * c->logdetXX - 0.5 * c->logdetM -
-                0.5 * c->logdetXWX - 0.5 * c->rss;
-    c->ll = c->reml ? c->llREML : c->llML;
-    if (!deriv) return 0;
-    if (c->term) {
-        gen_finish(c);
-        return 0;
-    }
-    /* score, Fisher and observed information */
+}
+
+/* score, Fisher and observed information of a random-intercepts model from ri_block's sums
+ * (the formulas in the header of this file) */
+static void ri_finish(mvctx *c)
+{
+    size_t p = c->p, s = c->s;
     for (size_t q = 0; q < s; q++) {
         double tr = c->trWG[q];
         if (c->reml) {
@@ -635,6 +628,59 @@ static int evaluate(mvctx *c, const double *sig, int deriv, size_t *badblock)
             c->Jobs[q * s + d] = c->Jobs[d * s + q] = -0.5 * T + uPu;
         }
     }
+}
+
+/* One evaluation at the parameters (np values: sigma2, then the term's). deriv: also score
+ * and information. Returns 0, -1 when a block of M is not positive definite (*badblock set) or
+ * the term's parameters are outside their domain, -2 when X'WX is not. */
+static int evaluate(mvctx *c, const double *sig, int deriv, size_t *badblock)
+{
+    size_t p = c->p;
+    if (c->term && term_G(c, sig, badblock) != 0) return -1;
+    memset(c->XWX, 0, p * p * sizeof(double));
+    memset(c->XWy, 0, p * sizeof(double));
+    c->logdetM = 0;
+    /* pass 1: W by block, X'WX, X'Wy */
+    for (size_t b = 0; b < c->nb; b++)
+        if (pass1_block(c, sig, b, badblock) != 0) return -1;
+    if (solve_beta(c) != 0) return -2;
+    /* pass 2: residuals, Py, and the derivative sums */
+    c->rss = 0;
+    if (deriv) zero_sums(c);
+    for (size_t b = 0; b < c->nb; b++) {
+        size_t n = c->bstart[b + 1] - c->bstart[b];
+        const size_t *rw = c->rows + c->bstart[b];
+        const double *W = c->Wb + c->moff[b];
+        double *r = c->tmp, *Pr = c->Pr;
+        for (size_t i = 0; i < n; i++) {
+            double t = c->y[rw[i]];
+            for (size_t a = 0; a < p; a++) t -= c->X[rw[i] * p + a] * c->beta[a];
+            r[i] = t;
+        }
+        for (size_t i = 0; i < n; i++) {
+            double t = 0;
+            for (size_t j = 0; j < n; j++) t += W[i * n + j] * r[j];
+            Pr[i] = t;
+            c->rss += r[i] * t;
+        }
+        if (!deriv) continue;
+        /* B = W X_b again (pass 1's was overwritten by later blocks) */
+        form_B(c, n, rw, W);
+        if (c->term)
+            gen_block(c, sig, n, rw, W, Pr);
+        else
+            ri_block(c, n, rw, W, Pr);
+    }
+    double l2pi = log(2 * M_PI);
+    c->llML = -0.5 * (double)c->k * l2pi - 0.5 * c->logdetM - 0.5 * c->rss;
+    c->llREML = -0.5 * (double)(c->k - p) * l2pi + 0.5 * c->logdetXX - 0.5 * c->logdetM -
+                0.5 * c->logdetXWX - 0.5 * c->rss;
+    c->ll = c->reml ? c->llREML : c->llML;
+    if (!deriv) return 0;
+    if (c->term)
+        gen_finish(c);
+    else
+        ri_finish(c);
     return 0;
 }
 
