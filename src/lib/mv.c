@@ -847,6 +847,54 @@ int cmeta_mv_structure_parse(const char *name, cmeta_mv_structure *out)
     return -1;
 }
 
+/* The data checks of cmeta_mv_ex: enough rows, positive finite variances, levels and
+ * covariance elements in range, no two random factors grouping the rows identically */
+static cmeta_status check_data(const double *y, const double *vi, size_t k, const cmeta_mv_cov *cov,
+                               size_t ncov, size_t p, const cmeta_mv_random *re, size_t s,
+                               cmeta_error *err)
+{
+    if (k <= p)
+        return cmeta_error_set(err, CMETA_EDATA,
+                               "too few effect sizes for the model: %zu, with %zu coefficients", k, p);
+    for (size_t i = 0; i < k; i++)
+        if (!isfinite(y[i]) || !(vi[i] > 0) || !isfinite(vi[i])) {
+            if (err) err->index = (long)i;
+            return cmeta_error_set(err, CMETA_EDATA, "the sampling variance must be positive and finite");
+        }
+    for (size_t q = 0; q < s; q++)
+        for (size_t i = 0; i < k; i++)
+            if (re[q].level[i] >= re[q].nlevels)
+                return cmeta_error_set(err, CMETA_EUSAGE, "mv: level out of range");
+    for (size_t a = 0; a < ncov; a++)
+        if (cov[a].i >= k || cov[a].j >= k || cov[a].i == cov[a].j || !isfinite(cov[a].value))
+            return cmeta_error_set(err, CMETA_EUSAGE, "mv: bad covariance element");
+    /* two factors that group the rows identically cannot be told apart (the likelihood is flat
+     * along sigma2_q + sigma2_r): refused (metafor fits them and splits the sum arbitrarily) */
+    for (size_t q = 0; q < s; q++)
+        for (size_t r = q + 1; r < s; r++) {
+            size_t *mq = CMETA__NEW(size_t, re[q].nlevels), *mr = CMETA__NEW(size_t, re[r].nlevels);
+            int same = 1;
+            if (!mq || !mr) {
+                cmeta_free(mq), cmeta_free(mr);
+                return cmeta__nomem(err);
+            }
+            for (size_t l = 0; l < re[q].nlevels; l++) mq[l] = SIZE_MAX;
+            for (size_t l = 0; l < re[r].nlevels; l++) mr[l] = SIZE_MAX;
+            for (size_t i = 0; i < k && same; i++) {
+                size_t a = re[q].level[i], b = re[r].level[i];
+                if (mq[a] == SIZE_MAX && mr[b] == SIZE_MAX) mq[a] = b, mr[b] = a;
+                else same = mq[a] == b && mr[b] == a;
+            }
+            cmeta_free(mq), cmeta_free(mr);
+            if (same)
+                return cmeta_error_set(err, CMETA_EDATA,
+                                       "the random factors '%s' and '%s' group the effect sizes "
+                                       "identically: their variance components cannot be told apart",
+                                       re[q].name ? re[q].name : "?", re[r].name ? re[r].name : "?");
+        }
+    return CMETA_OK;
+}
+
 cmeta_status cmeta_mv_ex(const double *y, const double *vi, size_t k, const cmeta_mv_cov *cov,
                          size_t ncov, const double *X, size_t p, int intercept,
                          const cmeta_mv_random *re, size_t s, const cmeta_mv_term *term,
@@ -883,46 +931,8 @@ cmeta_status cmeta_mv_ex(const double *y, const double *vi, size_t k, const cmet
                 return cmeta_error_set(err, CMETA_EUSAGE, "mv: level out of range");
     }
     size_t np = s + nt + nr;
-    if (k <= p)
-        return cmeta_error_set(err, CMETA_EDATA,
-                               "too few effect sizes for the model: %zu, with %zu coefficients", k, p);
-    for (size_t i = 0; i < k; i++)
-        if (!isfinite(y[i]) || !(vi[i] > 0) || !isfinite(vi[i])) {
-            if (err) err->index = (long)i;
-            return cmeta_error_set(err, CMETA_EDATA, "the sampling variance must be positive and finite");
-        }
-    for (size_t q = 0; q < s; q++)
-        for (size_t i = 0; i < k; i++)
-            if (re[q].level[i] >= re[q].nlevels)
-                return cmeta_error_set(err, CMETA_EUSAGE, "mv: level out of range");
-    for (size_t a = 0; a < ncov; a++)
-        if (cov[a].i >= k || cov[a].j >= k || cov[a].i == cov[a].j || !isfinite(cov[a].value))
-            return cmeta_error_set(err, CMETA_EUSAGE, "mv: bad covariance element");
-
-    /* two factors that group the rows identically cannot be told apart (the likelihood is flat
-     * along sigma2_q + sigma2_r): refused (metafor fits them and splits the sum arbitrarily) */
-    for (size_t q = 0; q < s; q++)
-        for (size_t r = q + 1; r < s; r++) {
-            size_t *mq = CMETA__NEW(size_t, re[q].nlevels), *mr = CMETA__NEW(size_t, re[r].nlevels);
-            int same = 1;
-            if (!mq || !mr) {
-                cmeta_free(mq), cmeta_free(mr);
-                return cmeta__nomem(err);
-            }
-            for (size_t l = 0; l < re[q].nlevels; l++) mq[l] = SIZE_MAX;
-            for (size_t l = 0; l < re[r].nlevels; l++) mr[l] = SIZE_MAX;
-            for (size_t i = 0; i < k && same; i++) {
-                size_t a = re[q].level[i], b = re[r].level[i];
-                if (mq[a] == SIZE_MAX && mr[b] == SIZE_MAX) mq[a] = b, mr[b] = a;
-                else same = mq[a] == b && mr[b] == a;
-            }
-            cmeta_free(mq), cmeta_free(mr);
-            if (same)
-                return cmeta_error_set(err, CMETA_EDATA,
-                                       "the random factors '%s' and '%s' group the effect sizes "
-                                       "identically: their variance components cannot be told apart",
-                                       re[q].name ? re[q].name : "?", re[r].name ? re[r].name : "?");
-        }
+    cmeta_status cs = check_data(y, vi, k, cov, ncov, p, re, s, err);
+    if (cs != CMETA_OK) return cs;
     mvctx c;
     memset(&c, 0, sizeof c);
     c.k = k, c.p = p, c.s = s, c.y = y, c.X = X, c.re = re;
