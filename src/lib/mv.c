@@ -895,6 +895,36 @@ static cmeta_status check_data(const double *y, const double *vi, size_t k, cons
     return CMETA_OK;
 }
 
+/* tr(P) at the last evaluation (V only) -> the typical sampling variance (k - p) / tr(P) of
+ * the multilevel I^2 (see cmeta_mv_ex); BB: p x p scratch */
+static double typical_v(const mvctx *c, double *BB)
+{
+    size_t p = c->p, nb = c->nb, k = c->k;
+    const double *X = c->X;
+    double trW = 0;
+    memset(BB, 0, p * p * sizeof *BB);
+    for (size_t b = 0; b < nb; b++) {
+        size_t n = c->bstart[b + 1] - c->bstart[b];
+        const size_t *rw = c->rows + c->bstart[b];
+        const double *Wm = c->Wb + c->moff[b];
+        for (size_t i = 0; i < n; i++) {
+            trW += Wm[i * n + i];
+            for (size_t a = 0; a < p; a++) {
+                double t = 0;
+                for (size_t j = 0; j < n; j++) t += Wm[i * n + j] * X[rw[j] * p + a];
+                c->B[i * p + a] = t;
+            }
+        }
+        for (size_t i = 0; i < n; i++)
+            for (size_t a = 0; a < p; a++)
+                for (size_t e = 0; e < p; e++) BB[a * p + e] += c->B[i * p + a] * c->B[i * p + e];
+    }
+    double t = 0;
+    for (size_t a = 0; a < p; a++)
+        for (size_t e = 0; e < p; e++) t += c->A[a * p + e] * BB[e * p + a];
+    return (double)(k - p) / (trW - t);
+}
+
 cmeta_status cmeta_mv_ex(const double *y, const double *vi, size_t k, const cmeta_mv_cov *cov,
                          size_t ncov, const double *X, size_t p, int intercept,
                          const cmeta_mv_random *re, size_t s, const cmeta_mv_term *term,
@@ -1104,31 +1134,7 @@ cmeta_status cmeta_mv_ex(const double *y, const double *vi, size_t k, const cmet
      * multivariate models", after Nakagawa & Santos 2012): with W = V^-1 and
      * P = W - W X (X'WX)^-1 X'W, v = (k - p) / tr(P); tr(P) = sum_b tr(W_b) - tr(A sum_b B_b'B_b),
      * B_b = W_b X_b (A = (X'V^-1 X)^-1 of this evaluation, W_b its blocks) */
-    double vtyp;
-    {
-        double trW = 0, *BB = XX; /* p x p */
-        memset(BB, 0, p * p * sizeof *BB);
-        for (size_t b = 0; b < nb; b++) {
-            size_t n = c.bstart[b + 1] - c.bstart[b];
-            const size_t *rw = c.rows + c.bstart[b];
-            const double *Wm = c.Wb + c.moff[b];
-            for (size_t i = 0; i < n; i++) {
-                trW += Wm[i * n + i];
-                for (size_t a = 0; a < p; a++) {
-                    double t = 0;
-                    for (size_t j = 0; j < n; j++) t += Wm[i * n + j] * X[rw[j] * p + a];
-                    c.B[i * p + a] = t;
-                }
-            }
-            for (size_t i = 0; i < n; i++)
-                for (size_t a = 0; a < p; a++)
-                    for (size_t e = 0; e < p; e++) BB[a * p + e] += c.B[i * p + a] * c.B[i * p + e];
-        }
-        double t = 0;
-        for (size_t a = 0; a < p; a++)
-            for (size_t e = 0; e < p; e++) t += c.A[a * p + e] * BB[e * p + a];
-        vtyp = (double)(k - p) / (trW - t);
-    }
+    double vtyp = typical_v(&c, XX);
     /* the term's bookkeeping: k.lvl (outer levels holding each inner level), the pairs'
      * co-occurrences (UN), the outer levels that occur */
     if (term) {
