@@ -235,6 +235,30 @@ int cli_forest_derived(const cli_opts *o, const cmeta_render_opts *ro);
 /* The funnel plot options of o (title, axis title, limits, ticks). */
 void cli_funnel_opts(const cli_opts *o, cmeta_funnel_opts *fo);
 
+/* The plotting commands' shared part (cli_plotopts.c; forest, funnel, plot): their state, set
+ * up by cli_fig_start (cli_start, then -o checked when check_output: -1 to go on, else the exit
+ * code with the options already freed); cli_fig_fit: d's studies, the model chosen (--model
+ * auto) and, when fit is set, fitted to every study; cli_fig_measurer: the drawing backend
+ * checked and a text measurer made; cli_fig_write: plot rendered to -o with the drawing
+ * options; cli_fig_free frees it all. Each returns 0, or the exit code (message printed). */
+typedef struct {
+    cli_opts o;
+    cmeta_warnings w;
+    cmeta_table *t;
+    cmeta_data *d;
+    cmeta_studies s;        /* cli_fig_fit */
+    cmeta_model_choice mc;  /* cli_fig_fit */
+    cmeta_fit *fit;         /* cli_fig_fit with fit: the pooled fit over every study */
+    cmeta_text_measurer *tm;
+    cmeta_plot plot;
+    cmeta_error err;
+} cli_fig;
+int cli_fig_start(cli_fig *g, int argc, char **argv, int check_output);
+int cli_fig_fit(cli_fig *g, int fit);
+int cli_fig_measurer(cli_fig *g);
+int cli_fig_write(cli_fig *g);
+void cli_fig_free(cli_fig *g);
+
 /* The unknown pre-post correlation (cli_risweep.c, issue 16): the --ri-sweep grid (a new array,
  * sorted; 0, or the exit code with msg); cli_load for pool and forest, *ri_mode = 1 when the run
  * is a sweep or the file has ri_lb/ri_ub (studies without ri kept for it); the report (forest:

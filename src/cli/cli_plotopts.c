@@ -1,5 +1,6 @@
 /* cli_plotopts.c - issue 17's figure controls: from the parsed options to the library's
- * forest, funnel and drawing options (forest, funnel and batch --plots). */
+ * forest, funnel and drawing options (forest, funnel and batch --plots); and the part the
+ * plotting commands (forest, funnel, plot) share, cli_fig_*. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -230,4 +231,60 @@ int cli_forest_opts(const cli_opts *o, const cmeta_table *t, const cmeta_data *d
     if (o->annotate && (rc = annotate(o, t, d, fo, annot))) return rc;
     if ((rc = cli_rob_columns(o, t, d, fo, annot))) return rc;
     return 0;
+}
+
+/* ---- the plotting commands' shared part ------------------------------------------------ */
+
+int cli_fig_start(cli_fig *g, int argc, char **argv, int check_output)
+{
+    memset(g, 0, sizeof *g);
+    int rc = cli_start(argc, argv, &g->o);
+    if (rc >= 0) return rc;
+    if (check_output && (rc = cli_plot_check_output(&g->o))) {
+        cli_opts_free(&g->o);
+        return rc;
+    }
+    cmeta_warnings_init(&g->w);
+    cmeta_error_clear(&g->err);
+    return -1;
+}
+
+int cli_fig_fit(cli_fig *g, int fit)
+{
+    int rc;
+    cmeta_studies_from_data(g->d, &g->o.data.escalc, &g->s);
+    if ((rc = cli_choose_model(&g->o, &g->s, &g->mc))) return rc;
+    if (!fit) return 0;
+    size_t *idx = malloc(g->d->k * sizeof *idx);
+    if (!idx) return cli_failf(4, "out of memory");
+    for (size_t i = 0; i < g->d->k; i++) idx[i] = i;
+    cmeta_status st = cmeta_fit_subset(&g->s, idx, g->d->k, &g->mc.opts, &g->fit, &g->w, &g->err);
+    free(idx);
+    return st != CMETA_OK ? cli_fail(&g->err) : 0;
+}
+
+int cli_fig_measurer(cli_fig *g)
+{
+    if (cmeta_plot_backend_ready(&g->err) != CMETA_OK) return cli_fail(&g->err);
+    if (cmeta_text_measurer_new(&g->tm) != CMETA_OK) return cli_failf(4, "out of memory");
+    return 0;
+}
+
+int cli_fig_write(cli_fig *g)
+{
+    cmeta_render_opts ro;
+    cli_render_opts(&g->o, &ro);
+    return cli_plot_write_opts(&g->plot, g->o.output, &ro);
+}
+
+void cli_fig_free(cli_fig *g)
+{
+    cmeta_plot_free(&g->plot);
+    cmeta_text_measurer_free(g->tm);
+    cmeta_plot_cleanup_at_exit();
+    cmeta_fit_free(g->fit);
+    cmeta_data_free(g->d);
+    cmeta_table_free(g->t);
+    cmeta_warnings_free(&g->w);
+    cli_opts_free(&g->o);
 }

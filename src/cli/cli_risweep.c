@@ -278,8 +278,8 @@ static int mixed_inputs(const cli_opts *o, const cmeta_table *t, const cmeta_dat
     return rc;
 }
 
-int cli_risweep_report(const cli_opts *o, const char *output, const cmeta_table *t, const cmeta_data *d,
-                       cmeta_warnings *w, int forest)
+/* The options that do not go with a sweep or a box (1 and one stderr line, or 0). */
+static int check_options(const cli_opts *o, int forest)
 {
     if (o->subgroup) return cli_failf(1, "--ri-sweep and ri_lb/ri_ub: not with --subgroup");
     if (o->model_auto) return cli_failf(1, "--ri-sweep and ri_lb/ri_ub: not with --model auto (the model would change with ri)");
@@ -287,10 +287,103 @@ int cli_risweep_report(const cli_opts *o, const char *output, const cmeta_table 
     if (!forest && !o->ri_sweep && o->format == CLI_FMT_CSV)
         return cli_failf(1, "%s: ri_lb/ri_ub without --ri-sweep: --format csv writes the sweep's rows; use text or json "
                             "for the range over the corners", o->inputs[0]);
+    return 0;
+}
+
+/* Each study's ri: its own, or --ri, or NAN (swept; counted in *k_swept); 0 for a mixed design's
+ * two-group rows. */
+static void study_ri(const cli_opts *o, const cmeta_table *t, const cmeta_data *d, double *ri, size_t *k_swept)
+{
+    long rcol = cmeta_table_find(t, "ri");
+    for (size_t i = 0; i < d->k; i++) {
+        if (d->measures && cmeta_measure_family(d->measures[i]) != CMETA_FAMILY_PREPOST) {
+            ri[i] = 0; /* not read: a two-group study's yi/vi do not depend on ri */
+            continue;
+        }
+        int lacks = rcol < 0 || cmeta_cell_is_missing(cmeta_table_cell(t, d->row[i], (size_t)rcol));
+        double own = NAN;
+        if (!lacks && cmeta_parse_double(cmeta_table_cell(t, d->row[i], (size_t)rcol), &own, NULL) != CMETA_OK) own = NAN;
+        ri[i] = lacks && !o->data.ri_set ? NAN : lacks ? o->data.ri : d->ri ? d->ri[i] : own;
+        *k_swept += lacks && !o->data.ri_set;
+    }
+}
+
+/* The box's interval [lb, ub] of each study: its ri_lb/ri_ub, else its ri, else the sweep's
+ * ends (grid[0], grid[n - 1]; counted in *k_box_swept); an error for a study with none. */
+static int box_ranges(const cmeta_table *t, const cmeta_data *d, const double *ri, const double *grid, size_t n,
+                      double *lb, double *ub, size_t *k_box_swept)
+{
+    int rc;
+    if ((rc = read_ranges(t, d, lb, ub))) return rc;
+    for (size_t i = 0; i < d->k; i++) {
+        if (d->measures && cmeta_measure_family(d->measures[i]) != CMETA_FAMILY_PREPOST) {
+            char des[48];
+            if (!isnan(lb[i]))
+                return fail_study(t, d, i, cmeta_table_find_raw(t, "ri_lb"), "ri_lb/ri_ub apply to pre/post rows, "
+                                  "not to a %s row (its effect size does not depend on ri)",
+                                  cmeta_measure_design(d->measures[i], des, sizeof des));
+            lb[i] = ub[i] = ri[i];
+            continue;
+        }
+        if (!isnan(lb[i])) continue;
+        if (!isnan(ri[i])) lb[i] = ub[i] = ri[i];
+        else if (n) lb[i] = grid[0], ub[i] = grid[n - 1], (*k_box_swept)++;
+        else return fail_study(t, d, i, -1, "no ri and no ri_lb/ri_ub: give them, or --ri R, or --ri-sweep");
+    }
+    return 0;
+}
+
+/* The sweep over grid (pts) with its tipping points, and the box over [lb, ub] when wanted
+ * (box NULL: not); an error naming the study when one is at fault. */
+static int sweep_and_box(const cmeta_ri_studies *rs, const double *grid, size_t n, const cmeta_fit_opts *fo,
+                         cmeta_ri_point *pts, cmeta_ri_tip **tips, size_t *ntips, const double *lb, const double *ub,
+                         cmeta_ri_box *box, const cmeta_table *t, const cmeta_data *d)
+{
+    cmeta_error err;
+    cmeta_error_clear(&err);
+    cmeta_status st = CMETA_OK;
+    if (n) {
+        st = cmeta_ri_sweep(rs, grid, n, fo, pts, &err);
+        if (st == CMETA_OK) st = cmeta_ri_tipping(rs, pts, n, fo, RI_ROOT_TOL, tips, ntips, &err);
+    }
+    if (st == CMETA_OK && box) st = cmeta_ri_box_eval(rs, lb, ub, fo, box, &err);
+    if (st != CMETA_OK) {
+        if (st == CMETA_EDATA && err.index >= 0 && (size_t)err.index < d->k)
+            return fail_study(t, d, (size_t)err.index, -1, "%s", err.message);
+        return cli_fail_status(st, &err);
+    }
+    return 0;
+}
+
+/* The results written: the plot (forest's output, or --plot), and pool's text, JSON or CSV to
+ * output; then the warnings (not with JSON, which holds them). */
+static int write_results(const cli_opts *o, const char *output, int forest, const cmeta_ri_report *r,
+                         cmeta_warnings *w)
+{
+    int rc = 0;
+    cli_out out = {0};
+    const char *plot = forest ? output : o->plot;
+    if (plot && (rc = cli_riplot_write(plot, r))) return rc;
+    if (!forest) {
+        if ((rc = cli_out_open(&out, output))) return rc;
+        if ((rc = cli_report_status(cmeta_report_ri(out.fp, (int)o->format, r, w)))) {
+            cli_out_abort(&out);
+            return rc;
+        }
+        rc = cli_out_commit(&out);
+    }
+    if (!rc && (forest || o->format != CLI_FMT_JSON)) cli_print_warnings(w);
+    return rc;
+}
+
+int cli_risweep_report(const cli_opts *o, const char *output, const cmeta_table *t, const cmeta_data *d,
+                       cmeta_warnings *w, int forest)
+{
+    int rc = check_options(o, forest);
+    if (rc) return rc;
     size_t k = d->k, n = 0, ntips = 0;
     double *grid = NULL;
     char msg[256];
-    int rc = 0;
     if (o->ri_sweep && (rc = cli_ri_grid_parse(o->ri_sweep, &grid, &n, msg, sizeof msg)))
         return cli_failf(rc, "%s", msg);
     cmeta_studies s0;
@@ -305,7 +398,6 @@ int cli_risweep_report(const cli_opts *o, const char *output, const cmeta_table 
     cmeta_ri_point *pts = n ? malloc(n * sizeof *pts) : NULL;
     cmeta_ri_tip *tips = NULL;
     cmeta_ri_box box;
-    cli_out out = {0};
     int want_box = !forest && has_range_cols(t); /* the box is text: pool's */
     size_t k_swept = 0, k_box_swept = 0;
     double *mixed_buf = NULL;
@@ -324,19 +416,7 @@ int cli_risweep_report(const cli_opts *o, const char *output, const cmeta_table 
         }
         if ((rc = mixed_inputs(o, t, d, mixed_buf))) goto done;
     }
-    /* which studies have no ri of their own */
-    long rcol = cmeta_table_find(t, "ri");
-    for (size_t i = 0; i < k; i++) {
-        if (d->measures && cmeta_measure_family(d->measures[i]) != CMETA_FAMILY_PREPOST) {
-            ri[i] = 0; /* not read: a two-group study's yi/vi do not depend on ri */
-            continue;
-        }
-        int lacks = rcol < 0 || cmeta_cell_is_missing(cmeta_table_cell(t, d->row[i], (size_t)rcol));
-        double own = NAN;
-        if (!lacks && cmeta_parse_double(cmeta_table_cell(t, d->row[i], (size_t)rcol), &own, NULL) != CMETA_OK) own = NAN;
-        ri[i] = lacks && !o->data.ri_set ? NAN : lacks ? o->data.ri : d->ri ? d->ri[i] : own;
-        k_swept += lacks && !o->data.ri_set;
-    }
+    study_ri(o, t, d, ri, &k_swept);
     if (n && k_swept == 0 &&
         cmeta_warn(w, "--ri-sweep: every study has its own ri, so every row is the same fit (the sweep moves only studies without one)") != CMETA_OK) {
         rc = cli_failf(4, "out of memory");
@@ -350,44 +430,8 @@ int cli_risweep_report(const cli_opts *o, const char *output, const cmeta_table 
         rs.ni = mixed_buf + 4 * k;
         rs.measures = d->measures, rs.yi = d->yi, rs.vi = d->vi;
     }
-    cmeta_error err;
-    cmeta_error_clear(&err);
-    cmeta_status st = CMETA_OK;
-    if (want_box) {
-        if ((rc = read_ranges(t, d, lb, ub))) goto done;
-        for (size_t i = 0; i < k; i++) {
-            if (d->measures && cmeta_measure_family(d->measures[i]) != CMETA_FAMILY_PREPOST) {
-                char des[48];
-                if (!isnan(lb[i])) {
-                    rc = fail_study(t, d, i, cmeta_table_find_raw(t, "ri_lb"), "ri_lb/ri_ub apply to pre/post rows, "
-                                    "not to a %s row (its effect size does not depend on ri)",
-                                    cmeta_measure_design(d->measures[i], des, sizeof des));
-                    goto done;
-                }
-                lb[i] = ub[i] = ri[i];
-                continue;
-            }
-            if (!isnan(lb[i])) continue;
-            if (!isnan(ri[i])) lb[i] = ub[i] = ri[i];
-            else if (n) lb[i] = grid[0], ub[i] = grid[n - 1], k_box_swept++;
-            else {
-                rc = fail_study(t, d, i, -1, "no ri and no ri_lb/ri_ub: give them, or --ri R, or --ri-sweep");
-                goto done;
-            }
-        }
-    }
-    if (n) {
-        st = cmeta_ri_sweep(&rs, grid, n, fo, pts, &err);
-        if (st == CMETA_OK) st = cmeta_ri_tipping(&rs, pts, n, fo, RI_ROOT_TOL, &tips, &ntips, &err);
-    }
-    if (st == CMETA_OK && want_box) st = cmeta_ri_box_eval(&rs, lb, ub, fo, &box, &err);
-    if (st != CMETA_OK) {
-        if (st == CMETA_EDATA && err.index >= 0 && (size_t)err.index < k)
-            rc = fail_study(t, d, (size_t)err.index, -1, "%s", err.message);
-        else
-            rc = cli_fail_status(st, &err);
-        goto done;
-    }
+    if (want_box && (rc = box_ranges(t, d, ri, grid, n, lb, ub, &k_box_swept))) goto done;
+    if ((rc = sweep_and_box(&rs, grid, n, fo, pts, &tips, &ntips, lb, ub, want_box ? &box : NULL, t, d))) goto done;
     if (cli_interrupt) {
         rc = cli_failf(130, "interrupted");
         goto done;
@@ -405,17 +449,7 @@ int cli_risweep_report(const cli_opts *o, const char *output, const cmeta_table 
     r.box = want_box ? &box : NULL;
     r.k_box_fixed_swept = k_box_swept;
     r.box_lo = n ? grid[0] : NAN, r.box_hi = n ? grid[n - 1] : NAN;
-    const char *plot = forest ? output : o->plot;
-    if (plot && (rc = cli_riplot_write(plot, &r))) goto done;
-    if (!forest) {
-        if ((rc = cli_out_open(&out, output))) goto done;
-        if ((rc = cli_report_status(cmeta_report_ri(out.fp, (int)o->format, &r, w)))) {
-            cli_out_abort(&out);
-            goto done;
-        }
-        rc = cli_out_commit(&out);
-    }
-    if (!rc && (forest || o->format != CLI_FMT_JSON)) cli_print_warnings(w);
+    rc = write_results(o, output, forest, &r, w);
 done:
     free(grid), free(ri), free(lb), free(ub), free(pts), free(mixed_buf);
     cmeta_free(tips);

@@ -134,87 +134,69 @@ static const char *figure_flag_given(const cli_opts *o)
     return NULL;
 }
 
+/* The pictures other than the pooled model's forest plot: --ri-sweep's sweep plot (ri_mode) and
+ * --bayes's shrinkage intervals; --tau-prior or --mu-prior without --bayes refused. */
+static int other_picture(const cli_opts *o, cli_fig *g, int ri_mode)
+{
+    if (ri_mode && (o->forest_bayes || figure_flag_given(o)))
+        return cli_failf(1, "forest: --ri-sweep draws the sweep plot, which does not take %s",
+                         o->forest_bayes ? "--bayes" : figure_flag_given(o));
+    if (ri_mode) return cli_risweep_report(o, o->output, g->t, g->d, &g->w, 1);
+    if (o->forest_bayes) return cli_forest_bayes(o, g->d); /* --bayes: beside the observed intervals (issue 19) */
+    return cli_failf(1, "forest: --tau-prior and --mu-prior need --bayes");
+}
+
 int cmeta_cmd_forest(int argc, char **argv)
 {
-    cli_opts o;
-    int rc = cli_start(argc, argv, &o);
+    cli_fig g;
+    int rc = cli_fig_start(&g, argc, argv, 1);
     if (rc >= 0) return rc;
-    if ((rc = cli_plot_check_output(&o))) {
-        cli_opts_free(&o);
-        return rc;
-    }
-    cmeta_warnings w;
-    cmeta_warnings_init(&w);
-    cmeta_table *t = NULL;
-    cmeta_data *d = NULL;
-    cmeta_fit *fit = NULL;
-    cmeta_text_measurer *tm = NULL;
-    cmeta_plot plot;
-    memset(&plot, 0, sizeof plot);
+    const cli_opts *o = &g.o;
     sub_ctx sc;
     memset(&sc, 0, sizeof sc);
     size_t *order = NULL;
     cli_annot annot;
     memset(&annot, 0, sizeof annot);
     cmeta_render_opts ro;
-    cli_render_opts(&o, &ro);
-    cmeta_error err;
-    cmeta_error_clear(&err);
-    if (o.order && !o.forest_cumul) {
+    cli_render_opts(o, &ro);
+    if (o->order && !o->forest_cumul) {
         rc = cli_failf(1, "forest: --order needs --cumul (to sort the studies: --sort)");
         goto done;
     }
-    if ((o.forest_loo || o.forest_cumul) && (o.ri_sweep || o.forest_bayes)) {
+    if ((o->forest_loo || o->forest_cumul) && (o->ri_sweep || o->forest_bayes)) {
         rc = cli_failf(1, "forest: %s and %s do not go together (one picture per run)",
-                       o.forest_loo ? "--loo" : "--cumul", o.ri_sweep ? "--ri-sweep" : "--bayes");
+                       o->forest_loo ? "--loo" : "--cumul", o->ri_sweep ? "--ri-sweep" : "--bayes");
         goto done;
     }
-    if (o.forest_loo || o.forest_cumul) {
-        rc = cli_forest_derived(&o, &ro);
+    if (o->forest_loo || o->forest_cumul) {
+        rc = cli_forest_derived(o, &ro);
         goto done;
     }
     int ri_mode = 0; /* --ri-sweep: the picture is the sweep's (cli_risweep.c) */
-    rc = o.ri_sweep ? cli_ri_load(&o, o.inputs[0], &t, &d, &w, &ri_mode) : cli_load(&o, o.inputs[0], &t, &d, &w);
+    rc = o->ri_sweep ? cli_ri_load(o, o->inputs[0], &g.t, &g.d, &g.w, &ri_mode)
+                     : cli_load(o, o->inputs[0], &g.t, &g.d, &g.w);
     if (rc) goto done;
-    if (d->k == 0) {
-        rc = cli_failf(2, "%s: no study left to plot", o.inputs[0]);
+    if (g.d->k == 0) {
+        rc = cli_failf(2, "%s: no study left to plot", o->inputs[0]);
         goto done;
     }
-    if (ri_mode && (o.forest_bayes || figure_flag_given(&o))) {
-        rc = cli_failf(1, "forest: --ri-sweep draws the sweep plot, which does not take %s",
-                       o.forest_bayes ? "--bayes" : figure_flag_given(&o));
+    if (ri_mode || o->forest_bayes || o->tau_prior || o->mu_prior) {
+        rc = other_picture(o, &g, ri_mode);
         goto done;
     }
-    if (ri_mode) {
-        rc = cli_risweep_report(&o, o.output, t, d, &w, 1);
-        goto done;
-    }
-    if (o.forest_bayes) { /* --bayes: shrinkage intervals beside the observed ones (issue 19) */
-        rc = cli_forest_bayes(&o, d);
-        goto done;
-    }
-    if (o.tau_prior || o.mu_prior) {
-        rc = cli_failf(1, "forest: --tau-prior and --mu-prior need --bayes");
-        goto done;
-    }
-    cmeta_studies s;
-    cmeta_studies_from_data(d, &o.data.escalc, &s);
-    cmeta_model_choice mc;
-    if ((rc = cli_choose_model(&o, &s, &mc))) goto done;
-    cmeta_fit_opts fo = mc.opts;
-    int random = mc.is_random;
-    const char *reason = mc.reason;
+    if ((rc = cli_fig_fit(&g, !o->subgroup))) goto done; /* by subgroup: make_subgroups fits */
+    cmeta_fit_opts fo = g.mc.opts;
     cmeta_forest_opts fopt;
     cmeta_forest_opts_default(&fopt);
-    fopt.random = random;
-    if (o.layout ? strcmp(o.layout, "revman5") == 0 : o.preset_revman5) fopt.layout = CMETA_FOREST_REVMAN5;
-    fopt.revman_exact = o.preset_revman5; /* RevMan's own headings only over RevMan's numbers */
-    const cmeta_data *dp = d;
-    const cmeta_fit *fp = NULL;
+    fopt.random = g.mc.is_random;
+    if (o->layout ? strcmp(o->layout, "revman5") == 0 : o->preset_revman5) fopt.layout = CMETA_FOREST_REVMAN5;
+    fopt.revman_exact = o->preset_revman5; /* RevMan's own headings only over RevMan's numbers */
+    const cmeta_data *dp = g.d;
+    const cmeta_fit *fp = g.fit;
     cmeta_forest_subgroups fs;
     memset(&fs, 0, sizeof fs);
-    if (o.subgroup) {
-        rc = make_subgroups(&o, t, d, &fo, &sc, &w);
+    if (o->subgroup) {
+        rc = make_subgroups(o, g.t, g.d, &fo, &sc, &g.w);
         if (rc) goto done;
         dp = sc.sp.d;
         fp = sc.sp.g->overall;
@@ -223,49 +205,21 @@ int cmeta_cmd_forest(int argc, char **argv)
         fs.Q_between = sc.sp.g->Q_between;
         fs.Q_between_df = sc.sp.g->Q_between_df;
         fs.Q_between_pval = sc.sp.g->Q_between_pval;
-    } else {
-        size_t *idx = malloc(d->k * sizeof *idx);
-        if (!idx) {
-            rc = cli_failf(4, "out of memory");
-            goto done;
-        }
-        for (size_t i = 0; i < d->k; i++) idx[i] = i;
-        cmeta_status st = cmeta_fit_subset(&s, idx, d->k, &fo, &fit, &w, &err);
-        free(idx);
-        if (st != CMETA_OK) {
-            rc = cli_fail(&err);
-            goto done;
-        }
-        fp = fit;
     }
-    if (cmeta_plot_backend_ready(&err) != CMETA_OK) {
-        rc = cli_fail(&err);
+    if ((rc = cli_fig_measurer(&g))) goto done;
+    if ((rc = cli_forest_opts(o, g.t, dp, fp, &fopt, &order, &annot))) goto done;
+    if (cmeta_forest_layout(dp, fp, o->subgroup ? &fs : NULL, &fopt, cmeta_text_measure_cairo, g.tm, &g.plot,
+                            &g.err) != CMETA_OK) {
+        rc = cli_fail(&g.err);
         goto done;
     }
-    if (cmeta_text_measurer_new(&tm) != CMETA_OK) {
-        rc = cli_failf(4, "out of memory");
-        goto done;
-    }
-    if ((rc = cli_forest_opts(&o, t, dp, fp, &fopt, &order, &annot))) goto done;
-    if (cmeta_forest_layout(dp, fp, o.subgroup ? &fs : NULL, &fopt, cmeta_text_measure_cairo, tm, &plot,
-                            &err) != CMETA_OK) {
-        rc = cli_fail(&err);
-        goto done;
-    }
-    rc = cli_plot_write_opts(&plot, o.output, &ro);
-    if (o.model_auto && rc == 0) fprintf(stderr, "cmeta: model chosen by --model auto: %s\n", reason);
-    if (rc == 0) cli_print_warnings(&w);
+    rc = cli_plot_write_opts(&g.plot, o->output, &ro);
+    if (o->model_auto && rc == 0) fprintf(stderr, "cmeta: model chosen by --model auto: %s\n", g.mc.reason);
+    if (rc == 0) cli_print_warnings(&g.w);
 done:
     free(order);
     cli_annot_free(&annot);
-    cmeta_plot_free(&plot);
-    cmeta_text_measurer_free(tm);
-    cmeta_plot_cleanup_at_exit();
     sub_free(&sc);
-    cmeta_fit_free(fit);
-    cmeta_data_free(d);
-    cmeta_table_free(t);
-    cmeta_warnings_free(&w);
-    cli_opts_free(&o);
+    cli_fig_free(&g);
     return rc;
 }

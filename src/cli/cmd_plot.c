@@ -170,6 +170,59 @@ done:
     return rc;
 }
 
+/* The options plot NAME does not use (csv: -o F.csv, the plotted values), or NULL. */
+static const char *unused_option(const cli_opts *o, int kind, int is_rob, int csv)
+{
+    if (csv && figure_option(o)) return figure_option(o);
+    if (is_rob && (o->plot_title || o->xlab)) return o->plot_title ? "--title" : "--xlab";
+    if (kind != CMETA_DIAG_QQ || is_rob || csv)
+        return o->reps ? "--reps" : o->seed_set ? "--seed" : o->no_envelope ? "--no-envelope" : NULL;
+    return NULL;
+}
+
+/* The diagnostic plot (or drapery) of the pooled fit g->fit: its values computed, the qq
+ * envelope, then written as -o F.csv or drawn. */
+static int diag_plot(cli_fig *g, int kind, int csv)
+{
+    const cli_opts *o = &g->o;
+    cmeta_fit_opts fo = g->mc.opts;
+    cmeta_diagplot_data dd;
+    memset(&dd, 0, sizeof dd);
+    cmeta_drapery_data dr;
+    memset(&dr, 0, sizeof dr);
+    int rc = 0;
+    if ((kind == KIND_DRAPERY ? cmeta_drapery_compute(&g->s, &fo, g->fit, 1000, &dr, &g->err)
+                              : cmeta_diagplot_compute((cmeta_diagplot_kind)kind, &g->s, &fo, g->fit, &dd, &g->w,
+                                                       &g->err)) != CMETA_OK) {
+        rc = cli_fail(&g->err);
+        goto done;
+    }
+    /* qq: metafor's envelope (reps 1000, the fit's level), seed 1 unless given */
+    if (kind == CMETA_DIAG_QQ && !csv && !o->no_envelope &&
+        cmeta_diagplot_qq_envelope(&dd, &g->s, o->reps > 0 ? (size_t)o->reps : 1000, o->seed_set ? o->seed : 1,
+                                   fo.level, &g->err) != CMETA_OK) {
+        rc = cli_fail(&g->err);
+        goto done;
+    }
+    if (csv) {
+        rc = kind == KIND_DRAPERY ? write_drapery_csv(&dr, g->d, o->output) : write_csv(&dd, g->d, o->output);
+    } else {
+        if ((rc = cli_fig_measurer(g))) goto done;
+        cmeta_diagplot_opts po = {o->plot_title, o->xlab, NULL};
+        if ((kind == KIND_DRAPERY ? cmeta_drapery_layout(&dr, &po, cmeta_text_measure_cairo, g->tm, &g->plot, &g->err)
+                                  : cmeta_diagplot_layout_opts(&dd, NULL, &po, cmeta_text_measure_cairo, g->tm,
+                                                               &g->plot, &g->err)) != CMETA_OK) {
+            rc = cli_fail(&g->err);
+            goto done;
+        }
+        rc = cli_fig_write(g);
+    }
+done:
+    cmeta_diagplot_data_free(&dd);
+    cmeta_drapery_data_free(&dr);
+    return rc;
+}
+
 int cmeta_cmd_plot(int argc, char **argv)
 {
     int kind = CMETA_DIAG_BAUJAT;
@@ -183,124 +236,41 @@ int cmeta_cmd_plot(int argc, char **argv)
         for (int i = 2; i < argc; i++) av[i - 1] = argv[i];
         av[argc - 1] = NULL;
     }
-    cli_opts o;
-    int rc = cli_start(have_kind ? argc - 1 : argc, av, &o);
+    cli_fig g;
+    int rc = cli_fig_start(&g, have_kind ? argc - 1 : argc, av, 0);
     if (av != argv) free(av);
     if (rc >= 0) return rc;
+    const cli_opts *o = &g.o;
+    const char *pname = argv[1], *bad;
+    int csv = o->output && is_csv(o->output);
+    rc = 0;
     if (!have_kind) {
-        cli_opts_free(&o);
-        return cli_failf(1, "plot: name the plot first: cmeta plot baujat|radial|qq|labbe|drapery|rob-summary FILE -o F.svg (see cmeta plot --help)");
+        rc = cli_failf(1, "plot: name the plot first: cmeta plot baujat|radial|qq|labbe|drapery|rob-summary FILE -o F.svg (see cmeta plot --help)");
+    } else if (!is_rob && o->rob_tool) {
+        rc = cli_failf(1, "plot: --rob-tool is for plot rob-summary");
+    } else if ((bad = unused_option(o, kind, is_rob, csv))) { /* options a plot does not use are refused */
+        rc = cli_failf(1, "plot %s: %s does not apply%s", pname, bad,
+                       csv ? " to -o F.csv (the plotted values)"
+                       : !strcmp(bad, "--reps") || !strcmp(bad, "--seed") || !strcmp(bad, "--no-envelope")
+                           ? " (it is for the envelope of plot qq)"
+                           : " (rob-summary has no title or axis title)");
+    } else if (!csv) {
+        rc = cli_plot_check_output(o);
     }
-    const char *pname = argv[1];
-    if (!is_rob && o.rob_tool) {
-        cli_opts_free(&o);
-        return cli_failf(1, "plot: --rob-tool is for plot rob-summary");
-    }
-    int csv = o.output && is_csv(o.output);
-    /* options a plot does not use are refused */
-    const char *bad = NULL;
-    if (csv && figure_option(&o)) bad = figure_option(&o);
-    else if (is_rob && (o.plot_title || o.xlab)) bad = o.plot_title ? "--title" : "--xlab";
-    else if (kind != CMETA_DIAG_QQ || is_rob || csv)
-        bad = o.reps ? "--reps" : o.seed_set ? "--seed" : o.no_envelope ? "--no-envelope" : NULL;
-    if (bad) {
-        cli_opts_free(&o);
-        return cli_failf(1, "plot %s: %s does not apply%s", pname, bad,
-                         csv ? " to -o F.csv (the plotted values)"
-                         : !strcmp(bad, "--reps") || !strcmp(bad, "--seed") || !strcmp(bad, "--no-envelope")
-                             ? " (it is for the envelope of plot qq)"
-                             : " (rob-summary has no title or axis title)");
-    }
-    if (!csv && (rc = cli_plot_check_output(&o))) {
-        cli_opts_free(&o);
+    if (rc) {
+        cli_opts_free(&g.o);
         return rc;
     }
-    cmeta_warnings w;
-    cmeta_warnings_init(&w);
-    cmeta_table *t = NULL;
-    cmeta_data *d = NULL;
-    cmeta_fit *fit = NULL;
-    cmeta_text_measurer *tm = NULL;
-    size_t *idx = NULL;
-    cmeta_diagplot_data dd;
-    memset(&dd, 0, sizeof dd);
-    cmeta_drapery_data dr;
-    memset(&dr, 0, sizeof dr);
-    cmeta_plot plot;
-    memset(&plot, 0, sizeof plot);
-    cmeta_error err;
-    cmeta_error_clear(&err);
-    rc = cli_load(&o, o.inputs[0], &t, &d, &w);
+    rc = cli_load(o, o->inputs[0], &g.t, &g.d, &g.w);
     if (rc) goto done;
-    if (d->k < 2) {
-        rc = cli_failf(2, "%s: the plot needs at least 2 studies (%zu left)", o.inputs[0], d->k);
+    if (g.d->k < 2) {
+        rc = cli_failf(2, "%s: the plot needs at least 2 studies (%zu left)", o->inputs[0], g.d->k);
         goto done;
     }
-    cmeta_studies s;
-    cmeta_studies_from_data(d, &o.data.escalc, &s);
-    cmeta_model_choice mc;
-    if ((rc = cli_choose_model(&o, &s, &mc))) goto done;
-    cmeta_fit_opts fo = mc.opts;
-    idx = malloc(d->k * sizeof *idx);
-    if (!idx) {
-        rc = cli_failf(4, "out of memory");
-        goto done;
-    }
-    for (size_t i = 0; i < d->k; i++) idx[i] = i;
-    if (is_rob) {
-        if (cmeta_fit_subset(&s, idx, d->k, &fo, &fit, &w, &err) != CMETA_OK) rc = cli_fail(&err);
-        else rc = rob_summary(&o, t, d, fit);
-        if (rc == 0) cli_print_warnings(&w);
-        goto done;
-    }
-    if (cmeta_fit_subset(&s, idx, d->k, &fo, &fit, &w, &err) != CMETA_OK ||
-        (kind == KIND_DRAPERY ? cmeta_drapery_compute(&s, &fo, fit, 1000, &dr, &err)
-                              : cmeta_diagplot_compute((cmeta_diagplot_kind)kind, &s, &fo, fit, &dd, &w, &err)) !=
-            CMETA_OK) {
-        rc = cli_fail(&err);
-        goto done;
-    }
-    /* qq: metafor's envelope (reps 1000, the fit's level), seed 1 unless given */
-    if (kind == CMETA_DIAG_QQ && !csv && !o.no_envelope &&
-        cmeta_diagplot_qq_envelope(&dd, &s, o.reps > 0 ? (size_t)o.reps : 1000, o.seed_set ? o.seed : 1, fo.level,
-                                   &err) != CMETA_OK) {
-        rc = cli_fail(&err);
-        goto done;
-    }
-    if (csv) {
-        rc = kind == KIND_DRAPERY ? write_drapery_csv(&dr, d, o.output) : write_csv(&dd, d, o.output);
-    } else {
-        if (cmeta_plot_backend_ready(&err) != CMETA_OK) {
-            rc = cli_fail(&err);
-            goto done;
-        }
-        if (cmeta_text_measurer_new(&tm) != CMETA_OK) {
-            rc = cli_failf(4, "out of memory");
-            goto done;
-        }
-        cmeta_diagplot_opts po = {o.plot_title, o.xlab, NULL};
-        if ((kind == KIND_DRAPERY ? cmeta_drapery_layout(&dr, &po, cmeta_text_measure_cairo, tm, &plot, &err)
-                                  : cmeta_diagplot_layout_opts(&dd, NULL, &po, cmeta_text_measure_cairo, tm, &plot,
-                                                               &err)) != CMETA_OK) {
-            rc = cli_fail(&err);
-            goto done;
-        }
-        cmeta_render_opts ro;
-        cli_render_opts(&o, &ro);
-        rc = cli_plot_write_opts(&plot, o.output, &ro);
-    }
-    if (rc == 0) cli_print_warnings(&w);
+    if ((rc = cli_fig_fit(&g, 1))) goto done;
+    rc = is_rob ? rob_summary(o, g.t, g.d, g.fit) : diag_plot(&g, kind, csv);
+    if (rc == 0) cli_print_warnings(&g.w);
 done:
-    free(idx);
-    cmeta_plot_free(&plot);
-    cmeta_text_measurer_free(tm);
-    cmeta_plot_cleanup_at_exit();
-    cmeta_diagplot_data_free(&dd);
-    cmeta_drapery_data_free(&dr);
-    cmeta_fit_free(fit);
-    cmeta_data_free(d);
-    cmeta_table_free(t);
-    cmeta_warnings_free(&w);
-    cli_opts_free(&o);
+    cli_fig_free(&g);
     return rc;
 }

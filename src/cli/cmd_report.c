@@ -894,15 +894,14 @@ static const char *test_text(cmeta_test t)
     }
 }
 
-static void section_methods(FILE *fp, const report *r)
+/* Methods, first sentences: the software, the measure and its sampling variance, the data's
+ * conventions (vtype, zero cells, pre/post correlation, converted statistics). */
+static void methods_data(FILE *fp, const report *r)
 {
     const cmeta_data *d = r->d;
     const cli_opts *o = r->o;
-    const cmeta_fit *f = r->pf;
     measure_text mt = measure_info(d->measure, &d->escalc);
     cmeta_family fam = cmeta_measure_family(d->measure);
-    int random = r->mc.is_random;
-    fputs("<section id=\"methods\">\n<h2>8. Methods</h2>\n<p id=\"methods-text\">", fp);
     fprintf(fp, "The analysis used cmeta %s, which follows the conventions of the R package metafor 3.8 "
                 "(Viechtbauer 2010) unless said otherwise. ",
             cmeta_version());
@@ -940,6 +939,15 @@ static void section_methods(FILE *fp, const report *r)
               "<em>yi from</em> column of the effect sizes says (routes and sources: the cmeta README, "
               "\xe2\x80\x9cReported statistics\xe2\x80\x9d). ",
               fp);
+}
+
+/* Methods, the model: pooling method, tests and intervals, heterogeneity, prediction interval,
+ * model choice, presets, subgroups, and the sensitivity and small-study analyses. */
+static void methods_model(FILE *fp, const report *r)
+{
+    const cli_opts *o = r->o;
+    const cmeta_fit *f = r->pf;
+    int random = r->mc.is_random;
     fputs("The studies were pooled with ", fp);
     h(fp, method_text(f->method));
     if (random && (f->method == CMETA_METHOD_MH || f->method == CMETA_METHOD_PETO))
@@ -982,11 +990,12 @@ static void section_methods(FILE *fp, const report *r)
           "Rosenthal (1979) and Orwin (1983). Each table states the cmeta command whose JSON output holds the same "
           "numbers.</p>\n",
           fp);
-    fputs("<h3>References</h3>\n<ol class=\"refs\">\n"
-          "<li>Viechtbauer W (2010). Conducting meta-analyses in R with the metafor package. Journal of Statistical "
-          "Software 36(3):1-48. doi:10.18637/jss.v036.i03</li>\n",
-          fp);
-    switch (f->method) {
+}
+
+/* The reference of the pooling method's estimator (none for FE and the others without one). */
+static void method_reference(FILE *fp, cmeta_method method, int random)
+{
+    switch (method) {
     case CMETA_METHOD_DL:
         fputs("<li>DerSimonian R, Laird N (1986). Meta-analysis in clinical trials. Controlled Clinical Trials "
               "7:177-188.</li>\n", fp);
@@ -1027,6 +1036,19 @@ static void section_methods(FILE *fp, const report *r)
         break;
     default: break;
     }
+}
+
+/* Methods, the references: metafor, the method's estimator, the tests and analyses the report uses. */
+static void methods_references(FILE *fp, const report *r)
+{
+    const cmeta_data *d = r->d;
+    const cmeta_fit *f = r->pf;
+    int random = r->mc.is_random;
+    fputs("<h3>References</h3>\n<ol class=\"refs\">\n"
+          "<li>Viechtbauer W (2010). Conducting meta-analyses in R with the metafor package. Journal of Statistical "
+          "Software 36(3):1-48. doi:10.18637/jss.v036.i03</li>\n",
+          fp);
+    method_reference(fp, f->method, random);
     if (f->test == CMETA_TEST_KNHA || f->test == CMETA_TEST_ADHOC)
         fputs("<li>Hartung J, Knapp G (2001). A refined method for the meta-analysis of controlled clinical trials "
               "with binary outcome. Statistics in Medicine 20:3875-3889.</li>\n", fp);
@@ -1055,6 +1077,15 @@ static void section_methods(FILE *fp, const report *r)
         fputs("<li>Sterne JAC et al. (2011). Recommendations for examining and interpreting funnel plot asymmetry "
               "in meta-analyses of randomised controlled trials. BMJ 343:d4002.</li>\n", fp);
     fputs("</ol>\n</section>\n", fp);
+}
+
+/* Section 8, Methods: what was done, with the references. */
+static void section_methods(FILE *fp, const report *r)
+{
+    fputs("<section id=\"methods\">\n<h2>8. Methods</h2>\n<p id=\"methods-text\">", fp);
+    methods_data(fp, r);
+    methods_model(fp, r);
+    methods_references(fp, r);
 }
 
 static void section_record(FILE *fp, const report *r)

@@ -406,16 +406,10 @@ static int emit_rows(void *c, uint64_t item, unsigned slot)
     return 0;
 }
 
-static cmeta_status gosh_run(const double *yi, const double *vi, size_t k, uint64_t subsets,
-                             const cmeta_resample_opts *o, cmeta_gosh_prep_fn prep,
-                             cmeta_gosh_emit_fn emit, cmeta_gosh_fn fn, void *ctx,
-                             cmeta_gosh_summary *sum, cmeta_error *err)
+/* gosh_run's argument checks (o already defaulted). */
+static cmeta_status check_args(const double *yi, const double *vi, size_t k, uint64_t subsets,
+                               const cmeta_resample_opts *o, const cmeta_gosh_summary *sum, cmeta_error *err)
 {
-    cmeta_resample_opts def;
-    if (!o) {
-        cmeta_resample_opts_default(&def);
-        o = &def;
-    }
     if (!yi || !vi || !sum) return cmeta_error_set(err, CMETA_EUSAGE, "gosh: missing argument");
     if (k < 2) return cmeta_error_set(err, CMETA_EDATA, "gosh needs at least 2 studies (k = %zu)", k);
     if (k > 62) return cmeta_error_set(err, CMETA_EUSAGE, "gosh handles at most 62 studies (k = %zu)", k);
@@ -426,59 +420,121 @@ static cmeta_status gosh_run(const double *yi, const double *vi, size_t k, uint6
         return cmeta_error_set(err, CMETA_EUSAGE, "gosh: the method is not supported (use FE, DL, ML, REML, PM or EB)");
     }
     if (subsets == 1) return cmeta_error_set(err, CMETA_EUSAGE, "gosh: subsets must be >= 2");
-    cmeta_status cst = cmeta__check_yivi("gosh", yi, vi, k, NULL, 0, err);
-    if (cst != CMETA_OK) return cst;
-    gosh_job jb;
-    memset(&jb, 0, sizeof jb);
-    jb.y = yi;
-    jb.v = vi;
-    jb.k = k;
-    jb.o = o;
+    return cmeta__check_yivi("gosh", yi, vi, k, NULL, 0, err);
+}
+
+/* The job: exact or random subsets (N of them), the subset sizes' cumulative binomial weights,
+ * y centred, the walk's per-study terms and the error bounds gray_row needs; -1 when out of memory. */
+static int job_init(gosh_job *jb, const double *yi, const double *vi, size_t k, uint64_t subsets,
+                    const cmeta_resample_opts *o)
+{
+    memset(jb, 0, sizeof *jb);
+    jb->y = yi;
+    jb->v = vi;
+    jb->k = k;
+    jb->o = o;
     uint64_t total = ((uint64_t)1 << k) - 1;
     uint64_t limit = subsets ? subsets : 1000000u;
-    jb.exact = total <= limit;
-    jb.N = jb.exact ? total : limit;
+    jb->exact = total <= limit;
+    jb->N = jb->exact ? total : limit;
     /* dbinom(m, k, 1/2) up to the common factor 2^-k */
     double c = 1;
-    jb.cum[0] = 0;
+    jb->cum[0] = 0;
     for (size_t m = 1; m <= k; m++) {
         c = c * (double)(k - m + 1) / (double)m;
-        jb.cum[m] = jb.cum[m - 1] + c;
+        jb->cum[m] = jb->cum[m - 1] + c;
     }
-    jb.yc = CMETA__NEW(double, 5 * k);
-    if (!jb.yc) return cmeta_error_set(err, CMETA_ENOMEM, "out of memory");
-    jb.w = jb.yc + k;
-    jb.wy = jb.yc + 2 * k;
-    jb.wyy = jb.yc + 3 * k;
-    jb.ww = jb.yc + 4 * k;
+    jb->yc = CMETA__NEW(double, 5 * k);
+    if (!jb->yc) return -1;
+    jb->w = jb->yc + k;
+    jb->wy = jb->yc + 2 * k;
+    jb->wyy = jb->yc + 3 * k;
+    jb->ww = jb->yc + 4 * k;
     double sw = 0, swy = 0;
     for (size_t j = 0; j < k; j++) {
-        jb.w[j] = 1.0 / vi[j];
-        sw += jb.w[j];
-        swy += jb.w[j] * yi[j];
+        jb->w[j] = 1.0 / vi[j];
+        sw += jb->w[j];
+        swy += jb->w[j] * yi[j];
     }
     /* y centred at its weighted mean, which keeps the sums of squares small; not at all when
        that mean overflows (weights 1/vi with vi ~ 1e-300, say) */
-    jb.ybar = isfinite(swy / sw) ? swy / sw : 0;
+    jb->ybar = isfinite(swy / sw) ? swy / sw : 0;
     /* the walk's terms, and the data-wide sums its error bounds need (gray_row) */
     double py = 0, syy = 0, s2 = 0, ymax = 0;
-    jb.direct = !isfinite(sw);
+    jb->direct = !isfinite(sw);
     for (size_t j = 0; j < k; j++) {
-        jb.yc[j] = yi[j] - jb.ybar;
-        jb.wy[j] = jb.w[j] * jb.yc[j];
-        jb.wyy[j] = jb.wy[j] * jb.yc[j];
-        jb.ww[j] = jb.w[j] * jb.w[j];
+        jb->yc[j] = yi[j] - jb->ybar;
+        jb->wy[j] = jb->w[j] * jb->yc[j];
+        jb->wyy[j] = jb->wy[j] * jb->yc[j];
+        jb->ww[j] = jb->w[j] * jb->w[j];
         /* a sum that overflows would stay in the walk: every subset summed afresh instead */
-        if (!isfinite(jb.wyy[j]) || !isfinite(jb.ww[j])) jb.direct = 1;
-        py += fabs(jb.wy[j]);
-        syy += jb.wyy[j];
-        s2 += jb.ww[j];
-        ymax = fmax(ymax, fabs(jb.yc[j]));
+        if (!isfinite(jb->wyy[j]) || !isfinite(jb->ww[j])) jb->direct = 1;
+        py += fabs(jb->wy[j]);
+        syy += jb->wyy[j];
+        s2 += jb->ww[j];
+        ymax = fmax(ymax, fabs(jb->yc[j]));
     }
     const double u = 0x1p-53;
-    jb.ke = u * (py + 2 * ymax * sw);
-    jb.kq = u * (syy + 2 * ymax * py + ymax * ymax * sw);
-    jb.kd = u * (6 * sw * sw + s2);
+    jb->ke = u * (py + 2 * ymax * sw);
+    jb->kq = u * (syy + 2 * ymax * py + ymax * ymax * sw);
+    jb->kd = u * (6 * sw * sw + s2);
+    return 0;
+}
+
+/* Summary only: rounds of up to GOSH_ROUND blocks in any order on T threads (work_summary),
+ * their summaries merged in block order; polls the interrupt flag and reports progress. */
+static cmeta_status summary_rounds(gosh_par *gp, int T, unsigned long long nblocks, cmeta_error *err)
+{
+    const gosh_job *jb = gp->jb;
+    const cmeta_resample_opts *o = jb->o;
+    for (unsigned long long b0 = 0; b0 < nblocks; b0 += GOSH_ROUND) {
+        unsigned long long nb = (nblocks - b0) < GOSH_ROUND ? (nblocks - b0) : GOSH_ROUND;
+        gp->b0 = b0;
+        if (cmeta__par_run(T, nb, 0, work_summary, NULL, gp, o->interrupt) != 0)
+            return cmeta_error_set(err, CMETA_EINTR, "interrupted");
+        for (unsigned long long r = 0; r < nb; r++) {
+            merge_summary(gp->run, gp->bsum + r); /* in block order: the same bits for any T */
+            gp->sum->subsets += block_rows(jb, b0 + r, gp->bs);
+        }
+        if (o->progress && o->progress(o->progress_ctx, (double)gp->sum->subsets, (double)jb->N))
+            return cmeta_error_set(err, CMETA_EINTR, "interrupted");
+    }
+    return CMETA_OK;
+}
+
+/* The summary's statistics from the merged run (NAN where too few fits succeeded); an error
+ * when every fit failed (as gosh.rma, which stops with "All model fits failed."). */
+static cmeta_status finish_summary(cmeta_gosh_summary *sum, const blk_sum *run, cmeta_error *err)
+{
+    sum->failed = run->failed;
+    sum->est_mean = run->n > 0 ? run->me : NAN;
+    sum->I2_mean = run->n > 0 ? run->mi : NAN;
+    sum->est_sd = run->n > 1 ? sqrt(run->m2e / (run->n - 1)) : NAN;
+    sum->I2_sd = run->n > 1 ? sqrt(run->m2i / (run->n - 1)) : NAN;
+    sum->est_min = run->n > 0 ? run->emin : NAN;
+    sum->est_max = run->n > 0 ? run->emax : NAN;
+    sum->I2_min = run->n > 0 ? run->imin : NAN;
+    sum->I2_max = run->n > 0 ? run->imax : NAN;
+    if (sum->subsets > 0 && run->n == 0)
+        return cmeta_error_set(err, CMETA_ENUMERIC, "gosh: all model fits failed (%llu subsets)",
+                               (unsigned long long)sum->subsets);
+    return CMETA_OK;
+}
+
+static cmeta_status gosh_run(const double *yi, const double *vi, size_t k, uint64_t subsets,
+                             const cmeta_resample_opts *o, cmeta_gosh_prep_fn prep,
+                             cmeta_gosh_emit_fn emit, cmeta_gosh_fn fn, void *ctx,
+                             cmeta_gosh_summary *sum, cmeta_error *err)
+{
+    cmeta_resample_opts def;
+    if (!o) {
+        cmeta_resample_opts_default(&def);
+        o = &def;
+    }
+    cmeta_status cst = check_args(yi, vi, k, subsets, o, sum, err);
+    if (cst != CMETA_OK) return cst;
+    gosh_job jb;
+    if (job_init(&jb, yi, vi, k, subsets, o) != 0) return cmeta_error_set(err, CMETA_ENOMEM, "out of memory");
 
     int iterative = o->method != CMETA_METHOD_FE && o->method != CMETA_METHOD_DL;
     /* FE/DL exact: blocks of 512 subsets (a 28 KB row buffer; larger blocks cost page faults,
@@ -518,37 +574,10 @@ static cmeta_status gosh_run(const double *yi, const double *vi, size_t k, uint6
             st = cmeta_error_set(err, CMETA_EINTR, "interrupted");
             goto done;
         }
-    } else {
-        for (unsigned long long b0 = 0; b0 < nblocks; b0 += GOSH_ROUND) {
-            unsigned long long nb = (nblocks - b0) < GOSH_ROUND ? (nblocks - b0) : GOSH_ROUND;
-            gp.b0 = b0;
-            if (cmeta__par_run(T, nb, 0, work_summary, NULL, &gp, o->interrupt) != 0) {
-                st = cmeta_error_set(err, CMETA_EINTR, "interrupted");
-                goto done;
-            }
-            for (unsigned long long r = 0; r < nb; r++) {
-                merge_summary(&run, bsum + r); /* in block order: the same bits for any T */
-                sum->subsets += block_rows(&jb, b0 + r, bs);
-            }
-            if (o->progress && o->progress(o->progress_ctx, (double)sum->subsets, (double)jb.N)) {
-                st = cmeta_error_set(err, CMETA_EINTR, "interrupted");
-                goto done;
-            }
-        }
+    } else if ((st = summary_rounds(&gp, T, nblocks, err)) != CMETA_OK) {
+        goto done;
     }
-    sum->failed = run.failed;
-    sum->est_mean = run.n > 0 ? run.me : NAN;
-    sum->I2_mean = run.n > 0 ? run.mi : NAN;
-    sum->est_sd = run.n > 1 ? sqrt(run.m2e / (run.n - 1)) : NAN;
-    sum->I2_sd = run.n > 1 ? sqrt(run.m2i / (run.n - 1)) : NAN;
-    sum->est_min = run.n > 0 ? run.emin : NAN;
-    sum->est_max = run.n > 0 ? run.emax : NAN;
-    sum->I2_min = run.n > 0 ? run.imin : NAN;
-    sum->I2_max = run.n > 0 ? run.imax : NAN;
-    /* as gosh.rma, which stops with "All model fits failed." */
-    if (sum->subsets > 0 && run.n == 0)
-        st = cmeta_error_set(err, CMETA_ENUMERIC, "gosh: all model fits failed (%llu subsets)",
-                             (unsigned long long)sum->subsets);
+    st = finish_summary(sum, &run, err);
 done:
     for (int t = 0; ws && t < T; t++) ws_free(ws + t);
     cmeta_free(ws);

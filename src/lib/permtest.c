@@ -196,6 +196,123 @@ static void pt_work(void *c, uint64_t rr, unsigned slot, int tid)
     count_block(w, n, q->p, q->r, q->comptol, q->tcnt + (size_t)tid * (q->p + 2));
 }
 
+/* cmeta_permtest's argument checks; *pp the number of coefficients. */
+static cmeta_status check_args(const double *yi, const double *vi, size_t k, const double *X, size_t q,
+                               int intercept, uint64_t iter, const cmeta_resample_opts *o, size_t *pp,
+                               cmeta_error *err)
+{
+    if (!yi || !vi || (q > 0 && !X)) return cmeta_error_set(err, CMETA_EUSAGE, "permtest: missing argument");
+    if (iter < 2) return cmeta_error_set(err, CMETA_EUSAGE, "permtest: iter must be > 1");
+    switch (o->method) {
+    case CMETA_METHOD_FE: case CMETA_METHOD_DL: case CMETA_METHOD_ML: case CMETA_METHOD_REML:
+    case CMETA_METHOD_PM: case CMETA_METHOD_EB: break;
+    default:
+        return cmeta_error_set(err, CMETA_EUSAGE, "permtest: the method is not supported (use FE, DL, ML, REML, PM or EB)");
+    }
+    size_t p = q + (intercept ? 1 : 0);
+    *pp = p;
+    if (p == 0) return cmeta_error_set(err, CMETA_EUSAGE, "permtest: the model has no coefficients");
+    if (p > 32) return cmeta_error_set(err, CMETA_EUSAGE, "permtest: at most 32 coefficients");
+    if (k < p + 1) return cmeta_error_set(err, CMETA_EDATA, "permtest needs more studies than coefficients (got %zu stud%s for %zu coefficient%s)",
+                                          k, k == 1 ? "y" : "ies", p, p == 1 ? "" : "s");
+    return cmeta__check_yivi("permtest", yi, vi, k, X, q, err);
+}
+
+/* The T threads' workspaces (k studies, p coefficients, blocks of bs replicates); 0 when out of memory. */
+static int ws_alloc(pt_ws *ws, int T, size_t k, size_t p, const double *Xd, size_t bs)
+{
+    for (int t = 0; t < T; t++) {
+        pt_ws *w = ws + t;
+        w->bf = cmeta__bfit_alloc(k, p, Xd, bs);
+        w->Y = CMETA__NEW(double, bs * k);
+        w->V = CMETA__NEW(double, bs * k);
+        w->z = CMETA__NEW(double, bs * p);
+        w->QM = CMETA__NEW(double, bs);
+        w->ok = CMETA__NEW(int, bs);
+        w->perm = CMETA__NEW(size_t, k);
+        w->used = CMETA__NEW(size_t, k);
+        w->rng = gsl_rng_alloc(gsl_rng_mt19937);
+        if (!w->bf || !w->Y || !w->V || !w->z || !w->QM || !w->ok || !w->perm || !w->used || !w->rng)
+            return 0;
+    }
+    return 1;
+}
+
+/* The fit to the observed data (r->beta, zval, QM and QM_df), on workspace w. */
+static cmeta_status observed_fit(pt_ws *w, const double *yi, const double *vi, size_t k, size_t p, size_t qm_from,
+                                 const cmeta_resample_opts *o, cmeta_permtest_result *r, cmeta_error *err)
+{
+    memcpy(w->Y, yi, k * sizeof(double));
+    cmeta__bfit_out fo = {0};
+    fo.beta = r->beta;
+    fo.zval = r->zval;
+    fo.QM = &r->QM;
+    fo.ok = w->ok;
+    cmeta__bfit(w->bf, 1, w->Y, NULL, vi, NULL, o->method, o->tol, o->maxiter, qm_from, &fo);
+    if (!w->ok[0]) return cmeta_error_set(err, CMETA_ENOCONV, "permtest: the model fit to the observed data failed");
+    r->QM_df = (double)(p - qm_from);
+    return CMETA_OK;
+}
+
+/* The first permutation in lexicographic order: lab0's labels sorted into lab. */
+static void first_perm(int *lab, const int *lab0, size_t k)
+{
+    memcpy(lab, lab0, k * sizeof(int));
+    for (size_t i = 1; i < k; i++)
+        for (size_t j = i; j > 0 && lab[j - 1] > lab[j]; j--) {
+            int t = lab[j];
+            lab[j] = lab[j - 1];
+            lab[j - 1] = t;
+        }
+}
+
+/* The replicates, in rounds of per_round blocks on T threads (pt_work), with exact permutations
+ * (labs, as pr->labs) generated in sequence from lab before each round; polls the interrupt
+ * flag and reports progress between rounds. */
+static cmeta_status run_rounds(pt_par *pr, int T, uint64_t nblocks, uint64_t per_round, int *labs, int *lab,
+                               cmeta_error *err)
+{
+    const cmeta_resample_opts *o = pr->o;
+    const size_t k = pr->k, bs = pr->bs;
+    const uint64_t N = pr->N;
+    uint64_t done_n = 0;
+    for (uint64_t b0 = 0; b0 < nblocks; b0 += per_round) {
+        if (o->interrupt && *o->interrupt) return cmeta_error_set(err, CMETA_EINTR, "interrupted");
+        int nb = (int)((nblocks - b0) < per_round ? (nblocks - b0) : per_round);
+        if (labs) {
+            /* the round's exact permutations, generated in sequence */
+            for (int rr = 0; rr < nb; rr++) {
+                uint64_t first = (b0 + (uint64_t)rr) * bs;
+                size_t n = (size_t)((N - first) < bs ? (N - first) : bs);
+                for (size_t i = 0; i < n; i++) {
+                    memcpy(labs + ((size_t)rr * bs + i) * k, lab, k * sizeof(int));
+                    next_perm(lab, k);
+                }
+            }
+        }
+        pr->b0 = b0;
+        if (cmeta__par_run(T, (uint64_t)nb, 0, pt_work, NULL, pr, o->interrupt) != 0)
+            return cmeta_error_set(err, CMETA_EINTR, "interrupted");
+        done_n = (b0 + (uint64_t)nb) * bs < N ? (b0 + (uint64_t)nb) * bs : N;
+        if (o->progress && o->progress(o->progress_ctx, (double)done_n, (double)N))
+            return cmeta_error_set(err, CMETA_EINTR, "interrupted");
+    }
+    return CMETA_OK;
+}
+
+/* The p-values from the T threads' counts (tcnt), over the replicates whose fit succeeded. */
+static void pvalues(cmeta_permtest_result *r, const uint64_t *tcnt, int T, size_t p, uint64_t *cnt, uint64_t N)
+{
+    for (int t = 0; t < T; t++) {
+        const uint64_t *c = tcnt + (size_t)t * (p + 2);
+        for (size_t a = 0; a <= p; a++) cnt[a] += c[a];
+        r->failed += c[p + 1];
+    }
+    double used = (double)(N - r->failed);
+    for (size_t a = 0; a < p; a++) r->pval[a] = used > 0 ? fmin(1.0, (double)cnt[a] / used) : NAN;
+    r->QM_pval = used > 0 ? (double)cnt[p] / used : NAN;
+}
+
 cmeta_status cmeta_permtest(const double *yi, const double *vi, size_t k, const double *X,
                             size_t q, int intercept, uint64_t iter,
                             const cmeta_resample_opts *o, cmeta_permtest_result **out,
@@ -207,20 +324,8 @@ cmeta_status cmeta_permtest(const double *yi, const double *vi, size_t k, const 
         o = &def;
     }
     *out = NULL;
-    if (!yi || !vi || (q > 0 && !X)) return cmeta_error_set(err, CMETA_EUSAGE, "permtest: missing argument");
-    if (iter < 2) return cmeta_error_set(err, CMETA_EUSAGE, "permtest: iter must be > 1");
-    switch (o->method) {
-    case CMETA_METHOD_FE: case CMETA_METHOD_DL: case CMETA_METHOD_ML: case CMETA_METHOD_REML:
-    case CMETA_METHOD_PM: case CMETA_METHOD_EB: break;
-    default:
-        return cmeta_error_set(err, CMETA_EUSAGE, "permtest: the method is not supported (use FE, DL, ML, REML, PM or EB)");
-    }
-    size_t p = q + (intercept ? 1 : 0);
-    if (p == 0) return cmeta_error_set(err, CMETA_EUSAGE, "permtest: the model has no coefficients");
-    if (p > 32) return cmeta_error_set(err, CMETA_EUSAGE, "permtest: at most 32 coefficients");
-    if (k < p + 1) return cmeta_error_set(err, CMETA_EDATA, "permtest needs more studies than coefficients (got %zu stud%s for %zu coefficient%s)",
-                                          k, k == 1 ? "y" : "ies", p, p == 1 ? "" : "s");
-    cmeta_status cst = cmeta__check_yivi("permtest", yi, vi, k, X, q, err);
+    size_t p = 0;
+    cmeta_status cst = check_args(yi, vi, k, X, q, intercept, iter, o, &p, err);
     if (cst != CMETA_OK) return cst;
     int signflip = q == 0;
     size_t qm_from = (intercept && p > 1) ? 1 : 0;
@@ -271,91 +376,18 @@ cmeta_status cmeta_permtest(const double *yi, const double *vi, size_t k, const 
     }
     ws = cmeta_calloc((size_t)T, sizeof *ws);
     tcnt = CMETA__NEW(uint64_t, (size_t)T * (p + 2)); /* per thread: p + 1 counts, failed */
-    if (!ws || !tcnt) goto nomem;
-    for (int t = 0; t < T; t++) {
-        pt_ws *w = ws + t;
-        w->bf = cmeta__bfit_alloc(k, p, Xd, bs);
-        w->Y = CMETA__NEW(double, bs * k);
-        w->V = CMETA__NEW(double, bs * k);
-        w->z = CMETA__NEW(double, bs * p);
-        w->QM = CMETA__NEW(double, bs);
-        w->ok = CMETA__NEW(int, bs);
-        w->perm = CMETA__NEW(size_t, k);
-        w->used = CMETA__NEW(size_t, k);
-        w->rng = gsl_rng_alloc(gsl_rng_mt19937);
-        if (!w->bf || !w->Y || !w->V || !w->z || !w->QM || !w->ok || !w->perm || !w->used || !w->rng)
-            goto nomem;
-    }
-    /* the observed fit */
-    {
-        pt_ws *w = ws;
-        memcpy(w->Y, yi, k * sizeof(double));
-        cmeta__bfit_out fo = {0};
-        fo.beta = r->beta;
-        fo.zval = r->zval;
-        fo.QM = &r->QM;
-        fo.ok = w->ok;
-        cmeta__bfit(w->bf, 1, w->Y, NULL, vi, NULL, o->method, o->tol, o->maxiter, qm_from, &fo);
-        if (!w->ok[0]) {
-            st = cmeta_error_set(err, CMETA_ENOCONV, "permtest: the model fit to the observed data failed");
-            goto done;
-        }
-        r->QM_df = (double)(p - qm_from);
-    }
+    if (!ws || !tcnt || !ws_alloc(ws, T, k, p, Xd, bs)) goto nomem;
+    if ((st = observed_fit(ws, yi, vi, k, p, qm_from, o, r, err)) != CMETA_OK) goto done;
     if (!signflip && r->exact) {
         labs = CMETA__NEW(int, (size_t)(per_round < nblocks ? per_round : nblocks) * bs * k);
         if (!labs) goto nomem;
-        /* first permutation in lexicographic order: labels sorted */
-        memcpy(lab, lab0, k * sizeof(int));
-        for (size_t i = 1; i < k; i++)
-            for (size_t j = i; j > 0 && lab[j - 1] > lab[j]; j--) {
-                int t = lab[j];
-                lab[j] = lab[j - 1];
-                lab[j - 1] = t;
-            }
+        first_perm(lab, lab0, k);
     }
     const double comptol = sqrt(DBL_EPSILON);
-    uint64_t done_n = 0;
     pt_par pr = {r, yi, vi, k, p, bs, N, 0, signflip, labs, grp_rows, grp_start, ws, o, qm_from,
                  comptol, tcnt};
-    for (uint64_t b0 = 0; b0 < nblocks; b0 += per_round) {
-        if (o->interrupt && *o->interrupt) {
-            st = cmeta_error_set(err, CMETA_EINTR, "interrupted");
-            goto done;
-        }
-        int nb = (int)((nblocks - b0) < per_round ? (nblocks - b0) : per_round);
-        if (labs) {
-            /* the round's exact permutations, generated in sequence */
-            for (int rr = 0; rr < nb; rr++) {
-                uint64_t first = (b0 + (uint64_t)rr) * bs;
-                size_t n = (size_t)((N - first) < bs ? (N - first) : bs);
-                for (size_t i = 0; i < n; i++) {
-                    memcpy(labs + ((size_t)rr * bs + i) * k, lab, k * sizeof(int));
-                    next_perm(lab, k);
-                }
-            }
-        }
-        pr.b0 = b0;
-        if (cmeta__par_run(T, (uint64_t)nb, 0, pt_work, NULL, &pr, o->interrupt) != 0) {
-            st = cmeta_error_set(err, CMETA_EINTR, "interrupted");
-            goto done;
-        }
-        done_n = (b0 + (uint64_t)nb) * bs < N ? (b0 + (uint64_t)nb) * bs : N;
-        if (o->progress && o->progress(o->progress_ctx, (double)done_n, (double)N)) {
-            st = cmeta_error_set(err, CMETA_EINTR, "interrupted");
-            goto done;
-        }
-    }
-    for (int t = 0; t < T; t++) {
-        const uint64_t *c = tcnt + (size_t)t * (p + 2);
-        for (size_t a = 0; a <= p; a++) cnt[a] += c[a];
-        r->failed += c[p + 1];
-    }
-    {
-        double used = (double)(N - r->failed);
-        for (size_t a = 0; a < p; a++) r->pval[a] = used > 0 ? fmin(1.0, (double)cnt[a] / used) : NAN;
-        r->QM_pval = used > 0 ? (double)cnt[p] / used : NAN;
-    }
+    if ((st = run_rounds(&pr, T, nblocks, per_round, labs, lab, err)) != CMETA_OK) goto done;
+    pvalues(r, tcnt, T, p, cnt, N);
     goto done;
 nomem:
     st = cmeta_error_set(err, CMETA_ENOMEM, "out of memory");

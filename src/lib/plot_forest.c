@@ -853,44 +853,116 @@ static cmeta_status rob_legend(forest *f, cmeta_plot *p, double rh, double asc, 
     return CMETA_OK;
 }
 
-static cmeta_status layout(forest *f, cmeta_plot *p)
+/* The title centred over the table (bold, 1.2 times the font size), if any; *yp moves below it. */
+static cmeta_status title_block(forest *f, cmeta_plot *p, double table_right, double rh, double *yp)
 {
-    const double fs = f->o.font_size;
-    cmeta_text_extent fe = {0, 0, 0};
-    f->measure(f->ctx, "Hg", fs, 0, &fe);
-    const double asc = fe.ascent > 0 ? fe.ascent : 0.8 * fs, desc = fe.descent > 0 ? fe.descent : 0.25 * fs;
-    const double rh = (asc + desc) * 1.3, gap = fs * 1.2;
+    if (!(f->o.title && *f->o.title)) return CMETA_OK;
+    double ts = f->o.font_size * 1.2;
+    cmeta_text_extent te = {0, 0, 0};
+    f->measure(f->ctx, f->o.title, ts, 1, &te);
+    double tasc = te.ascent > 0 ? te.ascent : 0.8 * ts, tdesc = te.descent > 0 ? te.descent : 0.25 * ts;
+    cmeta_status st = cmeta__plot_text(p, CMETA_ROLE_TITLE, -1, table_right / 2, *yp + tasc, CMETA_ANCHOR_CENTER, ts,
+                                       1, f->o.title, f->measure, f->ctx);
+    if (st) return st;
+    *yp += tasc + tdesc + rh * 0.5;
+    return CMETA_OK;
+}
+
+/* A study's marks on its row (centre yc): the CI line, arrows (head half width ah) where the CI
+ * leaves the axis, and the square, of side smax * sqrt(weight / wmax). */
+static cmeta_status study_marks(cmeta_plot *p, const row *r, double yc, double smax, double wmax, double ah)
+{
     cmeta_status st;
-
-    /* column widths and positions */
-    const double table_right = column_widths(f, gap);
-    column *pc = &f->col[f->col_plot];
-
-    /* axis limits and ticks */
-    double ticks[64];
-    int has_null;
-    size_t nt = axis_limits(f, p, pc, ticks, &has_null);
-    /* title (centred over the table) */
-    double y = 0;
-    if (f->o.title && *f->o.title) {
-        double ts = fs * 1.2;
-        cmeta_text_extent te = {0, 0, 0};
-        f->measure(f->ctx, f->o.title, ts, 1, &te);
-        double tasc = te.ascent > 0 ? te.ascent : 0.8 * ts, tdesc = te.descent > 0 ? te.descent : 0.25 * ts;
-        if ((st = cmeta__plot_text(p, CMETA_ROLE_TITLE, -1, table_right / 2, y + tasc, CMETA_ANCHOR_CENTER, ts, 1,
-                                   f->o.title, f->measure, f->ctx)))
-            return st;
-        y += tasc + tdesc + rh * 0.5;
+    double a = fmax(r->lb, p->lo), b = fmin(r->ub, p->hi);
+    double xa = cmeta_plot_xpos(p, a), xb = cmeta_plot_xpos(p, b);
+    if (b > a && (st = cmeta__plot_line(p, CMETA_ROLE_CI, r->index, xa, yc, xb, yc, 1, 0))) return st;
+    if (r->lb < p->lo &&
+        (st = cmeta__plot_arrow(p, CMETA_ROLE_CI_ARROW, r->index, p->ax0, yc, p->ax0 + 2 * ah, yc, ah)))
+        return st;
+    if (r->ub > p->hi &&
+        (st = cmeta__plot_arrow(p, CMETA_ROLE_CI_ARROW, r->index, p->ax1, yc, p->ax1 - 2 * ah, yc, ah)))
+        return st;
+    if (r->yi >= p->lo && r->yi <= p->hi) {
+        double w = isfinite(r->weight) && wmax > 0 ? r->weight : wmax;
+        double side = wmax > 0 ? smax * sqrt(w / wmax) : smax * 0.5;
+        cmeta_prim *q = cmeta__plot_push(p, CMETA_PRIM_RECT, CMETA_ROLE_SQUARE, r->index);
+        if (!q) return CMETA_ENOMEM;
+        q->x = cmeta_plot_xpos(p, r->yi) - side / 2;
+        q->y = yc - side / 2;
+        q->w = q->h = side;
+        q->fill = 0;
+        q->stroke = -1;
+        q->value = r->weight;
     }
-    /* headings */
-    if ((st = headings(f, p, rh, asc, desc, table_right, &y))) return st;
-    double body_top = y;
+    return CMETA_OK;
+}
 
-    /* rows */
+/* A summary's diamond on its row (centre yc, height 0.7 rh; grey for a subgroup's), and its
+ * prediction interval as dashed lines ending in ticks or arrows. */
+static cmeta_status summary_marks(forest *f, cmeta_plot *p, const row *r, double yc, double rh, double ah)
+{
+    cmeta_status st;
+    double dh = rh * 0.7;
+    cmeta_prim *q = cmeta__plot_push(p, CMETA_PRIM_POLYGON, CMETA_ROLE_DIAMOND, r->index);
+    if (!q) return CMETA_ENOMEM;
+    double xl = cmeta_plot_xpos(p, fmax(r->clb, p->lo)), xr = cmeta_plot_xpos(p, fmin(r->cub, p->hi));
+    double xe = cmeta_plot_xpos(p, fmin(fmax(r->est, p->lo), p->hi));
+    q->np = 4;
+    q->px[0] = xl, q->py[0] = yc;
+    q->px[1] = xe, q->py[1] = yc - dh / 2;
+    q->px[2] = xr, q->py[2] = yc;
+    q->px[3] = xe, q->py[3] = yc + dh / 2;
+    q->fill = r->index >= 0 && !f->fr ? 0.45 : 0;
+    q->stroke = 0;
+    if (r->show_pi) {
+        double pl = fmax(r->plb, p->lo), pu = fmin(r->pub, p->hi);
+        double xpl = cmeta_plot_xpos(p, pl), xpu = cmeta_plot_xpos(p, pu);
+        if (xpl < xl && (st = cmeta__plot_line(p, CMETA_ROLE_PRED, r->index, xpl, yc, xl, yc, 1, 2))) return st;
+        if (xpu > xr && (st = cmeta__plot_line(p, CMETA_ROLE_PRED, r->index, xr, yc, xpu, yc, 1, 2))) return st;
+        if (r->plb >= p->lo) {
+            if ((st = cmeta__plot_line(p, CMETA_ROLE_PRED, r->index, xpl, yc - dh / 4, xpl, yc + dh / 4, 1, 0))) return st;
+        } else if ((st = cmeta__plot_arrow(p, CMETA_ROLE_PRED, r->index, p->ax0, yc, p->ax0 + 2 * ah, yc, ah)))
+            return st;
+        if (r->pub <= p->hi) {
+            if ((st = cmeta__plot_line(p, CMETA_ROLE_PRED, r->index, xpu, yc - dh / 4, xpu, yc + dh / 4, 1, 0))) return st;
+        } else if ((st = cmeta__plot_arrow(p, CMETA_ROLE_PRED, r->index, p->ax1, yc, p->ax1 - 2 * ah, yc, ah)))
+            return st;
+    }
+    return CMETA_OK;
+}
+
+/* Row r's text cells (text at baseline base) and, for a study, its risk-of-bias circles. */
+static cmeta_status row_cells(forest *f, cmeta_plot *p, const row *r, double base, double yc, double rh)
+{
+    cmeta_status st;
+    for (int c = 0; c < f->ncol; c++) {
+        if (!r->cell[c]) continue;
+        const column *k = &f->col[c];
+        long idx = r->role[c] == CMETA_ROLE_GROUP || r->role[c] == CMETA_ROLE_LABEL ? r->index : r->cell_index;
+        double x = cell_x(k, k->align) + (c == f->col_label ? r->indent : 0);
+        if ((st = text(f, p, r->role[c], idx, x, base, k->align, r->bold, r->cell[c]))) return st;
+    }
+    if (r->kind == ROW_STUDY && f->nrob)
+        for (int j = 0; j < f->nrob; j++) {
+            const column *k = &f->col[f->col_rob0 + j];
+            cmeta_rob_judgement jd = f->o.rob[(size_t)r->index * (f->o.rob_ndomains + 1) +
+                                              (j < (int)f->o.rob_ndomains ? (size_t)j : f->o.rob_ndomains)];
+            if ((st = rob_circle(f, p, CMETA_ROLE_ROB, r->index, j, cell_x(k, CMETA_ANCHOR_CENTER), yc, rh, jd)))
+                return st;
+        }
+    return CMETA_OK;
+}
+
+/* The table's rows from *yp down, one row height each (y0, y1 set): free text lines, else the
+ * cells (row_cells) and the study's or summary's marks; *yp moves below the last. */
+static cmeta_status table_rows(forest *f, cmeta_plot *p, double rh, double asc, double desc, double *yp)
+{
+    cmeta_status st;
+    double y = *yp;
     double smax = rh * 0.85, wmax = 0;
     for (size_t i = 0; i < f->nrows; i++)
         if (f->rows[i].kind == ROW_STUDY && isfinite(f->rows[i].weight)) wmax = fmax(wmax, f->rows[i].weight);
-    const double ah = fs * 0.3; /* arrow head half width */
+    const double ah = f->o.font_size * 0.3; /* arrow head half width */
     for (size_t i = 0; i < f->nrows; i++) {
         row *r = &f->rows[i];
         r->y0 = y;
@@ -901,87 +973,39 @@ static cmeta_status layout(forest *f, cmeta_plot *p)
             if ((st = text(f, p, r->role[0], r->index, 0, base, CMETA_ANCHOR_LEFT, 0, r->cell[0]))) return st;
             continue;
         }
-        for (int c = 0; c < f->ncol; c++) {
-            if (!r->cell[c]) continue;
-            const column *k = &f->col[c];
-            long idx = r->role[c] == CMETA_ROLE_GROUP || r->role[c] == CMETA_ROLE_LABEL ? r->index : r->cell_index;
-            double x = cell_x(k, k->align) + (c == f->col_label ? r->indent : 0);
-            if ((st = text(f, p, r->role[c], idx, x, base, k->align, r->bold, r->cell[c]))) return st;
-        }
-        if (r->kind == ROW_STUDY && f->nrob)
-            for (int j = 0; j < f->nrob; j++) {
-                const column *k = &f->col[f->col_rob0 + j];
-                cmeta_rob_judgement jd = f->o.rob[(size_t)r->index * (f->o.rob_ndomains + 1) +
-                                                  (j < (int)f->o.rob_ndomains ? (size_t)j : f->o.rob_ndomains)];
-                if ((st = rob_circle(f, p, CMETA_ROLE_ROB, r->index, j, cell_x(k, CMETA_ANCHOR_CENTER), yc, rh, jd)))
-                    return st;
-            }
+        if ((st = row_cells(f, p, r, base, yc, rh))) return st;
         if (r->kind == ROW_STUDY && isfinite(r->yi)) {
-            double a = fmax(r->lb, p->lo), b = fmin(r->ub, p->hi);
-            double xa = cmeta_plot_xpos(p, a), xb = cmeta_plot_xpos(p, b);
-            if (b > a && (st = cmeta__plot_line(p, CMETA_ROLE_CI, r->index, xa, yc, xb, yc, 1, 0))) return st;
-            if (r->lb < p->lo &&
-                (st = cmeta__plot_arrow(p, CMETA_ROLE_CI_ARROW, r->index, p->ax0, yc, p->ax0 + 2 * ah, yc, ah)))
-                return st;
-            if (r->ub > p->hi &&
-                (st = cmeta__plot_arrow(p, CMETA_ROLE_CI_ARROW, r->index, p->ax1, yc, p->ax1 - 2 * ah, yc, ah)))
-                return st;
-            if (r->yi >= p->lo && r->yi <= p->hi) {
-                double w = isfinite(r->weight) && wmax > 0 ? r->weight : wmax;
-                double side = wmax > 0 ? smax * sqrt(w / wmax) : smax * 0.5;
-                cmeta_prim *q = cmeta__plot_push(p, CMETA_PRIM_RECT, CMETA_ROLE_SQUARE, r->index);
-                if (!q) return CMETA_ENOMEM;
-                q->x = cmeta_plot_xpos(p, r->yi) - side / 2;
-                q->y = yc - side / 2;
-                q->w = q->h = side;
-                q->fill = 0;
-                q->stroke = -1;
-                q->value = r->weight;
-            }
+            if ((st = study_marks(p, r, yc, smax, wmax, ah))) return st;
         } else if (r->kind == ROW_SUMMARY && isfinite(r->est)) {
-            double dh = rh * 0.7;
-            cmeta_prim *q = cmeta__plot_push(p, CMETA_PRIM_POLYGON, CMETA_ROLE_DIAMOND, r->index);
-            if (!q) return CMETA_ENOMEM;
-            double xl = cmeta_plot_xpos(p, fmax(r->clb, p->lo)), xr = cmeta_plot_xpos(p, fmin(r->cub, p->hi));
-            double xe = cmeta_plot_xpos(p, fmin(fmax(r->est, p->lo), p->hi));
-            q->np = 4;
-            q->px[0] = xl, q->py[0] = yc;
-            q->px[1] = xe, q->py[1] = yc - dh / 2;
-            q->px[2] = xr, q->py[2] = yc;
-            q->px[3] = xe, q->py[3] = yc + dh / 2;
-            q->fill = r->index >= 0 && !f->fr ? 0.45 : 0;
-            q->stroke = 0;
-            if (r->show_pi) {
-                double pl = fmax(r->plb, p->lo), pu = fmin(r->pub, p->hi);
-                double xpl = cmeta_plot_xpos(p, pl), xpu = cmeta_plot_xpos(p, pu);
-                if (xpl < xl && (st = cmeta__plot_line(p, CMETA_ROLE_PRED, r->index, xpl, yc, xl, yc, 1, 2))) return st;
-                if (xpu > xr && (st = cmeta__plot_line(p, CMETA_ROLE_PRED, r->index, xr, yc, xpu, yc, 1, 2))) return st;
-                if (r->plb >= p->lo) {
-                    if ((st = cmeta__plot_line(p, CMETA_ROLE_PRED, r->index, xpl, yc - dh / 4, xpl, yc + dh / 4, 1, 0))) return st;
-                } else if ((st = cmeta__plot_arrow(p, CMETA_ROLE_PRED, r->index, p->ax0, yc, p->ax0 + 2 * ah, yc, ah)))
-                    return st;
-                if (r->pub <= p->hi) {
-                    if ((st = cmeta__plot_line(p, CMETA_ROLE_PRED, r->index, xpu, yc - dh / 4, xpu, yc + dh / 4, 1, 0))) return st;
-                } else if ((st = cmeta__plot_arrow(p, CMETA_ROLE_PRED, r->index, p->ax1, yc, p->ax1 - 2 * ah, yc, ah)))
-                    return st;
-            }
+            if ((st = summary_marks(f, p, r, yc, rh, ah))) return st;
         }
     }
-    double axis_y = y + rh * 0.3;
+    *yp = y;
+    return CMETA_OK;
+}
 
-    /* null line, interrupted where a statistics line crosses the plot */
-    if (has_null && 0 >= p->lo && 0 <= p->hi) {
-        double x0 = cmeta_plot_xpos(p, 0), seg = body_top;
-        for (size_t i = 0; i <= f->nrows; i++) {
-            int end = i == f->nrows || f->rows[i].kind == ROW_FREE;
-            if (!end) continue;
-            double stop = i == f->nrows ? axis_y : f->rows[i].y0;
-            if (stop > seg && (st = cmeta__plot_line(p, CMETA_ROLE_REFLINE, -1, x0, seg, x0, stop, 0.75, 0))) return st;
-            if (i < f->nrows) seg = f->rows[i].y1;
-        }
+/* The null line from body_top to the axis, interrupted where a statistics line crosses the plot. */
+static cmeta_status null_line(forest *f, cmeta_plot *p, double body_top, double axis_y)
+{
+    cmeta_status st;
+    double x0 = cmeta_plot_xpos(p, 0), seg = body_top;
+    for (size_t i = 0; i <= f->nrows; i++) {
+        int end = i == f->nrows || f->rows[i].kind == ROW_FREE;
+        if (!end) continue;
+        double stop = i == f->nrows ? axis_y : f->rows[i].y0;
+        if (stop > seg && (st = cmeta__plot_line(p, CMETA_ROLE_REFLINE, -1, x0, seg, x0, stop, 0.75, 0))) return st;
+        if (i < f->nrows) seg = f->rows[i].y1;
     }
+    return CMETA_OK;
+}
 
-    /* axis, ticks, labels (every other label dropped until none touch) */
+/* The axis at axis_y, its ticks and their labels (every other label dropped, keeping the one
+ * at 0, until none touch); *yp set below the labels. */
+static cmeta_status axis(forest *f, cmeta_plot *p, const double *ticks, size_t nt, double axis_y, double asc,
+                         double desc, double *yp)
+{
+    cmeta_status st;
+    const double fs = f->o.font_size;
     if ((st = cmeta__plot_line(p, CMETA_ROLE_AXIS, -1, p->ax0, axis_y, p->ax1, axis_y, 1, 0))) return st;
     double tl = fs * 0.35;
     double lab_base = axis_y + tl + 2 + asc;
@@ -1012,7 +1036,18 @@ static cmeta_status layout(forest *f, cmeta_plot *p)
         if ((st = text(f, p, CMETA_ROLE_TICKLABEL, (long)t, cx, lab_base, CMETA_ANCHOR_CENTER, 0, lab[t]))) return st;
         p->prim[p->n - 1].value = ticks[t];
     }
-    y = lab_base + desc;
+    *yp = lab_base + desc;
+    return CMETA_OK;
+}
+
+/* The axis title (in RevMan's layout only when given) and the favours labels either side of
+ * the null line (two-group measures: treatment left, control right), one row each. */
+static cmeta_status axis_titles(forest *f, cmeta_plot *p, int has_null, double rh, double asc, double desc,
+                                double *yp)
+{
+    cmeta_status st;
+    const double fs = f->o.font_size;
+    double y = *yp;
     if (!f->revman || f->o.xlab) {
         y += rh * 0.15;
         double base = y + (rh - asc - desc) / 2 + asc;
@@ -1029,9 +1064,16 @@ static cmeta_status layout(forest *f, cmeta_plot *p)
         if (fr && (st = text(f, p, CMETA_ROLE_FAVOURS, 1, x0 + fs * 0.6, base, CMETA_ANCHOR_LEFT, 0, fr))) return st;
         y += rh;
     }
+    *yp = y;
+    return CMETA_OK;
+}
 
-    /* overall statistics */
-    y += rh * 0.3;
+/* The overall statistics, one a row: heterogeneity, the test for the overall effect and for
+ * subgroup differences (RevMan's Chi^2 and I^2 in its layout), or the lines given instead. */
+static cmeta_status stats_lines(forest *f, cmeta_plot *p, double rh, double asc, double desc, double *yp)
+{
+    cmeta_status st;
+    double y = *yp + rh * 0.3;
     char buf[512];
     const char *lines[3];
     char l0[512], l1[512], l2[512];
@@ -1068,6 +1110,39 @@ static cmeta_status layout(forest *f, cmeta_plot *p)
         if ((st = text(f, p, CMETA_ROLE_STATS, -1, 0, base, CMETA_ANCHOR_LEFT, 0, buf))) return st;
         y += rh;
     }
+    *yp = y;
+    return CMETA_OK;
+}
+
+/* The whole forest plot, top to bottom: title, headings, rows, null line, axis, its titles,
+ * statistics, risk-of-bias legend. */
+static cmeta_status layout(forest *f, cmeta_plot *p)
+{
+    const double fs = f->o.font_size;
+    cmeta_text_extent fe = {0, 0, 0};
+    f->measure(f->ctx, "Hg", fs, 0, &fe);
+    const double asc = fe.ascent > 0 ? fe.ascent : 0.8 * fs, desc = fe.descent > 0 ? fe.descent : 0.25 * fs;
+    const double rh = (asc + desc) * 1.3, gap = fs * 1.2;
+    cmeta_status st;
+
+    /* column widths and positions */
+    const double table_right = column_widths(f, gap);
+    column *pc = &f->col[f->col_plot];
+
+    /* axis limits and ticks */
+    double ticks[64];
+    int has_null;
+    size_t nt = axis_limits(f, p, pc, ticks, &has_null);
+    double y = 0;
+    if ((st = title_block(f, p, table_right, rh, &y))) return st;
+    if ((st = headings(f, p, rh, asc, desc, table_right, &y))) return st;
+    double body_top = y;
+    if ((st = table_rows(f, p, rh, asc, desc, &y))) return st;
+    double axis_y = y + rh * 0.3;
+    if (has_null && 0 >= p->lo && 0 <= p->hi && (st = null_line(f, p, body_top, axis_y))) return st;
+    if ((st = axis(f, p, ticks, nt, axis_y, asc, desc, &y))) return st;
+    if ((st = axis_titles(f, p, has_null, rh, asc, desc, &y))) return st;
+    if ((st = stats_lines(f, p, rh, asc, desc, &y))) return st;
     if (f->nrob && (st = rob_legend(f, p, rh, asc, desc, &y))) return st;
     cmeta__plot_finish(p, fs);
     return CMETA_OK;

@@ -38,6 +38,76 @@ static int cell_means(const cmeta_mv_fit *f, const double *X)
     return 1;
 }
 
+/* The statistics lines under the plot, written into lines (3 x 2048 chars), pointed to by
+ * stats: the variance components with two more decimals than the estimates (4 by default, as
+ * metafor prints sigma2), the multilevel I^2 and the Q test with V; the test of the
+ * coefficients (cm: the cell means) or of the overall effect; mf's note. Returns their number. */
+static size_t stats_lines(const cmeta_mv_fit *fit, const cmeta_mv_forest *mf, const cmeta_forest_opts *o, int cm,
+                          int digits, char *lines, const char **stats)
+{
+    size_t nstats = 0;
+    {
+        char *b = lines;
+        size_t n = 2048, u = 0;
+        u += (size_t)snprintf(b + u, n - u, "%s: ", cm ? "Residual heterogeneity" : "Heterogeneity");
+        for (size_t q = 0; q < fit->s && u < n; q++) {
+            char v[64];
+            cmeta__fmt_fixed(v, sizeof v, fit->sigma2[q], digits + 2);
+            u += (size_t)snprintf(b + u, n - u, "\u03c3\u00b2(%s) = %s, ",
+                                  mf->comp && mf->comp[q] ? mf->comp[q] : "?", v);
+        }
+        char i2[64], qe[64], pv[64];
+        cmeta__fmt_fixed(i2, sizeof i2, fit->I2_total, 1);
+        cmeta__fmt_fixed(qe, sizeof qe, fit->QE, digits);
+        fmt_p(pv, sizeof pv, fit->QE_pval);
+        /* with an INNER|OUTER term: its tau^2 in place of the sigma^2, and no I^2 (defined for
+         * random intercepts only) */
+        for (size_t a = 0; fit->has_term && a < fit->ntau2 && u < n; a++) {
+            char v[64];
+            cmeta__fmt_fixed(v, sizeof v, fit->tau2[a], digits + 2);
+            if (fit->ntau2 == 1) u += (size_t)snprintf(b + u, n - u, "\u03c4\u00b2 = %s, ", v);
+            else u += (size_t)snprintf(b + u, n - u, "\u03c4\u00b2(%s) = %s, ",
+                                       fit->inner_labels ? fit->inner_labels[a] : "?", v);
+        }
+        if (u < n && isfinite(fit->I2_total)) u += (size_t)snprintf(b + u, n - u, "I\u00b2 = %s%%, ", i2);
+        if (u < n) snprintf(b + u, n - u, "Q = %s (df = %g), %s", qe, fit->QE_df, pv);
+        stats[nstats++] = b;
+    }
+    if (!o || o->show_test) {
+        char *b = lines + 2048, s1[64], pv[64];
+        int t = fit->test == CMETA_TEST_T;
+        if (cm) {
+            cmeta__fmt_fixed(s1, sizeof s1, fit->QM, digits);
+            fmt_p(pv, sizeof pv, fit->QM_pval);
+            if (t) snprintf(b, 2048, "Test of the coefficients: F(%g, %g) = %s, %s", fit->QM_df, fit->df, s1, pv);
+            else snprintf(b, 2048, "Test of the coefficients: QM (df = %g) = %s, %s", fit->QM_df, s1, pv);
+        } else {
+            cmeta__fmt_fixed(s1, sizeof s1, fit->stat[0], digits);
+            fmt_p(pv, sizeof pv, fit->pval[0]);
+            if (t) snprintf(b, 2048, "Test for overall effect: t(%g) = %s, %s", fit->df, s1, pv);
+            else snprintf(b, 2048, "Test for overall effect: z = %s, %s", s1, pv);
+        }
+        stats[nstats++] = b;
+    }
+    if (mf->note && *mf->note) stats[nstats++] = mf->note;
+    return nstats;
+}
+
+/* The fit as the forest layout reads it: k, level, method, test, weights (no tau^2, Q or PI). */
+static void fit_shim(const cmeta_mv_fit *fit, cmeta_fit *shim)
+{
+    memset(shim, 0, sizeof *shim);
+    shim->k = fit->k;
+    shim->p = fit->p;
+    shim->method = fit->method;
+    shim->test = fit->test;
+    shim->level = fit->level;
+    shim->weight = fit->weight;
+    shim->df = fit->df;
+    shim->Q = shim->Q_df = shim->Q_pval = shim->tau2 = shim->I2 = NAN;
+    shim->pi_lb = shim->pi_ub = NAN;
+}
+
 cmeta_status cmeta_mv_forest_layout(const cmeta_data *d, const cmeta_mv_fit *fit, const cmeta_mv_forest *mf,
                                     const cmeta_forest_opts *o, cmeta_text_measure_fn measure, void *measure_ctx,
                                     cmeta_plot *out, cmeta_error *err)
@@ -87,67 +157,10 @@ cmeta_status cmeta_mv_forest_layout(const cmeta_data *d, const cmeta_mv_fit *fit
         } else
             slab[j] = "RE Model";
     }
-    /* statistics lines: the variance components with two more decimals than the estimates
-     * (4 by default, as metafor prints sigma2), the multilevel I^2, the Q test with V */
     const char *stats[3];
-    size_t nstats = 0;
-    {
-        char *b = lines;
-        size_t n = 2048, u = 0;
-        u += (size_t)snprintf(b + u, n - u, "%s: ", cm ? "Residual heterogeneity" : "Heterogeneity");
-        for (size_t q = 0; q < fit->s && u < n; q++) {
-            char v[64];
-            cmeta__fmt_fixed(v, sizeof v, fit->sigma2[q], digits + 2);
-            u += (size_t)snprintf(b + u, n - u, "\u03c3\u00b2(%s) = %s, ",
-                                  mf->comp && mf->comp[q] ? mf->comp[q] : "?", v);
-        }
-        char i2[64], qe[64], pv[64];
-        cmeta__fmt_fixed(i2, sizeof i2, fit->I2_total, 1);
-        cmeta__fmt_fixed(qe, sizeof qe, fit->QE, digits);
-        fmt_p(pv, sizeof pv, fit->QE_pval);
-        /* with an INNER|OUTER term: its tau^2 in place of the sigma^2, and no I^2 (defined for
-         * random intercepts only) */
-        for (size_t a = 0; fit->has_term && a < fit->ntau2 && u < n; a++) {
-            char v[64];
-            cmeta__fmt_fixed(v, sizeof v, fit->tau2[a], digits + 2);
-            if (fit->ntau2 == 1) u += (size_t)snprintf(b + u, n - u, "\u03c4\u00b2 = %s, ", v);
-            else u += (size_t)snprintf(b + u, n - u, "\u03c4\u00b2(%s) = %s, ",
-                                       fit->inner_labels ? fit->inner_labels[a] : "?", v);
-        }
-        if (u < n && isfinite(fit->I2_total)) u += (size_t)snprintf(b + u, n - u, "I\u00b2 = %s%%, ", i2);
-        if (u < n) snprintf(b + u, n - u, "Q = %s (df = %g), %s", qe, fit->QE_df, pv);
-        stats[nstats++] = b;
-    }
-    if (!o || o->show_test) {
-        char *b = lines + 2048, s1[64], pv[64];
-        int t = fit->test == CMETA_TEST_T;
-        if (cm) {
-            cmeta__fmt_fixed(s1, sizeof s1, fit->QM, digits);
-            fmt_p(pv, sizeof pv, fit->QM_pval);
-            if (t) snprintf(b, 2048, "Test of the coefficients: F(%g, %g) = %s, %s", fit->QM_df, fit->df, s1, pv);
-            else snprintf(b, 2048, "Test of the coefficients: QM (df = %g) = %s, %s", fit->QM_df, s1, pv);
-        } else {
-            cmeta__fmt_fixed(s1, sizeof s1, fit->stat[0], digits);
-            fmt_p(pv, sizeof pv, fit->pval[0]);
-            if (t) snprintf(b, 2048, "Test for overall effect: t(%g) = %s, %s", fit->df, s1, pv);
-            else snprintf(b, 2048, "Test for overall effect: z = %s, %s", s1, pv);
-        }
-        stats[nstats++] = b;
-    }
-    if (mf->note && *mf->note) stats[nstats++] = mf->note;
-
-    /* the fit as the forest layout reads it: k, level, method, test, weights */
+    size_t nstats = stats_lines(fit, mf, o, cm, digits, lines, stats);
     cmeta_fit shim;
-    memset(&shim, 0, sizeof shim);
-    shim.k = fit->k;
-    shim.p = fit->p;
-    shim.method = fit->method;
-    shim.test = fit->test;
-    shim.level = fit->level;
-    shim.weight = fit->weight;
-    shim.df = fit->df;
-    shim.Q = shim.Q_df = shim.Q_pval = shim.tau2 = shim.I2 = NAN;
-    shim.pi_lb = shim.pi_ub = NAN;
+    fit_shim(fit, &shim);
     cmeta__forest_rows fr;
     memset(&fr, 0, sizeof fr);
     fr.label_heading = mf->label_heading;

@@ -356,16 +356,21 @@ static cmeta_status est_of(const cmeta_table *t, size_t row, const long *col, co
     return CMETA_OK;
 }
 
-cmeta_status cmeta__reported_rows(const cmeta_table *t, const cmeta_data_opts *o,
-                                  cmeta__reported *r, cmeta_warnings *w, cmeta_error *err)
+/* cmeta__reported_rows' working arrays, one element per row. */
+typedef struct {
+    int *isgroup;             /* the row goes through escalc with both groups */
+    int *arm1;                /* group 1 complete (an arm for --combine) */
+    const char **how1, **how; /* group 1's route; the row's route (NULL: none) */
+    char **why;               /* why a row has no route, when known */
+    char **merged;            /* label of the row an arm was merged into (--combine) */
+} rows_ws;
+
+/* The options against the file's columns: --measure, --ratio, own columns mixed with reported
+ * statistics, and the --combine column (*ccol, -1 without --combine). */
+static cmeta_status check_columns(const cmeta_table *t, const cmeta_data_opts *o, const long *col, cmeta_measure m,
+                                  cmeta_family fam, int groups, long *ccol, cmeta_error *err)
 {
-    memset(r, 0, sizeof *r);
-    size_t nr = cmeta_table_nrows(t);
-    long col[NC];
-    for (int c = 0; c < NC; c++) col[c] = cmeta_table_find(t, cname[c]);
-    cmeta_measure m = o->measure_set ? o->measure : CMETA_GEN;
-    cmeta_family fam = cmeta_measure_family(m);
-    int groups = fam == CMETA_FAMILY_CONT2 || fam == CMETA_FAMILY_BIN2;
+    *ccol = -1;
     if (o->ratio && m != CMETA_GEN && cmeta_measure_transform(m) != CMETA_TRANS_EXP)
         return cmeta_error_set(err, CMETA_EUSAGE, "--ratio needs a measure on the log scale (OR, RR, "
                                "PETO, ROM...), not %s", cmeta_measure_name(m));
@@ -390,150 +395,156 @@ cmeta_status cmeta__reported_rows(const cmeta_table *t, const cmeta_data_opts *o
             return cmeta_error_set(err, CMETA_EUSAGE, "--measure %s: its own columns and reported statistics "
                                    "(est...) cannot be mixed in one file", cmeta_measure_name(m));
     }
-    long ccol = -1;
     if (o->combine) {
         /* by the name as written: "trial" is also an alias of the study label */
-        for (size_t j = 0; j < cmeta_table_ncols(t) && ccol < 0; j++)
-            if (cmeta__strcasecmp(cmeta_table_colname(t, j), o->combine) == 0) ccol = (long)j;
-        if (ccol < 0) return cmeta_error_set(err, CMETA_EUSAGE, "--combine: no column '%s'", o->combine);
+        for (size_t j = 0; j < cmeta_table_ncols(t) && *ccol < 0; j++)
+            if (cmeta__strcasecmp(cmeta_table_colname(t, j), o->combine) == 0) *ccol = (long)j;
+        if (*ccol < 0) return cmeta_error_set(err, CMETA_EUSAGE, "--combine: no column '%s'", o->combine);
         if (!groups)
             return cmeta_error_set(err, CMETA_EUSAGE, "--combine merges group data: it needs a two-group "
                                    "measure (SMD, MD, OR, RR...), not %s", cmeta_measure_name(m));
     }
+    return CMETA_OK;
+}
 
-    r->nrows = nr;
-    r->measure = m;
-    r->yi = CMETA_ARRAY_NEW(double, nr ? nr : 1);
-    r->vi = CMETA_ARRAY_NEW(double, nr ? nr : 1);
-    r->from = CMETA_ARRAY_NEW(char *, nr ? nr : 1);
-    int *isgroup = CMETA_ARRAY_NEW(int, nr ? nr : 1);
-    int *arm1 = CMETA_ARRAY_NEW(int, nr ? nr : 1); /* group 1 complete (an arm for --combine) */
-    const char **how1 = (const char **)CMETA_ARRAY_NEW(char *, nr ? nr : 1);
-    const char **how = (const char **)CMETA_ARRAY_NEW(char *, nr ? nr : 1);
-    char **why = CMETA_ARRAY_NEW(char *, nr ? nr : 1);
-    int ok = r->yi && r->vi && r->from && isgroup && arm1 && how1 && how && why;
-    for (int g = 0; g < CMETA__NG && ok; g++) {
-        r->g[g] = CMETA_ARRAY_NEW(double, nr ? nr : 1);
-        ok = r->g[g] != NULL;
-    }
-    cmeta_status st = ok ? CMETA_OK : cmeta_error_set(err, CMETA_ENOMEM, "out of memory");
-
-    /* each row's route */
-    for (size_t i = 0; i < nr && st == CMETA_OK; i++) {
-        r->yi[i] = r->vi[i] = NAN;
-        for (int g = 0; g < CMETA__NG; g++) r->g[g][i] = NAN;
-        double v[NC];
-        for (int c = 0; c < NC && st == CMETA_OK; c++) {
-            v[c] = NAN;
-            if (col[c] < 0) continue;
-            const char *cell = cmeta_table_cell(t, i, (size_t)col[c]);
-            if (cmeta_cell_is_missing(cell)) continue;
-            cmeta_error e;
-            cmeta_error_clear(&e);
-            if (cmeta_parse_double(cell, &v[c], &e) != CMETA_OK) {
-                char msg[sizeof e.message + 32];
-                snprintf(msg, sizeof msg, "%s: %s", cmeta_table_colname(t, (size_t)col[c]), e.message);
-                st = fail_row(err, t, i, col[c], "%s", msg, 0);
-            }
-        }
-        if (st != CMETA_OK) break;
-        char whybuf[200] = "";
-        if (groups && fam == CMETA_FAMILY_CONT2) {
-            group_val g1, g2;
-            st = group_of(t, i, col, v, 1, o, &g1, whybuf, sizeof whybuf, err);
-            if (st == CMETA_OK) st = group_of(t, i, col, v, 2, o, &g2, whybuf, sizeof whybuf, err);
-            if (st != CMETA_OK) break;
-            if (g1.level >= 0) { /* an arm merged by --combine may leave the shared control out */
-                arm1[i] = 1, how1[i] = g1.how;
-                r->g[CMETA__G_M1][i] = g1.m, r->g[CMETA__G_SD1][i] = g1.sd, r->g[CMETA__G_N1][i] = g1.n;
-            }
-            if (g1.level >= 0 && g2.level >= 0) {
-                isgroup[i] = 1;
-                how[i] = g1.level >= g2.level ? g1.how : g2.how;
-                if (g1.level == 1 && g2.level == 1 && strcmp(g1.how, g2.how) != 0) how[i] = "group_se_ci";
-                r->g[CMETA__G_M1][i] = g1.m, r->g[CMETA__G_SD1][i] = g1.sd, r->g[CMETA__G_N1][i] = g1.n;
-                r->g[CMETA__G_M2][i] = g2.m, r->g[CMETA__G_SD2][i] = g2.sd, r->g[CMETA__G_N2][i] = g2.n;
-            }
-        } else if (groups) {
-            double bi = !isnan(v[C_BI]) ? v[C_BI] : v[C_N1] - v[C_AI];
-            double di = !isnan(v[C_DI]) ? v[C_DI] : v[C_N2] - v[C_CI];
-            if (!isnan(v[C_AI]) && !isnan(bi)) {
-                arm1[i] = 1, how1[i] = "counts";
-                r->g[CMETA__G_AI][i] = v[C_AI], r->g[CMETA__G_BI][i] = bi;
-            }
-            if (!isnan(v[C_AI]) && !isnan(bi) && !isnan(v[C_CI]) && !isnan(di)) {
-                isgroup[i] = 1;
-                how[i] = "counts";
-                r->g[CMETA__G_AI][i] = v[C_AI], r->g[CMETA__G_BI][i] = bi;
-                r->g[CMETA__G_CI][i] = v[C_CI], r->g[CMETA__G_DI][i] = di;
-            }
-        }
-        if (!isgroup[i]) {
-            const char *route = NULL;
-            st = est_of(t, i, col, v, o, &r->yi[i], &r->vi[i], &route, err);
-            if (st != CMETA_OK) break;
-            how[i] = route;
-            if (!route) r->yi[i] = r->vi[i] = NAN;
-        }
-        if (!how[i] && whybuf[0]) {
-            why[i] = cmeta_strdup(whybuf);
-            if (!why[i]) st = cmeta_error_set(err, CMETA_ENOMEM, "out of memory");
+/* Row i's numbers v[0 .. NC) (NAN where the column is absent or the cell missing). */
+static cmeta_status row_values(const cmeta_table *t, size_t i, const long *col, double *v, cmeta_error *err)
+{
+    for (int c = 0; c < NC; c++) {
+        v[c] = NAN;
+        if (col[c] < 0) continue;
+        const char *cell = cmeta_table_cell(t, i, (size_t)col[c]);
+        if (cmeta_cell_is_missing(cell)) continue;
+        cmeta_error e;
+        cmeta_error_clear(&e);
+        if (cmeta_parse_double(cell, &v[c], &e) != CMETA_OK) {
+            char msg[sizeof e.message + 32];
+            snprintf(msg, sizeof msg, "%s: %s", cmeta_table_colname(t, (size_t)col[c]), e.message);
+            return fail_row(err, t, i, col[c], "%s", msg, 0);
         }
     }
+    return CMETA_OK;
+}
 
-    /* arms of one trial merged into its first row (Cochrane Handbook Table 6.5.a); the control
-     * arm is the first row's, taken once */
-    char **merged = CMETA_ARRAY_NEW(char *, nr ? nr : 1);
-    if (st == CMETA_OK && !merged) st = cmeta_error_set(err, CMETA_ENOMEM, "out of memory");
+/* Row i's route: both groups' data (group means and SDs by group_of, or counts), else an
+ * estimate (est_of); the reason kept when there is none. */
+static cmeta_status row_route(const cmeta_table *t, size_t i, const long *col, const double *v,
+                              const cmeta_data_opts *o, cmeta_family fam, int groups, cmeta__reported *r,
+                              rows_ws *ws, cmeta_error *err)
+{
+    cmeta_status st = CMETA_OK;
+    char whybuf[200] = "";
+    if (groups && fam == CMETA_FAMILY_CONT2) {
+        group_val g1, g2;
+        st = group_of(t, i, col, v, 1, o, &g1, whybuf, sizeof whybuf, err);
+        if (st == CMETA_OK) st = group_of(t, i, col, v, 2, o, &g2, whybuf, sizeof whybuf, err);
+        if (st != CMETA_OK) return st;
+        if (g1.level >= 0) { /* an arm merged by --combine may leave the shared control out */
+            ws->arm1[i] = 1, ws->how1[i] = g1.how;
+            r->g[CMETA__G_M1][i] = g1.m, r->g[CMETA__G_SD1][i] = g1.sd, r->g[CMETA__G_N1][i] = g1.n;
+        }
+        if (g1.level >= 0 && g2.level >= 0) {
+            ws->isgroup[i] = 1;
+            ws->how[i] = g1.level >= g2.level ? g1.how : g2.how;
+            if (g1.level == 1 && g2.level == 1 && strcmp(g1.how, g2.how) != 0) ws->how[i] = "group_se_ci";
+            r->g[CMETA__G_M1][i] = g1.m, r->g[CMETA__G_SD1][i] = g1.sd, r->g[CMETA__G_N1][i] = g1.n;
+            r->g[CMETA__G_M2][i] = g2.m, r->g[CMETA__G_SD2][i] = g2.sd, r->g[CMETA__G_N2][i] = g2.n;
+        }
+    } else if (groups) {
+        double bi = !isnan(v[C_BI]) ? v[C_BI] : v[C_N1] - v[C_AI];
+        double di = !isnan(v[C_DI]) ? v[C_DI] : v[C_N2] - v[C_CI];
+        if (!isnan(v[C_AI]) && !isnan(bi)) {
+            ws->arm1[i] = 1, ws->how1[i] = "counts";
+            r->g[CMETA__G_AI][i] = v[C_AI], r->g[CMETA__G_BI][i] = bi;
+        }
+        if (!isnan(v[C_AI]) && !isnan(bi) && !isnan(v[C_CI]) && !isnan(di)) {
+            ws->isgroup[i] = 1;
+            ws->how[i] = "counts";
+            r->g[CMETA__G_AI][i] = v[C_AI], r->g[CMETA__G_BI][i] = bi;
+            r->g[CMETA__G_CI][i] = v[C_CI], r->g[CMETA__G_DI][i] = di;
+        }
+    }
+    if (!ws->isgroup[i]) {
+        const char *route = NULL;
+        st = est_of(t, i, col, v, o, &r->yi[i], &r->vi[i], &route, err);
+        if (st != CMETA_OK) return st;
+        ws->how[i] = route;
+        if (!route) r->yi[i] = r->vi[i] = NAN;
+    }
+    if (!ws->how[i] && whybuf[0]) {
+        ws->why[i] = cmeta_strdup(whybuf);
+        if (!ws->why[i]) st = cmeta_error_set(err, CMETA_ENOMEM, "out of memory");
+    }
+    return st;
+}
+
+/* Arm j of trial key merged into its first row i: a warning when the rows' control groups
+ * differ, group 1 pooled (Cochrane Handbook Table 6.5.a) or its counts added, the less direct
+ * route of the two kept, row j marked merged. */
+static cmeta_status merge_arm(const cmeta_table *t, cmeta_family fam, const char *key, size_t i, size_t j,
+                              cmeta__reported *r, rows_ws *ws, cmeta_warnings *w, cmeta_error *err)
+{
+    cmeta_status st = CMETA_OK;
+    {   /* the control is shared: say so when the arms' rows disagree on it */
+        int g0 = fam == CMETA_FAMILY_CONT2 ? CMETA__G_M2 : CMETA__G_CI;
+        int g1 = fam == CMETA_FAMILY_CONT2 ? CMETA__G_N2 : CMETA__G_DI, differ = 0;
+        for (int g = g0; g <= g1; g++) differ |= !isnan(r->g[g][j]) && r->g[g][i] != r->g[g][j];
+        char lab[256], labj[256];
+        if (differ && cmeta_warn(w, "study '%s' (line %ld): its control group differs from that of "
+                                 "'%s' (line %ld), the first arm of trial %s: the first row's is used",
+                                 label_of(t, j, labj, sizeof labj), cmeta_table_row_line(t, j),
+                                 label_of(t, i, lab, sizeof lab), cmeta_table_row_line(t, i), key) != CMETA_OK)
+            st = cmeta_error_set(err, CMETA_ENOMEM, "out of memory");
+    }
+    if (fam == CMETA_FAMILY_CONT2) {
+        double n, mm, sd;
+        cmeta_combine_groups(r->g[CMETA__G_N1][i], r->g[CMETA__G_M1][i], r->g[CMETA__G_SD1][i],
+                             r->g[CMETA__G_N1][j], r->g[CMETA__G_M1][j], r->g[CMETA__G_SD1][j],
+                             &n, &mm, &sd);
+        r->g[CMETA__G_N1][i] = n, r->g[CMETA__G_M1][i] = mm, r->g[CMETA__G_SD1][i] = sd;
+    } else { /* counts add up */
+        r->g[CMETA__G_AI][i] += r->g[CMETA__G_AI][j];
+        r->g[CMETA__G_BI][i] += r->g[CMETA__G_BI][j];
+    }
+    /* the less direct route of the two names the merged row */
+    static const char *const order[] = {"mean_sd", "counts", "group_se", "group_ci", "group_se_ci"};
+    int li = 9, lj = 9;
+    for (int q = 0; q < 5; q++) {
+        if (strcmp(ws->how[i], order[q]) == 0) li = q;
+        if (strcmp(ws->how1[j], order[q]) == 0) lj = q;
+    }
+    if (li < 9 && (lj > li)) ws->how[i] = lj < 9 ? order[lj] : ws->how1[j];
+    ws->isgroup[j] = 0;
+    ws->how[j] = NULL;
+    r->yi[j] = r->vi[j] = NAN;
+    char lab1[256];
+    ws->merged[j] = cmeta_strdup(label_of(t, i, lab1, sizeof lab1));
+    if (!ws->merged[j]) st = cmeta_error_set(err, CMETA_ENOMEM, "out of memory");
+    return st;
+}
+
+/* --combine: the arms of one trial (rows with the same value in column ccol) merged into its
+ * first row (merge_arm; the control arm is the first row's, taken once). */
+static cmeta_status merge_trials(const cmeta_table *t, const cmeta_data_opts *o, cmeta_family fam, long ccol,
+                                 cmeta__reported *r, rows_ws *ws, cmeta_warnings *w, cmeta_error *err)
+{
+    cmeta_status st = CMETA_OK;
+    size_t nr = r->nrows;
     for (size_t i = 0; i < nr && st == CMETA_OK && ccol >= 0; i++) {
         const char *key = cmeta_table_cell(t, i, (size_t)ccol);
-        if (cmeta_cell_is_missing(key) || merged[i]) continue;
+        if (cmeta_cell_is_missing(key) || ws->merged[i]) continue;
         size_t arms = 1;
         for (size_t j = i + 1; j < nr && st == CMETA_OK; j++) {
-            if (merged[j] || strcmp(cmeta_table_cell(t, j, (size_t)ccol), key) != 0) continue;
-            if (!isgroup[i] || !arm1[j]) {
-                size_t bad = isgroup[i] ? j : i;
-                st = fail_row(err, t, bad, ccol, isgroup[i] ? "arms merged by --combine %s need group data "
+            if (ws->merged[j] || strcmp(cmeta_table_cell(t, j, (size_t)ccol), key) != 0) continue;
+            if (!ws->isgroup[i] || !ws->arm1[j]) {
+                size_t bad = ws->isgroup[i] ? j : i;
+                st = fail_row(err, t, bad, ccol, ws->isgroup[i] ? "arms merged by --combine %s need group data "
                               "(means and SDs, SE or CI, medians, or counts) in every arm"
                               : "the first arm of a trial merged by --combine %s needs group data for both "
                                 "groups (the control is taken from it)", o->combine, 0);
                 break;
             }
-            {   /* the control is shared: say so when the arms' rows disagree on it */
-                int g0 = fam == CMETA_FAMILY_CONT2 ? CMETA__G_M2 : CMETA__G_CI;
-                int g1 = fam == CMETA_FAMILY_CONT2 ? CMETA__G_N2 : CMETA__G_DI, differ = 0;
-                for (int g = g0; g <= g1; g++) differ |= !isnan(r->g[g][j]) && r->g[g][i] != r->g[g][j];
-                char lab[256], labj[256];
-                if (differ && cmeta_warn(w, "study '%s' (line %ld): its control group differs from that of "
-                                         "'%s' (line %ld), the first arm of trial %s: the first row's is used",
-                                         label_of(t, j, labj, sizeof labj), cmeta_table_row_line(t, j),
-                                         label_of(t, i, lab, sizeof lab), cmeta_table_row_line(t, i), key) != CMETA_OK)
-                    st = cmeta_error_set(err, CMETA_ENOMEM, "out of memory");
-            }
-            if (fam == CMETA_FAMILY_CONT2) {
-                double n, mm, sd;
-                cmeta_combine_groups(r->g[CMETA__G_N1][i], r->g[CMETA__G_M1][i], r->g[CMETA__G_SD1][i],
-                                     r->g[CMETA__G_N1][j], r->g[CMETA__G_M1][j], r->g[CMETA__G_SD1][j],
-                                     &n, &mm, &sd);
-                r->g[CMETA__G_N1][i] = n, r->g[CMETA__G_M1][i] = mm, r->g[CMETA__G_SD1][i] = sd;
-            } else { /* counts add up */
-                r->g[CMETA__G_AI][i] += r->g[CMETA__G_AI][j];
-                r->g[CMETA__G_BI][i] += r->g[CMETA__G_BI][j];
-            }
-            /* the less direct route of the two names the merged row */
-            static const char *const order[] = {"mean_sd", "counts", "group_se", "group_ci", "group_se_ci"};
-            int li = 9, lj = 9;
-            for (int q = 0; q < 5; q++) {
-                if (strcmp(how[i], order[q]) == 0) li = q;
-                if (strcmp(how1[j], order[q]) == 0) lj = q;
-            }
-            if (li < 9 && (lj > li)) how[i] = lj < 9 ? order[lj] : how1[j];
-            isgroup[j] = 0;
-            how[j] = NULL;
-            r->yi[j] = r->vi[j] = NAN;
-            char lab1[256];
-            merged[j] = cmeta_strdup(label_of(t, i, lab1, sizeof lab1));
-            if (!merged[j]) st = cmeta_error_set(err, CMETA_ENOMEM, "out of memory");
+            st = merge_arm(t, fam, key, i, j, r, ws, w, err);
             arms++;
         }
         if (st == CMETA_OK && arms > 1) {
@@ -543,77 +554,91 @@ cmeta_status cmeta__reported_rows(const cmeta_table *t, const cmeta_data_opts *o
                            label_of(t, i, lab, sizeof lab), cmeta_table_row_line(t, i), arms, o->combine) != CMETA_OK)
                 st = cmeta_error_set(err, CMETA_ENOMEM, "out of memory");
             char buf[64];
-            snprintf(buf, sizeof buf, "%s+combined", how[i]);
+            snprintf(buf, sizeof buf, "%s+combined", ws->how[i]);
             r->from[i] = cmeta_strdup(buf);
             if (!r->from[i]) st = cmeta_error_set(err, CMETA_ENOMEM, "out of memory");
         }
     }
+    return st;
+}
 
-    /* the group rows through escalc together */
-    size_t kg = 0;
-    for (size_t i = 0; i < nr; i++) kg += isgroup[i] != 0;
-    if (st == CMETA_OK && kg) {
-        double *a[CMETA__NG] = {0};
-        size_t *rowof = CMETA_ARRAY_NEW(size_t, kg);
-        double *yi = CMETA_ARRAY_NEW(double, kg), *vi = CMETA_ARRAY_NEW(double, kg);
-        ok = rowof && yi && vi;
-        for (int g = 0; g < CMETA__NG && ok; g++) ok = (a[g] = CMETA_ARRAY_NEW(double, kg)) != NULL;
-        if (!ok) st = cmeta_error_set(err, CMETA_ENOMEM, "out of memory");
-        for (size_t i = 0, s = 0; i < nr && ok; i++) {
-            if (!isgroup[i]) continue;
-            for (int g = 0; g < CMETA__NG; g++) a[g][s] = r->g[g][i];
-            rowof[s++] = i;
-        }
-        if (ok) {
-            cmeta_escalc_input in;
-            memset(&in, 0, sizeof in);
-            in.k = kg;
-            if (fam == CMETA_FAMILY_CONT2) {
-                in.m1i = a[CMETA__G_M1], in.sd1i = a[CMETA__G_SD1], in.n1i = a[CMETA__G_N1];
-                in.m2i = a[CMETA__G_M2], in.sd2i = a[CMETA__G_SD2], in.n2i = a[CMETA__G_N2];
-            } else {
-                in.ai = a[CMETA__G_AI], in.bi = a[CMETA__G_BI], in.ci = a[CMETA__G_CI], in.di = a[CMETA__G_DI];
-            }
-            cmeta_error e;
-            cmeta_error_clear(&e);
-            cmeta_status cs = cmeta_escalc(m, &in, &o->escalc, yi, vi, w, &e);
-            if (cs != CMETA_OK) {
-                if (e.index >= 0 && (size_t)e.index < kg) {
-                    size_t row = rowof[e.index];
-                    char msg[sizeof e.message + 64];
-                    snprintf(msg, sizeof msg, "%s%s", e.message,
-                             how[row] && strcmp(how[row], "mean_sd") && strcmp(how[row], "counts")
-                                 ? " (as converted from the reported statistics)" : "");
-                    st = fail_row(err, t, row, -1, "%s", msg, 0);
-                } else {
-                    if (err) *err = e;
-                    st = cs;
-                }
-            } else {
-                for (size_t s = 0; s < kg; s++) r->yi[rowof[s]] = yi[s], r->vi[rowof[s]] = vi[s];
-            }
-        }
-        for (int g = 0; g < CMETA__NG; g++) cmeta_free(a[g]);
-        cmeta_free(rowof);
-        cmeta_free(yi);
-        cmeta_free(vi);
+/* The group rows through cmeta_escalc together (continuity corrections see every table, as
+ * metafor's); an error names the row and whether its groups were converted. */
+static cmeta_status escalc_groups(const cmeta_table *t, const cmeta_data_opts *o, cmeta_measure m,
+                                  cmeta_family fam, cmeta__reported *r, const rows_ws *ws, cmeta_warnings *w,
+                                  cmeta_error *err)
+{
+    size_t nr = r->nrows, kg = 0;
+    for (size_t i = 0; i < nr; i++) kg += ws->isgroup[i] != 0;
+    if (!kg) return CMETA_OK;
+    cmeta_status st = CMETA_OK;
+    double *a[CMETA__NG] = {0};
+    size_t *rowof = CMETA_ARRAY_NEW(size_t, kg);
+    double *yi = CMETA_ARRAY_NEW(double, kg), *vi = CMETA_ARRAY_NEW(double, kg);
+    int ok = rowof && yi && vi;
+    for (int g = 0; g < CMETA__NG && ok; g++) ok = (a[g] = CMETA_ARRAY_NEW(double, kg)) != NULL;
+    if (!ok) st = cmeta_error_set(err, CMETA_ENOMEM, "out of memory");
+    for (size_t i = 0, s = 0; i < nr && ok; i++) {
+        if (!ws->isgroup[i]) continue;
+        for (int g = 0; g < CMETA__NG; g++) a[g][s] = r->g[g][i];
+        rowof[s++] = i;
     }
+    if (ok) {
+        cmeta_escalc_input in;
+        memset(&in, 0, sizeof in);
+        in.k = kg;
+        if (fam == CMETA_FAMILY_CONT2) {
+            in.m1i = a[CMETA__G_M1], in.sd1i = a[CMETA__G_SD1], in.n1i = a[CMETA__G_N1];
+            in.m2i = a[CMETA__G_M2], in.sd2i = a[CMETA__G_SD2], in.n2i = a[CMETA__G_N2];
+        } else {
+            in.ai = a[CMETA__G_AI], in.bi = a[CMETA__G_BI], in.ci = a[CMETA__G_CI], in.di = a[CMETA__G_DI];
+        }
+        cmeta_error e;
+        cmeta_error_clear(&e);
+        cmeta_status cs = cmeta_escalc(m, &in, &o->escalc, yi, vi, w, &e);
+        if (cs != CMETA_OK) {
+            if (e.index >= 0 && (size_t)e.index < kg) {
+                size_t row = rowof[e.index];
+                char msg[sizeof e.message + 64];
+                snprintf(msg, sizeof msg, "%s%s", e.message,
+                         ws->how[row] && strcmp(ws->how[row], "mean_sd") && strcmp(ws->how[row], "counts")
+                             ? " (as converted from the reported statistics)" : "");
+                st = fail_row(err, t, row, -1, "%s", msg, 0);
+            } else {
+                if (err) *err = e;
+                st = cs;
+            }
+        } else {
+            for (size_t s = 0; s < kg; s++) r->yi[rowof[s]] = yi[s], r->vi[rowof[s]] = vi[s];
+        }
+    }
+    for (int g = 0; g < CMETA__NG; g++) cmeta_free(a[g]);
+    cmeta_free(rowof);
+    cmeta_free(yi);
+    cmeta_free(vi);
+    return st;
+}
 
-    /* routes named; rows left out said */
+/* Each row's route named in r->from ("merged" for a merged arm); rows left out said in warnings
+ * (an overflow with finite inputs is an error). */
+static cmeta_status name_routes(const cmeta_table *t, cmeta__reported *r, const rows_ws *ws, cmeta_warnings *w,
+                                cmeta_error *err)
+{
+    cmeta_status st = CMETA_OK;
     r->all_group = 1;
-    for (size_t i = 0; i < nr && st == CMETA_OK; i++) {
+    for (size_t i = 0; i < r->nrows && st == CMETA_OK; i++) {
         char lab[256];
-        if (merged[i]) {
+        if (ws->merged[i]) {
             r->from[i] = cmeta_strdup("merged");
             if (!r->from[i]) st = cmeta_error_set(err, CMETA_ENOMEM, "out of memory");
             continue;
         }
-        if (how[i] && !isgroup[i] && (!isfinite(r->yi[i]) || !(isfinite(r->vi[i]) && r->vi[i] > 0))) {
+        if (ws->how[i] && !ws->isgroup[i] && (!isfinite(r->yi[i]) || !(isfinite(r->vi[i]) && r->vi[i] > 0))) {
             st = fail_row(err, t, i, -1, "the effect size or its variance (from %s) is not finite and "
-                          "positive although every input is finite: the numbers overflow a double", how[i], 0);
+                          "positive although every input is finite: the numbers overflow a double", ws->how[i], 0);
             break;
         }
-        if (how[i] && (!isfinite(r->yi[i]) || !isfinite(r->vi[i]))) {
+        if (ws->how[i] && (!isfinite(r->yi[i]) || !isfinite(r->vi[i]))) {
             if (cmeta_warn(w, "study '%s' (line %ld) left out: its effect size or variance is not finite",
                            label_of(t, i, lab, sizeof lab), cmeta_table_row_line(t, i)) != CMETA_OK)
                 st = cmeta_error_set(err, CMETA_ENOMEM, "out of memory");
@@ -622,31 +647,81 @@ cmeta_status cmeta__reported_rows(const cmeta_table *t, const cmeta_data_opts *o
             r->from[i] = NULL;
             continue;
         }
-        if (!how[i]) {
+        if (!ws->how[i]) {
             if (cmeta_warn(w, "study '%s' (line %ld) left out: %s", label_of(t, i, lab, sizeof lab),
                            cmeta_table_row_line(t, i),
-                           why[i] ? why[i] : "no complete route to an effect size (group means and SDs"
-                                             " or counts, group SE or CI, median with quartiles or range,"
-                                             " or est with ci_lb and ci_ub, sei or pval)") != CMETA_OK)
+                           ws->why[i] ? ws->why[i] : "no complete route to an effect size (group means and SDs"
+                                                     " or counts, group SE or CI, median with quartiles or range,"
+                                                     " or est with ci_lb and ci_ub, sei or pval)") != CMETA_OK)
                 st = cmeta_error_set(err, CMETA_ENOMEM, "out of memory");
             continue;
         }
-        if (!isgroup[i]) r->all_group = 0;
+        if (!ws->isgroup[i]) r->all_group = 0;
         if (!r->from[i]) {
-            r->from[i] = cmeta_strdup(how[i]);
+            r->from[i] = cmeta_strdup(ws->how[i]);
             if (!r->from[i]) st = cmeta_error_set(err, CMETA_ENOMEM, "out of memory");
         }
     }
-    for (size_t i = 0; i < nr; i++) {
-        if (why) cmeta_free(why[i]);
-        if (merged) cmeta_free(merged[i]);
+    return st;
+}
+
+cmeta_status cmeta__reported_rows(const cmeta_table *t, const cmeta_data_opts *o,
+                                  cmeta__reported *r, cmeta_warnings *w, cmeta_error *err)
+{
+    memset(r, 0, sizeof *r);
+    size_t nr = cmeta_table_nrows(t);
+    long col[NC];
+    for (int c = 0; c < NC; c++) col[c] = cmeta_table_find(t, cname[c]);
+    cmeta_measure m = o->measure_set ? o->measure : CMETA_GEN;
+    cmeta_family fam = cmeta_measure_family(m);
+    int groups = fam == CMETA_FAMILY_CONT2 || fam == CMETA_FAMILY_BIN2;
+    long ccol;
+    cmeta_status st = check_columns(t, o, col, m, fam, groups, &ccol, err);
+    if (st != CMETA_OK) return st;
+
+    r->nrows = nr;
+    r->measure = m;
+    r->yi = CMETA_ARRAY_NEW(double, nr ? nr : 1);
+    r->vi = CMETA_ARRAY_NEW(double, nr ? nr : 1);
+    r->from = CMETA_ARRAY_NEW(char *, nr ? nr : 1);
+    rows_ws ws;
+    ws.isgroup = CMETA_ARRAY_NEW(int, nr ? nr : 1);
+    ws.arm1 = CMETA_ARRAY_NEW(int, nr ? nr : 1);
+    ws.how1 = (const char **)CMETA_ARRAY_NEW(char *, nr ? nr : 1);
+    ws.how = (const char **)CMETA_ARRAY_NEW(char *, nr ? nr : 1);
+    ws.why = CMETA_ARRAY_NEW(char *, nr ? nr : 1);
+    ws.merged = NULL;
+    int ok = r->yi && r->vi && r->from && ws.isgroup && ws.arm1 && ws.how1 && ws.how && ws.why;
+    for (int g = 0; g < CMETA__NG && ok; g++) {
+        r->g[g] = CMETA_ARRAY_NEW(double, nr ? nr : 1);
+        ok = r->g[g] != NULL;
     }
-    cmeta_free(why);
-    cmeta_free(merged);
-    cmeta_free(isgroup);
-    cmeta_free(arm1);
-    cmeta_free((void *)how1);
-    cmeta_free((void *)how);
+    st = ok ? CMETA_OK : cmeta_error_set(err, CMETA_ENOMEM, "out of memory");
+
+    /* each row's route */
+    for (size_t i = 0; i < nr && st == CMETA_OK; i++) {
+        r->yi[i] = r->vi[i] = NAN;
+        for (int g = 0; g < CMETA__NG; g++) r->g[g][i] = NAN;
+        double v[NC];
+        if ((st = row_values(t, i, col, v, err)) != CMETA_OK) break;
+        st = row_route(t, i, col, v, o, fam, groups, r, &ws, err);
+    }
+    /* arms of one trial merged (--combine), the group rows through escalc, the routes named */
+    ws.merged = CMETA_ARRAY_NEW(char *, nr ? nr : 1);
+    if (st == CMETA_OK && !ws.merged) st = cmeta_error_set(err, CMETA_ENOMEM, "out of memory");
+    if (st == CMETA_OK) st = merge_trials(t, o, fam, ccol, r, &ws, w, err);
+    if (st == CMETA_OK) st = escalc_groups(t, o, m, fam, r, &ws, w, err);
+    if (st == CMETA_OK) st = name_routes(t, r, &ws, w, err);
+    for (size_t i = 0; i < nr; i++) {
+        if (ws.why) cmeta_free(ws.why[i]);
+        if (ws.merged) cmeta_free(ws.merged[i]);
+    }
+    cmeta_free(ws.why);
+    cmeta_free(ws.merged);
+    cmeta_free(ws.isgroup);
+    cmeta_free(ws.arm1);
+    cmeta_free((void *)ws.how1);
+    cmeta_free((void *)ws.how);
     if (st != CMETA_OK) cmeta__reported_free(r);
     return st;
 }

@@ -178,17 +178,18 @@ static double satt_df(const double *Gg, const double *h, size_t J, size_t p, siz
     return tr * tr / ss;
 }
 
-cmeta_status cmeta_robust(const double *y, const double *X, size_t k, size_t p, const double *mdiag,
-                          const cmeta_mv_cov *moff, size_t nmoff, const size_t *cluster, size_t ncl,
-                          const cmeta_robust_opts *o, cmeta_robust_result **out, cmeta_error *err)
+/* The blocks of rows (the file's comment): block b holds the rows ord[bstart[b] .. bstart[b + 1]),
+ * its m x m matrices start at moff_b[b]; row i is number pos[i] of block bof[uf_find(par, i)]. */
+typedef struct {
+    size_t *par, *bof, *bstart, *ord, *pos, *moff_b;
+    size_t nb, maxm;
+} blocks;
+
+/* cmeta_robust's argument checks (o already defaulted). */
+static cmeta_status check_args(const double *y, const double *X, size_t k, size_t p, const double *mdiag,
+                               const cmeta_mv_cov *moff, size_t nmoff, const size_t *cluster, size_t ncl,
+                               const cmeta_robust_opts *o, cmeta_error *err)
 {
-    if (!out) return cmeta_error_set(err, CMETA_EUSAGE, "cmeta_robust: out is NULL");
-    *out = NULL;
-    cmeta_robust_opts def;
-    if (!o) {
-        cmeta_robust_opts_default(&def);
-        o = &def;
-    }
     if (!y || !X || !mdiag || !cluster || k == 0 || p == 0 || ncl == 0 || (nmoff && !moff))
         return cmeta_error_set(err, CMETA_EUSAGE, "cmeta_robust: missing arguments");
     if (!(o->level > 0 && o->level < 100))
@@ -203,46 +204,37 @@ cmeta_status cmeta_robust(const double *y, const double *X, size_t k, size_t p, 
     for (size_t a = 0; a < nmoff; a++)
         if (moff[a].i >= k || moff[a].j >= k || moff[a].i == moff[a].j || !isfinite(moff[a].value))
             return cmeta_error_set(err, CMETA_EUSAGE, "cmeta_robust: bad off-diagonal element %zu", a);
-    const int cr2 = o->type == CMETA_ROBUST_CR2;
-    const size_t pp = p * p;
-    cmeta_status st = CMETA_OK;
-    cmeta_robust_result *r = NULL;
-    size_t *cnt = CMETA__NEW(size_t, ncl + 1), *par = CMETA__NEW(size_t, k), *bof = CMETA__NEW(size_t, k);
-    size_t *bstart = CMETA__NEW(size_t, k + 1), *ord = CMETA__NEW(size_t, k), *pos = CMETA__NEW(size_t, k);
-    size_t *moff_b = CMETA__NEW(size_t, k + 1), *sizes = CMETA__NEW(size_t, ncl);
-    double *Z = cmeta__dnew(k * p), *e = cmeta__dnew(k), *A = cmeta__dnew(pp), *Bm = cmeta__dnew(pp);
-    double *LB = cmeta__dnew(pp), *wk = cmeta__dnew(pp), *xwy = cmeta__dnew(p), *meat = cmeta__dnew(pp);
-    double *u = cmeta__dnew(ncl * p), *Kw = cmeta__dnew(pp);
-    double *Mbuf = NULL, *Lbuf = NULL, *Gg = NULL, *hh = NULL;
-    double *blk = NULL;
-    if (!cnt || !par || !bof || !bstart || !ord || !pos || !moff_b || !sizes || !Z || !e || !A || !Bm ||
-        !LB || !wk || !xwy || !meat || !u || !Kw) {
-        st = cmeta__nomem(err);
-        goto done;
-    }
-    /* the clusters */
+    return CMETA_OK;
+}
+
+/* The nonempty clusters: their number *np (at least 2 and more than p) and sizes[0 .. *np). */
+static cmeta_status count_clusters(const size_t *cluster, size_t k, size_t ncl, size_t p, size_t *cnt,
+                                   size_t *sizes, size_t *np, cmeta_error *err)
+{
     for (size_t i = 0; i < k; i++) cnt[cluster[i]]++;
     size_t n = 0;
     for (size_t c = 0; c < ncl; c++)
         if (cnt[c]) sizes[n++] = cnt[c];
-    if (n < 2) {
-        st = cmeta_error_set(err, CMETA_EDATA, "cluster-robust inference needs at least 2 clusters (the data have %zu)", n);
-        goto done;
-    }
-    if (n <= p) {
-        st = cmeta_error_set(err, CMETA_EDATA,
-                             "cluster-robust inference needs more clusters than coefficients (%zu clusters, %zu "
-                             "coefficients)", n, p);
-        goto done;
-    }
-    /* blocks: union-find over the clusters and the nonzero elements of M */
+    *np = n;
+    if (n < 2)
+        return cmeta_error_set(err, CMETA_EDATA, "cluster-robust inference needs at least 2 clusters (the data have %zu)", n);
+    if (n <= p)
+        return cmeta_error_set(err, CMETA_EDATA,
+                               "cluster-robust inference needs more clusters than coefficients (%zu clusters, %zu "
+                               "coefficients)", n, p);
+    return CMETA_OK;
+}
+
+/* The blocks: union-find over the clusters and the nonzero elements of M, numbered by their
+ * first row (for CR2 a covariance across two clusters is an error). */
+static cmeta_status make_blocks(blocks *bk, size_t k, const size_t *cluster, size_t ncl, const cmeta_mv_cov *moff,
+                                size_t nmoff, int cr2, cmeta_error *err)
+{
+    size_t *par = bk->par, *bof = bk->bof, *bstart = bk->bstart, *moff_b = bk->moff_b;
     for (size_t i = 0; i < k; i++) par[i] = i;
     {
         size_t *first = CMETA__NEW(size_t, ncl);
-        if (!first) {
-            st = cmeta__nomem(err);
-            goto done;
-        }
+        if (!first) return cmeta__nomem(err);
         for (size_t c = 0; c < ncl; c++) first[c] = (size_t)-1;
         for (size_t i = 0; i < k; i++) {
             size_t c = cluster[i];
@@ -256,11 +248,10 @@ cmeta_status cmeta_robust(const double *y, const double *X, size_t k, size_t p, 
         size_t i = moff[a].i, j = moff[a].j;
         if (cr2 && cluster[i] != cluster[j]) {
             if (err) err->index = (long)(i < j ? i : j);
-            st = cmeta_error_set(err, CMETA_EDATA,
-                                 "CR2 needs the model's covariances within the clusters: rows %zu and %zu are "
-                                 "correlated but in different clusters (use CR1)", (i < j ? i : j) + 1,
-                                 (i < j ? j : i) + 1);
-            goto done;
+            return cmeta_error_set(err, CMETA_EDATA,
+                                   "CR2 needs the model's covariances within the clusters: rows %zu and %zu are "
+                                   "correlated but in different clusters (use CR1)", (i < j ? i : j) + 1,
+                                   (i < j ? j : i) + 1);
         }
         size_t ri = uf_find(par, i), rj = uf_find(par, j);
         if (ri != rj) par[ri] = rj;
@@ -279,49 +270,44 @@ cmeta_status cmeta_robust(const double *y, const double *X, size_t k, size_t p, 
         moff_b[b + 1] = moff_b[b] + m * m;
         bstart[b + 1] += bstart[b];
     }
-    {
-        size_t *fill = CMETA__NEW(size_t, nb);
-        if (!fill) {
-            st = cmeta__nomem(err);
-            goto done;
-        }
-        for (size_t i = 0; i < k; i++) {
-            size_t b = bof[uf_find(par, i)];
-            pos[i] = fill[b]++;
-            ord[bstart[b] + pos[i]] = i;
-        }
-        cmeta_free(fill);
-    }
-    size_t tot = moff_b[nb];
-    Mbuf = cmeta__dnew(tot);
-    Lbuf = cmeta__dnew(tot);
-    /* per block scratch: 6 m x m, 4 m x p, m, and cmeta__sym_power's m x m + m + lwork */
-    size_t mm = maxm * maxm;
-    blk = cmeta__dnew(7 * mm + 4 * maxm * p + 2 * maxm + cmeta__sym_eigen_lwork(maxm));
-    if (!Mbuf || !Lbuf || !blk) {
-        st = cmeta__nomem(err);
-        goto done;
-    }
-    /* M by blocks; L its Cholesky factor, W = M^-1 kept in Mbuf's place after Z is made */
+    size_t *fill = CMETA__NEW(size_t, nb);
+    if (!fill) return cmeta__nomem(err);
     for (size_t i = 0; i < k; i++) {
-        size_t b = bof[uf_find(par, i)], m = bstart[b + 1] - bstart[b];
+        size_t b = bof[uf_find(par, i)];
+        bk->pos[i] = fill[b]++;
+        bk->ord[bstart[b] + bk->pos[i]] = i;
+    }
+    cmeta_free(fill);
+    bk->nb = nb;
+    bk->maxm = maxm;
+    return CMETA_OK;
+}
+
+/* M by blocks (Mbuf), L its Cholesky factor (Lbuf) and Z = W X with W = M^-1 (made block by
+ * block in the scratch blk). */
+static cmeta_status whiten(const blocks *bk, const double *X, size_t k, size_t p, const double *mdiag,
+                           const cmeta_mv_cov *moff, size_t nmoff, double *Mbuf, double *Lbuf, double *blk,
+                           double *Z, cmeta_error *err)
+{
+    const size_t *bstart = bk->bstart, *ord = bk->ord, *pos = bk->pos, *moff_b = bk->moff_b;
+    for (size_t i = 0; i < k; i++) {
+        size_t b = bk->bof[uf_find(bk->par, i)], m = bstart[b + 1] - bstart[b];
         Mbuf[moff_b[b] + pos[i] * m + pos[i]] = mdiag[i];
     }
     for (size_t a = 0; a < nmoff; a++) {
         size_t i = moff[a].i, j = moff[a].j;
         if (moff[a].value == 0) continue;
-        size_t b = bof[uf_find(par, i)], m = bstart[b + 1] - bstart[b];
+        size_t b = bk->bof[uf_find(bk->par, i)], m = bstart[b + 1] - bstart[b];
         Mbuf[moff_b[b] + pos[i] * m + pos[j]] += moff[a].value;
         Mbuf[moff_b[b] + pos[j] * m + pos[i]] += moff[a].value;
     }
-    for (size_t b = 0; b < nb; b++) {
+    for (size_t b = 0; b < bk->nb; b++) {
         size_t m = bstart[b + 1] - bstart[b];
         double *Mb = Mbuf + moff_b[b], *Lb = Lbuf + moff_b[b], *W = blk;
         memcpy(Lb, Mb, m * m * sizeof *Lb);
         if (cmeta__chol(Lb, m) != 0) {
             if (err) err->index = (long)ord[bstart[b]];
-            st = cmeta_error_set(err, CMETA_EDATA, "the model's marginal covariance matrix is not positive definite");
-            goto done;
+            return cmeta_error_set(err, CMETA_EDATA, "the model's marginal covariance matrix is not positive definite");
         }
         cmeta__chol_inv(Lb, m, W);
         /* Z = W X on the block's rows */
@@ -332,7 +318,13 @@ cmeta_status cmeta_robust(const double *y, const double *X, size_t k, size_t p, 
                 Z[ord[bstart[b] + a] * p + c] = s;
             }
     }
-    /* B = (X'WX)^-1, b = B X'W y, e = y - X b */
+    return CMETA_OK;
+}
+
+/* A = X'WX (symmetrized), xwy = X'W y and the bread B = A^-1 (in Bm) from Z = W X. */
+static cmeta_status gls_bread(const double *X, const double *Z, const double *y, size_t k, size_t p, double *A,
+                              double *Bm, double *xwy, double *wk, cmeta_error *err)
+{
     for (size_t i = 0; i < k; i++)
         for (size_t a = 0; a < p; a++) {
             xwy[a] += Z[i * p + a] * y[i];
@@ -340,15 +332,16 @@ cmeta_status cmeta_robust(const double *y, const double *X, size_t k, size_t p, 
         }
     for (size_t a = 0; a < p; a++)
         for (size_t c = 0; c < a; c++) A[a * p + c] = A[c * p + a] = 0.5 * (A[a * p + c] + A[c * p + a]);
-    memcpy(Bm, A, pp * sizeof *Bm);
-    if (cmeta__spd_inverse(Bm, p, 0.0, NULL, wk) != 0) {
-        st = cmeta_error_set(err, CMETA_EDATA, "the design is singular (X'WX is not positive definite)");
-        goto done;
-    }
-    if (!(r = result_new(p))) {
-        st = cmeta__nomem(err);
-        goto done;
-    }
+    memcpy(Bm, A, p * p * sizeof *Bm);
+    if (cmeta__spd_inverse(Bm, p, 0.0, NULL, wk) != 0)
+        return cmeta_error_set(err, CMETA_EDATA, "the design is singular (X'WX is not positive definite)");
+    return CMETA_OK;
+}
+
+/* b = B X'W y (r->beta), the residuals e = y - X b and LB the Cholesky factor of B. */
+static cmeta_status gls_coef(cmeta_robust_result *r, const double *X, const double *y, size_t k, size_t p,
+                             const double *Bm, const double *xwy, double *e, double *LB, cmeta_error *err)
+{
     for (size_t a = 0; a < p; a++) {
         double s = 0;
         for (size_t c = 0; c < p; c++) s += Bm[a * p + c] * xwy[c];
@@ -359,79 +352,88 @@ cmeta_status cmeta_robust(const double *y, const double *X, size_t k, size_t p, 
         for (size_t a = 0; a < p; a++) s -= X[i * p + a] * r->beta[a];
         e[i] = s;
     }
-    memcpy(LB, Bm, pp * sizeof *LB);
-    if (cmeta__chol(LB, p) != 0) {
-        st = cmeta_error_set(err, CMETA_ENUMERIC, "the model's variance-covariance matrix is not positive definite");
-        goto done;
-    }
-    double scale = 1; /* clubSandwich's w_scale: the mean weight of an rma.uni fit */
-    if (o->uni_scale) {
-        scale = 0;
-        for (size_t i = 0; i < k; i++) scale += 1 / mdiag[i];
-        scale /= (double)k;
-    }
-    if (!cr2) {
-        /* CR1: u_c = sum over the cluster's rows of (WX)_i e_i; V = n/(n-p) B (sum u u') B */
-        for (size_t i = 0; i < k; i++)
-            for (size_t a = 0; a < p; a++) u[cluster[i] * p + a] += Z[i * p + a] * e[i];
-        for (size_t c = 0; c < ncl; c++)
-            for (size_t a = 0; a < p; a++)
-                for (size_t d = 0; d < p; d++) meat[a * p + d] += u[c * p + a] * u[c * p + d];
-        for (size_t a = 0; a < pp; a++) meat[a] *= (double)n / (double)(n - p);
-    } else {
-        Gg = cmeta__dnew(nb * pp);
-        hh = cmeta__dnew(nb * pp);
-        if (!Gg || !hh) {
-            st = cmeta__nomem(err);
-            goto done;
+    memcpy(LB, Bm, p * p * sizeof *LB);
+    if (cmeta__chol(LB, p) != 0)
+        return cmeta_error_set(err, CMETA_ENUMERIC, "the model's variance-covariance matrix is not positive definite");
+    return CMETA_OK;
+}
+
+/* CR1's meat: u_c = sum over the cluster's rows of (WX)_i e_i; meat = n/(n-p) sum u u'. */
+static void meat_cr1(const double *Z, const double *e, const size_t *cluster, size_t k, size_t p, size_t ncl,
+                     size_t n, double *u, double *meat)
+{
+    for (size_t i = 0; i < k; i++)
+        for (size_t a = 0; a < p; a++) u[cluster[i] * p + a] += Z[i * p + a] * e[i];
+    for (size_t c = 0; c < ncl; c++)
+        for (size_t a = 0; a < p; a++)
+            for (size_t d = 0; d < p; d++) meat[a * p + d] += u[c * p + a] * u[c * p + d];
+    for (size_t a = 0; a < p * p; a++) meat[a] *= (double)n / (double)(n - p);
+}
+
+/* CR2's meat, sum over the blocks (= clusters) of u_j u_j' with u_j = (W_j X_j)' A_j e_j and the
+ * adjustment A_j = L G^-1/2 L'; per block also Gg_j = F M F' and h_j = F X_j L_B (F = B E) for
+ * the degrees of freedom. */
+static cmeta_status meat_cr2(const blocks *bk, const double *X, const double *Z, const double *e, size_t p,
+                             const double *Mbuf, const double *Lbuf, const double *Bm, const double *LB,
+                             double scale, double *blk, double *u, double *meat, double *Gg, double *hh,
+                             double *wk, cmeta_error *err)
+{
+    const size_t pp = p * p, maxm = bk->maxm, mm = maxm * maxm;
+    const size_t *bstart = bk->bstart, *ord = bk->ord;
+    cmeta_status st;
+    for (size_t b = 0; b < bk->nb; b++) {
+        size_t m = bstart[b + 1] - bstart[b], r0 = bstart[b];
+        const double *Mb = Mbuf + bk->moff_b[b], *Lb = Lbuf + bk->moff_b[b];
+        double *T1 = blk, *T2 = T1 + mm, *G = T2 + mm, *Gp = G + mm, *Am = Gp + mm, *T3 = Am + mm;
+        double *Xb = T3 + mm, *Zb = Xb + maxm * p, *E = Zb + maxm * p, *F = E + maxm * p;
+        double *ew = F + maxm * p, *pwork = ew + maxm;
+        for (size_t a = 0; a < m; a++) {
+            memcpy(Xb + a * p, X + ord[r0 + a] * p, p * sizeof *Xb);
+            memcpy(Zb + a * p, Z + ord[r0 + a] * p, p * sizeof *Zb);
+            ew[a] = e[ord[r0 + a]];
         }
-        for (size_t b = 0; b < nb; b++) {
-            size_t m = bstart[b + 1] - bstart[b], r0 = bstart[b];
-            const double *Mb = Mbuf + moff_b[b], *Lb = Lbuf + moff_b[b];
-            double *T1 = blk, *T2 = T1 + mm, *G = T2 + mm, *Gp = G + mm, *Am = Gp + mm, *T3 = Am + mm;
-            double *Xb = T3 + mm, *Zb = Xb + maxm * p, *E = Zb + maxm * p, *F = E + maxm * p;
-            double *ew = F + maxm * p, *pwork = ew + maxm;
-            for (size_t a = 0; a < m; a++) {
-                memcpy(Xb + a * p, X + ord[r0 + a] * p, p * sizeof *Xb);
-                memcpy(Zb + a * p, Z + ord[r0 + a] * p, p * sizeof *Zb);
-                ew[a] = e[ord[r0 + a]];
-            }
-            /* IH = I - X_j B (W_j X_j)' (T1 = X_j B, m x p; T2 = IH, m x m) */
-            cmeta__matmul(Xb, 0, Bm, 0, m, p, p, T1);
-            cmeta__matmul(T1, 0, Zb, 1, m, m, p, T2);
-            for (size_t a = 0; a < m * m; a++) T2[a] = -T2[a];
-            for (size_t a = 0; a < m; a++) T2[a * m + a] += 1;
-            /* G = L' IH M L (clubSandwich: chol(Theta) IH Theta chol(Theta)') */
-            cmeta__matmul(T2, 0, Mb, 0, m, m, m, T3);
-            cmeta__matmul(T3, 0, Lb, 0, m, m, m, Am);
-            cmeta__matmul(Lb, 1, Am, 0, m, m, m, G);
-            for (size_t a = 0; a < m; a++)
-                for (size_t c = 0; c < a; c++) G[a * m + c] = G[c * m + a] = 0.5 * (G[a * m + c] + G[c * m + a]);
-            /* G^-1/2; clubSandwich's G is scale^2 times this one */
-            if ((st = cmeta__sym_power(G, m, -0.5, CS_CUT / (scale * scale), Gp, pwork, err)) != CMETA_OK)
-                goto done;
-            /* A = L G^-1/2 L' */
-            cmeta__matmul(Lb, 0, Gp, 0, m, m, m, T3);
-            cmeta__matmul(T3, 0, Lb, 1, m, m, m, Am);
-            /* E = (W_j X_j)' A (p x m); u = E e_j */
-            cmeta__matmul(Zb, 1, Am, 0, p, m, m, E);
-            double *uj = u + b * p;
-            for (size_t a = 0; a < p; a++) {
-                double s = 0;
-                for (size_t c = 0; c < m; c++) s += E[a * m + c] * ew[c];
-                uj[a] = s;
-            }
-            for (size_t a = 0; a < p; a++)
-                for (size_t d = 0; d < p; d++) meat[a * p + d] += uj[a] * uj[d];
-            /* F = B E; Gg = F M F'; h = F X_j L_B */
-            cmeta__matmul(Bm, 0, E, 0, p, m, p, F);
-            cmeta__matmul(F, 0, Mb, 0, p, m, m, E); /* E := F M (p x m) */
-            cmeta__matmul(E, 0, F, 1, p, p, m, Gg + b * pp);
-            cmeta__matmul(F, 0, Xb, 0, p, p, m, wk);
-            cmeta__matmul(wk, 0, LB, 0, p, p, p, hh + b * pp);
+        /* IH = I - X_j B (W_j X_j)' (T1 = X_j B, m x p; T2 = IH, m x m) */
+        cmeta__matmul(Xb, 0, Bm, 0, m, p, p, T1);
+        cmeta__matmul(T1, 0, Zb, 1, m, m, p, T2);
+        for (size_t a = 0; a < m * m; a++) T2[a] = -T2[a];
+        for (size_t a = 0; a < m; a++) T2[a * m + a] += 1;
+        /* G = L' IH M L (clubSandwich: chol(Theta) IH Theta chol(Theta)') */
+        cmeta__matmul(T2, 0, Mb, 0, m, m, m, T3);
+        cmeta__matmul(T3, 0, Lb, 0, m, m, m, Am);
+        cmeta__matmul(Lb, 1, Am, 0, m, m, m, G);
+        for (size_t a = 0; a < m; a++)
+            for (size_t c = 0; c < a; c++) G[a * m + c] = G[c * m + a] = 0.5 * (G[a * m + c] + G[c * m + a]);
+        /* G^-1/2; clubSandwich's G is scale^2 times this one */
+        if ((st = cmeta__sym_power(G, m, -0.5, CS_CUT / (scale * scale), Gp, pwork, err)) != CMETA_OK) return st;
+        /* A = L G^-1/2 L' */
+        cmeta__matmul(Lb, 0, Gp, 0, m, m, m, T3);
+        cmeta__matmul(T3, 0, Lb, 1, m, m, m, Am);
+        /* E = (W_j X_j)' A (p x m); u = E e_j */
+        cmeta__matmul(Zb, 1, Am, 0, p, m, m, E);
+        double *uj = u + b * p;
+        for (size_t a = 0; a < p; a++) {
+            double s = 0;
+            for (size_t c = 0; c < m; c++) s += E[a * m + c] * ew[c];
+            uj[a] = s;
         }
+        for (size_t a = 0; a < p; a++)
+            for (size_t d = 0; d < p; d++) meat[a * p + d] += uj[a] * uj[d];
+        /* F = B E; Gg = F M F'; h = F X_j L_B */
+        cmeta__matmul(Bm, 0, E, 0, p, m, p, F);
+        cmeta__matmul(F, 0, Mb, 0, p, m, m, E); /* E := F M (p x m) */
+        cmeta__matmul(E, 0, F, 1, p, p, m, Gg + b * pp);
+        cmeta__matmul(F, 0, Xb, 0, p, p, m, wk);
+        cmeta__matmul(wk, 0, LB, 0, p, p, p, hh + b * pp);
     }
-    /* V = B meat B */
+    return CMETA_OK;
+}
+
+/* V = B meat B, the cluster sizes (sorts sizes) and each coefficient's SE, test, df (CR2:
+ * Satterthwaite; CR1: n - p), p-value and CI. */
+static void coef_tests(cmeta_robust_result *r, const cmeta_robust_opts *o, int cr2, size_t k, size_t p, size_t n,
+                       size_t *sizes, const double *Bm, const double *meat, double *wk, const double *Gg,
+                       const double *hh, size_t nb, double *Kw)
+{
     cmeta__matmul(Bm, 0, meat, 0, p, p, p, wk);
     cmeta__matmul(wk, 0, Bm, 0, p, p, p, r->vb);
     for (size_t a = 0; a < p; a++)
@@ -456,14 +458,20 @@ cmeta_status cmeta_robust(const double *y, const double *X, size_t k, size_t p, 
         r->ci_lb[i] = r->beta[i] - crit * r->se[i];
         r->ci_ub[i] = r->beta[i] + crit * r->se[i];
     }
-    /* the omnibus test of coefficients from..p */
+}
+
+/* The omnibus test of coefficients from..p (from = 2 with an intercept): F = Q / q on (q, n - p)
+ * df for CR1, clubSandwich's HTZ test (htz_nu) for CR2. */
+static cmeta_status omnibus(cmeta_robust_result *r, const cmeta_robust_opts *o, int cr2, size_t n, size_t p,
+                            const double *Gg, const double *hh, size_t nb, double scale, cmeta_error *err)
+{
+    cmeta_status st = CMETA_OK;
     size_t from = o->intercept && p > 1 ? 2 : 1, q = p - from + 1;
     size_t *S = CMETA__NEW(size_t, q);
     double *Vs = cmeta__dnew(q * q), *wq = cmeta__dnew(q * q);
     if (!S || !Vs || !wq) {
         cmeta_free(S), cmeta_free(Vs), cmeta_free(wq);
-        st = cmeta__nomem(err);
-        goto done;
+        return cmeta__nomem(err);
     }
     for (size_t a = 0; a < q; a++) S[a] = from - 1 + a;
     for (size_t a = 0; a < q; a++)
@@ -491,11 +499,84 @@ cmeta_status cmeta_robust(const double *y, const double *X, size_t k, size_t p, 
         if (r->QM_df2 > 0) r->QM_pval = cmeta__pf_upper(r->QM, r->QM_df, r->QM_df2);
     }
     cmeta_free(S), cmeta_free(Vs), cmeta_free(wq);
+    return st;
+}
+
+cmeta_status cmeta_robust(const double *y, const double *X, size_t k, size_t p, const double *mdiag,
+                          const cmeta_mv_cov *moff, size_t nmoff, const size_t *cluster, size_t ncl,
+                          const cmeta_robust_opts *o, cmeta_robust_result **out, cmeta_error *err)
+{
+    if (!out) return cmeta_error_set(err, CMETA_EUSAGE, "cmeta_robust: out is NULL");
+    *out = NULL;
+    cmeta_robust_opts def;
+    if (!o) {
+        cmeta_robust_opts_default(&def);
+        o = &def;
+    }
+    cmeta_status st = check_args(y, X, k, p, mdiag, moff, nmoff, cluster, ncl, o, err);
+    if (st != CMETA_OK) return st;
+    const int cr2 = o->type == CMETA_ROBUST_CR2;
+    const size_t pp = p * p;
+    cmeta_robust_result *r = NULL;
+    blocks bk = {0};
+    size_t *cnt = CMETA__NEW(size_t, ncl + 1);
+    bk.par = CMETA__NEW(size_t, k), bk.bof = CMETA__NEW(size_t, k), bk.bstart = CMETA__NEW(size_t, k + 1);
+    bk.ord = CMETA__NEW(size_t, k), bk.pos = CMETA__NEW(size_t, k), bk.moff_b = CMETA__NEW(size_t, k + 1);
+    size_t *sizes = CMETA__NEW(size_t, ncl);
+    double *Z = cmeta__dnew(k * p), *e = cmeta__dnew(k), *A = cmeta__dnew(pp), *Bm = cmeta__dnew(pp);
+    double *LB = cmeta__dnew(pp), *wk = cmeta__dnew(pp), *xwy = cmeta__dnew(p), *meat = cmeta__dnew(pp);
+    double *u = cmeta__dnew(ncl * p), *Kw = cmeta__dnew(pp);
+    double *Mbuf = NULL, *Lbuf = NULL, *Gg = NULL, *hh = NULL;
+    double *blk = NULL;
+    size_t n = 0;
+    if (!cnt || !bk.par || !bk.bof || !bk.bstart || !bk.ord || !bk.pos || !bk.moff_b || !sizes || !Z || !e || !A ||
+        !Bm || !LB || !wk || !xwy || !meat || !u || !Kw) {
+        st = cmeta__nomem(err);
+        goto done;
+    }
+    if ((st = count_clusters(cluster, k, ncl, p, cnt, sizes, &n, err)) != CMETA_OK) goto done;
+    if ((st = make_blocks(&bk, k, cluster, ncl, moff, nmoff, cr2, err)) != CMETA_OK) goto done;
+    Mbuf = cmeta__dnew(bk.moff_b[bk.nb]);
+    Lbuf = cmeta__dnew(bk.moff_b[bk.nb]);
+    /* per block scratch: 6 m x m, 4 m x p, m, and cmeta__sym_power's m x m + m + lwork */
+    blk = cmeta__dnew(7 * bk.maxm * bk.maxm + 4 * bk.maxm * p + 2 * bk.maxm + cmeta__sym_eigen_lwork(bk.maxm));
+    if (!Mbuf || !Lbuf || !blk) {
+        st = cmeta__nomem(err);
+        goto done;
+    }
+    if ((st = whiten(&bk, X, k, p, mdiag, moff, nmoff, Mbuf, Lbuf, blk, Z, err)) != CMETA_OK) goto done;
+    /* B = (X'WX)^-1, b = B X'W y, e = y - X b */
+    if ((st = gls_bread(X, Z, y, k, p, A, Bm, xwy, wk, err)) != CMETA_OK) goto done;
+    if (!(r = result_new(p))) {
+        st = cmeta__nomem(err);
+        goto done;
+    }
+    if ((st = gls_coef(r, X, y, k, p, Bm, xwy, e, LB, err)) != CMETA_OK) goto done;
+    double scale = 1; /* clubSandwich's w_scale: the mean weight of an rma.uni fit */
+    if (o->uni_scale) {
+        scale = 0;
+        for (size_t i = 0; i < k; i++) scale += 1 / mdiag[i];
+        scale /= (double)k;
+    }
+    if (!cr2) {
+        meat_cr1(Z, e, cluster, k, p, ncl, n, u, meat);
+    } else {
+        Gg = cmeta__dnew(bk.nb * pp);
+        hh = cmeta__dnew(bk.nb * pp);
+        if (!Gg || !hh) {
+            st = cmeta__nomem(err);
+            goto done;
+        }
+        st = meat_cr2(&bk, X, Z, e, p, Mbuf, Lbuf, Bm, LB, scale, blk, u, meat, Gg, hh, wk, err);
+        if (st != CMETA_OK) goto done;
+    }
+    coef_tests(r, o, cr2, k, p, n, sizes, Bm, meat, wk, Gg, hh, bk.nb, Kw);
+    st = omnibus(r, o, cr2, n, p, Gg, hh, bk.nb, scale, err);
 done:
-    cmeta_free(cnt), cmeta_free(par), cmeta_free(bof), cmeta_free(bstart), cmeta_free(ord), cmeta_free(pos);
-    cmeta_free(moff_b), cmeta_free(sizes), cmeta_free(Z), cmeta_free(e), cmeta_free(A), cmeta_free(Bm);
-    cmeta_free(LB), cmeta_free(wk), cmeta_free(xwy), cmeta_free(meat), cmeta_free(u), cmeta_free(Kw);
-    cmeta_free(Mbuf), cmeta_free(Lbuf), cmeta_free(Gg), cmeta_free(hh), cmeta_free(blk);
+    cmeta_free(cnt), cmeta_free(bk.par), cmeta_free(bk.bof), cmeta_free(bk.bstart), cmeta_free(bk.ord);
+    cmeta_free(bk.pos), cmeta_free(bk.moff_b), cmeta_free(sizes), cmeta_free(Z), cmeta_free(e), cmeta_free(A);
+    cmeta_free(Bm), cmeta_free(LB), cmeta_free(wk), cmeta_free(xwy), cmeta_free(meat), cmeta_free(u);
+    cmeta_free(Kw), cmeta_free(Mbuf), cmeta_free(Lbuf), cmeta_free(Gg), cmeta_free(hh), cmeta_free(blk);
     if (st != CMETA_OK) {
         cmeta_robust_free(r);
         return st;
