@@ -474,29 +474,6 @@ static void test_render(void)
 
 /* ---- the multilevel forest plot (cmeta_mv_forest_layout, issue 18 item 4) ---------------- */
 
-/* 0-based ids of the fixture's cells of the columns cols (joined), in order of first appearance */
-static size_t *mv_levels(const tu_fixture *D, const char *const *cols, size_t ncols, size_t *nlev)
-{
-    size_t n = D->nrows, m = 0;
-    size_t *id = calloc(n, sizeof *id);
-    char **key = calloc(n, sizeof *key);
-    for (size_t i = 0; i < n; i++) {
-        char buf[512] = "";
-        for (size_t c = 0; c < ncols; c++) {
-            strcat(buf, tu_str(D, i, cols[c]));
-            strcat(buf, "\x1f");
-        }
-        size_t j = 0;
-        while (j < m && strcmp(key[j], buf)) j++;
-        if (j == m) key[m++] = strdup(buf);
-        id[i] = j;
-    }
-    for (size_t j = 0; j < m; j++) free(key[j]);
-    free(key);
-    *nlev = m;
-    return id;
-}
-
 static void test_mv_forest(void)
 {
     /* Konstantopoulos 2011: 56 schools in 11 districts, ~ 1 | district/school */
@@ -507,7 +484,7 @@ static void test_mv_forest(void)
     size_t k = d->k, n1, n2;
     CU_ASSERT_EQUAL_FATAL(k, 56);
     const char *c1[] = {"district"}, *c2[] = {"district", "school"};
-    size_t *l1 = mv_levels(D, c1, 1, &n1), *l2 = mv_levels(D, c2, 2, &n2);
+    size_t *l1 = tu_levels(D, c1, 1, &n1), *l2 = tu_levels(D, c2, 2, &n2);
     cmeta_mv_random re[2] = {{"district", l1, n1}, {"district/school", l2, n2}};
     double *X = malloc(k * sizeof *X), *X2 = malloc(2 * k * sizeof *X2), *X3 = malloc(2 * k * sizeof *X3);
     for (size_t i = 0; i < k; i++) {

@@ -40,29 +40,6 @@ static double expect(const char *cs, const char *key)
     return out;
 }
 
-/* 0-based ids of a text column's values in order of first appearance */
-static size_t *levels(const tu_fixture *D, const char *const *cols, size_t ncols, size_t *nlev)
-{
-    size_t n = D->nrows, m = 0;
-    size_t *id = calloc(n, sizeof *id);
-    char **key = calloc(n, sizeof *key);
-    for (size_t i = 0; i < n; i++) {
-        char buf[512] = "";
-        for (size_t c = 0; c < ncols; c++) {
-            strcat(buf, tu_str(D, i, cols[c]));
-            strcat(buf, "\x1f");
-        }
-        size_t j = 0;
-        while (j < m && strcmp(key[j], buf)) j++;
-        if (j == m) key[m++] = strdup(buf);
-        id[i] = j;
-    }
-    for (size_t j = 0; j < m; j++) free(key[j]);
-    free(key);
-    *nlev = m;
-    return id;
-}
-
 /* "CASE KEY VALUE" lines of weights.txt (tests/reference/mv/weights.R: weights(fit) and
  * predict(fit) of rma.mv at the optimum to rounding) */
 static double expect_w(const char *cs, const char *key)
@@ -217,7 +194,7 @@ static void test_konstantopoulos(void)
     if (!D) return;
     size_t k = D->nrows, n1, n2, n3;
     const char *c1[] = {"district"}, *c2[] = {"district", "school"}, *c3[] = {"study"};
-    size_t *l1 = levels(D, c1, 1, &n1), *l2 = levels(D, c2, 2, &n2), *l3 = levels(D, c3, 1, &n3);
+    size_t *l1 = tu_levels(D, c1, 1, &n1), *l2 = tu_levels(D, c2, 2, &n2), *l3 = tu_levels(D, c3, 1, &n3);
     cmeta_mv_random re[2] = {{"district", l1, n1}, {"district/school", l2, n2}};
     double *X1 = malloc(k * sizeof *X1), *X2 = malloc(2 * k * sizeof *X2);
     for (size_t i = 0; i < k; i++) {
@@ -260,7 +237,7 @@ static void test_berkey(void)
     if (!D || !L) return;
     size_t k = D->nrows, n1, n2, nc = 0;
     const char *c1[] = {"trial"}, *c2[] = {"trial", "outcome"};
-    size_t *l1 = levels(D, c1, 1, &n1), *l2 = levels(D, c2, 2, &n2);
+    size_t *l1 = tu_levels(D, c1, 1, &n1), *l2 = tu_levels(D, c2, 2, &n2);
     cmeta_mv_cov *cov = calloc(L->nrows, sizeof *cov);
     for (size_t r = 0; r < L->nrows; r++) {
         size_t i = (size_t)tu_num(L, r, "i") - 1, j = (size_t)tu_num(L, r, "j") - 1;
@@ -302,7 +279,7 @@ static void test_assink(void)
     if (!D) return;
     size_t k = D->nrows, n1, n2, n3, nc = 0;
     const char *c1[] = {"study"}, *c2[] = {"study", "esid"}, *c3[] = {"esid"};
-    size_t *l1 = levels(D, c1, 1, &n1), *l2 = levels(D, c2, 2, &n2), *l3 = levels(D, c3, 1, &n3);
+    size_t *l1 = tu_levels(D, c1, 1, &n1), *l2 = tu_levels(D, c2, 2, &n2), *l3 = tu_levels(D, c3, 1, &n3);
     /* vcalc(vi, cluster = study, obs = esid, rho = 0.6): rho sqrt(v_i v_j) within a study */
     cmeta_mv_cov *cov = calloc(k * k, sizeof *cov);
     for (size_t i = 0; i < k; i++)
@@ -378,7 +355,7 @@ static void test_compare(void)
     if (!D) return;
     size_t k = D->nrows, n1, n2;
     const char *c1[] = {"district"}, *c2[] = {"district", "school"};
-    size_t *l1 = levels(D, c1, 1, &n1), *l2 = levels(D, c2, 2, &n2);
+    size_t *l1 = tu_levels(D, c1, 1, &n1), *l2 = tu_levels(D, c2, 2, &n2);
     cmeta_mv_random re[2] = {{"district", l1, n1}, {"district/school", l2, n2}};
     double *X1 = malloc(k * sizeof *X1), *X2 = malloc(2 * k * sizeof *X2);
     for (size_t i = 0; i < k; i++) {

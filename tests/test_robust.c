@@ -71,29 +71,6 @@ static void check(int pass, const char *cs, const cmeta_robust_result *r)
     }
 }
 
-/* 0-based ids of the joined values of some text columns, in order of first appearance */
-static size_t *levels(const tu_fixture *D, const char *const *cols, size_t ncols, size_t *nlev)
-{
-    size_t n = D->nrows, m = 0;
-    size_t *id = calloc(n, sizeof *id);
-    char **key = calloc(n, sizeof *key);
-    for (size_t i = 0; i < n; i++) {
-        char buf[512] = "";
-        for (size_t c = 0; c < ncols; c++) {
-            strcat(buf, tu_str(D, i, cols[c]));
-            strcat(buf, "\x1f");
-        }
-        size_t j = 0;
-        while (j < m && strcmp(key[j], buf)) j++;
-        if (j == m) key[m++] = strdup(buf);
-        id[i] = j;
-    }
-    for (size_t j = 0; j < m; j++) free(key[j]);
-    free(key);
-    *nlev = m;
-    return id;
-}
-
 /* ---- rma.uni fits (pool, regress) ---- */
 
 static void uni_case(const tu_fixture *D, const char *cs, const double *X, size_t p, int icpt, const char *clcol,
@@ -101,7 +78,7 @@ static void uni_case(const tu_fixture *D, const char *cs, const double *X, size_
 {
     size_t k = D->nrows, ncl;
     const char *cc[] = {clcol};
-    size_t *cl = levels(D, cc, 1, &ncl);
+    size_t *cl = tu_levels(D, cc, 1, &ncl);
     double *y = tu_column(D, "yi"), *v = tu_column(D, "vi");
     for (int t = 0; t < 2; t++) {
         cmeta_robust_opts ro;
@@ -168,7 +145,7 @@ static void mv_case(const tu_fixture *D, const char *cs, const double *X, size_t
 {
     size_t k = D->nrows, ncl;
     const char *cc[] = {clcol};
-    size_t *cl = levels(D, cc, 1, &ncl);
+    size_t *cl = tu_levels(D, cc, 1, &ncl);
     double *y = tu_column(D, "yi"), *v = tu_column(D, "vi");
     cmeta_mv_opts mo;
     cmeta_mv_opts_default(&mo);
@@ -218,7 +195,7 @@ static void test_konstantopoulos(void)
     if (!D) return;
     size_t k = D->nrows, n1, n2;
     const char *c1[] = {"district"}, *c2[] = {"district", "school"};
-    size_t *l1 = levels(D, c1, 1, &n1), *l2 = levels(D, c2, 2, &n2);
+    size_t *l1 = tu_levels(D, c1, 1, &n1), *l2 = tu_levels(D, c2, 2, &n2);
     cmeta_mv_random re[2] = {{"district", l1, n1}, {"district/school", l2, n2}};
     double *X1 = malloc(k * sizeof *X1), *X2 = malloc(2 * k * sizeof *X2);
     for (size_t i = 0; i < k; i++) {
@@ -239,7 +216,7 @@ static void test_assink(void)
     if (!D) return;
     size_t k = D->nrows, n1, n2, nc = 0;
     const char *c1[] = {"study"}, *c2[] = {"study", "esid"};
-    size_t *l1 = levels(D, c1, 1, &n1), *l2 = levels(D, c2, 2, &n2);
+    size_t *l1 = tu_levels(D, c1, 1, &n1), *l2 = tu_levels(D, c2, 2, &n2);
     cmeta_mv_cov *cov = calloc(k * k, sizeof *cov);
     for (size_t i = 0; i < k; i++)
         for (size_t j = i + 1; j < k; j++)
@@ -257,7 +234,7 @@ static void test_assink(void)
     {
         size_t ncl, *cl;
         const char *cc[] = {"deltype"};
-        cl = levels(D, cc, 1, &ncl);
+        cl = tu_levels(D, cc, 1, &ncl);
         double *y = tu_column(D, "yi"), *v = tu_column(D, "vi"), *m = malloc(k * sizeof *m);
         for (size_t i = 0; i < k; i++) m[i] = v[i] + 0.1;
         cmeta_robust_opts ro;

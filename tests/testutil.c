@@ -256,3 +256,26 @@ int tu_has_text(const cmeta_plot *p, const char *s)
         if (p->prim[i].kind == CMETA_PRIM_TEXT && strstr(p->prim[i].text, s)) return 1;
     return 0;
 }
+
+/* 0-based ids of the rows' joined cells of columns cols, in order of first appearance */
+size_t *tu_levels(const tu_fixture *D, const char *const *cols, size_t ncols, size_t *nlev)
+{
+    size_t n = D->nrows, m = 0;
+    size_t *id = calloc(n, sizeof *id);
+    char **key = calloc(n, sizeof *key);
+    for (size_t i = 0; i < n; i++) {
+        char buf[512] = "";
+        for (size_t c = 0; c < ncols; c++) {
+            strcat(buf, tu_str(D, i, cols[c]));
+            strcat(buf, "\x1f");
+        }
+        size_t j = 0;
+        while (j < m && strcmp(key[j], buf)) j++;
+        if (j == m) key[m++] = strdup(buf);
+        id[i] = j;
+    }
+    for (size_t j = 0; j < m; j++) free(key[j]);
+    free(key);
+    *nlev = m;
+    return id;
+}

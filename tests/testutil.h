@@ -32,6 +32,9 @@ void tu_fixture_free(tu_fixture *f);
 long tu_col(const tu_fixture *f, const char *name);          /* -1 when absent */
 double tu_num(const tu_fixture *f, size_t row, const char *name); /* NaN for NA/empty/absent */
 const char *tu_str(const tu_fixture *f, size_t row, const char *name); /* "" when absent */
+/* 0-based ids of the rows' joined cells of columns cols, in order of first appearance (*nlev
+ * of them; the caller frees the array) */
+size_t *tu_levels(const tu_fixture *D, const char *const *cols, size_t ncols, size_t *nlev);
 /* A whole numeric column as a new array (caller frees), NULL when absent. */
 double *tu_column(const tu_fixture *f, const char *name);
 
