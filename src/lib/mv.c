@@ -925,6 +925,659 @@ static double typical_v(const mvctx *c, double *BB)
     return (double)(k - p) / (trW - t);
 }
 
+/* ---- cmeta_mv_ex, one step at a time ----
+ * In order: the options, the term and the data checked (check_args, check_data); the rows
+ * grouped into the diagonal blocks of M (find_blocks); the workspace (alloc_ctx, alloc_work);
+ * V by block and log|X'X| (fill_V, logdet_XX); the fit with every component 0: QE, log|V| and
+ * the typical sampling variance (fit_null, typical_v); the term's bookkeeping (term_fit_init,
+ * term_counts); the start and the parameters fixed as metafor (start_values,
+ * fix_single_levels, fix_term_params); the optimisation (optimise, check_interior); the
+ * results (set_weights, set_components, set_coefficients, wald_qm, fit_statistics,
+ * profile_cis). */
+
+/* The optimiser's vectors and cmeta_mv_ex's scratch: sig, sig2, step (np), work (np^2 + np),
+ * XX and wk (p x p), fixed (np); hold0 (np): the parameters fixed by metafor's rules */
+typedef struct {
+    double *sig, *sig2, *step, *work, *XX, *wk;
+    int *fixed, *hold0;
+} mvwork;
+
+/* The options and the `inner | outer` term checked. *nt, *nr: the term's numbers of tau2 and
+ * rho, as metafor's structures: L tau2 (HCS, UN, HAR, DIAG) else 1; L (L - 1) / 2 rho (UN),
+ * none (ID, DIAG) else 1; both 0 without a term. */
+static cmeta_status check_args(size_t k, size_t s, const cmeta_mv_term *term,
+                               const cmeta_mv_opts *opts, size_t *nt, size_t *nr, cmeta_error *err)
+{
+    *nt = *nr = 0;
+    if (opts->method != CMETA_METHOD_REML && opts->method != CMETA_METHOD_ML)
+        return cmeta_error_set(err, CMETA_EUSAGE, "mv: the method must be REML or ML");
+    if (opts->test != CMETA_TEST_Z && opts->test != CMETA_TEST_T)
+        return cmeta_error_set(err, CMETA_EUSAGE, "mv: the test must be z or t");
+    if ((!term && s < 1) || s > 32) return cmeta_error_set(err, CMETA_EUSAGE, "mv: 1 to 32 variance components");
+    if (!term) return CMETA_OK;
+    size_t L = term->ninner;
+    if (!cmeta_mv_structure_name(term->structure) || L < 1 || term->nouter < 1 || !term->inner ||
+        !term->outer)
+        return cmeta_error_set(err, CMETA_EUSAGE, "mv: bad inner|outer term");
+    if (L > 64) return cmeta_error_set(err, CMETA_EUSAGE, "mv: at most 64 levels of the inner factor");
+    cmeta_mv_structure st = term->structure;
+    *nt = hetero(st) ? L : 1;
+    *nr = st == CMETA_MV_ID || st == CMETA_MV_DIAG ? 0 : st == CMETA_MV_UN ? L * (L - 1) / 2 : 1;
+    if (s + *nt + *nr > 64)
+        return cmeta_error_set(err, CMETA_EUSAGE,
+                               "mv: too many variance and correlation parameters (%zu; at most 64)",
+                               s + *nt + *nr);
+    for (size_t i = 0; i < k; i++)
+        if (term->inner[i] >= L || term->outer[i] >= term->nouter)
+            return cmeta_error_set(err, CMETA_EUSAGE, "mv: level out of range");
+    return CMETA_OK;
+}
+
+/* Union-find over the rows (par: k, each row's parent): rows sharing a level of a random
+ * factor or of the term's outer factor, or with a nonzero sampling covariance, are joined.
+ * first: one slot per level of all factors (totlev), SIZE_MAX on entry. */
+static void join_rows(const mvctx *c, const cmeta_mv_cov *cov, size_t ncov, size_t *par, size_t *first)
+{
+    size_t k = c->k, off = 0;
+    const cmeta_mv_random *re = c->re;
+    for (size_t i = 0; i < k; i++) par[i] = i;
+    for (size_t q = 0; q < c->s; q++) {
+        for (size_t i = 0; i < k; i++) {
+            size_t Lq = off + re[q].level[i];
+            if (first[Lq] == SIZE_MAX) first[Lq] = i;
+            else par[uf_find(par, i)] = uf_find(par, first[Lq]);
+        }
+        off += re[q].nlevels;
+    }
+    if (c->term) /* the rows of one outer level */
+        for (size_t i = 0; i < k; i++) {
+            size_t Lx = off + c->term->outer[i];
+            if (first[Lx] == SIZE_MAX) first[Lx] = i;
+            else par[uf_find(par, i)] = uf_find(par, first[Lx]);
+        }
+    for (size_t a = 0; a < ncov; a++)
+        if (cov[a].value != 0) {
+            size_t ri = uf_find(par, cov[a].i), rj = uf_find(par, cov[a].j);
+            if (ri != rj) par[ri] = rj;
+        }
+}
+
+/* The diagonal blocks of M (join_rows), numbered by their first row, rows increasing within a
+ * block: sets c->nb, c->bstart, c->rows, c->moff, c->nmax and allocates c->map (one slot per
+ * level, SIZE_MAX); bof[i], pos[i] (k each): row i's block and its place in the block.
+ * CMETA_OK or CMETA_ENOMEM. */
+static cmeta_status find_blocks(mvctx *c, const cmeta_mv_cov *cov, size_t ncov, size_t *bof, size_t *pos)
+{
+    size_t k = c->k, totlev = 0;
+    cmeta_status st = CMETA_ENOMEM;
+    size_t *par = CMETA__NEW(size_t, k), *first = NULL;
+    for (size_t q = 0; q < c->s; q++) totlev += c->re[q].nlevels;
+    if (c->term) totlev += c->term->nouter;
+    first = CMETA__NEW(size_t, totlev);
+    c->map = CMETA__NEW(size_t, totlev);
+    if (!par || !first || !c->map) goto done;
+    for (size_t i = 0; i < totlev; i++) first[i] = c->map[i] = SIZE_MAX;
+    join_rows(c, cov, ncov, par, first);
+    /* number blocks by their first row; count sizes */
+    for (size_t i = 0; i < k; i++) bof[i] = SIZE_MAX;
+    size_t nb = 0;
+    for (size_t i = 0; i < k; i++) {
+        size_t r = uf_find(par, i);
+        if (bof[r] == SIZE_MAX) bof[r] = nb++;
+    }
+    c->nb = nb;
+    c->bstart = CMETA__NEW(size_t, nb + 1);
+    c->rows = CMETA__NEW(size_t, k);
+    c->moff = CMETA__NEW(size_t, nb);
+    if (!c->bstart || !c->rows || !c->moff) goto done;
+    for (size_t i = 0; i < k; i++) c->bstart[bof[uf_find(par, i)] + 1]++;
+    for (size_t b = 0; b < nb; b++) c->bstart[b + 1] += c->bstart[b];
+    /* place the rows: blk (in bof) is each row's block, pos its place in the block */
+    for (size_t i = 0; i < k; i++) pos[i] = bof[uf_find(par, i)];
+    for (size_t i = 0; i < k; i++) bof[i] = pos[i];
+    for (size_t b = 0; b < nb; b++) par[b] = c->bstart[b]; /* par: running fill per block */
+    for (size_t i = 0; i < k; i++) {
+        size_t b = bof[i];
+        pos[i] = par[b] - c->bstart[b];
+        c->rows[par[b]++] = i;
+    }
+    size_t msum = 0, nmax = 1;
+    for (size_t b = 0; b < nb; b++) {
+        size_t n = c->bstart[b + 1] - c->bstart[b];
+        c->moff[b] = msum;
+        msum += n * n;
+        if (n > nmax) nmax = n;
+    }
+    c->nmax = nmax;
+    st = CMETA_OK;
+done:
+    cmeta_free(par), cmeta_free(first);
+    return st;
+}
+
+/* The context's arrays (sizes in mvctx) once the blocks are known; 0, or -1 out of memory
+ * (what was allocated is freed by ctx_free) */
+static int alloc_ctx(mvctx *c)
+{
+    size_t p = c->p, s = c->s, np = c->np, nmax = c->nmax, L = c->L, msum = 0;
+    for (size_t b = 0; b < c->nb; b++) {
+        size_t n = c->bstart[b + 1] - c->bstart[b];
+        msum += n * n;
+    }
+    c->Vb = cmeta__dnew(msum);
+    c->Wb = cmeta__dnew(msum);
+    c->lid = CMETA__NEW(size_t, s * nmax);
+    c->nl = CMETA__NEW(size_t, s);
+    c->Rs = cmeta__dnew(s * nmax * nmax);
+    c->B = cmeta__dnew(nmax * p);
+    c->GB = cmeta__dnew(s * nmax * p);
+    c->QB = cmeta__dnew(s * nmax * p);
+    c->u = cmeta__dnew(s * nmax);
+    c->Pr = cmeta__dnew(nmax);
+    c->lsum = cmeta__dnew(nmax * (p > 1 ? p : 1));
+    c->tmp = cmeta__dnew(nmax * nmax > p * p ? nmax * nmax : p * p);
+    c->XWX = cmeta__dnew(p * p), c->A = cmeta__dnew(p * p), c->XWy = cmeta__dnew(p);
+    c->beta = cmeta__dnew(p), c->g = cmeta__dnew(np), c->Jobs = cmeta__dnew(np * np);
+    c->Ifis = cmeta__dnew(np * np), c->H = cmeta__dnew(np * p * p), c->K = cmeta__dnew(np * np * p * p);
+    c->S = cmeta__dnew(np * np), c->bu = cmeta__dnew(np * p), c->trWG = cmeta__dnew(np);
+    c->quad = cmeta__dnew(np), c->T1 = cmeta__dnew(np * np);
+    c->lo = cmeta__dnew(np), c->hi = cmeta__dnew(np);
+    size_t tn = c->term ? np : 0; /* the generic derivatives' scratch: term models only */
+    c->G = cmeta__dnew(L * L), c->Rc = cmeta__dnew(L * L);
+    c->Dm = cmeta__dnew(tn * nmax * nmax), c->WD = cmeta__dnew(tn * nmax * nmax);
+    c->DB = cmeta__dnew(tn * nmax * p), c->WDB = cmeta__dnew(tn * nmax * p);
+    c->U = cmeta__dnew(tn * nmax), c->tr2 = cmeta__dnew(tn * tn), c->q2 = cmeta__dnew(tn * tn);
+    c->H2 = cmeta__dnew(tn * tn * p * p);
+    if (!c->Vb || !c->Wb || !c->lid || !c->nl || !c->Rs || !c->B || !c->GB || !c->QB || !c->u ||
+        !c->Pr || !c->lsum || !c->tmp || !c->XWX || !c->A || !c->XWy || !c->beta || !c->g ||
+        !c->Jobs || !c->Ifis || !c->H || !c->K || !c->S || !c->bu || !c->trWG || !c->quad ||
+        !c->T1 || !c->lo || !c->hi || !c->G || !c->Rc || !c->Dm || !c->WD || !c->DB || !c->WDB ||
+        !c->U || !c->tr2 || !c->q2 || !c->H2)
+        return -1;
+    return 0;
+}
+
+static void ctx_free(mvctx *c)
+{
+    cmeta_free(c->map), cmeta_free(c->bstart), cmeta_free(c->rows), cmeta_free(c->moff);
+    cmeta_free(c->Vb), cmeta_free(c->Wb), cmeta_free(c->lid), cmeta_free(c->nl), cmeta_free(c->Rs);
+    cmeta_free(c->B), cmeta_free(c->GB), cmeta_free(c->QB), cmeta_free(c->u), cmeta_free(c->Pr);
+    cmeta_free(c->lsum), cmeta_free(c->tmp), cmeta_free(c->XWX), cmeta_free(c->A), cmeta_free(c->XWy);
+    cmeta_free(c->beta), cmeta_free(c->g), cmeta_free(c->Jobs), cmeta_free(c->Ifis), cmeta_free(c->H);
+    cmeta_free(c->K), cmeta_free(c->S), cmeta_free(c->bu), cmeta_free(c->trWG), cmeta_free(c->quad);
+    cmeta_free(c->T1), cmeta_free(c->lo), cmeta_free(c->hi), cmeta_free(c->G), cmeta_free(c->Rc);
+    cmeta_free(c->Dm), cmeta_free(c->WD), cmeta_free(c->DB), cmeta_free(c->WDB), cmeta_free(c->U);
+    cmeta_free(c->tr2), cmeta_free(c->q2), cmeta_free(c->H2);
+}
+
+/* mvwork's arrays but hold0 (allocated with the start, see cmeta_mv_ex); 0 or -1 */
+static int alloc_work(mvwork *wk, size_t np, size_t p)
+{
+    wk->sig = cmeta__dnew(np), wk->sig2 = cmeta__dnew(np), wk->step = cmeta__dnew(np);
+    wk->work = cmeta__dnew(np * np + np), wk->XX = cmeta__dnew(p * p), wk->wk = cmeta__dnew(p * p);
+    wk->fixed = CMETA__NEW(int, np);
+    return !wk->sig || !wk->sig2 || !wk->step || !wk->work || !wk->XX || !wk->wk || !wk->fixed ? -1 : 0;
+}
+
+static void work_free(mvwork *wk)
+{
+    cmeta_free(wk->sig), cmeta_free(wk->sig2), cmeta_free(wk->step), cmeta_free(wk->work);
+    cmeta_free(wk->XX), cmeta_free(wk->wk), cmeta_free(wk->fixed), cmeta_free(wk->hold0);
+}
+
+/* The parameters' bounds: sigma2 and tau2 in [0, inf), rho in [-1, 1] */
+static void set_bounds(mvctx *c)
+{
+    for (size_t q = 0; q < c->np; q++) {
+        int isrho = q >= c->s + c->nt;
+        c->lo[q] = isrho ? -1 : 0;
+        c->hi[q] = isrho ? 1 : INFINITY;
+    }
+}
+
+/* V by block: vi on the diagonal, the nonzero covariances both sides (bof, pos: find_blocks) */
+static void fill_V(mvctx *c, const double *vi, const cmeta_mv_cov *cov, size_t ncov,
+                   const size_t *bof, const size_t *pos)
+{
+    for (size_t i = 0; i < c->k; i++) {
+        size_t b = bof[i], n = c->bstart[b + 1] - c->bstart[b];
+        c->Vb[c->moff[b] + pos[i] * n + pos[i]] = vi[i];
+    }
+    for (size_t a = 0; a < ncov; a++) {
+        size_t i = cov[a].i, j = cov[a].j, b = bof[i], n = c->bstart[b + 1] - c->bstart[b];
+        if (cov[a].value == 0) continue;
+        c->Vb[c->moff[b] + pos[i] * n + pos[j]] = cov[a].value;
+        c->Vb[c->moff[b] + pos[j] * n + pos[i]] = cov[a].value;
+    }
+}
+
+/* c->logdetXX = log|X'X| (REML constant, metafor's REMLf = TRUE); XX, wk: p x p scratch.
+ * 0, or -1 when X is not of full column rank. */
+static int logdet_XX(mvctx *c, double *XX, double *wk)
+{
+    size_t p = c->p;
+    for (size_t a = 0; a < p; a++)
+        for (size_t e = 0; e < p; e++) {
+            double t = 0;
+            for (size_t i = 0; i < c->k; i++) t += c->X[i * p + a] * c->X[i * p + e];
+            XX[a * p + e] = t;
+        }
+    return cmeta__spd_inverse(XX, p, 1e-12, &c->logdetXX, wk) != 0 ? -1 : 0;
+}
+
+/* A fit with its coefficient and variance-component arrays (p and s long); NULL out of memory */
+static cmeta_mv_fit *fit_new(size_t s, size_t p)
+{
+    cmeta_mv_fit *f = CMETA__NEW(cmeta_mv_fit, 1);
+    if (!f) return NULL;
+    f->beta = cmeta__dnew(p), f->se = cmeta__dnew(p), f->stat = cmeta__dnew(p);
+    f->pval = cmeta__dnew(p), f->ci_lb = cmeta__dnew(p), f->ci_ub = cmeta__dnew(p);
+    f->vb = cmeta__dnew(p * p), f->sigma2 = cmeta__dnew(s), f->nlvls = CMETA__NEW(size_t, s);
+    f->I2 = cmeta__dnew(s);
+    f->sigma2_fixed = CMETA__NEW(int, s);
+    f->sigma2_ci_lb = cmeta__dnew(s), f->sigma2_ci_ub = cmeta__dnew(s);
+    if (!f->beta || !f->se || !f->stat || !f->pval || !f->ci_lb || !f->ci_ub || !f->vb ||
+        !f->sigma2 || !f->nlvls || !f->I2 || !f->sigma2_fixed || !f->sigma2_ci_lb || !f->sigma2_ci_ub) {
+        cmeta_mv_fit_free(f);
+        return NULL;
+    }
+    return f;
+}
+
+/* QE and log|V|: the fit with every sigma2 = 0 (sig all 0; metafor: FE GLS with V).
+ * QE = r'V^-1 r on k - p df; *llQE = -k/2 log 2pi - 1/2 log|V|, the ML deviance's reference.
+ * V not positive definite (the error names the block's first row) or X'V^-1 X singular: refused. */
+static cmeta_status fit_null(mvctx *c, cmeta_mv_fit *f, const double *sig, double *llQE, cmeta_error *err)
+{
+    size_t bad = 0;
+    int rc = evaluate(c, sig, 0, &bad);
+    if (rc == -1) {
+        size_t r0 = c->rows[c->bstart[bad]];
+        if (err) err->index = (long)r0;
+        return cmeta_error_set(err, CMETA_EDATA,
+                               "the sampling covariance matrix V is not positive definite (in the "
+                               "block of %zu correlated rows that starts with this one)",
+                               c->bstart[bad + 1] - c->bstart[bad]);
+    }
+    if (rc == -2) return cmeta_error_set(err, CMETA_EDATA, "the design matrix is not of full column rank");
+    f->QE = c->rss;
+    f->QE_df = (double)(c->k - c->p);
+    f->QE_pval = cmeta__pchisq_upper(f->QE, f->QE_df);
+    *llQE = -0.5 * (double)c->k * log(2 * M_PI) - 0.5 * c->logdetM;
+    return CMETA_OK;
+}
+
+/* The fit's term fields: names, inner labels ("1", "2", ... without labels), and the tau2,
+ * rho, fixed flags, k.lvl, k.comb and CI arrays (nt and nr long). CMETA_OK or CMETA_ENOMEM. */
+static cmeta_status term_fit_init(cmeta_mv_fit *f, const cmeta_mv_term *term, size_t nt, size_t nr)
+{
+    size_t L = term->ninner;
+    f->has_term = 1;
+    f->structure = term->structure;
+    f->ninner = L, f->ntau2 = nt, f->nrho = nr;
+    f->inner_name = cmeta_strdup(term->inner_name ? term->inner_name : "inner");
+    f->outer_name = cmeta_strdup(term->outer_name ? term->outer_name : "outer");
+    f->inner_labels = CMETA__NEW(char *, L);
+    f->tau2 = cmeta__dnew(nt), f->rho = cmeta__dnew(nr);
+    f->tau2_fixed = CMETA__NEW(int, nt), f->rho_fixed = CMETA__NEW(int, nr);
+    f->k_lvl = CMETA__NEW(size_t, L), f->k_comb = CMETA__NEW(size_t, nr);
+    f->tau2_ci_lb = cmeta__dnew(nt), f->tau2_ci_ub = cmeta__dnew(nt);
+    f->rho_ci_lb = cmeta__dnew(nr), f->rho_ci_ub = cmeta__dnew(nr);
+    f->tau2_ci_open = CMETA__NEW(int, nt), f->rho_ci_open = CMETA__NEW(int, nr);
+    if (!f->inner_name || !f->outer_name || !f->inner_labels || !f->tau2 || !f->rho ||
+        !f->tau2_fixed || !f->rho_fixed || !f->k_lvl || !f->k_comb || !f->tau2_ci_lb ||
+        !f->tau2_ci_ub || !f->rho_ci_lb || !f->rho_ci_ub || !f->tau2_ci_open || !f->rho_ci_open)
+        return CMETA_ENOMEM;
+    for (size_t a = 0; a < L; a++) {
+        char buf[32];
+        snprintf(buf, sizeof buf, "%zu", a + 1);
+        f->inner_labels[a] = cmeta_strdup(term->inner_labels ? term->inner_labels[a] : buf);
+        if (!f->inner_labels[a]) return CMETA_ENOMEM;
+    }
+    return CMETA_OK;
+}
+
+/* The term's counts, as metafor: k.lvl (f->k_lvl[a]: the outer levels holding inner level a),
+ * k.comb (f->k_comb, UN: the outer levels holding both levels of a pair) and the outer levels
+ * that occur (f->nouter), each outer level's rows read within its block (which holds them all).
+ * An inner level that never occurs is refused. */
+static cmeta_status term_counts(const mvctx *c, cmeta_mv_fit *f, cmeta_error *err)
+{
+    const cmeta_mv_term *term = c->term;
+    size_t L = c->L;
+    unsigned char *has = CMETA__NEW(unsigned char, L);
+    size_t *seen_outer = CMETA__NEW(size_t, term->nouter);
+    if (!has || !seen_outer) {
+        cmeta_free(has), cmeta_free(seen_outer);
+        return CMETA_ENOMEM;
+    }
+    size_t nouter = 0;
+    for (size_t b = 0; b < c->nb; b++) {
+        size_t n = c->bstart[b + 1] - c->bstart[b];
+        const size_t *rw = c->rows + c->bstart[b];
+        for (size_t i = 0; i < n; i++) {
+            size_t o = term->outer[rw[i]];
+            if (seen_outer[o] == b + 1) continue; /* this outer level done in this block */
+            seen_outer[o] = b + 1, nouter++;
+            memset(has, 0, L);
+            for (size_t j = i; j < n; j++)
+                if (term->outer[rw[j]] == o) has[term->inner[rw[j]]] = 1;
+            for (size_t a = 0; a < L; a++) {
+                f->k_lvl[a] += has[a];
+                if (term->structure == CMETA_MV_UN)
+                    for (size_t e = a + 1; e < L; e++)
+                        if (has[a] && has[e]) f->k_comb[un_index(L, a, e)]++;
+            }
+        }
+    }
+    cmeta_free(has), cmeta_free(seen_outer);
+    f->nouter = nouter;
+    for (size_t a = 0; a < L; a++)
+        if (!f->k_lvl[a])
+            return cmeta_error_set(err, CMETA_EUSAGE, "mv: level %zu of the inner factor does not occur", a + 1);
+    return CMETA_OK;
+}
+
+/* The start, metafor's sigma2.init: total = max(0.001 (number of sigma2 and tau2),
+ * var(y - X b_FE) - 1 / mean(1 / vi)) shared equally; every rho 0.5. b_FE: c->beta of the
+ * fit with every component 0 (fit_null). */
+static void start_values(const mvctx *c, const double *vi, double *sig)
+{
+    size_t k = c->k, p = c->p, s = c->s, nt = c->nt;
+    const double *y = c->y, *X = c->X;
+    double mean = 0, var = 0, hm = 0, nv = (double)(s + nt);
+    for (size_t i = 0; i < k; i++) {
+        double r = y[i];
+        for (size_t a = 0; a < p; a++) r -= X[i * p + a] * c->beta[a];
+        mean += r;
+        hm += 1 / vi[i];
+    }
+    mean /= (double)k;
+    for (size_t i = 0; i < k; i++) {
+        double r = y[i];
+        for (size_t a = 0; a < p; a++) r -= X[i * p + a] * c->beta[a];
+        var += (r - mean) * (r - mean);
+    }
+    var /= (double)(k - 1);
+    double total = var - 1 / (hm / (double)k);
+    if (!(total > 0.001 * nv)) total = 0.001 * nv;
+    for (size_t q = 0; q < s + nt; q++) sig[q] = total / nv;
+    for (size_t q = s + nt; q < c->np; q++) sig[q] = 0.5;
+}
+
+/* A factor with a single level: its sigma2 is fixed to 0, as metafor ("Single-level factor(s)
+ * found in 'random' argument. Corresponding 'sigma2' value(s) fixed to 0."). Returns the
+ * number fixed. */
+static size_t fix_single_levels(const mvctx *c, cmeta_mv_fit *f, cmeta_warnings *w, double *sig, int *hold0)
+{
+    size_t nfix = 0;
+    const cmeta_mv_random *re = c->re;
+    for (size_t q = 0; q < c->s; q++) {
+        size_t first_level = re[q].level[0], one = 1;
+        for (size_t i = 1; i < c->k && one; i++) one = re[q].level[i] == first_level;
+        if (one) {
+            hold0[q] = 1, sig[q] = 0, nfix++;
+            f->sigma2_fixed[q] = 1;
+            cmeta_warn(w, "the random factor '%s' has a single level: its sigma2 is fixed to 0 (as metafor)",
+                       re[q].name ? re[q].name : "?");
+        }
+    }
+    return nfix;
+}
+
+/* The term's fixed parameters, as metafor's .process.G.afterrmna: a tau2 whose inner level
+ * occurs in a single outer level; rho (CS, HCS, AR, HAR) with a single inner level or one row
+ * per outer level; a UN rho whose pair never occurs together; the bivariate rho when a tau2 is
+ * fixed. Each fixed to 0 (f->tau2_fixed, f->rho_fixed); returns the number fixed. */
+static size_t fix_term_params(const mvctx *c, cmeta_mv_fit *f, cmeta_warnings *w, double *sig, int *hold0)
+{
+    size_t s = c->s, nt = c->nt, nr = c->nr, np = c->np, L = c->L, nfix = 0;
+    cmeta_mv_structure sst = c->term->structure;
+    int cor1 = sst == CMETA_MV_CS || sst == CMETA_MV_HCS || sst == CMETA_MV_AR || sst == CMETA_MV_HAR;
+    if (hetero(sst)) {
+        int any = 0;
+        for (size_t a = 0; a < L; a++)
+            if (f->k_lvl[a] == 1) hold0[s + a] = 1, sig[s + a] = 0, any = 1;
+        if (any)
+            cmeta_warn(w, "a level of the inner factor '%s' occurs in a single level of '%s': its "
+                          "tau2 is fixed to 0 (as metafor)", f->inner_name, f->outer_name);
+    }
+    if (cor1 && nr && L == 1) {
+        hold0[s + nt] = 1, sig[s + nt] = 0;
+        cmeta_warn(w, "the inner factor '%s' has a single level: rho is fixed to 0 (as metafor)", f->inner_name);
+    } else if (cor1 && nr && f->nouter == c->k) {
+        hold0[s + nt] = 1, sig[s + nt] = 0;
+        cmeta_warn(w, "each level of '%s' holds a single row: rho is fixed to 0 (as metafor)", f->outer_name);
+    }
+    if (sst == CMETA_MV_UN) {
+        int any = 0;
+        for (size_t q = 0; q < nr; q++)
+            if (f->k_comb[q] == 0) hold0[s + nt + q] = 1, sig[s + nt + q] = 0, any = 1;
+        if (any)
+            cmeta_warn(w, "two levels of the inner factor '%s' never occur in the same level of '%s': "
+                          "their rho is fixed to 0 (as metafor)", f->inner_name, f->outer_name);
+    }
+    /* the bivariate model: a tau2 fixed to 0 fixes rho to 0 */
+    if (L == 2 && nr && (hold0[s] || (nt == 2 && hold0[s + 1])))
+        hold0[s + nt] = 1, sig[s + nt] = 0;
+    for (size_t q = s; q < np; q++) {
+        nfix += hold0[q] != 0;
+        if (q < s + nt) f->tau2_fixed[q - s] = hold0[q];
+        else f->rho_fixed[q - s - nt] = hold0[q];
+    }
+    return nfix;
+}
+
+/* A term model stopped where no step improves but the score is not ~0 (max over the free
+ * parameters not at a bound of |g_q| max(|theta_q|, 0.01) > 1e-6): the optimum lies on the
+ * boundary of the domain away from the box bounds (UN: a singular correlation matrix), which
+ * this parametrisation cannot follow; refused rather than reported */
+static cmeta_status check_interior(const mvctx *c, const double *sig, const int *hold0, cmeta_error *err)
+{
+    double gmax = 0;
+    for (size_t q = 0; q < c->np; q++) {
+        if (hold0[q] || (sig[q] <= c->lo[q] && c->g[q] <= 0) || (sig[q] >= c->hi[q] && c->g[q] >= 0)) continue;
+        double gq = fabs(c->g[q]) * fmax(fabs(sig[q]), 1e-2);
+        if (gq > gmax) gmax = gq;
+    }
+    if (gmax > 1e-6)
+        return cmeta_error_set(err, CMETA_ENUMERIC,
+                               "the %s estimates stop at the boundary of their domain (score %.2g): "
+                               "for UN a singular correlation matrix, which cmeta's parametrisation "
+                               "cannot reach; try HCS or fewer levels",
+                               cmeta_mv_structure_name(c->term->structure), gmax);
+    return CMETA_OK;
+}
+
+/* The rows' weights: diag(M^-1) normalised to 100, metafor's weights.rma.mv (type =
+ * "diagonal"), from the blocks of W = M^-1 of the last evaluation. CMETA_OK or CMETA_ENOMEM. */
+static cmeta_status set_weights(const mvctx *c, cmeta_mv_fit *f)
+{
+    f->weight = cmeta__dnew(c->k);
+    if (!f->weight) return CMETA_ENOMEM;
+    double tw = 0;
+    for (size_t b = 0; b < c->nb; b++) {
+        size_t n = c->bstart[b + 1] - c->bstart[b];
+        const double *Wm = c->Wb + c->moff[b];
+        for (size_t i = 0; i < n; i++) {
+            f->weight[c->rows[c->bstart[b] + i]] = Wm[i * n + i];
+            tw += Wm[i * n + i];
+        }
+    }
+    for (size_t i = 0; i < c->k; i++) f->weight[i] *= 100 / tw;
+    return CMETA_OK;
+}
+
+/* The variance components (sigma2, the term's tau2 and rho from sig), the multilevel I^2
+ * (I2_q = 100 sigma2_q / (sum sigma2 + vtyp), vtyp: typical_v; random intercepts only, NAN
+ * with a term) and each factor's number of levels present. CMETA_OK or CMETA_ENOMEM. */
+static cmeta_status set_components(const mvctx *c, cmeta_mv_fit *f, const double *sig, double vtyp)
+{
+    size_t s = c->s, nt = c->nt;
+    const cmeta_mv_random *re = c->re;
+    memcpy(f->sigma2, sig, s * sizeof *sig);
+    if (c->term) {
+        memcpy(f->tau2, sig + s, nt * sizeof *sig);
+        memcpy(f->rho, sig + s + nt, c->nr * sizeof *sig);
+    }
+    double tot = 0;
+    for (size_t q = 0; q < s; q++) tot += sig[q];
+    f->vtyp = vtyp;
+    /* the multilevel I^2 is defined for random intercepts only: NAN with a term */
+    f->I2_total = c->term ? NAN : 100 * tot / (tot + vtyp);
+    for (size_t q = 0; q < s; q++) f->I2[q] = c->term ? NAN : 100 * sig[q] / (tot + vtyp);
+    for (size_t q = 0; q < s; q++) {
+        size_t n = 0;
+        char *seen = CMETA__NEW(char, re[q].nlevels);
+        if (!seen) return CMETA_ENOMEM;
+        for (size_t i = 0; i < c->k; i++)
+            if (!seen[re[q].level[i]]) seen[re[q].level[i]] = 1, n++;
+        cmeta_free(seen);
+        f->nlvls[q] = n;
+    }
+    return CMETA_OK;
+}
+
+/* The coefficients: b, vb = A = (X'WX)^-1, se = sqrt(diag A), the z or t (k - p df) statistics,
+ * their two-sided p values and the level% CIs b -+ crit se */
+static void set_coefficients(const mvctx *c, cmeta_mv_fit *f, const cmeta_mv_opts *opts)
+{
+    size_t p = c->p;
+    memcpy(f->beta, c->beta, p * sizeof(double));
+    memcpy(f->vb, c->A, p * p * sizeof(double));
+    int tt = opts->test == CMETA_TEST_T;
+    f->df = tt ? (double)(c->k - p) : NAN;
+    double crit = cmeta__qcrit(opts->level, f->df);
+    for (size_t a = 0; a < p; a++) {
+        f->se[a] = sqrt(c->A[a * p + a]);
+        f->stat[a] = f->beta[a] / f->se[a];
+        f->pval[a] = tt ? cmeta__pt2(f->stat[a], f->df) : cmeta__pnorm2(f->stat[a]);
+        f->ci_lb[a] = f->beta[a] - crit * f->se[a];
+        f->ci_ub[a] = f->beta[a] + crit * f->se[a];
+    }
+}
+
+/* QM: Wald test of coefficients btt_from..p (metafor .set.btt: 2:p with an intercept),
+ * QM = b_m' (vb_mm)^-1 b_m on m df (chi-square), or QM / m on (m, k - p) df (F) with t tests;
+ * NAN when vb_mm is singular. Vm, tmp: p x p scratch. Needs f->beta and f->df set. */
+static void wald_qm(const mvctx *c, cmeta_mv_fit *f, int intercept, double *Vm, double *tmp)
+{
+    size_t p = c->p;
+    f->intercept = intercept != 0;
+    f->btt_from = intercept && p > 1 ? 2 : 1;
+    size_t m = p - (f->btt_from - 1), o = f->btt_from - 1;
+    for (size_t a = 0; a < m; a++)
+        for (size_t e = 0; e < m; e++) Vm[a * m + e] = c->A[(o + a) * p + o + e];
+    if (cmeta__spd_inverse(Vm, m, 0.0, NULL, tmp) != 0) f->QM = NAN;
+    else {
+        double qm = 0;
+        for (size_t a = 0; a < m; a++)
+            for (size_t e = 0; e < m; e++) qm += f->beta[o + a] * Vm[a * m + e] * f->beta[o + e];
+        f->QM = qm;
+    }
+    f->QM_df = (double)m;
+    if (f->test == CMETA_TEST_T) {
+        f->QM /= (double)m;
+        f->QM_pval = cmeta__pf_upper(f->QM, (double)m, f->df);
+    } else
+        f->QM_pval = cmeta__pchisq_upper(f->QM, (double)m);
+}
+
+/* Fit statistics as metafor's rma.mv: parms = p + the free parameters; REML on n = k - p,
+ * ML on n = k; deviance -2 ll (REML) or -2 (ll - llQE) (ML, llQE: fit_null); AIC -2 ll + 2 parms,
+ * BIC -2 ll + parms log n, AICc -2 ll + 2 parms nn / (nn - parms - 1), nn = max(n, parms + 2) */
+static void fit_statistics(const mvctx *c, cmeta_mv_fit *f, size_t nfix, double llQE)
+{
+    size_t k = c->k, p = c->p;
+    f->ll_ML = c->llML;
+    f->ll_REML = c->llREML;
+    double parms = (double)(p + c->np - nfix);
+    if (c->reml) {
+        double n = (double)(k - p), nn = n > parms + 2 ? n : parms + 2;
+        f->ll = c->llREML;
+        f->deviance = -2 * c->llREML;
+        f->AIC = -2 * c->llREML + 2 * parms;
+        f->BIC = -2 * c->llREML + parms * log(n);
+        f->AICc = -2 * c->llREML + 2 * parms * nn / (nn - parms - 1);
+    } else {
+        double n = (double)k, nn = n > parms + 2 ? n : parms + 2;
+        f->ll = c->llML;
+        f->deviance = -2 * (c->llML - llQE);
+        f->AIC = -2 * c->llML + 2 * parms;
+        f->BIC = -2 * c->llML + parms * log(n);
+        f->AICc = -2 * c->llML + 2 * parms * nn / (nn - parms - 1);
+    }
+}
+
+/* Every CI of sigma2, tau2 and rho not given (NAN) */
+static void clear_cis(const mvctx *c, cmeta_mv_fit *f)
+{
+    for (size_t q = 0; q < c->s; q++) f->sigma2_ci_lb[q] = f->sigma2_ci_ub[q] = NAN;
+    for (size_t q = 0; q < c->nt; q++) f->tau2_ci_lb[q] = f->tau2_ci_ub[q] = NAN;
+    for (size_t q = 0; q < c->nr; q++) f->rho_ci_lb[q] = f->rho_ci_ub[q] = NAN;
+}
+
+/* The profile CI of parameter P->q (profile_bound both ways from its estimate), stored in f.
+ * The search range of metafor's confint.rma.mv: variances [0, max(10, 100 est)] (10 when
+ * est <= sqrt(eps)); rho [-1, 1] (CS, HCS, UN) or [min(0, est), 1] (AR, HAR). */
+static void profile_one(profctx *P, cmeta_mv_fit *f)
+{
+    const mvctx *c = P->c;
+    size_t q = P->q, s = c->s, nt = c->nt;
+    cmeta_mv_structure sst = c->term ? c->term->structure : CMETA_MV_CS;
+    double lb = NAN, ub = NAN, e = P->est[q];
+    int open = 0, isrho = q >= s + nt;
+    double lo_end = isrho ? (sst == CMETA_MV_AR || sst == CMETA_MV_HAR ? fmin(0, e) : -1) : 0;
+    double hi_end = isrho ? 1 : (e <= 1.4901161193847656e-08 ? 10 : fmax(10, 100 * e));
+    int open1 = 0, open2 = 0;
+    (void)profile_bound(P, e, lo_end, isrho ? -1 : 0, &lb, &open1);
+    (void)profile_bound(P, e, hi_end, isrho ? 1 : INFINITY, &ub, &open2);
+    open = open1 | (open2 ? 2 : 0);
+    if (q < s) {
+        f->sigma2_ci_lb[q] = lb, f->sigma2_ci_ub[q] = ub;
+        if (open & 2) f->sigma2_ci_ub_open = 1;
+    } else if (!isrho) {
+        f->tau2_ci_lb[q - s] = lb, f->tau2_ci_ub[q - s] = ub, f->tau2_ci_open[q - s] = open;
+    } else {
+        f->rho_ci_lb[q - s - nt] = lb, f->rho_ci_ub[q - s - nt] = ub;
+        f->rho_ci_open[q - s - nt] = open;
+    }
+}
+
+/* Profile-likelihood CIs of the variance components, tau2 and rho (profile_bound: the values
+ * where 2 (ll_max - ll_q) = qchisq(level, 1)) of every parameter not fixed, from the estimates
+ * in wk->sig (which serves as the profiles' scratch afterwards). A profile that does not
+ * converge: a warning and no CI at all. CMETA_OK or CMETA_ENOMEM. */
+static cmeta_status profile_cis(mvctx *c, cmeta_mv_fit *f, const cmeta_mv_opts *opts, mvwork *wk,
+                                cmeta_warnings *w)
+{
+    size_t np = c->np;
+    int *hold = CMETA__NEW(int, np);
+    double *est = cmeta__dnew(np);
+    if (!hold || !est) {
+        cmeta_free(hold), cmeta_free(est);
+        return CMETA_ENOMEM;
+    }
+    memcpy(est, wk->sig, np * sizeof *est);
+    double chi = cmeta__qchisq(1 - opts->level / 100, 1, 1);
+    profctx P = {c, 0, est, wk->sig, wk->sig2, wk->step, wk->work, f->ll - chi / 2, wk->fixed, hold,
+                 opts->maxiter, 0, opts->tol};
+    for (size_t q = 0; q < np && !P.failed; q++) {
+        if (wk->hold0[q]) continue;
+        memcpy(hold, wk->hold0, np * sizeof *hold);
+        hold[q] = 1;
+        P.q = q;
+        profile_one(&P, f);
+    }
+    if (P.failed) {
+        cmeta_warn(w, "the profile likelihood of a variance component did not converge: its CI is not given");
+        clear_cis(c, f);
+    }
+    cmeta_free(hold), cmeta_free(est);
+    return CMETA_OK;
+}
+
+/* The fit, step by step (see "cmeta_mv_ex, one step at a time" above) */
 cmeta_status cmeta_mv_ex(const double *y, const double *vi, size_t k, const cmeta_mv_cov *cov,
                          size_t ncov, const double *X, size_t p, int intercept,
                          const cmeta_mv_random *re, size_t s, const cmeta_mv_term *term,
@@ -937,537 +1590,82 @@ cmeta_status cmeta_mv_ex(const double *y, const double *vi, size_t k, const cmet
         cmeta_mv_opts_default(&dop);
         opts = &dop;
     }
-    if (opts->method != CMETA_METHOD_REML && opts->method != CMETA_METHOD_ML)
-        return cmeta_error_set(err, CMETA_EUSAGE, "mv: the method must be REML or ML");
-    if (opts->test != CMETA_TEST_Z && opts->test != CMETA_TEST_T)
-        return cmeta_error_set(err, CMETA_EUSAGE, "mv: the test must be z or t");
-    if ((!term && s < 1) || s > 32) return cmeta_error_set(err, CMETA_EUSAGE, "mv: 1 to 32 variance components");
-    /* the term: its parameters (metafor's tau2s and rhos) */
-    size_t L = term ? term->ninner : 0, nt = 0, nr = 0;
-    if (term) {
-        if (!cmeta_mv_structure_name(term->structure) || L < 1 || term->nouter < 1 || !term->inner ||
-            !term->outer)
-            return cmeta_error_set(err, CMETA_EUSAGE, "mv: bad inner|outer term");
-        if (L > 64) return cmeta_error_set(err, CMETA_EUSAGE, "mv: at most 64 levels of the inner factor");
-        cmeta_mv_structure st = term->structure;
-        nt = hetero(st) ? L : 1;
-        nr = st == CMETA_MV_ID || st == CMETA_MV_DIAG ? 0 : st == CMETA_MV_UN ? L * (L - 1) / 2 : 1;
-        if (s + nt + nr > 64)
-            return cmeta_error_set(err, CMETA_EUSAGE,
-                                   "mv: too many variance and correlation parameters (%zu; at most 64)",
-                                   s + nt + nr);
-        for (size_t i = 0; i < k; i++)
-            if (term->inner[i] >= L || term->outer[i] >= term->nouter)
-                return cmeta_error_set(err, CMETA_EUSAGE, "mv: level out of range");
-    }
+    size_t nt, nr;
+    cmeta_status st = check_args(k, s, term, opts, &nt, &nr, err);
+    if (st != CMETA_OK) return st;
+    st = check_data(y, vi, k, cov, ncov, p, re, s, err);
+    if (st != CMETA_OK) return st;
     size_t np = s + nt + nr;
-    cmeta_status cs = check_data(y, vi, k, cov, ncov, p, re, s, err);
-    if (cs != CMETA_OK) return cs;
     mvctx c;
     memset(&c, 0, sizeof c);
     c.k = k, c.p = p, c.s = s, c.y = y, c.X = X, c.re = re;
-    c.np = np, c.nt = nt, c.nr = nr, c.L = L, c.term = term;
+    c.np = np, c.nt = nt, c.nr = nr, c.L = term ? term->ninner : 0, c.term = term;
     c.reml = opts->method == CMETA_METHOD_REML;
-    cmeta_status st = CMETA_ENOMEM;
+    mvwork wk;
+    memset(&wk, 0, sizeof wk);
     cmeta_mv_fit *f = NULL;
-    int *hold0 = NULL; /* the parameters fixed (metafor's rules) */
-    size_t *par = CMETA__NEW(size_t, k), *first = NULL, *bof = CMETA__NEW(size_t, k),
-           *pos = CMETA__NEW(size_t, k);
-    size_t totlev = 0;
-    for (size_t q = 0; q < s; q++) totlev += re[q].nlevels;
-    if (term) totlev += term->nouter;
-    first = CMETA__NEW(size_t, totlev);
-    c.map = CMETA__NEW(size_t, totlev);
-    if (!par || !first || !bof || !pos || !c.map) goto fail;
-    /* blocks: union-find over shared levels and nonzero covariances */
-    for (size_t i = 0; i < k; i++) par[i] = i;
-    for (size_t i = 0; i < totlev; i++) first[i] = c.map[i] = SIZE_MAX;
-    {
-        size_t off = 0;
-        for (size_t q = 0; q < s; q++) {
-            for (size_t i = 0; i < k; i++) {
-                size_t Lq = off + re[q].level[i];
-                if (first[Lq] == SIZE_MAX) first[Lq] = i;
-                else par[uf_find(par, i)] = uf_find(par, first[Lq]);
-            }
-            off += re[q].nlevels;
-        }
-        if (term) /* the rows of one outer level */
-            for (size_t i = 0; i < k; i++) {
-                size_t Lx = off + term->outer[i];
-                if (first[Lx] == SIZE_MAX) first[Lx] = i;
-                else par[uf_find(par, i)] = uf_find(par, first[Lx]);
-            }
-    }
-    for (size_t a = 0; a < ncov; a++)
-        if (cov[a].value != 0) {
-            size_t ri = uf_find(par, cov[a].i), rj = uf_find(par, cov[a].j);
-            if (ri != rj) par[ri] = rj;
-        }
-    /* number blocks by their first row; count sizes */
-    for (size_t i = 0; i < k; i++) bof[i] = SIZE_MAX;
-    size_t nb = 0;
-    for (size_t i = 0; i < k; i++) {
-        size_t r = uf_find(par, i);
-        if (bof[r] == SIZE_MAX) bof[r] = nb++;
-    }
-    c.nb = nb;
-    c.bstart = CMETA__NEW(size_t, nb + 1);
-    c.rows = CMETA__NEW(size_t, k);
-    c.moff = CMETA__NEW(size_t, nb);
-    if (!c.bstart || !c.rows || !c.moff) goto fail;
-    for (size_t i = 0; i < k; i++) c.bstart[bof[uf_find(par, i)] + 1]++;
-    for (size_t b = 0; b < nb; b++) c.bstart[b + 1] += c.bstart[b];
-    /* place the rows: blk (in bof) is each row's block, pos its place in the block */
-    for (size_t i = 0; i < k; i++) pos[i] = bof[uf_find(par, i)];
-    for (size_t i = 0; i < k; i++) bof[i] = pos[i];
-    for (size_t b = 0; b < nb; b++) par[b] = c.bstart[b]; /* par: running fill per block */
-    for (size_t i = 0; i < k; i++) {
-        size_t b = bof[i];
-        pos[i] = par[b] - c.bstart[b];
-        c.rows[par[b]++] = i;
-    }
-    size_t msum = 0, nmax = 1;
-    for (size_t b = 0; b < nb; b++) {
-        size_t n = c.bstart[b + 1] - c.bstart[b];
-        c.moff[b] = msum;
-        msum += n * n;
-        if (n > nmax) nmax = n;
-    }
-    c.nmax = nmax;
-    c.Vb = cmeta__dnew(msum);
-    c.Wb = cmeta__dnew(msum);
-    c.lid = CMETA__NEW(size_t, s * nmax);
-    c.nl = CMETA__NEW(size_t, s);
-    c.Rs = cmeta__dnew(s * nmax * nmax);
-    c.B = cmeta__dnew(nmax * p);
-    c.GB = cmeta__dnew(s * nmax * p);
-    c.QB = cmeta__dnew(s * nmax * p);
-    c.u = cmeta__dnew(s * nmax);
-    c.Pr = cmeta__dnew(nmax);
-    c.lsum = cmeta__dnew(nmax * (p > 1 ? p : 1));
-    c.tmp = cmeta__dnew(nmax * nmax > p * p ? nmax * nmax : p * p);
-    c.XWX = cmeta__dnew(p * p), c.A = cmeta__dnew(p * p), c.XWy = cmeta__dnew(p);
-    c.beta = cmeta__dnew(p), c.g = cmeta__dnew(np), c.Jobs = cmeta__dnew(np * np);
-    c.Ifis = cmeta__dnew(np * np), c.H = cmeta__dnew(np * p * p), c.K = cmeta__dnew(np * np * p * p);
-    c.S = cmeta__dnew(np * np), c.bu = cmeta__dnew(np * p), c.trWG = cmeta__dnew(np);
-    c.quad = cmeta__dnew(np), c.T1 = cmeta__dnew(np * np);
-    c.lo = cmeta__dnew(np), c.hi = cmeta__dnew(np);
-    {
-        size_t tn = term ? np : 0; /* the generic derivatives' scratch: term models only */
-        c.G = cmeta__dnew(L * L), c.Rc = cmeta__dnew(L * L);
-        c.Dm = cmeta__dnew(tn * nmax * nmax), c.WD = cmeta__dnew(tn * nmax * nmax);
-        c.DB = cmeta__dnew(tn * nmax * p), c.WDB = cmeta__dnew(tn * nmax * p);
-        c.U = cmeta__dnew(tn * nmax), c.tr2 = cmeta__dnew(tn * tn), c.q2 = cmeta__dnew(tn * tn);
-        c.H2 = cmeta__dnew(tn * tn * p * p);
-    }
-    double *sig = cmeta__dnew(np), *sig2 = cmeta__dnew(np), *step = cmeta__dnew(np),
-           *work = cmeta__dnew(np * np + np), *XX = cmeta__dnew(p * p), *wk = cmeta__dnew(p * p);
-    int *fixed = CMETA__NEW(int, np);
-    if (!c.Vb || !c.Wb || !c.lid || !c.nl || !c.Rs || !c.B || !c.GB || !c.QB || !c.u || !c.Pr ||
-        !c.lsum || !c.tmp || !c.XWX || !c.A || !c.XWy || !c.beta || !c.g || !c.Jobs || !c.Ifis ||
-        !c.H || !c.K || !c.S || !c.bu || !c.trWG || !c.quad || !c.T1 || !sig || !sig2 || !step ||
-        !work || !XX || !wk || !fixed || !c.lo || !c.hi || !c.G || !c.Rc || !c.Dm || !c.WD ||
-        !c.DB || !c.WDB || !c.U || !c.tr2 || !c.q2 || !c.H2)
-        goto fail2;
-    for (size_t q = 0; q < np; q++) {
-        int isrho = q >= s + nt;
-        c.lo[q] = isrho ? -1 : 0;
-        c.hi[q] = isrho ? 1 : INFINITY;
-    }
-    /* V by block */
-    for (size_t i = 0; i < k; i++) {
-        size_t b = bof[i], n = c.bstart[b + 1] - c.bstart[b];
-        c.Vb[c.moff[b] + pos[i] * n + pos[i]] = vi[i];
-    }
-    for (size_t a = 0; a < ncov; a++) {
-        size_t i = cov[a].i, j = cov[a].j, b = bof[i], n = c.bstart[b + 1] - c.bstart[b];
-        if (cov[a].value == 0) continue;
-        c.Vb[c.moff[b] + pos[i] * n + pos[j]] = cov[a].value;
-        c.Vb[c.moff[b] + pos[j] * n + pos[i]] = cov[a].value;
-    }
-    /* log|X'X| (REML constant, metafor's REMLf = TRUE) */
-    for (size_t a = 0; a < p; a++)
-        for (size_t e = 0; e < p; e++) {
-            double t = 0;
-            for (size_t i = 0; i < k; i++) t += X[i * p + a] * X[i * p + e];
-            XX[a * p + e] = t;
-        }
-    if (cmeta__spd_inverse(XX, p, 1e-12, &c.logdetXX, wk) != 0) {
+    size_t *bof = CMETA__NEW(size_t, k), *pos = CMETA__NEW(size_t, k);
+    st = CMETA_ENOMEM;
+    if (!bof || !pos || find_blocks(&c, cov, ncov, bof, pos) != CMETA_OK) goto done;
+    if (alloc_ctx(&c) != 0 || alloc_work(&wk, np, p) != 0) goto done;
+    set_bounds(&c);
+    fill_V(&c, vi, cov, ncov, bof, pos);
+    if (logdet_XX(&c, wk.XX, wk.wk) != 0) {
         st = cmeta_error_set(err, CMETA_EDATA, "the design matrix is not of full column rank");
-        goto fail2;
+        goto done;
     }
-
-    f = CMETA__NEW(cmeta_mv_fit, 1);
-    if (!f) goto fail2;
-    f->beta = cmeta__dnew(p), f->se = cmeta__dnew(p), f->stat = cmeta__dnew(p);
-    f->pval = cmeta__dnew(p), f->ci_lb = cmeta__dnew(p), f->ci_ub = cmeta__dnew(p);
-    f->vb = cmeta__dnew(p * p), f->sigma2 = cmeta__dnew(s), f->nlvls = CMETA__NEW(size_t, s);
-    f->I2 = cmeta__dnew(s);
-    f->sigma2_fixed = CMETA__NEW(int, s);
-    f->sigma2_ci_lb = cmeta__dnew(s), f->sigma2_ci_ub = cmeta__dnew(s);
-    if (!f->beta || !f->se || !f->stat || !f->pval || !f->ci_lb || !f->ci_ub || !f->vb ||
-        !f->sigma2 || !f->nlvls || !f->I2 || !f->sigma2_fixed || !f->sigma2_ci_lb || !f->sigma2_ci_ub)
-        goto fail2;
-
-    /* QE and log|V|: the fit with every sigma2 = 0 (metafor: FE GLS with V) */
-    size_t bad = 0;
-    int rc = evaluate(&c, sig, 0, &bad);
-    if (rc == -1) {
-        size_t r0 = c.rows[c.bstart[bad]];
-        if (err) err->index = (long)r0;
-        st = cmeta_error_set(err, CMETA_EDATA,
-                             "the sampling covariance matrix V is not positive definite (in the "
-                             "block of %zu correlated rows that starts with this one)",
-                             c.bstart[bad + 1] - c.bstart[bad]);
-        goto fail2;
-    }
-    if (rc == -2) {
-        st = cmeta_error_set(err, CMETA_EDATA, "the design matrix is not of full column rank");
-        goto fail2;
-    }
-    f->QE = c.rss;
-    f->QE_df = (double)(k - p);
-    f->QE_pval = cmeta__pchisq_upper(f->QE, f->QE_df);
-    double llQE = -0.5 * (double)k * log(2 * M_PI) - 0.5 * c.logdetM;
+    if (!(f = fit_new(s, p))) goto done;
+    double llQE = 0; /* set by fit_null */
+    if ((st = fit_null(&c, f, wk.sig, &llQE, err)) != CMETA_OK) goto done;
     /* the typical sampling variance of the multilevel I^2 (metafor FAQ, "I^2 for multilevel and
      * multivariate models", after Nakagawa & Santos 2012): with W = V^-1 and
      * P = W - W X (X'WX)^-1 X'W, v = (k - p) / tr(P); tr(P) = sum_b tr(W_b) - tr(A sum_b B_b'B_b),
      * B_b = W_b X_b (A = (X'V^-1 X)^-1 of this evaluation, W_b its blocks) */
-    double vtyp = typical_v(&c, XX);
-    /* the term's bookkeeping: k.lvl (outer levels holding each inner level), the pairs'
-     * co-occurrences (UN), the outer levels that occur */
+    double vtyp = typical_v(&c, wk.XX);
+    if (term && ((st = term_fit_init(f, term, nt, nr)) != CMETA_OK || (st = term_counts(&c, f, err)) != CMETA_OK))
+        goto done;
+    start_values(&c, vi, wk.sig);
+    st = CMETA_ENOMEM;
+    if (!(wk.hold0 = CMETA__NEW(int, np))) goto done;
+    size_t nfix = fix_single_levels(&c, f, w, wk.sig, wk.hold0);
     if (term) {
-        f->has_term = 1;
-        f->structure = term->structure;
-        f->ninner = L, f->ntau2 = nt, f->nrho = nr;
-        f->inner_name = cmeta_strdup(term->inner_name ? term->inner_name : "inner");
-        f->outer_name = cmeta_strdup(term->outer_name ? term->outer_name : "outer");
-        f->inner_labels = CMETA__NEW(char *, L);
-        f->tau2 = cmeta__dnew(nt), f->rho = cmeta__dnew(nr);
-        f->tau2_fixed = CMETA__NEW(int, nt), f->rho_fixed = CMETA__NEW(int, nr);
-        f->k_lvl = CMETA__NEW(size_t, L), f->k_comb = CMETA__NEW(size_t, nr);
-        f->tau2_ci_lb = cmeta__dnew(nt), f->tau2_ci_ub = cmeta__dnew(nt);
-        f->rho_ci_lb = cmeta__dnew(nr), f->rho_ci_ub = cmeta__dnew(nr);
-        f->tau2_ci_open = CMETA__NEW(int, nt), f->rho_ci_open = CMETA__NEW(int, nr);
-        if (!f->inner_name || !f->outer_name || !f->inner_labels || !f->tau2 || !f->rho ||
-            !f->tau2_fixed || !f->rho_fixed || !f->k_lvl || !f->k_comb || !f->tau2_ci_lb ||
-            !f->tau2_ci_ub || !f->rho_ci_lb || !f->rho_ci_ub || !f->tau2_ci_open || !f->rho_ci_open)
-            goto fail2;
-        for (size_t a = 0; a < L; a++) {
-            char buf[32];
-            snprintf(buf, sizeof buf, "%zu", a + 1);
-            f->inner_labels[a] = cmeta_strdup(term->inner_labels ? term->inner_labels[a] : buf);
-            if (!f->inner_labels[a]) goto fail2;
-        }
-        /* rows by outer level (its block holds them all) */
-        unsigned char *has = CMETA__NEW(unsigned char, L);
-        size_t *seen_outer = CMETA__NEW(size_t, term->nouter);
-        if (!has || !seen_outer) {
-            cmeta_free(has), cmeta_free(seen_outer);
-            goto fail2;
-        }
-        size_t nouter = 0;
-        for (size_t b = 0; b < nb; b++) {
-            size_t n = c.bstart[b + 1] - c.bstart[b];
-            const size_t *rw = c.rows + c.bstart[b];
-            for (size_t i = 0; i < n; i++) {
-                size_t o = term->outer[rw[i]];
-                if (seen_outer[o] == b + 1) continue; /* this outer level done in this block */
-                seen_outer[o] = b + 1, nouter++;
-                memset(has, 0, L);
-                for (size_t j = i; j < n; j++)
-                    if (term->outer[rw[j]] == o) has[term->inner[rw[j]]] = 1;
-                for (size_t a = 0; a < L; a++) {
-                    f->k_lvl[a] += has[a];
-                    if (term->structure == CMETA_MV_UN)
-                        for (size_t e = a + 1; e < L; e++)
-                            if (has[a] && has[e]) f->k_comb[un_index(L, a, e)]++;
-                }
-            }
-        }
-        cmeta_free(has), cmeta_free(seen_outer);
-        f->nouter = nouter;
-        for (size_t a = 0; a < L; a++)
-            if (!f->k_lvl[a]) {
-                st = cmeta_error_set(err, CMETA_EUSAGE, "mv: level %zu of the inner factor does not occur", a + 1);
-                goto fail2;
-            }
-    }
-    /* start: metafor's sigma2.init: total = max(0.001 (number of sigma2 and tau2), var(y - X b_FE)
-     * - 1 / mean(1 / vi)) shared equally; every rho 0.5 */
-    {
-        double mean = 0, var = 0, hm = 0, nv = (double)(s + nt);
-        for (size_t i = 0; i < k; i++) {
-            double r = y[i];
-            for (size_t a = 0; a < p; a++) r -= X[i * p + a] * c.beta[a];
-            mean += r;
-            hm += 1 / vi[i];
-        }
-        mean /= (double)k;
-        for (size_t i = 0; i < k; i++) {
-            double r = y[i];
-            for (size_t a = 0; a < p; a++) r -= X[i * p + a] * c.beta[a];
-            var += (r - mean) * (r - mean);
-        }
-        var /= (double)(k - 1);
-        double total = var - 1 / (hm / (double)k);
-        if (!(total > 0.001 * nv)) total = 0.001 * nv;
-        for (size_t q = 0; q < s + nt; q++) sig[q] = total / nv;
-        for (size_t q = s + nt; q < np; q++) sig[q] = 0.5;
-    }
-    /* a factor with a single level: its sigma2 is fixed to 0, as metafor ("Single-level factor(s)
-     * found in 'random' argument. Corresponding 'sigma2' value(s) fixed to 0.") */
-    size_t nfix = 0;
-    hold0 = CMETA__NEW(int, np);
-    if (!hold0) goto fail2;
-    for (size_t q = 0; q < s; q++) {
-        size_t first_level = re[q].level[0], one = 1;
-        for (size_t i = 1; i < k && one; i++) one = re[q].level[i] == first_level;
-        if (one) {
-            hold0[q] = 1, sig[q] = 0, nfix++;
-            f->sigma2_fixed[q] = 1;
-            cmeta_warn(w, "the random factor '%s' has a single level: its sigma2 is fixed to 0 (as metafor)",
-                       re[q].name ? re[q].name : "?");
-        }
-    }
-    /* the term's fixed parameters, as metafor's .process.G.afterrmna */
-    if (term) {
-        cmeta_mv_structure sst = term->structure;
-        int cor1 = sst == CMETA_MV_CS || sst == CMETA_MV_HCS || sst == CMETA_MV_AR || sst == CMETA_MV_HAR;
-        if (hetero(sst)) {
-            int any = 0;
-            for (size_t a = 0; a < L; a++)
-                if (f->k_lvl[a] == 1) hold0[s + a] = 1, sig[s + a] = 0, any = 1;
-            if (any)
-                cmeta_warn(w, "a level of the inner factor '%s' occurs in a single level of '%s': its "
-                              "tau2 is fixed to 0 (as metafor)", f->inner_name, f->outer_name);
-        }
-        if (cor1 && nr && L == 1) {
-            hold0[s + nt] = 1, sig[s + nt] = 0;
-            cmeta_warn(w, "the inner factor '%s' has a single level: rho is fixed to 0 (as metafor)", f->inner_name);
-        } else if (cor1 && nr && f->nouter == k) {
-            hold0[s + nt] = 1, sig[s + nt] = 0;
-            cmeta_warn(w, "each level of '%s' holds a single row: rho is fixed to 0 (as metafor)", f->outer_name);
-        }
-        if (sst == CMETA_MV_UN) {
-            int any = 0;
-            for (size_t q = 0; q < nr; q++)
-                if (f->k_comb[q] == 0) hold0[s + nt + q] = 1, sig[s + nt + q] = 0, any = 1;
-            if (any)
-                cmeta_warn(w, "two levels of the inner factor '%s' never occur in the same level of '%s': "
-                              "their rho is fixed to 0 (as metafor)", f->inner_name, f->outer_name);
-        }
-        /* the bivariate model: a tau2 fixed to 0 fixes rho to 0 */
-        if (L == 2 && nr && (hold0[s] || (nt == 2 && hold0[s + 1])))
-            hold0[s + nt] = 1, sig[s + nt] = 0;
-        for (size_t q = s; q < np; q++) {
-            nfix += hold0[q] != 0;
-            if (q < s + nt) f->tau2_fixed[q - s] = hold0[q];
-            else f->rho_fixed[q - s - nt] = hold0[q];
-        }
+        nfix += fix_term_params(&c, f, w, wk.sig, wk.hold0);
         /* a start outside UN's domain (rho = 0.5 with some fixed to 0): all rho 0 */
-        if (evaluate(&c, sig, 0, NULL) == -1)
-            for (size_t q = s + nt; q < np; q++) sig[q] = 0;
+        if (evaluate(&c, wk.sig, 0, NULL) == -1)
+            for (size_t q = s + nt; q < np; q++) wk.sig[q] = 0;
     }
-    int it = optimise(&c, sig, hold0, opts->maxiter, opts->tol, sig2, step, work, fixed);
-    if (it == -2) {
-        goto numfail;
-    }
+    int it = optimise(&c, wk.sig, wk.hold0, opts->maxiter, opts->tol, wk.sig2, wk.step, wk.work, wk.fixed);
+    if (it == -2) goto numfail;
     if (it < 0) {
-        st = cmeta_error_set(err, CMETA_ENUMERIC,
-                             "the variance components did not converge in %d iterations",
+        st = cmeta_error_set(err, CMETA_ENUMERIC, "the variance components did not converge in %d iterations",
                              opts->maxiter);
-        goto fail2;
+        goto done;
     }
-    /* a term model stopped where no step improves but the score is not ~0: the optimum lies on
-     * the boundary of the domain away from the box bounds (UN: a singular correlation matrix),
-     * which this parametrisation cannot follow; refused rather than reported */
-    if (term) {
-        double gmax = 0;
-        for (size_t q = 0; q < np; q++) {
-            if (hold0[q] || (sig[q] <= c.lo[q] && c.g[q] <= 0) || (sig[q] >= c.hi[q] && c.g[q] >= 0)) continue;
-            double gq = fabs(c.g[q]) * fmax(fabs(sig[q]), 1e-2);
-            if (gq > gmax) gmax = gq;
-        }
-        if (gmax > 1e-6) {
-            st = cmeta_error_set(err, CMETA_ENUMERIC,
-                                 "the %s estimates stop at the boundary of their domain (score %.2g): "
-                                 "for UN a singular correlation matrix, which cmeta's parametrisation "
-                                 "cannot reach; try HCS or fewer levels",
-                                 cmeta_mv_structure_name(term->structure), gmax);
-            goto fail2;
-        }
-    }
+    if (term && (st = check_interior(&c, wk.sig, wk.hold0, err)) != CMETA_OK) goto done;
     /* final evaluation at the estimates */
-    if (evaluate(&c, sig, 0, NULL) != 0) goto numfail;
-    /* the rows' weights: diag(M^-1) normalised to 100, metafor's weights.rma.mv (type =
-     * "diagonal"), from the blocks of W = M^-1 of this evaluation */
-    f->weight = cmeta__dnew(k);
-    if (!f->weight) goto fail2;
-    {
-        double tw = 0;
-        for (size_t b = 0; b < nb; b++) {
-            size_t n = c.bstart[b + 1] - c.bstart[b];
-            const double *Wm = c.Wb + c.moff[b];
-            for (size_t i = 0; i < n; i++) {
-                f->weight[c.rows[c.bstart[b] + i]] = Wm[i * n + i];
-                tw += Wm[i * n + i];
-            }
-        }
-        for (size_t i = 0; i < k; i++) f->weight[i] *= 100 / tw;
-    }
+    if (evaluate(&c, wk.sig, 0, NULL) != 0) goto numfail;
+    if ((st = set_weights(&c, f)) != CMETA_OK) goto done;
     f->iterations = it;
     f->k = k, f->p = p, f->s = s, f->method = opts->method, f->test = opts->test;
     f->level = opts->level;
-    f->nblocks = nb, f->maxblock = nmax;
-    memcpy(f->sigma2, sig, s * sizeof *sig);
-    if (term) {
-        memcpy(f->tau2, sig + s, nt * sizeof *sig);
-        memcpy(f->rho, sig + s + nt, nr * sizeof *sig);
-    }
-    {
-        double tot = 0;
-        for (size_t q = 0; q < s; q++) tot += sig[q];
-        f->vtyp = vtyp;
-        /* the multilevel I^2 is defined for random intercepts only: NAN with a term */
-        f->I2_total = term ? NAN : 100 * tot / (tot + vtyp);
-        for (size_t q = 0; q < s; q++) f->I2[q] = term ? NAN : 100 * sig[q] / (tot + vtyp);
-    }
-    for (size_t q = 0; q < s; q++) {
-        size_t n = 0;
-        char *seen = CMETA__NEW(char, re[q].nlevels);
-        if (!seen) goto fail2;
-        for (size_t i = 0; i < k; i++)
-            if (!seen[re[q].level[i]]) seen[re[q].level[i]] = 1, n++;
-        cmeta_free(seen);
-        f->nlvls[q] = n;
-    }
-    memcpy(f->beta, c.beta, p * sizeof(double));
-    memcpy(f->vb, c.A, p * p * sizeof(double));
-    int tt = opts->test == CMETA_TEST_T;
-    f->df = tt ? (double)(k - p) : NAN;
-    double crit = cmeta__qcrit(opts->level, f->df);
-    for (size_t a = 0; a < p; a++) {
-        f->se[a] = sqrt(c.A[a * p + a]);
-        f->stat[a] = f->beta[a] / f->se[a];
-        f->pval[a] = tt ? cmeta__pt2(f->stat[a], f->df) : cmeta__pnorm2(f->stat[a]);
-        f->ci_lb[a] = f->beta[a] - crit * f->se[a];
-        f->ci_ub[a] = f->beta[a] + crit * f->se[a];
-    }
-    /* QM: Wald test of coefficients btt_from..p (metafor .set.btt: 2:p with an intercept) */
-    f->intercept = intercept != 0;
-    f->btt_from = intercept && p > 1 ? 2 : 1;
-    {
-        size_t m = p - (f->btt_from - 1), o = f->btt_from - 1;
-        double *Vm = work; /* s*s+s may be too small: use wk (p*p) */
-        Vm = wk;
-        for (size_t a = 0; a < m; a++)
-            for (size_t e = 0; e < m; e++) Vm[a * m + e] = c.A[(o + a) * p + o + e];
-        double *tmp2 = XX;
-        if (cmeta__spd_inverse(Vm, m, 0.0, NULL, tmp2) != 0) f->QM = NAN;
-        else {
-            double qm = 0;
-            for (size_t a = 0; a < m; a++)
-                for (size_t e = 0; e < m; e++) qm += f->beta[o + a] * Vm[a * m + e] * f->beta[o + e];
-            f->QM = qm;
-        }
-        f->QM_df = (double)m;
-        if (tt) {
-            f->QM /= (double)m;
-            f->QM_pval = cmeta__pf_upper(f->QM, (double)m, f->df);
-        } else
-            f->QM_pval = cmeta__pchisq_upper(f->QM, (double)m);
-    }
-    /* fit statistics (metafor rma.mv: parms = p + s) */
-    f->ll_ML = c.llML;
-    f->ll_REML = c.llREML;
-    double parms = (double)(p + np - nfix);
-    if (c.reml) {
-        double n = (double)(k - p), nn = n > parms + 2 ? n : parms + 2;
-        f->ll = c.llREML;
-        f->deviance = -2 * c.llREML;
-        f->AIC = -2 * c.llREML + 2 * parms;
-        f->BIC = -2 * c.llREML + parms * log(n);
-        f->AICc = -2 * c.llREML + 2 * parms * nn / (nn - parms - 1);
-    } else {
-        double n = (double)k, nn = n > parms + 2 ? n : parms + 2;
-        f->ll = c.llML;
-        f->deviance = -2 * (c.llML - llQE);
-        f->AIC = -2 * c.llML + 2 * parms;
-        f->BIC = -2 * c.llML + parms * log(n);
-        f->AICc = -2 * c.llML + 2 * parms * nn / (nn - parms - 1);
-    }
-    /* profile-likelihood CIs of the variance components, tau2 and rho */
-    for (size_t q = 0; q < s; q++) f->sigma2_ci_lb[q] = f->sigma2_ci_ub[q] = NAN;
-    for (size_t q = 0; q < nt; q++) f->tau2_ci_lb[q] = f->tau2_ci_ub[q] = NAN;
-    for (size_t q = 0; q < nr; q++) f->rho_ci_lb[q] = f->rho_ci_ub[q] = NAN;
-    if (opts->profile_ci) {
-        int *hold = CMETA__NEW(int, np);
-        double *est = cmeta__dnew(np);
-        if (!hold || !est) {
-            cmeta_free(hold), cmeta_free(est);
-            goto fail2;
-        }
-        memcpy(est, sig, np * sizeof *est);
-        double chi = cmeta__qchisq(1 - opts->level / 100, 1, 1);
-        profctx P = {&c, 0, est, sig, sig2, step, work, f->ll - chi / 2, fixed, hold,
-                     opts->maxiter, 0, opts->tol};
-        cmeta_mv_structure sst = term ? term->structure : CMETA_MV_CS;
-        for (size_t q = 0; q < np && !P.failed; q++) {
-            if (hold0[q]) continue;
-            memcpy(hold, hold0, np * sizeof *hold);
-            hold[q] = 1;
-            P.q = q;
-            double lb = NAN, ub = NAN, e = est[q];
-            int open = 0, isrho = q >= s + nt;
-            /* the search range of metafor's confint.rma.mv: variances [0, max(10, 100 est)]
-             * (10 when est <= sqrt(eps)); rho [-1, 1] (CS, HCS, UN) or [min(0, est), 1] (AR, HAR) */
-            double lo_end = isrho ? (sst == CMETA_MV_AR || sst == CMETA_MV_HAR ? fmin(0, e) : -1) : 0;
-            double hi_end = isrho ? 1 : (e <= 1.4901161193847656e-08 ? 10 : fmax(10, 100 * e));
-            int open1 = 0, open2 = 0;
-            (void)profile_bound(&P, e, lo_end, isrho ? -1 : 0, &lb, &open1);
-            (void)profile_bound(&P, e, hi_end, isrho ? 1 : INFINITY, &ub, &open2);
-            open = open1 | (open2 ? 2 : 0);
-            if (q < s) {
-                f->sigma2_ci_lb[q] = lb, f->sigma2_ci_ub[q] = ub;
-                if (open & 2) f->sigma2_ci_ub_open = 1;
-            } else if (!isrho) {
-                f->tau2_ci_lb[q - s] = lb, f->tau2_ci_ub[q - s] = ub, f->tau2_ci_open[q - s] = open;
-            } else {
-                f->rho_ci_lb[q - s - nt] = lb, f->rho_ci_ub[q - s - nt] = ub;
-                f->rho_ci_open[q - s - nt] = open;
-            }
-        }
-        if (P.failed) {
-            cmeta_warn(w, "the profile likelihood of a variance component did not converge: its CI is not given");
-            for (size_t q = 0; q < s; q++) f->sigma2_ci_lb[q] = f->sigma2_ci_ub[q] = NAN;
-            for (size_t q = 0; q < nt; q++) f->tau2_ci_lb[q] = f->tau2_ci_ub[q] = NAN;
-            for (size_t q = 0; q < nr; q++) f->rho_ci_lb[q] = f->rho_ci_ub[q] = NAN;
-        }
-        cmeta_free(hold), cmeta_free(est);
-    }
+    f->nblocks = c.nb, f->maxblock = c.nmax;
+    if ((st = set_components(&c, f, wk.sig, vtyp)) != CMETA_OK) goto done;
+    set_coefficients(&c, f, opts);
+    wald_qm(&c, f, intercept, wk.wk, wk.XX);
+    fit_statistics(&c, f, nfix, llQE);
+    clear_cis(&c, f);
+    if (opts->profile_ci && (st = profile_cis(&c, f, opts, &wk, w)) != CMETA_OK) goto done;
     st = CMETA_OK;
     *out = f;
     f = NULL;
-    goto fail2;
+    goto done;
 numfail:
     st = cmeta_error_set(err, CMETA_ENUMERIC, "the marginal covariance matrix became singular");
-fail2:
-    cmeta_free(sig), cmeta_free(sig2), cmeta_free(step), cmeta_free(work), cmeta_free(XX);
-    cmeta_free(wk), cmeta_free(fixed), cmeta_free(hold0);
-fail:
+done:
     if (st == CMETA_ENOMEM) cmeta__nomem(err);
     cmeta_mv_fit_free(f);
-    cmeta_free(par), cmeta_free(first), cmeta_free(bof), cmeta_free(pos);
-    cmeta_free(c.map), cmeta_free(c.bstart), cmeta_free(c.rows), cmeta_free(c.moff);
-    cmeta_free(c.Vb), cmeta_free(c.Wb), cmeta_free(c.lid), cmeta_free(c.nl), cmeta_free(c.Rs);
-    cmeta_free(c.B), cmeta_free(c.GB), cmeta_free(c.QB), cmeta_free(c.u), cmeta_free(c.Pr);
-    cmeta_free(c.lsum), cmeta_free(c.tmp), cmeta_free(c.XWX), cmeta_free(c.A), cmeta_free(c.XWy);
-    cmeta_free(c.beta), cmeta_free(c.g), cmeta_free(c.Jobs), cmeta_free(c.Ifis), cmeta_free(c.H);
-    cmeta_free(c.K), cmeta_free(c.S), cmeta_free(c.bu), cmeta_free(c.trWG), cmeta_free(c.quad);
-    cmeta_free(c.T1), cmeta_free(c.lo), cmeta_free(c.hi), cmeta_free(c.G), cmeta_free(c.Rc);
-    cmeta_free(c.Dm), cmeta_free(c.WD), cmeta_free(c.DB), cmeta_free(c.WDB), cmeta_free(c.U);
-    cmeta_free(c.tr2), cmeta_free(c.q2), cmeta_free(c.H2);
+    cmeta_free(bof), cmeta_free(pos);
+    work_free(&wk);
+    ctx_free(&c);
     return st;
 }
