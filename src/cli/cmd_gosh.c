@@ -1,13 +1,11 @@
 /* cmd_gosh.c - `cmeta gosh`: the model on every subset of studies (or N random subsets),
  * streamed as CSV (-o F.csv, or stdout with --format csv); summary in text or JSON. */
 #define _GNU_SOURCE /* sync_file_range */
-#include <errno.h>
 #include <fcntl.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <unistd.h>
 
 #include "cli.h"
 
@@ -15,21 +13,20 @@
  * kernel is asked to start writing them to the disk (sync_file_range, SYNC_FILE_RANGE_WRITE:
  * it does not wait), so the disk works while the rows are computed and the final fsync has
  * little left to wait for. Without it the whole file (373 MB at k = 22) stays dirty in the page
- * cache (below the background-writeback threshold) until that fsync. Measured in
- * bench/README.md ("GOSH to CSV"). */
+ * cache (below the background-writeback threshold) until that fsync. 44 calls at k = 22, ~16 ms
+ * in all (strace); on the loaded machine of bench/README.md ("Issue 15, third pass") the run
+ * was CPU-bound and the gain was within the noise. */
 #define GOSH_SYNC_CHUNK ((off_t)8 << 20)
 
 /* The rows: formatted as CSV text by the computing threads (prep_rows, one buffer per slot of
  * cmeta_gosh_stream), written and counted into the plot's bins in order by this thread
- * (write_rows): the one writer overlaps the computing. Each slot's text goes to the file
- * descriptor by write(2) (no copy through stdio's buffer). */
+ * (write_rows): the one writer overlaps the computing. A block's text (~45 KB) is one fwrite
+ * into a 1 MB buffer (glibc then makes ~2 write(2) per block; a write(2) per block straight
+ * from the slot, tried, measured the same). */
 typedef struct {
     FILE *fp;
-    int fd;                  /* fileno(fp) */
     int sync_early;          /* a regular file that will be fsync'ed: early writeback */
-    off_t written, synced;   /* bytes written by write_rows; handed to sync_file_range */
-    int flushed;             /* stdio's buffer (the header) written */
-    int werr;                /* a write failed */
+    off_t written, synced;   /* bytes handed to fwrite (header included); to sync_file_range */
     cmeta_gosh_bins *bins;   /* --plot */
     char *text[CMETA_GOSH_SLOTS];
     size_t len[CMETA_GOSH_SLOTS], cap[CMETA_GOSH_SLOTS];
@@ -62,31 +59,13 @@ static int write_rows(void *ctx, unsigned slot, const cmeta_gosh_row *r, size_t 
         s->nomem = 1;
         return 1;
     }
-    /* the rows bypass stdio: its buffer (the header) goes first */
-    if (!s->flushed && (s->flushed = 1, fflush(s->fp) != 0)) {
-        s->werr = 1;
-        return 1;
-    } else if (s->written == 0 && s->sync_early) {
-        off_t pos = lseek(s->fd, 0, SEEK_CUR); /* the header's end */
-        if (pos > 0) s->written = pos;
-    }
-    const char *p = s->text[slot];
-    size_t left = s->len[slot];
-    while (left > 0) {
-        ssize_t w = write(s->fd, p, left);
-        if (w < 0) {
-            if (errno == EINTR && !cli_interrupt) continue;
-            if (errno == EINTR) return 1;
-            s->werr = 1;
-            return 1;
-        }
-        p += w;
-        left -= (size_t)w;
-        s->written += w;
-    }
+    fwrite(s->text[slot], 1, s->len[slot], s->fp);
+    if (ferror(s->fp)) return 1;
+    s->written += (off_t)s->len[slot];
     if (s->sync_early && s->written - s->synced >= GOSH_SYNC_CHUNK) {
-        /* a failure here only loses the head start: the final fsync reports real errors */
-        if (sync_file_range(s->fd, s->synced, s->written - s->synced, SYNC_FILE_RANGE_WRITE) != 0)
+        /* what stdio still holds (< 1 MB) is not dirty yet: the final fsync takes it. A
+           failure here only loses the head start: the final fsync reports real errors. */
+        if (sync_file_range(fileno(s->fp), s->synced, s->written - s->synced, SYNC_FILE_RANGE_WRITE) != 0)
             s->sync_early = 0;
         s->synced = s->written;
     }
@@ -117,11 +96,13 @@ int cmeta_cmd_gosh(int argc, char **argv)
     if (o.output || csv_stdout) {
         if ((rc = cli_out_open(&csv, o.output))) goto out;
         s.fp = csv.fp;
-        cmeta_report_gosh_header(s.fp); /* flushed before the first rows (write_rows) */
-        s.fd = fileno(s.fp);
+        setvbuf(s.fp, NULL, _IOFBF, (size_t)1 << 20);
+        cmeta_report_gosh_header(s.fp);
+        s.written = ftello(s.fp); /* the header (not synced early: harmless) */
+        if (s.written < 0) s.written = 0;
         struct stat sb;
         s.sync_early = o.output && !csv.direct && csv.path && !(cli_out_flags & CLI_OUT_NOSYNC) &&
-                       fstat(s.fd, &sb) == 0 && S_ISREG(sb.st_mode);
+                       fstat(fileno(s.fp), &sb) == 0 && S_ISREG(sb.st_mode);
     }
     cmeta_gosh_summary sum;
     cmeta_error err;
@@ -135,7 +116,7 @@ int cmeta_cmd_gosh(int argc, char **argv)
     for (unsigned i = 0; i < CMETA_GOSH_SLOTS; i++) free(s.text[i]);
     if (st != CMETA_OK) {
         if (s.nomem && !cli_interrupt) rc = cli_failf(4, "out of memory");
-        else if (s.fp && (s.werr || ferror(s.fp)) && !cli_interrupt) rc = cli_failf(4, "%s: write error", o.output ? o.output : "stdout");
+        else if (s.fp && ferror(s.fp) && !cli_interrupt) rc = cli_failf(4, "%s: write error", o.output ? o.output : "stdout");
         else rc = cli_fail(&err);
         if (o.output) cli_out_abort(&csv);
         goto out;
