@@ -30,8 +30,8 @@ LIBS       = -lcsv $(GSL_LIBS) $(OPENMP) -lpthread -ldl -lm
 # The program links GSL and libcsv statically when their archives are installed (Debian's -dev
 # packages ship them), and packs its relative relocations (DT_RELR) when the toolchain and the C
 # library can: on this VM every page fault at start-up costs ~70 us, and each shared library
-# brings its own (mapping, relocations). `cmeta --version` 107 -> 74 page faults, 9.8 -> 6.1 ms of
-# CPU (bench/README.md, "Start-up"). Recursively expanded: evaluated when the program is linked.
+# brings its own (mapping, relocations). `cmeta --version` 105 -> 76 page faults, ~9 -> ~5 ms of
+# CPU (bench/README.md, "Issue 15, third pass"). Recursively expanded: evaluated at the link.
 STATIC_ARCHIVES = $(shell for l in csv gsl gslcblas; do f=$$($(CC) -print-file-name=lib$$l.a); \
                     [ -f "$$f" ] || exit 0; done; echo yes)
 CLI_STATIC_LIBS = -Wl,-Bstatic -lcsv -lgsl -lgslcblas -Wl,-Bdynamic $(OPENMP) -lpthread -ldl -lm
