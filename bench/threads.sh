@@ -9,7 +9,9 @@
 # Targets (issue 15): gosh >= 1000x, permtest >= 300x, boot >= 300x metafor, loaded as well as
 # not; GOSH to CSV within 2x of its floor.
 # Env: RUNS=N cmeta processes per row (default 21); HOG=0 skips the loaded pass; CSV_K=K the
-# GOSH-to-CSV size (default 24, 0 skips it; k = 24 writes ~1.5 GB to $TMPDIR three times).
+# GOSH-to-CSV size (default 24, 0 skips it; k = 24 writes ~1.5 GB to $TMPDIR three times);
+# OLD=/path/to/an/older/cmeta adds its policy time (and ratio) beside each row, and its GOSH-to-CSV
+# time, run alternately with CMETA's.
 # Run by `make bench` after bench/run.sh, from the source root.
 set -u
 CMETA=${CMETA:-./build/cmeta}
@@ -46,26 +48,34 @@ cat(t1, t2, t3, "\n")
 REOF
 }
 
-# median of RUNS whole processes
+OLD=${OLD:-}
+# median of RUNS whole processes (medb: of the binary given first)
 med() { t=$("$TIMEIT" "$RUNS" "$CMETA" "$@") || { echo "cmeta failed: $*" >&2; exit 1; }; echo "${t%% *}"; }
+medb() { b=$1; shift; t=$("$TIMEIT" "$RUNS" "$b" "$@") || { echo "$b failed: $*" >&2; exit 1; }; echo "${t%% *}"; }
 
 pass() { # NAME
     echo "$1 (load average $(cut -d' ' -f1-3 /proc/loadavg), runnable now $(cut -d' ' -f4 /proc/loadavg)):"
     rg= rp= rb=
     if [ $have_r = 1 ]; then set -- $(r_times); rg=${1:-}; rp=${2:-}; rb=${3:-}; fi
-    printf "  %-44s %11s %11s %11s %9s %7s\n" "work" "policy (s)" "1 thread" "metafor (s)" "ratio" "target"
+    printf "  %-44s %11s %11s %11s %9s %7s" "work" "policy (s)" "1 thread" "metafor (s)" "ratio" "target"
+    [ -n "$OLD" ] && printf " %11s %9s" "OLD (s)" "OLD ratio"
+    echo
     one() { # LABEL R_SECONDS TARGET ARGS...
         label=$1 r=$2 target=$3; shift 3
         p=$(med "$@") || exit 1
         s=$(med "$@" --threads 1) || exit 1
+        o=; [ -n "$OLD" ] && { o=$(medb "$OLD" "$@") || exit 1; }
         if [ -n "$r" ]; then
             ratio=$(echo "$r / $p" | bc -l)
             verdict=$(echo "$ratio >= $target" | bc -l)
             [ "$verdict" = 1 ] && verdict=ok || verdict=BELOW
-            printf "  %-44s %11.4f %11.4f %11.3f %8.0fx %4sx %s\n" "$label" "$p" "$s" "$r" "$ratio" "$target" "$verdict"
+            printf "  %-44s %11.4f %11.4f %11.3f %8.0fx %4sx %-5s" "$label" "$p" "$s" "$r" "$ratio" "$target" "$verdict"
+            [ -n "$o" ] && printf " %11.4f %8.0fx" "$o" "$(echo "$r / $o" | bc -l)"
         else
-            printf "  %-44s %11.4f %11.4f %11s %9s %7s\n" "$label" "$p" "$s" "-" "-" "$target"
+            printf "  %-44s %11.4f %11.4f %11s %9s %7s" "$label" "$p" "$s" "-" "-" "$target"
+            [ -n "$o" ] && printf " %11.4f %9s" "$o" "-"
         fi
+        echo
     }
     one "gosh, k = 16, DL, 65535 subsets, summary" "$rg" 1000 gosh $D/hackshaw16.csv --method DL --format json
     one "permtest, k = 50, 2 moderators, REML, 1000" "$rp" 300 permtest $D/synthetic50.csv --mods x1,x2 --method REML --iter 1000 --seed 1
@@ -90,8 +100,15 @@ if [ "$CSV_K" -gt 0 ] 2>/dev/null; then
     [ "$CSV_K" -le 24 ] || { echo "CSV_K: at most 24 (bench/data/gosh24.csv)"; exit 1; }
     N=$(((1 << CSV_K) - 1))
     # three runs each, alternated; medians
-    : >"$OUT/c"; : >"$OUT/f"
+    : >"$OUT/c"; : >"$OUT/f"; : >"$OUT/o"
     for i in 1 2 3; do
+        if [ -n "$OLD" ]; then
+            t0=$(date +%s.%N)
+            "$OLD" gosh "$OUT/k.csv" --method FE --subsets $N -o "$OUT/g.csv" >/dev/null || exit 1
+            t1=$(date +%s.%N)
+            echo "$t1 - $t0" | bc -l >>"$OUT/o"
+            rm -f "$OUT/g.csv"
+        fi
         t0=$(date +%s.%N)
         "$CMETA" gosh "$OUT/k.csv" --method FE --subsets $N -o "$OUT/g.csv" >/dev/null || exit 1
         t1=$(date +%s.%N)
@@ -109,4 +126,8 @@ if [ "$CSV_K" -gt 0 ] 2>/dev/null; then
     printf "  %-52s %9.3f s\n" "cmeta gosh, k = $CSV_K, FE, $N subsets, -o (policy)" "$c"
     printf "  %-52s %9.3f s\n" "floor: the same $bytes bytes written + one fsync" "$f"
     printf "  %-52s %8.2fx (target <= 2x) %s\n" "ratio" "$ratio" "$verdict"
+    if [ -n "$OLD" ]; then
+        o=$(sort -n "$OUT/o" | sed -n 2p)
+        printf "  %-52s %9.3f s = %.2fx the floor\n" "OLD, the same run" "$o" "$(echo "$o / $f" | bc -l)"
+    fi
 fi
