@@ -133,6 +133,180 @@ static int ventry_cmp(const void *a, const void *b)
     return 0;
 }
 
+/* A V file being read: its entries so far (E[0..n), room for ncap), the matrix rows read
+ * (mrow) and the current line number. */
+typedef struct {
+    const char *path;
+    size_t N;
+    ventry *E;
+    size_t n, ncap, mrow;
+    long ln;
+} vreader;
+
+/* E[n++] = e, growing E. 0, or the exit code (printed). */
+static int vpush(vreader *r, ventry e)
+{
+    if (r->n == r->ncap) {
+        r->ncap = r->ncap ? 2 * r->ncap : 256;
+        ventry *ne = realloc(r->E, r->ncap * sizeof *r->E);
+        if (!ne) return cli_failf(4, "out of memory");
+        r->E = ne;
+    }
+    r->E[r->n++] = e;
+    return 0;
+}
+
+/* The first line s of a V file: 1 when it is not a row of numbers (its first cell is not a
+ * number): then it must be the long format's header i,j,value. */
+static int vfirst_is_header(const char *s)
+{
+    double x;
+    char *cp = strdup(s), *c1 = cp ? strtok(cp, ",") : NULL;
+    int longfmt = c1 && parse_num(c1, &x) != 0;
+    free(cp);
+    return longfmt;
+}
+
+/* the header line s (modified) is i,j,value (any case, spaces around the cells) */
+static int vheader_ok(char *s)
+{
+    char h[3][16] = {"", "", ""};
+    size_t f = 0;
+    for (char *tok = s, *nx; tok && f < 4; tok = nx, f++) {
+        nx = strchr(tok, ',');
+        if (nx) *nx++ = '\0';
+        if (f < 3) snprintf(h[f], sizeof h[f], "%s", trim(tok));
+        else f = 9;
+    }
+    return f == 3 && !strcasecmp(h[0], "i") && !strcasecmp(h[1], "j") && !strcasecmp(h[2], "value");
+}
+
+/* a cell that is not a number: FILE:LINE:COL (col 0-based) */
+static int vnot_number(const vreader *r, char *tok, size_t col)
+{
+    char msg[256];
+    snprintf(msg, sizeof msg, "'%.60s' is not a number", trim(tok));
+    return vfail(r->path, r->ln, (long)col + 1, msg);
+}
+
+/* One row s (modified) of the full matrix (row r->mrow): its upper triangle and diagonal are
+ * kept (zeros off the diagonal left out), its lower triangle must equal the upper one read
+ * before. 0, or the exit code (printed). */
+static int vrow_matrix(vreader *r, char *s)
+{
+    char msg[256];
+    size_t col = 0, mrow = r->mrow, N = r->N;
+    for (char *tok = s, *nx; tok; tok = nx, col++) {
+        nx = strchr(tok, ',');
+        if (nx) *nx++ = '\0';
+        double x;
+        if (parse_num(tok, &x) != 0) return vnot_number(r, tok, col);
+        if (col >= N) {
+            snprintf(msg, sizeof msg, "the V matrix has more than %zu columns (the input has %zu rows)", N, N);
+            return vfail(r->path, r->ln, (long)col + 1, msg);
+        }
+        if ((x != 0 || col == mrow) && col >= mrow) { /* the upper triangle and the diagonal */
+            int rc = vpush(r, (ventry){mrow, col, x, r->ln});
+            if (rc) return rc;
+        } else if (col < mrow) {
+            /* symmetry: V[mrow][col] must equal V[col][mrow] (kept from the earlier row) */
+            ventry key = {col, mrow, 0, 0};
+            ventry *hit = r->E ? bsearch(&key, r->E, r->n, sizeof *r->E, ventry_cmp) : NULL;
+            double up = hit ? hit->v : 0;
+            if (fabs(up - x) > 1e-12 * fmax(fabs(up), fabs(x))) {
+                snprintf(msg, sizeof msg, "the V matrix is not symmetric: V[%zu,%zu] = %g but V[%zu,%zu] = %g",
+                         mrow + 1, col + 1, x, col + 1, mrow + 1, up);
+                return vfail(r->path, r->ln, (long)col + 1, msg);
+            }
+        }
+    }
+    if (col != N) {
+        snprintf(msg, sizeof msg, "row %zu of the V matrix has %zu columns; the input has %zu rows", mrow + 1,
+                 col, N);
+        return vfail(r->path, r->ln, 0, msg);
+    }
+    r->mrow++;
+    return 0;
+}
+
+/* One line s (modified) of the long format: i,j,value with i and j input rows (1-based), kept
+ * as i <= j. 0, or the exit code (printed). */
+static int vrow_long(vreader *r, char *s)
+{
+    char msg[256];
+    size_t col = 0;
+    double vals[3];
+    for (char *tok = s, *nx; tok; tok = nx, col++) {
+        nx = strchr(tok, ',');
+        if (nx) *nx++ = '\0';
+        double x;
+        if (parse_num(tok, &x) != 0) return vnot_number(r, tok, col);
+        if (col >= 3) return vfail(r->path, r->ln, (long)col + 1, "a long V file has three columns i,j,value");
+        vals[col] = x;
+    }
+    if (col != 3) return vfail(r->path, r->ln, 0, "a long V file has three columns i,j,value");
+    for (int a = 0; a < 2; a++)
+        if (vals[a] != floor(vals[a]) || vals[a] < 1 || vals[a] > (double)r->N) {
+            snprintf(msg, sizeof msg, "%s = %g is not a row number of the input (1 to %zu)", a ? "j" : "i",
+                     vals[a], r->N);
+            return vfail(r->path, r->ln, a + 1, msg);
+        }
+    size_t i = (size_t)vals[0] - 1, j = (size_t)vals[1] - 1;
+    if (i > j) {
+        size_t tt = i;
+        i = j, j = tt;
+    }
+    return vpush(r, (ventry){i, j, vals[2], r->ln});
+}
+
+/* The long format gives one triangle or both: sort the entries, a pair given twice must agree
+ * (kept once). 0, or the exit code (printed). */
+static int vmerge_long(vreader *r)
+{
+    ventry *E = r->E;
+    qsort(E, r->n, sizeof *E, ventry_cmp);
+    size_t m = 0;
+    for (size_t a = 0; a < r->n; a++) {
+        if (m && E[m - 1].i == E[a].i && E[m - 1].j == E[a].j) {
+            if (fabs(E[m - 1].v - E[a].v) > 1e-12 * fmax(fabs(E[a].v), fabs(E[m - 1].v))) {
+                char msg[256];
+                snprintf(msg, sizeof msg, "V[%zu,%zu] is given twice with different values", E[a].i + 1,
+                         E[a].j + 1);
+                return vfail(r->path, E[a].line, 3, msg);
+            }
+            continue;
+        }
+        E[m++] = E[a];
+    }
+    r->n = m;
+    return 0;
+}
+
+/* the lines of the V file fp: blank lines skipped, the format decided by the first line
+ * (*longfmt: -1 no line yet, 0 the full matrix, 1 the long format). 0, or the exit code. */
+static int vread_lines(vreader *r, FILE *fp, int *longfmt)
+{
+    char *line = NULL;
+    size_t cap = 0;
+    int rc = 0;
+    while (!rc && getline(&line, &cap, fp) >= 0) {
+        r->ln++;
+        char *s = trim(line);
+        size_t l = strlen(s);
+        if (l && s[l - 1] == '\n') s[--l] = '\0';
+        s = trim(s);
+        if (!*s) continue;
+        if (*longfmt < 0 && (*longfmt = vfirst_is_header(s))) {
+            if (!vheader_ok(s))
+                rc = vfail(r->path, r->ln, 0, "a V file is a k x k matrix of numbers, or has the header i,j,value");
+            continue;
+        }
+        rc = *longfmt ? vrow_long(r, s) : vrow_matrix(r, s);
+    }
+    free(line);
+    return rc;
+}
+
 /* --V FILE: the entries (table rows) of a full N x N matrix without header, or of a long file
  * with header i,j,value. 0, or the exit code (printed). */
 static int read_vfile(const char *path, size_t N, ventry **out, size_t *nout)
@@ -140,163 +314,24 @@ static int read_vfile(const char *path, size_t N, ventry **out, size_t *nout)
     FILE *fp = fopen(path, "r");
     if (!fp) return cli_failf(4, "%s: cannot read: %s", path, strerror(errno));
     cli_note_input(path);
-    char *line = NULL, msg[256];
-    size_t cap = 0, n = 0, ncap = 0;
-    ventry *E = NULL;
-    long ln = 0;
-    int rc = 0, longfmt = -1;
-    size_t mrow = 0;
-    ssize_t len;
-    while ((len = getline(&line, &cap, fp)) >= 0) {
-        ln++;
-        char *s = trim(line);
-        size_t l = strlen(s);
-        if (l && s[l - 1] == '\n') s[--l] = '\0';
-        s = trim(s);
-        if (!*s) continue;
-        if (longfmt < 0) {
-            double x;
-            char *cp = strdup(s), *c1 = cp ? strtok(cp, ",") : NULL;
-            longfmt = c1 && parse_num(c1, &x) != 0;
-            free(cp);
-            if (longfmt) {
-                char h[3][16] = {"", "", ""};
-                size_t f = 0;
-                for (char *tok = s, *nx; tok && f < 4; tok = nx, f++) {
-                    nx = strchr(tok, ',');
-                    if (nx) *nx++ = '\0';
-                    if (f < 3) snprintf(h[f], sizeof h[f], "%s", trim(tok));
-                    else f = 9;
-                }
-                if (f != 3 || strcasecmp(h[0], "i") || strcasecmp(h[1], "j") || strcasecmp(h[2], "value")) {
-                    rc = vfail(path, ln, 0, "a V file is a k x k matrix of numbers, or has the header i,j,value");
-                    goto done;
-                }
-                continue;
-            }
-        }
-        size_t col = 0;
-        double vals[3];
-        for (char *tok = s, *nx; tok; tok = nx, col++) {
-            nx = strchr(tok, ',');
-            if (nx) *nx++ = '\0';
-            double x;
-            if (parse_num(tok, &x) != 0) {
-                snprintf(msg, sizeof msg, "'%.60s' is not a number", trim(tok));
-                rc = vfail(path, ln, (long)col + 1, msg);
-                goto done;
-            }
-            if (longfmt) {
-                if (col >= 3) {
-                    rc = vfail(path, ln, (long)col + 1, "a long V file has three columns i,j,value");
-                    goto done;
-                }
-                vals[col] = x;
-                continue;
-            }
-            if (col >= N) {
-                snprintf(msg, sizeof msg, "the V matrix has more than %zu columns (the input has %zu rows)", N, N);
-                rc = vfail(path, ln, (long)col + 1, msg);
-                goto done;
-            }
-            if ((x != 0 || col == mrow) && col >= mrow) { /* the upper triangle and the diagonal */
-                if (n == ncap) {
-                    ncap = ncap ? 2 * ncap : 256;
-                    ventry *ne = realloc(E, ncap * sizeof *E);
-                    if (!ne) {
-                        rc = cli_failf(4, "out of memory");
-                        goto done;
-                    }
-                    E = ne;
-                }
-                E[n++] = (ventry){mrow, col, x, ln};
-            } else if (col < mrow) {
-                /* symmetry: V[mrow][col] must equal V[col][mrow] (kept from the earlier row) */
-                ventry key = {col, mrow, 0, 0};
-                ventry *hit = E ? bsearch(&key, E, n, sizeof *E, ventry_cmp) : NULL;
-                double up = hit ? hit->v : 0;
-                if (fabs(up - x) > 1e-12 * fmax(fabs(up), fabs(x))) {
-                    snprintf(msg, sizeof msg, "the V matrix is not symmetric: V[%zu,%zu] = %g but V[%zu,%zu] = %g",
-                             mrow + 1, col + 1, x, col + 1, mrow + 1, up);
-                    rc = vfail(path, ln, (long)col + 1, msg);
-                    goto done;
-                }
-            }
-        }
-        if (longfmt) {
-            if (col != 3) {
-                rc = vfail(path, ln, 0, "a long V file has three columns i,j,value");
-                goto done;
-            }
-            for (int a = 0; a < 2; a++)
-                if (vals[a] != floor(vals[a]) || vals[a] < 1 || vals[a] > (double)N) {
-                    snprintf(msg, sizeof msg, "%s = %g is not a row number of the input (1 to %zu)",
-                             a ? "j" : "i", vals[a], N);
-                    rc = vfail(path, ln, a + 1, msg);
-                    goto done;
-                }
-            size_t i = (size_t)vals[0] - 1, j = (size_t)vals[1] - 1;
-            if (i > j) {
-                size_t tt = i;
-                i = j, j = tt;
-            }
-            if (n == ncap) {
-                ncap = ncap ? 2 * ncap : 256;
-                ventry *ne = realloc(E, ncap * sizeof *E);
-                if (!ne) {
-                    rc = cli_failf(4, "out of memory");
-                    goto done;
-                }
-                E = ne;
-            }
-            E[n++] = (ventry){i, j, vals[2], ln};
-        } else {
-            if (col != N) {
-                snprintf(msg, sizeof msg, "row %zu of the V matrix has %zu columns; the input has %zu rows",
-                         mrow + 1, col, N);
-                rc = vfail(path, ln, 0, msg);
-                goto done;
-            }
-            mrow++;
-        }
+    vreader r = {path, N, NULL, 0, 0, 0, 0};
+    int longfmt = -1;
+    int rc = vread_lines(&r, fp, &longfmt);
+    if (!rc && ferror(fp)) rc = cli_failf(4, "%s: read error", path);
+    if (!rc && longfmt <= 0 && r.mrow != N) {
+        char msg[256];
+        snprintf(msg, sizeof msg, "the V matrix has %zu rows; the input has %zu", r.mrow, N);
+        rc = vfail(path, r.ln, 0, msg);
     }
-    if (ferror(fp)) {
-        rc = cli_failf(4, "%s: read error", path);
-        goto done;
-    }
-    if (longfmt <= 0 && mrow != N) {
-        snprintf(msg, sizeof msg, "the V matrix has %zu rows; the input has %zu", mrow, N);
-        rc = vfail(path, ln, 0, msg);
-        goto done;
-    }
-    if (longfmt == 1) {
-        /* one triangle or both: a pair given twice must agree */
-        qsort(E, n, sizeof *E, ventry_cmp);
-        size_t m = 0;
-        for (size_t a = 0; a < n; a++) {
-            if (m && E[m - 1].i == E[a].i && E[m - 1].j == E[a].j) {
-                if (fabs(E[m - 1].v - E[a].v) > 1e-12 * fmax(fabs(E[a].v), fabs(E[m - 1].v))) {
-                    snprintf(msg, sizeof msg, "V[%zu,%zu] is given twice with different values", E[a].i + 1,
-                             E[a].j + 1);
-                    rc = vfail(path, E[a].line, 3, msg);
-                    goto done;
-                }
-                continue;
-            }
-            E[m++] = E[a];
-        }
-        n = m;
-    }
-done:
-    free(line);
+    if (!rc && longfmt == 1) rc = vmerge_long(&r);
     fclose(fp);
     if (rc) {
-        free(E);
-        E = NULL;
-        n = 0;
+        free(r.E);
+        r.E = NULL;
+        r.n = 0;
     }
-    *out = E;
-    *nout = n;
+    *out = r.E;
+    *nout = r.n;
     return rc;
 }
 
@@ -602,15 +637,12 @@ static int numcmp_rows(const void *a, const void *b)
     return x->idx < y->idx ? -1 : x->idx > y->idx;
 }
 
-/* The `INNER|OUTER` term among the specs (at most one) on the rows keep[0..n): its levels.
- * The inner levels are sorted as R's factor() sorts them: numerically when every value is a
- * number, else as text (byte order); AR and HAR order them by time (--time COL, default the
- * inner column, numeric; one time per level). *has: a term was found. 0, or the exit code. */
-static int build_term(const cmeta_table *t, const cmeta_data *d, const size_t *keep, size_t n,
-                      const char *const *specs, size_t nspecs, const char *opt, cmeta_mv_structure st,
-                      const char *time_col, term_buf *b, int *has)
+/* The `INNER|OUTER` term among the specs (at most one): *found, its columns *ci and *co and
+ * names b->iname, b->oname. 0 (also when there is none), or the exit code. */
+static int term_columns(const cmeta_table *t, const char *const *specs, size_t nspecs, const char *opt,
+                        term_buf *b, long *ci, long *co, int *found)
 {
-    *has = 0;
+    *found = 0;
     const char *spec = NULL;
     for (size_t r = 0; r < nspecs; r++)
         if (strchr(specs[r], '|')) {
@@ -627,17 +659,118 @@ static int build_term(const cmeta_table *t, const cmeta_data *d, const size_t *k
         free(cp);
         return cli_failf(1, "mv: %s '%s': an inner|outer term is two column names, INNER|OUTER", opt, spec);
     }
-    long ci = cmeta_table_find_raw(t, in), co = cmeta_table_find_raw(t, out);
-    int rc = 0;
-    cmeta_error err;
-    cmeta_error_clear(&err);
-    if (ci < 0 || co < 0) {
-        cmeta_error_set(&err, CMETA_EDATA, "%s: no column '%s' in %s", opt, ci < 0 ? in : out, cmeta_table_name(t));
+    *ci = cmeta_table_find_raw(t, in), *co = cmeta_table_find_raw(t, out);
+    if (*ci < 0 || *co < 0) {
+        cmeta_error err;
+        cmeta_error_clear(&err);
+        cmeta_error_set(&err, CMETA_EDATA, "%s: no column '%s' in %s", opt, *ci < 0 ? in : out, cmeta_table_name(t));
         free(cp);
         return cli_fail(&err);
     }
     b->iname = strdup(in), b->oname = strdup(out);
     free(cp);
+    *found = 1;
+    return 0;
+}
+
+/* The values nr[i].v that order the inner levels (column ci) of the rows: for AR and HAR
+ * (timed) the time (column ct), which must be a number, else the inner value when every one
+ * is a number. *numeric: the levels sort by these values. 0, or the exit code. */
+static int term_values(const cmeta_table *t, const cmeta_data *d, const size_t *keep, size_t n, long ci,
+                       long ct, cmeta_mv_structure st, const char *time_col, numrow *nr, int *numeric)
+{
+    *numeric = 1;
+    for (size_t i = 0; i < n && *numeric; i++) {
+        cmeta_error e2;
+        *numeric = cmeta_parse_double(cmeta_table_cell(t, d->row[keep[i]], (size_t)ci), &nr[i].v, &e2) == CMETA_OK;
+    }
+    if (st != CMETA_MV_AR && st != CMETA_MV_HAR) return 0;
+    /* the time of each row: the --time column, or the inner column */
+    for (size_t i = 0; i < n; i++) {
+        cmeta_error e2;
+        const char *cell = cmeta_table_cell(t, d->row[keep[i]], (size_t)ct);
+        if (cmeta_parse_double(cell, &nr[i].v, &e2) != CMETA_OK) {
+            char msg[200];
+            snprintf(msg, sizeof msg, "--struct %s needs numeric time points: '%%s' in column '%s' is not a "
+                     "number%s", cmeta_mv_structure_name(st), cmeta_table_colname(t, (size_t)ct),
+                     time_col ? "" : " (give --time COL to order the inner levels by a numeric column)");
+            return cell_fail(t, d, keep[i], ct, msg, cell);
+        }
+    }
+    *numeric = 1;
+    return 0;
+}
+
+/* The inner levels (lev[i] of *nl, in text order) ranked by their value nr[i].v:
+ * b->inner[i], *nl the number of distinct values. With --time (time_col), one time per inner
+ * level and a different time for each; without, values equal as numbers ("1" and "1.0") are one
+ * level. 0, or the exit code. */
+static int term_rank_numeric(const cmeta_table *t, const cmeta_data *d, const size_t *keep, size_t n, long ct,
+                             const char *time_col, numrow *nr, const size_t *lev, size_t *nl, term_buf *b)
+{
+    for (size_t i = 0; i < n; i++) nr[i].idx = i;
+    qsort(nr, n, sizeof *nr, numcmp_rows);
+    size_t *rank = malloc((*nl ? *nl : 1) * sizeof *rank), m = 0;
+    double *tv = malloc((*nl ? *nl : 1) * sizeof *tv);
+    int rc = 0;
+    if (!rank || !tv) {
+        rc = cli_failf(4, "out of memory");
+        goto done;
+    }
+    for (size_t a = 0; a < *nl; a++) rank[a] = SIZE_MAX;
+    for (size_t r = 0; r < n; r++) {
+        size_t i = nr[r].idx, a = lev[i];
+        if (rank[a] == SIZE_MAX) {
+            if (!time_col && m && tv[m - 1] == nr[r].v) rank[a] = m - 1; /* "1" and "1.0": one level */
+            else tv[m] = nr[r].v, rank[a] = m++;
+        } else if (tv[rank[a]] != nr[r].v) {
+            rc = cell_fail(t, d, keep[i], ct, "%s", "--time: a level of the inner factor has two different times");
+            goto done;
+        }
+    }
+    if (time_col)
+        for (size_t a = 1; a < m; a++)
+            if (tv[a] == tv[a - 1]) {
+                rc = cli_failf(2, "mv: --time: two levels of '%s' have the same time %g", b->iname, tv[a]);
+                goto done;
+            }
+    for (size_t i = 0; i < n; i++) b->inner[i] = rank[lev[i]];
+    *nl = m;
+done:
+    free(rank), free(tv);
+    return rc;
+}
+
+/* b->labels: the text of each of the nl inner levels (column ci), from its first row. 0, or the
+ * exit code. */
+static int term_labels(const cmeta_table *t, const cmeta_data *d, const size_t *keep, size_t n, long ci,
+                       size_t nl, term_buf *b)
+{
+    b->labels = calloc(nl ? nl : 1, sizeof *b->labels);
+    if (!b->labels) return cli_failf(4, "out of memory");
+    b->t.ninner = nl; /* for term_free */
+    for (size_t i = 0; i < n; i++) {
+        size_t a = b->inner[i];
+        if (b->labels[a]) continue;
+        b->labels[a] = strdup(cmeta_table_cell(t, d->row[keep[i]], (size_t)ci));
+        if (!b->labels[a]) return cli_failf(4, "out of memory");
+    }
+    return 0;
+}
+
+/* The `INNER|OUTER` term among the specs (at most one) on the rows keep[0..n): its levels.
+ * The inner levels are sorted as R's factor() sorts them: numerically when every value is a
+ * number, else as text (byte order); AR and HAR order them by time (--time COL, default the
+ * inner column, numeric; one time per level). *has: a term was found. 0, or the exit code. */
+static int build_term(const cmeta_table *t, const cmeta_data *d, const size_t *keep, size_t n,
+                      const char *const *specs, size_t nspecs, const char *opt, cmeta_mv_structure st,
+                      const char *time_col, term_buf *b, int *has)
+{
+    *has = 0;
+    long ci = -1, co = -1;
+    int found = 0;
+    int rc = term_columns(t, specs, nspecs, opt, b, &ci, &co, &found);
+    if (rc || !found) return rc;
     b->inner = malloc((n ? n : 1) * sizeof *b->inner);
     b->outer = malloc((n ? n : 1) * sizeof *b->outer);
     numrow *nr = malloc((n ? n : 1) * sizeof *nr);
@@ -649,83 +782,21 @@ static int build_term(const cmeta_table *t, const cmeta_data *d, const size_t *k
     if ((rc = level_ids(t, d, keep, n, &co, 1, b->outer, &no))) goto done;
     if ((rc = level_ids(t, d, keep, n, &ci, 1, lev, &nl))) goto done; /* text order, for now */
     /* numeric inner values (every one) sort numerically, as R's factor() of a number */
-    int timed = st == CMETA_MV_AR || st == CMETA_MV_HAR;
     long ct = time_col ? cmeta_table_find_raw(t, time_col) : ci;
     if (ct < 0) {
+        cmeta_error err;
+        cmeta_error_clear(&err);
         cmeta_error_set(&err, CMETA_EDATA, "--time: no column '%s' in %s", time_col, cmeta_table_name(t));
         rc = cli_fail(&err);
         goto done;
     }
-    int numeric = 1;
-    for (size_t i = 0; i < n && numeric; i++) {
-        cmeta_error e2;
-        numeric = cmeta_parse_double(cmeta_table_cell(t, d->row[keep[i]], (size_t)ci), &nr[i].v, &e2) == CMETA_OK;
-    }
-    if (timed) { /* the time of each row: the --time column, or the inner column */
-        for (size_t i = 0; i < n; i++) {
-            cmeta_error e2;
-            const char *cell = cmeta_table_cell(t, d->row[keep[i]], (size_t)ct);
-            if (cmeta_parse_double(cell, &nr[i].v, &e2) != CMETA_OK) {
-                char msg[200];
-                snprintf(msg, sizeof msg, "--struct %s needs numeric time points: '%%s' in column '%s' is not a "
-                         "number%s", cmeta_mv_structure_name(st), cmeta_table_colname(t, (size_t)ct),
-                         time_col ? "" : " (give --time COL to order the inner levels by a numeric column)");
-                rc = cell_fail(t, d, keep[i], ct, msg, cell);
-                goto done;
-            }
-        }
-        numeric = 1;
-    }
-    if (numeric) {
-        /* levels in the order of their value; with --time, one time per inner level */
-        for (size_t i = 0; i < n; i++) nr[i].idx = i;
-        qsort(nr, n, sizeof *nr, numcmp_rows);
-        size_t *rank = malloc((nl ? nl : 1) * sizeof *rank), m = 0;
-        double *tv = malloc((nl ? nl : 1) * sizeof *tv);
-        if (!rank || !tv) {
-            free(rank), free(tv);
-            rc = cli_failf(4, "out of memory");
-            goto done;
-        }
-        for (size_t a = 0; a < nl; a++) rank[a] = SIZE_MAX;
-        for (size_t r = 0; r < n; r++) {
-            size_t i = nr[r].idx, a = lev[i];
-            if (rank[a] == SIZE_MAX) {
-                if (!time_col && m && tv[m - 1] == nr[r].v) rank[a] = m - 1; /* "1" and "1.0": one level */
-                else tv[m] = nr[r].v, rank[a] = m++;
-            } else if (tv[rank[a]] != nr[r].v) {
-                free(rank), free(tv);
-                rc = cell_fail(t, d, keep[i], ct, "%s", "--time: a level of the inner factor has two different times");
-                goto done;
-            }
-        }
-        if (time_col)
-            for (size_t a = 1; a < m; a++)
-                if (tv[a] == tv[a - 1]) {
-                    free(rank), free(tv);
-                    rc = cli_failf(2, "mv: --time: two levels of '%s' have the same time %g", b->iname, tv[a]);
-                    goto done;
-                }
-        for (size_t i = 0; i < n; i++) b->inner[i] = rank[lev[i]];
-        nl = m;
-        free(rank), free(tv);
+    int numeric;
+    if ((rc = term_values(t, d, keep, n, ci, ct, st, time_col, nr, &numeric))) goto done;
+    if (numeric) { /* levels in the order of their value; with --time, one time per inner level */
+        if ((rc = term_rank_numeric(t, d, keep, n, ct, time_col, nr, lev, &nl, b))) goto done;
     } else
         memcpy(b->inner, lev, n * sizeof *lev);
-    b->labels = calloc(nl ? nl : 1, sizeof *b->labels);
-    if (!b->labels) {
-        rc = cli_failf(4, "out of memory");
-        goto done;
-    }
-    b->t.ninner = nl; /* for term_free */
-    for (size_t i = 0; i < n; i++) {
-        size_t a = b->inner[i];
-        if (b->labels[a]) continue;
-        b->labels[a] = strdup(cmeta_table_cell(t, d->row[keep[i]], (size_t)ci));
-        if (!b->labels[a]) {
-            rc = cli_failf(4, "out of memory");
-            goto done;
-        }
-    }
+    if ((rc = term_labels(t, d, keep, n, ci, nl, b))) goto done;
     b->t.structure = st;
     b->t.inner_name = b->iname, b->t.outer_name = b->oname;
     b->t.inner = b->inner, b->t.outer = b->outer;
