@@ -432,143 +432,161 @@ static const char *figure_flag_given(const cli_opts *o)
     return NULL;
 }
 
-/* --plot F: the forest plot of the fit (cmeta_mv_forest_layout). The rows are grouped by the
- * first column of the first --random factor (headers in order of first appearance: the study
- * label when it is the same on every row of a level and differs between levels, else the
- * level, "COL VALUE" when it is a number); each row is labelled by the input's `outcome`
- * column, else the last column of that --random factor (when nested), else its study label
- * when that differs within the level, else "ES j" (its place in the level). 0 or the exit code. */
-static int mv_plot(const cli_opts *o, const cmeta_table *t, const cmeta_data *d, const cmeta_design *des,
-                   const double *X, const cmeta_mv_fit *fit, const char *const *comp)
+/* The rows of the --plot forest plot: n rows of the fit, each in group grp[i] of ng (first[g]:
+ * the first row of group g, until mvp_row_labels reuses it), grouped by the column gcol; the
+ * first --random factor's columns cols[0..depth); the names of the groups, rows and p
+ * coefficients, and the heading of the label column. */
+typedef struct {
+    size_t n, p, ng;
+    size_t *grp, *first;
+    char **gname, **lab, **coef;
+    long cols[16], gcol;
+    size_t depth;
+    int use_label;
+    const char *ocol, *lhead; /* the grouping column's name; the heading of the row labels */
+} mv_plotrows;
+
+/* the first --random factor's columns (checked by build_random); an "INNER|OUTER" term groups
+ * by OUTER and labels by INNER, as the nested A/B does by A and B. 0, or the exit code. */
+static int mvp_columns(const cli_opts *o, const cmeta_table *t, char *spec, mv_plotrows *pr)
 {
-    size_t n = des->n, p = des->p;
-    int rc = 0;
+    pr->depth = 0;
+    char *bar = strchr(spec, '|');
+    if (bar) {
+        *bar = '\0';
+        pr->cols[pr->depth++] = cmeta_table_find_raw(t, trim(bar + 1));
+        pr->cols[pr->depth++] = cmeta_table_find_raw(t, trim(spec));
+    } else
+        for (char *tok = spec, *nx; tok && pr->depth < 16; tok = nx) {
+            nx = strchr(tok, '/');
+            if (nx) *nx++ = '\0';
+            pr->cols[pr->depth++] = cmeta_table_find_raw(t, trim(tok));
+        }
+    for (size_t c = 0; c < pr->depth; c++)
+        if (pr->cols[c] < 0) return cli_failf(1, "mv: --plot: no column for the --random term '%s'", o->random[0]);
+    return 0;
+}
+
+/* groups by the outer column's cell, in order of first appearance; when that puts every row in
+ * a group of its own (--random outcome), by the --cluster column instead, and without a cluster
+ * there are no group rows */
+static void mvp_groups(const cli_opts *o, const cmeta_table *t, const cmeta_data *d, const cmeta_design *des,
+                       mv_plotrows *pr)
+{
+    size_t n = pr->n, ng = 0;
+    pr->gcol = pr->cols[0];
+    for (int pass = 0; pass < 2; pass++) {
+        ng = 0;
+        for (size_t i = 0; i < n; i++) {
+            const char *cell = cmeta_table_cell(t, d->row[des->keep[i]], (size_t)pr->gcol);
+            size_t g = 0;
+            /* a linear search per row: fine for a figure's rows */
+            while (g < ng && strcmp(cell, cmeta_table_cell(t, d->row[des->keep[pr->first[g]]], (size_t)pr->gcol)))
+                g++;
+            if (g == ng) pr->first[ng++] = i;
+            pr->grp[i] = g;
+        }
+        if (ng < n || pass == 1) break;
+        if (o->cluster) pr->gcol = cmeta_table_find_raw(t, o->cluster);
+        else break;
+    }
+    pr->ng = ng;
+}
+
+/* headers: the study label when constant within each level and distinct between levels, else
+ * the cell ("COL VALUE" when a number). 0, or the exit code. */
+static int mvp_group_names(const cmeta_table *t, const cmeta_data *d, const cmeta_design *des, mv_plotrows *pr)
+{
+    size_t n = pr->n, ng = pr->ng;
+    const size_t *first = pr->first, *grp = pr->grp;
+    pr->use_label = 1;
+    for (size_t i = 0; i < n && pr->use_label; i++)
+        pr->use_label = !strcmp(d->label[des->keep[i]], d->label[des->keep[first[grp[i]]]]);
+    for (size_t g = 0; g < ng && pr->use_label; g++)
+        for (size_t h = 0; h < g && pr->use_label; h++)
+            pr->use_label = strcmp(d->label[des->keep[first[g]]], d->label[des->keep[first[h]]]) != 0;
+    const char *ocol = pr->ocol = cmeta_table_colname(t, (size_t)pr->gcol);
+    for (size_t g = 0; g < ng; g++) {
+        const char *cell = cmeta_table_cell(t, d->row[des->keep[first[g]]], (size_t)pr->gcol);
+        char buf[1024];
+        if (pr->use_label) snprintf(buf, sizeof buf, "%s", d->label[des->keep[first[g]]]);
+        else if (numeric_text(cell)) snprintf(buf, sizeof buf, "%s %s", ocol, cell);
+        else snprintf(buf, sizeof buf, "%s", cell);
+        if (!(pr->gname[g] = strdup(buf))) return cli_failf(4, "out of memory");
+    }
+    return 0;
+}
+
+/* row labels: the `outcome` column, else the last column of the nested factor, else the study
+ * label, else "ES j"; pr->lhead their heading. 0, or the exit code. */
+static int mvp_row_labels(const cmeta_table *t, const cmeta_data *d, const cmeta_design *des, mv_plotrows *pr)
+{
+    long outc = cmeta_table_find_raw(t, "outcome");
+    pr->lhead = "effect size";
+    size_t *pos = pr->first; /* reused: running count per level */
+    for (size_t g = 0; g < pr->ng; g++) pos[g] = 0;
+    for (size_t i = 0; i < pr->n; i++) {
+        size_t row = d->row[des->keep[i]], g = pr->grp[i];
+        char buf[1024];
+        pos[g]++;
+        const char *cell = outc >= 0 ? cmeta_table_cell(t, row, (size_t)outc) : NULL;
+        if (cell && !cmeta_cell_is_missing(cell)) {
+            snprintf(buf, sizeof buf, "%s", cell);
+            pr->lhead = "outcome";
+        } else if (outc < 0 && pr->depth > 1 && pr->gcol == pr->cols[0]) {
+            const char *c2 = cmeta_table_cell(t, row, (size_t)pr->cols[pr->depth - 1]);
+            const char *nm = cmeta_table_colname(t, (size_t)pr->cols[pr->depth - 1]);
+            if (numeric_text(c2)) snprintf(buf, sizeof buf, "%s %s", nm, c2);
+            else snprintf(buf, sizeof buf, "%s", c2);
+            pr->lhead = nm;
+        } else if (!pr->use_label && outc < 0) {
+            snprintf(buf, sizeof buf, "%s", d->label[des->keep[i]]);
+            pr->lhead = "study";
+        } else
+            snprintf(buf, sizeof buf, "ES %zu", pos[g]);
+        if (!(pr->lab[i] = strdup(buf))) return cli_failf(4, "out of memory");
+    }
+    return 0;
+}
+
+/* coefficient names for the diamonds of a cell-means model: "outcome = AL" for a factor's
+ * column "outcomeAL" (--mods outcome --no-intercept). 0, or the exit code. */
+static int mvp_coef_names(const cli_opts *o, const cmeta_design *des, mv_plotrows *pr)
+{
+    const char *mods = o->mods ? o->mods : "";
+    size_t ml = strlen(mods);
+    for (size_t a = 0; a < pr->p; a++) {
+        const char *nm = des->names[a];
+        char buf[512];
+        if (ml && !strchr(mods, ',') && !strncmp(nm, mods, ml) && nm[ml])
+            snprintf(buf, sizeof buf, "%s = %s", mods, nm + ml);
+        else snprintf(buf, sizeof buf, "%s", nm);
+        if (!(pr->coef[a] = strdup(buf))) return cli_failf(4, "out of memory");
+    }
+    return 0;
+}
+
+/* lays out the forest plot of the rows pr (cmeta_mv_forest_layout) and writes it to --plot F.
+ * 0, or the exit code. */
+static int mvp_draw(const cli_opts *o, const cmeta_data *d, const cmeta_design *des, const double *X,
+                    const cmeta_mv_fit *fit, const char *const *comp, const mv_plotrows *pr)
+{
+    int nogroups = pr->ng == pr->n, rc = 0;
+    char heading[512];
+    if (nogroups) snprintf(heading, sizeof heading, "%s", pr->lhead);
+    else snprintf(heading, sizeof heading, "%s / %s", pr->use_label ? "study" : pr->ocol, pr->lhead);
+    char note[512] = "";
+    if (o->cluster)
+        snprintf(note, sizeof note, "Sampling errors of the same %s correlated \u03c1 = %g (assumed, not reported)",
+                 o->cluster, o->rho);
+    else if (o->vfile) snprintf(note, sizeof note, "Sampling covariances from %s", o->vfile);
     cmeta_error err;
     cmeta_error_clear(&err);
     cmeta_data *dp = NULL;
     cmeta_text_measurer *tm = NULL;
     cmeta_plot plot;
     memset(&plot, 0, sizeof plot);
-    size_t *grp = calloc(n ? n : 1, sizeof *grp), *first = calloc(n ? n : 1, sizeof *first);
-    char **gname = calloc(n ? n : 1, sizeof *gname), **lab = calloc(n ? n : 1, sizeof *lab);
-    char **coef = calloc(p, sizeof *coef);
-    char *spec = strdup(o->random[0]);
-    if (!grp || !first || !gname || !lab || !coef || !spec) {
-        rc = cli_failf(4, "out of memory");
-        goto done;
-    }
-    /* the first --random factor's columns (checked by build_random); an "INNER|OUTER" term
-     * groups by OUTER and labels by INNER, as the nested A/B does by A and B */
-    long cols[16];
-    size_t depth = 0;
-    char *bar = strchr(spec, '|');
-    if (bar) {
-        *bar = '\0';
-        cols[depth++] = cmeta_table_find_raw(t, trim(bar + 1));
-        cols[depth++] = cmeta_table_find_raw(t, trim(spec));
-    } else
-        for (char *tok = spec, *nx; tok && depth < 16; tok = nx) {
-            nx = strchr(tok, '/');
-            if (nx) *nx++ = '\0';
-            cols[depth++] = cmeta_table_find_raw(t, trim(tok));
-        }
-    for (size_t c = 0; c < depth; c++)
-        if (cols[c] < 0) {
-            rc = cli_failf(1, "mv: --plot: no column for the --random term '%s'", o->random[0]);
-            goto done;
-        }
-    long outc = cmeta_table_find_raw(t, "outcome");
-    /* groups by the outer column's cell, in order of first appearance; when that puts every
-     * row in a group of its own (--random outcome), by the --cluster column instead, and
-     * without a cluster there are no group rows */
-    size_t ng = 0;
-    long gcol = cols[0];
-    for (int pass = 0; pass < 2; pass++) {
-        ng = 0;
-        for (size_t i = 0; i < n; i++) {
-            const char *cell = cmeta_table_cell(t, d->row[des->keep[i]], (size_t)gcol);
-            size_t g = 0;
-            /* a linear search per row: fine for a figure's rows */
-            while (g < ng && strcmp(cell, cmeta_table_cell(t, d->row[des->keep[first[g]]], (size_t)gcol))) g++;
-            if (g == ng) first[ng++] = i;
-            grp[i] = g;
-        }
-        if (ng < n || pass == 1) break;
-        if (o->cluster) gcol = cmeta_table_find_raw(t, o->cluster);
-        else break;
-    }
-    int nogroups = ng == n;
-    /* headers: the study label when constant within each level and distinct between levels */
-    int use_label = 1;
-    for (size_t i = 0; i < n && use_label; i++)
-        use_label = !strcmp(d->label[des->keep[i]], d->label[des->keep[first[grp[i]]]]);
-    for (size_t g = 0; g < ng && use_label; g++)
-        for (size_t h = 0; h < g && use_label; h++)
-            use_label = strcmp(d->label[des->keep[first[g]]], d->label[des->keep[first[h]]]) != 0;
-    const char *ocol = cmeta_table_colname(t, (size_t)gcol);
-    for (size_t g = 0; g < ng; g++) {
-        const char *cell = cmeta_table_cell(t, d->row[des->keep[first[g]]], (size_t)gcol);
-        char buf[1024];
-        if (use_label) snprintf(buf, sizeof buf, "%s", d->label[des->keep[first[g]]]);
-        else if (numeric_text(cell)) snprintf(buf, sizeof buf, "%s %s", ocol, cell);
-        else snprintf(buf, sizeof buf, "%s", cell);
-        if (!(gname[g] = strdup(buf))) {
-            rc = cli_failf(4, "out of memory");
-            goto done;
-        }
-    }
-    /* row labels */
-    const char *lhead = "effect size";
-    size_t *pos = first; /* reused: running count per level */
-    for (size_t g = 0; g < ng; g++) pos[g] = 0;
-    for (size_t i = 0; i < n; i++) {
-        size_t row = d->row[des->keep[i]];
-        char buf[1024];
-        pos[grp[i]]++;
-        const char *cell = outc >= 0 ? cmeta_table_cell(t, row, (size_t)outc) : NULL;
-        if (cell && !cmeta_cell_is_missing(cell)) {
-            snprintf(buf, sizeof buf, "%s", cell);
-            lhead = "outcome";
-        } else if (outc < 0 && depth > 1 && gcol == cols[0]) {
-            const char *c2 = cmeta_table_cell(t, row, (size_t)cols[depth - 1]);
-            const char *nm = cmeta_table_colname(t, (size_t)cols[depth - 1]);
-            if (numeric_text(c2)) snprintf(buf, sizeof buf, "%s %s", nm, c2);
-            else snprintf(buf, sizeof buf, "%s", c2);
-            lhead = nm;
-        } else if (!use_label && outc < 0) {
-            snprintf(buf, sizeof buf, "%s", d->label[des->keep[i]]);
-            lhead = "study";
-        } else
-            snprintf(buf, sizeof buf, "ES %zu", pos[grp[i]]);
-        if (!(lab[i] = strdup(buf))) {
-            rc = cli_failf(4, "out of memory");
-            goto done;
-        }
-    }
-    char heading[512];
-    if (nogroups) snprintf(heading, sizeof heading, "%s", lhead);
-    else snprintf(heading, sizeof heading, "%s / %s", use_label ? "study" : ocol, lhead);
-    /* coefficient names for the diamonds of a cell-means model: "outcome = AL" for a factor's
-     * column "outcomeAL" (--mods outcome --no-intercept) */
-    const char *mods = o->mods ? o->mods : "";
-    for (size_t a = 0; a < p; a++) {
-        const char *nm = des->names[a];
-        size_t ml = strlen(mods);
-        char buf[512];
-        if (ml && !strchr(mods, ',') && !strncmp(nm, mods, ml) && nm[ml])
-            snprintf(buf, sizeof buf, "%s = %s", mods, nm + ml);
-        else snprintf(buf, sizeof buf, "%s", nm);
-        if (!(coef[a] = strdup(buf))) {
-            rc = cli_failf(4, "out of memory");
-            goto done;
-        }
-    }
-    char note[512] = "";
-    if (o->cluster)
-        snprintf(note, sizeof note, "Sampling errors of the same %s correlated \u03c1 = %g (assumed, not reported)",
-                 o->cluster, o->rho);
-    else if (o->vfile) snprintf(note, sizeof note, "Sampling covariances from %s", o->vfile);
-    cmeta_status st = cmeta_data_subset(d, des->keep, n, &dp);
+    cmeta_status st = cmeta_data_subset(d, des->keep, pr->n, &dp);
     if (st != CMETA_OK) {
         rc = cli_fail_status(st, &err);
         goto done;
@@ -584,8 +602,9 @@ static int mv_plot(const cli_opts *o, const cmeta_table *t, const cmeta_data *d,
         fo.at = o->at;
         fo.nat = o->nat;
     }
-    cmeta_mv_forest mf = {nogroups ? 0 : ng, (const char *const *)gname, grp, (const char *const *)lab, heading,
-                          (const char *const *)coef, comp, X, note[0] ? note : NULL};
+    cmeta_mv_forest mf = {nogroups ? 0 : pr->ng, (const char *const *)pr->gname, pr->grp,
+                          (const char *const *)pr->lab, heading, (const char *const *)pr->coef, comp, X,
+                          note[0] ? note : NULL};
     if (cmeta_text_measurer_new(&tm) != CMETA_OK) {
         rc = cli_failf(4, "out of memory");
         goto done;
@@ -602,10 +621,42 @@ done:
     cmeta_text_measurer_free(tm);
     if (tm) cmeta_plot_cleanup_at_exit(); /* the program owns the process */
     cmeta_data_free(dp);
-    for (size_t i = 0; i < n && gname; i++) free(gname[i]);
-    for (size_t i = 0; i < n && lab; i++) free(lab[i]);
-    for (size_t a = 0; a < p && coef; a++) free(coef[a]);
-    free(gname), free(lab), free(coef), free(grp), free(first), free(spec);
+    return rc;
+}
+
+/* --plot F: the forest plot of the fit (cmeta_mv_forest_layout). The rows are grouped by the
+ * first column of the first --random factor (headers in order of first appearance: the study
+ * label when it is the same on every row of a level and differs between levels, else the
+ * level, "COL VALUE" when it is a number); each row is labelled by the input's `outcome`
+ * column, else the last column of that --random factor (when nested), else its study label
+ * when that differs within the level, else "ES j" (its place in the level). 0 or the exit code. */
+static int mv_plot(const cli_opts *o, const cmeta_table *t, const cmeta_data *d, const cmeta_design *des,
+                   const double *X, const cmeta_mv_fit *fit, const char *const *comp)
+{
+    size_t n = des->n, p = des->p;
+    int rc = 0;
+    mv_plotrows pr;
+    memset(&pr, 0, sizeof pr);
+    pr.n = n, pr.p = p;
+    pr.grp = calloc(n ? n : 1, sizeof *pr.grp), pr.first = calloc(n ? n : 1, sizeof *pr.first);
+    pr.gname = calloc(n ? n : 1, sizeof *pr.gname), pr.lab = calloc(n ? n : 1, sizeof *pr.lab);
+    pr.coef = calloc(p, sizeof *pr.coef);
+    char *spec = strdup(o->random[0]);
+    if (!pr.grp || !pr.first || !pr.gname || !pr.lab || !pr.coef || !spec) {
+        rc = cli_failf(4, "out of memory");
+        goto done;
+    }
+    if ((rc = mvp_columns(o, t, spec, &pr))) goto done;
+    mvp_groups(o, t, d, des, &pr);
+    if ((rc = mvp_group_names(t, d, des, &pr)) || (rc = mvp_row_labels(t, d, des, &pr)) ||
+        (rc = mvp_coef_names(o, des, &pr)))
+        goto done;
+    rc = mvp_draw(o, d, des, X, fit, comp, &pr);
+done:
+    for (size_t i = 0; i < n && pr.gname; i++) free(pr.gname[i]);
+    for (size_t i = 0; i < n && pr.lab; i++) free(pr.lab[i]);
+    for (size_t a = 0; a < p && pr.coef; a++) free(pr.coef[a]);
+    free(pr.gname), free(pr.lab), free(pr.coef), free(pr.grp), free(pr.first), free(spec);
     return rc;
 }
 
