@@ -859,329 +859,377 @@ done:
     return rc;
 }
 
-int cmeta_cmd_mv(int argc, char **argv)
-{
+/* One `cmeta mv` run: the options, the input, the full model (and the reduced one of
+ * --compare-random / --compare-mods, the --robust results) and what they own (mv_run_free). */
+typedef struct {
     cli_opts o;
-    int rc = cli_start(argc, argv, &o);
-    if (rc >= 0) return rc;
-    cmeta_table *t = NULL;
-    cmeta_data *d = NULL;
-    cmeta_design *des = NULL;
-    cmeta_mv_fit *fit = NULL;
-    double *y = NULL, *v = NULL, *X = NULL;
-    size_t *rowpos = NULL, ncomp = 0;
-    cmeta_mv_random re[64], re2[64];
-    char *names[64] = {0}, *names2[64] = {0};
-    size_t ncomp2 = 0;
-    size_t *rcl = NULL;
-    cmeta_robust_result *rob = NULL;
-    cmeta_data *dsub = NULL;
-    cmeta_design *rdes = NULL;
-    cmeta_mv_fit *rfit = NULL;
-    double *X2 = NULL;
+    cmeta_table *t;
+    cmeta_data *d;
+    cmeta_design *des; /* the full model's rows (des->keep) and moderators */
+    size_t n, p;
+    double *y, *v, *X;
+    cmeta_mv_random re[64];
+    char *names[64];
+    size_t ncomp;
+    term_buf tb;
+    int has_term;
+    cmeta_mv_structure mst;
+    cmeta_mv_cov *cov; /* the sampling covariances (--cluster or --V) */
+    size_t ncov;
+    ventry *E; /* --V FILE's entries, in the table's rows; rowpos: a table row's place in y */
+    size_t nE, *rowpos;
+    cmeta_mv_opts mo;
+    cmeta_mv_fit *fit;
+    int compare; /* --compare-random / --compare-mods: the reduced model */
+    cmeta_mv_random re2[64];
+    char *names2[64];
+    size_t ncomp2;
+    term_buf tb2;
+    int has_term2;
+    cmeta_data *dsub;
+    cmeta_design *rdes;
+    double *X2;
+    cmeta_mv_fit *rfit;
     cmeta_mv_compare cmp;
-    term_buf tb, tb2;
-    int has_term = 0, has_term2 = 0;
-    memset(&tb, 0, sizeof tb), memset(&tb2, 0, sizeof tb2);
-    int compare = o.ncmp_random > 0 || o.cmp_mods != NULL;
-    cmeta_mv_cov *cov = NULL;
-    size_t ncov = 0;
-    ventry *E = NULL;
-    size_t nE = 0;
+    size_t *rcl; /* --robust */
+    cmeta_robust_result *rob;
     cmeta_warnings w;
-    cmeta_warnings_init(&w);
     cmeta_error err;
-    cmeta_error_clear(&err);
-    if (o.nrandom == 0) {
-        rc = cli_failf(1, "mv: --random A (or nested A/B) is required (the random-effects factors)");
-        goto done;
-    }
-    if (o.fit.method != CMETA_METHOD_REML && o.fit.method != CMETA_METHOD_ML) {
-        rc = cli_failf(1, "mv: --method must be REML or ML (got %s)", cmeta_method_name(o.fit.method));
-        goto done;
-    }
-    if (o.fit.test != CMETA_TEST_Z && o.fit.test != CMETA_TEST_T) {
-        rc = cli_failf(1, "mv: --test must be z or t (got %s)", cmeta_test_name(o.fit.test));
-        goto done;
-    }
-    if (!o.plot && figure_flag_given(&o)) {
-        rc = cli_failf(1, "mv: %s belongs to the forest plot: give --plot F.svg|F.png|F.pdf", figure_flag_given(&o));
-        goto done;
-    }
-    if (o.plot) {
-        if (!strcmp(o.plot, "-") || (o.output && !strcmp(o.plot, o.output)) || !strcmp(o.plot, o.inputs[0])) {
-            rc = cli_failf(1, "mv: --plot needs a file of its own (not -, the input or the -o output)");
-            goto done;
-        }
+} mv_run;
+
+/* the options that need no input: --random, --method, --test, the figure options and --plot.
+ * 0, or the exit code. */
+static int mv_check_opts(mv_run *r)
+{
+    const cli_opts *o = &r->o;
+    if (o->nrandom == 0)
+        return cli_failf(1, "mv: --random A (or nested A/B) is required (the random-effects factors)");
+    if (o->fit.method != CMETA_METHOD_REML && o->fit.method != CMETA_METHOD_ML)
+        return cli_failf(1, "mv: --method must be REML or ML (got %s)", cmeta_method_name(o->fit.method));
+    if (o->fit.test != CMETA_TEST_Z && o->fit.test != CMETA_TEST_T)
+        return cli_failf(1, "mv: --test must be z or t (got %s)", cmeta_test_name(o->fit.test));
+    if (!o->plot && figure_flag_given(o))
+        return cli_failf(1, "mv: %s belongs to the forest plot: give --plot F.svg|F.png|F.pdf", figure_flag_given(o));
+    if (o->plot) {
+        if (!strcmp(o->plot, "-") || (o->output && !strcmp(o->plot, o->output)) || !strcmp(o->plot, o->inputs[0]))
+            return cli_failf(1, "mv: --plot needs a file of its own (not -, the input or the -o output)");
         cmeta_plot_format pf;
-        if (cmeta_plot_format_from_path(o.plot, &pf, &err) != CMETA_OK) {
-            rc = cli_fail(&err);
-            goto done;
-        }
+        if (cmeta_plot_format_from_path(o->plot, &pf, &r->err) != CMETA_OK) return cli_fail(&r->err);
     }
-    /* an inner|outer term: --struct (default CS, as metafor) applies to it only */
-    cmeta_mv_structure mst = CMETA_MV_CS;
-    {
-        size_t nbar = 0;
-        for (size_t r = 0; r < o.nrandom; r++) nbar += strchr(o.random[r], '|') != NULL;
-        if (o.structure && !nbar) {
-            rc = cli_failf(1, "mv: --struct applies to an --random \"INNER|OUTER\" term (none given)");
-            goto done;
-        }
-        if (nbar > 1) {
-            rc = cli_failf(1, "mv: --random: one \"INNER|OUTER\" term at most");
-            goto done;
-        }
-        if (nbar && o.robust) {
-            /* cmeta_robust_mv builds M from V and the intercept components only: with a term it
-             * would weight by the wrong M (and move the estimates), so it is refused */
-            rc = cli_failf(1, "mv: --robust with an \"INNER|OUTER\" term (--struct) is not implemented; "
-                              "use --robust with --random intercept terms");
-            goto done;
-        }
-        if (o.structure && cmeta_mv_structure_parse(o.structure, &mst) != 0) {
-            rc = cli_failf(1, "mv: --struct '%s' is not known", o.structure);
-            goto done;
-        }
-        for (size_t r = 0; r < o.ncmp_random; r++)
-            if (strchr(o.cmp_random[r], '|') && !nbar) {
-                rc = cli_failf(1, "mv: --compare-random '%s': an inner|outer term needs one in --random too "
-                                  "(the two share --struct)", o.cmp_random[r]);
-                goto done;
-            }
-    }
-    if ((rc = cli_load(&o, o.inputs[0], &t, &d, &w))) goto done;
+    return 0;
+}
+
+/* an inner|outer term: --struct (default CS, as metafor) applies to it only; r->mst. 0, or the
+ * exit code. */
+static int mv_check_term_opts(mv_run *r)
+{
+    const cli_opts *o = &r->o;
+    size_t nbar = 0;
+    for (size_t q = 0; q < o->nrandom; q++) nbar += strchr(o->random[q], '|') != NULL;
+    if (o->structure && !nbar)
+        return cli_failf(1, "mv: --struct applies to an --random \"INNER|OUTER\" term (none given)");
+    if (nbar > 1) return cli_failf(1, "mv: --random: one \"INNER|OUTER\" term at most");
+    if (nbar && o->robust)
+        /* cmeta_robust_mv builds M from V and the intercept components only: with a term it
+         * would weight by the wrong M (and move the estimates), so it is refused */
+        return cli_failf(1, "mv: --robust with an \"INNER|OUTER\" term (--struct) is not implemented; "
+                            "use --robust with --random intercept terms");
+    if (o->structure && cmeta_mv_structure_parse(o->structure, &r->mst) != 0)
+        return cli_failf(1, "mv: --struct '%s' is not known", o->structure);
+    for (size_t q = 0; q < o->ncmp_random; q++)
+        if (strchr(o->cmp_random[q], '|') && !nbar)
+            return cli_failf(1, "mv: --compare-random '%s': an inner|outer term needs one in --random too "
+                                "(the two share --struct)", o->cmp_random[q]);
+    return 0;
+}
+
+/* the input, the design (--mods), y and v of its rows, and the random effects (--random).
+ * 0, or the exit code. */
+static int mv_load(mv_run *r)
+{
+    const cli_opts *o = &r->o;
+    int rc;
+    if ((rc = cli_load(o, o->inputs[0], &r->t, &r->d, &r->w))) return rc;
+    cmeta_data *d = r->d;
     cmeta_status st;
-    if (o.mods && *o.mods) st = cmeta_design_from_data(d, o.mods, !o.no_intercept, &des, &w, &err);
-    else st = cmeta_design_build(NULL, d->k, NULL, 0, (const char *const *)d->label, 1, &des, &w, &err);
-    if (st != CMETA_OK) {
-        rc = cli_fail_status(st, &err);
-        goto done;
+    if (o->mods && *o->mods) st = cmeta_design_from_data(d, o->mods, !o->no_intercept, &r->des, &r->w, &r->err);
+    else st = cmeta_design_build(NULL, d->k, NULL, 0, (const char *const *)d->label, 1, &r->des, &r->w, &r->err);
+    if (st != CMETA_OK) return cli_fail_status(st, &r->err);
+    size_t n = r->n = r->des->n;
+    r->p = r->des->p;
+    r->y = malloc((n ? n : 1) * sizeof *r->y);
+    r->v = malloc((n ? n : 1) * sizeof *r->v);
+    r->X = cmeta_design_full(r->des);
+    if (!r->y || !r->v || !r->X) return cli_failf(4, "out of memory");
+    for (size_t i = 0; i < n; i++) {
+        r->y[i] = d->yi[r->des->keep[i]];
+        r->v[i] = d->vi[r->des->keep[i]];
     }
-    size_t n = des->n, p = des->p;
-    y = malloc((n ? n : 1) * sizeof *y);
-    v = malloc((n ? n : 1) * sizeof *v);
-    X = cmeta_design_full(des);
-    if (!y || !v || !X) {
+    if ((rc = build_random(r->t, d, r->des->keep, n, o->random, o->nrandom, "--random", r->re, r->names, &r->ncomp)))
+        return rc;
+    return build_term(r->t, d, r->des->keep, n, o->random, o->nrandom, "--random", r->mst, o->time_col, &r->tb,
+                      &r->has_term);
+}
+
+/* --rho R --cluster COL: v_ij = R sqrt(v_i v_j) for every pair of rows i < j in a cluster.
+ * 0, or the exit code. */
+static int mv_cov_cluster(mv_run *r)
+{
+    const cli_opts *o = &r->o;
+    size_t n = r->n;
+    long c = cmeta_table_find_raw(r->t, o->cluster);
+    if (c < 0) {
+        cmeta_error_set(&r->err, CMETA_EDATA, "--cluster: no column '%s' in %s", o->cluster, cmeta_table_name(r->t));
+        return cli_fail(&r->err);
+    }
+    size_t *id = malloc((n ? n : 1) * sizeof *id), nl = 0;
+    size_t *cnt = NULL, *ord = NULL;
+    int rc = 0;
+    if (!id) {
         rc = cli_failf(4, "out of memory");
         goto done;
     }
-    for (size_t i = 0; i < n; i++) {
-        y[i] = d->yi[des->keep[i]];
-        v[i] = d->vi[des->keep[i]];
-    }
-    if ((rc = build_random(t, d, des->keep, n, o.random, o.nrandom, "--random", re, names, &ncomp))) goto done;
-    if ((rc = build_term(t, d, des->keep, n, o.random, o.nrandom, "--random", mst, o.time_col, &tb, &has_term)))
-        goto done;
-    /* the sampling covariances */
-    if (o.cluster) {
-        long c = cmeta_table_find_raw(t, o.cluster);
-        if (c < 0) {
-            cmeta_error_set(&err, CMETA_EDATA, "--cluster: no column '%s' in %s", o.cluster, cmeta_table_name(t));
-            rc = cli_fail(&err);
-            goto done;
-        }
-        size_t *id = malloc((n ? n : 1) * sizeof *id), nl = 0;
-        keyrow *kr = malloc((n ? n : 1) * sizeof *kr);
-        if (!id || !kr) {
-            free(id), free(kr);
-            rc = cli_failf(4, "out of memory");
-            goto done;
-        }
-        if ((rc = level_ids(t, d, des->keep, n, &c, 1, id, &nl))) {
-            free(id), free(kr);
-            goto done;
-        }
-        /* rows by cluster, then every pair within a cluster */
-        size_t *cnt = calloc(nl + 1, sizeof *cnt), *ord = malloc((n ? n : 1) * sizeof *ord);
-        size_t npairs = 0;
-        if (!cnt || !ord) {
-            free(id), free(kr), free(cnt), free(ord);
-            rc = cli_failf(4, "out of memory");
-            goto done;
-        }
-        for (size_t i = 0; i < n; i++) cnt[id[i] + 1]++;
-        for (size_t g = 0; g < nl; g++) {
-            size_t m = cnt[g + 1];
-            npairs += m * (m - 1) / 2;
-            cnt[g + 1] += cnt[g];
-        }
-        for (size_t i = 0; i < n; i++) ord[cnt[id[i]]++] = i; /* cnt[g] ends at the start of g + 1 */
-        cov = malloc((npairs ? npairs : 1) * sizeof *cov);
-        if (!cov) {
-            free(id), free(kr), free(cnt), free(ord);
-            rc = cli_failf(4, "out of memory");
-            goto done;
-        }
-        for (size_t a = 0, g0 = 0; a < n; a = g0) {
-            g0 = a;
-            while (g0 < n && id[ord[g0]] == id[ord[a]]) g0++;
-            for (size_t b = a; b < g0; b++)
-                for (size_t e = b + 1; e < g0; e++)
-                    cov[ncov++] = (cmeta_mv_cov){ord[b], ord[e], o.rho * sqrt(v[ord[b]] * v[ord[e]])};
-        }
-        free(id), free(kr), free(cnt), free(ord);
-    } else if (o.vfile) {
-        size_t N = cmeta_table_nrows(t);
-        if ((rc = read_vfile(o.vfile, N, &E, &nE))) goto done;
-        rowpos = malloc((N ? N : 1) * sizeof *rowpos);
-        cov = malloc((nE ? nE : 1) * sizeof *cov);
-        if (!rowpos || !cov) {
-            rc = cli_failf(4, "out of memory");
-            goto done;
-        }
-        for (size_t r = 0; r < N; r++) rowpos[r] = (size_t)-1;
-        for (size_t i = 0; i < n; i++) rowpos[d->row[des->keep[i]]] = i;
-        for (size_t a = 0; a < nE; a++) {
-            size_t i = rowpos[E[a].i], j = rowpos[E[a].j];
-            if (i == (size_t)-1 || j == (size_t)-1) continue; /* a row left out of the analysis */
-            if (i == j) v[i] = E[a].v;
-            else cov[ncov++] = (cmeta_mv_cov){i, j, E[a].v};
-        }
-        for (size_t i = 0; i < n; i++)
-            if (!(v[i] > 0)) {
-                rc = cell_fail(t, d, des->keep[i], -1, "%s", "the diagonal of V (the sampling variance) must be positive");
-                goto done;
-            }
-    }
-    cmeta_mv_opts mo;
-    cmeta_mv_opts_default(&mo);
-    mo.method = o.fit.method;
-    mo.test = o.fit.test;
-    mo.level = o.fit.level;
-    mo.maxiter = o.fit.maxiter;
-    mo.tol = o.fit.tol;
-    mo.profile_ci = !o.no_ci;
-    st = cmeta_mv_ex(y, v, n, cov, ncov, X, p, des->intercept, re, ncomp, has_term ? &tb.t : NULL, &mo, &fit,
-                     &w, &err);
-    if (st != CMETA_OK) {
-        if (st == CMETA_EDATA && err.index >= 0 && (size_t)err.index < n) {
-            size_t s = des->keep[err.index];
-            char msg[sizeof err.message];
-            snprintf(msg, sizeof msg, "%s", err.message);
-            rc = cell_fail(t, d, s, -1, "%s", msg);
-        } else
-            rc = cli_fail_status(st, &err);
+    if ((rc = level_ids(r->t, r->d, r->des->keep, n, &c, 1, id, &nl))) goto done;
+    /* rows by cluster, then every pair within a cluster */
+    cnt = calloc(nl + 1, sizeof *cnt), ord = malloc((n ? n : 1) * sizeof *ord);
+    size_t npairs = 0;
+    if (!cnt || !ord) {
+        rc = cli_failf(4, "out of memory");
         goto done;
     }
-    if (compare) {
-        /* the reduced model: its random effects (default the full model's) and moderators
-         * (default the full model's design), on the full model's rows with the same V */
-        const char *const *specs = o.ncmp_random ? o.cmp_random : o.random;
-        size_t nspecs = o.ncmp_random ? o.ncmp_random : o.nrandom;
-        if ((rc = build_random(t, d, des->keep, n, specs, nspecs, "--compare-random", re2, names2, &ncomp2)))
-            goto done;
-        if ((rc = build_term(t, d, des->keep, n, specs, nspecs, "--compare-random", mst, o.time_col, &tb2,
-                             &has_term2)))
-            goto done;
-        if (!ncomp2 && !has_term2) {
-            rc = cli_failf(1, "mv: --compare-random: the reduced model needs a random effect");
-            goto done;
-        }
-        const cmeta_design *rd = des;
-        if (o.cmp_mods) {
-            if ((st = cmeta_data_subset(d, des->keep, n, &dsub)) != CMETA_OK) {
-                rc = cli_fail_status(st, &err);
-                goto done;
-            }
-            const char *cm = o.cmp_mods;
-            while (*cm == ' ') cm++;
-            if (cm[0] == '1' && !cm[1 + strspn(cm + 1, " ")])
-                st = cmeta_design_build(NULL, n, NULL, 0, (const char *const *)dsub->label, 1, &rdes, &w, &err);
-            else
-            {
-                /* its warnings (a row left out) become the error below */
-                cmeta_warnings w2;
-                cmeta_warnings_init(&w2);
-                st = cmeta_design_from_data(dsub, o.cmp_mods, !o.no_intercept, &rdes, &w2, &err);
-                cmeta_warnings_free(&w2);
-            }
-            if (st != CMETA_OK && !strncmp(err.message, "--mods:", 7)) { /* name the option given */
-                char m2[sizeof err.message];
-                snprintf(m2, sizeof m2, "--compare-mods:%.*s", (int)(sizeof m2 - 16), err.message + 7);
-                snprintf(err.message, sizeof err.message, "%s", m2);
-            }
-            if (st != CMETA_OK) {
-                rc = cli_fail_status(st, &err);
-                goto done;
-            }
-            if (rdes->n != n) { /* a row without a value of a reduced model's moderator */
-                size_t i = 0;
-                while (i < rdes->n && rdes->keep[i] == i) i++;
-                rc = cell_fail(t, d, des->keep[i], -1, "%s",
-                               "no value of a --compare-mods moderator (the reduced model must use the full "
-                               "model's rows)");
-                goto done;
-            }
-            rd = rdes;
-            X2 = cmeta_design_full(rdes);
-            if (!X2) {
-                rc = cli_failf(4, "out of memory");
-                goto done;
-            }
-        }
-        /* metafor's identical(model.f$X, model.r$X) */
-        int same_fixed = rd->p == p && (!X2 || !memcmp(X, X2, n * p * sizeof *X));
-        cmeta_mv_opts ro = mo;
-        ro.profile_ci = 0;
-        st = cmeta_mv_ex(y, v, n, cov, ncov, X2 ? X2 : X, rd->p, rd->intercept, re2, ncomp2,
-                         has_term2 ? &tb2.t : NULL, &ro, &rfit, &w, &err);
-        if (st != CMETA_OK) {
-            rc = cli_fail_status(st, &err);
-            goto done;
-        }
-        if ((st = cmeta_mv_compare_fits(fit, rfit, same_fixed, &cmp, &err)) != CMETA_OK) {
-            rc = st == CMETA_EUSAGE ? cli_failf(1, "mv: %s", err.message) : cli_fail_status(st, &err);
-            goto done;
-        }
+    for (size_t i = 0; i < n; i++) cnt[id[i] + 1]++;
+    for (size_t g = 0; g < nl; g++) {
+        size_t m = cnt[g + 1];
+        npairs += m * (m - 1) / 2;
+        cnt[g + 1] += cnt[g];
     }
-    if (o.robust) {
-        size_t ncl = 0;
-        if ((rc = cli_robust_clusters(&o, t, d, des->keep, n, &rcl, &ncl))) goto done;
-        cmeta_robust_opts ro;
-        cli_robust_opts(&o, des->intercept, &ro);
-        st = cmeta_robust_mv(fit, y, v, cov, ncov, X, re, ncomp, rcl, ncl, &ro, &rob, &err);
-        if (st != CMETA_OK) {
-            rc = cli_robust_fail(&o, t, d, des->keep, n, st, &err);
-            goto done;
-        }
+    for (size_t i = 0; i < n; i++) ord[cnt[id[i]]++] = i; /* cnt[g] ends at the start of g + 1 */
+    r->cov = malloc((npairs ? npairs : 1) * sizeof *r->cov);
+    if (!r->cov) {
+        rc = cli_failf(4, "out of memory");
+        goto done;
     }
-    if (o.plot && (rc = mv_plot(&o, t, d, des, X, fit, (const char *const *)names))) goto done;
+    for (size_t a = 0, g0 = 0; a < n; a = g0) {
+        g0 = a;
+        while (g0 < n && id[ord[g0]] == id[ord[a]]) g0++;
+        for (size_t b = a; b < g0; b++)
+            for (size_t e = b + 1; e < g0; e++)
+                r->cov[r->ncov++] = (cmeta_mv_cov){ord[b], ord[e], o->rho * sqrt(r->v[ord[b]] * r->v[ord[e]])};
+    }
+done:
+    free(id), free(cnt), free(ord);
+    return rc;
+}
+
+/* --V FILE: the diagonal replaces v, the rest the covariances, on the rows of the fit (rows
+ * left out of the analysis are skipped). 0, or the exit code. */
+static int mv_cov_vfile(mv_run *r)
+{
+    size_t n = r->n, N = cmeta_table_nrows(r->t);
+    int rc;
+    if ((rc = read_vfile(r->o.vfile, N, &r->E, &r->nE))) return rc;
+    r->rowpos = malloc((N ? N : 1) * sizeof *r->rowpos);
+    r->cov = malloc((r->nE ? r->nE : 1) * sizeof *r->cov);
+    if (!r->rowpos || !r->cov) return cli_failf(4, "out of memory");
+    for (size_t q = 0; q < N; q++) r->rowpos[q] = (size_t)-1;
+    for (size_t i = 0; i < n; i++) r->rowpos[r->d->row[r->des->keep[i]]] = i;
+    for (size_t a = 0; a < r->nE; a++) {
+        size_t i = r->rowpos[r->E[a].i], j = r->rowpos[r->E[a].j];
+        if (i == (size_t)-1 || j == (size_t)-1) continue; /* a row left out of the analysis */
+        if (i == j) r->v[i] = r->E[a].v;
+        else r->cov[r->ncov++] = (cmeta_mv_cov){i, j, r->E[a].v};
+    }
+    for (size_t i = 0; i < n; i++)
+        if (!(r->v[i] > 0))
+            return cell_fail(r->t, r->d, r->des->keep[i], -1, "%s",
+                             "the diagonal of V (the sampling variance) must be positive");
+    return 0;
+}
+
+/* the full model (cmeta_mv_ex); a data error at a row names its cell. 0, or the exit code. */
+static int mv_fit(mv_run *r)
+{
+    const cli_opts *o = &r->o;
+    cmeta_mv_opts_default(&r->mo);
+    r->mo.method = o->fit.method;
+    r->mo.test = o->fit.test;
+    r->mo.level = o->fit.level;
+    r->mo.maxiter = o->fit.maxiter;
+    r->mo.tol = o->fit.tol;
+    r->mo.profile_ci = !o->no_ci;
+    cmeta_status st = cmeta_mv_ex(r->y, r->v, r->n, r->cov, r->ncov, r->X, r->p, r->des->intercept, r->re, r->ncomp,
+                                  r->has_term ? &r->tb.t : NULL, &r->mo, &r->fit, &r->w, &r->err);
+    if (st == CMETA_OK) return 0;
+    if (st == CMETA_EDATA && r->err.index >= 0 && (size_t)r->err.index < r->n) {
+        size_t s = r->des->keep[r->err.index];
+        char msg[sizeof r->err.message];
+        snprintf(msg, sizeof msg, "%s", r->err.message);
+        return cell_fail(r->t, r->d, s, -1, "%s", msg);
+    }
+    return cli_fail_status(st, &r->err);
+}
+
+/* --compare-mods: the reduced model's design on the full model's rows (r->rdes, its matrix
+ * r->X2). 0, or the exit code. */
+static int mv_reduced_design(mv_run *r)
+{
+    const cli_opts *o = &r->o;
+    size_t n = r->n;
+    cmeta_status st;
+    if ((st = cmeta_data_subset(r->d, r->des->keep, n, &r->dsub)) != CMETA_OK) return cli_fail_status(st, &r->err);
+    const char *cm = o->cmp_mods;
+    while (*cm == ' ') cm++;
+    if (cm[0] == '1' && !cm[1 + strspn(cm + 1, " ")])
+        st = cmeta_design_build(NULL, n, NULL, 0, (const char *const *)r->dsub->label, 1, &r->rdes, &r->w, &r->err);
+    else {
+        /* its warnings (a row left out) become the error below */
+        cmeta_warnings w2;
+        cmeta_warnings_init(&w2);
+        st = cmeta_design_from_data(r->dsub, o->cmp_mods, !o->no_intercept, &r->rdes, &w2, &r->err);
+        cmeta_warnings_free(&w2);
+    }
+    if (st != CMETA_OK && !strncmp(r->err.message, "--mods:", 7)) { /* name the option given */
+        char m2[sizeof r->err.message];
+        snprintf(m2, sizeof m2, "--compare-mods:%.*s", (int)(sizeof m2 - 16), r->err.message + 7);
+        snprintf(r->err.message, sizeof r->err.message, "%s", m2);
+    }
+    if (st != CMETA_OK) return cli_fail_status(st, &r->err);
+    if (r->rdes->n != n) { /* a row without a value of a reduced model's moderator */
+        size_t i = 0;
+        while (i < r->rdes->n && r->rdes->keep[i] == i) i++;
+        return cell_fail(r->t, r->d, r->des->keep[i], -1, "%s",
+                         "no value of a --compare-mods moderator (the reduced model must use the full "
+                         "model's rows)");
+    }
+    r->X2 = cmeta_design_full(r->rdes);
+    if (!r->X2) return cli_failf(4, "out of memory");
+    return 0;
+}
+
+/* --compare-random / --compare-mods: the reduced model, its random effects (default the full
+ * model's) and moderators (default the full model's design), on the full model's rows with the
+ * same V, and the likelihood-ratio test. 0 (also without them), or the exit code. */
+static int mv_compare(mv_run *r)
+{
+    if (!r->compare) return 0;
+    const cli_opts *o = &r->o;
+    size_t n = r->n;
+    const char *const *specs = o->ncmp_random ? o->cmp_random : o->random;
+    size_t nspecs = o->ncmp_random ? o->ncmp_random : o->nrandom;
+    int rc;
+    if ((rc = build_random(r->t, r->d, r->des->keep, n, specs, nspecs, "--compare-random", r->re2, r->names2,
+                           &r->ncomp2)))
+        return rc;
+    if ((rc = build_term(r->t, r->d, r->des->keep, n, specs, nspecs, "--compare-random", r->mst, o->time_col,
+                         &r->tb2, &r->has_term2)))
+        return rc;
+    if (!r->ncomp2 && !r->has_term2)
+        return cli_failf(1, "mv: --compare-random: the reduced model needs a random effect");
+    const cmeta_design *rd = r->des;
+    if (o->cmp_mods) {
+        if ((rc = mv_reduced_design(r))) return rc;
+        rd = r->rdes;
+    }
+    /* metafor's identical(model.f$X, model.r$X) */
+    int same_fixed = rd->p == r->p && (!r->X2 || !memcmp(r->X, r->X2, n * r->p * sizeof *r->X));
+    cmeta_mv_opts ro = r->mo;
+    ro.profile_ci = 0;
+    cmeta_status st = cmeta_mv_ex(r->y, r->v, n, r->cov, r->ncov, r->X2 ? r->X2 : r->X, rd->p, rd->intercept, r->re2,
+                                  r->ncomp2, r->has_term2 ? &r->tb2.t : NULL, &ro, &r->rfit, &r->w, &r->err);
+    if (st != CMETA_OK) return cli_fail_status(st, &r->err);
+    if ((st = cmeta_mv_compare_fits(r->fit, r->rfit, same_fixed, &r->cmp, &r->err)) != CMETA_OK)
+        return st == CMETA_EUSAGE ? cli_failf(1, "mv: %s", r->err.message) : cli_fail_status(st, &r->err);
+    return 0;
+}
+
+/* --robust COL: cluster-robust tests of the full model. 0 (also without it), or the exit code. */
+static int mv_robust(mv_run *r)
+{
+    const cli_opts *o = &r->o;
+    if (!o->robust) return 0;
+    size_t ncl = 0;
+    int rc;
+    if ((rc = cli_robust_clusters(o, r->t, r->d, r->des->keep, r->n, &r->rcl, &ncl))) return rc;
+    cmeta_robust_opts ro;
+    cli_robust_opts(o, r->des->intercept, &ro);
+    cmeta_status st = cmeta_robust_mv(r->fit, r->y, r->v, r->cov, r->ncov, r->X, r->re, r->ncomp, r->rcl, ncl, &ro,
+                                      &r->rob, &r->err);
+    if (st != CMETA_OK) return cli_robust_fail(o, r->t, r->d, r->des->keep, r->n, st, &r->err);
+    return 0;
+}
+
+/* --plot, then the report (-o or stdout) and, except in JSON, the warnings. 0, or the exit code. */
+static int mv_report(mv_run *r)
+{
+    const cli_opts *o = &r->o;
+    int rc;
+    if (o->plot && (rc = mv_plot(o, r->t, r->d, r->des, r->X, r->fit, (const char *const *)r->names))) return rc;
     cli_out out;
-    if ((rc = cli_out_open(&out, o.output))) goto done;
-    rc = cli_report_status(cmeta_report_mv_robust(out.fp, (cmeta_report_format)o.format, fit,
-                                                  (const char *const *)des->names, (const char *const *)names,
-                                                  cmeta_measure_name(d->measure), compare ? &cmp : NULL, rob,
-                                                  o.robust, &w));
+    if ((rc = cli_out_open(&out, o->output))) return rc;
+    rc = cli_report_status(cmeta_report_mv_robust(out.fp, (cmeta_report_format)o->format, r->fit,
+                                                  (const char *const *)r->des->names, (const char *const *)r->names,
+                                                  cmeta_measure_name(r->d->measure), r->compare ? &r->cmp : NULL,
+                                                  r->rob, o->robust, &r->w));
     if (rc) {
         cli_out_abort(&out);
-        goto done;
+        return rc;
     }
     rc = cli_out_commit(&out);
-    if (o.format != CLI_FMT_JSON) cli_print_warnings(&w);
-done:
-    cmeta_robust_free(rob);
-    free(rcl);
-    term_free(&tb), term_free(&tb2);
-    for (size_t q = 0; q < ncomp; q++) free((void *)re[q].level);
-    for (size_t q = 0; q < 64; q++) free(names[q]);
-    for (size_t q = 0; q < ncomp2; q++) free((void *)re2[q].level);
-    for (size_t q = 0; q < 64; q++) free(names2[q]);
-    cmeta_free(X2);
-    cmeta_mv_fit_free(rfit);
-    cmeta_design_free(rdes);
-    cmeta_data_free(dsub);
-    free(cov);
-    free(E);
-    free(rowpos);
-    free(y);
-    free(v);
-    cmeta_free(X);
-    cmeta_mv_fit_free(fit);
-    cmeta_design_free(des);
-    cmeta_data_free(d);
-    cmeta_table_free(t);
-    cmeta_warnings_free(&w);
-    cli_opts_free(&o);
+    if (o->format != CLI_FMT_JSON) cli_print_warnings(&r->w);
+    return rc;
+}
+
+static void mv_run_free(mv_run *r)
+{
+    cmeta_robust_free(r->rob);
+    free(r->rcl);
+    term_free(&r->tb), term_free(&r->tb2);
+    for (size_t q = 0; q < r->ncomp; q++) free((void *)r->re[q].level);
+    for (size_t q = 0; q < 64; q++) free(r->names[q]);
+    for (size_t q = 0; q < r->ncomp2; q++) free((void *)r->re2[q].level);
+    for (size_t q = 0; q < 64; q++) free(r->names2[q]);
+    cmeta_free(r->X2);
+    cmeta_mv_fit_free(r->rfit);
+    cmeta_design_free(r->rdes);
+    cmeta_data_free(r->dsub);
+    free(r->cov);
+    free(r->E);
+    free(r->rowpos);
+    free(r->y);
+    free(r->v);
+    cmeta_free(r->X);
+    cmeta_mv_fit_free(r->fit);
+    cmeta_design_free(r->des);
+    cmeta_data_free(r->d);
+    cmeta_table_free(r->t);
+    cmeta_warnings_free(&r->w);
+    cli_opts_free(&r->o);
+}
+
+/* the sampling covariances: --rho R --cluster COL, or --V FILE (else none). 0, or the exit code. */
+static int mv_sampling_cov(mv_run *r)
+{
+    if (r->o.cluster) return mv_cov_cluster(r);
+    if (r->o.vfile) return mv_cov_vfile(r);
+    return 0;
+}
+
+/* cmeta mv: parse (the options) -> load (input, design, random effects, V) -> fit (the full
+ * model; the reduced one of --compare-*; --robust) -> report (--plot, the summary). */
+int cmeta_cmd_mv(int argc, char **argv)
+{
+    mv_run r;
+    memset(&r, 0, sizeof r);
+    int rc = cli_start(argc, argv, &r.o);
+    if (rc >= 0) return rc;
+    cmeta_warnings_init(&r.w);
+    cmeta_error_clear(&r.err);
+    r.mst = CMETA_MV_CS;
+    r.compare = r.o.ncmp_random > 0 || r.o.cmp_mods != NULL;
+    if (!(rc = mv_check_opts(&r)) && !(rc = mv_check_term_opts(&r)) && /* parse */
+        !(rc = mv_load(&r)) && !(rc = mv_sampling_cov(&r)) &&          /* load */
+        !(rc = mv_fit(&r)) && !(rc = mv_compare(&r)) && !(rc = mv_robust(&r))) /* fit */
+        rc = mv_report(&r);                                             /* report */
+    mv_run_free(&r);
     return rc;
 }
