@@ -264,7 +264,7 @@ static int vrow_long(vreader *r, char *s)
 static int vmerge_long(vreader *r)
 {
     ventry *E = r->E;
-    qsort(E, r->n, sizeof *E, ventry_cmp);
+    if (r->n) qsort(E, r->n, sizeof *E, ventry_cmp); /* E is NULL after the header alone */
     size_t m = 0;
     for (size_t a = 0; a < r->n; a++) {
         if (m && E[m - 1].i == E[a].i && E[m - 1].j == E[a].j) {
