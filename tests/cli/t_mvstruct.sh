@@ -38,6 +38,7 @@ expect_error 2 "--struct AR needs numeric time points: 'PD' in column 'outcome' 
 expect_error 2 "is not a number" "mv: --time not numeric" mv $IS --random "tp|study" --struct HAR --time study
 expect_error 1 "--time" "mv: --time without AR/HAR" mv $BK --random "outcome|trial" --struct UN --time year
 expect_error 2 "two different times" "mv: --time not constant within a level" mv $IS --random "study|tp" --struct AR --time time
+expect_error 2 "two levels of 'tp' have the same time 1" "mv: --time equal for two levels names the time (main printed freed memory)" mv $D/mv_time_tie.csv --V $M/ishak2007_Vlong.csv --mods tp --no-intercept --random "tp|study" --struct AR --time time
 expect_error 1 "needs one in --random too" "mv: --compare-random inner|outer without one in the full model" mv $BK --random trial --compare-random "outcome|trial" --method ML
 # --plot with an INNER|OUTER term: rows grouped by OUTER, labelled by INNER (or the outcome
 # column), tau^2 in the heterogeneity line and no I^2 (null with a term)
