@@ -7,6 +7,7 @@
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "testutil.h"
@@ -151,6 +152,98 @@ static void test_fixed(void)
     CU_ASSERT(nf_fast > (unsigned long long)tu_scaled(1000000));
 }
 
+/* cmeta__text_frame_nums (widths from the values' largest magnitudes, each cell formatted
+ * once) against cmeta_text_frame on the same cells formatted beforehand: the same bytes, on
+ * random columns with edge values (negative zeros, values rounding up to another integer
+ * digit or to zero, NA, Inf, |x| >= 1e9 and 1e15, scientific notation), and a text column
+ * (UTF-8, control bytes, cells cut at CMETA_FMT_CELL - 1 bytes). */
+typedef struct {
+    size_t n;
+    const double *v;  /* n x 4 */
+    const char *const *s;
+} frame_rows;
+
+static const cmeta__frame_col frame_cols[5] = {{4, 0}, {0, 0}, {9, 0}, {2, '%'}, {-1, 0}};
+
+static void frame_row(void *arg, size_t i, double *v, const char **s)
+{
+    const frame_rows *r = arg;
+    for (int j = 0; j < 4; j++) v[j] = r->v[i * 4 + j];
+    s[4] = r->s[i];
+}
+
+static int frame_same(size_t n, const double *v, const char *const *s, const char *const *rn)
+{
+    static const char *const names[5] = {"estimate", "x", "ci.lb", "weight", "yi_from"};
+    char *a = NULL, *b = NULL;
+    size_t la = 0, lb = 0;
+    FILE *fa = open_memstream(&a, &la), *fb = open_memstream(&b, &lb);
+    char(*cell)[CMETA_FMT_CELL] = calloc(n * 5 + 1, sizeof *cell);
+    const char **cp = calloc(n * 5 + 1, sizeof *cp);
+    for (size_t i = 0; i < n; i++)
+        for (int j = 0; j < 5; j++) {
+            char *c = cell[i * 5 + j];
+            cp[i * 5 + j] = c;
+            if (j == 4) {
+                snprintf(c, CMETA_FMT_CELL, "%s", s[i] ? s[i] : "");
+                continue;
+            }
+            double x = v[i * 4 + j];
+            size_t m = cmeta_fmt_num(c, CMETA_FMT_CELL, x, frame_cols[j].digits);
+            if (frame_cols[j].suffix && isfinite(x)) c[m] = '%', c[m + 1] = '\0';
+        }
+    frame_rows r = {n, v, s};
+    cmeta_text_frame(fa, rn, n, names, 5, cp, 1, (size_t)-1);
+    cmeta__text_frame_nums(fb, rn, n, names, frame_cols, 5, frame_row, &r, 1, (size_t)-1);
+    fclose(fa);
+    fclose(fb);
+    int same = la == lb && memcmp(a, b, la) == 0;
+    if (!same) fprintf(stderr, "cmeta__text_frame_nums differs (%zu rows):\n%s---\n%s", n, a, b);
+    free(a);
+    free(b);
+    free(cell);
+    free(cp);
+    return same;
+}
+
+static void test_frame(void)
+{
+    static const double edge[] = {0.0, -0.0, -0.00004, 0.00004, -0.000049999, 9.99995, -9.99995,
+                                  99.99995, 0.99995, 999999999.99999, -999999999.5, 1e9, -1e9,
+                                  123456789012345.0, 1e15, -1e300, 1e-300, NAN, INFINITY, -INFINITY,
+                                  0.005, -0.005, 0.995, 99.995, 5e-10, -5e-10};
+    static const char *const text[] = {"", "yi", "est/ci", "日本語の研究", "tab\there", "bell\007",
+                                       "ééééééééééééééééééééééééééééééééééééééé", NULL};
+    static const char *const names[] = {"A", "日本語", "x\ty", "a long study name, 2001", ""};
+    size_t ne = sizeof edge / sizeof edge[0], nt = sizeof text / sizeof text[0];
+    double v[4 * 40];
+    const char *s[40], *rn[40];
+    int bad = 0;
+    for (int trial = 0; trial < tu_scaled(3000); trial++) {
+        size_t n = 1 + rnd() % 40;
+        for (size_t i = 0; i < n; i++) {
+            for (int j = 0; j < 4; j++) {
+                unsigned long long u = rnd();
+                double x = u % 3 == 0 ? edge[(u >> 8) % ne]
+                                      : (double)(int64_t)((u >> 8) % 2000001 - 1000000) * pow(10.0, -(int)((u >> 40) % 12));
+                v[i * 4 + j] = x;
+            }
+            s[i] = text[rnd() % nt];
+            rn[i] = names[rnd() % 5];
+        }
+        if (!frame_same(n, v, s, rn)) bad++;
+        if (bad > 3) break;
+    }
+    /* the edge values alone, each in its own column position */
+    for (size_t e = 0; e < ne; e++) {
+        for (int j = 0; j < 4; j++) v[j] = edge[e], v[4 + j] = -edge[e];
+        s[0] = s[1] = "r";
+        rn[0] = rn[1] = "x";
+        if (!frame_same(2, v, s, rn)) bad++;
+    }
+    CU_ASSERT_EQUAL(bad, 0);
+}
+
 int main(void)
 {
     if (CU_initialize_registry() != CUE_SUCCESS) return 1;
@@ -158,5 +251,6 @@ int main(void)
     CU_add_test(s, "edge cases", test_edges);
     CU_add_test(s, "random values", test_random);
     CU_add_test(s, "cmeta__fmt_f vs %.*f", test_fixed);
+    CU_add_test(s, "cmeta__text_frame_nums vs cmeta_text_frame", test_frame);
     return tu_run();
 }

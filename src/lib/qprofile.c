@@ -20,13 +20,52 @@
 /* Q(t) and its derivative. By the envelope theorem (b(t) minimises Q at each t),
  *   Q'(t) = -sum w_i^2 (y_i - x_i'b(t))^2,
  * from the residuals and weights cmeta__qgen leaves in L. O(k p^2). */
-static double q_and_slope(cmeta__lin *L, const double *y, const double *vi, double t,
-                          double *slope)
+static double q_and_slope_p(cmeta__lin *L, const double *y, const double *vi, double t,
+                            double *slope)
 {
     double q = cmeta__qgen(L, vi, t, y);
     double d = 0;
     for (size_t i = 0; i < L->k; i++) {
         double wr = L->w[i] * L->r[i];
+        d += wr * wr;
+    }
+    *slope = -d;
+    return q;
+}
+
+/* The same for X = 1 (p = 1, every plain pooling; ones != 0) in two passes over the studies
+ * instead of five, with the very operations of cmeta__lin_at, cmeta__lin_solve (its p = 1
+ * branch), cmeta__lin_rss and the slope's sum, each sum in the same order (w 1 1 = w and
+ * w 1 y = w y exactly), so the same bits, and L left as they leave it (issue 15: the Q-profile
+ * CI at 10^6 studies). */
+static double q_and_slope(cmeta__lin *L, const double *y, const double *vi, double t,
+                          double *slope, int ones)
+{
+    if (!ones) return q_and_slope_p(L, y, vi, t, slope);
+    size_t k = L->k;
+    double *w = L->w, *r = L->r, m = 0, xwy = 0;
+    for (size_t i = 0; i < k; i++) {
+        double wi = 1.0 / (vi[i] + t);
+        w[i] = wi;
+        m += wi;
+        xwy += wi * y[i];
+    }
+    L->S[0] = m;
+    *slope = NAN;
+    if (!(m > 0)) return NAN;
+    double l = sqrt(m);
+    if (!isfinite(l)) return NAN;
+    double tl = 1.0 / l, b = 0;
+    L->logdet = 2.0 * log(l);
+    L->inv[0] = tl * tl;
+    b += L->inv[0] * xwy;
+    L->beta[0] = b;
+    double f = 0, q = 0, d = 0;
+    f += 1.0 * b;
+    for (size_t i = 0; i < k; i++) {
+        r[i] = y[i] - f;
+        q += w[i] * r[i] * r[i];
+        double wr = w[i] * r[i];
         d += wr * wr;
     }
     *slope = -d;
@@ -40,11 +79,11 @@ static double q_and_slope(cmeta__lin *L, const double *y, const double *vi, doub
  * (gsl_root_test_interval with reltol 1e-13); at k = 10^6, 10 evaluations for both bounds where
  * Brent from [0, tau2_max] took 76 (each O(k p^2)). NAN when Q cannot be evaluated. */
 static double qp_root(cmeta__lin *L, const double *y, const double *vi, double target,
-                      double lo, double hi, double t0)
+                      double lo, double hi, double t0, int ones)
 {
     double t = t0 > lo && t0 < hi ? t0 : 0.5 * (lo + hi);
     for (int it = 0; it < 200; it++) {
-        double d, q = q_and_slope(L, y, vi, t, &d);
+        double d, q = q_and_slope(L, y, vi, t, &d, ones);
         if (isnan(q)) return NAN;
         double f = q - target;
         if (f == 0) return t;
@@ -69,7 +108,9 @@ void cmeta__tau2_qprofile(cmeta__lin *L, const double *y, const double *vi, doub
     double crit_l = cmeta__qchisq(alpha / 2, df, 0); /* lower quantile -> upper bound */
     if (isnan(crit_u) || isnan(crit_l)) return;
     double tmax = fmax(100.0, 10.0 * tau2_hat);
-    double q0 = cmeta__qgen(L, vi, 0.0, y), qmax = cmeta__qgen(L, vi, tmax, y);
+    int ones = p == 1;
+    for (size_t i = 0; i < k && ones; i++) ones = L->X[i] == 1.0;
+    double sl, q0 = q_and_slope(L, y, vi, 0.0, &sl, ones), qmax = q_and_slope(L, y, vi, tmax, &sl, ones);
     if (isnan(q0) || isnan(qmax)) return;
     /* Newton starts at the estimate (where Q is near df, between the two quantiles) */
     double t0 = tau2_hat >= 0 ? tau2_hat : 0.0, r;
@@ -81,7 +122,7 @@ void cmeta__tau2_qprofile(cmeta__lin *L, const double *y, const double *vi, doub
         *ub = 0.0;
     } else if (qmax == crit_l) {
         *ub = tmax;
-    } else if (!isnan(r = qp_root(L, y, vi, crit_l, 0.0, tmax, t0))) {
+    } else if (!isnan(r = qp_root(L, y, vi, crit_l, 0.0, tmax, t0, ones))) {
         *ub = r;
     }
     if (qmax > crit_u) {
@@ -92,7 +133,7 @@ void cmeta__tau2_qprofile(cmeta__lin *L, const double *y, const double *vi, doub
         *lb = 0.0;
     } else if (qmax == crit_u) {
         *lb = tmax;
-    } else if (!isnan(r = qp_root(L, y, vi, crit_u, 0.0, tmax, t0))) {
+    } else if (!isnan(r = qp_root(L, y, vi, crit_u, 0.0, tmax, t0, ones))) {
         *lb = r;
     }
 }

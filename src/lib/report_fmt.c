@@ -242,45 +242,242 @@ cmeta_status cmeta_text_frame(FILE *fp, const char *const *rownames, size_t nrow
     return CMETA_OK;
 }
 
-cmeta_status cmeta__text_frame_rows(FILE *fp, const char *const *rownames, size_t nrows,
-                                    const char *const *colnames, size_t ncols,
-                                    cmeta__frame_row_fn row, void *arg, int gap, size_t wrap)
+/* ---- the study table: one formatting pass ------------------------------------------------- */
+
+void cmeta__obuf_flush(cmeta__obuf *ob)
 {
-    char cell[16][CMETA_FMT_CELL];
-    size_t cw[16];
-    if (ncols > 16) return CMETA_EUSAGE;
+    if (ob->n) fwrite(ob->b, 1, ob->n, ob->fp);
+    ob->n = 0;
+}
+
+void cmeta__obuf_put(cmeta__obuf *ob, const char *s, size_t n)
+{
+    if (n > sizeof ob->b - ob->n) {
+        cmeta__obuf_flush(ob);
+        if (n > sizeof ob->b) {
+            fwrite(s, 1, n, ob->fp);
+            return;
+        }
+    }
+    memcpy(ob->b + ob->n, s, n);
+    ob->n += n;
+}
+
+void cmeta__obuf_json_num(cmeta__obuf *ob, double x)
+{
+    char b[40];
+    if (!isfinite(x)) {
+        cmeta__obuf_put(ob, "null", 4);
+        return;
+    }
+    int n = cmeta_fmt17g(b, sizeof b, x);
+    cmeta__obuf_put(ob, b, n > 0 ? (size_t)n : strlen(b));
+}
+
+void cmeta__obuf_json_str(cmeta__obuf *ob, const char *s)
+{
+    if (!s) {
+        cmeta__obuf_put(ob, "null", 4);
+        return;
+    }
+    cmeta__obuf_put(ob, "\"", 1);
+    const unsigned char *p = (const unsigned char *)s;
+    for (;;) { /* as cmeta_json_str: runs of plain bytes, then one escape */
+        const unsigned char *q = p;
+        while (*q >= 0x20 && *q != '"' && *q != '\\') q++;
+        if (q > p) cmeta__obuf_put(ob, (const char *)p, (size_t)(q - p));
+        if (!*q) break;
+        char e[8];
+        switch (*q) {
+        case '"': cmeta__obuf_put(ob, "\\\"", 2); break;
+        case '\\': cmeta__obuf_put(ob, "\\\\", 2); break;
+        case '\n': cmeta__obuf_put(ob, "\\n", 2); break;
+        case '\r': cmeta__obuf_put(ob, "\\r", 2); break;
+        case '\t': cmeta__obuf_put(ob, "\\t", 2); break;
+        default: cmeta__obuf_put(ob, e, (size_t)snprintf(e, sizeof e, "\\u%04x", *q));
+        }
+        p = q + 1;
+    }
+    cmeta__obuf_put(ob, "\"", 1);
+}
+
+void cmeta__obuf_csv_field(cmeta__obuf *ob, const char *s)
+{
+    if (!s) return;
+    if (strpbrk(s, ",\"\r\n") == NULL) {
+        cmeta__obuf_put(ob, s, strlen(s));
+        return;
+    }
+    cmeta__obuf_put(ob, "\"", 1);
+    for (; *s; s++) {
+        if (*s == '"') cmeta__obuf_put(ob, "\"", 1);
+        cmeta__obuf_put(ob, s, 1);
+    }
+    cmeta__obuf_put(ob, "\"", 1);
+}
+
+void cmeta__obuf_csv_num(cmeta__obuf *ob, double x)
+{
+    char b[40];
+    if (isfinite(x)) {
+        int n = cmeta_fmt17g(b, sizeof b, x);
+        cmeta__obuf_put(ob, b, n > 0 ? (size_t)n : strlen(b));
+    }
+}
+
+static void obuf_pad(cmeta__obuf *ob, size_t n)
+{
+    static const char sp[32] = "                                ";
+    while (n) {
+        size_t k = n < sizeof sp ? n : sizeof sp;
+        cmeta__obuf_put(ob, sp, k);
+        n -= k;
+    }
+}
+
+/* cmeta_text_put into ob; returns the width written (width() of s) */
+static size_t obuf_text(cmeta__obuf *ob, const char *s)
+{
+    const unsigned char *p = (const unsigned char *)(s ? s : "");
+    size_t w = 0;
+    for (;;) {
+        const unsigned char *q = p;
+        while (*q && !is_ctrl(*q)) w += (*q++ & 0xC0) != 0x80;
+        if (q > p) cmeta__obuf_put(ob, (const char *)p, (size_t)(q - p));
+        if (!*q) break;
+        if (*q == '\n' || *q == '\r' || *q == '\t') {
+            cmeta__obuf_put(ob, " ", 1);
+            w++;
+        } else {
+            char e[8];
+            const char c[2] = {(char)*q, 0};
+            cmeta__obuf_put(ob, e, cmeta_escape_ctrl(e, sizeof e, c));
+            w += 4;
+        }
+        p = q + 1;
+    }
+    return w;
+}
+
+/* cell j of a row: the number's cmeta_fmt_num text (and the column's suffix when it is finite),
+ * or the text cut to CMETA_FMT_CELL - 1 bytes (as snprintf into a cell); its length */
+static size_t frame_cell(char *buf, const cmeta__frame_col *c, double v, const char *s)
+{
+    if (c->digits < 0) {
+        size_t n = strlen(s ? s : "");
+        if (n > CMETA_FMT_CELL - 1) n = CMETA_FMT_CELL - 1;
+        memcpy(buf, s ? s : "", n);
+        buf[n] = '\0';
+        return n;
+    }
+    size_t n = cmeta_fmt_num(buf, CMETA_FMT_CELL, v, c->digits);
+    if (c->suffix && isfinite(v) && n + 1 < CMETA_FMT_CELL) buf[n++] = c->suffix, buf[n] = '\0';
+    return n;
+}
+
+/* The widest cell of a number column without formatting every cell. For finite |x| < 1e9 and
+ * 0 <= digits <= 9 cmeta_fmt_num gives snprintf's "%.*f" (cmeta__fmt_f): '-' when the sign bit
+ * is set (negative zeros and values rounding to zero included), then the magnitude correctly
+ * rounded to `digits` decimals. Rounding is monotone and the length of a number with a fixed
+ * count of decimals grows with it, so among those cells the widest is the largest magnitude of
+ * either sign (plus one for the '-'): two cells formatted per column at the end. Every other
+ * cell (NA, Inf, |x| >= 1e9, which may be written in scientific notation) is formatted and
+ * measured on its own. */
+typedef struct {
+    double pos, neg;   /* largest |x| with the sign bit clear / set; -1 when none */
+    size_t other;      /* widest cell outside the range above */
+} frame_span;
+
+static void span_add(frame_span *sp, const cmeta__frame_col *c, double v)
+{
+    if (c->digits >= 0 && c->digits <= 9 && fabs(v) < 1e9) { /* finite */
+        double a = fabs(v);
+        if (signbit(v)) {
+            if (a > sp->neg) sp->neg = a;
+        } else if (a > sp->pos) {
+            sp->pos = a;
+        }
+    } else {
+        char b[CMETA_FMT_CELL];
+        size_t n = frame_cell(b, c, v, NULL); /* ASCII: its width is its length */
+        if (n > sp->other) sp->other = n;
+    }
+}
+
+static size_t span_width(const frame_span *sp, const cmeta__frame_col *c)
+{
+    char b[CMETA_FMT_CELL];
+    size_t w = sp->other;
+    size_t n;
+    if (sp->pos >= 0 && (n = frame_cell(b, c, sp->pos, NULL)) > w) w = n;
+    if (sp->neg >= 0 && (n = frame_cell(b, c, -sp->neg, NULL)) > w) w = n;
+    return w;
+}
+
+cmeta_status cmeta__text_frame_nums(FILE *fp, const char *const *rownames, size_t nrows,
+                                    const char *const *colnames, const cmeta__frame_col *cols,
+                                    size_t ncols, cmeta__frame_row_fn row, void *arg, int gap,
+                                    size_t wrap)
+{
+    double v[CMETA__FRAME_MAXCOL];
+    const char *s[CMETA__FRAME_MAXCOL];
+    size_t cw[CMETA__FRAME_MAXCOL];
+    frame_span sp[CMETA__FRAME_MAXCOL];
+    if (ncols > CMETA__FRAME_MAXCOL) return CMETA_EUSAGE;
     size_t rw = 0;
     for (size_t i = 0; rownames && i < nrows; i++)
         if (width(rownames[i]) > rw) rw = width(rownames[i]);
-    for (size_t j = 0; j < ncols; j++) cw[j] = width(colnames[j]);
-    for (size_t i = 0; i < nrows; i++) {
-        row(arg, i, cell);
-        for (size_t j = 0; j < ncols; j++)
-            if (width(cell[j]) > cw[j]) cw[j] = width(cell[j]);
+    for (size_t j = 0; j < ncols; j++) sp[j].pos = sp[j].neg = -1, sp[j].other = 0;
+    for (size_t i = 0; i < nrows; i++) { /* the widths, from the values */
+        row(arg, i, v, s);
+        for (size_t j = 0; j < ncols; j++) {
+            if (cols[j].digits >= 0) {
+                span_add(&sp[j], &cols[j], v[j]);
+            } else {
+                char b[CMETA_FMT_CELL];
+                frame_cell(b, &cols[j], 0, s[j]);
+                if (width(b) > sp[j].other) sp[j].other = width(b);
+            }
+        }
     }
-    /* as cmeta_text_frame, the cells made again row by row */
+    for (size_t j = 0; j < ncols; j++) {
+        cw[j] = span_width(&sp[j], &cols[j]);
+        if (width(colnames[j]) > cw[j]) cw[j] = width(colnames[j]);
+    }
+    /* as cmeta_text_frame: the header, then each row formatted once into the buffer */
+    cmeta__obuf *ob = cmeta_malloc(sizeof *ob);
+    if (!ob) return CMETA_ENOMEM;
+    ob->fp = fp;
+    ob->n = 0;
     for (size_t j0 = 0; j0 < ncols;) {
         size_t j1 = j0, used = rw;
         while (j1 < ncols && (j1 == j0 || used + (size_t)gap + cw[j1] < wrap)) used += (size_t)gap + cw[j1++];
-        pad(fp, rw);
+        obuf_pad(ob, rw);
         for (size_t j = j0; j < j1; j++) {
-            pad(fp, (size_t)gap + cw[j] - width(colnames[j]));
-            cmeta_text_put(fp, colnames[j]);
+            obuf_pad(ob, (size_t)gap + cw[j] - width(colnames[j]));
+            obuf_text(ob, colnames[j]);
         }
-        fputs(" \n", fp);
+        cmeta__obuf_put(ob, " \n", 2);
         for (size_t i = 0; i < nrows; i++) {
-            const char *r = rownames ? rownames[i] : "";
-            row(arg, i, cell);
-            cmeta_text_put(fp, r);
-            pad(fp, rw - width(r));
+            row(arg, i, v, s);
+            obuf_pad(ob, rw - obuf_text(ob, rownames ? rownames[i] : ""));
             for (size_t j = j0; j < j1; j++) {
-                pad(fp, (size_t)gap + cw[j] - width(cell[j]));
-                cmeta_text_put(fp, cell[j]);
+                char b[CMETA_FMT_CELL];
+                size_t n = frame_cell(b, &cols[j], v[j], s[j]);
+                if (cols[j].digits >= 0) { /* ASCII: its width is its length */
+                    obuf_pad(ob, (size_t)gap + cw[j] - n);
+                    cmeta__obuf_put(ob, b, n);
+                } else {
+                    obuf_pad(ob, (size_t)gap + cw[j] - width(b));
+                    obuf_text(ob, b);
+                }
             }
-            fputs(" \n", fp);
+            cmeta__obuf_put(ob, " \n", 2);
         }
         j0 = j1;
     }
+    cmeta__obuf_flush(ob);
+    cmeta_free(ob);
     return CMETA_OK;
 }
 

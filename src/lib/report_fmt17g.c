@@ -160,20 +160,41 @@ int cmeta__fmt_f(char *buf, double x, int d)
         N = (uint64_t)q;
         if (r > half || (r == half && (N & 1))) N++;
     }
-    /* N < 1e9 10^9 + 1 < 2^63: digits, at least d + 1 of them */
-    char dig[24];
-    int nd = 0;
-    do {
-        dig[nd++] = (char)('0' + N % 10);
-        N /= 10;
-    } while (N);
-    while (nd < d + 1) dig[nd++] = '0';
+    /* N < 1e9 10^9 + 1 < 2^63: the integer part I = N / 10^d (at least one digit), then the
+     * d decimals F = N mod 10^d with leading zeros, two digits a step from the right */
+    uint64_t p10 = (uint64_t)pow10_128(d), I = N / p10, F = N % p10;
     char *p = buf;
     if (neg) *p++ = '-';
-    for (int i = nd - 1; i >= d; i--) *p++ = dig[i];
+    if (I < 10) {
+        *p++ = (char)('0' + I);
+    } else {
+        char dig[24];
+        int nd = 0;
+        while (I >= 100) {
+            memcpy(dig + 22 - nd, digit_pairs + 2 * (I % 100), 2);
+            nd += 2;
+            I /= 100;
+        }
+        if (I >= 10) {
+            memcpy(dig + 22 - nd, digit_pairs + 2 * I, 2);
+            nd += 2;
+        } else {
+            dig[23 - nd] = (char)('0' + I);
+            nd++;
+        }
+        memcpy(p, dig + 24 - nd, (size_t)nd);
+        p += nd;
+    }
     if (d > 0) {
         *p++ = '.';
-        for (int i = d - 1; i >= 0; i--) *p++ = dig[i];
+        char *q = p + d;
+        while (q - p >= 2) {
+            q -= 2;
+            memcpy(q, digit_pairs + 2 * (F % 100), 2);
+            F /= 100;
+        }
+        if (q > p) *p = (char)('0' + F);
+        p += d;
     }
     *p = '\0';
     return (int)(p - buf);

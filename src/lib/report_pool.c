@@ -53,6 +53,14 @@ static void pool_ctx_init(pool_ctx *c, const cmeta_data *d, const cmeta_model_ch
     c->mc = mc && mc->automatic ? mc : NULL;
 }
 
+/* a 64 KB output buffer on fp (report_frame.h) */
+static cmeta__obuf *obuf_new(FILE *fp)
+{
+    cmeta__obuf *ob = cmeta_malloc(sizeof *ob);
+    if (ob) ob->fp = fp, ob->n = 0;
+    return ob;
+}
+
 /* ---- text ---------------------------------------------------------------------------------- */
 
 /* "estimate  se  zval ..." as metafor's .print.vector (gap of two spaces) */
@@ -180,43 +188,42 @@ typedef struct {
     const pool_ctx *c;
     const cmeta_data *d;
     const cmeta_fit *f;
+    double z; /* cmeta_study_zcrit(level), once */
 } studies_arg;
 
-static void study_row(void *arg, size_t i, char (*cell)[CMETA_FMT_CELL])
+/* estimate, ci.lb, ci.ub (cmeta_study_ci), weight [, yi_from] of study i */
+static void study_row(void *arg, size_t i, double *v, const char **s)
 {
     const studies_arg *a = arg;
-    double y = a->d->yi[i], lo, hi;
-    cmeta_study_ci(y, a->d->vi[i], a->f->level, &lo, &hi);
+    double y = a->d->yi[i], vi = a->d->vi[i], se = vi >= 0 ? sqrt(vi) : NAN;
+    double lo = y - a->z * se, hi = y + a->z * se;
     if (a->c->tk != CMETA_TRANS_NONE) {
         y = bt(a->c, y);
         lo = bt(a->c, lo);
         hi = bt(a->c, hi);
     }
-    cmeta_fmt_num(cell[0], CMETA_FMT_CELL, y, 4);
-    cmeta_fmt_num(cell[1], CMETA_FMT_CELL, lo, 4);
-    cmeta_fmt_num(cell[2], CMETA_FMT_CELL, hi, 4);
-    double w = a->f->weight ? a->f->weight[i] : NAN;
-    size_t n = cmeta_fmt_num(cell[3], CMETA_FMT_CELL, w, 2);
-    if (isfinite(w) && n + 1 < CMETA_FMT_CELL) cell[3][n] = '%', cell[3][n + 1] = '\0';
-    if (a->d->row_yi_from) { /* each row's route (cmeta/reported.h), as escalc's yi_from column */
-        const char *r = a->d->row_yi_from[a->d->row[i]];
-        snprintf(cell[4], CMETA_FMT_CELL, "%s", r ? r : "");
-    }
+    v[0] = y;
+    v[1] = lo;
+    v[2] = hi;
+    v[3] = a->f->weight ? a->f->weight[i] : NAN;
+    if (a->d->row_yi_from) /* each row's route (cmeta/reported.h), as escalc's yi_from column */
+        s[4] = a->d->row_yi_from[a->d->row[i]];
 }
 
-/* The study rows are formatted straight into the stream (two passes: widths, then rows), not
- * kept as text: O(1) memory per study (issue 15). */
+/* The study rows are formatted straight into the stream (widths from the values, then each
+ * cell formatted once), not kept as text: O(1) memory per study (issue 15). */
 static cmeta_status text_studies(FILE *fp, const pool_ctx *c, const cmeta_data *d, const cmeta_fit *f)
 {
     int tr = c->tk != CMETA_TRANS_NONE;
     size_t k = d->k;
     const char *names[5] = {tr ? bt_name(d) : "estimate", "ci.lb", "ci.ub", "weight", "yi_from"};
+    static const cmeta__frame_col cols[5] = {{4, 0}, {4, 0}, {4, 0}, {2, '%'}, {-1, 0}};
     char lv[32];
     cmeta_fmt_level(lv, sizeof lv, f->level);
     fprintf(fp, "Studies (%s):\n\n", lv);
-    studies_arg a = {c, d, f};
-    cmeta_status st = cmeta__text_frame_rows(fp, (const char *const *)d->label, k, names, d->row_yi_from ? 5 : 4,
-                                             study_row, &a, 1, (size_t)-1);
+    studies_arg a = {c, d, f, cmeta_study_zcrit(f->level)};
+    cmeta_status st = cmeta__text_frame_nums(fp, (const char *const *)d->label, k, names, cols,
+                                             d->row_yi_from ? 5 : 4, study_row, &a, 1, (size_t)-1);
     fputc('\n', fp);
     return st;
 }
@@ -295,35 +302,48 @@ static void json_head(FILE *fp, const pool_ctx *c, const cmeta_fit *f, int *firs
     jnum(fp, "level", f->level, first);
 }
 
-static void json_studies(FILE *fp, const cmeta_data *d, const cmeta_fit *f, int *first)
+/* "studies":[{...},...], the bytes cmeta_json_key/str/num would write, through a buffer
+ * (10^6 studies: no stdio call per character or number) */
+static cmeta_status json_studies(FILE *fp, const cmeta_data *d, const cmeta_fit *f, int *first)
 {
     cmeta_json_key(fp, "studies", first);
-    fputc('[', fp);
+    cmeta__obuf *ob = obuf_new(fp);
+    if (!ob) return CMETA_ENOMEM;
+    double z = cmeta_study_zcrit(f->level);
+    cmeta__obuf_put(ob, "[", 1);
+#define PUTS(lit) cmeta__obuf_put(ob, lit, sizeof lit - 1)
     for (size_t i = 0; i < d->k; i++) {
-        int f2 = 1;
-        double lo, hi;
-        cmeta_study_ci(d->yi[i], d->vi[i], f->level, &lo, &hi);
-        if (i) fputc(',', fp);
-        fputc('{', fp);
-        cmeta_json_key(fp, "study", &f2);
-        cmeta_json_str(fp, d->label[i]);
+        double yi = d->yi[i], vi = d->vi[i], se = vi >= 0 ? sqrt(vi) : NAN; /* cmeta_study_ci */
+        double lo = yi - z * se, hi = yi + z * se;
+        if (i) PUTS(",");
+        PUTS("{\"study\":");
+        cmeta__obuf_json_str(ob, d->label[i]);
         if (d->measures) {
-            cmeta_json_key(fp, "measure", &f2);
-            cmeta_json_str(fp, d->measures[i] == CMETA_GEN && d->ratio_name[0] ? d->ratio_name
-                                                                             : cmeta_measure_name(d->measures[i]));
+            PUTS(",\"measure\":");
+            cmeta__obuf_json_str(ob, d->measures[i] == CMETA_GEN && d->ratio_name[0] ? d->ratio_name
+                                                                                  : cmeta_measure_name(d->measures[i]));
         }
-        jnum(fp, "yi", d->yi[i], &f2);
-        jnum(fp, "vi", d->vi[i], &f2);
-        jnum(fp, "ci_lb", lo, &f2);
-        jnum(fp, "ci_ub", hi, &f2);
-        jnum(fp, "weight", f->weight ? f->weight[i] : NAN, &f2);
+        PUTS(",\"yi\":");
+        cmeta__obuf_json_num(ob, yi);
+        PUTS(",\"vi\":");
+        cmeta__obuf_json_num(ob, vi);
+        PUTS(",\"ci_lb\":");
+        cmeta__obuf_json_num(ob, lo);
+        PUTS(",\"ci_ub\":");
+        cmeta__obuf_json_num(ob, hi);
+        PUTS(",\"weight\":");
+        cmeta__obuf_json_num(ob, f->weight ? f->weight[i] : NAN);
         if (d->row_yi_from && d->row_yi_from[d->row[i]]) { /* route (cmeta/reported.h) */
-            cmeta_json_key(fp, "yi_from", &f2);
-            cmeta_json_str(fp, d->row_yi_from[d->row[i]]);
+            PUTS(",\"yi_from\":");
+            cmeta__obuf_json_str(ob, d->row_yi_from[d->row[i]]);
         }
-        fputc('}', fp);
+        PUTS("}");
     }
-    fputc(']', fp);
+#undef PUTS
+    cmeta__obuf_put(ob, "]", 1);
+    cmeta__obuf_flush(ob);
+    cmeta_free(ob);
+    return CMETA_OK;
 }
 
 static void json_extra(FILE *fp, const pool_ctx *c, const cmeta_fit *f, int *first)
@@ -385,12 +405,29 @@ static void csv_row(FILE *fp, const pool_ctx *c, const char *type, const char *s
     fputc('\n', fp);
 }
 
-static void csv_study(FILE *fp, const pool_ctx *c, const cmeta_data *d, size_t i, const char *sub,
-                      double level, double weight)
+/* a study's row, as csv_row writes it, into ob (10^6 studies: no stdio call per field); z is
+ * cmeta_study_zcrit(level) */
+static void csv_study(cmeta__obuf *ob, const pool_ctx *c, const cmeta_data *d, size_t i, const char *sub,
+                      double z, double weight)
 {
-    double lo, hi;
-    cmeta_study_ci(d->yi[i], d->vi[i], level, &lo, &hi);
-    csv_row(fp, c, "study", sub, d->label[i], 1, d->yi[i], sqrt(d->vi[i]), lo, hi, weight, NULL);
+    double yi = d->yi[i], vi = d->vi[i], se = vi >= 0 ? sqrt(vi) : NAN; /* cmeta_study_ci */
+    double lo = yi - z * se, hi = yi + z * se;
+    cmeta__obuf_put(ob, "study,", 6);
+    cmeta__obuf_csv_field(ob, sub ? sub : "");
+    cmeta__obuf_put(ob, ",", 1);
+    cmeta__obuf_csv_field(ob, d->label[i] ? d->label[i] : "");
+    cmeta__obuf_put(ob, ",1", 2);
+    double v[] = {yi, sqrt(vi), lo, hi, weight};
+    for (int j = 0; j < 5; j++) {
+        cmeta__obuf_put(ob, ",", 1);
+        cmeta__obuf_csv_num(ob, v[j]);
+    }
+    double b[] = {yi, lo, hi};
+    for (int j = 0; j < 3; j++) {
+        cmeta__obuf_put(ob, ",", 1);
+        if (c->tk != CMETA_TRANS_NONE && isfinite(yi)) cmeta__obuf_csv_num(ob, bt(c, b[j]));
+    }
+    cmeta__obuf_put(ob, ",,,,,,\n", 7);
 }
 
 /* the summary rows of one fit: model, prediction, heterogeneity, overall effect */
@@ -441,14 +478,20 @@ cmeta_status cmeta_report_pool_robust(FILE *fp, cmeta_report_format fmt, const c
         fputc('{', fp);
         json_head(fp, &c, f, &first);
         json_summary(fp, &c, f, &first);
-        json_studies(fp, d, f, &first);
+        st = json_studies(fp, d, f, &first);
+        if (st != CMETA_OK) return st;
         json_extra(fp, &c, f, &first);
         if (r) cmeta_report_robust_json(fp, r, intrcpt, cluster, &first);
         cmeta_json_warnings(fp, w, &first);
         fputs("}\n", fp);
     } else if (fmt == CMETA_REPORT_CSV) {
         fputs(csv_header, fp);
-        for (size_t i = 0; i < d->k; i++) csv_study(fp, &c, d, i, NULL, f->level, f->weight ? f->weight[i] : NAN);
+        cmeta__obuf *ob = obuf_new(fp);
+        if (!ob) return CMETA_ENOMEM;
+        double z = cmeta_study_zcrit(f->level);
+        for (size_t i = 0; i < d->k; i++) csv_study(ob, &c, d, i, NULL, z, f->weight ? f->weight[i] : NAN);
+        cmeta__obuf_flush(ob);
+        cmeta_free(ob);
         csv_fit(fp, &c, f, NULL, random, 100);
         if (r) csv_robust(fp, &c, r);
     } else {
@@ -482,7 +525,8 @@ cmeta_status cmeta_report_subgroups(FILE *fp, cmeta_report_format fmt, const cme
         fputc('{', fp);
         json_head(fp, &c, all, &first);
         json_summary(fp, &c, all, &first);
-        json_studies(fp, d, all, &first);
+        st = json_studies(fp, d, all, &first);
+        if (st != CMETA_OK) return st;
         cmeta_json_key(fp, "subgroups", &first);
         fputc('[', fp);
         for (size_t j = 0; j < ng; j++) {
@@ -510,16 +554,20 @@ cmeta_status cmeta_report_subgroups(FILE *fp, cmeta_report_format fmt, const cme
         fputs("}\n", fp);
     } else if (fmt == CMETA_REPORT_CSV) {
         fputs(csv_header, fp);
+        cmeta__obuf *ob = obuf_new(fp);
+        if (!ob) return CMETA_ENOMEM;
         for (size_t j = 0; j < ng; j++) {
-            double wsum = 0;
+            double wsum = 0, z = cmeta_study_zcrit(g->fits[j]->level);
             for (size_t i = 0; i < n; i++) {
                 if (grp[i] != j) continue;
                 double wi = all->weight ? all->weight[i] : NAN;
                 wsum += wi;
-                csv_study(fp, &c, d, i, lev[j], g->fits[j]->level, wi);
+                csv_study(ob, &c, d, i, lev[j], z, wi);
             }
+            cmeta__obuf_flush(ob);
             csv_fit(fp, &c, g->fits[j], lev[j], random, wsum);
         }
+        cmeta_free(ob);
         csv_fit(fp, &c, all, NULL, random, 100);
         double i2 = g->Q_between > 0 ? 100 * (g->Q_between - g->Q_between_df) / g->Q_between : 0;
         const double diff[6] = {g->Q_between, g->Q_between_df, g->Q_between_pval, NAN, NAN, fmax(i2, 0)};
