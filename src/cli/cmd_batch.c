@@ -1153,6 +1153,200 @@ static int interrupted(outdir *od)
     return cli_failf(130, "batch: interrupted: nothing committed; %s holds the results of the previous run", od->dir);
 }
 
+/* ---- the command, step by step ---------------------------------------------------------- */
+
+/* The options batch cannot take: it always writes summary.csv plus one JSON file per input
+ * into --out. */
+static int check_options(const cli_opts *o)
+{
+    if (!o->outdir) return cli_failf(1, "batch: --out DIR is required");
+    if (o->output) return cli_failf(1, "batch: -o is not used (results go to the --out directory)");
+    if (o->format != CLI_FMT_TEXT)
+        return cli_failf(1, "batch: --format is not used (summary.csv plus one JSON file per input)");
+    if ((o->plots || o->report) && !BATCH_HAVE_PLOTS)
+        return cli_failf(1, "batch: %s needs forest plots, which this build of cmeta lacks",
+                         o->plots ? "--plots" : "--report");
+    if (o->ninputs == 0) return cli_failf(1, "batch: no input files (FILE... or DIR)");
+    return 0;
+}
+
+/* The input files: each FILE as given (a missing or unreadable one is reported in its own
+ * row), each DIR's *.csv entries (add_dir; never OUT itself); sorted by path, output names
+ * assigned. */
+static int collect_inputs(const cli_opts *o, file_list *files)
+{
+    dir_id out_id = {0};
+    struct stat ost;
+    if (stat(o->outdir, &ost) == 0 && S_ISDIR(ost.st_mode)) {
+        out_id.exists = 1;
+        out_id.dev = ost.st_dev;
+        out_id.ino = ost.st_ino;
+    }
+    int rc = 0;
+    for (size_t i = 0; i < o->ninputs && !rc; i++) {
+        const char *in = o->inputs[i];
+        struct stat st;
+        if (!strcmp(in, "-")) rc = cli_failf(1, "batch: reads files, not standard input");
+        else if (stat(in, &st) == 0 && S_ISDIR(st.st_mode)) {
+            rc = add_dir(files, in, &out_id);
+        } else if (list_push(files, in) != 0) rc = cli_failf(4, "out of memory");
+    }
+    if (rc) return rc;
+    if (files->n == 0) return cli_failf(1, "batch: no *.csv files found in the inputs given");
+    qsort(files->v, files->n, sizeof *files->v, cmp_path);
+    if (assign_names(files, o->report) != 0) return cli_failf(4, "out of memory");
+    return 0;
+}
+
+/* The files this run analyses (indices into the sorted list): all, or with --shard I/N the
+ * positions I, I+N, ... */
+static int select_shard(const cli_opts *o, const file_list *files, size_t **sel, size_t *nsel)
+{
+    *sel = malloc(files->n * sizeof **sel);
+    if (!*sel) return cli_failf(4, "out of memory");
+    long si = o->shard_n ? o->shard_i : 1, sn = o->shard_n ? o->shard_n : 1;
+    for (size_t i = (size_t)(si - 1); i < files->n; i += (size_t)sn) (*sel)[(*nsel)++] = i;
+    return 0;
+}
+
+/* The options forwarded to every file's pool run and to forest (pool_options). */
+static int forwarded_options(int argc, char **argv, const cli_opts *o, batch_cfg *cfg)
+{
+    cfg->pool_args = pool_options(argc, argv, &cfg->npool, 0);
+    cfg->plot_args = pool_options(argc, argv, &cfg->nplot, 1);
+    if (!cfg->pool_args || !cfg->plot_args) return cli_failf(4, "out of memory");
+    if (cfg->nplot && !o->plots) return cli_failf(1, "batch: %s needs --plots", cfg->plot_args[0]);
+    return 0;
+}
+
+/* OUT: created, locked, cleared of what earlier runs left unfinished (out_recover), and this
+ * run's staging directory OUT/.cmeta-staging.PID made. */
+static int open_out(const cli_opts *o, outdir *od)
+{
+    int rc;
+    if ((rc = mkdir_p(o->outdir)) != 0) return rc;
+    od->dir = o->outdir;
+    od->exclusive = !o->shard_n;
+    od->durable_group = !o->durable || strcmp(o->durable, "per-file") != 0;
+    od->dfd = open(o->outdir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (od->dfd < 0) return cli_failf(4, "%s: cannot open: %s", o->outdir, strerror(errno));
+    if ((rc = out_lock(od, o->shard_i, o->shard_n)) != 0) return rc;
+    out_recover(od);
+    snprintf(od->sname, sizeof od->sname, ".cmeta-staging.%ld", (long)getpid());
+    od->staging = path_join(o->outdir, od->sname, "");
+    if (!od->staging) return cli_failf(4, "out of memory");
+    if (mkdirat(od->dfd, od->sname, 0700) != 0 ||
+        (od->sfd = openat(od->dfd, od->sname, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+        return cli_failf(4, "%s: cannot write: %s", o->outdir, strerror(errno));
+    return 0;
+}
+
+/* What the workers need besides the forwarded options. */
+static void worker_config(batch_cfg *cfg, const cli_opts *o, const outdir *od, const char *cmdline)
+{
+    cfg->staging = od->staging;
+    cfg->plots = o->plots;
+    cfg->report = o->report;
+    cfg->outdir = o->outdir;
+    cfg->cmdline = cmdline;
+    cfg->durable_group = od->durable_group;
+    cfg->parent = getpid();
+    cfg->closefd[0] = od->lockfd;
+    cfg->closefd[1] = od->dfd;
+}
+
+/* BASE, or BASE.shard-I-of-N with --shard: the summary's and the index's name. */
+static void shard_name(const cli_opts *o, const char *base, char *buf, size_t n)
+{
+    if (o->shard_n) snprintf(buf, n, "%s.shard-%ld-of-%ld", base, o->shard_i, o->shard_n);
+    else snprintf(buf, n, "%s", base);
+}
+
+/* The summary (and with --report index.html, the summary as a page linking to the reports)
+ * into staging; everything made durable (group: one syncfs). *spath: the summary's final path. */
+static int stage_summary(const cli_opts *o, const file_list *files, const size_t *sel, size_t nsel,
+                         const outdir *od, const char *cmdline, char **spath)
+{
+    char sname[96];
+    shard_name(o, "summary", sname, sizeof sname);
+    char *stage_sum = path_join(od->staging, sname, ".csv");
+    *spath = path_join(o->outdir, sname, ".csv");
+    if (!stage_sum || !*spath) {
+        free(stage_sum);
+        return cli_failf(4, "out of memory");
+    }
+    cli_out_flags = CLI_OUT_NOSCAN | (od->durable_group ? CLI_OUT_NOSYNC : 0);
+    int rc = write_summary(files, sel, nsel, stage_sum);
+    free(stage_sum);
+    if (!rc && o->report) {
+        char iname[96];
+        shard_name(o, "index", iname, sizeof iname);
+        char *stage_idx = path_join(od->staging, iname, ".html");
+        rc = stage_idx ? write_index(files, sel, nsel, stage_idx, sname, cmdline) : cli_failf(4, "out of memory");
+        free(stage_idx);
+    }
+    cli_out_flags = 0;
+    if (rc) return rc;
+    if (od->durable_group && syncfs(od->sfd) != 0)
+        return cli_failf(4, "%s: write error: %s", o->outdir, strerror(errno));
+    return 0;
+}
+
+/* The commit: from the record on, the new set is the result (signals wait until it is in
+ * place; the steps are renames and two directory fsyncs). */
+static int commit(outdir *od, const file_list *files, const size_t *sel, size_t nsel, const cli_opts *o)
+{
+    block_signals(1);
+    int rc = write_commit_mark(od, files, sel, nsel, o->plots, o->report);
+    if (!rc) {
+        close(od->sfd);
+        od->sfd = -1;
+        commit_staging(od->dfd, od->sname);
+    }
+    block_signals(0);
+    return rc;
+}
+
+/* The committed run's account: a line on stderr per skipped or failed file, the counts on
+ * stdout; the exit status (0 all ok, 2 a file failed, 4 stdout not writable, 130 interrupted). */
+static int report_files(const file_list *files, const size_t *sel, size_t nsel, const char *spath)
+{
+    size_t nfail = 0, nskip = 0;
+    for (size_t i = 0; i < nsel; i++) {
+        const batch_file *f = &files->v[sel[i]];
+        if (f->skip) {
+            nskip++;
+            fprintf(stderr, "cmeta: %s: skipped: %s\n", f->path, f->skip);
+        } else if (!f->ok) {
+            nfail++;
+            fprintf(stderr, "cmeta: %s: failed: %s\n", f->path, f->error);
+        }
+    }
+    size_t nrun = nsel - nskip;
+    printf("batch: %zu file%s, %zu ok, %zu failed", nrun, nrun == 1 ? "" : "s", nrun - nfail, nfail);
+    if (nskip) printf(", %zu skipped", nskip);
+    printf("; summary in %s\n", spath);
+    if (fflush(stdout) != 0) return 4;
+    if (cli_interrupt) return cli_failf(130, "batch: interrupted after the commit: the new results are complete");
+    return nfail ? 2 : 0;
+}
+
+/* OUT let go; a staging directory left by a failed run goes (a commit record in it means it
+ * was committed: the commit is finished instead). */
+static void close_out(outdir *od, int rc)
+{
+    if (od->sfd >= 0) close(od->sfd);
+    if (od->staging && od->dfd >= 0 && rc != 0 && faccessat(od->dfd, od->sname, F_OK, 0) == 0) {
+        char mark[80];
+        snprintf(mark, sizeof mark, "%s/" COMMIT_MARK, od->sname);
+        if (faccessat(od->dfd, mark, F_OK, 0) == 0) commit_staging(od->dfd, od->sname);
+        else remove_tree(od->dfd, od->sname);
+    }
+    if (od->lockfd >= 0) close(od->lockfd);
+    if (od->dfd >= 0) close(od->dfd);
+    free(od->staging);
+}
+
 int cmeta_cmd_batch(int argc, char **argv)
 {
     cli_opts o;
@@ -1162,157 +1356,34 @@ int cmeta_cmd_batch(int argc, char **argv)
         return rc < 0 ? 0 : rc;
     }
     file_list files = {0};
-    size_t *sel = NULL;
+    size_t *sel = NULL, nsel = 0;
     batch_cfg cfg = {0};
     outdir od;
     memset(&od, 0, sizeof od);
     od.dfd = od.lockfd = od.sfd = -1;
     char *spath = NULL, *cmdline = NULL;
-    size_t nsel = 0;
-    if (!o.outdir) { rc = cli_failf(1, "batch: --out DIR is required"); goto done; }
-    if (o.output) { rc = cli_failf(1, "batch: -o is not used (results go to the --out directory)"); goto done; }
-    if (o.format != CLI_FMT_TEXT) {
-        rc = cli_failf(1, "batch: --format is not used (summary.csv plus one JSON file per input)");
+    if ((rc = check_options(&o)) != 0 || (rc = collect_inputs(&o, &files)) != 0 ||
+        (rc = select_shard(&o, &files, &sel, &nsel)) != 0 || (rc = forwarded_options(argc, argv, &o, &cfg)) != 0 ||
+        (rc = open_out(&o, &od)) != 0)
+        goto done;
+    if (!(cmdline = join_cmdline(argc, argv))) {
+        rc = cli_failf(4, "out of memory");
         goto done;
     }
-    if ((o.plots || o.report) && !BATCH_HAVE_PLOTS) {
-        rc = cli_failf(1, "batch: %s needs forest plots, which this build of cmeta lacks",
-                       o.plots ? "--plots" : "--report");
-        goto done;
-    }
-    if (o.ninputs == 0) { rc = cli_failf(1, "batch: no input files (FILE... or DIR)"); goto done; }
-    dir_id out_id = {0};
-    struct stat ost;
-    if (stat(o.outdir, &ost) == 0 && S_ISDIR(ost.st_mode)) {
-        out_id.exists = 1;
-        out_id.dev = ost.st_dev;
-        out_id.ino = ost.st_ino;
-    }
-    for (size_t i = 0; i < o.ninputs && !rc; i++) {
-        const char *in = o.inputs[i];
-        struct stat st;
-        if (!strcmp(in, "-")) rc = cli_failf(1, "batch: reads files, not standard input");
-        else if (stat(in, &st) == 0 && S_ISDIR(st.st_mode)) {
-            rc = add_dir(&files, in, &out_id);
-        } else if (list_push(&files, in) != 0) rc = cli_failf(4, "out of memory");
-        /* a missing or unreadable FILE is reported in its own row */
-    }
-    if (rc) goto done;
-    if (files.n == 0) { rc = cli_failf(1, "batch: no *.csv files found in the inputs given"); goto done; }
-    qsort(files.v, files.n, sizeof *files.v, cmp_path);
-    if (assign_names(&files, o.report) != 0) { rc = cli_failf(4, "out of memory"); goto done; }
-
-    sel = malloc(files.n * sizeof *sel);
-    if (!sel) { rc = cli_failf(4, "out of memory"); goto done; }
-    long si = o.shard_n ? o.shard_i : 1, sn = o.shard_n ? o.shard_n : 1;
-    for (size_t i = (size_t)(si - 1); i < files.n; i += (size_t)sn) sel[nsel++] = i;
-
-    cfg.pool_args = pool_options(argc, argv, &cfg.npool, 0);
-    cfg.plot_args = pool_options(argc, argv, &cfg.nplot, 1);
-    if (!cfg.pool_args || !cfg.plot_args) { rc = cli_failf(4, "out of memory"); goto done; }
-    if (cfg.nplot && !o.plots) { rc = cli_failf(1, "batch: %s needs --plots", cfg.plot_args[0]); goto done; }
-    /* OUT: created, locked, cleared of what earlier runs left unfinished */
-    if ((rc = mkdir_p(o.outdir)) != 0) goto done;
-    od.dir = o.outdir;
-    od.exclusive = !o.shard_n;
-    od.durable_group = !o.durable || strcmp(o.durable, "per-file") != 0;
-    od.dfd = open(o.outdir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (od.dfd < 0) { rc = cli_failf(4, "%s: cannot open: %s", o.outdir, strerror(errno)); goto done; }
-    if ((rc = out_lock(&od, o.shard_i, o.shard_n)) != 0) goto done;
-    out_recover(&od);
-    snprintf(od.sname, sizeof od.sname, ".cmeta-staging.%ld", (long)getpid());
-    od.staging = path_join(o.outdir, od.sname, "");
-    if (!od.staging) { rc = cli_failf(4, "out of memory"); goto done; }
-    if (mkdirat(od.dfd, od.sname, 0700) != 0 ||
-        (od.sfd = openat(od.dfd, od.sname, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0) {
-        rc = cli_failf(4, "%s: cannot write: %s", o.outdir, strerror(errno));
-        goto done;
-    }
-
-    cfg.staging = od.staging;
-    cfg.plots = o.plots;
-    cfg.report = o.report;
-    cfg.outdir = o.outdir;
-    cfg.cmdline = cmdline = join_cmdline(argc, argv);
-    if (!cmdline) { rc = cli_failf(4, "out of memory"); goto done; }
-    cfg.durable_group = od.durable_group;
-    cfg.parent = getpid();
-    cfg.closefd[0] = od.lockfd;
-    cfg.closefd[1] = od.dfd;
-
+    worker_config(&cfg, &o, &od, cmdline);
     rc = run_all(&files, sel, nsel, o.jobs, &cfg, &od);
-    if (rc == 130) { rc = interrupted(&od); goto done; }
-    if (rc) goto done;
-
-    /* the summary into staging; everything made durable (group: one syncfs) */
-    char sname[96];
-    if (o.shard_n) snprintf(sname, sizeof sname, "summary.shard-%ld-of-%ld", si, sn);
-    else snprintf(sname, sizeof sname, "summary");
-    char *stage_sum = path_join(od.staging, sname, ".csv");
-    spath = path_join(o.outdir, sname, ".csv");
-    if (!stage_sum || !spath) { free(stage_sum); rc = cli_failf(4, "out of memory"); goto done; }
-    cli_out_flags = CLI_OUT_NOSCAN | (od.durable_group ? CLI_OUT_NOSYNC : 0);
-    rc = write_summary(&files, sel, nsel, stage_sum);
-    free(stage_sum);
-    if (!rc && o.report) { /* index.html: the summary as a page linking to the reports */
-        char iname[96];
-        if (o.shard_n) snprintf(iname, sizeof iname, "index.shard-%ld-of-%ld", si, sn);
-        else snprintf(iname, sizeof iname, "index");
-        char *stage_idx = path_join(od.staging, iname, ".html");
-        rc = stage_idx ? write_index(&files, sel, nsel, stage_idx, sname, cmdline) : cli_failf(4, "out of memory");
-        free(stage_idx);
-    }
-    cli_out_flags = 0;
-    if (rc) goto done;
-    if (od.durable_group && syncfs(od.sfd) != 0) {
-        rc = cli_failf(4, "%s: write error: %s", o.outdir, strerror(errno));
+    if (rc == 130) {
+        rc = interrupted(&od);
         goto done;
     }
-    if (cli_interrupt) { rc = interrupted(&od); goto done; }
-
-    /* the commit: from the record on, the new set is the result (signals wait until it is
-     * in place; the steps are renames and two directory fsyncs) */
-    block_signals(1);
-    rc = write_commit_mark(&od, &files, sel, nsel, o.plots, o.report);
-    if (!rc) {
-        close(od.sfd);
-        od.sfd = -1;
-        commit_staging(od.dfd, od.sname);
+    if (rc || (rc = stage_summary(&o, &files, sel, nsel, &od, cmdline, &spath)) != 0) goto done;
+    if (cli_interrupt) {
+        rc = interrupted(&od);
+        goto done;
     }
-    block_signals(0);
-    if (rc) goto done;
-    {
-        size_t nfail = 0, nskip = 0;
-        for (size_t i = 0; i < nsel; i++) {
-            const batch_file *f = &files.v[sel[i]];
-            if (f->skip) {
-                nskip++;
-                fprintf(stderr, "cmeta: %s: skipped: %s\n", f->path, f->skip);
-            } else if (!f->ok) {
-                nfail++;
-                fprintf(stderr, "cmeta: %s: failed: %s\n", f->path, f->error);
-            }
-        }
-        size_t nrun = nsel - nskip;
-        printf("batch: %zu file%s, %zu ok, %zu failed", nrun, nrun == 1 ? "" : "s", nrun - nfail, nfail);
-        if (nskip) printf(", %zu skipped", nskip);
-        printf("; summary in %s\n", spath);
-        if (fflush(stdout) != 0) rc = 4;
-        else if (cli_interrupt) rc = cli_failf(130, "batch: interrupted after the commit: the new results are complete");
-        else rc = nfail ? 2 : 0;
-    }
+    if ((rc = commit(&od, &files, sel, nsel, &o)) == 0) rc = report_files(&files, sel, nsel, spath);
 done:
-    if (od.sfd >= 0) close(od.sfd);
-    if (od.staging && od.dfd >= 0 && rc != 0 && faccessat(od.dfd, od.sname, F_OK, 0) == 0) {
-        /* not committed: staging goes (a commit record means it was committed: finish it) */
-        char mark[80];
-        snprintf(mark, sizeof mark, "%s/" COMMIT_MARK, od.sname);
-        if (faccessat(od.dfd, mark, F_OK, 0) == 0) commit_staging(od.dfd, od.sname);
-        else remove_tree(od.dfd, od.sname);
-    }
-    if (od.lockfd >= 0) close(od.lockfd);
-    if (od.dfd >= 0) close(od.dfd);
-    free(od.staging);
+    close_out(&od, rc);
     free(spath);
     free(cmdline);
     free(cfg.pool_args);

@@ -90,40 +90,39 @@ static void lines_of(const cmeta_table *t, const int *rm, size_t nrows, int m, c
     }
 }
 
-cmeta_status cmeta_data_load(const cmeta_table *t, const cmeta_data_opts *o, cmeta_data **out,
-                             cmeta_warnings *w, cmeta_error *err)
+/* The label a row is named by in messages: its study cell, else "Study N" (in dflt). */
+static const char *row_study(const cmeta_table *t, long label_col, size_t i, char *dflt, size_t n)
 {
-    if (!out) return cmeta_error_set(err, CMETA_EUSAGE, "no output");
-    *out = NULL;
-    if (!t) return cmeta_error_set(err, CMETA_EUSAGE, "no table");
-    long mcol = cmeta_table_find_raw(t, "measure");
-    if (mcol < 0) return cmeta_data_from_table(t, o, out, w, err);
-    cmeta_data_opts defaults;
-    if (!o) {
-        cmeta_data_opts_default(&defaults);
-        o = &defaults;
-    }
-    size_t nrows = cmeta_table_nrows(t);
-    long label_col = cmeta_table_find(t, "study");
-    int *rm = CMETA_ARRAY_NEW(int, nrows ? nrows : 1);
-    unsigned char *mask = CMETA_ARRAY_NEW(unsigned char, nrows ? nrows : 1);
-    cmeta_data *part[CMETA_NMEASURES] = {0};
-    cmeta_data *d = NULL;
+    const char *lab = label_col >= 0 && !cmeta_cell_is_missing(cmeta_table_cell(t, i, (size_t)label_col))
+                          ? cmeta_table_cell(t, i, (size_t)label_col) : NULL;
+    if (!lab) snprintf(dflt, n, "Study %zu", i + 1), lab = dflt;
+    return lab;
+}
+
+/* The "no studies" error, which names no line (err->line 0: cmeta_data_from_table's alike). */
+static cmeta_status no_studies(cmeta_error *err, const cmeta_table *t, const char *msg)
+{
+    cmeta_status st = at_cell(err, t, 0, -1, NULL, CMETA_EDATA, msg);
+    if (err) err->line = 0, err->index = -1;
+    return st;
+}
+
+/* Step 1: each row's measure into rm[i] (-1: measure cell missing, the row left out with a
+ * warning); *first the first row's measure (-1: none), *hr_rows the number of HR rows (read as
+ * log ratios of measure GEN, as --measure HR). An unknown measure, HR and GEN rows in one file,
+ * or a --measure that disagrees with the column is an error at that cell. */
+static cmeta_status row_measures(const cmeta_table *t, const cmeta_data_opts *o, long mcol, long label_col,
+                                 int *rm, int *first, size_t *hr_rows, cmeta_warnings *w, cmeta_error *err)
+{
+    size_t nrows = cmeta_table_nrows(t), gen_rows = 0;
     cmeta_status st = CMETA_OK;
     char msg[512];
-    if (!rm || !mask) {
-        st = cmeta_error_set(err, CMETA_ENOMEM, "out of memory");
-        goto done;
-    }
-    /* each row's measure */
-    int first = -1;
-    size_t hr_rows = 0, gen_rows = 0;
+    *first = -1;
+    *hr_rows = 0;
     for (size_t i = 0; i < nrows && st == CMETA_OK; i++) {
         const char *cell = cmeta_table_cell(t, i, (size_t)mcol);
-        const char *lab = label_col >= 0 && !cmeta_cell_is_missing(cmeta_table_cell(t, i, (size_t)label_col))
-                              ? cmeta_table_cell(t, i, (size_t)label_col) : NULL;
         char dflt[40];
-        if (!lab) snprintf(dflt, sizeof dflt, "Study %zu", i + 1), lab = dflt;
+        const char *lab = row_study(t, label_col, i, dflt, sizeof dflt);
         rm[i] = -1;
         if (cmeta_cell_is_missing(cell)) {
             if (cmeta_warn(w, "study '%s' (line %ld) left out: missing %s", lab, cmeta_table_row_line(t, i),
@@ -140,34 +139,39 @@ cmeta_status cmeta_data_load(const cmeta_table *t, const cmeta_data_opts *o, cme
         cmeta_measure m;
         if (cmeta__strcasecmp(word, "HR") == 0) { /* hazard ratios: log ratios as GEN (as --measure HR) */
             m = CMETA_GEN;
-            hr_rows++;
+            (*hr_rows)++;
         } else if (cmeta_measure_from_name(word, &m) != CMETA_OK) {
             snprintf(msg, sizeof msg, "%s: '%.40s' is not a measure (a measure column names each row's "
                      "measure: SMD, SMCR, MD, MC, OR, ...)", cmeta_table_colname(t, (size_t)mcol), cell);
-            st = at_cell(err, t, i, mcol, lab, CMETA_EDATA, msg);
-            break;
+            return at_cell(err, t, i, mcol, lab, CMETA_EDATA, msg);
         }
         gen_rows += m == CMETA_GEN && cmeta__strcasecmp(word, "HR") != 0;
-        if (hr_rows && gen_rows) {
+        if (*hr_rows && gen_rows) {
             snprintf(msg, sizeof msg, "%s: HR and GEN rows in one file: HR rows give ratios (their logs "
                      "pooled), GEN rows effects on their own scale; they do not pool",
                      cmeta_table_colname(t, (size_t)mcol));
-            st = at_cell(err, t, i, mcol, lab, CMETA_EDATA, msg);
-            break;
+            return at_cell(err, t, i, mcol, lab, CMETA_EDATA, msg);
         }
         if (o->measure_set && m != o->measure) {
             snprintf(msg, sizeof msg, "--measure %s and the %s column (%s here) disagree: the column "
                      "gives each row's measure; drop --measure to use it, or --col %s=OTHER to read "
                      "another column as the measures", cmeta_measure_name(o->measure),
                      cmeta_table_colname(t, (size_t)mcol), cmeta_measure_name(m), "measure");
-            st = at_cell(err, t, i, mcol, lab, CMETA_EUSAGE, msg);
-            break;
+            return at_cell(err, t, i, mcol, lab, CMETA_EUSAGE, msg);
         }
         rm[i] = (int)m;
-        if (first < 0) first = (int)m;
+        if (*first < 0) *first = (int)m;
     }
-    if (st != CMETA_OK) goto done;
-    /* one scale: else name the rows of every measure, at the first row off the first's scale */
+    return st;
+}
+
+/* Step 2: the measures must share one scale (cmeta_measure_scale); else the error, at the
+ * first row off the first row's scale, names the rows of every measure. */
+static cmeta_status one_scale(const cmeta_table *t, long mcol, long label_col, const int *rm, int first,
+                              cmeta_error *err)
+{
+    size_t nrows = cmeta_table_nrows(t);
+    char msg[512];
     for (size_t i = 0; first >= 0 && i < nrows; i++) {
         if (rm[i] < 0 || cmeta_measure_scale((cmeta_measure)rm[i]) == cmeta_measure_scale((cmeta_measure)first))
             continue;
@@ -186,16 +190,20 @@ cmeta_status cmeta_data_load(const cmeta_table *t, const cmeta_data_opts *o, cme
         const char *cell = label_col >= 0 ? cmeta_table_cell(t, i, (size_t)label_col) : "";
         char dflt[40];
         snprintf(dflt, sizeof dflt, "Study %zu", i + 1);
-        st = at_cell(err, t, i, mcol, cmeta_cell_is_missing(cell) ? dflt : cell, CMETA_EDATA, msg);
-        goto done;
+        return at_cell(err, t, i, mcol, cmeta_cell_is_missing(cell) ? dflt : cell, CMETA_EDATA, msg);
     }
-    if (first < 0) {
-        st = at_cell(err, t, 0, -1, NULL, CMETA_EDATA, "no studies with complete data (no row names a measure)");
-        if (err) err->line = 0, err->index = -1;
-        goto done;
-    }
-    /* each measure's rows */
-    size_t k = 0;
+    return CMETA_OK;
+}
+
+/* Step 3: each measure's rows read by cmeta_data_from_table with that measure (part[m]; NULL
+ * when no row has measure m or all its rows are left out); *k the studies over all parts. */
+static cmeta_status read_parts(const cmeta_table *t, const cmeta_data_opts *o, const int *rm, size_t hr_rows,
+                               unsigned char *mask, cmeta_data **part, size_t *k, cmeta_warnings *w,
+                               cmeta_error *err)
+{
+    size_t nrows = cmeta_table_nrows(t);
+    cmeta_status st = CMETA_OK;
+    *k = 0;
     for (int m = 0; m < CMETA_NMEASURES && st == CMETA_OK; m++) {
         size_t c = 0;
         for (size_t i = 0; i < nrows; i++) c += (mask[i] = rm[i] == m);
@@ -212,16 +220,19 @@ cmeta_status cmeta_data_load(const cmeta_table *t, const cmeta_data_opts *o, cme
             cmeta_error_clear(err);
             continue;
         }
-        if (st == CMETA_OK) k += part[m]->k;
+        if (st == CMETA_OK) *k += part[m]->k;
     }
-    if (st != CMETA_OK) goto done;
-    if (!k) {
-        st = at_cell(err, t, 0, -1, NULL, CMETA_EDATA, "no studies with complete data");
-        if (err) err->line = 0, err->index = -1;
-        goto done;
-    }
-    /* back in file order */
-    d = cmeta_calloc(1, sizeof *d);
+    return st;
+}
+
+/* Step 4: the k studies of the parts back in file order, as one data set of the first row's
+ * measure with each study's measure in d->measures. The row labels are taken over from one
+ * part (every part labels every row alike). */
+static cmeta_status merge_parts(const cmeta_table *t, const cmeta_data_opts *o, const int *rm, int first,
+                                size_t k, cmeta_data **part, cmeta_data **out, cmeta_error *err)
+{
+    size_t nrows = cmeta_table_nrows(t);
+    cmeta_data *d = cmeta_calloc(1, sizeof *d);
     if (!d) goto nomem;
     d->table = t;
     d->measure = (cmeta_measure)first;
@@ -257,12 +268,39 @@ cmeta_status cmeta_data_load(const cmeta_table *t, const cmeta_data_opts *o, cme
     }
     d->k = s;
     *out = d;
-    d = NULL;
-    goto done;
+    return CMETA_OK;
 nomem:
-    st = cmeta_error_set(err, CMETA_ENOMEM, "out of memory");
-done:
     cmeta_data_free(d);
+    return cmeta_error_set(err, CMETA_ENOMEM, "out of memory");
+}
+
+cmeta_status cmeta_data_load(const cmeta_table *t, const cmeta_data_opts *o, cmeta_data **out,
+                             cmeta_warnings *w, cmeta_error *err)
+{
+    if (!out) return cmeta_error_set(err, CMETA_EUSAGE, "no output");
+    *out = NULL;
+    if (!t) return cmeta_error_set(err, CMETA_EUSAGE, "no table");
+    long mcol = cmeta_table_find_raw(t, "measure");
+    if (mcol < 0) return cmeta_data_from_table(t, o, out, w, err);
+    cmeta_data_opts defaults;
+    if (!o) {
+        cmeta_data_opts_default(&defaults);
+        o = &defaults;
+    }
+    size_t nrows = cmeta_table_nrows(t);
+    long label_col = cmeta_table_find(t, "study");
+    int *rm = CMETA_ARRAY_NEW(int, nrows ? nrows : 1);
+    unsigned char *mask = CMETA_ARRAY_NEW(unsigned char, nrows ? nrows : 1);
+    cmeta_data *part[CMETA_NMEASURES] = {0};
+    cmeta_status st = rm && mask ? CMETA_OK : cmeta_error_set(err, CMETA_ENOMEM, "out of memory");
+    int first = -1;
+    size_t hr_rows = 0, k = 0;
+    if (st == CMETA_OK) st = row_measures(t, o, mcol, label_col, rm, &first, &hr_rows, w, err);
+    if (st == CMETA_OK) st = one_scale(t, mcol, label_col, rm, first, err);
+    if (st == CMETA_OK && first < 0) st = no_studies(err, t, "no studies with complete data (no row names a measure)");
+    if (st == CMETA_OK) st = read_parts(t, o, rm, hr_rows, mask, part, &k, w, err);
+    if (st == CMETA_OK && !k) st = no_studies(err, t, "no studies with complete data");
+    if (st == CMETA_OK) st = merge_parts(t, o, rm, first, k, part, out, err);
     for (int m = 0; m < CMETA_NMEASURES; m++) cmeta_data_free(part[m]);
     cmeta_free(rm);
     cmeta_free(mask);
