@@ -531,12 +531,60 @@ static cmeta_status reader_error(cmeta_table_reader *r, cmeta_error *err)
     return r->st;
 }
 
-/* Feed bytes to libcsv one line piece at a time (see the top of the file). */
+/* Bytes that end the fast path's scan of a line: the line breaks, a quote and NUL. */
+static const unsigned char line_stop[256] = {['\0'] = 1, ['\n'] = 1, ['\r'] = 1, ['"'] = 1};
+
+/* The line s[0..n) (its break not included; no quote, no NUL in it), fed while libcsv is
+ * between rows: the callbacks libcsv would make for it (libcsv 3.0.3, csv_parse with CSV_STRICT
+ * and the default space and terminator tests). Between rows libcsv skips spaces and tabs (those
+ * that are not the separator) and the line ends; once any other byte comes, a row begins, every
+ * separator ends a field, the break ends the last field and the row. An unquoted field loses
+ * its leading blanks (skipped before the field begins) and its trailing ones. */
+static void fast_line(cmeta_table_reader *r, const char *s, size_t n)
+{
+    const unsigned char sep = (unsigned char)r->sep;
+    size_t i = 0;
+    while (i < n && (s[i] == ' ' || s[i] == '\t') && (unsigned char)s[i] != sep) i++;
+    if (i == n) return; /* a blank line: no row */
+    for (size_t k = i; k < n; k++) /* the row starts on this line (feed_bytes' rule) */
+        if (s[k] != ' ' && s[k] != '\t') { r->row_start_line = r->line; break; }
+    for (;;) {
+        while (i < n && (s[i] == ' ' || s[i] == '\t') && (unsigned char)s[i] != sep) i++;
+        size_t b = i;
+        const char *e = memchr(s + i, sep, n - i);
+        size_t end = e ? (size_t)(e - s) : n, f = end;
+        while (f > b && (s[f - 1] == ' ' || s[f - 1] == '\t')) f--;
+        on_field((void *)(s + b), f - b, r);
+        if (r->failed) return;
+        if (!e) break;
+        i = end + 1;
+    }
+    on_row('\n', r);
+}
+
+/* Feed bytes one line piece at a time (see the top of the file): to fast_line when it can
+ * take the piece, else to libcsv. */
 static cmeta_status feed_bytes(cmeta_table_reader *r, const char *s, size_t n, cmeta_error *err)
 {
     size_t i = 0;
     while (i < n) {
         size_t j = i;
+        while (j < n && !line_stop[(unsigned char)s[j]]) j++;
+        if (j < n && (s[j] == '\n' || s[j] == '\r') && r->p.pstate == 0 /* between rows */) {
+            if (r->interrupt && *r->interrupt) {
+                reader_fail(r, CMETA_EINTR, 0, 0, "%s", "interrupted while reading");
+                return reader_error(r, err);
+            }
+            fast_line(r, s + i, j - i);
+            if (r->failed) return reader_error(r, err);
+            if (s[j] == '\r') r->line++, r->prev_cr = 1;
+            else {
+                if (!r->prev_cr || j > i) r->line++;
+                r->prev_cr = 0;
+            }
+            i = j + 1;
+            continue;
+        }
         while (j < n && s[j] != '\n' && s[j] != '\r') j++;
         int has_break = j < n;
         size_t end = has_break ? j + 1 : n;
