@@ -333,6 +333,28 @@ static const char *row_label(const cmeta_table *t, long label_col, size_t i, cha
     return out;
 }
 
+/* The bytes of label text data_new must hold for rows 0..nrows-1 (row_label's count): with a
+ * label column, what its missing cells need; without, "Study N" + NUL for N = 1..nrows, i.e.
+ * 7 bytes and the digits of N, counted by number of digits. */
+static size_t labels_text(const cmeta_table *t, long label_col, size_t nrows)
+{
+    size_t text = 0;
+    if (label_col >= 0) {
+        for (size_t i = 0; i < nrows; i++) (void)row_label(t, label_col, i, NULL, &text);
+        return text;
+    }
+    size_t lo = 1, nd = 1; /* N in [lo, 10 lo) have nd digits */
+    while (lo <= nrows) {
+        size_t hi = lo <= ((size_t)-1) / 10 ? lo * 10 - 1 : (size_t)-1;
+        size_t top = hi < nrows ? hi : nrows;
+        text += (top - lo + 1) * (7 + nd);
+        if (top == nrows) break;
+        lo = hi + 1;
+        nd++;
+    }
+    return text;
+}
+
 /* ---- mapping a rule broken back to its cell ---------------------------------------- */
 
 /* err (from cmeta_escalc_check or cmeta_escalc) names a study index into the compact arrays
@@ -424,9 +446,7 @@ static cmeta_status from_reported(const cmeta_table *t, const cmeta_data_opts *o
                              : "no studies with complete data (the file has no data rows)");
     }
     long label_col = cmeta_table_find(t, "study");
-    size_t text = 0;
-    for (size_t i = 0; i < nrows; i++) (void)row_label(t, label_col, i, NULL, &text);
-    cmeta_data *d = data_new(nrows, k, text);
+    cmeta_data *d = data_new(nrows, k, labels_text(t, label_col, nrows));
     if (!d) {
         cmeta__reported_free(&r);
         return cmeta_error_set(err, CMETA_ENOMEM, "out of memory");
@@ -490,20 +510,11 @@ cmeta_status cmeta_data_from_table(const cmeta_table *t, const cmeta_data_opts *
     return st;
 }
 
-static cmeta_status data_from_table(const cmeta_table *t, const cmeta_data_opts *o,
-                                    cmeta_data **out, cmeta_warnings *w, cmeta_error *err)
+/* The measure: o->measure when set, else GEN when the file has yi with vi or sei; otherwise
+ * CMETA_EUSAGE naming the measures whose columns are all there (or the closest ones). */
+static cmeta_status choose_measure(const cmeta_table *t, const cmeta_data_opts *o, cmeta_measure *mout,
+                                   cmeta_error *err)
 {
-    cmeta_data_opts defaults;
-    if (!out) return cmeta_error_set(err, CMETA_EUSAGE, "no output");
-    *out = NULL;
-    if (!t) return cmeta_error_set(err, CMETA_EUSAGE, "no table");
-    if (!o) {
-        cmeta_data_opts_default(&defaults);
-        o = &defaults;
-    }
-    if (cmeta__reported_wanted(t, o)) return from_reported(t, o, out, w, err);
-
-    /* the measure */
     long col[NV];
     find_columns(t, col);
     cmeta_measure m = o->measure;
@@ -532,217 +543,280 @@ static cmeta_status data_from_table(const cmeta_table *t, const cmeta_data_opts 
         }
     }
     if ((int)m < 0 || m >= CMETA_NMEASURES) return cmeta_error_set(err, CMETA_EUSAGE, "unknown measure");
+    *mout = m;
+    return CMETA_OK;
+}
 
+/* One build of data from a table (data_from_table and its steps). */
+typedef struct {
+    const cmeta_table *t;
+    const cmeta_data_opts *o;
+    cmeta_measure m;
     plan p;
-    cmeta_status st = make_plan(t, m, o, &p, err);
-    if (st != CMETA_OK) return st;
+    cmeta_data *d;
+    double *raw[NV]; /* the inputs of the studies kept, per variable (NULL: not used) */
+    size_t k;        /* studies kept so far */
+    cmeta_warnings *w;
+    cmeta_error *err;
+} build;
 
+static void build_free(build *b)
+{
+    for (int v = 0; v < NV; v++) cmeta_free(b->raw[v]);
+    cmeta_data_free(b->d);
+}
+
+/* The data object (k = nrows, shrunk later) and the raw arrays of the variables read. */
+static cmeta_status build_alloc(build *b)
+{
+    const cmeta_table *t = b->t;
     size_t nrows = cmeta_table_nrows(t);
-    long label_col = cmeta_table_find(t, "study");
-    size_t text = 0;
-    for (size_t i = 0; i < nrows; i++) (void)row_label(t, label_col, i, NULL, &text);
-    cmeta_data *d = data_new_rows(nrows, nrows, text, 0); /* k shrinks below */
-    char *label_text = d ? (char *)(d->row_label + nrows) : NULL;
-    double *raw[NV] = {0};
-    if (!d) return cmeta_error_set(err, CMETA_ENOMEM, "out of memory");
-    d->table = t;
-    d->measure = m;
-    d->escalc = o->escalc;
-    st = CMETA_OK;
-    for (int v = 0; v < NV && st == CMETA_OK; v++)
-        if (p.use[v] || (v == V_RI && p.ri_const) ||
-            (p.bin_derived && (v == V_BI || v == V_DI))) {
-            raw[v] = CMETA_ARRAY_NEW(double, nrows);
-            if (!raw[v]) st = cmeta_error_set(err, CMETA_ENOMEM, "out of memory");
+    size_t text = labels_text(t, cmeta_table_find(t, "study"), nrows);
+    b->d = data_new_rows(nrows, nrows, text, 0); /* k shrinks below */
+    if (!b->d) return cmeta_error_set(b->err, CMETA_ENOMEM, "out of memory");
+    b->d->table = t;
+    b->d->measure = b->m;
+    b->d->escalc = b->o->escalc;
+    for (int v = 0; v < NV; v++)
+        if (b->p.use[v] || (v == V_RI && b->p.ri_const) ||
+            (b->p.bin_derived && (v == V_BI || v == V_DI))) {
+            b->raw[v] = CMETA_ARRAY_NEW(double, nrows);
+            if (!b->raw[v]) return cmeta_error_set(b->err, CMETA_ENOMEM, "out of memory");
         }
+    return CMETA_OK;
+}
 
-    /* read the cells */
-    size_t k = 0;
-    for (size_t i = 0; i < nrows && st == CMETA_OK; i++) {
+/* A cell of variable v in row i (column c) that is neither a number nor missing: the error at
+ * its place (the happy path fills no error record: the cell is parsed again for it). */
+static cmeta_status bad_cell(build *b, size_t i, int v, size_t c, const char *cell)
+{
+    const cmeta_table *t = b->t;
+    cmeta_error e;
+    cmeta_error_clear(&e);
+    double x;
+    if (cmeta_parse_double(cell, &x, &e) == CMETA_OK) e.status = CMETA_EDATA;
+    char msg[sizeof e.message + 32];
+    if (e.status == CMETA_ENOMEM) return cmeta_error_set(b->err, CMETA_ENOMEM, "out of memory");
+    if (cmeta_table_decimal(t) == '.' && cmeta__decimal_comma_at(cell))
+        snprintf(msg, sizeof msg, "%s: '%.40s' is not a number (the file seems to use "
+                 "decimal commas: add --decimal ,%s)", vname[v], cell,
+                 cmeta_table_separator(t) == ',' ? " and a separator other than a comma" : "");
+    else
+        snprintf(msg, sizeof msg, "%s: %s", vname[v], e.message);
+    cmeta_status st = fail_at(b->err, t, cmeta_table_cell_line(t, i, c), (long)c + 1,
+                              b->d->row_label[i], CMETA_EDATA, msg);
+    if (b->err) b->err->index = (long)i;
+    return st;
+}
+
+/* Every row's label, and the used cells of every row wanted: a row with a missing cell is left
+ * out with a warning, a bad cell is an error at its place; the rows kept are d->row[0..k) and
+ * their inputs raw[v][0..k). */
+static cmeta_status read_cells(build *b)
+{
+    const cmeta_table *t = b->t;
+    const cmeta_data_opts *o = b->o;
+    const plan *p = &b->p;
+    cmeta_data *d = b->d;
+    size_t nrows = d->nrows, k = 0;
+    long label_col = cmeta_table_find(t, "study");
+    char *label_text = (char *)(d->row_label + nrows);
+    int nused = 0, used[NV];
+    for (int v = 0; v < NV; v++)
+        if (p->use[v]) used[nused++] = v;
+    int ri_fill = o->ri_set && cmeta_measure_family(b->m) == CMETA_FAMILY_PREPOST;
+    for (size_t i = 0; i < nrows; i++) {
         /* the table's own text is never written through this pointer */
         d->row_label[i] = (char *)row_label(t, label_col, i, &label_text, NULL);
         if (o->rows && !o->rows[i]) continue; /* another measure's row (cmeta_data_load) */
         char missing[256];
         size_t mlen = 0;
         double val[NV];
-        missing[0] = '\0';
-        for (int v = 0; v < NV && st == CMETA_OK; v++) {
-            if (!p.use[v]) continue;
-            size_t c = (size_t)p.col[v];
+        for (int u = 0; u < nused; u++) {
+            int v = used[u];
+            size_t c = (size_t)p->col[v];
             const char *cell = cmeta_table_cell(t, i, c);
             /* a number (the usual cell) first: a missing cell is never one */
             if (cmeta_parse_double(cell, &val[v], NULL) == CMETA_OK) continue;
-            if (cmeta_cell_is_missing(cell)) {
-                if (v == V_RI && o->ri_set && cmeta_measure_family(m) == CMETA_FAMILY_PREPOST) {
-                    val[v] = o->ri; /* --ri: the correlation of studies without one (issue 16) */
-                    continue;
-                }
-                if (mlen < sizeof missing)
-                    mlen += (size_t)snprintf(missing + mlen, sizeof missing - mlen, "%s%s",
-                                             mlen ? ", " : "", vname[v]);
+            if (!cmeta_cell_is_missing(cell)) return bad_cell(b, i, v, c, cell);
+            if (v == V_RI && ri_fill) {
+                val[v] = o->ri; /* --ri: the correlation of studies without one (issue 16) */
                 continue;
             }
-            /* the happy path fills no error record: a bad cell is parsed again for it */
-            {
-                cmeta_error e;
-                cmeta_error_clear(&e);
-                if (cmeta_parse_double(cell, &val[v], &e) == CMETA_OK) e.status = CMETA_EDATA;
-                char msg[sizeof e.message + 32];
-                if (e.status == CMETA_ENOMEM) {
-                    st = cmeta_error_set(err, CMETA_ENOMEM, "out of memory");
-                    break;
-                }
-                if (cmeta_table_decimal(t) == '.' && cmeta__decimal_comma_at(cell))
-                    snprintf(msg, sizeof msg, "%s: '%.40s' is not a number (the file seems to use "
-                             "decimal commas: add --decimal ,%s)", vname[v], cell,
-                             cmeta_table_separator(t) == ',' ? " and a separator other than a comma"
-                                                            : "");
-                else
-                    snprintf(msg, sizeof msg, "%s: %s", vname[v], e.message);
-                st = fail_at(err, t, cmeta_table_cell_line(t, i, c), (long)c + 1, d->row_label[i],
-                             CMETA_EDATA, msg);
-                if (err) err->index = (long)i;
-            }
+            if (mlen < sizeof missing)
+                mlen += (size_t)snprintf(missing + mlen, sizeof missing - mlen, "%s%s",
+                                         mlen ? ", " : "", vname[v]);
         }
-        if (st != CMETA_OK) break;
         if (mlen) {
-            if (cmeta_warn(w, "study '%s' (line %ld) left out: missing %s", d->row_label[i],
+            if (cmeta_warn(b->w, "study '%s' (line %ld) left out: missing %s", d->row_label[i],
                            cmeta_table_row_line(t, i), missing) != CMETA_OK)
-                st = cmeta_error_set(err, CMETA_ENOMEM, "out of memory");
+                return cmeta_error_set(b->err, CMETA_ENOMEM, "out of memory");
             continue;
         }
-        for (int v = 0; v < NV; v++)
-            if (p.use[v]) raw[v][k] = val[v];
-        if (p.ri_const) raw[V_RI][k] = o->ri;
+        for (int u = 0; u < nused; u++) b->raw[used[u]][k] = val[used[u]];
+        if (p->ri_const) b->raw[V_RI][k] = o->ri;
         d->row[k++] = i;
     }
+    for (size_t s = 0; s < k; s++) d->label[s] = d->row_label[d->row[s]];
+    b->k = k;
+    return CMETA_OK;
+}
 
-    /* the rules of the measure; binary counts given as events and group sizes (ai n1i ci
-     * n2i) are checked by cmeta_escalc_check as such ("ai must be <= n1i") */
+/* The rules of the measure, then the effect sizes d->yi, d->vi of the k studies. Binary counts
+ * given as events and group sizes (ai n1i ci n2i) are checked by cmeta_escalc_check as such
+ * ("ai must be <= n1i"), then bi = n1i - ai, di = n2i - ci. */
+static cmeta_status compute(build *b)
+{
+    double **raw = b->raw;
     cmeta_escalc_input in;
     memset(&in, 0, sizeof in);
-    in.k = k;
+    in.k = b->k;
     in.m1i = raw[V_M1], in.sd1i = raw[V_SD1], in.n1i = raw[V_N1];
     in.m2i = raw[V_M2], in.sd2i = raw[V_SD2], in.n2i = raw[V_N2];
-    if (p.sd_swapped) in.sd1i = raw[V_SD2], in.sd2i = raw[V_SD1]; /* standardize by baseline */
+    if (b->p.sd_swapped) in.sd1i = raw[V_SD2], in.sd2i = raw[V_SD1]; /* standardize by baseline */
     in.ai = raw[V_AI], in.ci = raw[V_CI], in.xi = raw[V_XI], in.ni = raw[V_NI], in.ri = raw[V_RI];
     in.yi = raw[V_YI], in.vi = raw[V_VI], in.sei = raw[V_SEI];
-    if (!p.bin_derived) in.bi = raw[V_BI], in.di = raw[V_DI];
-    for (size_t s = 0; s < k && st == CMETA_OK; s++) d->label[s] = d->row_label[d->row[s]];
-    if (st == CMETA_OK) {
-        cmeta_error e;
-        cmeta_error_clear(&e);
-        cmeta_status cs = cmeta_escalc_check(m, &in, &e);
-        if (cs != CMETA_OK) {
-            if (err) *err = e;
-            st = locate(t, &p, d->row, d->label, in.k, cs, err);
-        } else if (p.bin_derived) {
-            /* bi = n1i - ai, di = n2i - ci */
-            for (size_t j = 0; j < k; j++) {
-                raw[V_BI][j] = raw[V_N1][j] - raw[V_AI][j];
-                raw[V_DI][j] = raw[V_N2][j] - raw[V_CI][j];
-            }
-        }
+    if (!b->p.bin_derived) in.bi = raw[V_BI], in.di = raw[V_DI];
+    cmeta_error e;
+    cmeta_error_clear(&e);
+    cmeta_status cs = cmeta_escalc_check(b->m, &in, &e);
+    if (cs != CMETA_OK) {
+        if (b->err) *b->err = e;
+        return locate(b->t, &b->p, b->d->row, b->d->label, in.k, cs, b->err);
     }
-
-    /* effect sizes */
-    if (st == CMETA_OK) {
-        cmeta_error e;
-        cmeta_error_clear(&e);
-        cmeta_status cs = cmeta_escalc(m, &in, &o->escalc, d->yi, d->vi, w, &e);
-        if (cs != CMETA_OK) {
-            if (err) *err = e;
-            st = locate(t, &p, d->row, d->label, k, cs, err);
+    if (b->p.bin_derived)
+        for (size_t j = 0; j < b->k; j++) {
+            raw[V_BI][j] = raw[V_N1][j] - raw[V_AI][j];
+            raw[V_DI][j] = raw[V_N2][j] - raw[V_CI][j];
         }
+    cmeta_error_clear(&e);
+    cs = cmeta_escalc(b->m, &in, &b->o->escalc, b->d->yi, b->d->vi, b->w, &e);
+    if (cs != CMETA_OK) {
+        if (b->err) *b->err = e;
+        return locate(b->t, &b->p, b->d->row, b->d->label, b->k, cs, b->err);
     }
+    return CMETA_OK;
+}
 
-    /* studies whose effect could not be computed (e.g. --drop00) are left out */
-    size_t n_nonfinite = 0;
-    if (st == CMETA_OK) {
-        size_t kk = 0;
-        for (size_t s = 0; s < k; s++) {
-            size_t row = d->row[s];
-            if (!isfinite(d->yi[s]) || !isfinite(d->vi[s])) {
-                if (!dropped_by_rule(m, raw, s)) {
-                    st = overflow_error(err, t, row, d->label[s], m, !isfinite(d->yi[s]),
-                                        o->escalc.add_explicit);
-                    break;
-                }
-                int dz = cmeta_measure_family(m) == CMETA_FAMILY_BIN2 && o->escalc.drop00 &&
-                         ((raw[V_AI][s] == 0 && raw[V_CI][s] == 0) ||
-                          (raw[V_BI][s] == 0 && raw[V_DI][s] == 0));
-                if (cmeta_warn(w, "study '%s' (line %ld) left out: %s", d->label[s],
-                               cmeta_table_row_line(t, row),
-                               dz ? "double-zero study (no events, or only events, in both groups) and --drop00"
-                                  : "its effect size or variance is not finite") != CMETA_OK) {
-                    st = cmeta_error_set(err, CMETA_ENOMEM, "out of memory");
-                    break;
-                }
-                n_nonfinite++;
-                continue;
-            }
+/* Studies whose effect could not be computed at a boundary of the formula (e.g. --drop00) are
+ * left out with a warning (*n_nonfinite counts them); a non-finite effect of finite inputs
+ * elsewhere is an overflow error. */
+static cmeta_status drop_nonfinite(build *b, size_t *n_nonfinite)
+{
+    cmeta_data *d = b->d;
+    double **raw = b->raw;
+    cmeta_measure m = b->m;
+    size_t kk = 0;
+    *n_nonfinite = 0;
+    for (size_t s = 0; s < b->k; s++) {
+        size_t row = d->row[s];
+        if (!isfinite(d->yi[s]) || !isfinite(d->vi[s])) {
+            if (!dropped_by_rule(m, raw, s))
+                return overflow_error(b->err, b->t, row, d->label[s], m, !isfinite(d->yi[s]),
+                                      b->o->escalc.add_explicit);
+            int dz = cmeta_measure_family(m) == CMETA_FAMILY_BIN2 && b->o->escalc.drop00 &&
+                     ((raw[V_AI][s] == 0 && raw[V_CI][s] == 0) ||
+                      (raw[V_BI][s] == 0 && raw[V_DI][s] == 0));
+            if (cmeta_warn(b->w, "study '%s' (line %ld) left out: %s", d->label[s],
+                           cmeta_table_row_line(b->t, row),
+                           dz ? "double-zero study (no events, or only events, in both groups) and --drop00"
+                              : "its effect size or variance is not finite") != CMETA_OK)
+                return cmeta_error_set(b->err, CMETA_ENOMEM, "out of memory");
+            (*n_nonfinite)++;
+            continue;
+        }
+        if (kk != s) {
             d->row[kk] = row;
             d->label[kk] = d->label[s];
             d->yi[kk] = d->yi[s];
             d->vi[kk] = d->vi[s];
             for (int v = 0; v < NV; v++)
                 if (raw[v]) raw[v][kk] = raw[v][s];
-            kk++;
         }
-        k = kk;
+        kk++;
     }
-    if (st == CMETA_OK && k == 0) {
-        /* say why, in the words of the warnings printed before (complete data whose effect
-         * sizes are all infinite are not "incomplete") */
-        char msg[160];
-        if (!nrows) snprintf(msg, sizeof msg, "no studies with complete data (the file has no data rows)");
-        else if (n_nonfinite == 0) snprintf(msg, sizeof msg, "no studies with complete data");
-        else if (n_nonfinite == nrows)
-            snprintf(msg, sizeof msg, "no study left: the effect size or variance of every study "
-                                      "is not finite (see the warnings)");
-        else
-            snprintf(msg, sizeof msg, "no study left: %zu with missing values, %zu whose effect "
-                                      "size or variance is not finite (see the warnings)",
-                     nrows - n_nonfinite, n_nonfinite);
-        st = fail_at(err, t, 0, 0, NULL, CMETA_EDATA, msg);
-    }
-    if (st != CMETA_OK) {
-        for (int v = 0; v < NV; v++) cmeta_free(raw[v]);
-        cmeta_data_free(d);
-        return st;
-    }
+    b->k = kk;
+    return CMETA_OK;
+}
 
-    /* say which SD standardized SMCR/SMCRH: the two conventions differ (cmeta_smcr_sd) */
+/* No study left: say why, in the words of the warnings printed before (complete data whose
+ * effect sizes are all infinite are not "incomplete"). */
+static cmeta_status no_study(build *b, size_t n_nonfinite)
+{
+    size_t nrows = b->d->nrows;
+    char msg[160];
+    if (!nrows) snprintf(msg, sizeof msg, "no studies with complete data (the file has no data rows)");
+    else if (n_nonfinite == 0) snprintf(msg, sizeof msg, "no studies with complete data");
+    else if (n_nonfinite == nrows)
+        snprintf(msg, sizeof msg, "no study left: the effect size or variance of every study "
+                                  "is not finite (see the warnings)");
+    else
+        snprintf(msg, sizeof msg, "no study left: %zu with missing values, %zu whose effect "
+                                  "size or variance is not finite (see the warnings)",
+                 nrows - n_nonfinite, n_nonfinite);
+    return fail_at(b->err, b->t, 0, 0, NULL, CMETA_EDATA, msg);
+}
+
+/* Say which SD standardized SMCR/SMCRH (the two conventions differ: cmeta_smcr_sd), then hand
+ * the family's arrays over to the data. */
+static cmeta_status finish(build *b)
+{
+    cmeta_measure m = b->m;
     if (m == CMETA_SMCR || m == CMETA_SMCRH) {
-        cmeta_status ws = p.sd_swapped
-            ? cmeta_warn(w, "%s standardized by the baseline SD (column sd2i), as Becker (1988)",
+        cmeta_status ws = b->p.sd_swapped
+            ? cmeta_warn(b->w, "%s standardized by the baseline SD (column sd2i), as Becker (1988)",
                          cmeta_measure_name(m))
-            : cmeta_warn(w, "%s standardized by the follow-up SD (column sd1i), as metafor's "
-                            "escalc on these columns; --smcr-sd baseline uses the baseline SD "
-                            "(sd2i), as Becker (1988)", cmeta_measure_name(m));
-        if (ws != CMETA_OK) {
-            for (int v = 0; v < NV; v++) cmeta_free(raw[v]);
-            cmeta_data_free(d);
-            return cmeta_error_set(err, CMETA_ENOMEM, "out of memory");
-        }
+            : cmeta_warn(b->w, "%s standardized by the follow-up SD (column sd1i), as metafor's "
+                               "escalc on these columns; --smcr-sd baseline uses the baseline SD "
+                               "(sd2i), as Becker (1988)", cmeta_measure_name(m));
+        if (ws != CMETA_OK) return cmeta_error_set(b->err, CMETA_ENOMEM, "out of memory");
     }
-
-    /* hand the family's arrays over */
-    d->k = k;
-    if (set_rows(d) != 0) {
-        for (int v = 0; v < NV; v++) cmeta_free(raw[v]);
-        cmeta_data_free(d);
-        return cmeta_error_set(err, CMETA_ENOMEM, "out of memory");
-    }
+    cmeta_data *d = b->d;
+    d->k = b->k;
+    if (set_rows(d) != 0) return cmeta_error_set(b->err, CMETA_ENOMEM, "out of memory");
     cmeta_family fam = cmeta_measure_family(m);
     for (int v = 0; v < NV; v++) {
         double **f = field_of(d, v);
-        int keep = f && raw[v];
+        int keep = f && b->raw[v];
         if (fam == CMETA_FAMILY_BIN2 && (v == V_N1 || v == V_N2)) keep = 0;
-        if (keep) *f = raw[v];
-        else cmeta_free(raw[v]);
+        if (keep) *f = b->raw[v];
+        else cmeta_free(b->raw[v]);
+        b->raw[v] = NULL;
     }
-    *out = d;
+    return CMETA_OK;
+}
+
+static cmeta_status data_from_table(const cmeta_table *t, const cmeta_data_opts *o,
+                                    cmeta_data **out, cmeta_warnings *w, cmeta_error *err)
+{
+    cmeta_data_opts defaults;
+    if (!out) return cmeta_error_set(err, CMETA_EUSAGE, "no output");
+    *out = NULL;
+    if (!t) return cmeta_error_set(err, CMETA_EUSAGE, "no table");
+    if (!o) {
+        cmeta_data_opts_default(&defaults);
+        o = &defaults;
+    }
+    if (cmeta__reported_wanted(t, o)) return from_reported(t, o, out, w, err);
+
+    build b;
+    memset(&b, 0, sizeof b);
+    b.t = t, b.o = o, b.w = w, b.err = err;
+    cmeta_status st = choose_measure(t, o, &b.m, err);
+    if (st == CMETA_OK) st = make_plan(t, b.m, o, &b.p, err);
+    if (st != CMETA_OK) return st;
+    size_t n_nonfinite = 0;
+    st = build_alloc(&b);
+    if (st == CMETA_OK) st = read_cells(&b);
+    if (st == CMETA_OK) st = compute(&b);
+    if (st == CMETA_OK) st = drop_nonfinite(&b, &n_nonfinite);
+    if (st == CMETA_OK && b.k == 0) st = no_study(&b, n_nonfinite);
+    if (st == CMETA_OK) st = finish(&b);
+    if (st != CMETA_OK) {
+        build_free(&b);
+        return st;
+    }
+    *out = b.d;
     return CMETA_OK;
 }
 

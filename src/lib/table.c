@@ -13,7 +13,16 @@
  * Columns are 1-based field indices within the row (not character offsets).
  *
  * Storage is linear in the input: all cell texts live in one growing arena (NUL-separated),
- * with one offset and one line number per cell.
+ * with one offset per cell (32 bits while the arena is under OFF32_LIMIT bytes, widened to
+ * size_t once it grows past) and one start line per row; a cell starting on another line than
+ * its row's first cell (after a quoted line break) is an exception kept in a short list
+ * sorted by cell index (issue 15: 4 bytes per cell instead of 16).
+ *
+ * Fast path (issue 15, item 2): a complete physical line without a quote or a NUL, fed while
+ * libcsv is between rows, is split here (memchr-free table scan, fields trimmed of spaces and
+ * tabs as libcsv trims unquoted fields) and handed to the same callbacks libcsv would call,
+ * with the same texts; everything else goes through libcsv. tests/test_table.c feeds files in
+ * every chunk size, so both paths meet on every input there.
  */
 #include <csv.h>
 #include <errno.h>
@@ -57,6 +66,15 @@ static const alias_entry aliases[] = {
 #define NALIASES (sizeof aliases / sizeof *aliases)
 
 #define CMETA_TABLE_NAME_MAX 64 /* a --col name */
+#ifndef CMETA_TABLE_OFF32_LIMIT /* a smaller value tests the widening (bench/README.md) */
+#define CMETA_TABLE_OFF32_LIMIT UINT32_MAX
+#endif
+
+/* a cell that does not start on its row's first line (a quoted line break before it) */
+typedef struct {
+    size_t cell;
+    long line;
+} xline;
 #define CMETA_TABLE_MAXMAP 64   /* --col mappings per table */
 
 struct cmeta_table {
@@ -64,8 +82,11 @@ struct cmeta_table {
     size_t nrows, ncols;
     char **colnames;    /* ncols, owned */
     char *arena;        /* cell texts */
-    size_t *off;        /* nrows * ncols offsets into arena */
-    long *line;         /* nrows * ncols start lines */
+    uint32_t *off32;    /* nrows * ncols offsets into arena, or (arena past OFF32_LIMIT) */
+    size_t *off64;      /* the same in size_t (exactly one of the two is used) */
+    long *row_line;     /* nrows: start line of each row's first cell */
+    xline *xl;          /* cells starting on another line, by cell index */
+    size_t nxl;
     long header_line;
     long alias_col[NALIASES]; /* first column named aliases[i].alias, -1 when none: the
                                * lookups by canonical name cost O(1), not O(ncols) */
@@ -98,9 +119,13 @@ struct cmeta_table_reader {
     /* storage */
     char *arena;
     size_t alen, acap;
-    size_t *off;
-    long *lines;
+    uint32_t *off32;     /* see struct cmeta_table */
+    size_t *off64;
     size_t ncell, ccap;
+    long *row_line;
+    size_t nrl, rlcap;   /* rows whose line is kept (nrows, + 1 while a row is read) */
+    xline *xl;
+    size_t nxl, xlcap;
     size_t nrows;
     /* Ctrl-C: polled once per line piece fed (cmeta_table_reader_set_interrupt) */
     volatile sig_atomic_t *interrupt;
@@ -165,6 +190,24 @@ static size_t utf8_invalid_at(const unsigned char *s, size_t n)
     return n;
 }
 
+/* Offset into the arena of cell i (row-major), and the line the cell starts on. */
+static size_t cell_off(const cmeta_table *t, size_t i)
+{
+    return t->off64 ? t->off64[i] : t->off32[i];
+}
+
+static long cell_line(const cmeta_table *t, size_t i)
+{
+    size_t lo = 0, hi = t->nxl; /* the exceptions, sorted by cell */
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (t->xl[mid].cell < i) lo = mid + 1;
+        else hi = mid;
+    }
+    if (lo < t->nxl && t->xl[lo].cell == i) return t->xl[lo].line;
+    return t->row_line[i / t->ncols];
+}
+
 /* Line breaks ("\n", "\r\n", lone "\r") in s[0..n). */
 static long count_breaks(const char *s, size_t n)
 {
@@ -209,19 +252,60 @@ static int grow(void **p, size_t *cap, size_t need, size_t elem)
     return 0;
 }
 
-/* off[] and lines[] share one capacity. */
+/* Room for one more cell offset. */
 static int grow_cells(cmeta_table_reader *r)
 {
     if (r->ncell < r->ccap) return 0;
     size_t nc = r->ccap ? 2 * r->ccap : 256;
     if (nc > SIZE_MAX / sizeof(size_t) / 2) return -1;
-    size_t *off = cmeta_realloc(r->off, nc * sizeof *off);
-    if (!off) return -1;
-    r->off = off;
-    long *lines = cmeta_realloc(r->lines, nc * sizeof *lines);
-    if (!lines) return -1;
-    r->lines = lines;
+    if (r->off64) {
+        size_t *o = cmeta_realloc(r->off64, nc * sizeof *o);
+        if (!o) return -1;
+        r->off64 = o;
+    } else {
+        uint32_t *o = cmeta_realloc(r->off32, nc * sizeof *o);
+        if (!o) return -1;
+        r->off32 = o;
+    }
     r->ccap = nc;
+    return 0;
+}
+
+/* The arena is about to pass OFF32_LIMIT bytes: offsets from now on in size_t. */
+static int widen_offsets(cmeta_table_reader *r)
+{
+    size_t cap = r->ccap ? r->ccap : 256;
+    size_t *o = cmeta_malloc(cap * sizeof *o);
+    if (!o) return -1;
+    for (size_t i = 0; i < r->ncell; i++) o[i] = r->off32[i];
+    cmeta_free(r->off32);
+    r->off32 = NULL;
+    r->off64 = o;
+    r->ccap = cap;
+    return 0;
+}
+
+/* Store cell text[0..len) (a field within the header's columns) starting on line `start`,
+ * column col (0-based). */
+static int store_cell(cmeta_table_reader *r, const char *text, size_t len, size_t col, long start)
+{
+    if (col == 0) {
+        if (grow((void **)&r->row_line, &r->rlcap, r->nrl + 1, sizeof *r->row_line)) return -1;
+        r->row_line[r->nrl++] = start;
+    } else if (start != r->row_line[r->nrl - 1]) {
+        if (grow((void **)&r->xl, &r->xlcap, r->nxl + 1, sizeof *r->xl)) return -1;
+        r->xl[r->nxl].cell = r->ncell;
+        r->xl[r->nxl++].line = start;
+    }
+    if (!r->off64 && r->alen + len + 1 > (size_t)CMETA_TABLE_OFF32_LIMIT && widen_offsets(r))
+        return -1;
+    if (grow_cells(r) || grow((void **)&r->arena, &r->acap, r->alen + len + 1, 1)) return -1;
+    if (r->off64) r->off64[r->ncell] = r->alen;
+    else r->off32[r->ncell] = (uint32_t)r->alen;
+    r->ncell++;
+    memcpy(r->arena + r->alen, text, len);
+    r->arena[r->alen + len] = '\0';
+    r->alen += len + 1;
     return 0;
 }
 
@@ -268,16 +352,7 @@ static void on_field(void *s, size_t len, void *data)
     }
     if (len) r->row_nonempty = 1;
     if (col >= r->nhdr) return; /* extra field: counted, reported at the row's end */
-    if (grow_cells(r) || grow((void **)&r->arena, &r->acap, r->alen + len + 1, 1)) {
-        reader_fail_nomem(r);
-        return;
-    }
-    r->off[r->ncell] = r->alen;
-    r->lines[r->ncell] = start;
-    r->ncell++;
-    memcpy(r->arena + r->alen, text, len);
-    r->arena[r->alen + len] = '\0';
-    r->alen += len + 1;
+    if (store_cell(r, text, len, col, start)) reader_fail_nomem(r);
 }
 
 /* FNV-1a over the name folded to lower case (ASCII, as cmeta__strcasecmp folds). */
@@ -390,6 +465,8 @@ static void on_row(int c, void *data)
         /* a row of empty fields only (",,,"): not a study, skipped like a blank line */
         r->ncell = r->row_first_cell;
         r->alen = r->row_arena_start;
+        r->nrl = r->nrows;
+        while (r->nxl && r->xl[r->nxl - 1].cell >= r->row_first_cell) r->nxl--;
     } else if (r->nfields != r->nhdr) {
         char msg[128];
         snprintf(msg, sizeof msg, "row has %zu field%s, header has %zu", r->nfields,
@@ -439,8 +516,10 @@ void cmeta_table_reader_free(cmeta_table_reader *r)
     for (size_t j = 0; j < r->nhdr; j++) cmeta_free(r->hdr[j]);
     cmeta_free(r->hdr);
     cmeta_free(r->arena);
-    cmeta_free(r->off);
-    cmeta_free(r->lines);
+    cmeta_free(r->off32);
+    cmeta_free(r->off64);
+    cmeta_free(r->row_line);
+    cmeta_free(r->xl);
     cmeta_free(r->name);
     cmeta_free(r->pend);
     cmeta_free(r);
@@ -452,12 +531,60 @@ static cmeta_status reader_error(cmeta_table_reader *r, cmeta_error *err)
     return r->st;
 }
 
-/* Feed bytes to libcsv one line piece at a time (see the top of the file). */
+/* Bytes that end the fast path's scan of a line: the line breaks, a quote and NUL. */
+static const unsigned char line_stop[256] = {['\0'] = 1, ['\n'] = 1, ['\r'] = 1, ['"'] = 1};
+
+/* The line s[0..n) (its break not included; no quote, no NUL in it), fed while libcsv is
+ * between rows: the callbacks libcsv would make for it (libcsv 3.0.3, csv_parse with CSV_STRICT
+ * and the default space and terminator tests). Between rows libcsv skips spaces and tabs (those
+ * that are not the separator) and the line ends; once any other byte comes, a row begins, every
+ * separator ends a field, the break ends the last field and the row. An unquoted field loses
+ * its leading blanks (skipped before the field begins) and its trailing ones. */
+static void fast_line(cmeta_table_reader *r, const char *s, size_t n)
+{
+    const unsigned char sep = (unsigned char)r->sep;
+    size_t i = 0;
+    while (i < n && (s[i] == ' ' || s[i] == '\t') && (unsigned char)s[i] != sep) i++;
+    if (i == n) return; /* a blank line: no row */
+    for (size_t k = i; k < n; k++) /* the row starts on this line (feed_bytes' rule) */
+        if (s[k] != ' ' && s[k] != '\t') { r->row_start_line = r->line; break; }
+    for (;;) {
+        while (i < n && (s[i] == ' ' || s[i] == '\t') && (unsigned char)s[i] != sep) i++;
+        size_t b = i;
+        const char *e = memchr(s + i, sep, n - i);
+        size_t end = e ? (size_t)(e - s) : n, f = end;
+        while (f > b && (s[f - 1] == ' ' || s[f - 1] == '\t')) f--;
+        on_field((void *)(s + b), f - b, r);
+        if (r->failed) return;
+        if (!e) break;
+        i = end + 1;
+    }
+    on_row('\n', r);
+}
+
+/* Feed bytes one line piece at a time (see the top of the file): to fast_line when it can
+ * take the piece, else to libcsv. */
 static cmeta_status feed_bytes(cmeta_table_reader *r, const char *s, size_t n, cmeta_error *err)
 {
     size_t i = 0;
     while (i < n) {
         size_t j = i;
+        while (j < n && !line_stop[(unsigned char)s[j]]) j++;
+        if (j < n && (s[j] == '\n' || s[j] == '\r') && r->p.pstate == 0 /* between rows */) {
+            if (r->interrupt && *r->interrupt) {
+                reader_fail(r, CMETA_EINTR, 0, 0, "%s", "interrupted while reading");
+                return reader_error(r, err);
+            }
+            fast_line(r, s + i, j - i);
+            if (r->failed) return reader_error(r, err);
+            if (s[j] == '\r') r->line++, r->prev_cr = 1;
+            else {
+                if (!r->prev_cr || j > i) r->line++;
+                r->prev_cr = 0;
+            }
+            i = j + 1;
+            continue;
+        }
         while (j < n && s[j] != '\n' && s[j] != '\r') j++;
         int has_break = j < n;
         size_t end = has_break ? j + 1 : n;
@@ -628,7 +755,7 @@ size_t cmeta__decimal_comma_at(const char *s)
 static cmeta_status decimal_commas(cmeta_table *t, cmeta_error *err)
 {
     for (size_t i = 0; i < t->nrows * t->ncols; i++) {
-        char *cell = t->arena + t->off[i];
+        char *cell = t->arena + cell_off(t, i);
         size_t at = cmeta__decimal_comma_at(cell);
         if (at) {
             cell[at - 1] = '.';
@@ -638,7 +765,7 @@ static cmeta_status decimal_commas(cmeta_table *t, cmeta_error *err)
             if (err) {
                 cmeta_error_clear(err);
                 snprintf(err->file, sizeof err->file, "%s", t->name);
-                err->line = t->line[i];
+                err->line = cell_line(t, i);
                 err->column = (long)(i % t->ncols) + 1;
             }
             return cmeta_error_set(err, CMETA_EDATA,
@@ -729,15 +856,20 @@ cmeta_status cmeta_table_reader_finish(cmeta_table_reader *r, cmeta_table **out,
     r->nhdr = 0;
     t->nrows = r->nrows;
     t->arena = r->arena;
-    t->off = r->off;
-    t->line = r->lines;
+    t->off32 = r->off32;
+    t->off64 = r->off64;
+    t->row_line = r->row_line;
+    t->xl = r->xl;
+    t->nxl = r->nxl;
     t->header_line = r->header_line;
     memcpy(t->alias_col, r->alias_col, sizeof t->alias_col);
     t->sep = r->sep ? r->sep : ',';
     t->decimal = r->decimal;
     r->arena = NULL;
-    r->off = NULL;
-    r->lines = NULL;
+    r->off32 = NULL;
+    r->off64 = NULL;
+    r->row_line = NULL;
+    r->xl = NULL;
     if (t->decimal == ',') {
         cmeta_status st = decimal_commas(t, err);
         if (st != CMETA_OK) {
@@ -755,8 +887,10 @@ void cmeta_table_free(cmeta_table *t)
     for (size_t j = 0; j < t->ncols; j++) cmeta_free(t->colnames[j]);
     cmeta_free(t->colnames);
     cmeta_free(t->arena);
-    cmeta_free(t->off);
-    cmeta_free(t->line);
+    cmeta_free(t->off32);
+    cmeta_free(t->off64);
+    cmeta_free(t->row_line);
+    cmeta_free(t->xl);
     cmeta_free(t->name);
     cmeta_free(t);
 }
@@ -869,13 +1003,13 @@ const char *cmeta_table_colname(const cmeta_table *t, size_t col)
 const char *cmeta_table_cell(const cmeta_table *t, size_t row, size_t col)
 {
     if (!t || row >= t->nrows || col >= t->ncols) return "";
-    return t->arena + t->off[row * t->ncols + col];
+    return t->arena + cell_off(t, row * t->ncols + col);
 }
 
 long cmeta_table_cell_line(const cmeta_table *t, size_t row, size_t col)
 {
     if (!t || row >= t->nrows || col >= t->ncols) return 0;
-    return t->line[row * t->ncols + col];
+    return cell_line(t, row * t->ncols + col);
 }
 
 long cmeta_table_row_line(const cmeta_table *t, size_t row) { return cmeta_table_cell_line(t, row, 0); }
