@@ -20,6 +20,7 @@
 
 __extension__ typedef unsigned __int128 u128;
 
+/* 10^s for cmeta__fmt_f (s <= 9 there); 10^20 and up as a product */
 static u128 pow10_128(int s)
 {
     static const uint64_t p[20] = {1ULL, 10ULL, 100ULL, 1000ULL, 10000ULL, 100000ULL, 1000000ULL,
@@ -31,21 +32,48 @@ static u128 pow10_128(int s)
     return s <= 19 ? (u128)p[s] : (u128)p[19] * p[s - 19];
 }
 
-/* "00" "01" ... "99": two digits per step */
-static const char digit_pairs[201] =
-    "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
-    "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
-    "8081828384858687888990919293949596979899";
+/* 5^s, 0 <= s <= 21 (5^21 = 476837158203125 < 2^49) */
+static const uint64_t pow5[22] = {
+    1ULL, 5ULL, 25ULL, 125ULL, 625ULL, 3125ULL, 15625ULL, 78125ULL, 390625ULL, 1953125ULL,
+    9765625ULL, 48828125ULL, 244140625ULL, 1220703125ULL, 6103515625ULL, 30517578125ULL,
+    152587890625ULL, 762939453125ULL, 3814697265625ULL, 19073486328125ULL, 95367431640625ULL,
+    476837158203125ULL};
 
-/* v < 10^8 as exactly 8 digits at d */
-static inline void put8(char *d, uint32_t v)
+/* v < 10^8 -> its 8 decimal digits (leading zeros included) as the byte values 0..9 of a
+ * uint64_t, the first digit in the lowest byte (so a little-endian store writes them in
+ * order), with no division instruction ("SWAR": SIMD within a register; the lane trick of
+ * P. Khuong and D. Lemire's "Converting integers to decimal strings faster", 2021):
+ *   1. a = v / 10^4, b = v % 10^4 in the two 32-bit lanes of x (a compiler's multiply-shift).
+ *   2. each lane / 100 as floor(y 10486 / 2^20): for y < 10^4, 10486 / 2^20 = 1/100 + e with
+ *      0 < e < 2.3e-7, so y (1/100 + e) < floor(y/100) + 99/100 + 0.0023 and the floor is
+ *      floor(y / 100). The products are < 10^4 10486 < 2^27, so the low lane's product stays
+ *      below bit 27 (its quotient in bits 0..6 after the shift) and the high lane's quotient
+ *      lands in bits 32..38; the mask keeps just these. y - 100 (y / 100) per lane: no borrow.
+ *   3. the four 2-digit groups in 16-bit lanes, each / 10 as floor(z 103 / 2^10): for z < 100,
+ *      103 / 2^10 = 1/10 + e with 0 < e < 5.9e-4, z e < 0.059 < 1/10, so the floor is
+ *      floor(z / 10); z 103 < 2^14 keeps each product inside its lane, and after the shift
+ *      the next lane's bits start at bit 6 of the lane, above the 4-bit mask.
+ *   4. the tens digit in a lane's low byte, the units digit in its high byte.
+ * tests/test_fmt.c checks every v in [0, 10^8). */
+static inline uint64_t digits8(uint32_t v)
 {
-    uint32_t hi = v / 10000, lo = v % 10000;
-    memcpy(d, digit_pairs + 2 * (hi / 100), 2);
-    memcpy(d + 2, digit_pairs + 2 * (hi % 100), 2);
-    memcpy(d + 4, digit_pairs + 2 * (lo / 100), 2);
-    memcpy(d + 6, digit_pairs + 2 * (lo % 100), 2);
+    uint64_t x = (uint64_t)(v / 10000u) | ((uint64_t)(v % 10000u) << 32);
+    uint64_t h = ((x * 10486u) >> 20) & 0x0000007F0000007FULL;
+    x = h | ((x - 100u * h) << 16);
+    uint64_t t = ((x * 103u) >> 10) & 0x000F000F000F000FULL;
+    return t | ((x - 10u * t) << 8);
 }
+
+/* the 8 bytes of w at d, lowest byte first */
+static inline void store8(char *d, uint64_t w)
+{
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+    w = __builtin_bswap64(w);
+#endif
+    memcpy(d, &w, 8);
+}
+
+#define ASCII0 0x3030303030303030ULL /* '0' in each byte */
 
 int cmeta_fmt17g(char *buf, size_t n, double x)
 {
@@ -69,66 +97,89 @@ int cmeta_fmt17g(char *buf, size_t n, double x)
     int t = 1075 - be; /* 0 <= t <= 68 */
     /* decimal exponent X: 10^X <= |x| < 10^(X+1). E = floor((e2 - 1) log10 2) (the shift by
      * 2^18 and 78913 = floor(2^18 log10 2) give it exactly for |e2| < 1650) is X or X - 1,
-     * since 2^(e2-1) <= |x| < 2^e2. One product: N = floor(m 10^s / 2^t) with s = 16 - E
-     * (s <= 21: m 10^s < 2^53 10^21 < 2^123) has 17 digits when X = E and 18 when X = E + 1;
-     * r is its exact remainder. */
+     * since 2^(e2-1) <= |x| < 2^e2 and log10 2 < 1; so -5 <= E <= 15 here. With s = 16 - E
+     * (1 <= s <= 21), N = floor(|x| 10^s) = floor(m 10^s / 2^t) has 17 digits when X = E and
+     * 18 when X = E + 1 (10^16 <= |x| 10^s < 10^(X+1-E+16) <= 10^18).
+     * 10^s = 5^s 2^s, so N = floor(m 5^s / 2^tt) with tt = t - s = 37 - e2 + E: one 64 x 64
+     * bit product P = m 5^s < 2^53 2^49 = 2^102, and tt is small: E > (e2 - 1) log10 2 - 1
+     * gives tt > 35.7 - 0.699 e2 (so tt >= 0 for e2 <= 52, tt >= -1 at e2 = 53: then P is
+     * shifted left once, still < 2^103), and E <= (e2 - 1) log10 2 gives
+     * tt <= 36.7 - 0.699 e2 <= 47 for e2 >= -15. With 0 <= tt <= 47 < 64 the quotient is
+     * (ph:pl) >> tt in 64-bit words and the remainder is the low tt bits of pl alone. */
     int E = ((e2 - 1) * 78913) >> 18; /* arithmetic shift: the floor for negatives too */
     int s = 16 - E;
-    u128 P = (u128)m * pow10_128(s);
-    u128 q18 = P >> t;
-    u128 r = P - (q18 << t);
-    const uint64_t lo = 10000000000000000ULL, hi = 100000000000000000ULL;
-    uint64_t q;
-    int X, up;
-    if (q18 >= (u128)hi) {
-        /* X = E + 1: 17 digits are q18 / 10; the dropped digit and r decide the rounding
-         * (exact: the rest is (q18 % 10 + r / 2^t) / 10 of a unit) */
-        X = E + 1;
-        uint64_t q18s = (uint64_t)q18; /* < 10^18 */
-        q = q18s / 10;
-        unsigned last = (unsigned)(q18s - q * 10);
-        up = last > 5 || (last == 5 && (r != 0 || (q & 1)));
-    } else {
-        /* X = E: q18 holds exactly 17 digits; r / 2^t is the rest */
-        X = E;
-        q = (uint64_t)q18;
-        u128 half = t > 0 ? (u128)1 << (t - 1) : 0;
-        up = t > 0 && (r > half || (r == half && (q & 1)));
+    int tt = t - s;
+    u128 P = (u128)m * pow5[s];
+    if (tt < 0) { /* e2 = 53 only: an integer m of 16 digits, N = 10 m */
+        P <<= 1;
+        tt = 0;
     }
-    if (up) q++;
-    if (q == hi) {
-        q = lo;
+    uint64_t ph = (uint64_t)(P >> 64), pl = (uint64_t)P;
+    /* the two shifts by 63 - tt and 1 are each < 64 (tt = 0 included: then ph = 0, fr = 0) */
+    uint64_t q18 = ((ph << (63 - tt)) << 1) | (pl >> tt);
+    /* fr / 2^64 = the exact fraction N has dropped (the remainder's tt bits, left-aligned) */
+    uint64_t fr = (pl << (63 - tt)) << 1;
+    /* 17 digits q and the exact rest, rounded half to even:
+     *  - X = E (q18 < 10^17): q = q18, the rest is fr / 2^64, compared with 1/2 = 2^63 / 2^64;
+     *  - X = E + 1: q = q18 / 10 (a multiply-shift), the rest is (last + fr / 2^64) / 10 with
+     *    last = q18 % 10: above 1/2 when last > 5 or last = 5 and fr > 0, a tie when
+     *    last = 5 and fr = 0.
+     * Both are computed and one is selected (the choice follows the data, often
+     * unpredictably for values spread around a power of 10). */
+    const uint64_t lo17 = 10000000000000000ULL, hi17 = 100000000000000000ULL;
+    const uint64_t half = 1ULL << 63;
+    int big = q18 >= hi17;
+    uint64_t q10 = q18 / 10;
+    unsigned last = (unsigned)(q18 - q10 * 10);
+    uint64_t q = big ? q10 : q18;
+    int above = big ? (last > 5) | ((last == 5) & (fr != 0)) : fr > half;
+    int tie = big ? (last == 5) & (fr == 0) : fr == half;
+    q += (uint64_t)(above | (tie & (int)(q & 1)));
+    int X = E + big;
+    if (q == hi17) { /* rounded up to 10^17: one digit more */
+        q = lo17;
         X++;
     }
     if (X < -4 || X >= 17) return snprintf(buf, n, "%.17g", x);
-    char d[24];
-    /* 17 digits: 1 + 8 + 8 */
-    uint64_t top = q / 100000000u;
-    d[0] = (char)('0' + top / 100000000u);
-    put8(d + 1, (uint32_t)(top % 100000000u));
-    put8(d + 9, (uint32_t)(q % 100000000u));
-    int nd = 17; /* significant digits kept: trailing zeros after the point go */
-    int intd = X >= 0 ? X + 1 : 0;
-    while (nd > intd && d[nd - 1] == '0') nd--;
-    char *p = buf;
-    if (neg) *p++ = '-';
+    /* 17 digits: 1 + 8 + 8, q = d0 10^16 + dh 10^8 + dl (constant divisors: multiply-shifts) */
+    uint64_t top = q / 100000000u;                    /* < 10^9 */
+    uint32_t dl = (uint32_t)(q - top * 100000000u);
+    uint32_t d0 = (uint32_t)(top / 100000000u);       /* 1..9 */
+    uint32_t dh = (uint32_t)(top - (uint64_t)d0 * 100000000u);
+    uint64_t wh = digits8(dh), wl = digits8(dl);
+    char d[40]; /* the digits, then zeros: the fixed-size copies below read up to d[33] */
+    d[0] = (char)('0' + d0);
+    store8(d + 1, wh | ASCII0);
+    store8(d + 9, wl | ASCII0);
+    memset(d + 17, 0, sizeof d - 17);
+    /* trailing zero digits: zero bytes at the top of wl (then wh), as the last digit is the
+     * highest byte; d0 >= 1 */
+    int tz = wl ? __builtin_clzll(wl) >> 3 : wh ? 8 + (__builtin_clzll(wh) >> 3) : 16;
+    int nd = 17 - tz;   /* significant digits without the trailing zeros */
+    /* the text goes to o[] with fixed-size copies, then 32 bytes to buf (n >= 32; the text
+     * is at most 23 bytes with its NUL: "-0.000" and 17 digits) */
+    char o[56];
+    memset(o, 0, 32); /* so that the 32 bytes copied are all set */
+    o[0] = '-';
+    char *p = o + neg;
+    int len;
     if (X >= 0) {
-        memcpy(p, d, (size_t)intd);
-        p += intd;
-        if (nd > intd) {
-            *p++ = '.';
-            memcpy(p, d + intd, (size_t)(nd - intd));
-            p += nd - intd;
-        }
+        /* X + 1 integer digits; the point and the rest only if some nonzero digit follows */
+        int intd = X + 1;
+        memcpy(p, d, 17);
+        p[intd] = '.';
+        memcpy(p + intd + 1, d + intd, 16);
+        len = nd > intd ? nd + 1 : intd;
     } else {
-        *p++ = '0';
-        *p++ = '.';
-        for (int i = 0; i < -X - 1; i++) *p++ = '0';
-        memcpy(p, d, (size_t)nd);
-        p += nd;
+        /* "0." and -X - 1 zeros, then the nd digits */
+        memcpy(p, "0.000", 5);
+        memcpy(p + 1 - X, d, 17);
+        len = 1 - X + nd;
     }
-    *p = '\0';
-    return (int)(p - buf);
+    len += neg;
+    o[len] = '\0';
+    memcpy(buf, o, 32);
+    return len;
 }
 
 /* cmeta__fmt_f: the bytes of snprintf "%.*f" (d decimals, 0 <= d <= 9) for finite |x| < 1e9,
