@@ -140,46 +140,57 @@ int cmeta_fmt17g(char *buf, size_t n, double x)
         q = lo17;
         X++;
     }
-    if (X < -4 || X >= 17) return snprintf(buf, n, "%.17g", x);
+    if (X < -4 || X >= 16) return snprintf(buf, n, "%.17g", x); /* X >= 16: see below, not here */
     /* 17 digits: 1 + 8 + 8, q = d0 10^16 + dh 10^8 + dl (constant divisors: multiply-shifts) */
     uint64_t top = q / 100000000u;                    /* < 10^9 */
     uint32_t dl = (uint32_t)(q - top * 100000000u);
     uint32_t d0 = (uint32_t)(top / 100000000u);       /* 1..9 */
     uint32_t dh = (uint32_t)(top - (uint64_t)d0 * 100000000u);
     uint64_t wh = digits8(dh), wl = digits8(dl);
-    char d[40]; /* the digits, then zeros: the fixed-size copies below read up to d[33] */
-    d[0] = (char)('0' + d0);
-    store8(d + 1, wh | ASCII0);
-    store8(d + 9, wl | ASCII0);
-    memset(d + 17, 0, sizeof d - 17);
     /* trailing zero digits: zero bytes at the top of wl (then wh), as the last digit is the
      * highest byte; d0 >= 1 */
     int tz = wl ? __builtin_clzll(wl) >> 3 : wh ? 8 + (__builtin_clzll(wh) >> 3) : 16;
-    int nd = 17 - tz;   /* significant digits without the trailing zeros */
-    /* the text goes to o[] with fixed-size copies, then 32 bytes to buf (n >= 32; the text
-     * is at most 23 bytes with its NUL: "-0.000" and 17 digits) */
-    char o[56];
-    memset(o, 0, 32); /* so that the 32 bytes copied are all set */
-    o[0] = '-';
-    char *p = o + neg;
+    int nd = 17 - tz; /* significant digits without the trailing zeros */
+    /* The text goes straight to buf in fixed-size stores (8 bytes or one), some of them past
+     * the end of the text and overwritten by the next or left after the NUL: n >= 32 and the
+     * furthest store ends at byte 25 (X >= 0: '-', then at most 9 + 7 + 8 bytes; X < 0: '-',
+     * "0.000", 1 + 8 + 8 digits at most from byte 5). Only stores, and no reading back of
+     * bytes just stored: a wide load of narrow stores stalls the CPU (store forwarding). */
+    char *p = buf;
+    *p = '-';
+    p += neg;
     int len;
     if (X >= 0) {
-        /* X + 1 integer digits; the point and the rest only if some nonzero digit follows */
+        /* X + 1 <= 16 integer digits (|x| < 2^53 < 10^16 here: X <= 15), then the point and
+         * the rest if some nonzero digit follows. Digit j (0..16) goes to p + j for j <= X
+         * and p + j + 1 after. Writing wh at p + 1 and then, from p + 1 + k, the point and wh's
+         * digits from k on (wh >> 8k, one byte up) puts the point after k of wh's digits; the
+         * last digit falls out of the shifted word and is stored alone. */
         int intd = X + 1;
-        memcpy(p, d, 17);
-        p[intd] = '.';
-        memcpy(p + intd + 1, d + intd, 16);
+        *p = (char)('0' + d0);
+        store8(p + 1, wh | ASCII0);
+        if (intd <= 8) {
+            int k = intd - 1; /* 0..7 */
+            store8(p + 1 + k, (((wh >> (8 * k)) | ASCII0) << 8) | '.');
+            p[9] = (char)('0' + (wh >> 56)); /* wh's last digit, shifted out of that store */
+            store8(p + 10, wl | ASCII0);
+        } else {
+            int k = intd - 9; /* 0..7 */
+            store8(p + 9, wl | ASCII0);
+            store8(p + 9 + k, (((wl >> (8 * k)) | ASCII0) << 8) | '.');
+            p[17] = (char)('0' + (wl >> 56)); /* wl's last digit, as above */
+        }
         len = nd > intd ? nd + 1 : intd;
     } else {
-        /* "0." and -X - 1 zeros, then the nd digits */
-        memcpy(p, "0.000", 5);
-        memcpy(p + 1 - X, d, 17);
+        /* "0." and -X - 1 <= 3 zeros, then the nd digits */
+        memcpy(p, "0.000000", 8);
+        p[1 - X] = (char)('0' + d0);
+        store8(p + 2 - X, wh | ASCII0);
+        store8(p + 10 - X, wl | ASCII0);
         len = 1 - X + nd;
     }
-    len += neg;
-    o[len] = '\0';
-    memcpy(buf, o, 32);
-    return len;
+    p[len] = '\0';
+    return len + neg;
 }
 
 /* cmeta__fmt_f: the bytes of snprintf "%.*f" (d decimals, 0 <= d <= 9) for finite |x| < 1e9,
