@@ -178,17 +178,28 @@ void cmeta_report_gosh_header(FILE *fp)
     fputs("mask,k,estimate,Q,I2,H2,tau2\n", fp);
 }
 
-/* unsigned decimal of v at p; returns the end */
+/* unsigned decimal of v at p; returns the end. The digit count first (comparisons with the
+   powers of 10), then the digits written backwards from the end two at a time: one division
+   by 100 (a multiply-shift) per pair instead of one by 10 per digit, and no reversal copy. */
 static char *put_u64(char *p, unsigned long long v)
 {
-    char t[24];
-    int n = 0;
-    do {
-        t[n++] = (char)('0' + v % 10);
-        v /= 10;
-    } while (v);
-    while (n) *p++ = t[--n];
-    return p;
+    static const char pairs[201] = "0001020304050607080910111213141516171819"
+                                   "2021222324252627282930313233343536373839"
+                                   "4041424344454647484950515253545556575859"
+                                   "6061626364656667686970717273747576777879"
+                                   "8081828384858687888990919293949596979899";
+    int n = 1;
+    for (unsigned long long w = 10; n < 20 && v >= w; w *= 10) n++; /* 10^19 < 2^64 */
+    char *e = p + n, *q = e;
+    while (v >= 100) {
+        unsigned r = (unsigned)(v % 100);
+        v /= 100;
+        q -= 2;
+        memcpy(q, pairs + 2 * r, 2);
+    }
+    if (v >= 10) memcpy(q - 2, pairs + 2 * v, 2);
+    else q[-1] = (char)('0' + v);
+    return e;
 }
 
 /* One CSV row at p (at most CMETA_REPORT_GOSH_ROW_MAX bytes); the end. As fprintf "%llu,%d,"
