@@ -3,14 +3,16 @@
  * glibc's printf is exact: it rounds the exact binary value of x to 17 significant digits,
  * ties to even (the default rounding mode, which cmeta never changes). Here, for finite
  * |x| in [2^-16, 2^53) written in fixed style, the same digits come from exact integer
- * arithmetic: x = m / 2^t (m < 2^53 an integer, 0 <= t <= 68), the 17 digits are
- * N = m 10^s / 2^t with s = 16 - X (X the decimal exponent, 10^16 <= N < 10^17), computed
- * as a 128-bit product (m 10^s < 2^53 10^21 < 2^123) and an exact quotient and remainder by
- * 2^t, then rounded half to even on the exact remainder. %g's rules follow (C11 7.21.6.1):
+ * arithmetic: x = m / 2^t (m < 2^53 an integer, 0 <= t <= 68), X the decimal exponent (from
+ * the binary one and a table of where the binade crosses a power of 10), the 17 digits
+ * N = m 10^s / 2^t = m 5^s / 2^(t-s) with s = 16 - X (10^16 <= N < 10^17) from one 64 x 64 bit
+ * product (m 5^s < 2^102) and a shift by t - s < 64, rounded half to even on the exact
+ * remainder; then the digits 8 at a time in a 64-bit register (no division instruction) and
+ * the text in 8-byte stores. %g's rules follow (C11 7.21.6.1):
  * fixed style when -4 <= X < 17 (X after rounding), precision 16 - X, trailing zeros and a
  * bare decimal point removed. Everything else (tiny, huge, subnormal, infinite, NaN,
- * exponent style) goes to snprintf itself, except zeros ("0", "-0"). tests/test_fmt.c compares both on millions of
- * values. */
+ * exponent style) goes to snprintf itself, except zeros ("0", "-0"). tests/test_fmt.c
+ * compares both on millions of values; bench/fmt_speed.c times it. */
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -97,17 +99,40 @@ int cmeta_fmt17g(char *buf, size_t n, double x)
     int t = 1075 - be; /* 0 <= t <= 68 */
     /* decimal exponent X: 10^X <= |x| < 10^(X+1). E = floor((e2 - 1) log10 2) (the shift by
      * 2^18 and 78913 = floor(2^18 log10 2) give it exactly for |e2| < 1650) is X or X - 1,
-     * since 2^(e2-1) <= |x| < 2^e2 and log10 2 < 1; so -5 <= E <= 15 here. With s = 16 - E
-     * (1 <= s <= 21), N = floor(|x| 10^s) = floor(m 10^s / 2^t) has 17 digits when X = E and
-     * 18 when X = E + 1 (10^16 <= |x| 10^s < 10^(X+1-E+16) <= 10^18).
-     * 10^s = 5^s 2^s, so N = floor(m 5^s / 2^tt) with tt = t - s = 37 - e2 + E: one 64 x 64
-     * bit product P = m 5^s < 2^53 2^49 = 2^102, and tt is small: E > (e2 - 1) log10 2 - 1
-     * gives tt > 35.7 - 0.699 e2 (so tt >= 0 for e2 <= 52, tt >= -1 at e2 = 53: then P is
-     * shifted left once, still < 2^103), and E <= (e2 - 1) log10 2 gives
-     * tt <= 36.7 - 0.699 e2 <= 47 for e2 >= -15. With 0 <= tt <= 47 < 64 the quotient is
-     * (ph:pl) >> tt in 64-bit words and the remainder is the low tt bits of pl alone. */
+     * since 2^(e2-1) <= |x| < 2^e2 and log10 2 < 1; X = E + 1 exactly when 10^(E+1) lies in
+     * the binade and |x| >= 10^(E+1), i.e. m >= ceil(10^(E+1) 2^t): mant10[] holds that
+     * bound for each e2 (2^53, never reached, when the binade holds no power of 10).
+     * So -5 <= X <= 15 here (2^-16 > 10^-5, 2^53 < 10^16).
+     * With s = 16 - X (1 <= s <= 21) the 17 digits are N = floor(|x| 10^s) =
+     * floor(m 10^s / 2^t), 10^16 <= N < 10^17, and 10^s = 5^s 2^s, so N = floor(m 5^s / 2^tt)
+     * with tt = t - s = 37 - e2 + X: one 64 x 64 bit product P = m 5^s < 2^53 2^49 = 2^102,
+     * and tt is small: X >= E > (e2 - 1) log10 2 - 1 gives tt > 35.7 - 0.699 e2 (so tt >= 0
+     * for e2 <= 52, tt >= -1 at e2 = 53: then P is shifted left once, still < 2^103), and
+     * X <= E + 1 <= (e2 - 1) log10 2 + 1 gives tt <= 37.7 - 0.699 e2 <= 48 for e2 >= -15.
+     * With 0 <= tt <= 48 < 64 the quotient is (ph:pl) >> tt in 64-bit words and the
+     * remainder is the low tt bits of pl alone. */
+    static const uint64_t mant10[69] = { /* e2 = -15 .. 53; exact, see above */
+        9007199254740992ULL, 9007199254740992ULL, 7378697629483821ULL, 9007199254740992ULL,
+        9007199254740992ULL, 9007199254740992ULL, 4611686018427388ULL, 9007199254740992ULL,
+        9007199254740992ULL, 5764607523034235ULL, 9007199254740992ULL, 9007199254740992ULL,
+        7205759403792794ULL, 9007199254740992ULL, 9007199254740992ULL, 9007199254740992ULL,
+        9007199254740992ULL, 9007199254740992ULL, 9007199254740992ULL, 5629499534213120ULL,
+        9007199254740992ULL, 9007199254740992ULL, 7036874417766400ULL, 9007199254740992ULL,
+        9007199254740992ULL, 8796093022208000ULL, 9007199254740992ULL, 9007199254740992ULL,
+        9007199254740992ULL, 5497558138880000ULL, 9007199254740992ULL, 9007199254740992ULL,
+        6871947673600000ULL, 9007199254740992ULL, 9007199254740992ULL, 8589934592000000ULL,
+        9007199254740992ULL, 9007199254740992ULL, 9007199254740992ULL, 5368709120000000ULL,
+        9007199254740992ULL, 9007199254740992ULL, 6710886400000000ULL, 9007199254740992ULL,
+        9007199254740992ULL, 8388608000000000ULL, 9007199254740992ULL, 9007199254740992ULL,
+        9007199254740992ULL, 5242880000000000ULL, 9007199254740992ULL, 9007199254740992ULL,
+        6553600000000000ULL, 9007199254740992ULL, 9007199254740992ULL, 8192000000000000ULL,
+        9007199254740992ULL, 9007199254740992ULL, 9007199254740992ULL, 5120000000000000ULL,
+        9007199254740992ULL, 9007199254740992ULL, 6400000000000000ULL, 9007199254740992ULL,
+        9007199254740992ULL, 8000000000000000ULL, 9007199254740992ULL, 9007199254740992ULL,
+        9007199254740992ULL};
     int E = ((e2 - 1) * 78913) >> 18; /* arithmetic shift: the floor for negatives too */
-    int s = 16 - E;
+    int X = E + (m >= mant10[e2 + 15]);
+    int s = 16 - X;
     int tt = t - s;
     u128 P = (u128)m * pow5[s];
     if (tt < 0) { /* e2 = 53 only: an integer m of 16 digits, N = 10 m */
@@ -116,35 +141,23 @@ int cmeta_fmt17g(char *buf, size_t n, double x)
     }
     uint64_t ph = (uint64_t)(P >> 64), pl = (uint64_t)P;
     /* the two shifts by 63 - tt and 1 are each < 64 (tt = 0 included: then ph = 0, fr = 0) */
-    uint64_t q18 = ((ph << (63 - tt)) << 1) | (pl >> tt);
-    /* fr / 2^64 = the exact fraction N has dropped (the remainder's tt bits, left-aligned) */
+    uint64_t q = ((ph << (63 - tt)) << 1) | (pl >> tt);
+    /* fr / 2^64 = the exact fraction N has dropped (the remainder's tt bits, left-aligned);
+     * rounded half to even: up when fr / 2^64 > 1/2, or = 1/2 and q is odd */
     uint64_t fr = (pl << (63 - tt)) << 1;
-    /* 17 digits q and the exact rest, rounded half to even:
-     *  - X = E (q18 < 10^17): q = q18, the rest is fr / 2^64, compared with 1/2 = 2^63 / 2^64;
-     *  - X = E + 1: q = q18 / 10 (a multiply-shift), the rest is (last + fr / 2^64) / 10 with
-     *    last = q18 % 10: above 1/2 when last > 5 or last = 5 and fr > 0, a tie when
-     *    last = 5 and fr = 0.
-     * Both are computed and one is selected (the choice follows the data, often
-     * unpredictably for values spread around a power of 10). */
     const uint64_t lo17 = 10000000000000000ULL, hi17 = 100000000000000000ULL;
     const uint64_t half = 1ULL << 63;
-    int big = q18 >= hi17;
-    uint64_t q10 = q18 / 10;
-    unsigned last = (unsigned)(q18 - q10 * 10);
-    uint64_t q = big ? q10 : q18;
-    int above = big ? (last > 5) | ((last == 5) & (fr != 0)) : fr > half;
-    int tie = big ? (last == 5) & (fr == 0) : fr == half;
-    q += (uint64_t)(above | (tie & (int)(q & 1)));
-    int X = E + big;
+    q += (uint64_t)((fr > half) | ((fr == half) & (int)(q & 1)));
     if (q == hi17) { /* rounded up to 10^17: one digit more */
         q = lo17;
         X++;
     }
     if (X < -4 || X >= 16) return snprintf(buf, n, "%.17g", x); /* X >= 16: see below, not here */
-    /* 17 digits: 1 + 8 + 8, q = d0 10^16 + dh 10^8 + dl (constant divisors: multiply-shifts) */
+    /* 17 digits: 1 + 8 + 8, q = d0 10^16 + dh 10^8 + dl; the two quotients are each one
+     * multiply-shift (constant divisors) from q, side by side rather than one after the other */
     uint64_t top = q / 100000000u;                    /* < 10^9 */
+    uint32_t d0 = (uint32_t)(q / lo17);               /* 1..9 */
     uint32_t dl = (uint32_t)(q - top * 100000000u);
-    uint32_t d0 = (uint32_t)(top / 100000000u);       /* 1..9 */
     uint32_t dh = (uint32_t)(top - (uint64_t)d0 * 100000000u);
     uint64_t wh = digits8(dh), wl = digits8(dl);
     /* trailing zero digits: zero bytes at the top of wl (then wh), as the last digit is the
