@@ -12,6 +12,7 @@
 
 #include "testutil.h"
 #include "cmeta/report.h"
+#include "cmeta/resample.h"
 #include "report_frame.h"
 
 static unsigned long long n_checked, n_bad;
@@ -200,6 +201,48 @@ static void test_boundaries(void)
     CU_ASSERT(n_checked > (unsigned long long)tu_scaled(4000000));
 }
 
+/* GOSH rows (cmeta_report_gosh_rows_text: put_u64 and put_gosh_row) against fprintf's
+ * "%llu,%d," and %.17g, empty when not finite: masks of every bit length and 10^j +- 1 */
+static void test_gosh_rows(void)
+{
+    cmeta_gosh_row r[64];
+    static char got[64 * CMETA_REPORT_GOSH_ROW_MAX], want[64 * CMETA_REPORT_GOSH_ROW_MAX];
+    long bad = 0;
+    for (int pass = 0; pass < 3000; pass++) {
+        size_t w = 0;
+        for (int i = 0; i < 64; i++) {
+            uint64_t m;
+            if (pass < 20) {
+                uint64_t p10 = 1;
+                for (int j = 0; j < pass % 20; j++) p10 *= 10;
+                m = p10 + (uint64_t)(i % 3) - 1;
+            } else {
+                m = rnd() >> (rnd() % 64);
+            }
+            r[i].mask = m;
+            r[i].k = (int)(rnd() % 40) - 3;
+            r[i].ok = 1;
+            double v[5];
+            for (int c = 0; c < 5; c++) {
+                uint64_t z = rnd() % 8;
+                v[c] = z == 0 ? 0.0 : z == 1 ? NAN : z == 2 ? from_bits(rnd()) : (double)(rnd() >> 11) / 9007199254740992.0 * 100;
+            }
+            r[i].estimate = v[0], r[i].Q = v[1], r[i].I2 = v[2], r[i].H2 = v[3], r[i].tau2 = v[4];
+            w += (size_t)snprintf(want + w, sizeof want - w, "%llu,%d", (unsigned long long)m, r[i].k);
+            for (int c = 0; c < 5; c++) {
+                want[w++] = ',';
+                if (isfinite(v[c])) w += (size_t)snprintf(want + w, sizeof want - w, "%.17g", v[c]);
+            }
+            want[w++] = '\n';
+        }
+        size_t n = cmeta_report_gosh_rows_text(got, r, 64);
+        if (n != w || memcmp(got, want, w) != 0) {
+            if (bad++ < 3) fprintf(stderr, "gosh rows differ in pass %d\n", pass);
+        }
+    }
+    CU_ASSERT_EQUAL(bad, 0);
+}
+
 int main(void)
 {
     if (CU_initialize_registry() != CUE_SUCCESS) return 1;
@@ -207,6 +250,7 @@ int main(void)
     CU_add_test(s, "edge cases", test_edges);
     CU_add_test(s, "random values", test_random);
     CU_add_test(s, "fast path boundaries and ties", test_boundaries);
+    CU_add_test(s, "GOSH rows", test_gosh_rows);
     CU_add_test(s, "cmeta__fmt_f vs %.*f", test_fixed);
     return tu_run();
 }
