@@ -12,6 +12,7 @@
 
 #include "testutil.h"
 #include "cmeta/report.h"
+#include "cmeta/resample.h"
 #include "report_frame.h"
 
 static unsigned long long n_checked, n_bad;
@@ -244,12 +245,104 @@ static void test_frame(void)
     CU_ASSERT_EQUAL(bad, 0);
 }
 
+/* The fast path's own edges (report_fmt17g.c): every binary exponent with random mantissas
+ * (the fast path takes 2^-16 <= |x| < 2^53, each binade its own shift), each decimal exponent's
+ * boundary 10^X and the 17-digit rounding boundary (1 - 5e-18) 10^X with ulps either side, exact
+ * ties at the 18th significant digit (k / 2^j with 18 significant digits, k odd: the last is
+ * a 5 and nothing follows) at every scale, and every value of each SWAR digit lane. */
+static void test_boundaries(void)
+{
+    n_checked = n_bad = 0;
+    for (int be = 1; be < 2047; be++)
+        for (long i = 0, n = tu_scaled(2000); i < n; i++)
+            check(from_bits(((uint64_t)be << 52) | (rnd() & 0x800FFFFFFFFFFFFFULL)));
+    for (int X = -330; X <= 310; X++) {
+        char t[64];
+        snprintf(t, sizeof t, "1e%d", X);
+        double a = strtod(t, NULL);
+        snprintf(t, sizeof t, "9.99999999999999995e%d", X - 1);
+        double b = strtod(t, NULL);
+        for (int k = 0; k < 6; k++) {
+            check_pm(a);
+            check_pm(b);
+            a = nextafter(a, 0);
+            b = nextafter(b, 0);
+        }
+        a = strtod(t, NULL);
+        for (int k = 0; k < 6; k++) check_pm(a = nextafter(a, INFINITY));
+    }
+    /* ties: x = k / 2^j in [10^X0, 10^(X0+1)) has j decimals, so 18 significant digits when
+     * X0 = 17 - j (and 17 or 19 for 16 - j, 18 - j) */
+    for (int j = 1; j <= 80; j++)
+        for (int dx = 16; dx <= 18; dx++) {
+            double lo = ldexp(pow(10.0, dx - j), j), hi = ldexp(pow(10.0, dx - j + 1), j);
+            if (lo < 1) lo = 1;
+            if (hi > 9007199254740991.0) hi = 9007199254740991.0;
+            if (!(lo < hi)) continue;
+            for (long i = 0, n = tu_scaled(2000); i < n; i++) {
+                uint64_t k = ((uint64_t)(lo + (hi - lo) * ((double)(rnd() >> 11) / 9007199254740992.0))) | 1;
+                check_pm(ldexp((double)k, -j));
+            }
+        }
+    /* each 4-digit SWAR lane of the digits takes every value: 10^15 + 10^7 (a 10^4 + a) */
+    for (int a = 0; a < 10000; a++) {
+        check(1e15 + 1e7 * (a * 10000.0 + a));
+        check(1e15 + 1e7 * (a * 10000.0 + (9999 - a)) + a);
+    }
+    CU_ASSERT_EQUAL(n_bad, 0);
+    CU_ASSERT(n_checked > (unsigned long long)tu_scaled(4000000));
+}
+
+/* GOSH rows (cmeta_report_gosh_rows_text: put_u64 and put_gosh_row) against fprintf's
+ * "%llu,%d," and %.17g, empty when not finite: masks of every bit length and 10^j +- 1 */
+static void test_gosh_rows(void)
+{
+    cmeta_gosh_row r[64];
+    static char got[64 * CMETA_REPORT_GOSH_ROW_MAX], want[64 * CMETA_REPORT_GOSH_ROW_MAX];
+    long bad = 0;
+    for (int pass = 0; pass < 3000; pass++) {
+        size_t w = 0;
+        for (int i = 0; i < 64; i++) {
+            uint64_t m;
+            if (pass < 20) {
+                uint64_t p10 = 1;
+                for (int j = 0; j < pass % 20; j++) p10 *= 10;
+                m = p10 + (uint64_t)(i % 3) - 1;
+            } else {
+                m = rnd() >> (rnd() % 64);
+            }
+            r[i].mask = m;
+            r[i].k = (int)(rnd() % 40) - 3;
+            r[i].ok = 1;
+            double v[5];
+            for (int c = 0; c < 5; c++) {
+                uint64_t z = rnd() % 8;
+                v[c] = z == 0 ? 0.0 : z == 1 ? NAN : z == 2 ? from_bits(rnd()) : (double)(rnd() >> 11) / 9007199254740992.0 * 100;
+            }
+            r[i].estimate = v[0], r[i].Q = v[1], r[i].I2 = v[2], r[i].H2 = v[3], r[i].tau2 = v[4];
+            w += (size_t)snprintf(want + w, sizeof want - w, "%llu,%d", (unsigned long long)m, r[i].k);
+            for (int c = 0; c < 5; c++) {
+                want[w++] = ',';
+                if (isfinite(v[c])) w += (size_t)snprintf(want + w, sizeof want - w, "%.17g", v[c]);
+            }
+            want[w++] = '\n';
+        }
+        size_t n = cmeta_report_gosh_rows_text(got, r, 64);
+        if (n != w || memcmp(got, want, w) != 0) {
+            if (bad++ < 3) fprintf(stderr, "gosh rows differ in pass %d\n", pass);
+        }
+    }
+    CU_ASSERT_EQUAL(bad, 0);
+}
+
 int main(void)
 {
     if (CU_initialize_registry() != CUE_SUCCESS) return 1;
     CU_pSuite s = CU_add_suite("cmeta_fmt17g vs snprintf %.17g", NULL, NULL);
     CU_add_test(s, "edge cases", test_edges);
     CU_add_test(s, "random values", test_random);
+    CU_add_test(s, "fast path boundaries and ties", test_boundaries);
+    CU_add_test(s, "GOSH rows", test_gosh_rows);
     CU_add_test(s, "cmeta__fmt_f vs %.*f", test_fixed);
     CU_add_test(s, "cmeta__text_frame_nums vs cmeta_text_frame", test_frame);
     return tu_run();

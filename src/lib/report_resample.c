@@ -178,17 +178,36 @@ void cmeta_report_gosh_header(FILE *fp)
     fputs("mask,k,estimate,Q,I2,H2,tau2\n", fp);
 }
 
-/* unsigned decimal of v at p; returns the end */
+/* unsigned decimal of v at p; returns the end. The digit count first, without a loop
+   (Bit Twiddling Hacks, "integer log base 10": g = floor(bits(v) 1233 / 2^12) is
+   floor(log10 v) or one more, 1233 / 2^12 being log10 2 within 2e-5; one comparison with 10^g
+   decides), then the digits written backwards from the end two at a time: one division by
+   100 (a multiply-shift) per pair instead of one by 10 per digit, and no reversal copy. */
 static char *put_u64(char *p, unsigned long long v)
 {
-    char t[24];
-    int n = 0;
-    do {
-        t[n++] = (char)('0' + v % 10);
-        v /= 10;
-    } while (v);
-    while (n) *p++ = t[--n];
-    return p;
+    static const char pairs[201] = "0001020304050607080910111213141516171819"
+                                   "2021222324252627282930313233343536373839"
+                                   "4041424344454647484950515253545556575859"
+                                   "6061626364656667686970717273747576777879"
+                                   "8081828384858687888990919293949596979899";
+    static const unsigned long long p10[20] = {
+        1ULL, 10ULL, 100ULL, 1000ULL, 10000ULL, 100000ULL, 1000000ULL, 10000000ULL,
+        100000000ULL, 1000000000ULL, 10000000000ULL, 100000000000ULL, 1000000000000ULL,
+        10000000000000ULL, 100000000000000ULL, 1000000000000000ULL, 10000000000000000ULL,
+        100000000000000000ULL, 1000000000000000000ULL, 10000000000000000000ULL};
+    unsigned long long w = v | 1; /* v = 0: one digit, as v = 1 */
+    int g = ((64 - __builtin_clzll(w)) * 1233) >> 12; /* 0..19 */
+    int n = g + (w >= p10[g]);                        /* digits */
+    char *e = p + n, *q = e;
+    while (v >= 100) {
+        unsigned r = (unsigned)(v % 100);
+        v /= 100;
+        q -= 2;
+        memcpy(q, pairs + 2 * r, 2);
+    }
+    if (v >= 10) memcpy(q - 2, pairs + 2 * v, 2);
+    else q[-1] = (char)('0' + v);
+    return e;
 }
 
 /* One CSV row at p (at most CMETA_REPORT_GOSH_ROW_MAX bytes); the end. As fprintf "%llu,%d,"
