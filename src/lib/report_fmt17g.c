@@ -77,24 +77,33 @@ static inline void store8(char *d, uint64_t w)
 
 #define ASCII0 0x3030303030303030ULL /* '0' in each byte */
 
-int cmeta_fmt17g(char *buf, size_t n, double x)
+static const uint64_t mant10[69] = { /* e2 = -15 .. 53; exact, see exact17 */
+    9007199254740992ULL, 9007199254740992ULL, 7378697629483821ULL, 9007199254740992ULL,
+    9007199254740992ULL, 9007199254740992ULL, 4611686018427388ULL, 9007199254740992ULL,
+    9007199254740992ULL, 5764607523034235ULL, 9007199254740992ULL, 9007199254740992ULL,
+    7205759403792794ULL, 9007199254740992ULL, 9007199254740992ULL, 9007199254740992ULL,
+    9007199254740992ULL, 9007199254740992ULL, 9007199254740992ULL, 5629499534213120ULL,
+    9007199254740992ULL, 9007199254740992ULL, 7036874417766400ULL, 9007199254740992ULL,
+    9007199254740992ULL, 8796093022208000ULL, 9007199254740992ULL, 9007199254740992ULL,
+    9007199254740992ULL, 5497558138880000ULL, 9007199254740992ULL, 9007199254740992ULL,
+    6871947673600000ULL, 9007199254740992ULL, 9007199254740992ULL, 8589934592000000ULL,
+    9007199254740992ULL, 9007199254740992ULL, 9007199254740992ULL, 5368709120000000ULL,
+    9007199254740992ULL, 9007199254740992ULL, 6710886400000000ULL, 9007199254740992ULL,
+    9007199254740992ULL, 8388608000000000ULL, 9007199254740992ULL, 9007199254740992ULL,
+    9007199254740992ULL, 5242880000000000ULL, 9007199254740992ULL, 9007199254740992ULL,
+    6553600000000000ULL, 9007199254740992ULL, 9007199254740992ULL, 8192000000000000ULL,
+    9007199254740992ULL, 9007199254740992ULL, 9007199254740992ULL, 5120000000000000ULL,
+    9007199254740992ULL, 9007199254740992ULL, 6400000000000000ULL, 9007199254740992ULL,
+    9007199254740992ULL, 8000000000000000ULL, 9007199254740992ULL, 9007199254740992ULL,
+    9007199254740992ULL};
+
+/* exact17: for a normal |x| = m / 2^t with -15 <= e2 <= 53 (m = 2^52 + frac, t = 1075 - be,
+ * e2 = be - 1022), its 17 significant digits q (10^16 <= q < 10^17), rounded half to even, and
+ * its decimal exponent X after rounding. Returns 0 when %g would not write fixed style with X
+ * in [-4, 16) (then snprintf does it). */
+static inline int exact17(uint64_t frac, int be, uint64_t *qp, int *Xp)
 {
-    uint64_t u;
-    memcpy(&u, &x, sizeof u);
-    int neg = (int)(u >> 63);
-    int be = (int)((u >> 52) & 0x7FF); /* biased exponent */
-    uint64_t frac = u & 0x000FFFFFFFFFFFFFULL;
-    if (be == 0 && frac == 0 && n >= 3) { /* "0" or "-0" */
-        char *p = buf;
-        if (neg) *p++ = '-';
-        *p++ = '0';
-        *p = '\0';
-        return (int)(p - buf);
-    }
-    /* a normal |x| = m / 2^t with m = 2^52 + frac < 2^53 and t = 1075 - be; in frexp's terms
-     * |x| = f 2^e2 with e2 = be - 1022, and the fast path takes -15 <= e2 <= 53 */
     int e2 = be - 1022;
-    if (be == 0 || be == 0x7FF || e2 < -15 || e2 > 53 || n < 32) return snprintf(buf, n, "%.17g", x);
     uint64_t m = frac | (1ULL << 52);
     int t = 1075 - be; /* 0 <= t <= 68 */
     /* decimal exponent X: 10^X <= |x| < 10^(X+1). E = floor((e2 - 1) log10 2) (the shift by
@@ -111,25 +120,6 @@ int cmeta_fmt17g(char *buf, size_t n, double x)
      * X <= E + 1 <= (e2 - 1) log10 2 + 1 gives tt <= 37.7 - 0.699 e2 <= 48 for e2 >= -15.
      * With 0 <= tt <= 48 < 64 the quotient is (ph:pl) >> tt in 64-bit words and the
      * remainder is the low tt bits of pl alone. */
-    static const uint64_t mant10[69] = { /* e2 = -15 .. 53; exact, see above */
-        9007199254740992ULL, 9007199254740992ULL, 7378697629483821ULL, 9007199254740992ULL,
-        9007199254740992ULL, 9007199254740992ULL, 4611686018427388ULL, 9007199254740992ULL,
-        9007199254740992ULL, 5764607523034235ULL, 9007199254740992ULL, 9007199254740992ULL,
-        7205759403792794ULL, 9007199254740992ULL, 9007199254740992ULL, 9007199254740992ULL,
-        9007199254740992ULL, 9007199254740992ULL, 9007199254740992ULL, 5629499534213120ULL,
-        9007199254740992ULL, 9007199254740992ULL, 7036874417766400ULL, 9007199254740992ULL,
-        9007199254740992ULL, 8796093022208000ULL, 9007199254740992ULL, 9007199254740992ULL,
-        9007199254740992ULL, 5497558138880000ULL, 9007199254740992ULL, 9007199254740992ULL,
-        6871947673600000ULL, 9007199254740992ULL, 9007199254740992ULL, 8589934592000000ULL,
-        9007199254740992ULL, 9007199254740992ULL, 9007199254740992ULL, 5368709120000000ULL,
-        9007199254740992ULL, 9007199254740992ULL, 6710886400000000ULL, 9007199254740992ULL,
-        9007199254740992ULL, 8388608000000000ULL, 9007199254740992ULL, 9007199254740992ULL,
-        9007199254740992ULL, 5242880000000000ULL, 9007199254740992ULL, 9007199254740992ULL,
-        6553600000000000ULL, 9007199254740992ULL, 9007199254740992ULL, 8192000000000000ULL,
-        9007199254740992ULL, 9007199254740992ULL, 9007199254740992ULL, 5120000000000000ULL,
-        9007199254740992ULL, 9007199254740992ULL, 6400000000000000ULL, 9007199254740992ULL,
-        9007199254740992ULL, 8000000000000000ULL, 9007199254740992ULL, 9007199254740992ULL,
-        9007199254740992ULL};
     int E = ((e2 - 1) * 78913) >> 18; /* arithmetic shift: the floor for negatives too */
     int X = E + (m >= mant10[e2 + 15]);
     int s = 16 - X;
@@ -152,7 +142,18 @@ int cmeta_fmt17g(char *buf, size_t n, double x)
         q = lo17;
         X++;
     }
-    if (X < -4 || X >= 16) return snprintf(buf, n, "%.17g", x); /* X >= 16: see below, not here */
+    if (X < -4 || X >= 16) return 0; /* X >= 16: see put17, not here */
+    *qp = q;
+    *Xp = X;
+    return 1;
+}
+
+/* put17: the text of %.17g in fixed style for the digits q (10^16 <= q < 10^17) and decimal
+ * exponent X (-4 <= X <= 15), a '-' first when neg; trailing zeros and a bare point dropped.
+ * buf holds >= 32 bytes. Returns the length. */
+static inline int put17(char *buf, int neg, uint64_t q, int X)
+{
+    const uint64_t lo17 = 10000000000000000ULL;
     /* 17 digits: 1 + 8 + 8, q = d0 10^16 + dh 10^8 + dl; the two quotients are each one
      * multiply-shift (constant divisors) from q, side by side rather than one after the other */
     uint64_t top = q / 100000000u;                    /* < 10^9 */
@@ -204,6 +205,31 @@ int cmeta_fmt17g(char *buf, size_t n, double x)
     }
     p[len] = '\0';
     return len + neg;
+}
+
+
+int cmeta_fmt17g(char *buf, size_t n, double x)
+{
+    uint64_t u;
+    memcpy(&u, &x, sizeof u);
+    int neg = (int)(u >> 63);
+    int be = (int)((u >> 52) & 0x7FF); /* biased exponent */
+    uint64_t frac = u & 0x000FFFFFFFFFFFFFULL;
+    if (be == 0 && frac == 0 && n >= 3) { /* "0" or "-0" */
+        char *p = buf;
+        if (neg) *p++ = '-';
+        *p++ = '0';
+        *p = '\0';
+        return (int)(p - buf);
+    }
+    /* a normal |x| = m / 2^t with m = 2^52 + frac < 2^53 and t = 1075 - be; in frexp's terms
+     * |x| = f 2^e2 with e2 = be - 1022, and the fast path takes -15 <= e2 <= 53 */
+    int e2 = be - 1022;
+    if (be == 0 || be == 0x7FF || e2 < -15 || e2 > 53 || n < 32) return snprintf(buf, n, "%.17g", x);
+    uint64_t q;
+    int X;
+    if (!exact17(frac, be, &q, &X)) return snprintf(buf, n, "%.17g", x);
+    return put17(buf, neg, q, X);
 }
 
 /* "00" "01" ... "99": two digits per step (cmeta__fmt_f) */
