@@ -568,13 +568,13 @@ static cmeta_status feed_bytes(cmeta_table_reader *r, const char *s, size_t n, c
 {
     size_t i = 0;
     while (i < n) {
+        if (r->interrupt && *r->interrupt) { /* Ctrl-C: polled once per line piece */
+            reader_fail(r, CMETA_EINTR, 0, 0, "%s", "interrupted while reading");
+            return reader_error(r, err);
+        }
         size_t j = i;
         while (j < n && !line_stop[(unsigned char)s[j]]) j++;
         if (j < n && (s[j] == '\n' || s[j] == '\r') && r->p.pstate == 0 /* between rows */) {
-            if (r->interrupt && *r->interrupt) {
-                reader_fail(r, CMETA_EINTR, 0, 0, "%s", "interrupted while reading");
-                return reader_error(r, err);
-            }
             fast_line(r, s + i, j - i);
             if (r->failed) return reader_error(r, err);
             if (s[j] == '\r') r->line++, r->prev_cr = 1;
@@ -596,10 +596,6 @@ static cmeta_status feed_bytes(cmeta_table_reader *r, const char *s, size_t n, c
                     break;
                 }
             }
-        }
-        if (r->interrupt && *r->interrupt) {
-            reader_fail(r, CMETA_EINTR, 0, 0, "%s", "interrupted while reading");
-            return reader_error(r, err);
         }
         /* A NUL byte is refused as soon as it is read, not when its field ends: a binary
          * file (/dev/zero) may never end a field. The bytes before it are parsed first, so
