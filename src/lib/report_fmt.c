@@ -244,6 +244,13 @@ cmeta_status cmeta_text_frame(FILE *fp, const char *const *rownames, size_t nrow
 
 /* ---- the study table: one formatting pass ------------------------------------------------- */
 
+cmeta__obuf *cmeta__obuf_new(FILE *fp)
+{
+    cmeta__obuf *ob = cmeta_malloc(sizeof *ob);
+    if (ob) ob->fp = fp, ob->n = 0;
+    return ob;
+}
+
 void cmeta__obuf_flush(cmeta__obuf *ob)
 {
     if (ob->n) fwrite(ob->b, 1, ob->n, ob->fp);
@@ -445,10 +452,8 @@ cmeta_status cmeta__text_frame_nums(FILE *fp, const char *const *rownames, size_
         if (width(colnames[j]) > cw[j]) cw[j] = width(colnames[j]);
     }
     /* as cmeta_text_frame: the header, then each row formatted once into the buffer */
-    cmeta__obuf *ob = cmeta_malloc(sizeof *ob);
+    cmeta__obuf *ob = cmeta__obuf_new(fp);
     if (!ob) return CMETA_ENOMEM;
-    ob->fp = fp;
-    ob->n = 0;
     for (size_t j0 = 0; j0 < ncols;) {
         size_t j1 = j0, used = rw;
         while (j1 < ncols && (j1 == j0 || used + (size_t)gap + cw[j1] < wrap)) used += (size_t)gap + cw[j1++];
@@ -528,9 +533,14 @@ double cmeta_study_zcrit(double level)
     return gsl_cdf_ugaussian_Qinv((1 - level / 100) / 2);
 }
 
-void cmeta_study_ci(double yi, double vi, double level, double *lb, double *ub)
+void cmeta__study_ci_z(double yi, double vi, double z, double *lb, double *ub)
 {
-    double z = cmeta_study_zcrit(level), se = vi >= 0 ? sqrt(vi) : NAN;
+    double se = vi >= 0 ? sqrt(vi) : NAN;
     *lb = yi - z * se;
     *ub = yi + z * se;
+}
+
+void cmeta_study_ci(double yi, double vi, double level, double *lb, double *ub)
+{
+    cmeta__study_ci_z(yi, vi, cmeta_study_zcrit(level), lb, ub);
 }

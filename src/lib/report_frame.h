@@ -34,6 +34,8 @@ typedef struct {
     size_t n;
     char b[65536];
 } cmeta__obuf;
+/* a new, empty buffer on fp (cmeta_free it after cmeta__obuf_flush); NULL when out of memory */
+cmeta__obuf *cmeta__obuf_new(FILE *fp);
 void cmeta__obuf_put(cmeta__obuf *ob, const char *s, size_t n);
 void cmeta__obuf_flush(cmeta__obuf *ob);
 /* cmeta_json_num, cmeta_json_str, cmeta_csv_field, cmeta_csv_num into ob, the same bytes */
@@ -41,6 +43,9 @@ void cmeta__obuf_json_num(cmeta__obuf *ob, double x);
 void cmeta__obuf_json_str(cmeta__obuf *ob, const char *s);
 void cmeta__obuf_csv_field(cmeta__obuf *ob, const char *s);
 void cmeta__obuf_csv_num(cmeta__obuf *ob, double x);
+
+/* cmeta_study_ci with z = cmeta_study_zcrit(level) given (computed once for many studies) */
+void cmeta__study_ci_z(double yi, double vi, double z, double *lb, double *ub);
 
 /* snprintf(buf, n, "%.*f", d, x) for 0 <= d <= 9 and finite |x| < 1e9, byte for byte (exact
  * arithmetic, report_fmt17g.c); -1 outside that range. buf holds at least 32 bytes. */

@@ -53,14 +53,6 @@ static void pool_ctx_init(pool_ctx *c, const cmeta_data *d, const cmeta_model_ch
     c->mc = mc && mc->automatic ? mc : NULL;
 }
 
-/* a 64 KB output buffer on fp (report_frame.h) */
-static cmeta__obuf *obuf_new(FILE *fp)
-{
-    cmeta__obuf *ob = cmeta_malloc(sizeof *ob);
-    if (ob) ob->fp = fp, ob->n = 0;
-    return ob;
-}
-
 /* ---- text ---------------------------------------------------------------------------------- */
 
 /* "estimate  se  zval ..." as metafor's .print.vector (gap of two spaces) */
@@ -195,8 +187,8 @@ typedef struct {
 static void study_row(void *arg, size_t i, double *v, const char **s)
 {
     const studies_arg *a = arg;
-    double y = a->d->yi[i], vi = a->d->vi[i], se = vi >= 0 ? sqrt(vi) : NAN;
-    double lo = y - a->z * se, hi = y + a->z * se;
+    double y = a->d->yi[i], lo, hi;
+    cmeta__study_ci_z(y, a->d->vi[i], a->z, &lo, &hi);
     if (a->c->tk != CMETA_TRANS_NONE) {
         y = bt(a->c, y);
         lo = bt(a->c, lo);
@@ -307,14 +299,14 @@ static void json_head(FILE *fp, const pool_ctx *c, const cmeta_fit *f, int *firs
 static cmeta_status json_studies(FILE *fp, const cmeta_data *d, const cmeta_fit *f, int *first)
 {
     cmeta_json_key(fp, "studies", first);
-    cmeta__obuf *ob = obuf_new(fp);
+    cmeta__obuf *ob = cmeta__obuf_new(fp);
     if (!ob) return CMETA_ENOMEM;
     double z = cmeta_study_zcrit(f->level);
     cmeta__obuf_put(ob, "[", 1);
 #define PUTS(lit) cmeta__obuf_put(ob, lit, sizeof lit - 1)
     for (size_t i = 0; i < d->k; i++) {
-        double yi = d->yi[i], vi = d->vi[i], se = vi >= 0 ? sqrt(vi) : NAN; /* cmeta_study_ci */
-        double lo = yi - z * se, hi = yi + z * se;
+        double yi = d->yi[i], vi = d->vi[i], lo, hi;
+        cmeta__study_ci_z(yi, vi, z, &lo, &hi);
         if (i) PUTS(",");
         PUTS("{\"study\":");
         cmeta__obuf_json_str(ob, d->label[i]);
@@ -410,8 +402,8 @@ static void csv_row(FILE *fp, const pool_ctx *c, const char *type, const char *s
 static void csv_study(cmeta__obuf *ob, const pool_ctx *c, const cmeta_data *d, size_t i, const char *sub,
                       double z, double weight)
 {
-    double yi = d->yi[i], vi = d->vi[i], se = vi >= 0 ? sqrt(vi) : NAN; /* cmeta_study_ci */
-    double lo = yi - z * se, hi = yi + z * se;
+    double yi = d->yi[i], vi = d->vi[i], lo, hi;
+    cmeta__study_ci_z(yi, vi, z, &lo, &hi);
     cmeta__obuf_put(ob, "study,", 6);
     cmeta__obuf_csv_field(ob, sub ? sub : "");
     cmeta__obuf_put(ob, ",", 1);
@@ -486,7 +478,7 @@ cmeta_status cmeta_report_pool_robust(FILE *fp, cmeta_report_format fmt, const c
         fputs("}\n", fp);
     } else if (fmt == CMETA_REPORT_CSV) {
         fputs(csv_header, fp);
-        cmeta__obuf *ob = obuf_new(fp);
+        cmeta__obuf *ob = cmeta__obuf_new(fp);
         if (!ob) return CMETA_ENOMEM;
         double z = cmeta_study_zcrit(f->level);
         for (size_t i = 0; i < d->k; i++) csv_study(ob, &c, d, i, NULL, z, f->weight ? f->weight[i] : NAN);
@@ -554,7 +546,7 @@ cmeta_status cmeta_report_subgroups(FILE *fp, cmeta_report_format fmt, const cme
         fputs("}\n", fp);
     } else if (fmt == CMETA_REPORT_CSV) {
         fputs(csv_header, fp);
-        cmeta__obuf *ob = obuf_new(fp);
+        cmeta__obuf *ob = cmeta__obuf_new(fp);
         if (!ob) return CMETA_ENOMEM;
         for (size_t j = 0; j < ng; j++) {
             double wsum = 0, z = cmeta_study_zcrit(g->fits[j]->level);
