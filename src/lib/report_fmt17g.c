@@ -22,17 +22,19 @@
 
 __extension__ typedef unsigned __int128 u128;
 
-/* 10^s for cmeta__fmt_f (s <= 9 there); 10^20 and up as a product */
-static u128 pow10_128(int s)
-{
-    static const uint64_t p[20] = {1ULL, 10ULL, 100ULL, 1000ULL, 10000ULL, 100000ULL, 1000000ULL,
+/* 10^s, 0 <= s <= 19 (report_frame.h) */
+const uint64_t cmeta__pow10[20] = {1ULL, 10ULL, 100ULL, 1000ULL, 10000ULL, 100000ULL, 1000000ULL,
                                    10000000ULL, 100000000ULL, 1000000000ULL, 10000000000ULL,
                                    100000000000ULL, 1000000000000ULL, 10000000000000ULL,
                                    100000000000000ULL, 1000000000000000ULL,
                                    10000000000000000ULL, 100000000000000000ULL,
                                    1000000000000000000ULL, 10000000000000000000ULL};
-    return s <= 19 ? (u128)p[s] : (u128)p[19] * p[s - 19];
-}
+
+/* "00" "01" ... "99": two digits per step (report_frame.h) */
+const char cmeta__digit_pairs[201] =
+    "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+    "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
+    "8081828384858687888990919293949596979899";
 
 /* 5^s, 0 <= s <= 21 (5^21 = 476837158203125 < 2^49) */
 static const uint64_t pow5[22] = {
@@ -232,12 +234,6 @@ int cmeta_fmt17g(char *buf, size_t n, double x)
     return put17(buf, neg, q, X);
 }
 
-/* "00" "01" ... "99": two digits per step (cmeta__fmt_f) */
-static const char digit_pairs[201] =
-    "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
-    "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
-    "8081828384858687888990919293949596979899";
-
 /* cmeta__fmt_f: the bytes of snprintf "%.*f" (d decimals, 0 <= d <= 9) for finite |x| < 1e9,
  * by the same exact arithmetic: |x| = m / 2^t (t = 1075 - biased exponent, any t >= 0 here),
  * N = m 10^d / 2^t rounded half to even on the exact remainder (m 10^d < 2^53 10^9 < 2^83; for
@@ -260,7 +256,7 @@ int cmeta__fmt_f(char *buf, double x, int d)
     } else if (t <= 0) {
         return -1; /* |x| >= 2^53: beyond 1e9 anyway */
     } else {
-        u128 P = (u128)m * pow10_128(d);
+        u128 P = (u128)m * cmeta__pow10[d];
         u128 q = P >> t;
         u128 r = P - (q << t);
         u128 half = (u128)1 << (t - 1);
@@ -269,7 +265,7 @@ int cmeta__fmt_f(char *buf, double x, int d)
     }
     /* N < 1e9 10^9 + 1 < 2^63: the integer part I = N / 10^d (at least one digit), then the
      * d decimals F = N mod 10^d with leading zeros, two digits a step from the right */
-    uint64_t p10 = (uint64_t)pow10_128(d), I = N / p10, F = N % p10;
+    uint64_t p10 = cmeta__pow10[d], I = N / p10, F = N % p10;
     char *p = buf;
     if (neg) *p++ = '-';
     if (I < 10) {
@@ -278,12 +274,12 @@ int cmeta__fmt_f(char *buf, double x, int d)
         char dig[24];
         int nd = 0;
         while (I >= 100) {
-            memcpy(dig + 22 - nd, digit_pairs + 2 * (I % 100), 2);
+            memcpy(dig + 22 - nd, cmeta__digit_pairs + 2 * (I % 100), 2);
             nd += 2;
             I /= 100;
         }
         if (I >= 10) {
-            memcpy(dig + 22 - nd, digit_pairs + 2 * I, 2);
+            memcpy(dig + 22 - nd, cmeta__digit_pairs + 2 * I, 2);
             nd += 2;
         } else {
             dig[23 - nd] = (char)('0' + I);
@@ -297,7 +293,7 @@ int cmeta__fmt_f(char *buf, double x, int d)
         char *q = p + d;
         while (q - p >= 2) {
             q -= 2;
-            memcpy(q, digit_pairs + 2 * (F % 100), 2);
+            memcpy(q, cmeta__digit_pairs + 2 * (F % 100), 2);
             F /= 100;
         }
         if (q > p) *p = (char)('0' + F);

@@ -2,6 +2,7 @@
 #ifndef CMETA_REPORT_FRAME_H
 #define CMETA_REPORT_FRAME_H
 
+#include <stdint.h>
 #include <stdio.h>
 
 #include "cmeta/report.h"
@@ -43,6 +44,10 @@ void cmeta__obuf_json_num(cmeta__obuf *ob, double x);
 void cmeta__obuf_json_str(cmeta__obuf *ob, const char *s);
 void cmeta__obuf_csv_field(cmeta__obuf *ob, const char *s);
 void cmeta__obuf_csv_num(cmeta__obuf *ob, double x);
+
+/* 10^s for 0 <= s <= 19, and "00" "01" ... "99" (two digits a step), report_fmt17g.c */
+extern const uint64_t cmeta__pow10[20];
+extern const char cmeta__digit_pairs[201];
 
 /* cmeta_study_ci with z = cmeta_study_zcrit(level) given (computed once for many studies) */
 void cmeta__study_ci_z(double yi, double vi, double z, double *lb, double *ub);

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "cmeta/report.h"
+#include "report_frame.h"
 
 /* ---- boot ----------------------------------------------------------------------------------- */
 
@@ -185,27 +186,17 @@ void cmeta_report_gosh_header(FILE *fp)
    100 (a multiply-shift) per pair instead of one by 10 per digit, and no reversal copy. */
 static char *put_u64(char *p, unsigned long long v)
 {
-    static const char pairs[201] = "0001020304050607080910111213141516171819"
-                                   "2021222324252627282930313233343536373839"
-                                   "4041424344454647484950515253545556575859"
-                                   "6061626364656667686970717273747576777879"
-                                   "8081828384858687888990919293949596979899";
-    static const unsigned long long p10[20] = {
-        1ULL, 10ULL, 100ULL, 1000ULL, 10000ULL, 100000ULL, 1000000ULL, 10000000ULL,
-        100000000ULL, 1000000000ULL, 10000000000ULL, 100000000000ULL, 1000000000000ULL,
-        10000000000000ULL, 100000000000000ULL, 1000000000000000ULL, 10000000000000000ULL,
-        100000000000000000ULL, 1000000000000000000ULL, 10000000000000000000ULL};
     unsigned long long w = v | 1; /* v = 0: one digit, as v = 1 */
     int g = ((64 - __builtin_clzll(w)) * 1233) >> 12; /* 0..19 */
-    int n = g + (w >= p10[g]);                        /* digits */
+    int n = g + (w >= cmeta__pow10[g]);                        /* digits */
     char *e = p + n, *q = e;
     while (v >= 100) {
         unsigned r = (unsigned)(v % 100);
         v /= 100;
         q -= 2;
-        memcpy(q, pairs + 2 * r, 2);
+        memcpy(q, cmeta__digit_pairs + 2 * r, 2);
     }
-    if (v >= 10) memcpy(q - 2, pairs + 2 * v, 2);
+    if (v >= 10) memcpy(q - 2, cmeta__digit_pairs + 2 * v, 2);
     else q[-1] = (char)('0' + v);
     return e;
 }
