@@ -79,10 +79,12 @@ while [ $t -le "$TRIALS" ]; do
         n=$((n + 1)); [ $n -gt 300 ] && { bad "SIG$sig: workers still running after 30 s"; break; }; sleep 0.1
     done
     mid=0
-    if same $cur; then nold=$((nold + 1))
-    elif same $new; then nnew=$((nnew + 1)); cur=$new
-    elif [ $sig = KILL ] && ls "$W"/out/.cmeta-staging.*/.commit >/dev/null 2>&1; then
+    # a commit record left by a SIGKILL comes first: the next run must finish that commit, even
+    # when the kill fell before its first rename and OUT still reads as the old set
+    if [ $sig = KILL ] && ls "$W"/out/.cmeta-staging.*/.commit >/dev/null 2>&1; then
         mid=1; nmid=$((nmid + 1)); cur=$new
+    elif same $cur; then nold=$((nold + 1))
+    elif same $new; then nnew=$((nnew + 1)); cur=$new
     else
         bad "SIG$sig at ${delay} s (exit $rc): OUT is neither the old nor the new complete set: $(diff -rq -x '.cmeta*' "$W/ref-$cur" "$W/out" 2>&1 | head -3 | tr '\n' ' ')"
     fi
