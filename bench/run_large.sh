@@ -4,7 +4,7 @@
 #   floor of escalc: build/bench/parse_floor (read the file, strtod every field);
 #   floor of pool:   build/bench/pool_floor (read, strtod yi and vi, REML by cmeta_rma without
 #                    the CI, the likelihood check and the study table);
-#   R: the escalc() / rma() call alone (read.csv not timed), timed once. metafor's rma() cannot
+#   R: the escalc() / rma() call alone (read.csv not timed), median of RUNS calls (as cmeta). metafor's rma() cannot
 #   fit 10^5 studies or more here (it allocates k x k matrices: "cannot allocate vector of size
 #   74.5 Gb" at k = 10^5), so pool is also timed at k = 2000 (the first 2000 studies) beside rma();
 #   memory: maximum resident set (/usr/bin/time) beyond build/bench/table_read (the table read
@@ -51,13 +51,14 @@ m_pool=$(rss "$CMETA" pool "$OUT/pool.csv")
 
 r_esc=- r_p2k=-
 if command -v Rscript >/dev/null 2>&1 && Rscript -e 'quit(status = !requireNamespace("metafor", quietly = TRUE))' >/dev/null 2>&1; then
-    Rscript - "$OUT" >"$OUT/r.txt" 2>/dev/null <<'REOF'
+    Rscript - "$OUT" "$RUNS" >"$OUT/r.txt" 2>/dev/null <<'REOF'
 suppressPackageStartupMessages(library(metafor))
 D <- commandArgs(TRUE)[1]
 s <- read.csv(file.path(D, "smd.csv"))
 p <- read.csv(file.path(D, "pool2k.csv"))
-t1 <- system.time(e <- escalc("SMD", m1i = m1i, sd1i = sd1i, n1i = n1i, m2i = m2i, sd2i = sd2i, n2i = n2i, data = s))[["elapsed"]]
-t2 <- system.time(f <- rma(yi, vi, data = p, method = "REML"))[["elapsed"]]
+R <- as.integer(commandArgs(TRUE)[2])
+t1 <- median(replicate(R, system.time(e <- escalc("SMD", m1i = m1i, sd1i = sd1i, n1i = n1i, m2i = m2i, sd2i = sd2i, n2i = n2i, data = s))[["elapsed"]]))
+t2 <- median(replicate(R, system.time(f <- rma(yi, vi, data = p, method = "REML"))[["elapsed"]]))
 cat(t1, t2, "\n")
 REOF
     set -- $(cat "$OUT/r.txt") - -
@@ -66,7 +67,7 @@ fi
 
 ratio() { case "$1$2" in *-*) echo - ;; *) echo "$1 / $2" | bc -l | xargs printf '%.2f' ;; esac; }
 perstudy() { case "$1$2" in *-*) echo - ;; *) echo "($1 - $2) * 1024 / $N" | bc -l | xargs printf '%.0f' ;; esac; }
-echo "large inputs, $N rows (bench/run_large.sh): median (fastest) of $RUNS whole processes; R: the call alone, once; load average at the start $LOAD0, now $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "large inputs, $N rows (bench/run_large.sh): median (fastest) of $RUNS whole processes; R: the call alone, median of $RUNS; load average at the start $LOAD0, now $(cut -d' ' -f1-3 /proc/loadavg)"
 printf "%-44s %15s %15s %8s %9s %9s\n" "work" "cmeta (s)" "floor (s)" "/floor" "R (s)" "R/cmeta"
 printf "%-44s %7.3f (%5.3f) %7.3f (%5.3f) %7sx %9s %8sx\n" "escalc SMD (target <= 1.5x floor, >= 5x R)" \
     "$c_esc" "$cm_esc" "$f_esc" "$fm_esc" "$(ratio "$c_esc" "$f_esc")" "$r_esc" "$(ratio "$r_esc" "$c_esc")"
