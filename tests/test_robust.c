@@ -374,6 +374,32 @@ static void test_linalg(void)
     CU_ASSERT_EQUAL(one, 1);
 }
 
+/* cmeta__gemm_rm (the batched fits' products, no BLAS). */
+static void test_own_kernels(void)
+{
+    /* C = A B, 7 x 6 from 7 x 5 times 5 x 6 (B's rows padded to cmeta__gemm_ld(6) = 8): every
+       element is the sum in order i = 0..4, and each row is the same computed alone */
+    size_t m = 7, kk = 5, n = 6, ld = cmeta__gemm_ld(n);
+    CU_ASSERT_EQUAL(ld, 8);
+    double Am[35], Bm[40] = {0}, C[42], C1[6];
+    for (size_t i = 0; i < m * kk; i++) Am[i] = 1.0 / (double)(i + 3) - 0.1;
+    for (size_t i = 0; i < kk; i++)
+        for (size_t j = 0; j < n; j++) Bm[i * ld + j] = sqrt((double)(i * n + j + 1));
+    cmeta__gemm_rm(m, n, kk, Am, kk, Bm, ld, C, n);
+    int same = 1, alone = 1;
+    for (size_t b = 0; b < m; b++) {
+        for (size_t j = 0; j < n; j++) {
+            double x = 0;
+            for (size_t i = 0; i < kk; i++) x += Am[b * kk + i] * Bm[i * ld + j];
+            same &= x == C[b * n + j];
+        }
+        cmeta__gemm_rm(1, n, kk, Am + b * kk, kk, Bm, ld, C1, n);
+        alone &= memcmp(C1, C + b * n, sizeof C1) == 0;
+    }
+    CU_ASSERT(same);
+    CU_ASSERT(alone);
+}
+
 static void test_report(void)
 {
     printf("\n  robust: (a) library at the fixtures' variance components: %ld checks, largest relative "
@@ -396,6 +422,7 @@ int main(void)
     CU_add_test(s, "errors", test_errors);
     CU_add_test(s, "allocation failures", test_faults);
     CU_add_test(s, "symmetric eigen, powers, products", test_linalg);
+    CU_add_test(s, "own kernels: skinny products", test_own_kernels);
     CU_add_test(s, "agreement", test_report);
     int rc = tu_run();
     tu_fixture_free(E);

@@ -1,4 +1,4 @@
-/* linalg.c - small dense linear algebra and the BLAS/LAPACK seam (see linalg.h). */
+/* linalg.c - small dense linear algebra and the LAPACK seam (see linalg.h). */
 #include <dlfcn.h>
 #include <math.h>
 #include <pthread.h>
@@ -15,8 +15,6 @@
 
 cmeta_status cmeta__blas_open(const char *soname, cmeta__blas_table *t, cmeta_error *err)
 {
-    static const char *const names[] = {"cblas_dgemm", "dsyev_"};
-    void *fn[2];
     memset(t, 0, sizeof *t);
     void *h = dlopen(soname, RTLD_LAZY | RTLD_LOCAL);
     if (!h) {
@@ -24,18 +22,15 @@ cmeta_status cmeta__blas_open(const char *soname, cmeta__blas_table *t, cmeta_er
         return cmeta_error_set(err, CMETA_EIO, "cannot load the BLAS library %s: %s", soname,
                                e ? e : "not found");
     }
-    for (size_t i = 0; i < 2; i++) {
-        fn[i] = dlsym(h, names[i]);
-        if (!fn[i]) {
-            dlclose(h);
-            return cmeta_error_set(err, CMETA_EIO, "cannot load the BLAS library %s: no %s",
-                                   soname, names[i]);
-        }
+    void *fn = dlsym(h, "dsyev_");
+    if (!fn) {
+        dlclose(h);
+        return cmeta_error_set(err, CMETA_EIO, "cannot load the BLAS library %s: no %s", soname,
+                               "dsyev_");
     }
     /* POSIX: dlsym's object pointer holds a function's address; copy its bits. The handle
      * stays open for the life of the process (the table points into it). */
-    memcpy(&t->dgemm, &fn[0], sizeof fn[0]);
-    memcpy(&t->dsyev, &fn[1], sizeof fn[1]);
+    memcpy(&t->dsyev, &fn, sizeof fn);
     return CMETA_OK;
 }
 
@@ -219,6 +214,49 @@ void cmeta__matmul(const double *A, int ta, const double *B, int tb, size_t m, s
                 s += (ta ? A[l * m + i] : A[i * kk + l]) * (tb ? B[j * kk + l] : B[l * n + j]);
             C[i * n + j] = s;
         }
+}
+
+/* ---- skinny products ---------------------------------------------------------------------------- */
+
+/* The 4 x 4 block of A B whose rows of A start at a0..a3 and whose columns of B start at B:
+ * c[r][j] = sum over i = 0..kk-1, in order, of a_r[i] B[i][j] (linalg.h). The 16 sums are
+ * written out as scalars so that the compiler keeps them in registers (an array of sums stays
+ * in memory at -O2) and pairs them into vector operations over j. */
+_Static_assert(CMETA__GEMM_NB == 4, "gemm_block is written out for 4 columns");
+static inline void gemm_block(size_t kk, const double *a0, const double *a1, const double *a2,
+                              const double *a3, const double *B, size_t ldb, double c[4][4])
+{
+    double c00 = 0, c01 = 0, c02 = 0, c03 = 0, c10 = 0, c11 = 0, c12 = 0, c13 = 0;
+    double c20 = 0, c21 = 0, c22 = 0, c23 = 0, c30 = 0, c31 = 0, c32 = 0, c33 = 0;
+    for (size_t i = 0; i < kk; i++) {
+        const double *b = B + i * ldb;
+        double b0 = b[0], b1 = b[1], b2 = b[2], b3 = b[3], x;
+        x = a0[i], c00 += x * b0, c01 += x * b1, c02 += x * b2, c03 += x * b3;
+        x = a1[i], c10 += x * b0, c11 += x * b1, c12 += x * b2, c13 += x * b3;
+        x = a2[i], c20 += x * b0, c21 += x * b1, c22 += x * b2, c23 += x * b3;
+        x = a3[i], c30 += x * b0, c31 += x * b1, c32 += x * b2, c33 += x * b3;
+    }
+    c[0][0] = c00, c[0][1] = c01, c[0][2] = c02, c[0][3] = c03;
+    c[1][0] = c10, c[1][1] = c11, c[1][2] = c12, c[1][3] = c13;
+    c[2][0] = c20, c[2][1] = c21, c[2][2] = c22, c[2][3] = c23;
+    c[3][0] = c30, c[3][1] = c31, c[3][2] = c32, c[3][3] = c33;
+}
+
+void cmeta__gemm_rm(size_t m, size_t n, size_t kk, const double *A, size_t lda, const double *B,
+                    size_t ldb, double *C, size_t ldc)
+{
+    double c[4][4];
+    for (size_t b0 = 0; b0 < m; b0 += 4) {
+        size_t rb = m - b0 < 4 ? m - b0 : 4;
+        const double *a[4];
+        for (size_t r = 0; r < 4; r++) a[r] = A + (b0 + (r < rb ? r : rb - 1)) * lda;
+        for (size_t j0 = 0; j0 < n; j0 += CMETA__GEMM_NB) {
+            size_t nb = n - j0 < CMETA__GEMM_NB ? n - j0 : CMETA__GEMM_NB;
+            gemm_block(kk, a[0], a[1], a[2], a[3], B + j0, ldb, c);
+            for (size_t r = 0; r < rb; r++)
+                for (size_t j = 0; j < nb; j++) C[(b0 + r) * ldc + j0 + j] = c[r][j];
+        }
+    }
 }
 
 /* ---- rank ------------------------------------------------------------------------------------ */
