@@ -8,6 +8,7 @@
  * fit (cmeta_rma / cmeta_mv, whose optimum is the fixture's to ~1e-9): the whole pipeline. The
  * largest relative difference of each is printed. */
 #include <gsl/gsl_errno.h>
+#include <float.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -374,9 +375,45 @@ static void test_linalg(void)
     CU_ASSERT_EQUAL(one, 1);
 }
 
-/* cmeta__gemm_rm (the batched fits' products, no BLAS). */
+/* cmeta__jacobi_eigenvalues (the rank check's, no LAPACK) and cmeta__gemm_rm (the batched
+ * fits' products, no BLAS). */
 static void test_own_kernels(void)
 {
+    double S[4] = {2, 1, 1, 2}, ev[10];
+    CU_ASSERT_EQUAL(cmeta__jacobi_eigenvalues(S, 2, ev), 0);
+    TU_ASSERT_CLOSE(ev[0], 1, 1e-15, 0, "jacobi 2x2 ev0");
+    TU_ASSERT_CLOSE(ev[1], 3, 1e-15, 0, "jacobi 2x2 ev1");
+    double one = -2;
+    CU_ASSERT_EQUAL(cmeta__jacobi_eigenvalues(&one, 1, ev), 0);
+    CU_ASSERT_EQUAL(ev[0], -2);
+    /* Hilbert matrices as rounded to doubles: the smallest eigenvalues from 50-digit arithmetic
+       (mpmath eigsy on the same doubles), to 4 eps ||H|| as LAPACK's dsyev (found: relative
+       6e-11 for n = 6, 4e-8 for n = 8, where eps ||H|| / ev0 is 3e-9 and 3e-6) */
+    static const double hmin[2] = {1.0827994844811010423e-7, 1.1115389694888081586e-10};
+    for (size_t t = 0; t < 2; t++) {
+        size_t n = t ? 8 : 6;
+        double H[64];
+        for (size_t i = 0; i < n; i++)
+            for (size_t j = 0; j < n; j++) H[i * n + j] = 1.0 / (double)(i + j + 1);
+        CU_ASSERT_EQUAL(cmeta__jacobi_eigenvalues(H, n, ev), 0);
+        TU_ASSERT_CLOSE(ev[0], hmin[t], 0, 4 * DBL_EPSILON * ev[n - 1], "jacobi hilbert ev0");
+        for (size_t i = 1; i < n; i++) CU_ASSERT(ev[i - 1] <= ev[i]);
+    }
+    /* against LAPACK's dsyev on a 10 x 10 symmetric matrix with a negative eigenvalue */
+    double A[100], V[100], wk[400], ev2[10];
+    unsigned u = 12345;
+    for (size_t i = 0; i < 10; i++)
+        for (size_t j = 0; j <= i; j++) {
+            u = u * 1103515245u + 12345u;
+            A[i * 10 + j] = A[j * 10 + i] = (double)(u >> 8) / 16777216.0 - 0.5 + (i == j ? 1.0 : 0.0);
+        }
+    memcpy(V, A, sizeof A);
+    CU_ASSERT_EQUAL(cmeta__sym_eigen(V, 10, ev2, wk, NULL), CMETA_OK);
+    memcpy(V, A, sizeof A);
+    CU_ASSERT_EQUAL(cmeta__jacobi_eigenvalues(V, 10, ev), 0);
+    for (size_t i = 0; i < 10; i++) TU_ASSERT_CLOSE(ev[i], ev2[i], 0, 1e-13, "jacobi vs dsyev");
+    CU_ASSERT(ev[0] < 0);
+
     /* C = A B, 7 x 6 from 7 x 5 times 5 x 6 (B's rows padded to cmeta__gemm_ld(6) = 8): every
        element is the sum in order i = 0..4, and each row is the same computed alone */
     size_t m = 7, kk = 5, n = 6, ld = cmeta__gemm_ld(n);
@@ -422,7 +459,7 @@ int main(void)
     CU_add_test(s, "errors", test_errors);
     CU_add_test(s, "allocation failures", test_faults);
     CU_add_test(s, "symmetric eigen, powers, products", test_linalg);
-    CU_add_test(s, "own kernels: skinny products", test_own_kernels);
+    CU_add_test(s, "own kernels: Jacobi eigenvalues, skinny products", test_own_kernels);
     CU_add_test(s, "agreement", test_report);
     int rc = tu_run();
     tu_fixture_free(E);

@@ -27,13 +27,16 @@
 
 /* ---- BLAS / LAPACK seam ----------------------------------------------------------------------
  * OpenBLAS is not linked: it is opened (dlopen) on first need, once per process, and its
- * routines are called through this table. Why: loading OpenBLAS costs ~1.5 ms at start-up
- * (its ~14,000 relocations), and ~2/3 of a whole 1000-iteration `cmeta permtest` when it was
- * loaded there for dgemm. The batched fits' products are cmeta__gemm_rm (below); only
- * cmeta__sym_eigen (the cluster-robust CR2 estimator) and the rank check call LAPACK's dsyev. The prototype is LAPACK's real one, including the
- * hidden lengths of the character arguments (gfortran passes them by value after the other
- * arguments). Library searched: $CMETA_OPENBLAS if set, else the soname the Makefile found
- * (CMETA_BLAS_SONAME). */
+ * routines are called through this table. Why: loading OpenBLAS costs ~1.5 ms at start-up (its
+ * ~14,000 relocations) and more in page faults: when they loaded it (for dgemm, dsyev) a
+ * `cmeta regress` took ~9.5 ms and a 1000-iteration `cmeta permtest` with 2 moderators ~18.5 ms
+ * on one thread, without it ~3.8 and ~13.3 ms. Nothing common needs it: the batched fits'
+ * products are cmeta__gemm_rm and the rank check's eigenvalues cmeta__jacobi_eigenvalues (both
+ * below); only cmeta__sym_eigen (the cluster-robust CR2 estimator) and the rank check of a model
+ * with more than 64 coefficients call LAPACK's dsyev. The prototype is LAPACK's real one,
+ * including the hidden lengths of the character arguments (gfortran passes them by value after
+ * the other arguments). Library searched: $CMETA_OPENBLAS if set, else the soname the Makefile
+ * found (CMETA_BLAS_SONAME). */
 typedef struct cmeta__blas_table_s {
     void (*dsyev)(const char *jobz, const char *uplo, const int *n, double *a, const int *lda,
                   double *w, double *work, const int *lwork, int *info, size_t jobz_len,
@@ -127,10 +130,17 @@ void cmeta__gemm_rm(size_t m, size_t n, size_t kk, const double *A, size_t lda, 
 
 /* ---- rank --------------------------------------------------------------------------------- */
 
-/* Full rank check as metafor (smallest eigenvalue of X'X <= 1e-7 refuses the model; LAPACK
- * dsyev for p > 1). *col: -1 at full rank, else the 0-based column that is (nearly) a linear
- * combination of the others (the smallest Gram-Schmidt residual relative to its norm).
- * CMETA_OK, CMETA_ENOMEM, or CMETA_EIO when LAPACK cannot be loaded (err says why). */
+/* Eigenvalues of the n x n symmetric A (row-major, both triangles; destroyed) into ev in
+ * ascending order, by the cyclic Jacobi method (linalg.c gives the method and its sources).
+ * No BLAS/LAPACK. Returns 0, or -1 when 60 sweeps did not converge (ev then holds the
+ * diagonal the sweeps reached). */
+int cmeta__jacobi_eigenvalues(double *A, size_t n, double *ev);
+
+/* Full rank check as metafor (smallest eigenvalue of X'X <= 1e-7 refuses the model; p <= 64
+ * by cmeta__jacobi_eigenvalues, larger p by LAPACK dsyev). *col: -1 at full rank, else the
+ * 0-based column that is (nearly) a linear combination of the others (the smallest
+ * Gram-Schmidt residual relative to its norm). CMETA_OK, CMETA_ENOMEM, or (p > 64 only)
+ * CMETA_EIO when LAPACK cannot be loaded (err says why). */
 cmeta_status cmeta__rank_check(const double *X, size_t k, size_t p, long *col, cmeta_error *err);
 
 /* ---- weighted least squares ------------------------------------------------------------------
