@@ -414,27 +414,36 @@ static void test_own_kernels(void)
     for (size_t i = 0; i < 10; i++) TU_ASSERT_CLOSE(ev[i], ev2[i], 0, 1e-13, "jacobi vs dsyev");
     CU_ASSERT(ev[0] < 0);
 
-    /* C = A B, 7 x 6 from 7 x 5 times 5 x 6 (B's rows padded to cmeta__gemm_ld(6) = 8): every
-       element is the sum in order i = 0..4, and each row is the same computed alone */
-    size_t m = 7, kk = 5, n = 6, ld = cmeta__gemm_ld(n);
-    CU_ASSERT_EQUAL(ld, 8);
-    double Am[35], Bm[40] = {0}, C[42], C1[6];
-    for (size_t i = 0; i < m * kk; i++) Am[i] = 1.0 / (double)(i + 3) - 0.1;
-    for (size_t i = 0; i < kk; i++)
-        for (size_t j = 0; j < n; j++) Bm[i * ld + j] = sqrt((double)(i * n + j + 1));
-    cmeta__gemm_rm(m, n, kk, Am, kk, Bm, ld, C, n);
-    int same = 1, alone = 1;
-    for (size_t b = 0; b < m; b++) {
-        for (size_t j = 0; j < n; j++) {
-            double x = 0;
-            for (size_t i = 0; i < kk; i++) x += Am[b * kk + i] * Bm[i * ld + j];
-            same &= x == C[b * n + j];
+    /* C = A B for the batched fits' shapes (B x k times k x p(p+1)/2 or k x p; B x p times
+       p x k) and a small one; B's rows padded to cmeta__gemm_ld(n) with zeros: every element
+       is the sum in order i = 0..kk-1 (the same bits as this plain loop, whichever of the
+       AVX2 or baseline versions runs), and each row is the same computed alone */
+    static const size_t shape[5][3] = {{7, 5, 6}, {37, 50, 6}, {37, 50, 3}, {37, 3, 50}, {1, 50, 3}};
+    CU_ASSERT_EQUAL(cmeta__gemm_ld(6), 8);
+    CU_ASSERT_EQUAL(cmeta__gemm_ld(8), 8);
+    for (size_t t = 0; t < 5; t++) {
+        size_t m = shape[t][0], kk = shape[t][1], n = shape[t][2], ld = cmeta__gemm_ld(n);
+        double *Am = calloc(m * kk, sizeof *Am), *Bm = calloc(kk * ld, sizeof *Bm);
+        double *C = calloc(m * n, sizeof *C), *C1 = calloc(n, sizeof *C1);
+        CU_ASSERT_FATAL(Am && Bm && C && C1);
+        for (size_t i = 0; i < m * kk; i++) Am[i] = 1.0 / (double)(i + 3) - 0.1;
+        for (size_t i = 0; i < kk; i++)
+            for (size_t j = 0; j < n; j++) Bm[i * ld + j] = sqrt((double)(i * n + j + 1)) - 3.3;
+        cmeta__gemm_rm(m, n, kk, Am, kk, Bm, ld, C, n);
+        int same = 1, alone = 1;
+        for (size_t b = 0; b < m; b++) {
+            for (size_t j = 0; j < n; j++) {
+                double x = 0;
+                for (size_t i = 0; i < kk; i++) x += Am[b * kk + i] * Bm[i * ld + j];
+                same &= x == C[b * n + j];
+            }
+            cmeta__gemm_rm(1, n, kk, Am + b * kk, kk, Bm, ld, C1, n);
+            alone &= memcmp(C1, C + b * n, n * sizeof *C1) == 0;
         }
-        cmeta__gemm_rm(1, n, kk, Am + b * kk, kk, Bm, ld, C1, n);
-        alone &= memcmp(C1, C + b * n, sizeof C1) == 0;
+        CU_ASSERT(same);
+        CU_ASSERT(alone);
+        free(Am), free(Bm), free(C), free(C1);
     }
-    CU_ASSERT(same);
-    CU_ASSERT(alone);
 }
 
 static void test_report(void)
