@@ -1,6 +1,10 @@
 /* kernels.c - GFLOP/s of the batched fitting kernel against the machine's dgemm peak.
- * Prints lines "name seconds gflops". The kernels run on one thread with OpenBLAS
- * single-threaded, as in the cmeta program; compare them with dgemm_1024_1thread. */
+ * Prints lines "name seconds gflops". The kernel's GFLOP/s count the flops of its matrix
+ * products (X'WX, X'W^2X, X'W^3X, X'Wy, the residuals; batchfit.h), which are cmeta's own
+ * cmeta__gemm_rm (linalg.c), not BLAS, over the kernel's whole time (the per-replicate
+ * inverses and the iteration included). They run on one thread, as the cmeta program's per
+ * block; compare them with OpenBLAS's dgemm on one thread (dgemm_1024_1thread), the rate of
+ * large square products. This program links OpenBLAS for that reference only. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>

@@ -61,7 +61,7 @@ row "permtest, k = 50, 2 moderators, REML, 1000 iterations" "$c_perm" "$m_perm" 
 row "boot, Normand 1999 MD, REML, 1000 resamples, perc + BCa" "$c_boot" "$m_boot" "${r_boot:-}"
 [ $have_r = 1 ] || echo "(Rscript with metafor and boot not found: cmeta timings only)"
 echo
-echo "batched kernels (GFLOP/s of the dgemm parts against dgemm's own rate on 1024 x 1024):"
+echo "batched kernels (GFLOP/s of their matrix products, cmeta's own cmeta__gemm_rm, over the kernel's whole time; OpenBLAS dgemm's rate on 1024 x 1024 for reference):"
 ./build/bench/kernels
 if [ $have_r = 1 ] && [ "${CROSSCHECK:-1}" != 0 ]; then
     echo

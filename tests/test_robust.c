@@ -8,6 +8,7 @@
  * fit (cmeta_rma / cmeta_mv, whose optimum is the fixture's to ~1e-9): the whole pipeline. The
  * largest relative difference of each is printed. */
 #include <gsl/gsl_errno.h>
+#include <float.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -374,6 +375,77 @@ static void test_linalg(void)
     CU_ASSERT_EQUAL(one, 1);
 }
 
+/* cmeta__jacobi_eigenvalues (the rank check's, no LAPACK) and cmeta__gemm_rm (the batched
+ * fits' products, no BLAS). */
+static void test_own_kernels(void)
+{
+    double S[4] = {2, 1, 1, 2}, ev[10];
+    CU_ASSERT_EQUAL(cmeta__jacobi_eigenvalues(S, 2, ev), 0);
+    TU_ASSERT_CLOSE(ev[0], 1, 1e-15, 0, "jacobi 2x2 ev0");
+    TU_ASSERT_CLOSE(ev[1], 3, 1e-15, 0, "jacobi 2x2 ev1");
+    double one = -2;
+    CU_ASSERT_EQUAL(cmeta__jacobi_eigenvalues(&one, 1, ev), 0);
+    CU_ASSERT_EQUAL(ev[0], -2);
+    /* Hilbert matrices as rounded to doubles: the smallest eigenvalues from 50-digit arithmetic
+       (mpmath eigsy on the same doubles), to 4 eps ||H|| as LAPACK's dsyev (found: relative
+       6e-11 for n = 6, 4e-8 for n = 8, where eps ||H|| / ev0 is 3e-9 and 3e-6) */
+    static const double hmin[2] = {1.0827994844811010423e-7, 1.1115389694888081586e-10};
+    for (size_t t = 0; t < 2; t++) {
+        size_t n = t ? 8 : 6;
+        double H[64];
+        for (size_t i = 0; i < n; i++)
+            for (size_t j = 0; j < n; j++) H[i * n + j] = 1.0 / (double)(i + j + 1);
+        CU_ASSERT_EQUAL(cmeta__jacobi_eigenvalues(H, n, ev), 0);
+        TU_ASSERT_CLOSE(ev[0], hmin[t], 0, 4 * DBL_EPSILON * ev[n - 1], "jacobi hilbert ev0");
+        for (size_t i = 1; i < n; i++) CU_ASSERT(ev[i - 1] <= ev[i]);
+    }
+    /* against LAPACK's dsyev on a 10 x 10 symmetric matrix with a negative eigenvalue */
+    double A[100], V[100], wk[400], ev2[10];
+    unsigned u = 12345;
+    for (size_t i = 0; i < 10; i++)
+        for (size_t j = 0; j <= i; j++) {
+            u = u * 1103515245u + 12345u;
+            A[i * 10 + j] = A[j * 10 + i] = (double)(u >> 8) / 16777216.0 - 0.5 + (i == j ? 1.0 : 0.0);
+        }
+    memcpy(V, A, sizeof A);
+    CU_ASSERT_EQUAL(cmeta__sym_eigen(V, 10, ev2, wk, NULL), CMETA_OK);
+    memcpy(V, A, sizeof A);
+    CU_ASSERT_EQUAL(cmeta__jacobi_eigenvalues(V, 10, ev), 0);
+    for (size_t i = 0; i < 10; i++) TU_ASSERT_CLOSE(ev[i], ev2[i], 0, 1e-13, "jacobi vs dsyev");
+    CU_ASSERT(ev[0] < 0);
+
+    /* C = A B for the batched fits' shapes (B x k times k x p(p+1)/2 or k x p; B x p times
+       p x k) and a small one; B's rows padded to cmeta__gemm_ld(n) with zeros: every element
+       is the sum in order i = 0..kk-1 (the same bits as this plain loop, whichever of the
+       AVX2 or baseline versions runs), and each row is the same computed alone */
+    static const size_t shape[5][3] = {{7, 5, 6}, {37, 50, 6}, {37, 50, 3}, {37, 3, 50}, {1, 50, 3}};
+    CU_ASSERT_EQUAL(cmeta__gemm_ld(6), 8);
+    CU_ASSERT_EQUAL(cmeta__gemm_ld(8), 8);
+    for (size_t t = 0; t < 5; t++) {
+        size_t m = shape[t][0], kk = shape[t][1], n = shape[t][2], ld = cmeta__gemm_ld(n);
+        double *Am = calloc(m * kk, sizeof *Am), *Bm = calloc(kk * ld, sizeof *Bm);
+        double *C = calloc(m * n, sizeof *C), *C1 = calloc(n, sizeof *C1);
+        CU_ASSERT_FATAL(Am && Bm && C && C1);
+        for (size_t i = 0; i < m * kk; i++) Am[i] = 1.0 / (double)(i + 3) - 0.1;
+        for (size_t i = 0; i < kk; i++)
+            for (size_t j = 0; j < n; j++) Bm[i * ld + j] = sqrt((double)(i * n + j + 1)) - 3.3;
+        cmeta__gemm_rm(m, n, kk, Am, kk, Bm, ld, C, n);
+        int same = 1, alone = 1;
+        for (size_t b = 0; b < m; b++) {
+            for (size_t j = 0; j < n; j++) {
+                double x = 0;
+                for (size_t i = 0; i < kk; i++) x += Am[b * kk + i] * Bm[i * ld + j];
+                same &= x == C[b * n + j];
+            }
+            cmeta__gemm_rm(1, n, kk, Am + b * kk, kk, Bm, ld, C1, n);
+            alone &= memcmp(C1, C + b * n, n * sizeof *C1) == 0;
+        }
+        CU_ASSERT(same);
+        CU_ASSERT(alone);
+        free(Am), free(Bm), free(C), free(C1);
+    }
+}
+
 static void test_report(void)
 {
     printf("\n  robust: (a) library at the fixtures' variance components: %ld checks, largest relative "
@@ -396,6 +468,7 @@ int main(void)
     CU_add_test(s, "errors", test_errors);
     CU_add_test(s, "allocation failures", test_faults);
     CU_add_test(s, "symmetric eigen, powers, products", test_linalg);
+    CU_add_test(s, "own kernels: Jacobi eigenvalues, skinny products", test_own_kernels);
     CU_add_test(s, "agreement", test_report);
     int rc = tu_run();
     tu_fixture_free(E);

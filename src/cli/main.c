@@ -13,11 +13,12 @@ int main(int argc, char **argv)
 {
     /* GSL's default error handler aborts; the library reports through statuses instead. */
     gsl_set_error_handler_off();
-    /* OpenBLAS runs single-threaded unless the user says otherwise: cmeta's products are
-       small (blocks of replicates, p x p systems) and cmeta threads over replicate blocks
-       itself (OMP_NUM_THREADS); OpenBLAS's own threads, created when it is loaded, spin between
-       calls and took permtest k = 50 REML from ~15 to ~28 ms (bench/README.md). Set here,
-       before any thread exists and before the library opens OpenBLAS (src/lib/linalg.c). */
+    /* OpenBLAS runs single-threaded unless the user says otherwise. It is opened only for
+       LAPACK's dsyev (the cluster-robust CR2 estimator; the rank check above 64 coefficients;
+       src/lib/linalg.c), on small matrices, and cmeta threads over its own work itself;
+       OpenBLAS's own threads, created when it is loaded, spin between calls and took permtest
+       k = 50 REML from ~15 to ~28 ms when it did its products (bench/README.md). Set here,
+       before any thread exists and before the library opens OpenBLAS. */
     setenv("OPENBLAS_NUM_THREADS", "1", 0);
     cli_install_signals();
     if (argc < 2) {

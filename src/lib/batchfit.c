@@ -8,7 +8,7 @@
 void cmeta__bfit_free(cmeta__bfit_ws *ws)
 {
     if (!ws) return;
-    double *arr[] = {ws->X, ws->XX, ws->W, ws->W2, ws->W3, ws->WY, ws->R, ws->A, ws->M2,
+    double *arr[] = {ws->X, ws->Xt, ws->XX, ws->W, ws->W2, ws->W3, ws->WY, ws->R, ws->A, ws->M2,
                      ws->M3, ws->Xy, ws->Ai, ws->beta, ws->t, ws->s0, ws->Q0, ws->trP0,
                      ws->m, ws->sw, ws->sw2, ws->rss, ws->ypy, ws->trP, ws->trPP, ws->pppy, ws->lv, ws->ld, ws->ll0,
                      ws->Ya, ws->Va, ws->Ca, ws->ta};
@@ -31,8 +31,13 @@ cmeta__bfit_ws *cmeta__bfit_alloc(size_t k, size_t p, const double *X, size_t bm
     ws->pp = p * (p + 1) / 2;
     ws->bmax = bmax;
     size_t bk = bmax * k;
-    ws->X = CMETA__NEW(double, k * p);
-    ws->XX = CMETA__NEW(double, k * ws->pp);
+    /* zero-padded to cmeta__gemm_ld columns, as cmeta__gemm_rm reads them */
+    ws->px = cmeta__gemm_ld(p);
+    ws->ppx = cmeta__gemm_ld(ws->pp);
+    ws->kx = cmeta__gemm_ld(k);
+    ws->X = cmeta_calloc(k * ws->px, sizeof(double));
+    ws->Xt = cmeta_calloc(p * ws->kx, sizeof(double));
+    ws->XX = cmeta_calloc(k * ws->ppx, sizeof(double));
     ws->W = CMETA__NEW(double, bk);
     ws->W2 = CMETA__NEW(double, bk);
     ws->W3 = CMETA__NEW(double, bk);
@@ -55,8 +60,7 @@ cmeta__bfit_ws *cmeta__bfit_alloc(size_t k, size_t p, const double *X, size_t bm
     ws->sbad = CMETA__NEW(int, bmax);
     ws->idx = CMETA__NEW(size_t, bmax);
     ws->scratch = CMETA__NEW(double, 3 * p * p);
-    ws->blas = p > 1 ? cmeta__blas(NULL) : NULL;
-    int fail = !ws->scratch || (p > 1 && !ws->blas) || !ws->X || !ws->XX || !ws->W || !ws->W2 || !ws->W3 || !ws->WY || !ws->R ||
+    int fail = !ws->scratch || !ws->X || !ws->Xt || !ws->XX || !ws->W || !ws->W2 || !ws->W3 || !ws->WY || !ws->R ||
                !ws->A || !ws->M2 || !ws->M3 || !ws->Xy || !ws->Ai || !ws->beta || !ws->bad ||
                !ws->done || !ws->sbad || !ws->idx || !ws->Ya || !ws->Va || !ws->Ca;
     for (size_t i = 0; i < sizeof vec / sizeof vec[0]; i++) fail |= *vec[i] == NULL;
@@ -65,10 +69,11 @@ cmeta__bfit_ws *cmeta__bfit_alloc(size_t k, size_t p, const double *X, size_t bm
         return NULL;
     }
     for (size_t j = 0; j < k; j++) {
-        for (size_t a = 0; a < p; a++) ws->X[j * p + a] = X ? X[j * p + a] : 1.0;
+        double *xj = ws->X + j * ws->px;
+        for (size_t a = 0; a < p; a++) xj[a] = ws->Xt[a * ws->kx + j] = X ? X[j * p + a] : 1.0;
         size_t c = 0;
         for (size_t a = 0; a < p; a++)
-            for (size_t b = a; b < p; b++) ws->XX[j * ws->pp + c++] = ws->X[j * p + a] * ws->X[j * p + b];
+            for (size_t b = a; b < p; b++) ws->XX[j * ws->ppx + c++] = xj[a] * xj[b];
     }
     return ws;
 }
@@ -127,8 +132,8 @@ static double sum_clog(const double *vr, const double *cr, double t, size_t k)
 }
 
 /* Intercept only (p = 1): X'WX, X'W^2X, X'W^3X and X'Wy are the row sums of W, W2, W3 and
- * W.Y. A BLAS call per row sum costs more than the sum (bench/README.md), so they are summed
- * in the loop that forms the weights; the formulas are those of fit_at with
+ * W.Y. A product call per row sum costs more than the sum (bench/README.md), so they are
+ * summed in the loop that forms the weights; the formulas are those of fit_at with
  * (X'WX)^-1 = 1/sum W. */
 static void fit_at_p1(cmeta__bfit_ws *ws, size_t B, const double *Y, const double *V,
                       const double *v, const double *C, const double *t, int *bad, int need)
@@ -193,9 +198,8 @@ static void fit_at_p1(cmeta__bfit_ws *ws, size_t B, const double *Y, const doubl
 /* One pass of fits at tau^2 = t[b] for rows b < B; failures (X'WX not positive definite) are
  * flagged in bad[b]. need: NEED_* flags (tr P needs X'W^2X, tr PP also X'W^3X, y'PPPy the
  * product (W2.R) X).
- * With p = 1 every row's arithmetic is its own (the same bits in any block and slot); with
- * p > 1 dgemm's blocking can change the last bits with the number of rows, which depends
- * on the seed and the block size only, never on the thread count. */
+ * Every row's arithmetic is its own (the same bits in any block and slot): with p = 1 the sums
+ * are formed row by row, with p > 1 by cmeta__gemm_rm, whose rows do not depend on the others. */
 static void fit_at(cmeta__bfit_ws *ws, size_t B, const double *Y, const double *V,
                    const double *v, const double *C, const double *t, int *bad, int need)
 {
@@ -233,23 +237,16 @@ static void fit_at(cmeta__bfit_ws *ws, size_t B, const double *Y, const double *
         ws->sw[b] = sw;
         ws->sw2[b] = sw2;
     }
-    int Bi = (int)B, ki = (int)k, pi = (int)p, ppi = (int)pp;
-    enum { RM = CMETA__ROW_MAJOR, N = CMETA__NO_TRANS, T = CMETA__TRANS };
-    void (*dgemm)(int, int, int, int, int, int, double, const double *, int, const double *, int,
-                  double, double *, int) = ws->blas->dgemm;
-    dgemm(RM, N, N, Bi, ppi, ki, 1.0, ws->W, ki, ws->XX,
-                ppi, 0.0, ws->A, ppi);
-    dgemm(RM, N, N, Bi, pi, ki, 1.0, ws->WY, ki, ws->X,
-                pi, 0.0, ws->Xy, pi);
+    /* the products (cmeta__gemm_rm: each row's sums in a fixed order) */
+    cmeta__gemm_rm(B, pp, k, ws->W, k, ws->XX, ws->ppx, ws->A, pp);
+    cmeta__gemm_rm(B, p, k, ws->WY, k, ws->X, ws->px, ws->Xy, p);
     double fl = 2.0 * B * k * (pp + 2.0 * p);
     if (need & (NEED_TRP | NEED_TRPP | NEED_OLS)) {
-        dgemm(RM, N, N, Bi, ppi, ki, 1.0, ws->W2, ki,
-                    ws->XX, ppi, 0.0, ws->M2, ppi);
+        cmeta__gemm_rm(B, pp, k, ws->W2, k, ws->XX, ws->ppx, ws->M2, pp);
         fl += 2.0 * B * k * pp;
     }
     if (need & NEED_TRPP) {
-        dgemm(RM, N, N, Bi, ppi, ki, 1.0, ws->W3, ki,
-                    ws->XX, ppi, 0.0, ws->M3, ppi);
+        cmeta__gemm_rm(B, pp, k, ws->W3, k, ws->XX, ws->ppx, ws->M3, pp);
         fl += 2.0 * B * k * pp;
     }
     for (size_t b = 0; b < B; b++) {
@@ -262,16 +259,14 @@ static void fit_at(cmeta__bfit_ws *ws, size_t B, const double *Y, const double *
             be[a] = bad[b] ? 0.0 : x;
         }
     }
-    /* R = Y - beta X' */
-    memcpy(ws->R, Y, sizeof(double) * B * k);
-    dgemm(RM, N, T, Bi, ki, pi, -1.0, ws->beta, pi, ws->X,
-                pi, 1.0, ws->R, ki);
+    /* R = Y - beta X' (the fitted values beta X' first, into R) */
+    cmeta__gemm_rm(B, k, p, ws->beta, p, ws->Xt, ws->kx, ws->R, k);
+    for (size_t i = 0; i < B * k; i++) ws->R[i] = Y[i] - ws->R[i];
     ws->flops += fl + 2.0 * B * k * p;
     if (need & NEED_PPPY) {
         /* G = (W2.R) X = X'W^2 e per replicate (into Xy, free once beta is known) */
         for (size_t i = 0; i < B * k; i++) ws->WY[i] = ws->W2[i] * ws->R[i];
-        dgemm(RM, N, N, Bi, pi, ki, 1.0, ws->WY, ki, ws->X,
-                    pi, 0.0, ws->Xy, pi);
+        cmeta__gemm_rm(B, p, k, ws->WY, k, ws->X, ws->px, ws->Xy, p);
         ws->flops += 2.0 * B * k * p;
     }
     for (size_t b = 0; b < B; b++) {

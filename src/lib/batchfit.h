@@ -7,14 +7,15 @@
  * With U = 1/(V + tau_b^2) and the weight matrices W = C.U, W2 = C.U^2, W3 = C.U^3 the
  * sums each fit needs are matrix products with the k x p(p+1)/2 matrix XX of the products
  * x_ja x_jb (a <= b):
- *   X'WX = W XX,  X'W^2X = W2 XX,  X'W^3X = W3 XX,  X'Wy = (W.Y) X        (dgemm)
- *   residuals R = Y - B X'                                              (dgemm)
+ *   X'WX = W XX,  X'W^2X = W2 XX,  X'W^3X = W3 XX,  X'Wy = (W.Y) X        (products)
+ *   residuals R = Y - B X'                                              (products)
  * and per replicate (P = W - W X (X'WX)^-1 X'W, Viechtbauer 2005):
  *   Q(t)  = sum W R^2,  y'PPy = sum W2 R^2,  tr P = sum W - tr((X'WX)^-1 X'W^2X),
  *   tr PP = sum W2 - 2 tr((X'WX)^-1 X'W^3X) + tr(((X'WX)^-1 X'W^2X)^2).
- *   y'PPPy = sum W3 R^2 - g' (X'WX)^-1 g,  g = (W2.R) X = X'W^2 e            (dgemm)
- * With an intercept only (p = 1) the products are row sums and are summed in the loop that
- * forms the weights (a BLAS call would cost more than the sum).
+ *   y'PPPy = sum W3 R^2 - g' (X'WX)^-1 g,  g = (W2.R) X = X'W^2 e            (products)
+ * The products are cmeta__gemm_rm (linalg.c: a fixed summation order per row, no BLAS). With
+ * an intercept only (p = 1) they are row sums and are summed in the loop that forms the
+ * weights (a call per row sum would cost more than the sum).
  * tau^2 updates, all replicates of a block in lockstep, each leaving the block at its own
  * convergence (|change| < tol; the next pass computes only the replicates still iterating),
  * clamped at 0:
@@ -45,7 +46,8 @@
 
 typedef struct {
     size_t k, p, pp, bmax;
-    double *X, *XX;                         /* k x p, k x pp */
+    size_t px, ppx, kx;                     /* p, pp, k rounded up by cmeta__gemm_ld */
+    double *X, *Xt, *XX;                    /* k x px, p x kx (X'), k x ppx; zero-padded */
     double *W, *W2, *W3, *WY, *R;           /* bmax x k */
     double *A, *M2, *M3, *Xy, *Ai, *beta;   /* bmax x pp / p / p*p / p */
     double *t, *s0, *Q0, *trP0, *m;         /* bmax; s0: score at tau^2 = 0 */
@@ -56,8 +58,7 @@ typedef struct {
     int *sbad;                              /* bmax: failures of a pass, by slot */
     size_t *idx;                            /* bmax: slot -> replicate */
     double *scratch;                        /* 3 p^2: inverses, tr PP, QM (any p) */
-    const struct cmeta__blas_table_s *blas; /* dgemm (p > 1) */
-    double flops;                           /* dgemm flops done (for the benchmark) */
+    double flops;                           /* the products' flops (for bench/kernels.c) */
 } cmeta__bfit_ws;
 
 /* Per-replicate results (arrays owned by the caller, length B or B x p). */
@@ -67,8 +68,7 @@ typedef struct {
     int *ok;                    /* B */
 } cmeta__bfit_out;
 
-/* X: k x p row-major (NULL: intercept only, p = 1). NULL on allocation failure, or with
- * p > 1 when BLAS cannot be loaded (call cmeta__blas(err) first for the message). */
+/* X: k x p row-major (NULL: intercept only, p = 1). NULL on allocation failure. */
 cmeta__bfit_ws *cmeta__bfit_alloc(size_t k, size_t p, const double *X, size_t bmax);
 void cmeta__bfit_free(cmeta__bfit_ws *ws);
 

@@ -1,8 +1,8 @@
 /* linalg.h - the library's small dense linear algebra (private; never installed).
  *
  * The numeric layer: every Cholesky factorisation, solve and inverse, the weighted least
- * squares object the fits refit many times, the rank check, and the only calls into
- * BLAS/LAPACK (through the seam below). Matrices are row-major, p small (coefficients).
+ * squares object the fits refit many times, the batched fits' products, the rank check, and
+ * the only calls into LAPACK (through the seam below). Matrices are row-major, p small (coefficients).
  * Nothing here knows about studies, files or printing.
  *
  * Notation (Viechtbauer 2010; metafor 3.8 rma.uni): X is the k x p design (row-major),
@@ -27,18 +27,17 @@
 
 /* ---- BLAS / LAPACK seam ----------------------------------------------------------------------
  * OpenBLAS is not linked: it is opened (dlopen) on first need, once per process, and its
- * routines are called through this table. Why: loading OpenBLAS costs ~1.5 ms at start-up
- * (its ~14,000 relocations), as much as a whole `cmeta pool`, which never needs it (an
- * intercept-only model has 1 x 1 matrices). The prototypes are LAPACK's real ones,
- * including the hidden lengths of the character arguments (gfortran passes them by value
- * after the other arguments). Library searched: $CMETA_OPENBLAS if set, else the soname the
- * Makefile found (CMETA_BLAS_SONAME). */
-typedef enum { CMETA__ROW_MAJOR = 101 } cmeta__blas_order;
-typedef enum { CMETA__NO_TRANS = 111, CMETA__TRANS = 112 } cmeta__blas_trans;
+ * routines are called through this table. Why: loading OpenBLAS costs ~1.5 ms at start-up (its
+ * ~14,000 relocations) and more in page faults: when they loaded it (for dgemm, dsyev) a
+ * `cmeta regress` took ~9.5 ms and a 1000-iteration `cmeta permtest` with 2 moderators ~18.5 ms
+ * on one thread, without it ~3.8 and ~13.3 ms. Nothing common needs it: the batched fits'
+ * products are cmeta__gemm_rm and the rank check's eigenvalues cmeta__jacobi_eigenvalues (both
+ * below); only cmeta__sym_eigen (the cluster-robust CR2 estimator) and the rank check of a model
+ * with more than 64 coefficients call LAPACK's dsyev. The prototype is LAPACK's real one,
+ * including the hidden lengths of the character arguments (gfortran passes them by value after
+ * the other arguments). Library searched: $CMETA_OPENBLAS if set, else the soname the Makefile
+ * found (CMETA_BLAS_SONAME). */
 typedef struct cmeta__blas_table_s {
-    void (*dgemm)(int order, int transa, int transb, int m, int n, int k, double alpha,
-                  const double *a, int lda, const double *b, int ldb, double beta, double *c,
-                  int ldc); /* cblas_dgemm (CBLAS enums are ints) */
     void (*dsyev)(const char *jobz, const char *uplo, const int *n, double *a, const int *lda,
                   double *w, double *work, const int *lwork, int *info, size_t jobz_len,
                   size_t uplo_len); /* LAPACK dsyev_ */
@@ -106,12 +105,42 @@ cmeta_status cmeta__sym_power(const double *A, size_t n, double power, double cu
 void cmeta__matmul(const double *A, int ta, const double *B, int tb, size_t m, size_t n, size_t kk,
                    double *C);
 
+/* ---- skinny products ------------------------------------------------------------------------
+ * The batched fits' products (batchfit.c): a block of B replicates (B up to a few hundred)
+ * times a k x n matrix with n = p, p(p+1)/2 or k, all small. Our own kernel, not BLAS: loading
+ * OpenBLAS costs more than all the products of a permutation test (bench/README.md), and a
+ * fixed summation order makes every row's result independent of the block it is computed in. */
+
+/* Columns of a block of cmeta__gemm_rm: B's rows are read up to column cmeta__gemm_ld(n) - 1. */
+#define CMETA__GEMM_NB 4
+/* Row length to give a k x n matrix used as cmeta__gemm_rm's B: n rounded up to CMETA__GEMM_NB. */
+static inline size_t cmeta__gemm_ld(size_t n) { return (n + CMETA__GEMM_NB - 1) / CMETA__GEMM_NB * CMETA__GEMM_NB; }
+/* C = A B, row-major: A m x kk (row stride lda), B kk x n (row stride ldb >= cmeta__gemm_ld(n);
+ * its columns n .. cmeta__gemm_ld(n) - 1 are read and must be finite, e.g. zero: they feed only
+ * results that are not stored), C m x n (row stride ldc; not aliasing A or B). Summation order,
+ * fixed: C[b][j] = (...((A[b][0] B[0][j] + A[b][1] B[1][j]) + A[b][2] B[2][j]) ...) + A[b][kk-1]
+ * B[kk-1][j], each term added as `c += a * b` (one expression: a compiler contracting it to a
+ * fused multiply-add does so for every element alike). So row b's result depends on row b of A
+ * and on B only, never on m or on the other rows: the same bits in any block, slot or thread.
+ * Blocks of 4 rows x CMETA__GEMM_NB columns are accumulated in registers, the compiler
+ * vectorising over the columns; the last block of rows repeats row m - 1 (its copies not
+ * stored), so that every element goes through the same code. */
+void cmeta__gemm_rm(size_t m, size_t n, size_t kk, const double *A, size_t lda, const double *B,
+                    size_t ldb, double *C, size_t ldc);
+
 /* ---- rank --------------------------------------------------------------------------------- */
 
-/* Full rank check as metafor (smallest eigenvalue of X'X <= 1e-7 refuses the model; LAPACK
- * dsyev for p > 1). *col: -1 at full rank, else the 0-based column that is (nearly) a linear
- * combination of the others (the smallest Gram-Schmidt residual relative to its norm).
- * CMETA_OK, CMETA_ENOMEM, or CMETA_EIO when LAPACK cannot be loaded (err says why). */
+/* Eigenvalues of the n x n symmetric A (row-major, both triangles; destroyed) into ev in
+ * ascending order, by the cyclic Jacobi method (linalg.c gives the method and its sources).
+ * No BLAS/LAPACK. Returns 0, or -1 when 60 sweeps did not converge (ev then holds the
+ * diagonal the sweeps reached). */
+int cmeta__jacobi_eigenvalues(double *A, size_t n, double *ev);
+
+/* Full rank check as metafor (smallest eigenvalue of X'X <= 1e-7 refuses the model; p <= 64
+ * by cmeta__jacobi_eigenvalues, larger p by LAPACK dsyev). *col: -1 at full rank, else the
+ * 0-based column that is (nearly) a linear combination of the others (the smallest
+ * Gram-Schmidt residual relative to its norm). CMETA_OK, CMETA_ENOMEM, or (p > 64 only)
+ * CMETA_EIO when LAPACK cannot be loaded (err says why). */
 cmeta_status cmeta__rank_check(const double *X, size_t k, size_t p, long *col, cmeta_error *err);
 
 /* ---- weighted least squares ------------------------------------------------------------------

@@ -20,7 +20,6 @@
 #include "batchfit.h"
 #include "resample_internal.h"
 #include "threads.h"
-#include "linalg.h"
 
 void cmeta_permtest_free(cmeta_permtest_result *r)
 {
@@ -369,11 +368,6 @@ cmeta_status cmeta_permtest(const double *yi, const double *vi, size_t k, const 
                             o->method != CMETA_METHOD_FE && o->method != CMETA_METHOD_DL, nblocks,
                             1e6);
     uint64_t per_round = in_order ? (uint64_t)T * PT_ROUND_ORDERED : PT_ROUND;
-    /* a meta-regression's batched fits need BLAS (dgemm): say so if it cannot be loaded */
-    if (p > 1 && !cmeta__blas(err)) {
-        st = CMETA_EIO;
-        goto done;
-    }
     ws = cmeta_calloc((size_t)T, sizeof *ws);
     tcnt = CMETA__NEW(uint64_t, (size_t)T * (p + 2)); /* per thread: p + 1 counts, failed */
     if (!ws || !tcnt || !ws_alloc(ws, T, k, p, Xd, bs)) goto nomem;
