@@ -29,6 +29,7 @@ cmeta__bfit_ws *cmeta__bfit_alloc(size_t k, size_t p, const double *X, size_t bm
     ws->k = k;
     ws->p = p;
     ws->pp = p * (p + 1) / 2;
+    if (bmax > CMETA__BFIT_CHUNK) bmax = CMETA__BFIT_CHUNK; /* cmeta__bfit goes in chunks */
     ws->bmax = bmax;
     size_t bk = bmax * k;
     /* zero-padded to cmeta__gemm_ld columns, as cmeta__gemm_rm reads them */
@@ -340,9 +341,9 @@ static void move_slot(cmeta__bfit_ws *ws, size_t from, size_t to, int hasV, int 
  * workspace's slot bookkeeping (idx, ta, Ya/Va/Ca, sbad), and each pass is a few lines around
  * fit_at; split, every piece would take the same dozen arrays and the order of the passes,
  * which is the algorithm (batchfit.h), would no longer be read in one place. */
-void cmeta__bfit(cmeta__bfit_ws *ws, size_t B, const double *Y, const double *V,
-                 const double *v, const double *C, cmeta_method method, double tol,
-                 int maxiter, size_t qm_from, cmeta__bfit_out *out)
+static void bfit_chunk(cmeta__bfit_ws *ws, size_t B, const double *Y, const double *V,
+                       const double *v, const double *C, cmeta_method method, double tol,
+                       int maxiter, size_t qm_from, cmeta__bfit_out *out)
 {
     size_t k = ws->k, p = ws->p;
     double dp = (double)p;
@@ -536,5 +537,28 @@ void cmeta__bfit(cmeta__bfit_ws *ws, size_t B, const double *Y, const double *V,
         if (out->H2) out->H2[b] = ok ? H2 : NAN;
         if (out->m) out->m[b] = ws->m[b];
         out->ok[b] = ok;
+    }
+}
+
+/* The replicates in chunks of at most ws->bmax (<= CMETA__BFIT_CHUNK) rows: every row's
+ * arithmetic is its own (fit_at, the lockstep passes with converged rows frozen; test_resample
+ * checks a batch against each replicate fitted alone), so the chunking changes no bit. */
+void cmeta__bfit(cmeta__bfit_ws *ws, size_t B, const double *Y, const double *V,
+                 const double *v, const double *C, cmeta_method method, double tol,
+                 int maxiter, size_t qm_from, cmeta__bfit_out *out)
+{
+    size_t k = ws->k, p = ws->p;
+    for (size_t b0 = 0; b0 < B; b0 += ws->bmax) {
+        size_t n = B - b0 < ws->bmax ? B - b0 : ws->bmax;
+        cmeta__bfit_out o = *out;
+        double **col[] = {&o.QM, &o.Q, &o.tau2, &o.I2, &o.H2, &o.m};
+        for (size_t i = 0; i < sizeof col / sizeof col[0]; i++)
+            if (*col[i]) *col[i] += b0;
+        double **row[] = {&o.beta, &o.se, &o.zval};
+        for (size_t i = 0; i < sizeof row / sizeof row[0]; i++)
+            if (*row[i]) *row[i] += b0 * p;
+        o.ok += b0;
+        bfit_chunk(ws, n, Y + b0 * k, V ? V + b0 * k : NULL, v, C ? C + b0 * k : NULL, method, tol,
+                   maxiter, qm_from, &o);
     }
 }

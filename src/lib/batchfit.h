@@ -68,11 +68,17 @@ typedef struct {
     int *ok;                    /* B */
 } cmeta__bfit_out;
 
+/* Rows of the workspace: cmeta__bfit fits a batch of any size <= the bmax asked of
+ * cmeta__bfit_alloc in chunks of this many. Each chunk's arrays (8 of CHUNK x k doubles: 200 KB
+ * at k = 50) are written afresh, so the workspace's size is page faults: a 256-row workspace
+ * took ~140 of the ~380 page faults of a `cmeta permtest` (k = 50), each ~12 us on a virtual
+ * machine (bench/README.md); 64 rows keep the products' rows in cache as well. */
+#define CMETA__BFIT_CHUNK 64
 /* X: k x p row-major (NULL: intercept only, p = 1). NULL on allocation failure. */
 cmeta__bfit_ws *cmeta__bfit_alloc(size_t k, size_t p, const double *X, size_t bmax);
 void cmeta__bfit_free(cmeta__bfit_ws *ws);
 
-/* Fit B <= bmax replicates. v (length k) is used when V is NULL. qm_from: first coefficient
+/* Fit B <= bmax (as asked of cmeta__bfit_alloc) replicates. v (length k) is used when V is NULL. qm_from: first coefficient
  * of the omnibus test (1 with an intercept, 0 without; p = 1 with intercept: 0). */
 void cmeta__bfit(cmeta__bfit_ws *ws, size_t B, const double *Y, const double *V,
                  const double *v, const double *C, cmeta_method method, double tol,
