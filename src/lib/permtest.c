@@ -361,12 +361,13 @@ cmeta_status cmeta_permtest(const double *yi, const double *vi, size_t k, const 
        those runs go in rounds of PT_ROUND_ORDERED blocks per thread, the round's permutations
        generated first; every other run needs nothing in order (a replicate comes from its index or its
        block's generator, and counting is exact integer addition), so its blocks run in rounds
-       of up to PT_ROUND in one run of threads (cmeta__par_run), threaded from ~1 ms of estimated work. */
+       of up to PT_ROUND in one run of threads (cmeta__par_run), threaded from
+       CMETA__THREADS_MIN_NS of estimated work. */
     int in_order = !signflip && r->exact;
     uint64_t nblocks = (N + bs - 1) / bs;
     T = cmeta__auto_threads(o->threads, (double)N, k,
                             o->method != CMETA_METHOD_FE && o->method != CMETA_METHOD_DL, nblocks,
-                            1e6);
+                            CMETA__THREADS_MIN_NS);
     uint64_t per_round = in_order ? (uint64_t)T * PT_ROUND_ORDERED : PT_ROUND;
     ws = cmeta_calloc((size_t)T, sizeof *ws);
     tcnt = CMETA__NEW(uint64_t, (size_t)T * (p + 2)); /* per thread: p + 1 counts, failed */
