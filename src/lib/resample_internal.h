@@ -24,8 +24,9 @@ int cmeta__auto_threads(int requested, double reps, size_t k, int iterative,
 /* Estimated single-thread work (ns) below which a run takes one thread: 30 ms. A second thread
  * costs its creation, wake-ups and the page faults of its workspace (~12 us each on this
  * project's VM): measured there, `permtest` k = 50 REML took 10.9 ms on one thread and 12.5 ms
- * on two at 1000 permutations (7.5 ms estimated), and two threads won from ~3000 (22 ms
- * estimated) on (bench/README.md, "Issue 15, fifth pass"). The earlier 1 ms, measured where a
+ * on two at 1000 permutations (7.5 ms estimated), 19.6 against 21.9 ms at 3000 (22 ms
+ * estimated), and two won from 5000 on (37 ms estimated: 29.4 against 26.9 ms) (bench/README.md,
+ * "Issue 15, fifth pass"). The earlier 1 ms, measured where a
  * page fault took well under a microsecond, made two threads slower than one here. */
 #define CMETA__THREADS_MIN_NS 30e6
 
