@@ -215,6 +215,7 @@ $(NUMCMP): tests/numcmp.c
 
 bench: deps
 	@$(MAKE) --no-print-directory all $(BENCH_BIN)
+	@$(BUILD)/bench/fault_cost
 	@sh bench/run.sh
 	@echo; sh bench/threads.sh
 	@echo; sh bench/run_large.sh
