@@ -437,6 +437,50 @@ static void test_million_rows(void)
     remove(path);
 }
 
+/* A regular file's reader reserves its arrays from the file's size once the header is read
+ * (table.c reserve: cells for bytes / 2, rows for bytes / columns). Files that outgrow that
+ * (mostly empty cells: 8 cells in 9 bytes; one column of one-byte values; multi-line quoted
+ * cells) must read exactly as the same text fed without a size (no reservation). */
+static void test_reserved_then_grown(void)
+{
+    const long n = tu_scaled(50000);
+    const char *path = "build/tests/reserve.csv";
+    for (int kind = 0; kind < 3; kind++) {
+        sbuf b = {0};
+        if (kind == 0) {
+            sb_printf(&b, "a,b,c,d,e,f,g,h\n");
+            for (long i = 0; i < n; i++) sb_printf(&b, "%ld,,,,,,,\n", i % 10);
+        } else if (kind == 1) {
+            sb_printf(&b, "yi\n");
+            for (long i = 0; i < n; i++) sb_printf(&b, "%ld\n", i % 10);
+        } else {
+            sb_printf(&b, "study,yi,vi\n");
+            for (long i = 0; i < n; i++) sb_printf(&b, "\"S\n%ld\",%ld,0.%ld\n", i, i % 7, i % 9 + 1);
+        }
+        FILE *fp = fopen(path, "w");
+        if (!fp) path = "/tmp/cmeta_reserve.csv", fp = fopen(path, "w");
+        CU_ASSERT_PTR_NOT_NULL_FATAL(fp);
+        fputs(b.s, fp);
+        fclose(fp);
+        cmeta_table *tf = NULL, *tt = NULL;
+        cmeta_error ef, et;
+        cmeta_error_clear(&ef);
+        cmeta_status sf = cmeta_table_read_file(path, &tf, &ef);
+        cmeta_status st = read_text(b.s, &tt, &et);
+        CU_ASSERT_EQUAL(sf, CMETA_OK);
+        CU_ASSERT_EQUAL(st, CMETA_OK);
+        char *df = describe(sf, tf, &ef), *dt = describe(st, tt, &et);
+        CU_ASSERT_STRING_EQUAL(df, dt);
+        CU_ASSERT_EQUAL(cmeta_table_nrows(tf), (size_t)n);
+        free(df);
+        free(dt);
+        cmeta_table_free(tf);
+        cmeta_table_free(tt);
+        free(b.s);
+        remove(path);
+    }
+}
+
 /* ---- errors ------------------------------------------------------------------------------------ */
 
 static void expect_err(size_t k, long line, long col, const char *text)
@@ -628,6 +672,7 @@ int main(void)
     CU_add_test(s, "every chunk size", test_every_chunk_size);
     CU_add_test(s, "2 MB field", test_long_field);
     CU_add_test(s, "a million rows", test_million_rows);
+    CU_add_test(s, "reserved from the file size, then outgrown", test_reserved_then_grown);
     CU_add_test(s, "errors with line and column", test_errors);
     CU_add_test(s, "file errors", test_file_errors);
     CU_add_test(s, "aliases", test_aliases);
