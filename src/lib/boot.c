@@ -207,7 +207,7 @@ cmeta_status cmeta_boot(const double *yi, const double *vi, size_t k, cmeta_boot
     if (bs < k + 1) bs = k + 1; /* the observed fit and the jackknife run as one block */
     int T = cmeta__auto_threads(o->threads, (double)iter, k,
                                 o->method != CMETA_METHOD_FE && o->method != CMETA_METHOD_DL,
-                                (unsigned long long)((iter + bs - 1) / bs), CMETA__THREADS_MIN_NS);
+                                (unsigned long long)((iter + bs - 1) / bs));
     cmeta_status st = CMETA_OK;
     bt_ws *ws = cmeta_calloc((size_t)T, sizeof *ws);
     double *tv[3] = {CMETA__NEW(double, iter), CMETA__NEW(double, iter), CMETA__NEW(double, iter)};

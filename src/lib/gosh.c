@@ -548,8 +548,7 @@ static cmeta_status gosh_run(const double *yi, const double *vi, size_t k, uint6
        one row buffer it reuses; per-block summaries merged in block order either way. */
     int rows_wanted = fn || emit;
     unsigned long long nblocks = (jb.N + bs - 1) / bs;
-    int T = cmeta__auto_threads(o->threads, (double)jb.N, k, iterative, nblocks,
-                                CMETA__THREADS_MIN_NS);
+    int T = cmeta__auto_threads(o->threads, (double)jb.N, k, iterative, nblocks);
     unsigned nslots = (unsigned)T * GOSH_SLOTS_PER_THREAD;
     if (nslots > CMETA_GOSH_SLOTS) nslots = CMETA_GOSH_SLOTS;
     size_t nbuf = rows_wanted ? nslots : (size_t)T;

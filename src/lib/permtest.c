@@ -366,8 +366,7 @@ cmeta_status cmeta_permtest(const double *yi, const double *vi, size_t k, const 
     int in_order = !signflip && r->exact;
     uint64_t nblocks = (N + bs - 1) / bs;
     T = cmeta__auto_threads(o->threads, (double)N, k,
-                            o->method != CMETA_METHOD_FE && o->method != CMETA_METHOD_DL, nblocks,
-                            CMETA__THREADS_MIN_NS);
+                            o->method != CMETA_METHOD_FE && o->method != CMETA_METHOD_DL, nblocks);
     uint64_t per_round = in_order ? (uint64_t)T * PT_ROUND_ORDERED : PT_ROUND;
     ws = cmeta_calloc((size_t)T, sizeof *ws);
     tcnt = CMETA__NEW(uint64_t, (size_t)T * (p + 2)); /* per thread: p + 1 counts, failed */

@@ -15,11 +15,11 @@ unsigned long cmeta__seed_mix(unsigned long seed, unsigned long long stream)
 }
 
 int cmeta__auto_threads(int requested, double reps, size_t k, int iterative,
-                        unsigned long long nblocks, double min_ns)
+                        unsigned long long nblocks)
 {
     if (requested > 0) return requested > 64 ? 64 : requested;
     double work_ns = reps * (double)k * (iterative ? 150.0 : 2.0);
-    if (work_ns < min_ns) return 1;
+    if (work_ns < CMETA__THREADS_MIN_NS) return 1;
     int T = cmeta__cpus_free();
     if (T < 1) return 1;
     if (nblocks < (unsigned long long)T) T = nblocks > 0 ? (int)nblocks : 1;
