@@ -180,19 +180,57 @@ void cmeta_set_allocator(cmeta_malloc_fn m, cmeta_realloc_fn r, cmeta_free_fn f)
 }
 
 /* Large blocks of the C library's allocator (mmap'ed by glibc above 128 KB) are asked to be
- * backed by transparent huge pages (madvise MADV_HUGEPAGE over the 2 MB-aligned part): a
- * 10^6-row table and its arrays then take a few hundred page faults instead of ~40,000 (on a
- * virtual machine each fault costs microseconds; `cmeta escalc` on 10^6 rows spent ~25 % of
- * its time in them). Only a hint: where THP is "never" or madvise fails nothing changes. Not
- * done for an allocator set by cmeta_set_allocator (its memory is its own). */
-enum { HUGE_MIN = 4u << 20, HUGE_PAGE = 2u << 20 };
+ * backed by transparent huge pages (madvise MADV_HUGEPAGE): a 10^6-row table and its arrays
+ * then take a few hundred page faults instead of ~40,000 (on a virtual machine each fault
+ * costs microseconds; `cmeta escalc` on 10^6 rows spent ~25 % of its time in them). Only a
+ * hint: where THP is "never" or madvise fails nothing changes. Not done for an allocator set
+ * by cmeta_set_allocator (its memory is its own).
+ *
+ * A huge page is used only where a whole 2 MB-aligned 2 MB of the block is advised. Linux
+ * places an anonymous mapping whose length is a multiple of 2 MB on a 2 MB boundary, and glibc
+ * maps a request of n bytes as n + 24 rounded up to 4 KB (16 bytes of chunk header, 8 of
+ * alignment; glibc 2.26-2.40). So a large request is rounded up to a multiple of 2 MB less
+ * those 24 bytes (huge_size): the mapping is then aligned at both ends and is advised from its
+ * first page to its last (huge_hint), not just its aligned interior. Before this, every array
+ * of 10^6 doubles (8,000,000 bytes) left ~1.6 MB of 4 KB pages at its ends: 4,700 of the 6,700
+ * faults of `cmeta escalc` on 10^6 rows (now 202 in all, 0.48 s -> 0.37 s on the bench VM).
+ * Memory mapped but never written is not resident. If
+ * glibc lays chunks out otherwise, only the hint is weaker: nothing else depends on it. */
+#ifdef MADV_COLLAPSE
+#define CMETA_MADV_COLLAPSE MADV_COLLAPSE
+#else
+#define CMETA_MADV_COLLAPSE 25 /* Linux's value (include/uapi/asm-generic/mman-common.h) */
+#endif
+enum { HUGE_MIN = 4u << 20, HUGE_PAGE = 2u << 20, SMALL_PAGE = 4096, GLIBC_MMAP_EXTRA = 24 };
+
+static int huge_ok(void) { return g_malloc == malloc && g_realloc == realloc && g_free == free; }
+
+static size_t huge_size(size_t n)
+{
+#if defined(__SANITIZE_ADDRESS__)
+    return n; /* AddressSanitizer must see the exact size to catch an overrun */
+#endif
+    if (n < HUGE_MIN || !huge_ok() || n > SIZE_MAX - 2 * (size_t)HUGE_PAGE) return n;
+    size_t m = (n + GLIBC_MMAP_EXTRA + HUGE_PAGE - 1) & ~(size_t)(HUGE_PAGE - 1);
+    return m - GLIBC_MMAP_EXTRA;
+}
+
 static void *huge_hint(void *p, size_t n)
 {
 #if defined(__linux__) && defined(MADV_HUGEPAGE)
-    if (p && n >= HUGE_MIN && g_malloc == malloc) {
-        uintptr_t a = ((uintptr_t)p + HUGE_PAGE - 1) & ~(uintptr_t)(HUGE_PAGE - 1);
-        uintptr_t e = ((uintptr_t)p + n) & ~(uintptr_t)(HUGE_PAGE - 1);
-        if (e > a) (void)madvise((void *)a, e - a, MADV_HUGEPAGE);
+    if (p && n >= HUGE_MIN && huge_ok()) {
+        /* from the page holding the chunk header (the mapping's first page) to the end of the
+         * page holding the last byte, then the 2 MB-aligned part of that */
+        uintptr_t a = (uintptr_t)p & ~(uintptr_t)(SMALL_PAGE - 1);
+        uintptr_t e = ((uintptr_t)p + n + SMALL_PAGE - 1) & ~(uintptr_t)(SMALL_PAGE - 1);
+        a = (a + HUGE_PAGE - 1) & ~(uintptr_t)(HUGE_PAGE - 1);
+        e &= ~(uintptr_t)(HUGE_PAGE - 1);
+        if (e <= a) return p;
+        (void)madvise((void *)a, e - a, MADV_HUGEPAGE);
+        /* glibc wrote the chunk header before the advice, so the first 2 MB already holds a
+         * 4 KB page and would stay in 4 KB pages (512 faults): collapse it now, one copy of
+         * that page (Linux 6.1; elsewhere madvise fails and nothing changes) */
+        if (a < (uintptr_t)p) (void)madvise((void *)a, HUGE_PAGE, CMETA_MADV_COLLAPSE);
     }
 #else
     (void)n;
@@ -200,7 +238,11 @@ static void *huge_hint(void *p, size_t n)
     return p;
 }
 
-void *cmeta_malloc(size_t n) { return huge_hint(g_malloc(n ? n : 1), n); }
+void *cmeta_malloc(size_t n)
+{
+    n = huge_size(n);
+    return huge_hint(g_malloc(n ? n : 1), n);
+}
 
 void *cmeta_calloc(size_t count, size_t size)
 {
@@ -208,13 +250,20 @@ void *cmeta_calloc(size_t count, size_t size)
     size_t total = count * size;
     /* the C library's calloc skips clearing memory fresh from the system (already zero):
      * large arrays are then touched once, by their writer, not twice */
-    if (g_malloc == malloc && g_free == free) return huge_hint(calloc(total ? total : 1, 1), total);
+    if (huge_ok()) {
+        total = huge_size(total);
+        return huge_hint(calloc(total ? total : 1, 1), total);
+    }
     void *p = g_malloc(total ? total : 1);
     if (p) memset(p, 0, total);
     return p;
 }
 
-void *cmeta_realloc(void *p, size_t n) { return huge_hint(g_realloc(p, n ? n : 1), n); }
+void *cmeta_realloc(void *p, size_t n)
+{
+    n = huge_size(n);
+    return huge_hint(g_realloc(p, n ? n : 1), n);
+}
 
 void cmeta_free(void *p)
 {
