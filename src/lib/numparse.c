@@ -22,10 +22,6 @@
 #include "internal.h"
 #include "numparse.h"
 
-static const double pow10_exact[23] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
-                                       1e8,  1e9,  1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
-                                       1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
-
 int cmeta__decimal_value(int neg, const char *int_start, const char *int_end,
                          const char *frac_start, const char *frac_end, long long exp10,
                          double *out)
@@ -43,20 +39,12 @@ int cmeta__decimal_value(int neg, const char *int_start, const char *int_end,
         *out = neg ? -0.0 : 0.0;
         return 0;
     }
-#if defined(FLT_EVAL_METHOD) && FLT_EVAL_METHOD == 0
     if (nd <= 19) {
         uint64_t m = 0; /* < 10^19 < 2^64 */
         for (const char *q = a; q < int_end; q++) m = m * 10 + (uint64_t)(*q - '0');
         for (const char *q = b; q < frac_end; q++) m = m * 10 + (uint64_t)(*q - '0');
-        long long e = exp10 - nfrac;
-        if (m <= (UINT64_C(1) << 53) && e >= -22 && e <= 22) {
-            double x = (double)m; /* exact */
-            x = e >= 0 ? x * pow10_exact[e] : x / pow10_exact[-e];
-            *out = neg ? -x : x;
-            return 0;
-        }
+        if (cmeta__decimal_fast(neg, m, exp10 - nfrac, out)) return 0;
     }
-#endif
     /* strtod on "[-]DIGITSe<E>" */
     char small[128], *buf = small;
     size_t need = nd + 32;

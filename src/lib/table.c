@@ -1205,13 +1205,19 @@ cmeta_status cmeta_parse_double(const char *cell, double *out, cmeta_error *err)
     if (!*p) return cmeta_error_set(err, CMETA_EDATA, "an empty cell is not a number");
     int neg = 0;
     if (*p == '+' || *p == '-') neg = *p++ == '-';
+    /* the significant digits (leading zeros dropped) are gathered in m as they are checked,
+     * for cmeta__decimal_fast: nsig <= 19 means m holds them all (< 10^19 < 2^64) */
+    uint64_t m = 0;
+    size_t nsig = 0;
     const char *int_start = p;
-    while (*p >= '0' && *p <= '9') p++;
+    for (; *p >= '0' && *p <= '9'; p++)
+        if (m || *p != '0') m = nsig++ < 19 ? m * 10 + (uint64_t)(*p - '0') : m;
     const char *int_end = p;
     const char *frac_start = p, *frac_end = p;
     if (*p == '.') {
         frac_start = ++p;
-        while (*p >= '0' && *p <= '9') p++;
+        for (; *p >= '0' && *p <= '9'; p++)
+            if (m || *p != '0') m = nsig++ < 19 ? m * 10 + (uint64_t)(*p - '0') : m;
         frac_end = p;
     }
     size_t nint = (size_t)(int_end - int_start), nfrac = (size_t)(frac_end - frac_start);
@@ -1244,6 +1250,14 @@ cmeta_status cmeta_parse_double(const char *cell, double *out, cmeta_error *err)
         return cmeta_error_set(err, CMETA_EDATA, "'%s' is not a number", shown);
     }
     double x;
+    if (nsig == 0) {
+        if (out) *out = neg ? -0.0 : 0.0;
+        return CMETA_OK;
+    }
+    if (nsig <= 19 && cmeta__decimal_fast(neg, m, exp10 - (long long)nfrac, &x)) {
+        if (out) *out = x;
+        return CMETA_OK;
+    }
     int r = cmeta__decimal_value(neg, int_start, int_end, frac_start, frac_end, exp10, &x);
     if (r < 0) return cmeta_error_set(err, CMETA_ENOMEM, "out of memory");
     if (r > 0) {
