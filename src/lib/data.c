@@ -282,9 +282,11 @@ static cmeta_data *data_new(size_t nrows, size_t k, size_t text)
     return data_new_rows(nrows, k, text, 1);
 }
 
-/* row_yi, row_vi (NaN for rows left out) and the labels of the k studies of d. When every row
- * is a study (k = nrows, so row[s] = s), row_yi and row_vi are yi and vi and label is
- * row_label: 24 bytes per study fewer (cmeta_data_free knows). */
+/* row_yi, row_vi (NaN for rows left out) and the labels of the k studies of d (until here the
+ * build names a study by row_label[row[s]]). When every row is a study (k = nrows, so row[s] =
+ * s), row_yi and row_vi are yi and vi and label is row_label: 24 bytes per study fewer
+ * (cmeta_data_free knows), and label's own block is never written (8 MB less memory touched
+ * at 10^6 rows). */
 static int set_rows(cmeta_data *d)
 {
     if (d->k == d->nrows) {
@@ -297,6 +299,7 @@ static int set_rows(cmeta_data *d)
     d->row_yi = CMETA_ARRAY_NEW(double, d->nrows);
     d->row_vi = CMETA_ARRAY_NEW(double, d->nrows);
     if (!d->row_yi || !d->row_vi) return -1;
+    for (size_t s = 0; s < d->k; s++) d->label[s] = d->row_label[d->row[s]];
     for (size_t i = 0; i < d->nrows; i++) d->row_yi[i] = d->row_vi[i] = NAN;
     for (size_t s = 0; s < d->k; s++) {
         d->row_yi[d->row[s]] = d->yi[s];
@@ -360,7 +363,7 @@ static size_t labels_text(const cmeta_table *t, long label_col, size_t nrows)
 /* err (from cmeta_escalc_check or cmeta_escalc) names a study index into the compact arrays
  * and, as its message's first word, a variable: point it at the file's cell. */
 static cmeta_status locate(const cmeta_table *t, const plan *p, const size_t *rows,
-                           char **labels, size_t k, cmeta_status st, cmeta_error *err)
+                           char *const *row_labels, size_t k, cmeta_status st, cmeta_error *err)
 {
     if (!err) return st;
     char msg[sizeof err->message];
@@ -386,7 +389,7 @@ static cmeta_status locate(const cmeta_table *t, const plan *p, const size_t *ro
     size_t row = rows[idx];
     long col = v >= 0 && p->use[v] ? p->col[v] : -1;
     long line = col >= 0 ? cmeta_table_cell_line(t, row, (size_t)col) : cmeta_table_row_line(t, row);
-    fail_at(err, t, line, col >= 0 ? col + 1 : 0, labels[idx], st, msg);
+    fail_at(err, t, line, col >= 0 ? col + 1 : 0, row_labels[row], st, msg);
     err->index = (long)row;
     return st;
 }
@@ -657,8 +660,7 @@ static cmeta_status read_cells(build *b)
         if (p->ri_const) b->raw[V_RI][k] = o->ri;
         d->row[k++] = i;
     }
-    for (size_t s = 0; s < k; s++) d->label[s] = d->row_label[d->row[s]];
-    b->k = k;
+    b->k = k; /* d->label is filled by set_rows, once the studies are known */
     return CMETA_OK;
 }
 
@@ -682,7 +684,7 @@ static cmeta_status compute(build *b)
     cmeta_status cs = cmeta_escalc_check(b->m, &in, &e);
     if (cs != CMETA_OK) {
         if (b->err) *b->err = e;
-        return locate(b->t, &b->p, b->d->row, b->d->label, in.k, cs, b->err);
+        return locate(b->t, &b->p, b->d->row, b->d->row_label, in.k, cs, b->err);
     }
     if (b->p.bin_derived)
         for (size_t j = 0; j < b->k; j++) {
@@ -693,7 +695,7 @@ static cmeta_status compute(build *b)
     cs = cmeta_escalc(b->m, &in, &b->o->escalc, b->d->yi, b->d->vi, b->w, &e);
     if (cs != CMETA_OK) {
         if (b->err) *b->err = e;
-        return locate(b->t, &b->p, b->d->row, b->d->label, b->k, cs, b->err);
+        return locate(b->t, &b->p, b->d->row, b->d->row_label, b->k, cs, b->err);
     }
     return CMETA_OK;
 }
@@ -712,12 +714,12 @@ static cmeta_status drop_nonfinite(build *b, size_t *n_nonfinite)
         size_t row = d->row[s];
         if (!isfinite(d->yi[s]) || !isfinite(d->vi[s])) {
             if (!dropped_by_rule(m, raw, s))
-                return overflow_error(b->err, b->t, row, d->label[s], m, !isfinite(d->yi[s]),
+                return overflow_error(b->err, b->t, row, d->row_label[row], m, !isfinite(d->yi[s]),
                                       b->o->escalc.add_explicit);
             int dz = cmeta_measure_family(m) == CMETA_FAMILY_BIN2 && b->o->escalc.drop00 &&
                      ((raw[V_AI][s] == 0 && raw[V_CI][s] == 0) ||
                       (raw[V_BI][s] == 0 && raw[V_DI][s] == 0));
-            if (cmeta_warn(b->w, "study '%s' (line %ld) left out: %s", d->label[s],
+            if (cmeta_warn(b->w, "study '%s' (line %ld) left out: %s", d->row_label[row],
                            cmeta_table_row_line(b->t, row),
                            dz ? "double-zero study (no events, or only events, in both groups) and --drop00"
                               : "its effect size or variance is not finite") != CMETA_OK)
@@ -727,7 +729,6 @@ static cmeta_status drop_nonfinite(build *b, size_t *n_nonfinite)
         }
         if (kk != s) {
             d->row[kk] = row;
-            d->label[kk] = d->label[s];
             d->yi[kk] = d->yi[s];
             d->vi[kk] = d->vi[s];
             for (int v = 0; v < NV; v++)
