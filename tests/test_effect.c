@@ -400,6 +400,36 @@ static void t_large_n(void)
     }
 }
 
+/* effect.c remembers J by sample size (direct-mapped on the integer part of m, 512 slots):
+ * studies whose m share a slot (30, 542, 1054), repeat, or are not integers get the same bits
+ * as each study alone, for SMD, SMDH and SMCC. */
+static void t_j_memo(void)
+{
+    enum { K = 8 };
+    double n1[K] = {16, 271, 16, 527, 271, 16.5, 16, 2000}, n2[K] = {16, 273, 16, 529, 273, 16, 16, 600};
+    double m1[K], m2[K], s1[K], s2[K], ri[K], yi[K], vi[K], y1[1], v1[1];
+    for (int i = 0; i < K; i++) {
+        m1[i] = 10 + 0.1 * i, m2[i] = 9.5 - 0.05 * i, s1[i] = 2 + 0.1 * i, s2[i] = 2.2, ri[i] = 0.5;
+    }
+    cmeta_measure ms[] = {CMETA_SMD, CMETA_SMDH, CMETA_SMCC};
+    cmeta_escalc_opts o;
+    cmeta_escalc_opts_default(&o);
+    for (int j = 0; j < 3; j++) {
+        int pp = ms[j] == CMETA_SMCC;
+        cmeta_escalc_input in = {.k = K, .m1i = m1, .sd1i = s1, .m2i = m2, .sd2i = s2};
+        if (pp) in.ni = n1, in.ri = ri;
+        else in.n1i = n1, in.n2i = n2;
+        CU_ASSERT_EQUAL(cmeta_escalc(ms[j], &in, &o, yi, vi, NULL, NULL), CMETA_OK);
+        for (int i = 0; i < K; i++) {
+            cmeta_escalc_input one = {.k = 1, .m1i = m1 + i, .sd1i = s1 + i, .m2i = m2 + i, .sd2i = s2 + i};
+            if (pp) one.ni = n1 + i, one.ri = ri + i;
+            else one.n1i = n1 + i, one.n2i = n2 + i;
+            CU_ASSERT_EQUAL(cmeta_escalc(ms[j], &one, &o, y1, v1, NULL, NULL), CMETA_OK);
+            CU_ASSERT(memcmp(&yi[i], y1, sizeof *y1) == 0 && memcmp(&vi[i], v1, sizeof *v1) == 0);
+        }
+    }
+}
+
 static void t_revman(void)
 {
     /* Normand 1999 study 1 (Edinburgh): n1=155 m1=55 sd1=47, n2=156 m2=75 sd2=64.
@@ -463,6 +493,7 @@ int main(void)
     CU_add_test(u, "back-transforms", t_back);
     CU_add_test(u, "warnings", t_warnings);
     CU_add_test(u, "large-N SMD", t_large_n);
+    CU_add_test(u, "J remembered by sample size", t_j_memo);
     CU_add_test(u, "RevMan SMD", t_revman);
     CU_add_test(u, "NaN propagation", t_nan);
     CU_pSuite v = CU_add_suite("effect_validation", NULL, NULL);

@@ -365,6 +365,29 @@ static double hedges_j(double m)
     return sqrt(x / (x + 0.5)) * s;
 }
 
+/* hedges_j() remembered: a file of many studies has few distinct sample sizes, and each J costs
+ * two lgamma, an exp and a log. Direct-mapped by the integer part of m; a hit returns the bits
+ * hedges_j(m) returned before, so the memo never changes a result. One per escalc call (the
+ * library keeps no state between calls and threads). */
+#define JMEMO_SIZE 512
+typedef struct { double m[JMEMO_SIZE], j[JMEMO_SIZE]; } jmemo;
+
+static void jmemo_init(jmemo *c)
+{
+    for (size_t i = 0; i < JMEMO_SIZE; i++) c->m[i] = NAN; /* NaN equals no m */
+}
+
+static double hedges_j_memo(jmemo *c, double m)
+{
+    if (!(m > 1 && m < 1e15)) return hedges_j(m);
+    size_t h = (size_t)m % JMEMO_SIZE;
+    if (c->m[h] != m) {
+        c->m[h] = m;
+        c->j[h] = hedges_j(m);
+    }
+    return c->j[h];
+}
+
 /* The UB variance's factor 1 - (m - 2)/(m J^2) (Hedges 1983). It is about 1/(2m), so for
  * m/2 >= 1000 it is formed without cancellation as (m (J^2 - 1) + 2)/(m J^2), with
  * J^2 - 1 = (x (s - 1)(s + 1) - 1/2)/(x + 1/2) from the series of hedges_j(). metafor
@@ -407,6 +430,8 @@ static void es_cont2(cmeta_measure m, const cmeta_escalc_input *in, const cmeta_
     cmeta_vtype vt = o->vtype;
     /* pass 1: yi (and what the AV variances average over) */
     wmean_acc ay = {0, 0}, acv1 = {0, 0}, acv2 = {0, 0}, acv = {0, 0};
+    jmemo jm;
+    jmemo_init(&jm);
     for (size_t i = 0; i < k; i++) {
         double m1 = in->m1i[i], m2 = in->m2i[i], s1 = AT(in->sd1i, i), s2 = in->sd2i[i];
         double n1 = in->n1i[i], n2 = in->n2i[i], N = n1 + n2;
@@ -440,7 +465,7 @@ static void es_cont2(cmeta_measure m, const cmeta_escalc_input *in, const cmeta_
                 v = N / (n1 * n2) + y * y / (2.0 * (N - 3.94));
                 break;
             }
-            double J = hedges_j(mi);
+            double J = hedges_j_memo(&jm, mi);
             y = J * d;
             if (vt == CMETA_VTYPE_UB) v = 1 / n1 + 1 / n2 + smd_ub_factor(mi, J) * y * y;
             else if (vt == CMETA_VTYPE_LS2) v = J * J * (1 / n1 + 1 / n2 + d * d / (2 * np));
@@ -454,7 +479,7 @@ static void es_cont2(cmeta_measure m, const cmeta_escalc_input *in, const cmeta_
              *          + (s1^2/(n1-1) + s2^2/(n2-1)) / ((s1^2+s2^2)/2)]   (g already J-corrected);
              * LS2: g^2 s1^2/(2 n1 S^2) + g^2 s2^2/(2 n2 S^2) + 2 s1^2/(n1 S) + 2 s2^2/(n2 S),
              * S = s1^2 + s2^2. */
-            double J = hedges_j(N - 2), S = s1 * s1 + s2 * s2;
+            double J = hedges_j_memo(&jm, N - 2), S = s1 * s1 + s2 * s2;
             y = J * (m1 - m2) / sqrt(S / 2);
             if (vt == CMETA_VTYPE_LS2)
                 v = y * y * s1 * s1 / (2 * n1 * S * S) + y * y * s2 * s2 / (2 * n2 * S * S) +
@@ -508,6 +533,8 @@ static void es_cont2(cmeta_measure m, const cmeta_escalc_input *in, const cmeta_
 static void es_prepost(cmeta_measure m, const cmeta_escalc_input *in, const cmeta_escalc_opts *o,
                        double *yi, double *vi)
 {
+    jmemo jm;
+    jmemo_init(&jm);
     for (size_t i = 0; i < in->k; i++) {
         double m1 = in->m1i[i], m2 = in->m2i[i], s1 = in->sd1i[i];
         double s2 = (m == CMETA_SMCR) ? 0 : in->sd2i[i], n = in->ni[i], r = in->ri[i];
@@ -517,7 +544,7 @@ static void es_prepost(cmeta_measure m, const cmeta_escalc_input *in, const cmet
             continue;
         }
         double sdiff2 = s1 * s1 + s2 * s2 - 2 * r * s1 * s2; /* variance of the change */
-        double J = hedges_j(n - 1);
+        double J = hedges_j_memo(&jm, n - 1);
         switch (m) {
         case CMETA_MC: /* raw mean change; v = sdiff^2 / n */
             y = m1 - m2;
