@@ -33,5 +33,9 @@ size_t cmeta__decimal_comma_at(const char *cell);
 struct cmeta_table;
 void cmeta__no_measure_message(const struct cmeta_table *t, int family, const char *head,
                                char *msg, size_t n);
+/* table.c: the cells of row `row` as the table keeps them, one after another, each ended by
+ * its NUL: *text points at the first; returns the bytes, the last NUL included (0 when there
+ * is no such row or no column). */
+size_t cmeta__table_row_text(const struct cmeta_table *t, size_t row, const char **text);
 
 #endif

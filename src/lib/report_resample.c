@@ -1,9 +1,11 @@
 /* report_resample.c - bootstrap, permutation test and GOSH results: text, JSON, CSV. */
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cmeta/report.h"
+#include "internal.h"
 #include "report_frame.h"
 
 /* ---- boot ----------------------------------------------------------------------------------- */
@@ -350,6 +352,47 @@ static void esc_field(esc_out *o, const char *s)
     o->n = (size_t)(p - o->b);
 }
 
+/* 1 when s[0..n) holds none of , " CR LF (the bytes that make a cell quoted), eight bytes at a
+ * time: x = v XOR (c in every byte) has a zero byte exactly where v has c, and
+ * (x - 0x01..01) & ~x & 0x80..80 is nonzero exactly when x has a zero byte. */
+static int csv_plain(const char *s, size_t n)
+{
+    const uint64_t ones = 0x0101010101010101u, high = 0x8080808080808080u;
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        uint64_t v, x[4];
+        memcpy(&v, s + i, 8);
+        x[0] = v ^ (ones * ','), x[1] = v ^ (ones * '"'), x[2] = v ^ (ones * '\r');
+        x[3] = v ^ (ones * '\n');
+        uint64_t z = 0;
+        for (int j = 0; j < 4; j++) z |= (x[j] - ones) & ~x[j];
+        if (z & high) return 0;
+    }
+    for (; i < n; i++)
+        if (s[i] == ',' || s[i] == '"' || s[i] == '\r' || s[i] == '\n') return 0;
+    return 1;
+}
+
+/* Row i's cells, none needing quotes, copied as one block with commas for the NULs between
+ * them (what esc_field writes cell by cell); 0 when a cell needs quotes (the caller writes the
+ * row cell by cell). */
+static int esc_row(esc_out *o, const cmeta_table *t, size_t i, size_t nc)
+{
+    const char *text;
+    size_t n = cmeta__table_row_text(t, i, &text);
+    if (!n || !csv_plain(text, n - 1)) return 0;
+    n--; /* the last cell's NUL */
+    if (o->n + n > sizeof o->b) {
+        esc_flush(o);
+        if (n > sizeof o->b) return 0;
+    }
+    char *p = o->b + o->n;
+    memcpy(p, text, n);
+    for (size_t j = 1; j < nc; j++) p[cmeta_table_cell(t, i, j) - text - 1] = ',';
+    o->n += n;
+    return 1;
+}
+
 static void esc_num(esc_out *o, double x)
 {
     if (o->n + 40 > sizeof o->b) esc_flush(o);
@@ -379,7 +422,8 @@ cmeta_status cmeta_report_escalc(FILE *fp, const cmeta_table *t, const cmeta_dat
     o->fp = fp;
     o->n = 0;
     for (size_t i = 0; i < nr; i++) {
-        for (size_t j = 0; j < nc; j++) {
+        int whole = yc < 0 && vc < 0 && esc_row(o, t, i, nc); /* the usual file: no yi, vi */
+        for (size_t j = 0; j < nc && !whole; j++) {
             if (j) esc_char(o, ',');
             if ((long)j == yc) esc_num(o, d->row_yi[i]);
             else if ((long)j == vc) esc_num(o, d->row_vi[i]);

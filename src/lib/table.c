@@ -1036,6 +1036,18 @@ const char *cmeta_table_cell(const cmeta_table *t, size_t row, size_t col)
     return t->arena + cell_off(t, row * t->ncols + col);
 }
 
+/* The arena holds the cells in order with nothing between them (store_cell is the only writer
+ * of offsets, and appends): row i runs from its first cell to the next row's first cell. */
+size_t cmeta__table_row_text(const cmeta_table *t, size_t row, const char **text)
+{
+    if (!t || row >= t->nrows || !t->ncols) return 0;
+    size_t nc = t->ncols, a = cell_off(t, row * nc);
+    size_t b = row + 1 < t->nrows ? cell_off(t, (row + 1) * nc) : cell_off(t, (row + 1) * nc - 1) +
+                   strlen(t->arena + cell_off(t, (row + 1) * nc - 1)) + 1;
+    *text = t->arena + a;
+    return b - a;
+}
+
 long cmeta_table_cell_line(const cmeta_table *t, size_t row, size_t col)
 {
     if (!t || row >= t->nrows || col >= t->ncols) return 0;

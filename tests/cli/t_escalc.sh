@@ -12,6 +12,11 @@ expect_golden_stdin "$G/escalc_pritz_PLO.csv" "$D/pritz1997.csv" "escalc stdin" 
 expect_golden "$G/escalc_missing_values.csv" "escalc missing values" escalc "$D/missing_values.csv" --measure MD
 expect_golden "$G/escalc_prepost_ri.csv" "escalc --ri" escalc "$D/prepost_no_ri.csv" --measure MC --ri 0.5
 expect_golden "$G/escalc_bcg_OR_all.csv" "escalc --add --to" escalc "$D/bcg_full.csv" --measure OR --add 1 --to all
+# cells echoed as written, quoted only when they hold , " CR or LF (rows without such a cell are
+# copied whole: labels longer than eight bytes with the comma past the eighth, CRLF inside a
+# quoted label, a quoted last cell of the last row); golden checked with Python's csv module
+expect_golden "$G/escalc_quoting_SMD.csv" "escalc quoting" escalc "$D/escalc_quoting.csv" --measure SMD
+expect_golden "$G/escalc_quoting_last_MD.csv" "escalc quoting, last row" escalc "$D/escalc_quoting_last.csv" --measure MD
 
 # the warnings for left-out studies, one line each, on stderr
 run_cmd escalc "$D/missing_values.csv" --measure MD
