@@ -536,6 +536,120 @@ static void test_subset(void)
     cmeta_table_free(t);
 }
 
+/* ---- effects only, in blocks of rows ----------------------------------------------------- */
+
+/* A table of n rows for family `kind` (0 SMD-like two groups, 1 2x2 counts, 2 pre/post, 3 yi vi
+ * with labels), row `bad1`'s cell `col1` replaced by cell1 and likewise bad2 (-1: none). */
+static char *big_table(int kind, size_t n, long bad1, int col1, const char *cell1, long bad2, int col2,
+                       const char *cell2)
+{
+    static const char *head[] = {"m1i,sd1i,n1i,m2i,sd2i,n2i\n", "ai,bi,ci,di\n", "m1i,sd1i,m2i,sd2i,ni,ri\n",
+                                 "study,yi,vi\n"};
+    size_t cap = 64 * (n + 1), len = 0;
+    char *text = malloc(cap);
+    len += (size_t)snprintf(text, cap, "%s", head[kind]);
+    for (size_t i = 0; i < n; i++) {
+        char c[6][32];
+        unsigned u = (unsigned)(i * 2654435761u);
+        snprintf(c[0], 32, "%u", kind == 1 ? 1 + u % 17 : 8 + u % 5);
+        snprintf(c[1], 32, "%u.%u", kind == 1 ? 20 + u % 9 : 1 + u % 3, u % 10);
+        snprintf(c[2], 32, "%u", kind == 1 ? 2 + u % 13 : 10 + u % 190);
+        snprintf(c[3], 32, "%u.%u", kind == 1 ? 20 + u % 7 : 7 + u % 4, (u >> 3) % 10);
+        snprintf(c[4], 32, "%u.%u", kind == 2 ? 10 + u % 90 : 1 + (u >> 5) % 3, (u >> 7) % 10);
+        snprintf(c[5], 32, kind == 2 ? "0.%u" : "%u", kind == 2 ? 1 + u % 9 : 10 + (u >> 9) % 190);
+        if (kind == 3) {
+            snprintf(c[0], 32, "Trial %zu", i % 1000);
+            snprintf(c[1], 32, "-0.%u", u % 1000);
+            snprintf(c[2], 32, "0.0%u", 1 + u % 9);
+        }
+        int nc = kind == 1 ? 4 : kind == 3 ? 3 : 6;
+        if ((long)i == bad1) snprintf(c[col1], 32, "%s", cell1);
+        if ((long)i == bad2) snprintf(c[col2], 32, "%s", cell2);
+        for (int j = 0; j < nc; j++) len += (size_t)snprintf(text + len, cap - len, "%s%s", j ? "," : "", c[j]);
+        text[len++] = '\n';
+    }
+    text[len] = '\0';
+    return text;
+}
+
+/* effects_only (cmeta escalc: large tables in blocks of 65536 rows, kept only when no block has
+ * anything to say) gives what the whole build gives: status, error (message, line, column,
+ * study), warnings in order, studies, labels and the bits of every row_yi, row_vi. */
+static void same_as_whole(const char *what, const char *text, cmeta_measure m, cmeta_vtype vt)
+{
+    cmeta_table *t = table_of(text);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(t);
+    cmeta_data *d[2] = {NULL, NULL};
+    cmeta_warnings w[2];
+    cmeta_error e[2];
+    cmeta_status st[2];
+    for (int eo = 0; eo < 2; eo++) {
+        cmeta_data_opts o;
+        cmeta_data_opts_default(&o);
+        o.measure_set = 1, o.measure = m, o.escalc.vtype = vt, o.effects_only = eo;
+        cmeta_warnings_init(&w[eo]);
+        cmeta_error_clear(&e[eo]);
+        st[eo] = cmeta_data_from_table(t, &o, &d[eo], &w[eo], &e[eo]);
+    }
+    int same = st[0] == st[1] && strcmp(e[0].message, e[1].message) == 0 && e[0].line == e[1].line &&
+               e[0].column == e[1].column && strcmp(e[0].study, e[1].study) == 0 && w[0].n == w[1].n;
+    for (size_t i = 0; same && i < w[0].n; i++) same = strcmp(w[0].text[i], w[1].text[i]) == 0;
+    if (same && st[0] == CMETA_OK) {
+        same = d[0]->k == d[1]->k && d[0]->nrows == d[1]->nrows && d[1]->m1i == NULL && d[1]->ai == NULL;
+        for (size_t i = 0; same && i < d[0]->nrows; i++)
+            same = memcmp(&d[0]->row_yi[i], &d[1]->row_yi[i], sizeof(double)) == 0 &&
+                   memcmp(&d[0]->row_vi[i], &d[1]->row_vi[i], sizeof(double)) == 0 &&
+                   strcmp(d[0]->row_label[i], d[1]->row_label[i]) == 0;
+        for (size_t s = 0; same && s < d[0]->k; s++)
+            same = d[0]->row[s] == d[1]->row[s] && strcmp(d[0]->label[s], d[1]->label[s]) == 0;
+    }
+    if (!same) fprintf(stderr, "effects only differs from the whole build: %s (%d/%d: %s | %s)\n", what,
+                       st[0], st[1], e[0].message, e[1].message);
+    CU_ASSERT(same);
+    for (int eo = 0; eo < 2; eo++) {
+        cmeta_data_free(d[eo]);
+        cmeta_warnings_free(&w[eo]);
+    }
+    cmeta_table_free(t);
+}
+
+static void test_effects_only_blocks(void)
+{
+    const size_t n = 150000; /* two whole blocks and a part */
+    struct {
+        const char *what;
+        int kind;
+        cmeta_measure m;
+        cmeta_vtype vt;
+        long bad1;
+        int col1;
+        const char *cell1;
+        long bad2;
+        int col2;
+        const char *cell2;
+    } c[] = {
+        {"clean SMD", 0, CMETA_SMD, CMETA_VTYPE_LS, -1, 0, "", -1, 0, ""},
+        {"clean SMD UB", 0, CMETA_SMD, CMETA_VTYPE_UB, -1, 0, "", -1, 0, ""},
+        {"a missing cell in the last block", 0, CMETA_SMD, CMETA_VTYPE_LS, 140000, 1, "", -1, 0, ""},
+        {"a missing cell in the first row", 0, CMETA_MD, CMETA_VTYPE_LS, 0, 4, "NA", -1, 0, ""},
+        {"a text cell late, a rule broken early", 0, CMETA_SMD, CMETA_VTYPE_LS, 100000, 2, "abc", 10, 1, "-1"},
+        {"a rule broken in the second block", 0, CMETA_SMD, CMETA_VTYPE_LS, 70000, 4, "0", -1, 0, ""},
+        {"an overflow at a block's first row", 0, CMETA_MD, CMETA_VTYPE_LS, 131072, 0, "1e308", 131072, 3, "-1e308"},
+        {"AV variances (never in blocks)", 0, CMETA_SMD, CMETA_VTYPE_AV, -1, 0, "", -1, 0, ""},
+        {"counts, a zero cell in block 2 (continuity correction warning)", 1, CMETA_OR, CMETA_VTYPE_LS, 99999, 0, "0", -1, 0, ""},
+        {"counts, clean", 1, CMETA_RR, CMETA_VTYPE_LS, -1, 0, "", -1, 0, ""},
+        {"pre/post SMCR (its note once)", 2, CMETA_SMCR, CMETA_VTYPE_LS, -1, 0, "", -1, 0, ""},
+        {"pre/post, r out of range at the last row", 2, CMETA_SMCC, CMETA_VTYPE_LS, 149999, 5, "1.5", -1, 0, ""},
+        {"labelled yi vi", 3, CMETA_GEN, CMETA_VTYPE_LS, -1, 0, "", -1, 0, ""},
+        {"labelled yi vi, vi 0 in block 3", 3, CMETA_GEN, CMETA_VTYPE_LS, 140001, 2, "0", -1, 0, ""},
+    };
+    for (size_t i = 0; i < sizeof c / sizeof c[0]; i++) {
+        char *text = big_table(c[i].kind, n, c[i].bad1, c[i].col1, c[i].cell1, c[i].bad2, c[i].col2, c[i].cell2);
+        same_as_whole(c[i].what, text, c[i].m, c[i].vt);
+        free(text);
+    }
+}
+
 int main(void)
 {
     if (CU_initialize_registry() != CUE_SUCCESS) return 1;
@@ -559,5 +673,6 @@ int main(void)
     CU_add_test(s, "overflow refused, zero cells dropped", test_overflow_refused);
     CU_add_test(s, "variance 0 named in the user's terms", test_zero_variance_named);
     CU_add_test(s, "control bytes escaped in messages", test_messages_escaped);
+    CU_add_test(s, "effects only, in blocks: as the whole build", test_effects_only_blocks);
     return tu_run();
 }

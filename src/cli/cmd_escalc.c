@@ -21,6 +21,7 @@ int cmeta_cmd_escalc(int argc, char **argv)
     cmeta_data *d = NULL;
     cmeta_warnings w;
     cmeta_warnings_init(&w);
+    o.data.effects_only = 1; /* the report reads yi and vi per row, never the inputs */
     rc = cli_load(&o, o.inputs[0], &t, &d, &w);
     if (rc != 0) {
         cli_print_warnings(&w);

@@ -557,8 +557,11 @@ typedef struct {
     cmeta_measure m;
     plan p;
     cmeta_data *d;
-    double *raw[NV]; /* the inputs of the studies kept, per variable (NULL: not used) */
+    double *raw[NV]; /* the inputs of the studies kept, per variable (NULL: not used): study
+                      * k0 + j in raw[v][j] */
     size_t k;        /* studies kept so far */
+    size_t k0;       /* the first study of raw (0; in blocks, the block's first) */
+    char *label_text;/* where the next generated label ("Study N") goes */
     cmeta_warnings *w;
     cmeta_error *err;
 } build;
@@ -569,8 +572,9 @@ static void build_free(build *b)
     cmeta_data_free(b->d);
 }
 
-/* The data object (k = nrows, shrunk later) and the raw arrays of the variables read. */
-static cmeta_status build_alloc(build *b)
+/* The data object (k = nrows, shrunk later) and raw arrays of `cap` studies for the variables
+ * read. */
+static cmeta_status build_alloc(build *b, size_t cap)
 {
     const cmeta_table *t = b->t;
     size_t nrows = cmeta_table_nrows(t);
@@ -580,10 +584,11 @@ static cmeta_status build_alloc(build *b)
     b->d->table = t;
     b->d->measure = b->m;
     b->d->escalc = b->o->escalc;
+    b->label_text = (char *)(b->d->row_label + nrows);
     for (int v = 0; v < NV; v++)
         if (b->p.use[v] || (v == V_RI && b->p.ri_const) ||
             (b->p.bin_derived && (v == V_BI || v == V_DI))) {
-            b->raw[v] = CMETA_ARRAY_NEW(double, nrows);
+            b->raw[v] = CMETA_ARRAY_NEW(double, cap);
             if (!b->raw[v]) return cmeta_error_set(b->err, CMETA_ENOMEM, "out of memory");
         }
     return CMETA_OK;
@@ -612,25 +617,24 @@ static cmeta_status bad_cell(build *b, size_t i, int v, size_t c, const char *ce
     return st;
 }
 
-/* Every row's label, and the used cells of every row wanted: a row with a missing cell is left
- * out with a warning, a bad cell is an error at its place; the rows kept are d->row[0..k) and
- * their inputs raw[v][0..k). */
-static cmeta_status read_cells(build *b)
+/* The labels of rows i0..i1-1, and the used cells of every row wanted: a row with a missing
+ * cell is left out with a warning, a bad cell is an error at its place; the rows kept are
+ * appended to d->row (b->k counts them) and their inputs to raw[v] (from raw[v][k - k0]). */
+static cmeta_status read_cells(build *b, size_t i0, size_t i1)
 {
     const cmeta_table *t = b->t;
     const cmeta_data_opts *o = b->o;
     const plan *p = &b->p;
     cmeta_data *d = b->d;
-    size_t nrows = d->nrows, k = 0;
+    size_t k = b->k, k0 = b->k0;
     long label_col = cmeta_table_find(t, "study");
-    char *label_text = (char *)(d->row_label + nrows);
     int nused = 0, used[NV];
     for (int v = 0; v < NV; v++)
         if (p->use[v]) used[nused++] = v;
     int ri_fill = o->ri_set && cmeta_measure_family(b->m) == CMETA_FAMILY_PREPOST;
-    for (size_t i = 0; i < nrows; i++) {
+    for (size_t i = i0; i < i1; i++) {
         /* the table's own text is never written through this pointer */
-        d->row_label[i] = (char *)row_label(t, label_col, i, &label_text, NULL);
+        d->row_label[i] = (char *)row_label(t, label_col, i, &b->label_text, NULL);
         if (o->rows && !o->rows[i]) continue; /* another measure's row (cmeta_data_load) */
         char missing[256];
         size_t mlen = 0;
@@ -656,23 +660,25 @@ static cmeta_status read_cells(build *b)
                 return cmeta_error_set(b->err, CMETA_ENOMEM, "out of memory");
             continue;
         }
-        for (int u = 0; u < nused; u++) b->raw[used[u]][k] = val[used[u]];
-        if (p->ri_const) b->raw[V_RI][k] = o->ri;
+        for (int u = 0; u < nused; u++) b->raw[used[u]][k - k0] = val[used[u]];
+        if (p->ri_const) b->raw[V_RI][k - k0] = o->ri;
         d->row[k++] = i;
     }
     b->k = k; /* d->label is filled by set_rows, once the studies are known */
     return CMETA_OK;
 }
 
-/* The rules of the measure, then the effect sizes d->yi, d->vi of the k studies. Binary counts
- * given as events and group sizes (ai n1i ci n2i) are checked by cmeta_escalc_check as such
- * ("ai must be <= n1i"), then bi = n1i - ai, di = n2i - ci. */
+/* The rules of the measure, then the effect sizes d->yi, d->vi of studies k0..k-1 (the inputs
+ * in raw). Binary counts given as events and group sizes (ai n1i ci n2i) are checked by
+ * cmeta_escalc_check as such ("ai must be <= n1i"), then bi = n1i - ai, di = n2i - ci. */
 static cmeta_status compute(build *b)
 {
     double **raw = b->raw;
+    size_t k0 = b->k0;
+    const size_t *rows = b->d->row + k0;
     cmeta_escalc_input in;
     memset(&in, 0, sizeof in);
-    in.k = b->k;
+    in.k = b->k - k0;
     in.m1i = raw[V_M1], in.sd1i = raw[V_SD1], in.n1i = raw[V_N1];
     in.m2i = raw[V_M2], in.sd2i = raw[V_SD2], in.n2i = raw[V_N2];
     if (b->p.sd_swapped) in.sd1i = raw[V_SD2], in.sd2i = raw[V_SD1]; /* standardize by baseline */
@@ -684,18 +690,18 @@ static cmeta_status compute(build *b)
     cmeta_status cs = cmeta_escalc_check(b->m, &in, &e);
     if (cs != CMETA_OK) {
         if (b->err) *b->err = e;
-        return locate(b->t, &b->p, b->d->row, b->d->row_label, in.k, cs, b->err);
+        return locate(b->t, &b->p, rows, b->d->row_label, in.k, cs, b->err);
     }
     if (b->p.bin_derived)
-        for (size_t j = 0; j < b->k; j++) {
+        for (size_t j = 0; j < in.k; j++) {
             raw[V_BI][j] = raw[V_N1][j] - raw[V_AI][j];
             raw[V_DI][j] = raw[V_N2][j] - raw[V_CI][j];
         }
     cmeta_error_clear(&e);
-    cs = cmeta_escalc(b->m, &in, &b->o->escalc, b->d->yi, b->d->vi, b->w, &e);
+    cs = cmeta_escalc(b->m, &in, &b->o->escalc, b->d->yi + k0, b->d->vi + k0, b->w, &e);
     if (cs != CMETA_OK) {
         if (b->err) *b->err = e;
-        return locate(b->t, &b->p, b->d->row, b->d->row_label, b->k, cs, b->err);
+        return locate(b->t, &b->p, rows, b->d->row_label, in.k, cs, b->err);
     }
     return CMETA_OK;
 }
@@ -780,11 +786,64 @@ static cmeta_status finish(build *b)
         double **f = field_of(d, v);
         int keep = f && b->raw[v];
         if (fam == CMETA_FAMILY_BIN2 && (v == V_N1 || v == V_N2)) keep = 0;
+        if (b->o->effects_only) keep = 0; /* and in blocks, raw holds only the last block */
         if (keep) *f = b->raw[v];
         else cmeta_free(b->raw[v]);
         b->raw[v] = NULL;
     }
     return CMETA_OK;
+}
+
+/* The whole table at once: every row read, then every study computed, then the studies with
+ * non-finite effects left out. */
+static cmeta_status build_whole(build *b)
+{
+    size_t n_nonfinite = 0, nrows = cmeta_table_nrows(b->t);
+    cmeta_status st = build_alloc(b, nrows);
+    if (st == CMETA_OK) st = read_cells(b, 0, nrows);
+    if (st == CMETA_OK) st = compute(b);
+    if (st == CMETA_OK) st = drop_nonfinite(b, &n_nonfinite);
+    if (st == CMETA_OK && b->k == 0) st = no_study(b, n_nonfinite);
+    return st;
+}
+
+/* Effects only (o->effects_only) of a large table go in blocks of BLOCK_ROWS rows through one
+ * set of raw arrays (SMD at 10^6 rows: 48 MB fewer written) where each study's yi and vi
+ * depend on its own row alone: not the AV variances (means over all studies), not --to
+ * if0all (a zero anywhere corrects every study), not a subset of rows (o->rows). */
+#define BLOCK_ROWS 65536
+
+static int by_blocks(const build *b)
+{
+    const cmeta_data_opts *o = b->o;
+    cmeta_vtype vt = o->escalc.vtype;
+    return o->effects_only && !o->rows && cmeta_table_nrows(b->t) > BLOCK_ROWS &&
+           vt != CMETA_VTYPE_AV && vt != CMETA_VTYPE_AVHO && o->escalc.to != CMETA_TO_IF0ALL;
+}
+
+/* The blocks, kept (1) only when none warns, fails or leaves a study out, i.e. when the whole
+ * build would have said nothing either and kept every row; otherwise 0: the caller builds the
+ * whole table again, whose messages (first error in its order, warnings in its order) are the
+ * ones the user sees. */
+static int build_blocks(build *b)
+{
+    cmeta_warnings bw, *w = b->w;
+    cmeta_error *err = b->err;
+    cmeta_warnings_init(&bw);
+    b->w = &bw, b->err = NULL;
+    size_t nrows = cmeta_table_nrows(b->t);
+    int ok = 1;
+    for (size_t i0 = 0; i0 < nrows && ok; i0 += BLOCK_ROWS) {
+        size_t i1 = nrows - i0 > BLOCK_ROWS ? i0 + BLOCK_ROWS : nrows;
+        b->k0 = b->k;
+        ok = read_cells(b, i0, i1) == CMETA_OK && b->k - b->k0 == i1 - i0 &&
+             compute(b) == CMETA_OK && bw.n == 0;
+        for (size_t s = b->k0; s < b->k && ok; s++)
+            ok = isfinite(b->d->yi[s]) && isfinite(b->d->vi[s]);
+    }
+    b->w = w, b->err = err, b->k0 = 0;
+    cmeta_warnings_free(&bw);
+    return ok;
 }
 
 static cmeta_status data_from_table(const cmeta_table *t, const cmeta_data_opts *o,
@@ -806,12 +865,17 @@ static cmeta_status data_from_table(const cmeta_table *t, const cmeta_data_opts 
     cmeta_status st = choose_measure(t, o, &b.m, err);
     if (st == CMETA_OK) st = make_plan(t, b.m, o, &b.p, err);
     if (st != CMETA_OK) return st;
-    size_t n_nonfinite = 0;
-    st = build_alloc(&b);
-    if (st == CMETA_OK) st = read_cells(&b);
-    if (st == CMETA_OK) st = compute(&b);
-    if (st == CMETA_OK) st = drop_nonfinite(&b, &n_nonfinite);
-    if (st == CMETA_OK && b.k == 0) st = no_study(&b, n_nonfinite);
+    int done = 0;
+    if (by_blocks(&b)) {
+        st = build_alloc(&b, BLOCK_ROWS);
+        if (st == CMETA_OK) done = build_blocks(&b);
+        if (st == CMETA_OK && !done) { /* start again, whole */
+            build_free(&b);
+            memset(b.raw, 0, sizeof b.raw);
+            b.d = NULL, b.k = 0;
+        }
+    }
+    if (st == CMETA_OK && !done) st = build_whole(&b);
     if (st == CMETA_OK) st = finish(&b);
     if (st != CMETA_OK) {
         build_free(&b);
