@@ -60,11 +60,14 @@ typedef struct {
     const unsigned char *rows;/* NULL: every row; else only the table rows i with rows[i] != 0
                                * (the others are neither read nor reported; cmeta_data_load
                                * reads each measure's rows so) */
-    int effects_only;         /* 1: the caller needs the effects (yi vi, row_yi row_vi) with
-                               * the rows and labels, not the inputs: m1i ... ri are NULL in
-                               * the data (cmeta escalc). Large tables are then read in blocks
-                               * of rows reusing one set of input arrays, with the same
-                               * results, warnings and errors as the whole build. */
+    int effects_only;         /* 1: the caller needs the effects (yi vi, row_yi row_vi) and
+                               * rows only (cmeta escalc): the inputs m1i ... ri and the labels
+                               * label, row_label are NULL in the data, which then serves
+                               * cmeta_report_escalc and cmeta_data_subset, not the fits and
+                               * reports that name studies. Large tables are read in blocks of
+                               * rows reusing one set of input arrays, with the results,
+                               * warnings and errors of the whole build. Ignored by
+                               * cmeta_data_load for a table with a measure column. */
 } cmeta_data_opts;
 
 CMETA_EXPORT void cmeta_data_opts_default(cmeta_data_opts *o);

@@ -252,24 +252,24 @@ void cmeta_data_free(cmeta_data *d)
  * owns; a label from the table's label column points at the table's cell instead (the table
  * outlives the data). No allocation per study (issue 15: memory per study). Without rows,
  * row_yi and row_vi are left to the caller (set_rows). */
-static cmeta_data *data_new_rows(size_t nrows, size_t k, size_t text, int rows)
+static cmeta_data *data_new_rows(size_t nrows, size_t k, size_t text, int rows, int labels)
 {
     cmeta_data *d = cmeta_calloc(1, sizeof *d);
     if (!d) return NULL;
     d->nrows = nrows;
     d->k = k;
     d->row = CMETA_ARRAY_NEW(size_t, k);
-    d->label = CMETA_ARRAY_NEW(char *, k);
+    if (labels) d->label = CMETA_ARRAY_NEW(char *, k);
     d->yi = CMETA_ARRAY_NEW(double, k);
     d->vi = CMETA_ARRAY_NEW(double, k);
     if (rows) {
         d->row_yi = CMETA_ARRAY_NEW(double, nrows);
         d->row_vi = CMETA_ARRAY_NEW(double, nrows);
     }
-    if (nrows <= ((size_t)-1 - text) / sizeof(char *))
+    if (labels && nrows <= ((size_t)-1 - text) / sizeof(char *))
         d->row_label = cmeta_calloc(1, nrows * sizeof(char *) + text);
-    if (!d->row || !d->label || !d->yi || !d->vi || (rows && (!d->row_yi || !d->row_vi)) ||
-        !d->row_label) {
+    if (!d->row || !d->yi || !d->vi || (rows && (!d->row_yi || !d->row_vi)) ||
+        (labels && (!d->label || !d->row_label))) {
         cmeta_data_free(d);
         return NULL;
     }
@@ -279,7 +279,20 @@ static cmeta_data *data_new_rows(size_t nrows, size_t k, size_t text, int rows)
 
 static cmeta_data *data_new(size_t nrows, size_t k, size_t text)
 {
-    return data_new_rows(nrows, k, text, 1);
+    return data_new_rows(nrows, k, text, 1, 1);
+}
+
+/* Row i's label in a message; none in data built without labels (effects_only, whose blocks
+ * keep no message: see build_blocks). */
+#define LABEL(d, i) ((d)->row_label ? (d)->row_label[i] : "")
+
+/* effects_only: the labels dropped once the build no longer names studies. */
+static void drop_labels(cmeta_data *d)
+{
+    if (d->label != d->row_label) cmeta_free(d->label);
+    cmeta_free(d->row_label);
+    d->label = NULL;
+    d->row_label = NULL;
 }
 
 /* row_yi, row_vi (NaN for rows left out) and the labels of the k studies of d (until here the
@@ -299,7 +312,7 @@ static int set_rows(cmeta_data *d)
     d->row_yi = CMETA_ARRAY_NEW(double, d->nrows);
     d->row_vi = CMETA_ARRAY_NEW(double, d->nrows);
     if (!d->row_yi || !d->row_vi) return -1;
-    for (size_t s = 0; s < d->k; s++) d->label[s] = d->row_label[d->row[s]];
+    for (size_t s = 0; d->label && s < d->k; s++) d->label[s] = d->row_label[d->row[s]];
     for (size_t i = 0; i < d->nrows; i++) d->row_yi[i] = d->row_vi[i] = NAN;
     for (size_t s = 0; s < d->k; s++) {
         d->row_yi[d->row[s]] = d->yi[s];
@@ -389,7 +402,7 @@ static cmeta_status locate(const cmeta_table *t, const plan *p, const size_t *ro
     size_t row = rows[idx];
     long col = v >= 0 && p->use[v] ? p->col[v] : -1;
     long line = col >= 0 ? cmeta_table_cell_line(t, row, (size_t)col) : cmeta_table_row_line(t, row);
-    fail_at(err, t, line, col >= 0 ? col + 1 : 0, row_labels[row], st, msg);
+    fail_at(err, t, line, col >= 0 ? col + 1 : 0, row_labels ? row_labels[row] : NULL, st, msg);
     err->index = (long)row;
     return st;
 }
@@ -574,17 +587,17 @@ static void build_free(build *b)
 
 /* The data object (k = nrows, shrunk later) and raw arrays of `cap` studies for the variables
  * read. */
-static cmeta_status build_alloc(build *b, size_t cap)
+static cmeta_status build_alloc(build *b, size_t cap, int labels)
 {
     const cmeta_table *t = b->t;
     size_t nrows = cmeta_table_nrows(t);
-    size_t text = labels_text(t, cmeta_table_find(t, "study"), nrows);
-    b->d = data_new_rows(nrows, nrows, text, 0); /* k shrinks below */
+    size_t text = labels ? labels_text(t, cmeta_table_find(t, "study"), nrows) : 0;
+    b->d = data_new_rows(nrows, nrows, text, 0, labels); /* k shrinks below */
     if (!b->d) return cmeta_error_set(b->err, CMETA_ENOMEM, "out of memory");
     b->d->table = t;
     b->d->measure = b->m;
     b->d->escalc = b->o->escalc;
-    b->label_text = (char *)(b->d->row_label + nrows);
+    b->label_text = labels ? (char *)(b->d->row_label + nrows) : NULL;
     for (int v = 0; v < NV; v++)
         if (b->p.use[v] || (v == V_RI && b->p.ri_const) ||
             (b->p.bin_derived && (v == V_BI || v == V_DI))) {
@@ -612,7 +625,7 @@ static cmeta_status bad_cell(build *b, size_t i, int v, size_t c, const char *ce
     else
         snprintf(msg, sizeof msg, "%s: %s", vname[v], e.message);
     cmeta_status st = fail_at(b->err, t, cmeta_table_cell_line(t, i, c), (long)c + 1,
-                              b->d->row_label[i], CMETA_EDATA, msg);
+                              LABEL(b->d, i), CMETA_EDATA, msg);
     if (b->err) b->err->index = (long)i;
     return st;
 }
@@ -634,7 +647,7 @@ static cmeta_status read_cells(build *b, size_t i0, size_t i1)
     int ri_fill = o->ri_set && cmeta_measure_family(b->m) == CMETA_FAMILY_PREPOST;
     for (size_t i = i0; i < i1; i++) {
         /* the table's own text is never written through this pointer */
-        d->row_label[i] = (char *)row_label(t, label_col, i, &b->label_text, NULL);
+        if (d->row_label) d->row_label[i] = (char *)row_label(t, label_col, i, &b->label_text, NULL);
         if (o->rows && !o->rows[i]) continue; /* another measure's row (cmeta_data_load) */
         char missing[256];
         size_t mlen = 0;
@@ -655,7 +668,7 @@ static cmeta_status read_cells(build *b, size_t i0, size_t i1)
                                          mlen ? ", " : "", vname[v]);
         }
         if (mlen) {
-            if (cmeta_warn(b->w, "study '%s' (line %ld) left out: missing %s", d->row_label[i],
+            if (cmeta_warn(b->w, "study '%s' (line %ld) left out: missing %s", LABEL(d, i),
                            cmeta_table_row_line(t, i), missing) != CMETA_OK)
                 return cmeta_error_set(b->err, CMETA_ENOMEM, "out of memory");
             continue;
@@ -799,7 +812,7 @@ static cmeta_status finish(build *b)
 static cmeta_status build_whole(build *b)
 {
     size_t n_nonfinite = 0, nrows = cmeta_table_nrows(b->t);
-    cmeta_status st = build_alloc(b, nrows);
+    cmeta_status st = build_alloc(b, nrows, 1);
     if (st == CMETA_OK) st = read_cells(b, 0, nrows);
     if (st == CMETA_OK) st = compute(b);
     if (st == CMETA_OK) st = drop_nonfinite(b, &n_nonfinite);
@@ -808,7 +821,8 @@ static cmeta_status build_whole(build *b)
 }
 
 /* Effects only (o->effects_only) of a large table go in blocks of BLOCK_ROWS rows through one
- * set of raw arrays (SMD at 10^6 rows: 48 MB fewer written) where each study's yi and vi
+ * set of raw arrays, without labels (SMD at 10^6 rows: 48 MB of inputs and 20 MB of labels
+ * fewer written) where each study's yi and vi
  * depend on its own row alone: not the AV variances (means over all studies), not --to
  * if0all (a zero anywhere corrects every study), not a subset of rows (o->rows). */
 #define BLOCK_ROWS 65536
@@ -867,7 +881,7 @@ static cmeta_status data_from_table(const cmeta_table *t, const cmeta_data_opts 
     if (st != CMETA_OK) return st;
     int done = 0;
     if (by_blocks(&b)) {
-        st = build_alloc(&b, BLOCK_ROWS);
+        st = build_alloc(&b, BLOCK_ROWS, 0); /* no labels: the blocks keep no message */
         if (st == CMETA_OK) done = build_blocks(&b);
         if (st == CMETA_OK && !done) { /* start again, whole */
             build_free(&b);
@@ -877,6 +891,7 @@ static cmeta_status data_from_table(const cmeta_table *t, const cmeta_data_opts 
     }
     if (st == CMETA_OK && !done) st = build_whole(&b);
     if (st == CMETA_OK) st = finish(&b);
+    if (st == CMETA_OK && o->effects_only) drop_labels(b.d);
     if (st != CMETA_OK) {
         build_free(&b);
         return st;
@@ -896,15 +911,16 @@ cmeta_status cmeta_data_subset(const cmeta_data *d, const size_t *idx, size_t n,
         if (idx[s] >= d->k) return CMETA_EUSAGE;
     /* the labels are copied into e's own row_label block */
     size_t text = 0;
-    for (size_t i = 0; i < d->nrows; i++) text += strlen(d->row_label[i]) + 1;
-    cmeta_data *e = data_new(d->nrows, n, text);
+    int labels = d->row_label != NULL; /* none in effects_only data */
+    for (size_t i = 0; labels && i < d->nrows; i++) text += strlen(d->row_label[i]) + 1;
+    cmeta_data *e = data_new_rows(d->nrows, n, text, 1, labels);
     if (!e) return CMETA_ENOMEM;
     e->table = d->table;
     e->measure = d->measure;
     e->escalc = d->escalc;
     memcpy(e->ratio_name, d->ratio_name, sizeof e->ratio_name);
-    char *q = (char *)(e->row_label + d->nrows);
-    for (size_t i = 0; i < d->nrows; i++) {
+    char *q = labels ? (char *)(e->row_label + d->nrows) : NULL;
+    for (size_t i = 0; labels && i < d->nrows; i++) {
         size_t len = strlen(d->row_label[i]) + 1;
         memcpy(q, d->row_label[i], len);
         e->row_label[i] = q;
@@ -943,7 +959,7 @@ cmeta_status cmeta_data_subset(const cmeta_data *d, const size_t *idx, size_t n,
     for (size_t s = 0; s < n; s++) {
         size_t j = idx[s], row = d->row[j];
         e->row[s] = row;
-        e->label[s] = e->row_label[row];
+        if (labels) e->label[s] = e->row_label[row];
         e->yi[s] = d->yi[j];
         e->vi[s] = d->vi[j];
         e->row_yi[row] = d->yi[j];
@@ -1008,7 +1024,7 @@ cmeta_status cmeta_data_check_vi(const cmeta_data *d, cmeta_error *err)
             err->line = line;
             err->column = col;
             err->index = (long)row;
-            snprintf(err->study, sizeof err->study, "%s", d->label[s]);
+            snprintf(err->study, sizeof err->study, "%s", d->label ? d->label[s] : "");
         }
         return cmeta_error_set(err, CMETA_EDATA, "%s", msg);
     }

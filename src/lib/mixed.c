@@ -283,10 +283,10 @@ cmeta_status cmeta_data_load(const cmeta_table *t, const cmeta_data_opts *o, cme
     long mcol = cmeta_table_find_raw(t, "measure");
     if (mcol < 0) return cmeta_data_from_table(t, o, out, w, err);
     cmeta_data_opts defaults;
-    if (!o) {
-        cmeta_data_opts_default(&defaults);
-        o = &defaults;
-    }
+    if (o) defaults = *o;
+    else cmeta_data_opts_default(&defaults);
+    defaults.effects_only = 0; /* the parts are merged by their labels */
+    o = &defaults;
     size_t nrows = cmeta_table_nrows(t);
     long label_col = cmeta_table_find(t, "study");
     int *rm = CMETA_ARRAY_NEW(int, nrows ? nrows : 1);
