@@ -10,11 +10,11 @@
 #   memory: maximum resident set (/usr/bin/time) beyond build/bench/table_read (the table read
 #   alone), per study.
 # cmeta and the floors: median (and fastest) of RUNS whole processes (timeit.c, stdout to
-# /dev/null). RUNS=N (default 3); N_LARGE=rows (default 1000000). Run by `make bench`.
+# /dev/null). RUNS_LARGE=N (default 5); N_LARGE=rows (default 1000000). Run by `make bench`.
 set -u
 CMETA=${CMETA:-./build/cmeta}
 TIMEIT=./build/bench/timeit
-RUNS=${RUNS_LARGE:-3}
+RUNS=${RUNS_LARGE:-5}
 N=${N_LARGE:-1000000}
 OUT=$(mktemp -d)
 trap 'rm -rf "$OUT"' EXIT
