@@ -225,6 +225,17 @@ static double **field_of(cmeta_data *d, int v)
     }
 }
 
+/* The labels freed: label (pointers into row_label, unless it is row_label itself when every
+ * row is a study) and row_label with the label texts it holds (see data_new). cmeta_data_free,
+ * and effects_only data once the build no longer names studies. */
+static void drop_labels(cmeta_data *d)
+{
+    if (d->label != d->row_label) cmeta_free(d->label);
+    cmeta_free(d->row_label);
+    d->label = NULL;
+    d->row_label = NULL;
+}
+
 void cmeta_data_free(cmeta_data *d)
 {
     if (!d) return;
@@ -235,12 +246,11 @@ void cmeta_data_free(cmeta_data *d)
     cmeta_free(d->row);
     /* when every row is a study, row_yi, row_vi and label may be yi, vi and row_label
      * themselves (cmeta_data_from_table: issue 15, memory per study) */
-    if (d->label != d->row_label) cmeta_free(d->label); /* pointers into row_label */
+    drop_labels(d);
     if (d->row_yi != d->yi) cmeta_free(d->row_yi);
     if (d->row_vi != d->vi) cmeta_free(d->row_vi);
     cmeta_free(d->yi);
     cmeta_free(d->vi);
-    cmeta_free(d->row_label); /* with the label texts it holds (see data_new) */
     if (d->row_yi_from)
         for (size_t i = 0; i < d->nrows; i++) cmeta_free(d->row_yi_from[i]);
     cmeta_free(d->row_yi_from);
@@ -285,15 +295,6 @@ static cmeta_data *data_new(size_t nrows, size_t k, size_t text)
 /* Row i's label in a message; none in data built without labels (effects_only, whose blocks
  * keep no message: see build_blocks). */
 #define LABEL(d, i) ((d)->row_label ? (d)->row_label[i] : "")
-
-/* effects_only: the labels dropped once the build no longer names studies. */
-static void drop_labels(cmeta_data *d)
-{
-    if (d->label != d->row_label) cmeta_free(d->label);
-    cmeta_free(d->row_label);
-    d->label = NULL;
-    d->row_label = NULL;
-}
 
 /* row_yi, row_vi (NaN for rows left out) and the labels of the k studies of d (until here the
  * build names a study by row_label[row[s]]). When every row is a study (k = nrows, so row[s] =
@@ -579,10 +580,17 @@ typedef struct {
     cmeta_error *err;
 } build;
 
+/* The build's arrays and data freed, and the build back to no study read (so a failed try in
+ * blocks can start again whole). */
 static void build_free(build *b)
 {
-    for (int v = 0; v < NV; v++) cmeta_free(b->raw[v]);
+    for (int v = 0; v < NV; v++) {
+        cmeta_free(b->raw[v]);
+        b->raw[v] = NULL;
+    }
     cmeta_data_free(b->d);
+    b->d = NULL;
+    b->k = b->k0 = 0;
 }
 
 /* The data object (k = nrows, shrunk later) and raw arrays of `cap` studies for the variables
@@ -822,9 +830,9 @@ static cmeta_status build_whole(build *b)
 
 /* Effects only (o->effects_only) of a large table go in blocks of BLOCK_ROWS rows through one
  * set of raw arrays, without labels (SMD at 10^6 rows: 48 MB of inputs and 20 MB of labels
- * fewer written) where each study's yi and vi
- * depend on its own row alone: not the AV variances (means over all studies), not --to
- * if0all (a zero anywhere corrects every study), not a subset of rows (o->rows). */
+ * fewer written), where each study's yi and vi depend on its own row alone: not the AV
+ * variances (means over all studies), not --to if0all (a zero anywhere corrects every study),
+ * not a subset of rows (o->rows). */
 #define BLOCK_ROWS 65536
 
 static int by_blocks(const build *b)
@@ -883,11 +891,7 @@ static cmeta_status data_from_table(const cmeta_table *t, const cmeta_data_opts 
     if (by_blocks(&b)) {
         st = build_alloc(&b, BLOCK_ROWS, 0); /* no labels: the blocks keep no message */
         if (st == CMETA_OK) done = build_blocks(&b);
-        if (st == CMETA_OK && !done) { /* start again, whole */
-            build_free(&b);
-            memset(b.raw, 0, sizeof b.raw);
-            b.d = NULL, b.k = 0;
-        }
+        if (st == CMETA_OK && !done) build_free(&b); /* start again, whole */
     }
     if (st == CMETA_OK && !done) st = build_whole(&b);
     if (st == CMETA_OK) st = finish(&b);
